@@ -1,0 +1,16 @@
+"""cnnviz: see a CNN's building blocks. Run with ``streamlit run app.py``."""
+import streamlit as st
+
+from cnnviz.ui import ROOT, available_pages
+
+
+def main() -> None:
+    st.set_page_config(page_title="cnnviz", page_icon=":material/grid_on:", layout="wide")
+    home = st.Page(ROOT / "pages" / "home.py", title="Home", icon=":material/home:", url_path="home", default=True)
+    pages = [home] + [
+        st.Page(ROOT / p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p in available_pages()
+    ]
+    st.navigation(pages).run()
+
+
+main()

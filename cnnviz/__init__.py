@@ -1,0 +1,35 @@
+"""cnnviz: a small NumPy kernel for convolution and pooling, and the pieces of an app that shows them."""
+from .conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
+from .pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
+from .shapes import (
+    conv_output_formula,
+    conv_output_size,
+    conv_param_count,
+    conv_param_formula,
+    dense_param_count,
+    pool_output_formula,
+    pool_output_size,
+)
+
+# More public names are exported below by the modules that define them.
+
+__all__ = [
+    "ConvStep",
+    "PoolStep",
+    "POOL_MODES",
+    "TIE_RULE",
+    "conv2d",
+    "conv2d_naive",
+    "conv_trace",
+    "pad_input",
+    "pool2d",
+    "pool2d_naive",
+    "pool_trace",
+    "conv_output_size",
+    "pool_output_size",
+    "conv_param_count",
+    "dense_param_count",
+    "conv_output_formula",
+    "pool_output_formula",
+    "conv_param_formula",
+]

@@ -1,0 +1,190 @@
+"""2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding.
+
+Shape letters: an input is ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``,
+an output ``(H_out, W_out, F)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import finite_array
+from .shapes import as_pair, conv_output_size
+
+__all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
+
+
+def _prepare(x, w, b, stride, padding, dilation):
+    """Check and normalise the arguments of ``conv2d``; return them in (H, W, C) / (kh, kw, C, F) form."""
+    x = finite_array(x, "input")
+    w = finite_array(w, "filter")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"The input must be a 2-D grid (H, W) or a volume (H, W, C), not {x.ndim}-D.")
+    if w.ndim not in (2, 3, 4):
+        raise ValueError(f"The filter must be (kh, kw), (kh, kw, C) or (kh, kw, C, F), not {w.ndim}-D.")
+    if x.size == 0 or w.size == 0:
+        raise ValueError("The input and the filter must each have at least one cell.")
+    single = w.ndim < 4  # no F axis: return (H_out, W_out)
+    x3 = x[:, :, None] if x.ndim == 2 else x  # (H, W, C)
+    w4 = w.reshape(w.shape + (1,) * (4 - w.ndim))  # (kh, kw, C, F)
+    C = x3.shape[2]
+    if w4.shape[2] != C:
+        raise ValueError(
+            f"The filter has {w4.shape[2]} channel(s) but the input has {C}: "
+            "a filter always extends the full depth of the input."
+        )
+    F = w4.shape[3]
+    if b is None:
+        bias = np.zeros(F, dtype=np.int64)
+    else:
+        bias = finite_array(b, "bias").reshape(-1)
+        if bias.size == 1:
+            bias = np.repeat(bias, F)
+        if bias.size != F:
+            raise ValueError(f"There are {F} filter(s) but {bias.size} bias values: give one bias per filter.")
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    kh, kw = w4.shape[:2]
+    H, W = x3.shape[:2]
+    try:
+        H_out = conv_output_size(H, kh, sh, ph, dh)
+        W_out = conv_output_size(W, kw, sw, pw, dw)
+    except ValueError:
+        raise ValueError(
+            f"The filter ({kh}x{kw}"
+            + (f", dilated to {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}" if (dh, dw) != (1, 1) else "")
+            + f") is larger than the padded input ({H + 2 * ph}x{W + 2 * pw}): "
+            "use a smaller filter, a larger input or more padding."
+        ) from None
+    dtype = np.result_type(x3, w4, bias)
+    return x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single
+
+
+def pad_input(x, padding=0) -> np.ndarray:
+    """Zero-pad the two spatial axes of an ``(H, W)`` or ``(H, W, C)`` input."""
+    x = np.asarray(x)
+    ph, pw = as_pair(padding, "padding", 0)
+    widths = ((ph, ph), (pw, pw)) + ((0, 0),) * (x.ndim - 2)
+    return np.pad(x, widths)
+
+
+def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Slide a filter over an input and take a dot product at each position.
+
+    This is cross-correlation (no filter flip), which is what CNNs call convolution.
+    Along each axis ``n_out = floor((n + 2*padding - dilation*(k - 1) - 1) / stride) + 1``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W) or (H, W, C)
+        The input.
+    w : array_like, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
+        One filter, or a bank of F filters; a filter spans every channel of the input.
+    b : None, number or array_like, shape (F,)
+        Bias added to each activation map.
+    stride, padding, dilation : int or (int, int)
+        Step between windows, zero padding on each side, spacing between filter taps.
+
+    Returns
+    -------
+    ndarray, shape (H_out, W_out), or (H_out, W_out, F) when ``w`` has an F axis
+        Integer inputs give exact integer results.
+
+    Examples
+    --------
+    >>> x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    >>> conv2d(x, [[0, 1, 2], [2, 2, 0], [0, 1, 2]]).tolist()
+    [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+    """
+    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single = _prepare(
+        x, w, b, stride, padding, dilation
+    )
+    kh, kw, C, F = w4.shape
+    xp = np.pad(x3.astype(dtype, copy=False).transpose(2, 0, 1), ((0, 0), (ph, ph), (pw, pw)))  # (C, Hp, Wp)
+    # im2col with one strided copy per filter tap (kh*kw copies), not one per output cell.
+    cols = np.empty((kh, kw, C, H_out, W_out), dtype=dtype)
+    for i in range(kh):
+        r0 = i * dh
+        for j in range(kw):
+            c0 = j * dw
+            cols[i, j] = xp[:, r0 : r0 + sh * (H_out - 1) + 1 : sh, c0 : c0 + sw * (W_out - 1) + 1 : sw]
+    wm = w4.astype(dtype, copy=False).transpose(3, 0, 1, 2).reshape(F, kh * kw * C)  # (F, K)
+    # (F, K) @ (K, N) keeps the long axis N last, which is much faster than (N, K) @ (K, F) for few filters.
+    out = wm @ cols.reshape(kh * kw * C, H_out * W_out)  # (F, N)
+    out = out.reshape(F, H_out, W_out)
+    if b is not None:
+        out += bias.astype(dtype, copy=False)[:, None, None]
+    out = np.moveaxis(out, 0, -1)  # (H_out, W_out, F)
+    return out[:, :, 0] if single else out
+
+
+def conv2d_naive(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Reference ``conv2d`` written as plain loops over every output cell and filter tap."""
+    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single = _prepare(
+        x, w, b, stride, padding, dilation
+    )
+    kh, kw, C, F = w4.shape
+    xp = pad_input(x3, (ph, pw))
+    out = np.zeros((H_out, W_out, F), dtype=dtype)
+    for f in range(F):
+        for r in range(H_out):
+            for c in range(W_out):
+                total = bias[f]
+                for i in range(kh):
+                    for j in range(kw):
+                        for ch in range(C):
+                            total = total + xp[r * sh + i * dh, c * sw + j * dw, ch] * w4[i, j, ch, f]
+                out[r, c, f] = total
+    return out[:, :, 0] if single else out
+
+
+@dataclass(frozen=True)
+class ConvStep:
+    """One position of the window: what it covers and what it adds to the activation map."""
+
+    out_row: int  # position in the activation map
+    out_col: int
+    rows: tuple[int, ...]  # covered rows of the padded input, one per filter row
+    cols: tuple[int, ...]  # covered columns of the padded input, one per filter column
+    values: np.ndarray  # (kh, kw, C) input values under the window
+    weights: np.ndarray  # (kh, kw, C) the filter
+    products: np.ndarray  # (kh, kw, C) values * weights
+    bias: float | int
+    total: float | int  # products.sum() + bias
+
+
+def conv_trace(x, w, b=0, *, stride=1, padding=0, dilation=1) -> list[ConvStep]:
+    """Every step of one filter sliding over the input, in row-major order of the output.
+
+    ``x`` is ``(H, W)`` or ``(H, W, C)`` and ``w`` one filter ``(kh, kw)`` or ``(kh, kw, C)``.
+    Rows and columns are in padded coordinates: with padding ``p``, input cell ``(0, 0)`` is ``(p, p)``.
+
+    Examples
+    --------
+    >>> steps = conv_trace([[1, 2], [3, 4]], [[1]], padding=0)
+    >>> [s.total for s in steps]
+    [1, 2, 3, 4]
+    """
+    w_arr = np.asarray(w)
+    if w_arr.ndim == 4:
+        raise ValueError("conv_trace follows one filter at a time: pass (kh, kw) or (kh, kw, C).")
+    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, _ = _prepare(
+        x, w, b, stride, padding, dilation
+    )
+    kh, kw, C, _ = w4.shape
+    xp = pad_input(x3.astype(dtype, copy=False), (ph, pw))
+    weights = w4[:, :, :, 0].astype(dtype, copy=False)
+    b0 = bias[0].item()
+    steps = []
+    for r in range(H_out):
+        rows = tuple(r * sh + i * dh for i in range(kh))
+        for c in range(W_out):
+            cols = tuple(c * sw + j * dw for j in range(kw))
+            values = xp[np.ix_(rows, cols)]  # (kh, kw, C)
+            products = values * weights
+            steps.append(
+                ConvStep(r, c, rows, cols, values, weights, products, b0, (products.sum() + b0).item())
+            )
+    return steps

@@ -1,0 +1,130 @@
+"""Pooling: shrink each activation map on its own by keeping the max (or mean) of each window."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import finite_array
+from .shapes import as_pair, pool_output_size
+
+__all__ = ["pool2d", "pool2d_naive", "pool_trace", "PoolStep", "POOL_MODES"]
+
+POOL_MODES = ("max", "avg")
+
+
+def _prepare(x, size, stride, mode):
+    x = finite_array(x, "activation map")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"Pooling takes an activation map (H, W) or a stack of them (H, W, C), not {x.ndim}-D.")
+    if x.size == 0:
+        raise ValueError("The activation map must have at least one cell.")
+    if mode not in POOL_MODES:
+        raise ValueError(f"Unknown pooling mode {mode!r}: choose 'max' or 'avg'.")
+    kh, kw = as_pair(size, "pooling window size", 1)
+    sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
+    H, W = x.shape[:2]
+    if kh > H or kw > W:
+        raise ValueError(f"The pooling window ({kh}x{kw}) is larger than the activation map ({H}x{W}).")
+    H_out, W_out = pool_output_size(H, kh, sh), pool_output_size(W, kw, sw)
+    return x, (kh, kw), (sh, sw), (H_out, W_out)
+
+
+def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+    """Max or average pooling; each channel of an ``(H, W, C)`` input is pooled on its own.
+
+    Along each axis ``n_out = floor((n - size) / stride) + 1``; ``stride`` defaults to ``size``.
+    Cells that no window reaches (when the stride does not divide evenly) are dropped.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W) or (H, W, C)
+    size, stride : int or (int, int)
+    mode : {"max", "avg"}
+
+    Returns
+    -------
+    ndarray, shape (H_out, W_out) or (H_out, W_out, C)
+        Max pooling keeps the input's dtype; average pooling returns floats.
+
+    Examples
+    --------
+    >>> pool2d([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]).tolist()
+    [[6, 8], [3, 4]]
+    """
+    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
+    # One strided view per window offset, combined elementwise: no loop over output cells.
+    views = (
+        x[i : i + sh * (H_out - 1) + 1 : sh, j : j + sw * (W_out - 1) + 1 : sw]
+        for i in range(kh)
+        for j in range(kw)
+    )
+    if mode == "max":
+        out = next(views).copy()
+        for v in views:
+            np.maximum(out, v, out=out)
+        return out
+    out = next(views).astype(np.float64 if x.dtype.kind == "i" else x.dtype)
+    for v in views:
+        out += v
+    out /= kh * kw
+    return out
+
+
+def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+    """Reference ``pool2d`` as plain loops over output cells."""
+    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
+    x3 = x[:, :, None] if x.ndim == 2 else x
+    reduce = np.max if mode == "max" else np.mean
+    out = np.zeros((H_out, W_out, x3.shape[2]), dtype=x.dtype if mode == "max" else np.float64)
+    for ch in range(x3.shape[2]):
+        for r in range(H_out):
+            for c in range(W_out):
+                out[r, c, ch] = reduce(x3[r * sh : r * sh + kh, c * sw : c * sw + kw, ch])
+    return out[:, :, 0] if x.ndim == 2 else out
+
+
+@dataclass(frozen=True)
+class PoolStep:
+    """One window of pooling: what it covers, which cell won and the value it writes."""
+
+    out_row: int
+    out_col: int
+    rows: tuple[int, ...]  # covered rows of the input
+    cols: tuple[int, ...]
+    values: np.ndarray  # (kh, kw)
+    winner: tuple[int, int] | None  # input cell kept by max pooling; None for average pooling
+    result: float | int
+
+
+TIE_RULE = "When several cells share the maximum, the first one in reading order (left to right, top to bottom) wins."
+
+
+def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
+    """Every window of pooling one activation map ``(H, W)``, in row-major order of the output.
+
+    For max pooling ``winner`` is the input cell whose value is kept; ties go to the first
+    cell in reading order (see ``TIE_RULE``).
+
+    Examples
+    --------
+    >>> [s.winner for s in pool_trace([[1, 2], [4, 3]])]
+    [(1, 0)]
+    """
+    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
+    if x.ndim != 2:
+        raise ValueError("pool_trace follows one activation map at a time: pass an (H, W) grid.")
+    steps = []
+    for r in range(H_out):
+        rows = tuple(range(r * sh, r * sh + kh))
+        for c in range(W_out):
+            cols = tuple(range(c * sw, c * sw + kw))
+            values = x[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+            if mode == "max":
+                i, j = np.unravel_index(int(np.argmax(values)), values.shape)
+                winner = (rows[i], cols[j])
+                result = values[i, j].item()
+            else:
+                winner, result = None, float(values.mean())
+            steps.append(PoolStep(r, c, rows, cols, values, winner, result))
+    return steps

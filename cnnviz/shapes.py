@@ -1,0 +1,159 @@
+"""Output sizes and parameter counts of convolutional, pooling and dense layers."""
+from __future__ import annotations
+
+import math
+import numbers
+
+__all__ = [
+    "as_pair",
+    "conv_output_size",
+    "pool_output_size",
+    "conv_param_count",
+    "dense_param_count",
+    "conv_output_formula",
+    "pool_output_formula",
+    "conv_param_formula",
+]
+
+
+def _as_int(value, name: str, minimum: int) -> int:
+    """Return ``value`` as an int no smaller than ``minimum``, or raise a readable ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"The {name} must be a whole number, not {value!r}.")
+    value = int(value)
+    if value < minimum:
+        rule = "at least 1" if minimum == 1 else f"at least {minimum}"
+        if minimum == 0:
+            rule = "zero or more"
+        raise ValueError(f"The {name} must be {rule}, not {value}.")
+    return value
+
+
+def as_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
+    """Return ``value`` (an int or a ``(rows, cols)`` pair) as a pair of checked ints."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"The {name} must be one number or a (rows, cols) pair, not {value!r}.")
+        return _as_int(value[0], name, minimum), _as_int(value[1], name, minimum)
+    v = _as_int(value, name, minimum)
+    return v, v
+
+
+def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """Size of a convolution's output along one axis.
+
+    ``n_out = floor((n + 2*padding - dilation*(k - 1) - 1) / stride) + 1``
+
+    Parameters
+    ----------
+    n : int
+        Input size along the axis (before padding).
+    k : int
+        Filter size along the axis.
+    stride, padding, dilation : int
+        As in ``conv2d``.
+
+    Returns
+    -------
+    int
+        The output size; ``ValueError`` when the (dilated) filter does not fit the padded input.
+
+    Examples
+    --------
+    >>> conv_output_size(32, 5)
+    28
+    >>> conv_output_size(227, 11, stride=4)
+    55
+    """
+    n = _as_int(n, "input size", 1)
+    k = _as_int(k, "filter size", 1)
+    stride = _as_int(stride, "stride", 1)
+    padding = _as_int(padding, "padding", 0)
+    dilation = _as_int(dilation, "dilation", 1)
+    span = dilation * (k - 1) + 1  # the filter's reach, dilation included
+    padded = n + 2 * padding
+    if span > padded:
+        what = f"filter ({k}" + (f", dilated to {span}" if dilation > 1 else "") + ")"
+        raise ValueError(
+            f"The {what} is larger than the padded input ({padded}): "
+            "use a smaller filter, a larger input or more padding."
+        )
+    return (padded - span) // stride + 1
+
+
+def pool_output_size(n: int, size: int = 2, stride: int | None = None) -> int:
+    """Size of a pooling layer's output along one axis: ``floor((n - size) / stride) + 1``.
+
+    ``stride`` defaults to ``size``. ``ValueError`` when the window is larger than the input.
+
+    Examples
+    --------
+    >>> pool_output_size(28, 2)
+    14
+    """
+    n = _as_int(n, "input size", 1)
+    size = _as_int(size, "pooling window size", 1)
+    stride = size if stride is None else _as_int(stride, "stride", 1)
+    if size > n:
+        raise ValueError(f"The pooling window ({size}) is larger than the input ({n}).")
+    return (n - size) // stride + 1
+
+
+def conv_param_count(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> int:
+    """Learnable parameters of a convolutional layer: ``(kh*kw*c_in + bias) * filters``.
+
+    Examples
+    --------
+    >>> conv_param_count(5, 5, 3, 10)
+    760
+    """
+    kh = _as_int(kh, "filter height", 1)
+    kw = _as_int(kw, "filter width", 1)
+    c_in = _as_int(c_in, "number of input channels", 1)
+    filters = _as_int(filters, "number of filters", 1)
+    return (kh * kw * c_in + int(bool(bias))) * filters
+
+
+def dense_param_count(n_in: int, n_out: int, bias: bool = True) -> int:
+    """Learnable parameters of a fully connected layer: ``n_in*n_out + bias*n_out``.
+
+    Examples
+    --------
+    >>> dense_param_count(3072, 4704)
+    14455392
+    """
+    n_in = _as_int(n_in, "number of inputs", 1)
+    n_out = _as_int(n_out, "number of outputs", 1)
+    return n_in * n_out + int(bool(bias)) * n_out
+
+
+def conv_output_formula(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> str:
+    """The output-size formula with the numbers substituted, e.g. ``(5 + 2·0 − 3) / 1 + 1 = 3``.
+
+    The floor brackets appear only when the stride does not divide evenly.
+    """
+    out = conv_output_size(n, k, stride, padding, dilation)
+    span = f"{dilation}·({k} − 1) − 1" if dilation > 1 else f"{k}"
+    top = f"{n} + 2·{padding} − {span}"
+    if (n + 2 * padding - (dilation * (k - 1) + 1)) % stride:
+        return f"⌊({top}) / {stride}⌋ + 1 = {out}"
+    return f"({top}) / {stride} + 1 = {out}"
+
+
+def pool_output_formula(n: int, size: int = 2, stride: int | None = None) -> str:
+    """The pooling output-size formula with numbers, e.g. ``(4 − 2) / 2 + 1 = 2``."""
+    stride = size if stride is None else stride
+    out = pool_output_size(n, size, stride)
+    if (n - size) % stride:
+        return f"⌊({n} − {size}) / {stride}⌋ + 1 = {out}"
+    return f"({n} − {size}) / {stride} + 1 = {out}"
+
+
+def conv_param_formula(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> str:
+    """The parameter count written out, e.g. ``(5·5·3 + 1)·10 = 760``."""
+    total = conv_param_count(kh, kw, c_in, filters, bias)
+    inner = f"{kh}·{kw}·{c_in}" + (" + 1" if bias else "")
+    return f"({inner})·{filters} = {total:,}"

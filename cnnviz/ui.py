@@ -1,0 +1,58 @@
+"""UI glue: the one cnnviz module that imports Streamlit.
+
+Shared widgets, the page registry, state that round-trips through the URL, and cached wrappers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the app, in the order the lecture walks through them."""
+
+    file: str  # relative to the project root
+    title: str
+    icon: str
+    url_path: str
+    blurb: str  # one line for the home page
+
+
+# The lecture's path. A page shows up in the navigation only once its file exists.
+PAGES = [
+    PageInfo("pages/convolution.py", "Convolution", ":material/grid_on:", "convolution",
+             "Slide a filter over an input and watch each dot product fill the activation map."),
+    PageInfo("pages/pooling.py", "Pooling", ":material/compress:", "pooling",
+             "Shrink activation maps with 2x2 max pooling, each map on its own."),
+    PageInfo("pages/shapes.py", "Shapes & parameters", ":material/calculate:", "shapes",
+             "Output shapes and parameter counts; a convolutional layer against a fully connected one."),
+    PageInfo("pages/images.py", "Real images", ":material/image:", "images",
+             "Filters on real pictures: RGB filters that span every channel, a bank of filters making a volume."),
+    PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
+             "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
+    PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",
+             "Generated questions with worked solutions; share a seed so the whole class gets the same quiz."),
+]
+
+
+def available_pages() -> list[PageInfo]:
+    """The pages whose files exist, in lecture order."""
+    return [p for p in PAGES if (ROOT / p.file).exists()]
+
+
+def show_errors(messages: list[str], *, kept: str = "The last valid result is still shown.") -> None:
+    """Show what is wrong with the user's input in one box, and say what is still on screen."""
+    if messages:
+        shown = messages[:6] + ([f"… and {len(messages) - 6} more."] if len(messages) > 6 else [])
+        st.error("\n".join(f"- {m}" for m in shown) + (f"\n\n{kept}" if kept else ""), icon=":material/edit_off:")
+
+
+def show_warnings(messages: list[str]) -> None:
+    """Show warnings about the URL (values that fell back to defaults)."""
+    if messages:
+        st.warning("\n".join(f"- {m}" for m in messages), icon=":material/link_off:")

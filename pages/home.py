@@ -1,0 +1,18 @@
+"""Home: the lecture's path through the app."""
+import streamlit as st
+
+from cnnviz.ui import ROOT, available_pages
+
+st.title("cnnviz: see how a CNN looks at an image")
+st.markdown(
+    "A convolutional neural network slides small **filters** over an image, computing a dot product "
+    "at every position to build **activation maps**, then shrinks them with **pooling**. "
+    "Each page below shows one building block; follow them in order, as the lecture does."
+)
+
+for number, page in enumerate(available_pages(), start=1):
+    with st.container(border=True):
+        st.page_link(ROOT / page.file, label=f"{number}. {page.title}", icon=page.icon)
+        st.caption(page.blurb)
+
+st.caption("Every setting lives in the page's link: copy it to share exactly what you see.")

@@ -1,0 +1,42 @@
+"""The app shell: navigation, the home page, and the first browser load."""
+import subprocess
+import sys
+
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.ui import PAGES, available_pages
+from conftest import ROOT, wait_for_app
+
+
+def test_app_starts_without_exception():
+    at = AppTest.from_file("../app.py").run(timeout=30)
+    assert not at.exception
+    assert "cnnviz" in at.title[0].value
+
+
+def test_home_links_every_existing_page_and_no_missing_one():
+    at = AppTest.from_file("../app.py").run(timeout=30)
+    page_files = [p.file for p in available_pages()]
+    assert all((ROOT / f).exists() for f in page_files)
+    missing = [p for p in PAGES if p not in available_pages()]
+    assert all(not (ROOT / p.file).exists() for p in missing)
+    assert not at.exception
+
+
+def test_core_and_figures_do_not_import_streamlit():
+    code = (
+        "import sys, importlib, pkgutil, cnnviz\n"
+        "for m in pkgutil.iter_modules(cnnviz.__path__):\n"
+        "    if m.name != 'ui': importlib.import_module('cnnviz.' + m.name)\n"
+        "print('streamlit' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_home_page_in_browser(page, server_url):
+    page.goto(server_url)
+    wait_for_app(page)
+    assert "cnnviz" in page.locator("h1").first.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0

@@ -1,0 +1,200 @@
+"""The kernel against the lecture's hand-worked examples and naive loops."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cnnviz
+from cnnviz import (
+    conv2d, conv2d_naive, conv_output_size, conv_param_count, conv_trace, dense_param_count,
+    pool2d, pool2d_naive, pool_output_size, pool_trace,
+)
+
+LECTURE_X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+LECTURE_W = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+POOL_X = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+
+
+# -- the lecture, by hand -------------------------------------------------------------------------
+
+def test_lecture_activation_map_is_exact_integers():
+    out = conv2d(LECTURE_X, LECTURE_W)
+    assert out.dtype.kind == "i"
+    assert out.tolist() == [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+
+
+def test_lecture_padding_1_stride_2():
+    assert conv2d(LECTURE_X, LECTURE_W, padding=1, stride=2).tolist() == [[6, 17, 3], [8, 17, 13], [6, 4, 4]]
+
+
+def test_first_window_by_hand():
+    # 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12
+    step = conv_trace(LECTURE_X, LECTURE_W)[0]
+    assert step.rows == (0, 1, 2) and step.cols == (0, 1, 2)
+    assert step.products[:, :, 0].tolist() == [[0, 3, 4], [0, 0, 0], [0, 1, 4]]
+    assert step.total == 12
+
+
+def test_volume_shape_and_parameters():
+    x = np.random.default_rng(0).random((32, 32, 3))
+    w = np.random.default_rng(1).random((5, 5, 3, 6))
+    assert conv2d(x, w).shape == (28, 28, 6)
+    assert conv_param_count(5, 5, 3, 10) == 760
+    assert conv_output_size(227, 11, stride=4) == 55
+    assert conv_param_count(11, 11, 3, 96) == 34_944
+    assert dense_param_count(3072, 4704) == 14_455_392
+
+
+def test_lecture_max_pooling():
+    assert pool2d(POOL_X).tolist() == [[6, 8], [3, 4]]
+    assert pool2d(POOL_X, mode="avg").tolist() == [[3.25, 5.25], [2.0, 2.0]]
+
+
+def test_pooling_each_map_on_its_own():
+    x = np.random.default_rng(2).normal(size=(28, 28, 6))
+    out = pool2d(x)
+    assert out.shape == (14, 14, 6)
+    for c in range(6):
+        np.testing.assert_array_equal(out[:, :, c], pool2d(x[:, :, c]))
+
+
+def test_pool_trace_winner_and_tie_rule():
+    steps = pool_trace(POOL_X)
+    assert [s.winner for s in steps] == [(1, 1), (1, 3), (2, 0), (3, 3)]
+    assert [s.result for s in steps] == [6, 8, 3, 4]
+    # ties: the first cell in reading order wins
+    assert pool_trace([[5, 5], [5, 5]])[0].winner == (0, 0)
+    assert pool_trace([[1, 7], [7, 2]])[0].winner == (0, 1)
+
+
+def test_stride_that_does_not_divide_rounds_down():
+    x = np.arange(36).reshape(6, 6)
+    assert conv2d(x, np.ones((3, 3), int), stride=2).shape == (2, 2)
+    assert pool2d(np.arange(25).reshape(5, 5)).shape == (2, 2)
+
+
+def test_bias_per_filter_and_scalar():
+    x = np.ones((4, 4, 2))
+    w = np.ones((3, 3, 2, 3))
+    out = conv2d(x, w, [1, 2, 3])
+    assert out[0, 0].tolist() == [19, 20, 21]
+    assert conv2d(x, w, 5)[0, 0].tolist() == [23, 23, 23]
+
+
+# -- bad input says so ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: conv2d(np.ones((5, 5, 3)), np.ones((3, 3))), "channel"),
+        (lambda: conv2d(np.ones((3, 3)), np.ones((5, 5))), "larger than the padded input"),
+        (lambda: conv2d(np.ones((3, 3)), np.ones((3, 3)), dilation=2), "dilated"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=0), "stride"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), padding=-1), "padding"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), dilation=0), "dilation"),
+        (lambda: conv2d([[1, np.nan], [1, 1]], [[1]]), "NaN"),
+        (lambda: conv2d([[1, np.inf], [1, 1]], [[1]]), "infinite"),
+        (lambda: conv2d([["a", 1], [1, 1]], [[1]]), "number"),
+        (lambda: conv2d(np.ones((4, 4, 2)), np.ones((3, 3, 2, 3)), [1, 2]), "bias"),
+        (lambda: pool2d(np.ones((4, 4)), mode="median"), "mode"),
+        (lambda: pool2d(np.ones((4, 4)), size=5), "larger"),
+        (lambda: pool2d(np.ones((4, 4)), size=0), "at least 1"),
+        (lambda: conv_output_size(3, 5), "larger"),
+        (lambda: pool_output_size(3, 5), "larger"),
+    ],
+)
+def test_bad_input_raises_a_readable_value_error(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+def test_huge_integers_do_not_overflow():
+    big = 10**15
+    out = conv2d([[big, big], [big, big]], [[big]])
+    assert out[0, 0] == pytest.approx(1e30)
+
+
+# -- fast against naive -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(25))
+def test_conv2d_matches_naive_on_random_shapes(seed):
+    rng = np.random.default_rng(seed)
+    C, F = rng.integers(1, 4), rng.integers(1, 4)
+    kh, kw = rng.integers(1, 5, size=2)
+    sh, sw = rng.integers(1, 4, size=2)
+    ph, pw = rng.integers(0, 3, size=2)
+    dh, dw = rng.integers(1, 3, size=2)
+    H = int(dh * (kh - 1) + 1 + rng.integers(0, 8))
+    W = int(dw * (kw - 1) + 1 + rng.integers(0, 8))
+    x = rng.normal(size=(H, W, C))
+    w = rng.normal(size=(kh, kw, C, F))
+    b = rng.normal(size=F)
+    kwargs = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
+    np.testing.assert_allclose(conv2d(x, w, b, **kwargs), conv2d_naive(x, w, b, **kwargs), atol=1e-10)
+    assert conv2d(x, w, b, **kwargs).shape == (
+        conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw), F)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_pool2d_matches_naive_on_random_shapes(seed):
+    rng = np.random.default_rng(100 + seed)
+    size = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    x = rng.integers(-9, 10, size=(size[0] + int(rng.integers(0, 7)), size[1] + int(rng.integers(0, 7)), 3))
+    for mode in ("max", "avg"):
+        np.testing.assert_allclose(pool2d(x, size, stride, mode), pool2d_naive(x, size, stride, mode))
+
+
+def test_trace_totals_equal_conv2d():
+    rng = np.random.default_rng(7)
+    x, w = rng.integers(-3, 4, size=(7, 6, 2)), rng.integers(-2, 3, size=(3, 2, 2))
+    out = conv2d(x, w, 4, stride=2, padding=1, dilation=(1, 2))
+    steps = conv_trace(x, w, 4, stride=2, padding=1, dilation=(1, 2))
+    assert [s.total for s in steps] == out.ravel().tolist()
+
+
+# -- properties -------------------------------------------------------------------------------------
+
+shapes = st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 4), st.integers(1, 4),
+                   st.integers(1, 3), st.integers(0, 2), st.integers(1, 2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes, st.integers(0, 2**32 - 1))
+def test_output_size_formula(shape, seed):
+    H, W, kh, kw, s, p, d = shape
+    span = d * (kh - 1) + 1
+    if span > H + 2 * p or d * (kw - 1) + 1 > W + 2 * p:
+        with pytest.raises(ValueError):
+            conv2d(np.ones((H, W)), np.ones((kh, kw)), stride=s, padding=p, dilation=d)
+        return
+    out = conv2d(np.ones((H, W)), np.ones((kh, kw)), stride=s, padding=p, dilation=d)
+    assert out.shape == ((H + 2 * p - span) // s + 1, (W + 2 * p - d * (kw - 1) - 1) // s + 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(-5, 5), st.integers(-5, 5))
+def test_linear_in_the_filter(seed, a, b):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, size=(6, 7, 2))
+    w1, w2 = rng.integers(-3, 4, size=(2, 3, 3, 2, 2))
+    assert np.array_equal(conv2d(x, a * w1 + b * w2), a * conv2d(x, w1) + b * conv2d(x, w2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 3), st.integers(0, 3))
+def test_translation_equivariance(seed, dy, dx):
+    # Shifting the input shifts the activation map by the same amount (away from the borders).
+    rng = np.random.default_rng(seed)
+    x = np.zeros((14, 14), dtype=np.int64)
+    x[2:7, 2:7] = rng.integers(-5, 6, size=(5, 5))
+    w = rng.integers(-2, 3, size=(3, 3))
+    shifted = np.roll(x, (dy, dx), axis=(0, 1))
+    expected = np.roll(conv2d(x, w), (dy, dx), axis=(0, 1))
+    assert np.array_equal(conv2d(shifted, w), expected)
+
+
+def test_public_contract_is_importable():
+    for name in ["conv2d", "pool2d", "conv_output_size", "pool_output_size", "conv_param_count",
+                 "dense_param_count"]:
+        assert callable(getattr(cnnviz, name))
