@@ -1,5 +1,6 @@
 """cnnviz: a small NumPy kernel for convolution and pooling, and the pieces of an app that shows them."""
 from .conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
+from .images import ImageError, load_image
 from .pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
 from .shapes import (
     conv_output_formula,
@@ -32,4 +33,6 @@ __all__ = [
     "conv_output_formula",
     "pool_output_formula",
     "conv_param_formula",
+    "ImageError",
+    "load_image",
 ]

@@ -1,0 +1,278 @@
+"""The image loader against files built here (good, odd and hostile), samples, and per-channel maps."""
+import io
+import struct
+import tracemalloc
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageFile
+
+import cnnviz
+from cnnviz import ImageError, conv2d, load_image
+from cnnviz.images import (
+    SAMPLE_NAMES, channel_maps, load_image_info, resize_max_side, sample_image, to_grayscale, volume_text,
+)
+from cnnviz.presets import FILTER_PRESETS, preset_for_channels
+
+
+def encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height RGB pixels; its data holds only a few rows of zeros."""
+    rows = zlib.compress(b"\x00" * (1 + 3 * width) * 4)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
+
+
+def noise(h: int, w: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+# -- hostile and broken files: refused with a sentence ---------------------------------------------
+
+@pytest.mark.parametrize("size", [(20000, 20000), (8000, 6000)])
+def test_decompression_bomb_refused_from_the_header_without_decoding(size, monkeypatch):
+    data = bomb_png(*size)
+    assert len(data) < 100_000  # tiny file, 400 (or 48) million declared pixels
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(1))
+    tracemalloc.start()
+    with pytest.raises(ImageError, match="decompression bomb"):
+        load_image(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert decoded == []  # refused before a single pixel was decoded
+    assert peak < 5_000_000  # decoding 20000x20000 RGB would need 1.2 GB
+
+
+def test_8000x6000_is_refused_by_our_cap_not_only_pillows():
+    assert 8000 * 6000 < Image.MAX_IMAGE_PIXELS  # Pillow alone would decode it
+    with pytest.raises(ImageError, match="48000000|more than the 40 million"):
+        load_image(bomb_png(8000, 6000))
+
+
+def test_truncated_png_is_refused():
+    data = encode(Image.fromarray(noise(200, 200)), "PNG")
+    with pytest.raises(ImageError, match="truncated or corrupt"):
+        load_image(data[: len(data) // 2])
+
+
+def test_random_bytes_are_refused():
+    data = np.random.default_rng(3).integers(0, 256, 4000, dtype=np.uint8).tobytes()
+    with pytest.raises(ImageError, match="not an image the app can read"):
+        load_image(data)
+
+
+def test_tiff_renamed_png_is_refused_by_content_and_named():
+    data = encode(Image.fromarray(noise(20, 20)), "TIFF")  # the name "photo.png" would not change the bytes
+    with pytest.raises(ImageError, match="TIFF") as err:
+        load_image(data)
+    assert "PNG, JPEG, GIF, BMP or WebP" in str(err.value)
+
+
+@pytest.mark.parametrize("data, says", [
+    (b"", "empty"),
+    (b"%PDF-1.7\n...", "PDF"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "HEIC"),
+    ("not bytes", "bytes"),
+])
+def test_other_bad_inputs_say_what_they_are(data, says):
+    with pytest.raises(ImageError, match=says):
+        load_image(data)
+
+
+def test_image_error_is_a_value_error_and_exported():
+    assert issubclass(cnnviz.ImageError, ValueError)
+    assert cnnviz.load_image is load_image
+
+
+# -- odd but good files: converted -----------------------------------------------------------------
+
+def test_cmyk_jpeg_becomes_rgb():
+    red_in_cmyk = Image.new("CMYK", (16, 16), (0, 255, 255, 0))
+    info = load_image_info(encode(red_in_cmyk, "JPEG", quality=95))
+    assert info.pixels.shape == (16, 16, 3) and info.format == "JPEG"
+    r, g, b = info.pixels[8, 8].astype(int)
+    assert r > 200 and g < 60 and b < 60
+    assert "CMYK" in info.message
+
+
+def test_16_bit_png_is_scaled_not_clipped():
+    ramp = np.linspace(0, 65535, 64).astype(np.uint16)[None, :].repeat(4, axis=0)  # (4, 64)
+    info = load_image_info(encode(Image.fromarray(ramp), "PNG"))
+    row = info.pixels[0, :, 0].astype(int)
+    assert row[0] == 0 and row[-1] == 255
+    assert abs(row[32] - 32 * 255 / 63) <= 1  # mid-grey stays mid-grey (clipping would give 255)
+    assert np.all(np.diff(row) >= 0)
+    assert (info.pixels[..., 0] == info.pixels[..., 2]).all()
+
+
+def test_palette_png_with_transparency_goes_on_white():
+    img = Image.new("P", (8, 8), 0)
+    img.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    img.paste(1, (0, 0, 4, 8))  # left half colour 1 (red), right half colour 0 (transparent)
+    info = load_image_info(encode(img, "PNG", transparency=0))
+    assert info.pixels[0, 0].tolist() == [200, 30, 30]
+    assert info.pixels[0, 7].tolist() == [255, 255, 255]  # transparent black shows as white, not black
+    assert "white" in info.message
+
+
+def test_semi_transparent_rgba_and_la_are_composited():
+    rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 128))
+    assert abs(int(load_image(encode(rgba, "PNG"))[0, 0, 0]) - 127) <= 1
+    la = Image.new("LA", (4, 4), (0, 0))
+    assert load_image(encode(la, "PNG"))[0, 0].tolist() == [255, 255, 255]
+
+
+def test_exif_rotated_jpeg_is_turned_upright():
+    img = np.zeros((20, 40, 3), np.uint8)  # stored 40 wide, 20 high
+    img[:, :20] = (255, 0, 0)  # left half red
+    img[:, 20:] = (0, 0, 255)  # right half blue
+    pil = Image.fromarray(img)
+    exif = pil.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    info = load_image_info(encode(pil, "JPEG", exif=exif, quality=95))
+    assert info.pixels.shape == (40, 20, 3)  # now 20 wide, 40 high
+    top, bottom = info.pixels[5, 10].astype(int), info.pixels[34, 10].astype(int)
+    assert top[0] > 200 and top[2] < 60  # the left (red) half is now on top
+    assert bottom[2] > 200 and bottom[0] < 60
+    assert "EXIF" in info.message
+
+
+def test_animated_gif_gives_its_first_frame():
+    frames = [Image.new("RGB", (10, 10), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    info = load_image_info(data)
+    assert info.format == "GIF"
+    assert info.pixels[5, 5].tolist() == [255, 0, 0]
+    assert "first frame" in info.message
+
+
+def test_4000x3000_photo_is_shrunk_and_says_so():
+    y, x = np.mgrid[0:3000, 0:4000]
+    photo = np.stack([(x * 255 // 3999), (y * 255 // 2999), np.full_like(x, 90)], axis=-1).astype(np.uint8)
+    info = load_image_info(encode(Image.fromarray(photo), "JPEG", quality=85))
+    assert info.pixels.shape == (384, 512, 3) and info.pixels.dtype == np.uint8
+    assert info.resized and info.original_size == (3000, 4000)
+    assert "4000x3000" in info.message and "512x384" in info.message
+    # the picture survives the shrinking: red still grows to the right, green downwards
+    assert info.pixels[192, 500, 0] > 230 and info.pixels[192, 10, 0] < 25
+    assert info.pixels[375, 256, 1] > 230 and info.pixels[8, 256, 1] < 25
+
+
+def test_max_side_is_honoured():
+    assert load_image(encode(Image.fromarray(noise(300, 100)), "PNG"), max_side=60).shape == (60, 20, 3)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "BMP", "WEBP"])
+def test_every_allowed_format_loads_unchanged_in_size(fmt):
+    img = np.zeros((24, 32, 3), np.uint8)
+    img[:, 16:] = 255
+    info = load_image_info(encode(Image.fromarray(img), fmt))
+    assert info.format == fmt and info.pixels.shape == (24, 32, 3) and not info.resized
+    assert info.pixels[12, 4].max() < 30 and info.pixels[12, 28].min() > 225
+    assert info.message == ""
+
+
+# -- samples ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_samples_are_rgb_pictures_with_edges(name):
+    img = sample_image(name, 64)
+    assert img.shape == (64, 64, 3) and img.dtype == np.uint8
+    gx = conv2d(to_grayscale(img)[..., 0].astype(float), FILTER_PRESETS["Sobel x"].weights)
+    assert np.abs(gx).max() > 100  # something for an edge filter to find
+    assert sample_image(name, 64) is img  # cached, not redrawn
+    assert not img.flags.writeable
+
+
+def test_rgb_pattern_channels_differ_and_grey_samples_do_not():
+    rgb = sample_image("RGB test pattern", 64).astype(int)
+    assert (rgb[..., 0] != rgb[..., 1]).mean() > 0.3 and (rgb[..., 1] != rgb[..., 2]).mean() > 0.3
+    board = sample_image("Checkerboard", 64)
+    assert (board[..., 0] == board[..., 2]).all()
+
+
+def test_sample_rejects_unknown_names_and_sizes():
+    with pytest.raises(ValueError, match="Unknown sample"):
+        sample_image("Mona Lisa")
+    with pytest.raises(ValueError, match="between"):
+        sample_image("House", 5000)
+
+
+def test_grayscale_and_resize():
+    img = sample_image("House", 128)
+    g = to_grayscale(img)
+    assert g.shape == (128, 128, 1)
+    assert resize_max_side(img, 32).shape == (32, 32, 3)
+    assert resize_max_side(img, 500) is img
+    with pytest.raises(ValueError):
+        to_grayscale(g)
+
+
+# -- a filter spanning all channels: per-channel partial maps add up --------------------------------
+
+def naive_channel_maps(x, w, b):
+    H, W, C = x.shape
+    kh, kw, _ = w.shape
+    partials = np.zeros((H - kh + 1, W - kw + 1, C))
+    for c in range(C):
+        for r in range(H - kh + 1):
+            for q in range(W - kw + 1):
+                partials[r, q, c] = sum(x[r + i, q + j, c] * w[i, j, c] for i in range(kh) for j in range(kw))
+    return partials, partials.sum(axis=2) + b
+
+
+def test_activation_is_sum_of_channel_maps_plus_bias_against_loops():
+    x = sample_image("RGB test pattern", 24).astype(np.float64)
+    w = np.random.default_rng(5).normal(size=(3, 3, 3))
+    partials, act = channel_maps(x, w, b=-7.5)
+    ref_p, ref_a = naive_channel_maps(x, w, -7.5)
+    np.testing.assert_allclose(partials, ref_p, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(act, ref_a, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(act, partials[..., 0] + partials[..., 1] + partials[..., 2] - 7.5, atol=1e-6)
+    np.testing.assert_allclose(act, conv2d(x, w, -7.5), rtol=1e-5, atol=1e-3)  # the bank path agrees
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(3, 9), w_=st.integers(3, 9), k=st.integers(1, 3), c=st.integers(1, 4),
+       seed=st.integers(0, 10_000), b=st.integers(-50, 50))
+def test_channel_maps_property(h, w_, k, c, seed, b):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (h, w_, c))
+    w = rng.integers(-3, 4, (k, k, c))
+    partials, act = channel_maps(x, w, b)
+    ref_p, ref_a = naive_channel_maps(x, w, b)
+    np.testing.assert_allclose(partials, ref_p, atol=1e-6)
+    np.testing.assert_allclose(act, ref_a, atol=1e-6)
+
+
+def test_grey_image_preset_spread_over_channels_matches_2d_preset():
+    grey = np.repeat(sample_image("Circles", 32)[..., :1], 3, axis=2).astype(float)
+    for name in ("Sobel x", "Sharpen", "Lecture example"):
+        _, act = channel_maps(grey, preset_for_channels(name, 3))
+        np.testing.assert_allclose(act, conv2d(grey[..., 0], FILTER_PRESETS[name].weights), atol=1e-9)
+
+
+def test_channel_mismatch_is_explained():
+    with pytest.raises(ValueError, match="full depth"):
+        channel_maps(np.zeros((5, 5, 3)), np.zeros((3, 3, 1)))
+
+
+def test_lecture_volume_shapes():
+    x = sample_image("House", 32)
+    bank = np.random.default_rng(0).normal(size=(5, 5, 3, 6))
+    act = conv2d(x.astype(float), bank)
+    pooled = cnnviz.pool2d(act)
+    assert " → ".join(volume_text(s.shape) for s in (x, act, pooled)) == "32x32x3 → 28x28x6 → 14x14x6"
