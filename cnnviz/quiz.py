@@ -1,0 +1,616 @@
+"""Quiz practice: questions generated from a seed, lenient answer checking, worked solutions.
+
+The same seed always gives the same questions, so an instructor can hand a whole class one quiz.
+Question ``i`` of a seed does not depend on how many questions the quiz has: a quiz of 10 starts
+with the quiz of 5. Every correct answer is computed by the kernel (``conv_output_size``,
+``conv_param_count``, ``dense_param_count``, ``pool_output_size``, ``conv2d``, ``pool2d``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .conv import conv2d, pad_input
+from .pool import pool2d
+from .presets import FILTER_PRESETS
+from .shapes import (
+    conv_output_formula,
+    conv_output_size,
+    conv_param_count,
+    conv_param_formula,
+    dense_param_count,
+    pool_output_formula,
+    pool_output_size,
+)
+
+__all__ = [
+    "QUIZ_KINDS",
+    "QUIZ_LENGTHS",
+    "DEFAULT_SEED",
+    "MAX_SEED",
+    "Question",
+    "Verdict",
+    "make_question",
+    "make_quiz",
+    "check_answer",
+    "parse_integer_answer",
+    "parse_shape_answer",
+    "parse_seed",
+    "grid_markdown",
+    "edge_orientation",
+]
+
+QUIZ_KINDS = (
+    "conv_output",  # output shape of a convolutional layer
+    "conv_params",  # parameters of a convolutional layer
+    "pool_shape",  # output shape of a pooling layer
+    "dense_vs_conv",  # a fully connected layer's parameters beside a convolutional one's
+    "edge_filter",  # which preset finds vertical / horizontal edges
+    "activation_cell",  # one cell of an activation map, by hand
+    "max_pool_cell",  # one cell of max pooling, by hand
+)
+QUIZ_LENGTHS = (5, 10)
+DEFAULT_SEED = 1
+MAX_SEED = 999_999_999  # nine digits: easy to read out to a class, far from any overflow
+ANSWER_TYPES = ("integer", "shape", "choice")
+_CHOICE_LETTERS = "ABCD"
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """One generated question, its correct answer and the worked solution."""
+
+    kind: str  # one of QUIZ_KINDS
+    text: str  # the question, Markdown
+    answer_type: str  # "integer", "shape" ("HxWxC") or "choice" (a letter)
+    answer: int | tuple[int, ...] | str  # the correct answer, computed by the kernel
+    answer_text: str  # the correct answer as a student would write it
+    solution: str  # the worked solution with the numbers substituted, Markdown
+    grids: tuple[tuple[str, np.ndarray], ...] = ()  # (caption, (rows, cols)) grids to show with the question
+    choices: tuple[str, ...] = ()  # option letters for "choice" questions
+    hint: str = ""  # how to type the answer
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one typed answer."""
+
+    status: str  # "right", "wrong", or "invalid" (could not be read: nothing is scored)
+    message: str  # a sentence for the student
+    given: int | tuple[int, ...] | str | None = field(default=None)  # the answer as understood
+
+    @property
+    def valid(self) -> bool:
+        return self.status != "invalid"
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "right"
+
+
+# -- reading answers -------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f_']+")  # spaces, thin spaces, 1_000, 1'000
+_DIGITS = re.compile(r"^[+-]?\d+$")
+_MAX_ANSWER_CHARS = 60
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 16 else text[:16] + "…"
+
+
+def parse_integer_answer(text) -> int:
+    """Read a typed whole number, leniently; raise ValueError with a hint when it is not one.
+
+    Accepts thousands separators (``14,455,392``, ``14 455 392``), a leading ``=``, a Unicode
+    minus and ``28.0``; refuses text, decimals and absurdly long input.
+
+    Examples
+    --------
+    >>> parse_integer_answer(" 14,455,392 ")
+    14455392
+    >>> parse_integer_answer("−3")
+    -3
+    """
+    raw = "" if text is None else str(text).strip()
+    if not raw:
+        raise ValueError("Type a whole number, like 760.")
+    if len(raw) > _MAX_ANSWER_CHARS:
+        raise ValueError("That is far too long to be the answer: type a whole number, like 760.")
+    s = _SPACES.sub("", raw.lstrip("=").strip()).replace("−", "-").replace("–", "-")
+    if "," in s:
+        if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", s):
+            raise ValueError(f"'{_shown(raw)}' is not a whole number: commas may only group thousands, like 14,455,392.")
+        s = s.replace(",", "")
+    if "." in s:
+        if re.fullmatch(r"[+-]?\d+\.0*", s):
+            s = s.split(".")[0]
+        elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3}){2,}", s):  # 14.455.392
+            s = s.replace(".", "")
+        else:
+            raise ValueError(f"'{_shown(raw)}' is not a whole number: the answer here is a whole number, no decimals.")
+    if not _DIGITS.match(s):
+        raise ValueError(f"'{_shown(raw)}' is not a number: type a whole number, like 760.")
+    return int(s)
+
+
+def parse_shape_answer(text, dims: int = 3) -> tuple[int, ...]:
+    """Read a typed shape such as ``28x28x6``, ``28 × 28 × 6`` or ``(28, 28, 6)``.
+
+    Raises ValueError with a hint when it is not ``dims`` whole numbers.
+
+    Examples
+    --------
+    >>> parse_shape_answer("(28, 28, 6)")
+    (28, 28, 6)
+    >>> parse_shape_answer(" 28 X 28 × 6 ")
+    (28, 28, 6)
+    """
+    example = "x".join(["28", "28", "6"][:dims] if dims <= 3 else ["2"] * dims)
+    raw = "" if text is None else str(text).strip()
+    if not raw:
+        raise ValueError(f"Type a shape, height x width x depth, like {example}.")
+    if len(raw) > _MAX_ANSWER_CHARS:
+        raise ValueError(f"That is far too long to be a shape: type it like {example}.")
+    s = raw.strip("()[]{} ")
+    parts = [p for p in re.split(r"\s*[x×X*,;]\s*|\s+", s)]
+    if any(p == "" for p in parts) or not all(re.fullmatch(r"\d+", p) for p in parts):
+        raise ValueError(f"'{_shown(raw)}' is not a shape: type {dims} whole numbers separated by x, like {example}.")
+    if len(parts) != dims:
+        raise ValueError(
+            f"A shape here has {dims} numbers (height x width x depth, like {example}); you gave {len(parts)}."
+        )
+    return tuple(int(p) for p in parts)
+
+
+def _parse_choice(text, choices: tuple[str, ...]) -> str:
+    raw = "" if text is None else str(text).strip()
+    letter = raw.strip("()[]. ").upper()
+    if letter.startswith("FILTER "):
+        letter = letter[len("FILTER ") :].strip()
+    if letter not in choices:
+        raise ValueError(f"Pick one of {', '.join(choices)}.")
+    return letter
+
+
+def _format_answer(answer_type: str, value) -> str:
+    if answer_type == "integer":
+        return f"{value:,}"
+    if answer_type == "shape":
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+def check_answer(question: Question, given) -> Verdict:
+    """Check a typed answer; never raises for what a student types.
+
+    Examples
+    --------
+    >>> q = make_question(1234, 0)
+    >>> check_answer(q, q.answer_text).status
+    'right'
+    >>> check_answer(q, "banana").status
+    'invalid'
+    """
+    try:
+        if question.answer_type == "integer":
+            value = parse_integer_answer(given)
+        elif question.answer_type == "shape":
+            value = parse_shape_answer(given, len(question.answer))
+        else:
+            value = _parse_choice(given, question.choices)
+    except ValueError as exc:
+        return Verdict("invalid", str(exc))
+    shown = _format_answer(question.answer_type, value)
+    if value == question.answer:
+        return Verdict("right", f"Right: {shown}.", value)
+    return Verdict("wrong", f"Not quite: you answered {shown}; the answer is {question.answer_text}.", value)
+
+
+def parse_seed(text) -> int:
+    """Read a quiz seed (a whole number from 0 to ``MAX_SEED``), or raise ValueError saying why.
+
+    Examples
+    --------
+    >>> parse_seed(" 1234 ")
+    1234
+    """
+    raw = "" if text is None else str(text).strip()
+    if not raw:
+        raise ValueError("The quiz number is empty.")
+    if len(raw) > len(str(MAX_SEED)) or not raw.isdigit() or not raw.isascii():
+        raise ValueError(f"The quiz number '{_shown(raw)}' is not a whole number from 0 to {MAX_SEED:,}.")
+    return int(raw)
+
+
+# -- showing grids ---------------------------------------------------------------------------------
+
+def _cell(v) -> str:
+    v = v.item() if hasattr(v, "item") else v
+    return str(v).replace("-", "−")
+
+
+def grid_markdown(grid, first_row: int = 1, first_col: int = 1) -> str:
+    """A 2-D grid as a Markdown table, rows and columns numbered from 1 (as people count).
+
+    ``first_row`` and ``first_col`` number a window cut from a larger grid by its place there.
+
+    Examples
+    --------
+    >>> print(grid_markdown([[1, -2]]))
+    | | **1** | **2** |
+    |---|---|---|
+    | **1** | 1 | −2 |
+    """
+    arr = np.asarray(grid)
+    head = "| | " + " | ".join(f"**{j + first_col}**" for j in range(arr.shape[1])) + " |"
+    rule = "|" + "---|" * (arr.shape[1] + 1)
+    rows = [f"| **{i + first_row}** | " + " | ".join(_cell(v) for v in row) + " |" for i, row in enumerate(arr)]
+    return "\n".join([head, rule] + rows)
+
+
+# -- generators, one per kind ----------------------------------------------------------------------
+
+def _pick(rng: np.random.Generator, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def _conv_output(rng: np.random.Generator) -> Question:
+    while True:
+        H = int(_pick(rng, [7, 9, 10, 12, 15, 16, 28, 32, 39, 64, 100, 224, 227]))
+        W = H if rng.random() < 0.75 else int(_pick(rng, [8, 12, 20, 24, 32, 48]))
+        C = int(_pick(rng, [1, 3, 3, 6, 16, 32]))
+        k = int(_pick(rng, [1, 3, 3, 5, 5, 7, 11]))
+        s = int(_pick(rng, [1, 1, 2, 2, 3, 4]))
+        p = int(_pick(rng, [0, 0, 1, 1, 2, 3]))
+        F = int(_pick(rng, [4, 6, 8, 10, 16, 32, 64, 96]))
+        if k <= H + 2 * p and k <= W + 2 * p:
+            break
+    H_out, W_out = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
+    answer = (H_out, W_out, F)
+    uneven = (H + 2 * p - k) % s or (W + 2 * p - k) % s
+    lines = [
+        "Along each side: output = ⌊(input + 2·padding − filter) / stride⌋ + 1.",
+        f"- Height: {conv_output_formula(H, k, s, p)}",
+        f"- Width: {conv_output_formula(W, k, s, p)}",
+        f"- Depth: one activation map per filter, so {F}.",
+    ]
+    if uneven:
+        lines.append(
+            "\nThe stride does not divide evenly, so round down: the last input cells that no "
+            "window reaches are left out."
+        )
+    lines.append(f"\nOutput volume: **{H_out}x{W_out}x{F}**.")
+    return Question(
+        kind="conv_output",
+        text=(
+            f"An input volume of **{H}x{W}x{C}** goes through a convolutional layer with **{F} filters "
+            f"of size {k}x{k}**, stride **{s}** and zero padding **{p}**. "
+            "What is the shape of the output volume?"
+        ),
+        answer_type="shape",
+        answer=answer,
+        answer_text=_format_answer("shape", answer),
+        solution="\n".join(lines),
+        hint="height x width x depth, like 28x28x6",
+    )
+
+
+def _conv_params(rng: np.random.Generator) -> Question:
+    H = int(_pick(rng, [28, 32, 56, 64, 224]))
+    C = int(_pick(rng, [1, 3, 3, 6, 16, 32, 64, 96, 128]))
+    k = int(_pick(rng, [1, 3, 3, 5, 5, 7, 11]))
+    F = int(_pick(rng, [6, 10, 16, 32, 64, 96, 128, 256]))
+    total = conv_param_count(k, k, C, F)
+    per_filter = k * k * C + 1
+    return Question(
+        kind="conv_params",
+        text=(
+            f"Input volume: **{H}x{H}x{C}**. A convolutional layer has **{F} filters of size {k}x{k}** "
+            "(each with a bias). How many parameters does this layer learn?"
+        ),
+        answer_type="integer",
+        answer=total,
+        answer_text=_format_answer("integer", total),
+        solution=(
+            f"A filter always extends the full depth of the input, so each filter is {k}x{k}x{C}: "
+            f"{k}·{k}·{C} + 1 = {per_filter:,} parameters (+1 for the bias).\n\n"
+            f"{F} filters: {conv_param_formula(k, k, C, F)}.\n\n"
+            f"The input's height and width ({H}x{H}) do not matter: the same weights slide over every position."
+        ),
+        hint="a whole number, like 760",
+    )
+
+
+def _pool_shape(rng: np.random.Generator) -> Question:
+    while True:
+        H = int(_pick(rng, [4, 6, 7, 8, 13, 14, 16, 27, 28, 32, 55, 56, 112, 224]))
+        C = int(_pick(rng, [1, 3, 6, 16, 64, 96, 256]))
+        size = int(_pick(rng, [2, 2, 2, 3]))
+        s = int(_pick(rng, [size, size, 1, 2]))
+        if size <= H:
+            break
+    out = pool_output_size(H, size, s)
+    answer = (out, out, C)
+    uneven = (H - size) % s
+    lines = [
+        "Along each side: output = ⌊(input − window) / stride⌋ + 1.",
+        f"- Height and width: {pool_output_formula(H, size, s)}",
+        f"- Depth: pooling works on each activation map on its own, so the depth stays {C}.",
+    ]
+    if uneven:
+        lines.append("\nThe stride does not divide evenly, so round down: cells no window reaches are dropped.")
+    lines.append(f"\nOutput volume: **{out}x{out}x{C}** (pooling has no parameters).")
+    return Question(
+        kind="pool_shape",
+        text=(
+            f"A volume of **{H}x{H}x{C}** goes through **max pooling with {size}x{size} windows and "
+            f"stride {s}**. What is the shape of the output volume?"
+        ),
+        answer_type="shape",
+        answer=answer,
+        answer_text=_format_answer("shape", answer),
+        solution="\n".join(lines),
+        hint="height x width x depth, like 14x14x6",
+    )
+
+
+def _dense_vs_conv(rng: np.random.Generator) -> Question:
+    H = int(_pick(rng, [6, 8, 10, 12, 16, 28, 32]))
+    C = int(_pick(rng, [1, 3]))
+    k = int(_pick(rng, [3, 5]))
+    F = int(rng.integers(2, 9))
+    H_out = conv_output_size(H, k)
+    n_in, n_out = H * H * C, H_out * H_out * F
+    dense = dense_param_count(n_in, n_out)
+    conv = conv_param_count(k, k, C, F)
+    return Question(
+        kind="dense_vs_conv",
+        text=(
+            f"A convolutional layer with **{F} filters of size {k}x{k}** (stride 1, no padding) maps an "
+            f"input of **{H}x{H}x{C}** to an output of **{H_out}x{H_out}x{F}**, with "
+            f"{conv_param_formula(k, k, C, F)} parameters. How many parameters would a **fully connected** "
+            "layer need between the same input and output (every input value connected to every output "
+            "value, plus one bias per output)?"
+        ),
+        answer_type="integer",
+        answer=dense,
+        answer_text=_format_answer("integer", dense),
+        solution=(
+            f"Inputs: {H}·{H}·{C} = {n_in:,}. Outputs: {H_out}·{H_out}·{F} = {n_out:,}.\n\n"
+            f"Fully connected: {n_in:,}·{n_out:,} + {n_out:,} = **{dense:,}**.\n\n"
+            f"Convolutional: {conv_param_formula(k, k, C, F)}, about {dense / conv:,.0f} times fewer: "
+            f"each output looks only at a {k}x{k}x{C} window, and the filter's weights are shared "
+            "across all positions."
+        ),
+        hint="a whole number; commas are fine, like 14,455,392",
+    )
+
+
+_EDGE_PRESETS = {
+    "vertical": ("Vertical edge", "Sobel x"),
+    "horizontal": ("Horizontal edge", "Sobel y"),
+}
+
+
+def edge_orientation(weights) -> str | None:
+    """``"vertical"`` or ``"horizontal"`` if a filter finds edges of only that direction, else None.
+
+    A vertical-edge filter has rows that each sum to 0 (so flat areas and horizontal edges give 0)
+    and columns whose sums differ (so a left-to-right change gives a response); a horizontal one
+    the other way round.
+
+    Examples
+    --------
+    >>> edge_orientation([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
+    'vertical'
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    rows, cols = w.sum(axis=1), w.sum(axis=0)
+    rows_zero, cols_zero = np.allclose(rows, 0), np.allclose(cols, 0)
+    if rows_zero and not cols_zero:
+        return "vertical"
+    if cols_zero and not rows_zero:
+        return "horizontal"
+    return None
+
+
+def _sums(values) -> str:
+    return ", ".join(_cell(round(float(v), 6) if not float(v).is_integer() else int(v)) for v in values)
+
+
+def _edge_filter(rng: np.random.Generator) -> Question:
+    orientation = _pick(rng, ["vertical", "horizontal"])
+    right_name = _pick(rng, _EDGE_PRESETS[orientation])
+    # Whole-number presets only: their numbers read at a glance.
+    others = [
+        name for name, p in FILTER_PRESETS.items()
+        if p.weights.dtype.kind == "i" and name not in _EDGE_PRESETS[orientation]
+    ]
+    wrong = [others[i] for i in rng.choice(len(others), size=len(_CHOICE_LETTERS) - 1, replace=False)]
+    names = [right_name] + wrong
+    order = rng.permutation(len(names))
+    names = [names[i] for i in order]
+    letters = tuple(_CHOICE_LETTERS[: len(names)])
+    answer = letters[names.index(right_name)]
+    change = "left to right" if orientation == "vertical" else "top to bottom"
+    lines = [
+        f"A {orientation}-edge filter gives 0 on a flat area and on a "
+        f"{'horizontal' if orientation == 'vertical' else 'vertical'} edge, and a large value where "
+        f"brightness changes from {change}. On a filter that means: every "
+        f"{'row' if orientation == 'vertical' else 'column'} sums to 0, and the "
+        f"{'column' if orientation == 'vertical' else 'row'} sums differ.",
+        "",
+    ]
+    for letter, name in zip(letters, names):
+        w = FILTER_PRESETS[name].weights
+        found = edge_orientation(w)
+        verdict = "✔ finds " + orientation + " edges" if found == orientation else "✘"
+        lines.append(
+            f"- **{letter}** ({name}): rows sum to {_sums(w.sum(axis=1))}; columns sum to "
+            f"{_sums(w.sum(axis=0))}. {verdict}. {FILTER_PRESETS[name].explains}"
+        )
+    lines.append(f"\nAnswer: **{answer}** ({right_name}).")
+    return Question(
+        kind="edge_filter",
+        text=(
+            f"Which of these filters finds **{orientation}** edges, and only those? "
+            f"(A {orientation} edge is where brightness changes from {change}.)"
+        ),
+        answer_type="choice",
+        answer=answer,
+        answer_text=answer,
+        solution="\n".join(lines),
+        grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights) for letter, name in zip(letters, names)),
+        choices=letters,
+        hint="one letter",
+    )
+
+
+def _activation_cell(rng: np.random.Generator) -> Question:
+    n = int(_pick(rng, [4, 5, 5, 6]))
+    k = int(_pick(rng, [2, 3, 3]))
+    s = int(_pick(rng, [1, 1, 2]))
+    p = int(_pick(rng, [0, 0, 1]))
+    b = int(_pick(rng, [0, 0, 0, 1, -1, 2]))
+    x = rng.integers(0, 4, size=(n, n))  # (H, W) small whole numbers, as in the lecture
+    w = rng.integers(-1, 3, size=(k, k))  # (kh, kw)
+    out = conv2d(x, w, b, stride=s, padding=p)  # (H_out, W_out)
+    r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+    value = int(out[r, c])
+    window = pad_input(x, p)[r * s : r * s + k, c * s : c * s + k]  # (k, k) what the filter covers
+    terms = " + ".join(f"{_cell(a)}·{_cell(f)}" for a, f in zip(window.ravel(), w.ravel()))
+    bias_term = f" + ({_cell(b)})" if b < 0 else (f" + {b}" if b else "")
+    setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{_cell(b)}**" if b else ", no bias")
+    lines = [
+        f"The activation map is {out.shape[0]}x{out.shape[1]}: "
+        f"{conv_output_formula(n, k, s, p)} along each side.",
+        f"Its cell at row {r + 1}, column {c + 1} comes from the window whose top-left corner is at "
+        f"row {r * s + 1}, column {c * s + 1} of the "
+        + ("input padded with a ring of zeros" if p else "input")
+        + f" (moving {s} cell{'s' if s > 1 else ''} per step):",
+        "",
+        grid_markdown(window, r * s + 1, c * s + 1),
+        "",
+        f"Multiply each value by the filter weight at the same place and add{' the bias' if b else ''}:",
+        f"{terms}{bias_term} = **{_cell(value)}**",
+        "",
+        "The whole activation map:",
+        "",
+        grid_markdown(out),
+    ]
+    return Question(
+        kind="activation_cell",
+        text=(
+            f"The filter slides over the input with {setting} (cross-correlation, as in CNNs). "
+            f"What is the value of the activation map at **row {r + 1}, column {c + 1}** "
+            "(counting from 1 at the top left)?"
+        ),
+        answer_type="integer",
+        answer=value,
+        answer_text=_format_answer("integer", value),
+        solution="\n".join(lines),
+        grids=(("Input", x), ("Filter", w)),
+        hint="a whole number; it may be negative",
+    )
+
+
+def _max_pool_cell(rng: np.random.Generator) -> Question:
+    n = int(_pick(rng, [4, 4, 6]))
+    size, s = _pick(rng, [(2, 2), (2, 2), (2, 1)] if n == 4 else [(2, 2), (3, 3), (3, 2)])
+    x = rng.integers(0, 10, size=(n, n))  # (H, W)
+    out = pool2d(x, size, s)  # (H_out, W_out)
+    r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+    value = int(out[r, c])
+    window = x[r * s : r * s + size, c * s : c * s + size]
+    return Question(
+        kind="max_pool_cell",
+        text=(
+            f"Max pooling with **{size}x{size} windows and stride {s}** shrinks this {n}x{n} activation map. "
+            f"What is the value of the output at **row {r + 1}, column {c + 1}** (counting from 1 at the top left)?"
+        ),
+        answer_type="integer",
+        answer=value,
+        answer_text=_format_answer("integer", value),
+        solution="\n".join([
+            f"The output is {out.shape[0]}x{out.shape[1]}: {pool_output_formula(n, size, s)} along each side.",
+            f"Its cell at row {r + 1}, column {c + 1} covers rows {r * s + 1}–{r * s + size} and "
+            f"columns {c * s + 1}–{c * s + size} of the input:",
+            "",
+            grid_markdown(window, r * s + 1, c * s + 1),
+            "",
+            f"max({', '.join(_cell(v) for v in window.ravel())}) = **{value}**",
+            "",
+            "The whole output:",
+            "",
+            grid_markdown(out),
+        ]),
+        grids=(("Activation map", x),),
+        hint="a whole number",
+    )
+
+
+_GENERATORS = {
+    "conv_output": _conv_output,
+    "conv_params": _conv_params,
+    "pool_shape": _pool_shape,
+    "dense_vs_conv": _dense_vs_conv,
+    "edge_filter": _edge_filter,
+    "activation_cell": _activation_cell,
+    "max_pool_cell": _max_pool_cell,
+}
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"The quiz number must be a whole number from 0 to {MAX_SEED:,}, not {seed!r}.")
+    return int(seed)
+
+
+def make_question(seed: int, index: int) -> Question:
+    """Question ``index`` (from 0) of the quiz ``seed``: the same seed and index give the same question.
+
+    Every run of ``len(QUIZ_KINDS)`` questions holds each kind once, in an order drawn from the seed.
+
+    Examples
+    --------
+    >>> make_question(1234, 3).text == make_question(1234, 3).text
+    True
+    """
+    seed = _check_seed(seed)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ValueError(f"The question number must be a whole number, 0 or more, not {index!r}.")
+    block, pos = divmod(int(index), len(QUIZ_KINDS))
+    order = np.random.default_rng([seed, block]).permutation(len(QUIZ_KINDS))
+    kind = QUIZ_KINDS[int(order[pos])]
+    # A stream of its own per question, so that question i does not depend on the quiz length.
+    rng = np.random.default_rng([seed, block, pos, 1])
+    return _GENERATORS[kind](rng)
+
+
+def make_quiz(seed: int, n: int = 5) -> list[Question]:
+    """The first ``n`` questions of the quiz ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        From 0 to ``MAX_SEED``; the same seed gives everyone the same questions.
+    n : int
+        How many questions, 1 to 50.
+
+    Returns
+    -------
+    list of Question, length n
+
+    Examples
+    --------
+    >>> quiz = make_quiz(1234, 5)
+    >>> len(quiz), len({q.kind for q in quiz})
+    (5, 5)
+    """
+    seed = _check_seed(seed)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 50:
+        raise ValueError(f"A quiz has 1 to 50 questions, not {n!r}.")
+    return [make_question(seed, i) for i in range(int(n))]
