@@ -2,6 +2,17 @@
 from .conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
 from .images import ImageError, load_image
 from .pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
+from .quiz import (
+    MAX_SEED,
+    QUIZ_KINDS,
+    QUIZ_LENGTHS,
+    Question,
+    Verdict,
+    check_answer,
+    make_question,
+    make_quiz,
+    parse_seed,
+)
 from .shapes import (
     conv_output_formula,
     conv_output_size,
@@ -38,6 +49,15 @@ __all__ = [
     "conv_param_formula",
     "ImageError",
     "load_image",
+    "QUIZ_KINDS",
+    "QUIZ_LENGTHS",
+    "MAX_SEED",
+    "Question",
+    "Verdict",
+    "make_question",
+    "make_quiz",
+    "check_answer",
+    "parse_seed",
     "ARCHITECTURES",
     "Architecture",
     "build_network",
