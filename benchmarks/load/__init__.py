@@ -1,0 +1,1 @@
+"""Load harness: simulated students over Streamlit's WebSocket protocol (loopback only)."""

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Start N cnnviz replicas (streamlit run app.py) on loopback behind Debian's nginx, in the foreground.
+#
+#   deploy/run_replicas.sh N          start N replicas + nginx; Ctrl-C or SIGTERM stops them all
+#   deploy/run_replicas.sh stop       stop a run started from another shell
+#
+# nginx listens on 127.0.0.1:${CNNVIZ_PORT:-8080}; replicas on 127.0.0.1:${CNNVIZ_BASE_PORT:-8701}+i,
+# each pinned to its own core with taskset when there are at least N cores. The nginx config is the
+# shipped deploy/nginx/cnnviz-site.conf with these ports filled in. Extra flags for every replica go
+# in CNNVIZ_STREAMLIT_ARGS (e.g. "--server.disconnectedSessionTTL 10").
+# Pids and addresses are written to $RUN_DIR/replicas ("pid address" per line) and $RUN_DIR/nginx.pid.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(dirname "$HERE")"
+PORT="${CNNVIZ_PORT:-8080}"
+BASE="${CNNVIZ_BASE_PORT:-8701}"
+RUN_DIR="${CNNVIZ_RUN_DIR:-/tmp/cnnviz-deploy-$PORT}"
+PY="${PYTHON:-python3}"
+
+stop_all() {
+  local pids=()
+  [ -f "$RUN_DIR/nginx.pid" ] && pids+=("$(cat "$RUN_DIR/nginx.pid")")
+  [ -f "$RUN_DIR/replicas" ] && while read -r pid _; do pids+=("$pid"); done < "$RUN_DIR/replicas"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -f "$RUN_DIR/replicas" "$RUN_DIR/nginx.pid"
+}
+
+wait_health() {  # url, pid: wait until /_stcore/health answers ok (60 s at most)
+  for _ in $(seq 300); do
+    [ "$(curl -s --max-time 2 "$1/_stcore/health" 2>/dev/null || true)" = "ok" ] && return 0
+    kill -0 "$2" 2>/dev/null || { echo "process $2 for $1 exited" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "$1 did not become healthy" >&2
+  return 1
+}
+
+if [ "${1:-}" = "stop" ]; then stop_all; exit 0; fi
+N="${1:?usage: run_replicas.sh N | stop}"
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive number" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
+mkdir -p "$RUN_DIR"
+[ -f "$RUN_DIR/replicas" ] && stop_all  # a run left behind
+trap 'stop_all; exit 0' INT TERM
+trap 'stop_all' EXIT
+
+# One cookie secret shared by all replicas of this run, so a browser that fails over keeps a valid
+# XSRF cookie (uploads). Fresh per run; never committed.
+export STREAMLIT_SERVER_COOKIE_SECRET="${STREAMLIT_SERVER_COOKIE_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+
+for port in "$PORT" $(seq "$BASE" $((BASE + N - 1))); do
+  if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$port/"; then
+    echo "port $port is already in use (set CNNVIZ_PORT / CNNVIZ_BASE_PORT)" >&2; exit 1
+  fi
+done
+CORES="$(nproc)"
+: > "$RUN_DIR/replicas"
+SERVERS=""
+for i in $(seq 0 $((N - 1))); do
+  port=$((BASE + i))
+  pin=()
+  if [ "$CORES" -ge "$N" ] && command -v taskset >/dev/null; then pin=(taskset -c "$i"); fi
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && exec "${pin[@]}" "$PY" -m streamlit run app.py --server.address 127.0.0.1 \
+      --server.port "$port" --server.headless true ${CNNVIZ_STREAMLIT_ARGS:-} \
+      > "$RUN_DIR/replica-$port.log" 2>&1) &
+  echo "$! 127.0.0.1:$port" >> "$RUN_DIR/replicas"
+  SERVERS+="    server 127.0.0.1:$port max_fails=1 fail_timeout=10s;\n"
+done
+while read -r pid addr; do wait_health "http://$addr" "$pid"; done < "$RUN_DIR/replicas"
+
+# The shipped site config with this run's ports; a header names the replica (loopback benchmarks only).
+sed -e '/^ *server 127\.0\.0\.1:[0-9]*/d' \
+    -e "s|^\( *hash .*\)$|\1\n$SERVERS|" \
+    -e "s|listen 80;|listen 127.0.0.1:$PORT;|" \
+    -e "s|include /etc/nginx/snippets/cnnviz-proxy.conf;|include $HERE/nginx/cnnviz-proxy.conf;|" \
+    -e 's|^\( *add_header Set-Cookie .*\)$|\1\n    add_header X-Cnnviz-Replica $upstream_addr always;|' \
+    "$HERE/nginx/cnnviz-site.conf" > "$RUN_DIR/site.conf"
+cat > "$RUN_DIR/nginx.conf" <<EOF
+worker_processes 1;
+pid $RUN_DIR/nginx.pid;
+error_log $RUN_DIR/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $RUN_DIR/client_body;
+    proxy_temp_path $RUN_DIR/proxy;
+    fastcgi_temp_path $RUN_DIR/fastcgi;
+    uwsgi_temp_path $RUN_DIR/uwsgi;
+    scgi_temp_path $RUN_DIR/scgi;
+    include $RUN_DIR/site.conf;
+}
+EOF
+nginx -t -q -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR"
+nginx -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR" -g "daemon off;" &
+NGINX_PID=$!
+wait_health "http://127.0.0.1:$PORT" "$NGINX_PID"
+echo "$NGINX_PID" > "$RUN_DIR/nginx.pid"   # nginx also writes it; this one is there at once
+echo "ready http://127.0.0.1:$PORT replicas: $(tr '\n' ' ' < "$RUN_DIR/replicas")"
+wait "$NGINX_PID"
