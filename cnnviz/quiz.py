@@ -72,6 +72,11 @@ class Question:
     choices: tuple[str, ...] = ()  # option letters for "choice" questions
     hint: str = ""  # how to type the answer
 
+    def __post_init__(self):
+        # Questions are shared between sessions (cached): their grids must not change under anyone.
+        for _, grid in self.grids:
+            grid.setflags(write=False)
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -463,7 +468,7 @@ def _edge_filter(rng: np.random.Generator) -> Question:
         answer=answer,
         answer_text=answer,
         solution="\n".join(lines),
-        grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights) for letter, name in zip(letters, names)),
+        grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights.copy()) for letter, name in zip(letters, names)),
         choices=letters,
         hint="one letter",
     )
