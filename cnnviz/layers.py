@@ -52,6 +52,8 @@ __all__ = [
     "parse_network_spec",
     "network_spec",
     "BUILDER_KINDS",
+    "format_bytes",
+    "table_records",
 ]
 
 BYTES_PER_FLOAT32 = 4
@@ -570,6 +572,38 @@ def build_network(input_shape, layers) -> Network:
         rows.append(row)
         shape = row.output_shape
     return Network(tuple(as_shape(input_shape)), tuple(rows))
+
+
+def format_bytes(n: int) -> str:
+    """``n`` bytes in KB, MB or GB (powers of 1000), e.g. ``format_bytes(3136) == '3.1 KB'``."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def table_records(network: Network, expand: bool = False) -> list[dict]:
+    """The network's table as plain records (one per layer; blocks' layers too when ``expand``).
+
+    Examples
+    --------
+    >>> net = build_network((32, 32, 3), [Conv2D(10, 5)])
+    >>> table_records(net)[0]["output shape"], table_records(net)[0]["parameters"]
+    ('28x28x10', 760)
+    """
+    records = []
+    for i, row in enumerate(network.rows, start=1):
+        for j, r in enumerate((row, *row.children) if expand else (row,)):
+            records.append({
+                "#": str(i) if j == 0 else f"{i}.{j}",
+                "layer": r.name if j == 0 else f"  └ {r.name}",
+                "what it does": r.detail,
+                "output shape": format_shape(r.output_shape),
+                "parameters": r.params,
+                "worked out": r.formula,
+                "output memory": format_bytes(r.memory_bytes),
+            })
+    return records
 
 
 # --- the builder's words for layers: a table row or a URL token ---------------------------------

@@ -1,0 +1,124 @@
+"""Figures for shapes and parameters: convolutional against fully connected edges, and the lecture's table."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = ["WEIGHT_STYLES", "conv_vs_dense_figure", "architecture_table_figure"]
+
+# One colour and one dash per shared weight (Okabe-Ito colours: safe for colour-blind readers).
+WEIGHT_STYLES = [
+    ("#E69F00", "solid"), ("#0072B2", "dash"), ("#009E73", "dot"), ("#CC79A7", "dashdot"), ("#D55E00", "longdash"),
+]
+_NODE = dict(size=30, color="white", line=dict(color="#333", width=2))
+
+
+def _nodes(fig, xs, y, labels, col):
+    fig.add_trace(go.Scatter(x=xs, y=[y] * len(xs), mode="markers+text", marker=_NODE, text=labels,
+                             textfont=dict(size=13, color="#111"), hoverinfo="text", showlegend=False), 1, col)
+
+
+def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
+    """Node-link picture of a 1-D convolution (``k`` shared weights, stride 1) beside a dense layer.
+
+    Both map ``n_in`` inputs to ``n_in - k + 1`` outputs. Convolution edges are drawn in the colour
+    and dash of the weight they carry (``w1`` … ``wk``), each weight named in the legend and written
+    beside the first output's edges; the dense layer draws every one of its ``n_in · n_out`` edges.
+
+    Examples
+    --------
+    >>> fig = conv_vs_dense_figure(5, 3)
+    >>> fig.layout.annotations[0].text
+    'Convolution: 3 weights + 1 bias = 4 parameters, 9 edges'
+    """
+    if not (2 <= n_in <= 12 and 1 <= k <= min(5, n_in)):
+        raise ValueError("Draw between 2 and 12 inputs with a filter of 1 to 5 weights, no wider than the input.")
+    n_out = n_in - k + 1
+    xs_in = list(range(n_in))
+    xs_out = [i + (k - 1) / 2 for i in range(n_out)]  # each output sits under the centre of its window
+    conv_title = f"Convolution: {k} weights + 1 bias = {k + 1} parameters, {n_out * k} edges"
+    dense_title = f"Fully connected: {n_in}·{n_out} + {n_out} = {n_in * n_out + n_out} parameters, {n_in * n_out} edges"
+    fig = make_subplots(1, 2, subplot_titles=(conv_title, dense_title), horizontal_spacing=0.06)
+
+    for j in range(k):
+        colour, dash = WEIGHT_STYLES[j % len(WEIGHT_STYLES)]
+        ex, ey = [], []
+        for i in range(n_out):
+            ex += [xs_in[i + j], xs_out[i], None]
+            ey += [1, 0, None]
+        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=colour, width=3, dash=dash),
+                                 name=f"w{j + 1}, shared by {n_out} edges", hoverinfo="name"), 1, 1)
+        # Name each weight beside the first output's edges, so colour is not the only clue.
+        fig.add_annotation(x=0.55 * xs_in[j] + 0.45 * xs_out[0], y=0.55, text=f"<b>w{j + 1}</b>", showarrow=False,
+                           font=dict(size=14, color=colour), bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
+
+    ex, ey = [], []
+    for a in xs_in:
+        for b in xs_out:
+            ex += [a, b, None]
+            ey += [1, 0, None]
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#888", width=1),
+                             name=f"dense: {n_in * n_out} weights, each its own", hoverinfo="name"), 1, 2)
+
+    for col in (1, 2):
+        _nodes(fig, xs_in, 1, [f"x{i + 1}" for i in xs_in], col)
+        _nodes(fig, xs_out, 0, [f"y{i + 1}" for i in range(n_out)], col)
+        fig.update_xaxes(visible=False, range=[-0.7, n_in - 0.3], fixedrange=True, row=1, col=col)
+        fig.update_yaxes(visible=False, range=[-0.3, 1.3], fixedrange=True, row=1, col=col)
+    fig.update_annotations(selector=dict(text=conv_title), font=dict(size=15))
+    fig.update_annotations(selector=dict(text=dense_title), font=dict(size=15))
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.05, font=dict(size=13)), font=dict(color="#111"))
+    return fig
+
+
+def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], computed_mb: Sequence[float],
+                              depth: Sequence[int], top1: Sequence[float], top5: Sequence[float]) -> go.Figure:
+    """The lecture's table as two scatter plots: error (%) against size (MB) and against depth.
+
+    Filled circles are top-1 error, filled diamonds top-5. On the size plot, an open circle at
+    the top-1 error marks the size computed from the parameter count (4 bytes each), joined to the
+    lecture's size by a thin line.
+
+    Examples
+    --------
+    >>> fig = architecture_table_figure(["A"], [238], [244.4], [8], [41.0], [18.0])
+    >>> [t.name for t in fig.data][:3]
+    ['top-1 error', 'top-5 error', 'size computed: 4 bytes × parameters']
+    """
+    n = len(names)
+    if not all(len(v) == n for v in (size_mb, computed_mb, depth, top1, top5)):
+        raise ValueError("Every column of the table needs one value per network.")
+    fig = make_subplots(1, 2, subplot_titles=("Error against size (MB)", "Error against depth (layers)"),
+                        shared_yaxes=True, horizontal_spacing=0.05)
+    hover = [f"{m}: {s:g} MB in the lecture, {c:.1f} MB computed, {d} layers" for m, s, c, d in
+             zip(names, size_mb, computed_mb, depth)]
+    for col, xs in ((1, size_mb), (2, depth)):
+        fig.add_trace(go.Scatter(x=list(xs), y=list(top1), mode="markers+text", text=list(names),
+                                 textposition="top center", marker=dict(size=13, color="#0072B2", symbol="circle"),
+                                 name="top-1 error", legendgroup="top1", showlegend=col == 1,
+                                 hovertext=hover, hoverinfo="text+y"), 1, col)
+        fig.add_trace(go.Scatter(x=list(xs), y=list(top5), mode="markers", name="top-5 error",
+                                 marker=dict(size=13, color="#D55E00", symbol="diamond"), legendgroup="top5",
+                                 showlegend=col == 1, hovertext=hover, hoverinfo="text+y"), 1, col)
+        if col == 1:
+            fig.add_trace(go.Scatter(x=list(computed_mb), y=list(top1), mode="markers",
+                                     marker=dict(size=15, color="rgba(0,0,0,0)", line=dict(color="#111", width=2)),
+                                     name="size computed: 4 bytes × parameters", hovertext=hover,
+                                     hoverinfo="text"), 1, 1)
+            lx, ly = [], []
+            for s, c, e in zip(size_mb, computed_mb, top1):
+                lx += [s, c, None]
+                ly += [e, e, None]
+            fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="#111", width=1),
+                                     showlegend=False, hoverinfo="skip"), 1, 1)
+    fig.update_xaxes(title_text="size (MB)", row=1, col=1)
+    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=1, col=1)
+    fig.update_layout(height=440, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.18, font=dict(size=13)), font=dict(size=14, color="#111"))
+    fig.update_xaxes(showgrid=True, gridcolor="#ddd")
+    fig.update_yaxes(showgrid=True, gridcolor="#ddd")
+    return fig

@@ -1,0 +1,49 @@
+"""Architectures: the lecture's famous networks, layer by layer, and its table as a picture."""
+import streamlit as st
+
+from cnnviz import ui
+from cnnviz.architectures import ARCHITECTURES
+from cnnviz.layers import format_bytes
+
+st.title("Architectures")
+ui.show_warnings(ui.shapes_url_state("architectures", "sa_", ui.ARCH_FIELDS))
+
+a, b = st.columns([2, 1], vertical_alignment="bottom")
+key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
+expand = b.toggle("Show the layers inside each block", key="sa_open")
+arch = ARCHITECTURES[key]
+h, w, c = arch.input_shape
+
+st.markdown(f"**{arch.name}** ({arch.year}), input {h}x{w}x{c}. {arch.about}")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Parameters", f"{arch.total_params:,}")
+m2.metric("Size: 4 bytes × parameters", f"{arch.size_mb:,.1f} MB",
+          help="float32 weights; MB = 10^6 bytes.")
+if arch.lecture:
+    m3.metric("The lecture's size", f"{arch.lecture.size_mb:g} MB", help="The lecture's column 'Size (M)'.")
+    m4.metric("Top-1 / top-5 error", f"{arch.lecture.top1:.2f}% / {arch.lecture.top5:.2f}%",
+              help=f"{arch.lecture.depth} layers: {arch.lecture.description}.")
+else:
+    m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
+
+link = ui.builder_link(arch)
+if link:
+    st.markdown(f"[Open this network in the builder]({link}) to change its layers.")
+has_blocks = any(r.children for r in arch.rows)
+if has_blocks and not expand:
+    st.caption("Each Inception module or residual block is one row; switch on *Show the layers inside each block* "
+               "to open them (branches, batch norm, the concatenation or the addition).")
+ui.network_table_ui(ui.architecture_records(key, bool(expand)))
+st.caption("Parameters are the learned numbers only: batch norm learns 2 per channel (scale γ and shift β); its "
+           "running mean and variance are buffers, not parameters. Memory is the float32 output of each layer "
+           "for one image.")
+
+st.subheader("The lecture's table")
+st.plotly_chart(ui.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
+st.dataframe(ui.lecture_table_records(), hide_index=True, width="stretch",
+             column_config={"parameters": st.column_config.NumberColumn(format="localized")})
+st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per parameter for most networks. "
+           "GoogLeNet's 40 MB is larger than the 26.5 MB of the model here (torchvision's, without the two "
+           "auxiliary classifiers used in training).")
+
+ui.shapes_save_url("sa_", ui.ARCH_FIELDS)

@@ -1,0 +1,102 @@
+"""Shapes & parameters: a layer calculator, convolutional against fully connected, and a network builder."""
+import streamlit as st
+
+from cnnviz import ui
+from cnnviz.layers import Conv2D, Dense, LayerError, Network, build_network, dense_param_formula, table_records
+from cnnviz.shapes import conv_output_formula, pool_output_formula
+
+N, BIG = ui.url_int(1, 100_000), ui.url_int(1, 10_000)
+CALC = {"h": (32, BIG), "w": (32, BIG), "c": (3, BIG), "k": (5, BIG), "f": (10, BIG), "s": (1, BIG),
+        "p": (0, ui.url_int(0, 10_000)), "pk": (2, BIG), "ps": (2, BIG), "dn": (400, N), "do": (120, N),
+        "vh": (32, ui.url_int(1, 512)), "vw": (32, ui.url_int(1, 512)), "vc": (3, ui.url_int(1, 64)),
+        "vk": (5, ui.url_int(1, 512)), "vf": (6, ui.url_int(1, 512)),
+        "gn": (7, ui.url_int(3, 10)), "gk": (3, ui.url_int(1, 4))}
+FIELDS = CALC | ui.BUILDER_FIELDS
+SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
+
+st.title("Shapes & parameters")
+warnings = ui.shapes_url_state("shapes", "sc_", CALC) + ui.shapes_url_state("shapes", "sb_", ui.BUILDER_FIELDS)
+ui.show_warnings(warnings)
+calc, compare, builder = st.tabs(["Layer calculator", "Convolutional vs fully connected", "Network builder"])
+
+with calc:
+    st.caption("One layer at a time: its output shape and how many numbers it learns.")
+    v = ui.int_inputs("sc_", SIZE)
+    st.subheader("Convolutional layer")
+    v |= ui.int_inputs("sc_", [("k", "Filter size", 1, 10_000), ("f", "Number of filters", 1, 10_000),
+                               ("s", "Stride", 1, 10_000), ("p", "Padding", 0, 10_000)])
+    try:
+        row = Conv2D(v["f"], v["k"], v["s"], v["p"]).apply((v["h"], v["w"], v["c"]))
+        H, W, F = row.output_shape
+        st.markdown(f"Output height: `{conv_output_formula(v['h'], v['k'], v['s'], v['p'])}`  \n"
+                    f"Output width: `{conv_output_formula(v['w'], v['k'], v['s'], v['p'])}`  \n"
+                    f"Output shape: **{H}x{W}x{F}** (one {H}x{W} activation map per filter)")
+        st.markdown(f"#### Parameters: `{row.formula}`")
+        st.caption(f"Each filter has {v['k']}·{v['k']}·{v['c']} weights (it spans all {v['c']} input channels) "
+                   "and 1 bias. The output takes "
+                   f"{H * W * F:,} float32 numbers = {row.memory_bytes:,} bytes per image.")
+    except ValueError as exc:
+        ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
+    st.subheader("Pooling layer")
+    v |= ui.int_inputs("sc_", [("pk", "Window size", 1, 10_000), ("ps", "Stride", 1, 10_000)],
+                       st.columns(4)[:2])
+    try:
+        fh = pool_output_formula(v["h"], v["pk"], v["ps"])
+        fw = pool_output_formula(v["w"], v["pk"], v["ps"])
+        H, W = int(fh.rsplit("= ", 1)[1]), int(fw.rsplit("= ", 1)[1])
+        st.markdown(f"Output height: `{fh}`  \nOutput width: `{fw}`  \n"
+                    f"Output shape: **{H}x{W}x{v['c']}** (each channel pooled on its own)")
+        st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")
+    except ValueError as exc:
+        ui.show_errors([f"This pooling layer does not fit: {exc}"], kept="")
+    st.subheader("Dense (fully connected) layer")
+    v |= ui.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
+    st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
+    st.caption("Every input is joined to every output (inputs·outputs weights), plus one bias per output.")
+
+with compare:
+    st.caption("The same input and output sizes, two ways to connect them. The fully connected layer "
+               "treats the input as one long vector.")
+    c = ui.int_inputs("sc_", [("vh", "Input height", 1, 512), ("vw", "Input width", 1, 512),
+                              ("vc", "Channels", 1, 64), ("vk", "Filter size", 1, 512), ("vf", "Filters", 1, 512)])
+    try:
+        conv = Conv2D(c["vf"], c["vk"]).apply((c["vh"], c["vw"], c["vc"]))
+        n_in, n_out = c["vh"] * c["vw"] * c["vc"], conv.memory_bytes // 4
+        dense = Dense(n_out).apply((n_in,))
+        a, b = st.columns(2)
+        a.markdown(f"**Convolutional** ({c['vh']}x{c['vw']}x{c['vc']} → "
+                   f"{'x'.join(map(str, conv.output_shape))})\n\n#### `{conv.formula}`")
+        b.markdown(f"**Fully connected** ({n_in:,} → {n_out:,} numbers)\n\n#### `{dense.formula}`")
+        st.markdown(f"The fully connected layer needs **{dense.params / conv.params:,.0f} times** as many parameters: "
+                    "each output of the convolution sees only a small window, and every window reuses the same filter.")
+    except ValueError as exc:
+        ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
+    g = ui.int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
+                      st.columns(4)[:2])
+    if g["gk"] <= g["gn"]:
+        st.plotly_chart(ui.conv_vs_dense_figure(g["gn"], g["gk"]), config={"displayModeBar": False},
+                        key="sc_graph")
+        st.caption("A 1-D convolution (stride 1) and a dense layer between the same nodes. Each style of line is "
+                   "one weight of the filter, reused at every position; the dense layer has a weight per line.")
+    else:
+        ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
+
+with builder:
+    st.caption("Stack layers and see each one's output shape, parameters and the float32 memory of its output. "
+               "Add rows at the bottom of the table; select rows to delete them.")
+    ui.builder_presets_ui()
+    shape, layers, errors = ui.builder_ui()
+    ui.show_errors(errors, kept="The table below is the last network that could be read.")
+    if not layers:
+        st.info("Add a layer to the table to start.")
+    else:
+        try:
+            net = build_network(shape, layers)
+        except LayerError as exc:
+            ui.show_errors([str(exc)], kept=f"The table shows the {exc.index - 1} layers before it.")
+            net = Network(shape, exc.rows)
+        ui.network_table_ui(table_records(net))
+        ui.network_totals_ui(net)
+
+ui.shapes_save_url("sc_", CALC)
+ui.shapes_save_url("sb_", ui.BUILDER_FIELDS)

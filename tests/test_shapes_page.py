@@ -1,0 +1,191 @@
+"""The Shapes & parameters and Architectures pages: AppTest runs, bad input, links; one browser check."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.architectures import ARCHITECTURES
+from conftest import wait_for_app
+
+SHAPES, ARCH = "../pages/shapes.py", "../pages/architectures.py"
+
+
+def run(path, **params):
+    at = AppTest.from_file(path, default_timeout=30)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def texts(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def errors(at):
+    return "\n".join(e.value for e in at.error)
+
+
+def test_shapes_defaults_show_the_lecture_numbers():
+    at = run(SHAPES)
+    assert not at.exception and not at.error and not at.warning
+    md = texts(at)
+    assert "`(5·5·3 + 1)·10 = 760`" in md
+    assert "Output shape: **28x28x10**" in md
+    assert "`(32 − 2) / 2 + 1 = 16`" in md and "Parameters: `0`" in md
+    assert "`400·120 + 120 = 48,120`" in md
+    assert "`(5·5·3 + 1)·6 = 456`" in md and "`3072·4704 + 4704 = 14,455,392`" in md
+    # The builder's example: 156 + 2,416 + 48,120 + 10,164 + 850 parameters... with ReLU and max pooling.
+    assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"
+    assert metric(at, "Final output") == "10"
+    assert dict(at.query_params) == {}  # defaults keep the link clean
+
+
+def test_calculator_inputs_change_formula_and_link():
+    at = run(SHAPES)
+    at.number_input(key="sc_f").set_value(6)
+    at.number_input(key="sc_c").set_value(1)
+    at.number_input(key="sc_s").set_value(2)
+    at.number_input(key="sc_p").set_value(1)
+    at.run()
+    md = texts(at)
+    assert "`(5·5·1 + 1)·6 = 156`" in md
+    assert "`⌊(32 + 2·1 − 5) / 2⌋ + 1 = 15`" in md and "**15x15x6**" in md
+    assert at.query_params["f"] == "6" and at.query_params["s"] == "2"
+
+
+def test_a_link_reopens_the_same_calculator():
+    at = run(SHAPES, h="28", w="28", c="1", k="5", f="6", vf="10")
+    md = texts(at)
+    assert not at.warning
+    assert "`(5·5·1 + 1)·6 = 156`" in md and "**24x24x6**" in md
+    assert "`(5·5·3 + 1)·10 = 760`" in md  # the comparison keeps its own 32x32x3 input
+
+
+def test_filter_larger_than_input_says_why_without_traceback():
+    at = run(SHAPES)
+    at.number_input(key="sc_k").set_value(40)
+    at.number_input(key="sc_pk").set_value(50)
+    at.run()
+    assert not at.exception
+    err = errors(at)
+    assert "This convolution does not fit" in err and "larger than the padded input (32)" in err
+    assert "This pooling layer does not fit" in err
+
+
+@pytest.mark.parametrize("params,bad", [
+    ({"h": "abc"}, "h=abc"), ({"f": "-3"}, "f=-3"), ({"k": "9" * 10_000}, "k=9999"),
+    ({"s": "nan"}, "s=nan"), ({"p": "1.5"}, "p=1.5"), ({"in": "32xfoo"}, "in=32xfoo"),
+    ({"net": "conv:6:5,bogus"}, "net=conv:6:5,bogus"), ({"in": "0x0x0"}, "in=0x0x0"),
+])
+def test_bad_links_fall_back_with_a_warning(params, bad):
+    at = run(SHAPES, **params)
+    assert not at.exception
+    warning = "\n".join(w.value for w in at.warning)
+    assert bad[:12] in warning and "could not be used" in warning
+    assert "`(5·5·3 + 1)·10 = 760`" in texts(at) or "h" not in params  # defaults back in place
+    assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"  # the builder's example
+
+
+def test_builder_names_the_layer_that_does_not_fit_and_keeps_the_layers_before():
+    at = run(SHAPES, net="conv:6:5,relu,maxpool:2,conv:16:20,flatten,dense:10")
+    assert not at.exception
+    err = errors(at)
+    assert "Layer 4 (conv 20x20, 16 filters, stride 1, padding 0) does not fit its input 14x14x6" in err
+    assert "larger than the padded input (14)" in err
+    assert at.dataframe[-1].value["output shape"].tolist() == ["28x28x6", "28x28x6", "14x14x6"]
+    assert metric(at, "Parameters") == "156"  # (5·5·1 + 1)·6 on the default 32x32x1 input
+
+
+def test_builder_dense_before_flatten_is_explained():
+    at = run(SHAPES, net="conv:6:5,dense:10")
+    assert "Layer 2 (dense, 10 units)" in errors(at) and "put a flatten" in errors(at)
+
+
+def test_builder_cell_edit_updates_table_and_link():
+    at = run(SHAPES)
+    at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 8}}, "added_rows": [],
+                                       "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    table = at.dataframe[-1].value
+    assert table["output shape"].tolist()[0] == "28x28x8"
+    assert table["parameters"].tolist()[0] == (5 * 5 * 1 + 1) * 8
+    assert at.query_params["net"].startswith("conv:8:5:1:0,relu")
+
+
+def test_builder_unreadable_row_keeps_the_last_valid_network():
+    at = run(SHAPES)
+    at.session_state["sb_editor_0"] = {"edited_rows": {}, "added_rows": [{"layer": "dense"}], "deleted_rows": []}
+    at.run()
+    assert "Row 13: a dense (fully connected) layer needs its number of filters or units" in errors(at)
+    assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"
+    assert "net" not in at.query_params
+
+
+def test_builder_bad_input_shape_text():
+    at = run(SHAPES)
+    at.text_input(key="sb_in_text").input("32 by 32").run()
+    assert "Input shape: '32by32' is not a shape like 32x32x3 or 784" in errors(at)
+    at.text_input(key="sb_in_text").input("28x28x1").run()
+    assert not at.error and at.query_params["in"] == "28x28x1"
+    assert at.dataframe[-1].value["output shape"].tolist()[0] == "24x24x6"
+
+
+def test_builder_loads_a_preset():
+    at = run(SHAPES)
+    at.selectbox(key="sb_start").set_value("VGG-16")
+    at.button(key="sb_load").click().run()
+    assert not at.exception
+    assert metric(at, "Parameters") == "138,357,544"
+    assert at.query_params["in"] == "224x224x3"
+
+
+@pytest.mark.parametrize("key", list(ARCHITECTURES))
+def test_architectures_page_every_preset(key):
+    at = run(ARCH, arch=key)
+    assert not at.exception and not at.warning
+    arch = ARCHITECTURES[key]
+    assert metric(at, "Parameters") == f"{arch.total_params:,}"
+    assert at.dataframe[0].value["parameters"].sum() == arch.total_params
+    if arch.lecture:
+        assert metric(at, "The lecture's size") == f"{arch.lecture.size_mb:g} MB"
+
+
+def test_architectures_blocks_open_and_link_round_trips():
+    at = run(ARCH)
+    at.selectbox(key="sa_arch").set_value("googlenet")
+    at.toggle(key="sa_open").set_value(True)
+    at.run()
+    assert at.query_params["arch"] == "googlenet" and at.query_params["open"] == "True"
+    names = at.dataframe[0].value["layer"].tolist()
+    assert "  └ concatenate" in names and any("\"5x5\" (3x3)" in n for n in names)
+    again = run(ARCH, arch="googlenet", open="True")
+    assert again.dataframe[0].value.shape == at.dataframe[0].value.shape
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "top-1 error" in spec and "size computed" in spec
+
+
+def test_architectures_bad_link_and_builder_link():
+    at = run(ARCH, arch="resnet9000", open="maybe")
+    assert not at.exception
+    warning = at.warning[0].value
+    assert "arch=resnet9000" in warning and "open=maybe" in warning
+    assert metric(at, "Parameters") == "61,706"
+    link = next(m.value for m in at.markdown if "Open this network in the builder" in m.value)
+    query = parse_qs(urlsplit(link[link.index("(") + 1:-len(") to change its layers.")]).query)
+    shapes = run(SHAPES, **{k: v[0] for k, v in query.items()})
+    assert not shapes.warning and metric(shapes, "Parameters") == "61,706"
+
+
+def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
+    page.goto(server_url + "/shapes")
+    wait_for_app(page)
+    page.get_by_text("(5·5·3 + 1)·10 = 760").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("tab", name="Network builder").click()
+    page.get_by_text("Final output").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
