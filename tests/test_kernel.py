@@ -198,3 +198,54 @@ def test_public_contract_is_importable():
     for name in ["conv2d", "pool2d", "conv_output_size", "pool_output_size", "conv_param_count",
                  "dense_param_count"]:
         assert callable(getattr(cnnviz, name))
+
+
+# -- dtypes and the blocked fast path ---------------------------------------------------------------
+
+@pytest.mark.parametrize("b", [None, 1, [0.5, -2.0]])
+def test_float32_stays_float32(b):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(9, 8, 3)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 3, 2)).astype(np.float32)
+    out = conv2d(x, w, b, padding=1)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, conv2d_naive(x.astype(np.float64), w.astype(np.float64), b, padding=1),
+                               rtol=1e-5, atol=1e-5)
+    assert pool2d(x).dtype == np.float32 and pool2d(x, mode="avg").dtype == np.float32
+
+
+def test_fractional_bias_on_integers_gives_floats():
+    out = conv2d(LECTURE_X, LECTURE_W, 0.5)
+    assert out.dtype.kind == "f" and out.tolist()[0] == [12.5, 12.5, 17.5]
+    assert conv2d(LECTURE_X, LECTURE_W, 2).dtype.kind == "i"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_conv2d_blocks_of_rows_match_naive(seed, monkeypatch):
+    # Tiny blocks: the output rows are computed a few at a time, as on large images.
+    monkeypatch.setattr(cnnviz.conv, "_BLOCK_BYTES", int(np.random.default_rng(seed).integers(1, 600)))
+    rng = np.random.default_rng(200 + seed)
+    C, F = rng.integers(1, 4), rng.integers(1, 5)
+    kh, kw = rng.integers(1, 4, size=2)
+    stride, padding, dilation = (tuple(int(v) for v in rng.integers(lo, hi, size=2)) for lo, hi in
+                                 ((1, 3), (0, 3), (1, 3)))
+    x = rng.integers(-9, 10, size=(int(rng.integers(9, 16)), int(rng.integers(9, 16)), C))
+    w = rng.integers(-3, 4, size=(kh, kw, C, F))
+    b = rng.integers(-5, 6, size=F)
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation)
+    out = conv2d(x, w, b, **kwargs)
+    assert out.dtype.kind == "i"
+    assert np.array_equal(out, conv2d_naive(x, w, b, **kwargs))
+
+
+def test_conv2d_accepts_views_and_read_only_input():
+    rng = np.random.default_rng(4)
+    big = rng.integers(-5, 6, size=(12, 14, 3))
+    w = rng.integers(-2, 3, size=(3, 3, 3, 2))
+    for x in (big[2:10, 1:12], big[::2, ::-1], big[:, :, 1]):
+        wx = w if x.ndim == 3 else w[:, :, :1]
+        assert np.array_equal(conv2d(x, wx, padding=1), conv2d_naive(x, wx, padding=1))
+    ro = big[:, :, 0].copy()  # one channel, contiguous: used in place, never written
+    ro.flags.writeable = False
+    assert np.array_equal(conv2d(ro, w[:, :, :1]), conv2d_naive(ro, w[:, :, :1]))
+    assert np.array_equal(ro, big[:, :, 0])

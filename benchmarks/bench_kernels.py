@@ -1,0 +1,192 @@
+"""Time cnnviz's conv2d and pool2d against PyTorch's CPU kernels on the same float32 data.
+
+    python benchmarks/bench_kernels.py [--repeats N]
+
+One thread each: NumPy's BLAS is limited to one thread before NumPy is imported, and
+``torch.set_num_threads(1)``. Runs are interleaved (ours, torch, torch, ours, ...) so that load
+from other processes hits both alike; each sample loops a call enough times to last a few
+milliseconds, and the table reports the median of the samples (and the best, for reference).
+
+What is counted
+---------------
+- Ours: the public call on channels-last data, ``conv2d(x, w)`` with ``x`` ``(H, W, C)`` and
+  ``w`` ``(kh, kw, C, F)``, ``pool2d(x)`` with ``x`` ``(H, W, C)``. Everything our functions do
+  is inside the timing: input checks (finite values), the layout change to channels-first,
+  padding, im2col, the matrix product and the ``(H_out, W_out, F)`` result.
+- PyTorch: ``F.conv2d`` / ``F.max_pool2d`` on tensors already in its native layout, NCHW input
+  and ``(F, C, kh, kw)`` weights, made once before timing. No conversion is counted for it.
+- Each case first checks that both give the same numbers.
+
+PyTorch is only needed here, never by cnnviz itself.
+"""
+from __future__ import annotations
+
+import os
+
+# Before NumPy loads its BLAS: one thread, as PyTorch gets below.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cnnviz  # noqa: E402
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:
+    sys.exit(
+        "This benchmark compares against PyTorch, which is not installed.\n"
+        "Install it for benchmarking only (cnnviz never needs it): pip install torch==2.13.0"
+    )
+
+# (label, (H, W, C), (kh, kw, F))
+CONV_CASES = [
+    ("conv 28x28x1, 6 5x5", (28, 28, 1), (5, 5, 6)),
+    ("conv 32x32x3, 10 5x5x3", (32, 32, 3), (5, 5, 10)),
+    ("conv 512x512x3, 8 3x3x3", (512, 512, 3), (3, 3, 8)),
+    ("conv 1024x1024x3, 16 3x3x3", (1024, 1024, 3), (3, 3, 16)),
+]
+# (label, (H, W, C)); 2x2 max pooling, stride 2
+POOL_CASES = [
+    ("max pool 2x2 of 28x28x6", (28, 28, 6)),
+    ("max pool 2x2 of 512x512x3", (512, 512, 3)),
+    ("max pool 2x2 of 1024x1024x16", (1024, 1024, 16)),
+]
+
+
+def blas_info() -> str:
+    """Which BLAS NumPy uses, the CPU kernel it picked and its thread count."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for lib in threadpool_info():
+            if lib.get("user_api") == "blas":
+                return (f"{lib.get('internal_api')} {lib.get('version')}, kernel {lib.get('architecture')}, "
+                        f"{lib.get('num_threads')} thread(s)")
+    except ImportError:
+        pass
+    # Without threadpoolctl: ask the OpenBLAS that this process has loaded.
+    try:
+        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{config.get('name')} {config.get('version')}"
+    except Exception:
+        name = "unknown BLAS"
+    paths = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "openblas" in path.lower() and ".so" in path:
+                paths.add(path)
+    for path in sorted(paths):
+        lib = ctypes.CDLL(path)
+        for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", "")):
+            get_core = getattr(lib, f"{prefix}_get_corename{suffix}", None)
+            get_threads = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            if get_core is not None:
+                get_core.restype = ctypes.c_char_p
+                threads = get_threads() if get_threads is not None else "?"
+                return f"{name}, kernel {get_core().decode()}, {threads} thread(s)"
+    return name
+
+
+def calls_per_sample(fn, target_s: float = 0.004) -> int:
+    """How many calls make a sample last about ``target_s`` seconds."""
+    fn()  # warm up
+    t0 = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t0
+    return max(1, int(target_s / max(once, 1e-7)))
+
+
+def sample(fn, number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def race(ours, theirs, repeats: int) -> tuple[list[float], list[float]]:
+    """Per-call seconds of each, sampled in interleaved pairs whose order alternates."""
+    number = min(calls_per_sample(ours), calls_per_sample(theirs))
+    a, b = [], []
+    for r in range(repeats):
+        if r % 2:
+            b.append(sample(theirs, number))
+            a.append(sample(ours, number))
+        else:
+            a.append(sample(ours, number))
+            b.append(sample(theirs, number))
+    return a, b
+
+
+def conv_pair(shape, filt, rng):
+    H, W, C = shape
+    kh, kw, F = filt
+    x = rng.standard_normal((H, W, C), dtype=np.float32)  # (H, W, C)
+    w = rng.standard_normal((kh, kw, C, F), dtype=np.float32)  # (kh, kw, C, F)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))  # (1, C, H, W)
+    wt = torch.from_numpy(np.ascontiguousarray(w.transpose(3, 2, 0, 1)))  # (F, C, kh, kw)
+    ours = lambda: cnnviz.conv2d(x, w)  # noqa: E731
+    theirs = lambda: TF.conv2d(xt, wt)  # noqa: E731
+    expected = theirs()[0].numpy().transpose(1, 2, 0)  # (H_out, W_out, F)
+    np.testing.assert_allclose(ours(), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    return ours, theirs
+
+
+def pool_pair(shape, rng):
+    x = rng.standard_normal(shape, dtype=np.float32)  # (H, W, C)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))  # (1, C, H, W)
+    ours = lambda: cnnviz.pool2d(x, 2)  # noqa: E731
+    theirs = lambda: TF.max_pool2d(xt, 2)  # noqa: E731
+    np.testing.assert_array_equal(ours(), theirs()[0].numpy().transpose(1, 2, 0))
+    return ours, theirs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=41, help="interleaved samples per case (default 41)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"NumPy {np.__version__}, BLAS: {blas_info()}")
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
+    print(f"{args.repeats} interleaved samples per case; times are per call, float32.\n")
+
+    header = f"| {'case':<30} | {'ours ms':>9} | {'torch ms':>9} | {'ours/torch':>10} | {'best ratio':>10} |"
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    worst = {}
+    with torch.inference_mode():
+        pairs = [(label, *conv_pair(s, f, rng)) for label, s, f in CONV_CASES]
+        pairs += [(label, *pool_pair(s, rng)) for label, s in POOL_CASES]
+        for label, ours, theirs in pairs:
+            a, b = race(ours, theirs, args.repeats)
+            ma, mb = statistics.median(a), statistics.median(b)
+            worst[label] = ma / mb
+            print(f"| {label:<30} | {ma * 1e3:>9.3f} | {mb * 1e3:>9.3f} | {ma / mb:>10.2f} | "
+                  f"{min(a) / min(b):>10.2f} |", flush=True)
+
+    conv_ok = all(r <= 1.0 for k, r in worst.items() if k.startswith("conv"))
+    pool_ok = all(r <= 0.5 for k, r in worst.items() if k.startswith("max pool"))
+    print(f"\nTarget: convolution no slower than PyTorch: {'met' if conv_ok else 'MISSED'}; "
+          f"pooling at least twice as fast: {'met' if pool_ok else 'MISSED'} (ratios of medians).")
+    print(f"Load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
