@@ -1,0 +1,85 @@
+"""Real images: filters that span every channel, and a bank of filters making an activation volume."""
+import streamlit as st
+
+from cnnviz import ui
+from cnnviz.fig_images import colour_bar, to_png
+from cnnviz.images import volume_text
+
+st.title("Filters on real pictures")
+st.markdown(
+    "A colour picture is a volume **H x W x 3**: red, green and blue channels. A filter always extends "
+    "the full depth of the input, so a 3x3 filter on it is **3x3x3**: one slice per channel. Each slice "
+    "makes a map of its channel; the maps are added, plus one bias, into the filter's **activation map**. "
+    "A bank of filters gives one map each, stacked into a new volume."
+)
+
+state, url_warnings = ui.images_state()
+ui.show_warnings(url_warnings)
+state, x, key, load_errors, note = ui.images_source_ui(state)
+ui.show_errors(load_errors, kept="The last good picture is still shown.")
+if note:
+    st.info(note, icon=":material/photo_size_select_large:")
+C = x.shape[2]
+state, cell_errors = ui.images_bank_ui(state, C)
+ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
+
+try:
+    result = ui.images_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
+except ValueError as exc:  # a filter larger than a tiny picture
+    ui.images_save(state)
+    ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
+    st.stop()
+
+H_out, W_out, F = result.volume.shape
+shapes = [x.shape, result.volume.shape] + ([result.pooled.shape] if result.pooled is not None else [])
+st.markdown(f"### {' → '.join(volume_text(s) for s in shapes)}")
+st.caption(
+    f"Input {volume_text(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
+    + (", ReLU" if state.relu else "") + f" → activation volume {volume_text(result.volume.shape)}"
+    + (f" → 2x2 max pooling, stride 2 → {volume_text(result.pooled.shape)}" if result.pooled is not None else "")
+    + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
+)
+
+picture_box, detail_box, zoom_box, volume_box = st.container(), st.container(), st.container(), st.container()
+
+with zoom_box:
+    st.subheader(f"The dot product behind one value of map {state.sel + 1}")
+    state = ui.images_zoom_ui(state, x, result)
+    r, c = state.at if state.at is not None else ui.images_strongest(result, state.sel)
+    fig, sentence = ui.images_zoom_numbers(state, x, result, r, c)
+    st.markdown(f"At row {r}, column {c}: {sentence}")
+    st.plotly_chart(fig, key="img_zoom_fig", config={"displayModeBar": False})
+ui.images_save(state)
+
+input_pngs = ui.images_input_png(key, x, (r, c), state.k)
+with picture_box:
+    st.subheader("The picture and its channels")
+    names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
+    cols = st.columns(len(input_pngs))
+    for col, png, name in zip(cols, input_pngs, names):
+        col.image(png, caption=f"{name}, {volume_text(x.shape[:2])}", width="stretch")
+
+detail_pngs, captions = ui.images_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
+                                         state.relu, (r, c), x)
+with detail_box:
+    st.subheader(f"Filter {state.sel + 1} across the channels: {ui.filter_label(state.filters[state.sel])}")
+    cols = st.columns(len(detail_pngs))
+    for col, png, cap in zip(cols, detail_pngs, captions):
+        col.image(png, caption=cap, width="stretch")
+    st.image(to_png(colour_bar(1.0)), width=256,
+             caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
+
+with volume_box:
+    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {volume_text(result.volume.shape)}")
+    st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
+    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {volume_text(result.pooled.shape)}"]
+                                          if result.pooled is not None else []))
+    for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
+        with tab:
+            cols = st.columns(4)
+            for f, png in enumerate(pngs):
+                lo, hi = result.ranges[f]
+                span = f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else ""
+                cols[f % 4].image(png, width="stretch", caption=f"{f + 1}: {ui.filter_label(state.filters[f])}{span}")
+    sent = ui.images_bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
+    st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")

@@ -1,0 +1,228 @@
+"""The Real images page in AppTest: samples, uploads, the camera, the bank, the zoom and the link."""
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import conv2d, pool2d
+from cnnviz.images import filter_from_spec, resize_max_side, sample_image, to_grayscale
+from cnnviz.ui import ImagesState
+
+PAGE = "../pages/images.py"
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def shape_line(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("### ")).removeprefix("### ")
+
+
+def zoom_line(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("At row "))
+
+
+def zoom_numbers(at):
+    text = zoom_line(at)
+    r, c = map(int, re.match(r"At row (\d+), column (\d+)", text).groups())
+    total = float(re.search(r"= \*\*(-?[\d.]+)\*\*", text).group(1))
+    return r, c, total
+
+
+def png(arr: np.ndarray, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, fmt)
+    return buf.getvalue()
+
+
+def params(at) -> dict[str, list[str]]:
+    """The page's link as key -> list of values (a key may repeat, like f)."""
+    return {k: (v if isinstance(v, list) else [v]) for k, v in at.query_params.items()}
+
+
+def errors(at) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def warnings(at) -> str:
+    return " ".join(w.value for w in at.warning)
+
+
+def test_default_sample_shows_the_volume_and_a_correct_dot_product():
+    at = run()
+    assert not at.exception and not at.error and not at.warning
+    assert shape_line(at) == "128x128x3 → 126x126x6 → 63x63x6"
+    assert len(at.get("image")) == 4 + 5 + 1 + 6 + 6  # picture + channels, detail maps, colour bar, two grids
+    # The zoomed value is the activation at that location, computed here independently.
+    r, c, total = zoom_numbers(at)
+    x = resize_max_side(np.asarray(sample_image("House", 512)), 128).astype(float)
+    ref = conv2d(x, filter_from_spec("Vertical edge", 3, 3))
+    assert total == pytest.approx(ref[r, c], abs=0.01)
+    assert np.abs(ref).max() == pytest.approx(abs(ref[r, c]), abs=1e-6)  # it opens on the strongest value
+    assert "(R) +" in zoom_line(at) and "(B) + 0 (bias)" in zoom_line(at)
+
+
+def test_the_lecture_shapes_from_a_link():
+    at = run({"size": "32", "k": "5", "f": ["Vertical edge"] * 3 + ["Sharpen"] * 3})
+    assert shape_line(at) == "32x32x3 → 28x28x6 → 14x14x6"
+    assert not at.warning
+
+
+def test_link_round_trips_every_setting():
+    query = {"sample": "RGB test pattern", "size": "64", "gray": "1", "k": "5", "relu": "0", "pool": "0",
+             "f": ["Sobel x@R", "Emboss", "Identity"], "bias": "1.5,-2,0", "sel": "2",
+             "at": "3,4"}
+    at = run(query)
+    assert not at.exception and not at.warning
+    assert shape_line(at) == "64x64x1 → 60x60x3"
+    assert zoom_line(at).startswith("At row 3, column 4:")
+    assert "(gray) + -2 (bias)" in zoom_line(at) and "ReLU" not in zoom_line(at)
+    assert {k: params(at)[k] for k in query} == {k: v if k == "f" else [v] for k, v in query.items()}
+    state, warns = ImagesState.from_query(params(at))
+    assert not warns and state.size == 64 and state.gray and state.sel == 1 and state.at == (3, 4)
+
+
+def test_widgets_write_the_link():
+    at = run()
+    at.selectbox(key="img_size").set_value(64)
+    at.toggle(key="img_pool").set_value(False)
+    at.run()
+    assert params(at)["size"] == ["64"] and params(at)["pool"] == ["0"]
+    assert shape_line(at) == "64x64x3 → 62x62x6"
+
+
+@pytest.mark.parametrize("query, says", [
+    ({"size": "abc"}, "size"),
+    ({"size": "9" * 10_000}, "size"),
+    ({"f": "not a filter"}, "Filter 1 in the link was left out"),
+    ({"f": "1,2;3|4|5"}, "Filter 1 in the link was left out"),
+    ({"f": ["Identity", "Sharpen"], "bias": "NaN,1"}, "bias"),
+    ({"bias": "1,2"}, "bias values for 6 filters"),
+    ({"sel": "99"}, "sel"),
+    ({"at": "1e999,x"}, "at="),
+    ({"relu": "maybe"}, "relu"),
+    ({"f": ["Identity"] * 20}, "at most 16"),
+    ({"sample": "<script>"}, "sample"),
+])
+def test_hand_edited_links_fall_back_with_a_warning(query, says):
+    at = run(query)
+    assert not at.exception
+    assert says in warnings(at)
+    assert "→" in shape_line(at)  # the page still works
+
+
+def test_upload_replaces_the_sample_and_a_bad_file_keeps_it():
+    at = run({"src": "upload"})
+    assert "No picture yet" in at.info[0].value
+    photo = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    at.file_uploader[0].set_value(("mine.png", png(photo), "image/png"))
+    at.run()
+    assert not at.exception and not at.error
+    assert shape_line(at) == "30x40x3 → 28x38x6 → 14x19x6"
+    r, c, total = zoom_numbers(at)
+    ref = conv2d(photo.astype(float), filter_from_spec("Vertical edge", 3, 3))
+    assert total == pytest.approx(ref[r, c], abs=0.01)
+    # A TIFF named .png: refused with a sentence, the last good picture stays.
+    tiff = io.BytesIO()
+    Image.fromarray(photo).save(tiff, "TIFF")
+    at.file_uploader[0].set_value(("sneaky.png", tiff.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    assert "TIFF" in errors(at) and "last good picture" in errors(at)
+    assert shape_line(at) == "30x40x3 → 28x38x6 → 14x19x6"
+    assert "src" in at.query_params and "cannot travel in a link" in " ".join(c.value for c in at.caption)
+
+
+def test_large_upload_is_shrunk_and_the_page_says_so():
+    at = run({"src": "upload", "size": "512"})
+    big = np.zeros((1500, 2000, 3), np.uint8)
+    big[:, 1000:] = 255
+    at.file_uploader[0].set_value(("big.jpg", png(big, "JPEG"), "image/jpeg"))
+    at.run()
+    assert "2000x1500" in at.info[0].value and "512x384" in at.info[0].value
+    assert shape_line(at) == "384x512x3 → 382x510x6 → 191x255x6"
+
+
+def test_upload_too_small_for_the_filter_is_explained():
+    at = run({"src": "upload", "k": "7"})
+    at.file_uploader[0].set_value(("tiny.png", png(np.zeros((4, 4, 3), np.uint8)), "image/png"))
+    at.run()
+    assert not at.exception
+    assert "larger than the padded input" in errors(at)
+
+
+def test_camera_photo_is_used():
+    at = run({"src": "camera"})
+    shot = np.full((48, 64, 3), 90, np.uint8)
+    shot[:, 32:] = 200
+    at.camera_input[0].set_value(("photo.jpg", png(shot, "JPEG"), "image/jpeg"))
+    at.run()
+    assert not at.exception and not at.error
+    assert shape_line(at) == "48x64x3 → 46x62x6 → 23x31x6"
+
+
+def test_grayscale_gives_one_channel_and_its_own_arithmetic():
+    at = run({"gray": "1", "size": "32", "f": ["Sobel x"]})
+    assert shape_line(at) == "32x32x1 → 30x30x1 → 15x15x1"
+    r, c, total = zoom_numbers(at)
+    g = to_grayscale(resize_max_side(np.asarray(sample_image("House", 512)), 32)).astype(float)
+    assert total == pytest.approx(conv2d(g[..., 0], filter_from_spec("Sobel x", 3, 1)[..., 0])[r, c], abs=1e-6)
+    assert "(gray)" in zoom_line(at) and "(R)" not in zoom_line(at)
+
+
+def test_relu_off_keeps_negative_values_and_pooling_matches_the_kernel():
+    at = run({"size": "32", "relu": "0", "f": ["Vertical edge", "Horizontal edge"]})
+    assert shape_line(at) == "32x32x3 → 30x30x2 → 15x15x2"
+    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    bank = np.stack([filter_from_spec(s, 3, 3) for s in ("Vertical edge", "Horizontal edge")], axis=-1)
+    vol = conv2d(x, bank)
+    assert vol.min() < 0  # without ReLU the edge maps have negative values
+    assert pool2d(vol).shape == (15, 15, 2)
+
+
+def test_typed_filter_replaces_a_preset_and_bad_cells_keep_the_last_one():
+    at = run({"size": "32", "f": ["Identity"], "at": "5,6"})
+    at.selectbox(key="img_f0").set_value("Custom (type the numbers)")
+    at.run()
+    assert not at.exception
+    # The typed filter starts as the preset it replaces: the value at (5, 6) is the centre pixel sum.
+    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    r, c, total = zoom_numbers(at)
+    assert (r, c) == (5, 6)
+    assert total == pytest.approx(x[6, 7].sum() / 3, abs=0.01)
+    spec = params(at)["f"][0]
+    assert spec.count("|") == 2  # the typed numbers travel in the link
+
+
+def test_typed_cells_change_the_result_and_text_is_refused():
+    at = run({"size": "32", "f": ["0,0,0;0,1,0;0,0,0|0,0,0;0,0,0;0,0,0|0,0,0;0,0,0;0,0,0"], "at": "5,6"})
+    assert not at.warning
+    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0])  # the red centre pixel alone
+    key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_G_"))
+    at.session_state[key] = {"edited_rows": {1: {"1": 2}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0] + 2 * x[6, 7, 1])
+    assert params(at)["f"][0].split("|")[1] == "0,0,0;0,2,0;0,0,0"
+    key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_B_"))
+    at.session_state[key] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert "B slice of filter 1, row 1, column 1" in errors(at)
+    assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0] + 2 * x[6, 7, 1])  # the last valid filter
+
+
+def test_bank_of_sixteen_filters():
+    at = run({"size": "64"})
+    at.number_input(key="img_n").set_value(16)
+    at.run()
+    assert not at.exception
+    assert shape_line(at) == "64x64x3 → 62x62x16 → 31x31x16"
+    assert len(params(at)["f"]) == 16
