@@ -1,0 +1,55 @@
+"""The Real images page in Chromium: an upload through the real file input, and a shared link."""
+import io
+
+import numpy as np
+from PIL import Image
+
+from conftest import wait_for_app
+
+
+def shape_heading(page):
+    return page.locator("h3", has_text="→")
+
+
+def test_upload_shows_the_activation_volume_shape(page, server_url):
+    page.goto(server_url + "/images?src=upload")
+    wait_for_app(page)
+    photo = np.zeros((30, 40, 3), np.uint8)
+    photo[:, :20] = (240, 60, 20)  # an orange left half: a bright-to-dark vertical edge
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, "PNG")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    shape_heading(page).filter(has_text="30x40x3 → 28x38x6 → 14x19x6").wait_for()
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # The maps arrived as pictures the browser decoded (not as numbers in JSON).
+    images = page.locator('[data-testid="stImage"] img')
+    assert images.count() >= 20
+    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+                         ".every(i => i.complete && i.naturalWidth > 0)")
+    # The strongest value of the vertical-edge map is on the edge, and the zoom says so in numbers.
+    assert page.get_by_text("At row", exact=False).first.inner_text().startswith("At row")
+    assert ", column 18:" in page.get_by_text("At row", exact=False).first.inner_text()
+
+
+def test_shared_link_reopens_the_same_view(page, server_url):
+    link = server_url + "/images?sample=Circles&size=32&k=5&f=Sobel+x%40R&f=Sharpen&relu=0&sel=2&at=3,4"
+    page.goto(link)
+    wait_for_app(page)
+    shape_heading(page).filter(has_text="32x32x3 → 28x28x2 → 14x14x2").wait_for()
+    zoom = page.get_by_text("At row 3, column 4:", exact=False).first
+    first = zoom.inner_text()
+    assert "after ReLU" not in first
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    # Another browser opening the same link sees the same numbers.
+    other = page.context.browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = other.new_page()
+        phone.set_default_timeout(20_000)
+        phone.goto(page.url)
+        wait_for_app(phone)
+        phone.get_by_text("At row 3, column 4:", exact=False).first.wait_for()
+        assert phone.get_by_text("At row 3, column 4:", exact=False).first.inner_text() == first
+    finally:
+        other.close()
