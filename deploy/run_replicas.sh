@@ -3,6 +3,7 @@
 #
 #   deploy/run_replicas.sh N          start N replicas + nginx; Ctrl-C or SIGTERM stops them all
 #   deploy/run_replicas.sh stop       stop a run started from another shell
+#   deploy/run_replicas.sh check N    write the nginx config for N replicas and test it (nginx -t)
 #
 # nginx listens on 127.0.0.1:${CNNVIZ_PORT:-8080}; replicas on 127.0.0.1:${CNNVIZ_BASE_PORT:-8701}+i,
 # each pinned to its own core with taskset when there are at least N cores. The nginx config is the
@@ -42,8 +43,41 @@ wait_health() {  # url, pid: wait until /_stcore/health answers ok (60 s at most
   return 1
 }
 
+write_nginx_conf() {  # $RUN_DIR/nginx.conf for replicas on ports BASE..BASE+N-1, nginx on PORT
+  local servers="" i
+  for i in $(seq 0 $((N - 1))); do
+    servers+="    server 127.0.0.1:$((BASE + i)) max_fails=1 fail_timeout=10s;\n"
+  done
+  # The shipped site config with these ports; a header names the replica (loopback benchmarks only).
+  sed -e '/^ *server 127\.0\.0\.1:[0-9]*/d' \
+      -e "s|^\( *hash .*\)$|\1\n$servers|" \
+      -e "s|listen 80;|listen 127.0.0.1:$PORT;|" \
+      -e "s|include /etc/nginx/snippets/cnnviz-proxy.conf;|include $HERE/nginx/cnnviz-proxy.conf;|" \
+      -e 's|^\( *add_header Set-Cookie .*\)$|\1\n    add_header X-Cnnviz-Replica $upstream_addr always;|' \
+      "$HERE/nginx/cnnviz-site.conf" > "$RUN_DIR/site.conf"
+  cat > "$RUN_DIR/nginx.conf" <<EOF
+worker_processes 1;
+pid $RUN_DIR/nginx.pid;
+error_log $RUN_DIR/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $RUN_DIR/client_body;
+    proxy_temp_path $RUN_DIR/proxy;
+    fastcgi_temp_path $RUN_DIR/fastcgi;
+    uwsgi_temp_path $RUN_DIR/uwsgi;
+    scgi_temp_path $RUN_DIR/scgi;
+    include $RUN_DIR/site.conf;
+}
+EOF
+}
+
 if [ "${1:-}" = "stop" ]; then stop_all; exit 0; fi
-N="${1:?usage: run_replicas.sh N | stop}"
+if [ "${1:-}" = "check" ]; then  # write the nginx config for N replicas and let nginx test it
+  N="${2:-2}"; mkdir -p "$RUN_DIR"; write_nginx_conf
+  nginx -t -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR"; exit $?
+fi
+N="${1:?usage: run_replicas.sh N | check N | stop}"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive number" >&2; exit 2; }
 command -v nginx >/dev/null || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
 mkdir -p "$RUN_DIR"
@@ -62,7 +96,6 @@ for port in "$PORT" $(seq "$BASE" $((BASE + N - 1))); do
 done
 CORES="$(nproc)"
 : > "$RUN_DIR/replicas"
-SERVERS=""
 for i in $(seq 0 $((N - 1))); do
   port=$((BASE + i))
   pin=()
@@ -72,32 +105,10 @@ for i in $(seq 0 $((N - 1))); do
       --server.port "$port" --server.headless true ${CNNVIZ_STREAMLIT_ARGS:-} \
       > "$RUN_DIR/replica-$port.log" 2>&1) &
   echo "$! 127.0.0.1:$port" >> "$RUN_DIR/replicas"
-  SERVERS+="    server 127.0.0.1:$port max_fails=1 fail_timeout=10s;\n"
 done
 while read -r pid addr; do wait_health "http://$addr" "$pid"; done < "$RUN_DIR/replicas"
 
-# The shipped site config with this run's ports; a header names the replica (loopback benchmarks only).
-sed -e '/^ *server 127\.0\.0\.1:[0-9]*/d' \
-    -e "s|^\( *hash .*\)$|\1\n$SERVERS|" \
-    -e "s|listen 80;|listen 127.0.0.1:$PORT;|" \
-    -e "s|include /etc/nginx/snippets/cnnviz-proxy.conf;|include $HERE/nginx/cnnviz-proxy.conf;|" \
-    -e 's|^\( *add_header Set-Cookie .*\)$|\1\n    add_header X-Cnnviz-Replica $upstream_addr always;|' \
-    "$HERE/nginx/cnnviz-site.conf" > "$RUN_DIR/site.conf"
-cat > "$RUN_DIR/nginx.conf" <<EOF
-worker_processes 1;
-pid $RUN_DIR/nginx.pid;
-error_log $RUN_DIR/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $RUN_DIR/client_body;
-    proxy_temp_path $RUN_DIR/proxy;
-    fastcgi_temp_path $RUN_DIR/fastcgi;
-    uwsgi_temp_path $RUN_DIR/uwsgi;
-    scgi_temp_path $RUN_DIR/scgi;
-    include $RUN_DIR/site.conf;
-}
-EOF
+write_nginx_conf
 nginx -t -q -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR"
 nginx -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR" -g "daemon off;" &
 NGINX_PID=$!

@@ -118,10 +118,15 @@ class Student:
         self.widgets: list[Widget] = []
         self.widget_states: dict[str, WidgetState] = {}
         self.runs = 0
+        self.session_id = ""  # the server's id for this tab's session (from new_session)
 
     # --- connection ---------------------------------------------------------------------------
-    async def open(self) -> RunResult:
-        """Load the page as a first-time browser would and wait for the first complete run."""
+    async def open(self, resume: bool = False) -> RunResult:
+        """Load the page as a first-time browser would and wait for the first complete run.
+
+        With ``resume``, ask the server for this tab's previous session, as the browser does when
+        its WebSocket reconnects (the session id is the third WebSocket subprotocol entry).
+        """
         t0 = time.perf_counter()
         status, headers, body = await http_get(self.base, f"/{self.page}", self.cookies, self.timeout)
         if status != 200:
@@ -142,7 +147,8 @@ class Student:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
             self.ws = await asyncio.wait_for(websockets.connect(
-                ws_url, subprotocols=["streamlit"], additional_headers=headers, max_size=None,
+                ws_url, subprotocols=["streamlit", "resume", self.session_id] if resume and self.session_id
+                else ["streamlit"], additional_headers=headers, max_size=None,
                 open_timeout=self.timeout, ping_interval=None, compression=None), self.timeout)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
             raise StudentError(f"WebSocket did not open: {e!r}") from e
@@ -175,6 +181,8 @@ class Student:
             return await self._rerun()
         if kind == "any":
             candidates = [w for w in self.widgets if not getattr(w.proto, "disabled", False)]
+            if not candidates:  # a page without widgets: a plain rerun
+                return await self._rerun()
         else:
             candidates = self.find(kind, label)
         if not candidates:
@@ -276,6 +284,7 @@ class Student:
             kind = fm.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
             elif kind == "page_not_found":
                 result.exceptions.append(f"page not found: {fm.page_not_found.page_name!r}")
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":

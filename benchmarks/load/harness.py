@@ -161,14 +161,14 @@ class Run:
 async def _measure(run: Run, body) -> Report:
     """Warm up, take the baseline, run the scenario body, then watch memory come back."""
     args, rep, pids = run.args, run.report, run.pids
-    warm = run.student()
+    warm = run.student()  # loads the page's modules and caches: not what a scenario measures
     if await run.open(warm):
         for _ in range(3):
             await run.interact(warm)
     await warm.close()
     run.lat.clear(), run.first.clear()
     rep.errors, rep.error_kinds = 0, {}
-    await asyncio.sleep(1)
+    await asyncio.sleep(args.settle)
     rep.rss_before_mb = rss_mb(pids)
     cpu0, wall0, me0 = cpu_seconds(pids), time.monotonic(), os.times()
     sampler = asyncio.create_task(_sample_cpu(pids))
@@ -188,12 +188,12 @@ async def _measure(run: Run, body) -> Report:
     rep.latency_ms = _summary(run.lat) if run.lat else {}
     rep.first_page_ms = _summary(run.first)
     # Memory: every session open and idle, then closed, then after the disconnected-session TTL.
-    await asyncio.sleep(1)
+    await asyncio.sleep(args.settle)
     rep.rss_open_mb = rss_mb(pids)
     open_now = sum(1 for s in students if s.ws is not None)
     rep.rss_per_session_mb = (rep.rss_open_mb - rep.rss_before_mb) / max(1, open_now)
     await asyncio.gather(*(s.close() for s in students))
-    await asyncio.sleep(1)
+    await asyncio.sleep(args.settle)
     rep.rss_closed_mb = rss_mb(pids)
     if args.ttl_wait > 0:
         await asyncio.sleep(args.ttl_wait)
@@ -205,7 +205,7 @@ async def _measure(run: Run, body) -> Report:
         except (StudentError, OSError) as e:
             rep.notes.append(f"probe after TTL failed: {e}")
         await probe.close()
-        await asyncio.sleep(1)
+        await asyncio.sleep(args.settle)
         rep.rss_after_ttl_mb = rss_mb(pids)
     else:
         rep.rss_after_ttl_mb = rep.rss_closed_mb
@@ -254,7 +254,7 @@ async def burst(run: Run) -> list[Student]:
     ok = await asyncio.gather(*(arrive(s) for s in students))
     live = [s for s, good in zip(students, ok) if good]
     for _ in range(a.rounds):
-        await asyncio.sleep(2)
+        await asyncio.sleep(a.settle + 1)
         await asyncio.wait_for(asyncio.gather(*(run.interact(s) for s in live if s.ws is not None)),
                                max(1, run.deadline - time.monotonic()))
     return students
@@ -357,6 +357,7 @@ def parse_args(argv=None):
     p.add_argument("--kill-pid", type=int, default=0, help="fault: the replica process to stop")
     p.add_argument("--kill-replica", default="", help="fault: that replica's address as the proxy reports it")
     p.add_argument("--kill-signal", choices=["TERM", "KILL"], default="KILL")
+    p.add_argument("--settle", type=float, default=1.0, help="seconds of quiet before each memory reading")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", default="", help="append the report as one JSON line to this file")
     args = p.parse_args(argv)
