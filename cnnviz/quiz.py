@@ -492,6 +492,7 @@ def _activation_cell(rng: np.random.Generator) -> Question:
     lines = [
         f"The activation map is {out.shape[0]}x{out.shape[1]}: "
         f"{conv_output_formula(n, k, s, p)} along each side.",
+        "",
         f"Its cell at row {r + 1}, column {c + 1} comes from the window whose top-left corner is at "
         f"row {r * s + 1}, column {c * s + 1} of the "
         + ("input padded with a ring of zeros" if p else "input")
@@ -541,6 +542,7 @@ def _max_pool_cell(rng: np.random.Generator) -> Question:
         answer_text=_format_answer("integer", value),
         solution="\n".join([
             f"The output is {out.shape[0]}x{out.shape[1]}: {pool_output_formula(n, size, s)} along each side.",
+            "",
             f"Its cell at row {r + 1}, column {c + 1} covers rows {r * s + 1}–{r * s + size} and "
             f"columns {c * s + 1}–{c * s + size} of the input:",
             "",

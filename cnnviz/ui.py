@@ -152,10 +152,9 @@ def _quiz_set_length() -> None:
 
 def quiz_header_ui(settings: QuizSettings) -> None:
     """The quiz number (type one to open it), the number of questions, a new quiz, and the link to share."""
-    # Keep the widgets showing what the URL says (a new quiz, a pasted link).
-    if st.session_state.get("quiz-number-shown") != settings.seed:
-        st.session_state["quiz-number"] = str(settings.seed)
-        st.session_state["quiz-number-shown"] = settings.seed
+    # The widgets always show what the URL says (a new quiz, a pasted link, a reloaded page);
+    # a typed quiz number reaches _quiz_open_typed on submit, before this line runs.
+    st.session_state["quiz-number"] = str(settings.seed)
     st.session_state["quiz-length"] = settings.n
     number, length, new = st.columns([3, 2, 2], vertical_alignment="bottom")
     with number, st.form("quiz-open-form", border=False):
@@ -170,8 +169,8 @@ def quiz_header_ui(settings: QuizSettings) -> None:
     if st.session_state.get("quiz-number-error"):
         show_errors([st.session_state.pop("quiz-number-error")], kept=f"Quiz {settings.seed} is still shown.")
     share = f"{(st.context.url or '').split('?')[0]}?seed={settings.seed}&n={settings.n}"
-    st.caption(f"Share this quiz: everyone who opens this link, or types quiz number {settings.seed}, "
-               "gets the same questions.")
+    st.markdown(f"**Quiz number {settings.seed}**: everyone who opens this link, or types this number, "
+                "gets the same questions.")
     st.code(share, language=None)
 
 
