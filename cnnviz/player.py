@@ -306,7 +306,7 @@ background:var(--btn);color:var(--btnfg);cursor:pointer;padding:0 10px}
 .panels{display:flex;align-items:center;gap:10px;flex-wrap:nowrap}
 .panels.wrap{flex-wrap:wrap}
 .panel{display:flex;flex-direction:column;align-items:flex-start}
-.ttl{font-weight:600;font-size:16px;margin-bottom:4px}
+.ttl{font-weight:600;font-size:16px;margin-bottom:4px;white-space:nowrap}
 .op{font-size:32px;color:var(--mut);padding:0 2px}
 .grid{display:grid;gap:2px;grid-auto-rows:var(--cs)}
 .cell{position:relative;display:flex;align-items:center;justify-content:center;box-sizing:border-box;

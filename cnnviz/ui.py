@@ -228,254 +228,6 @@ def quiz_footer_ui(settings: QuizSettings) -> None:
               args=(settings.seed, settings.n))
 
 
-# --- shapes ---
-from cnnviz import fig_shapes as _fsh  # noqa: E402
-from cnnviz import layers as _lay  # noqa: E402
-from cnnviz.architectures import ARCHITECTURES as _ARCHS  # noqa: E402
-from cnnviz.grids import parse_number as _parse_number  # noqa: E402
-
-
-def url_int(lo: int, hi: int):
-    """A parser for a whole number in ``lo..hi`` typed into a link; raises ValueError saying why not."""
-    def parse(text):
-        v = _parse_number(text, limit=10 * hi)
-        if not float(v).is_integer():
-            raise ValueError(f"{v} is not a whole number")
-        if not lo <= v <= hi:
-            raise ValueError(f"{int(v)} is outside {lo} to {hi:,}")
-        return int(v)
-    return parse
-
-
-def url_choice(options):
-    """A parser for one of ``options`` typed into a link."""
-    def parse(text):
-        if text not in options:
-            raise ValueError(f"'{str(text)[:20]}' is not one of {', '.join(map(str, options))}")
-        return text
-    return parse
-
-
-def shapes_url_state(page: str, prefix: str, fields: dict) -> list[str]:
-    """Once per session and page, copy the link's values into ``st.session_state[prefix + name]``.
-
-    ``fields`` maps a query parameter to ``(default, parser)``; a value the parser refuses falls
-    back to the default and gives a warning to show.
-    """
-    flag = f"_{prefix}url_loaded"
-    warnings = []
-    if not st.session_state.get(flag):
-        st.session_state[flag] = True
-        for name, (default, parse) in fields.items():
-            raw = st.query_params.get(name)
-            value = default
-            if raw is not None:
-                try:
-                    value = parse(raw)
-                except ValueError as exc:
-                    shown = raw if len(raw) <= 16 else raw[:16] + "…"
-                    warnings.append(f"The link's `{name}={shown}` could not be used ({exc}): using {default!r}.")
-            st.session_state[prefix + name] = value
-    for name, (default, _) in fields.items():  # keys lost by a visit to another page
-        st.session_state.setdefault(prefix + name, default)
-    return warnings
-
-
-def shapes_save_url(prefix: str, fields: dict) -> None:
-    """Write the page's settings into the link, leaving out those at their default."""
-    for name, (default, _) in fields.items():
-        value = st.session_state.get(prefix + name, default)
-        if value == default:
-            if name in st.query_params:
-                del st.query_params[name]
-        elif st.query_params.get(name) != str(value):
-            st.query_params[name] = str(value)
-
-
-def int_inputs(prefix: str, specs, columns=None) -> dict[str, int]:
-    """Number inputs side by side: ``specs`` is ``[(name, label, lo, hi), ...]``; returns their values."""
-    cols = columns or st.columns(len(specs))
-    return {name: int(col.number_input(label, lo, hi, step=1, key=prefix + name))
-            for col, (name, label, lo, hi) in zip(cols, specs)}
-
-
-@st.cache_resource(max_entries=16)
-def conv_vs_dense_figure(n_in: int, k: int):
-    """The node-link picture, built once per (inputs, filter size) and shared by every session."""
-    return _fsh.conv_vs_dense_figure(n_in, k)
-
-
-@st.cache_resource(max_entries=1)
-def architecture_table_figure():
-    """The lecture's table as a plot, with the sizes computed from the presets."""
-    keys = [k for k, a in _ARCHS.items() if a.lecture]
-    a = [_ARCHS[k] for k in keys]
-    return _fsh.architecture_table_figure([x.name for x in a], [x.lecture.size_mb for x in a],
-                                          [round(x.size_mb, 1) for x in a], [x.lecture.depth for x in a],
-                                          [x.lecture.top1 for x in a], [x.lecture.top5 for x in a])
-
-
-@st.cache_data(max_entries=32)
-def architecture_records(key: str, expand: bool) -> list[dict]:
-    """A preset's table as records (blocks opened when ``expand``), computed once per preset."""
-    return _lay.table_records(_ARCHS[key].network, expand)
-
-
-def network_table_ui(records: list[dict]) -> None:
-    """A network's per-layer table, numbers right-aligned with thousands separators."""
-    st.dataframe(records, hide_index=True, width="stretch", column_config={
-        "parameters": st.column_config.NumberColumn(format="localized"),
-        "worked out": st.column_config.TextColumn(width="large"),
-    })
-
-
-def network_totals_ui(net) -> None:
-    """Totals under a network's table."""
-    a, b, c, d = st.columns(4)
-    a.metric("Parameters", f"{net.total_params:,}")
-    b.metric("Parameters in float32", _lay.format_bytes(net.param_bytes))
-    c.metric("Outputs of every layer, one image", _lay.format_bytes(net.activation_bytes))
-    d.metric("Final output", _lay.format_shape(net.output_shape))
-
-
-_BUILDER_COLUMNS = ("layer", "filters / units", "size", "stride", "padding")
-_BUILDER_EXAMPLE = "conv:6:5:1:0,relu,maxpool:2:2:0,conv:16:5:1:0,relu,maxpool:2:2:0,flatten,dense:120,relu,dense:84,relu,dense:10"
-
-
-def _shape_text(text) -> str:
-    """``"32x32x3"`` (or ``32×32×3``, ``32,32,3``, ``784``) checked and written back as ``32x32x3``."""
-    text = str(text).strip().lower().replace("×", "x").replace(",", "x").replace(" ", "")
-    if len(text) > 30:
-        raise ValueError("far too long for a shape")
-    parts = text.split("x")
-    dims = []
-    for p in parts:
-        if not p.isdigit():
-            raise ValueError(f"'{text[:20]}' is not a shape like 32x32x3 or 784")
-        dims.append(int(p))
-    return _lay.format_shape(_lay.as_shape(dims))
-
-
-def _net_text(text) -> str:
-    if not str(text).strip():
-        return ""
-    layers, errors = _lay.parse_network_spec(text)
-    if errors:
-        raise ValueError(errors[0].rstrip("."))
-    return _lay.network_spec(layers)
-
-
-BUILDER_FIELDS = {"in": ("32x32x1", _shape_text), "net": (_BUILDER_EXAMPLE, _net_text)}
-
-
-def _builder_frame(spec: str):
-    import pandas as pd
-
-    rows = []
-    for layer in _lay.parse_network_spec(spec)[0]:
-        kind, *nums = layer.spec().split(":")
-        uses = _lay.BUILDER_KINDS[kind][1]
-        values = dict(zip(uses, (int(n) for n in nums)))
-        rows.append([kind, values.get("n"), values.get("size"), values.get("stride"), values.get("padding")])
-    frame = pd.DataFrame(rows, columns=list(_BUILDER_COLUMNS))
-    for col in _BUILDER_COLUMNS[1:]:
-        frame[col] = frame[col].astype("Int64")
-    return frame
-
-
-def _builder_load(spec: str, shape: str) -> None:
-    st.session_state["sb_net"] = st.session_state["sb_base"] = spec
-    st.session_state["sb_in"] = st.session_state["sb_in_text"] = shape
-    st.session_state["sb_version"] = st.session_state.get("sb_version", 0) + 1
-
-
-def builder_presets_ui() -> None:
-    """Start the builder from the example or a sequential preset."""
-    choices = {"Small example (LeNet-like, ReLU, max pooling)": (_BUILDER_EXAMPLE, "32x32x1")}
-    choices |= {a.name: (a.builder_spec, _lay.format_shape(a.input_shape)) for a in _ARCHS.values() if a.builder_spec}
-    a, b = st.columns([3, 1], vertical_alignment="bottom")
-    name = a.selectbox("Start from", list(choices), key="sb_start")
-    # The callback reads the choice itself: a click can arrive together with a new choice.
-    b.button("Load it", on_click=lambda: _builder_load(*choices[st.session_state["sb_start"]]), key="sb_load",
-             width="stretch")
-
-
-def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
-    """The builder's input shape and layer table; returns ``(input shape, layers, error messages)``.
-
-    Edits that cannot be read leave the last valid network in place (and in the link).
-    """
-    errors = []
-    st.session_state.setdefault("sb_base", st.session_state["sb_net"])
-    st.session_state.setdefault("sb_in_text", st.session_state["sb_in"])
-    shape_text = st.text_input("Input shape (height x width x channels, or a number of units)", key="sb_in_text")
-    try:
-        st.session_state["sb_in"] = _shape_text(shape_text)
-    except ValueError as exc:
-        errors.append(f"Input shape: {exc}.")
-    labels = {k: v[0] for k, v in _lay.BUILDER_KINDS.items()}
-    edited = st.data_editor(
-        _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=False, width="stretch",
-        key=f"sb_editor_{st.session_state.get('sb_version', 0)}",
-        column_config={
-            "layer": st.column_config.SelectboxColumn("layer", options=list(labels), required=True,
-                                                      help="; ".join(f"{k}: {v}" for k, v in labels.items())),
-            "filters / units": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
-            "size": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
-            "stride": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
-            "padding": st.column_config.NumberColumn(min_value=0, max_value=_lay.MAX_DIM, step=1),
-        })
-    layers = []
-    for i, row in enumerate(edited.itertuples(index=False), start=1):
-        cells = [None if (v is None or v is _pd_na() or (isinstance(v, float) and v != v)) else v for v in row]
-        if all(c is None for c in cells):
-            continue  # a row just added, not filled in yet
-        try:
-            layers.append(_lay.layer_from_spec(*cells))
-        except ValueError as exc:
-            errors.append(f"Row {i}: {exc}.")
-    if not errors:
-        st.session_state["sb_net"] = _lay.network_spec(layers) or ""
-    layers = _lay.parse_network_spec(st.session_state["sb_net"])[0]
-    return _lay.as_shape(tuple(int(d) for d in st.session_state["sb_in"].split("x"))), layers, errors
-
-
-def _pd_na():
-    import pandas as pd
-
-    return pd.NA
-
-
-def url_bool(text) -> bool:
-    """``true``/``false`` (or 1/0) typed into a link."""
-    value = {"true": True, "1": True, "false": False, "0": False}.get(str(text).strip().lower())
-    if value is None:
-        raise ValueError(f"'{str(text)[:16]}' is not true or false")
-    return value
-
-
-ARCH_FIELDS = {"arch": ("lenet5", url_choice(list(_ARCHS))), "open": (False, url_bool)}
-
-
-def builder_link(arch) -> str | None:
-    """A relative link that opens ``arch`` in the Shapes page's network builder (sequential presets only)."""
-    from urllib.parse import urlencode
-
-    if not arch.builder_spec:
-        return None
-    return "shapes?" + urlencode({"in": _lay.format_shape(arch.input_shape), "net": arch.builder_spec})
-
-
-@st.cache_data(max_entries=1)
-def lecture_table_records() -> list[dict]:
-    """The lecture's table beside the numbers computed from the presets."""
-    return [{"model": a.name, "size in the lecture (MB)": a.lecture.size_mb,
-             "4 bytes × parameters (MB)": round(a.size_mb, 1), "parameters": a.total_params,
-             "top-1 / top-5 error (%)": f"{a.lecture.top1:.2f} / {a.lecture.top5:.2f}",
-             "layers": a.lecture.depth, "description": a.lecture.description}
-            for a in _ARCHS.values() if a.lecture]
-
-
 # --- images ---
 import hashlib  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
@@ -927,3 +679,695 @@ def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r
 def images_bytes_note(*pngs: bytes) -> str:
     """How much picture data this view sends to the browser."""
     return f"{sum(len(p) for p in pngs) / 1024:.0f} KB of PNG"
+
+
+# --- shapes ---
+from cnnviz import fig_shapes as _fsh  # noqa: E402
+from cnnviz import layers as _lay  # noqa: E402
+from cnnviz.architectures import ARCHITECTURES as _ARCHS  # noqa: E402
+from cnnviz.grids import parse_number as _parse_number  # noqa: E402
+
+
+def url_int(lo: int, hi: int):
+    """A parser for a whole number in ``lo..hi`` typed into a link; raises ValueError saying why not."""
+    def parse(text):
+        v = _parse_number(text, limit=10 * hi)
+        if not float(v).is_integer():
+            raise ValueError(f"{v} is not a whole number")
+        if not lo <= v <= hi:
+            raise ValueError(f"{int(v)} is outside {lo} to {hi:,}")
+        return int(v)
+    return parse
+
+
+def url_choice(options):
+    """A parser for one of ``options`` typed into a link."""
+    def parse(text):
+        if text not in options:
+            raise ValueError(f"'{str(text)[:20]}' is not one of {', '.join(map(str, options))}")
+        return text
+    return parse
+
+
+def shapes_url_state(page: str, prefix: str, fields: dict) -> list[str]:
+    """Once per session and page, copy the link's values into ``st.session_state[prefix + name]``.
+
+    ``fields`` maps a query parameter to ``(default, parser)``; a value the parser refuses falls
+    back to the default and gives a warning to show.
+    """
+    flag = f"_{prefix}url_loaded"
+    warnings = []
+    if not st.session_state.get(flag):
+        st.session_state[flag] = True
+        for name, (default, parse) in fields.items():
+            raw = st.query_params.get(name)
+            value = default
+            if raw is not None:
+                try:
+                    value = parse(raw)
+                except ValueError as exc:
+                    shown = raw if len(raw) <= 16 else raw[:16] + "…"
+                    warnings.append(f"The link's `{name}={shown}` could not be used ({exc}): using {default!r}.")
+            st.session_state[prefix + name] = value
+    for name, (default, _) in fields.items():  # keys lost by a visit to another page
+        st.session_state.setdefault(prefix + name, default)
+    return warnings
+
+
+def shapes_save_url(prefix: str, fields: dict) -> None:
+    """Write the page's settings into the link, leaving out those at their default."""
+    for name, (default, _) in fields.items():
+        value = st.session_state.get(prefix + name, default)
+        if value == default:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+
+
+def int_inputs(prefix: str, specs, columns=None) -> dict[str, int]:
+    """Number inputs side by side: ``specs`` is ``[(name, label, lo, hi), ...]``; returns their values."""
+    cols = columns or st.columns(len(specs))
+    return {name: int(col.number_input(label, lo, hi, step=1, key=prefix + name))
+            for col, (name, label, lo, hi) in zip(cols, specs)}
+
+
+@st.cache_resource(max_entries=16)
+def conv_vs_dense_figure(n_in: int, k: int):
+    """The node-link picture, built once per (inputs, filter size) and shared by every session."""
+    return _fsh.conv_vs_dense_figure(n_in, k)
+
+
+@st.cache_resource(max_entries=1)
+def architecture_table_figure():
+    """The lecture's table as a plot, with the sizes computed from the presets."""
+    keys = [k for k, a in _ARCHS.items() if a.lecture]
+    a = [_ARCHS[k] for k in keys]
+    return _fsh.architecture_table_figure([x.name for x in a], [x.lecture.size_mb for x in a],
+                                          [round(x.size_mb, 1) for x in a], [x.lecture.depth for x in a],
+                                          [x.lecture.top1 for x in a], [x.lecture.top5 for x in a])
+
+
+@st.cache_data(max_entries=32)
+def architecture_records(key: str, expand: bool) -> list[dict]:
+    """A preset's table as records (blocks opened when ``expand``), computed once per preset."""
+    return _lay.table_records(_ARCHS[key].network, expand)
+
+
+def network_table_ui(records: list[dict]) -> None:
+    """A network's per-layer table, numbers right-aligned with thousands separators."""
+    st.dataframe(records, hide_index=True, width="stretch", column_config={
+        "parameters": st.column_config.NumberColumn(format="localized"),
+        "worked out": st.column_config.TextColumn(width="large"),
+    })
+
+
+def network_totals_ui(net) -> None:
+    """Totals under a network's table."""
+    a, b, c, d = st.columns(4)
+    a.metric("Parameters", f"{net.total_params:,}")
+    b.metric("Parameters in float32", _lay.format_bytes(net.param_bytes))
+    c.metric("Outputs of every layer, one image", _lay.format_bytes(net.activation_bytes))
+    d.metric("Final output", _lay.format_shape(net.output_shape))
+
+
+_BUILDER_COLUMNS = ("layer", "filters / units", "size", "stride", "padding")
+_BUILDER_EXAMPLE = "conv:6:5:1:0,relu,maxpool:2:2:0,conv:16:5:1:0,relu,maxpool:2:2:0,flatten,dense:120,relu,dense:84,relu,dense:10"
+
+
+def _shape_text(text) -> str:
+    """``"32x32x3"`` (or ``32×32×3``, ``32,32,3``, ``784``) checked and written back as ``32x32x3``."""
+    text = str(text).strip().lower().replace("×", "x").replace(",", "x").replace(" ", "")
+    if len(text) > 30:
+        raise ValueError("far too long for a shape")
+    parts = text.split("x")
+    dims = []
+    for p in parts:
+        if not p.isdigit():
+            raise ValueError(f"'{text[:20]}' is not a shape like 32x32x3 or 784")
+        dims.append(int(p))
+    return _lay.format_shape(_lay.as_shape(dims))
+
+
+def _net_text(text) -> str:
+    if not str(text).strip():
+        return ""
+    layers, errors = _lay.parse_network_spec(text)
+    if errors:
+        raise ValueError(errors[0].rstrip("."))
+    return _lay.network_spec(layers)
+
+
+BUILDER_FIELDS = {"in": ("32x32x1", _shape_text), "net": (_BUILDER_EXAMPLE, _net_text)}
+
+
+def _builder_frame(spec: str):
+    import pandas as pd
+
+    rows = []
+    for layer in _lay.parse_network_spec(spec)[0]:
+        kind, *nums = layer.spec().split(":")
+        uses = _lay.BUILDER_KINDS[kind][1]
+        values = dict(zip(uses, (int(n) for n in nums)))
+        rows.append([kind, values.get("n"), values.get("size"), values.get("stride"), values.get("padding")])
+    frame = pd.DataFrame(rows, columns=list(_BUILDER_COLUMNS))
+    for col in _BUILDER_COLUMNS[1:]:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _builder_load(spec: str, shape: str) -> None:
+    st.session_state["sb_net"] = st.session_state["sb_base"] = spec
+    st.session_state["sb_in"] = st.session_state["sb_in_text"] = shape
+    st.session_state["sb_version"] = st.session_state.get("sb_version", 0) + 1
+
+
+def builder_presets_ui() -> None:
+    """Start the builder from the example or a sequential preset."""
+    choices = {"Small example (LeNet-like, ReLU, max pooling)": (_BUILDER_EXAMPLE, "32x32x1")}
+    choices |= {a.name: (a.builder_spec, _lay.format_shape(a.input_shape)) for a in _ARCHS.values() if a.builder_spec}
+    a, b = st.columns([3, 1], vertical_alignment="bottom")
+    name = a.selectbox("Start from", list(choices), key="sb_start")
+    # The callback reads the choice itself: a click can arrive together with a new choice.
+    b.button("Load it", on_click=lambda: _builder_load(*choices[st.session_state["sb_start"]]), key="sb_load",
+             width="stretch")
+
+
+def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
+    """The builder's input shape and layer table; returns ``(input shape, layers, error messages)``.
+
+    Edits that cannot be read leave the last valid network in place (and in the link).
+    """
+    errors = []
+    st.session_state.setdefault("sb_base", st.session_state["sb_net"])
+    st.session_state.setdefault("sb_in_text", st.session_state["sb_in"])
+    shape_text = st.text_input("Input shape (height x width x channels, or a number of units)", key="sb_in_text")
+    try:
+        st.session_state["sb_in"] = _shape_text(shape_text)
+    except ValueError as exc:
+        errors.append(f"Input shape: {exc}.")
+    labels = {k: v[0] for k, v in _lay.BUILDER_KINDS.items()}
+    edited = st.data_editor(
+        _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=False, width="stretch",
+        key=f"sb_editor_{st.session_state.get('sb_version', 0)}",
+        column_config={
+            "layer": st.column_config.SelectboxColumn("layer", options=list(labels), required=True,
+                                                      help="; ".join(f"{k}: {v}" for k, v in labels.items())),
+            "filters / units": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
+            "size": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
+            "stride": st.column_config.NumberColumn(min_value=1, max_value=_lay.MAX_DIM, step=1),
+            "padding": st.column_config.NumberColumn(min_value=0, max_value=_lay.MAX_DIM, step=1),
+        })
+    layers = []
+    for i, row in enumerate(edited.itertuples(index=False), start=1):
+        cells = [None if (v is None or v is _pd_na() or (isinstance(v, float) and v != v)) else v for v in row]
+        if all(c is None for c in cells):
+            continue  # a row just added, not filled in yet
+        try:
+            layers.append(_lay.layer_from_spec(*cells))
+        except ValueError as exc:
+            errors.append(f"Row {i}: {exc}.")
+    if not errors:
+        st.session_state["sb_net"] = _lay.network_spec(layers) or ""
+    layers = _lay.parse_network_spec(st.session_state["sb_net"])[0]
+    return _lay.as_shape(tuple(int(d) for d in st.session_state["sb_in"].split("x"))), layers, errors
+
+
+def _pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+def url_bool(text) -> bool:
+    """``true``/``false`` (or 1/0) typed into a link."""
+    value = {"true": True, "1": True, "false": False, "0": False}.get(str(text).strip().lower())
+    if value is None:
+        raise ValueError(f"'{str(text)[:16]}' is not true or false")
+    return value
+
+
+ARCH_FIELDS = {"arch": ("lenet5", url_choice(list(_ARCHS))), "open": (False, url_bool)}
+
+
+def builder_link(arch) -> str | None:
+    """A relative link that opens ``arch`` in the Shapes page's network builder (sequential presets only)."""
+    from urllib.parse import urlencode
+
+    if not arch.builder_spec:
+        return None
+    return "shapes?" + urlencode({"in": _lay.format_shape(arch.input_shape), "net": arch.builder_spec})
+
+
+@st.cache_data(max_entries=1)
+def lecture_table_records() -> list[dict]:
+    """The lecture's table beside the numbers computed from the presets."""
+    return [{"model": a.name, "size in the lecture (MB)": a.lecture.size_mb,
+             "4 bytes × parameters (MB)": round(a.size_mb, 1), "parameters": a.total_params,
+             "top-1 / top-5 error (%)": f"{a.lecture.top1:.2f} / {a.lecture.top5:.2f}",
+             "layers": a.lecture.depth, "description": a.lecture.description}
+            for a in _ARCHS.values() if a.lecture]
+
+
+# --- grids and convolution ---
+from collections.abc import Callable as _Callable  # noqa: E402
+from typing import Any as _Any  # noqa: E402
+
+from cnnviz import fig_conv as _fconv  # noqa: E402
+from cnnviz import player as _player  # noqa: E402
+from cnnviz.grids import grid_from_text as _grid_from_text, grid_to_text as _grid_to_text  # noqa: E402
+from cnnviz.grids import parse_cells as _gparse_cells, parse_number as _gparse_number, tidy as _tidy  # noqa: E402
+from cnnviz.presets import FILTER_PRESETS as _FILTER_PRESETS  # noqa: E402
+
+
+@dataclass(frozen=True)
+class UrlField:
+    """One setting of a page that lives in the link as ``?name=text``."""
+
+    name: str  # the query parameter
+    default: _Any
+    parse: _Callable[[str], _Any]  # text -> value; raises ValueError with a sentence saying why not
+    encode: _Callable[[_Any], str] = str  # value -> text; the default value is left out of the link
+    what: str = ""  # how to name it in a warning ("the stride")
+
+
+def int_field(name: str, default: int | None, lo: int, hi: int, what: str) -> UrlField:
+    """A whole number in ``lo..hi``; 10,000-digit numbers, decimals and text are refused."""
+    def parse(text: str) -> int:
+        v = _gparse_number(text, limit=10 ** 9)
+        if not float(v).is_integer():
+            raise ValueError(f"{v} is not a whole number")
+        if not lo <= v <= hi:
+            raise ValueError(f"{int(v)} is outside {lo} to {hi}")
+        return int(v)
+    return UrlField(name, default, parse, str, what)
+
+
+def float_field(name: str, default: float, lo: float, hi: float, what: str) -> UrlField:
+    """A finite number in ``lo..hi`` (whole numbers stay ints, so ``0`` is written ``0``)."""
+    def parse(text: str):
+        v = _gparse_number(text, limit=10 ** 9)
+        if not lo <= v <= hi:
+            raise ValueError(f"{v:g} is outside {lo:g} to {hi:g}")
+        return int(v) if float(v).is_integer() else float(v)
+    return UrlField(name, default, parse, lambda v: format(v, ".10g") if isinstance(v, float) else str(v), what)
+
+
+def bool_field(name: str, default: bool, what: str) -> UrlField:
+    """``1``/``0`` (``true``/``false`` also read)."""
+    def parse(text: str) -> bool:
+        value = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}.get(
+            str(text).strip().lower())
+        if value is None:
+            raise ValueError(f"'{str(text)[:16]}' is not 1 or 0")
+        return value
+    return UrlField(name, default, parse, lambda v: "1" if v else "0", what)
+
+
+def grid_field(name: str, default, min_side: int, max_side: int, what: str) -> UrlField:
+    """A grid written ``1,2;3,4`` with each side in ``min_side..max_side``."""
+    def parse(text: str) -> np.ndarray:
+        arr = _grid_from_text(text, max_side=max_side, name=what)
+        if min(arr.shape) < min_side:
+            raise ValueError(f"the {what} must be at least {min_side}x{min_side}")
+        return arr
+    return UrlField(name, _tidy(default), parse, _grid_to_text, what)
+
+
+class UrlState:
+    """A page's settings kept in the link, validated both ways.
+
+    ``load()`` once at the top of the page returns ``(values, fresh, warnings)``: every field's value
+    (from the link, or the default with a warning when the link's text is refused), and the names
+    whose link text is new since the page last wrote the link (the first visit, a pasted link, a
+    link from another page): push those into the widgets. ``save(values)`` at the end writes the
+    link back, leaving defaults out. Values also survive a visit to another page (which empties
+    the link).
+
+    >>> # state = UrlState("conv", [int_field("stride", 1, 1, 4, "stride"), ...])
+    """
+
+    def __init__(self, key: str, fields: list[UrlField]):
+        self.key = key
+        self.fields = {f.name: f for f in fields}
+
+    def _same(self, a, b) -> bool:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and bool(
+                np.array_equal(a, b))
+        return a == b and type(a) is type(b) if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+    def load(self) -> tuple[dict, set[str], list[str]]:
+        written = st.session_state.get(f"{self.key}__written")  # link texts as the page last wrote them
+        kept = st.session_state.get(f"{self.key}__values", {})
+        first = written is None
+        written = written or {}
+        values, fresh, warnings = {}, set(), []
+        for name, f in self.fields.items():
+            text = st.query_params.get(name)
+            if text is None or (not first and text == written.get(name)):
+                values[name] = kept.get(name, f.default) if not first else f.default
+                if first:
+                    fresh.add(name)
+                continue
+            fresh.add(name)
+            try:
+                values[name] = f.parse(text)
+            except ValueError as exc:
+                shown = text if len(text) <= 24 else text[:24] + "…"
+                default = "the default" if isinstance(f.default, np.ndarray) or f.default is None else f"{f.default}"
+                warnings.append(f"The link's {f.what or name} (`{name}={shown}`) could not be used: {exc}. "
+                                f"Using {default} instead.")
+                values[name] = f.default
+        return values, fresh, warnings
+
+    def seed(self, values: dict, fresh: set[str], widget_keys: dict[str, str]) -> None:
+        """Put link values into widgets (``{field: session key}``) before they are drawn.
+
+        A widget whose state was dropped (the user visited another page) gets its last value back.
+        """
+        for name, key in widget_keys.items():
+            if name in fresh or key not in st.session_state:
+                st.session_state[key] = values[name]
+
+    def save(self, values: dict) -> None:
+        written = {}
+        for name, f in self.fields.items():
+            value = values.get(name, f.default)
+            if value is None or self._same(value, f.default):
+                if name in st.query_params:
+                    del st.query_params[name]
+                continue
+            text = f.encode(value)
+            written[name] = text
+            if st.query_params.get(name) != text:
+                st.query_params[name] = text
+        st.session_state[f"{self.key}__written"] = written
+        st.session_state[f"{self.key}__values"] = dict(values)
+
+
+def _grid_texts(arr) -> list[list[str]]:
+    return [[_player.format_value(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
+             else (format(v, ".10g") if isinstance(v, float) else str(v)) for v in row]
+            for row in _tidy(arr).tolist()]
+
+
+def grid_editor_key(key: str) -> str:
+    """The session key of the grid editor's current data editor (tests set its edits there)."""
+    return f"{key}__cells{st.session_state.get(f'{key}__v', 0)}"
+
+
+def _ge_set(key: str, texts: list[list[str]]) -> None:
+    """Replace the editor's cells (a new data editor, so old edits are dropped)."""
+    st.session_state[f"{key}__base"] = texts
+    st.session_state[f"{key}__texts"] = texts
+    st.session_state[f"{key}__v"] = st.session_state.get(f"{key}__v", 0) + 1
+    st.session_state[f"{key}__rows"], st.session_state[f"{key}__cols"] = len(texts), len(texts[0])
+
+
+def _ge_resize(key: str) -> None:
+    old = st.session_state.get(f"{key}__texts") or st.session_state[f"{key}__base"]
+    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
+    _ge_set(key, [[old[r][c] if r < len(old) and c < len(old[0]) else "0" for c in range(W)] for r in range(H)])
+
+
+def _ge_random(key: str, lo: float, hi: float) -> None:
+    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
+    # whole numbers: they are what people can add up in their heads while the window slides
+    arr = np.random.default_rng().integers(int(lo), int(hi) + 1, (H, W))
+    _ge_set(key, _grid_texts(arr))
+
+
+def _ge_clear(key: str) -> None:
+    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
+    _ge_set(key, [["0"] * W for _ in range(H)])
+
+
+def _ge_preset(key: str, presets: dict) -> None:
+    name = st.session_state.get(f"{key}__preset")
+    if name in presets:
+        _ge_set(key, _grid_texts(presets[name].weights))
+
+
+def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 16), decimals: bool = True,
+                random_range: tuple[float, float] = (0, 5), presets: dict | None = None,
+                reset_to=None) -> tuple[np.ndarray, bool]:
+    """An editable grid of numbers: returns ``(grid, ok)``, the last valid grid and whether the cells are valid.
+
+    Cells are text, so students can type anything: each is parsed with ``cnnviz.grids.parse_cells``;
+    bad cells are listed under the grid and the last valid grid is returned (``ok`` False). Rows and
+    columns are set by two number inputs (``sides`` = min and max per side, rectangular allowed);
+    "Randomise" (whole numbers in ``random_range``) and "Clear" buttons; ``decimals=False`` refuses
+    decimals; with
+    ``presets`` (name -> object with ``.weights`` and ``.explains``, e.g. ``FILTER_PRESETS``) a
+    select box loads one and the matching preset's one-line explanation is shown. ``reset_to``
+    replaces the cells (a value from the link). State lives under ``st.session_state[key + "__…"]``.
+    """
+    lo_side, hi_side = sides
+    if f"{key}__base" not in st.session_state:
+        _ge_set(key, _grid_texts(default))
+        st.session_state[f"{key}__valid"] = _tidy(default)
+    if reset_to is not None:
+        _ge_set(key, _grid_texts(reset_to))
+        st.session_state[f"{key}__valid"] = _tidy(reset_to)
+    ed_key = grid_editor_key(key)
+    texts = st.session_state[f"{key}__texts"]
+    if ed_key not in st.session_state and texts != st.session_state[f"{key}__base"]:
+        _ge_set(key, texts)  # the editor's edits were dropped (a visit to another page): keep them
+        ed_key = grid_editor_key(key)
+    for side, n in (("rows", len(texts)), ("cols", len(texts[0]))):
+        st.session_state.setdefault(f"{key}__{side}", n)
+
+    st.markdown(f"**{label}**")
+    c1, c2 = st.columns(2)
+    c1.number_input("rows", lo_side, hi_side, step=1, key=f"{key}__rows", on_change=_ge_resize, args=(key,))
+    c2.number_input("columns", lo_side, hi_side, step=1, key=f"{key}__cols", on_change=_ge_resize, args=(key,))
+    base = st.session_state[f"{key}__base"]
+    W = len(base[0])
+    columns = [str(c + 1) for c in range(W)]
+    frame = _pd_frame(base, columns)
+    edited = st.data_editor(
+        frame, key=ed_key, hide_index=False, num_rows="fixed", width="content", row_height=38,
+        column_config={c: st.column_config.TextColumn(c, width=46, max_chars=40) for c in columns},
+    )
+    cells = [[("" if v is None else str(v)) for v in row] for row in edited[columns].to_numpy(dtype=object).tolist()]
+    st.session_state[f"{key}__texts"] = cells
+    arr, errors = _gparse_cells(cells, name=label.lower())
+    if arr is not None and not decimals and not np.issubdtype(arr.dtype, np.integer):
+        arr, errors = None, [f"The {label.lower()} takes whole numbers only."]
+    if errors:
+        show_errors(errors, kept=f"The last valid {label.lower()} is still used.")
+    else:
+        st.session_state[f"{key}__valid"] = arr
+    b1, b2 = st.columns(2)
+    b1.button("Randomise", key=f"{key}__rand", on_click=_ge_random, args=(key, *random_range),
+              icon=":material/casino:", width="stretch")
+    b2.button("Clear", key=f"{key}__clear", on_click=_ge_clear, args=(key,), icon=":material/ink_eraser:",
+              width="stretch")
+    valid = st.session_state[f"{key}__valid"]
+    if presets:
+        st.selectbox("Load a preset", list(presets), index=None, placeholder="Load a preset…", key=f"{key}__preset",
+                     on_change=_ge_preset, args=(key, presets), label_visibility="collapsed")
+        match = next((p for p in presets.values() if p.weights.shape == valid.shape
+                      and np.allclose(p.weights, valid, atol=1e-9)), None)
+        if match is not None:
+            st.caption(f"**{match.name}**: {match.explains}")
+    return valid, not errors
+
+
+def _pd_frame(texts: list[list[str]], columns: list[str]):
+    import pandas as pd  # streamlit depends on pandas already
+
+    return pd.DataFrame(texts, columns=columns, index=[str(r + 1) for r in range(len(texts))], dtype=object)
+
+
+CONV_LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
+
+
+def conv_url_state() -> UrlState:
+    """The Convolution page's link: grids, bias, ReLU, stride, padding, dilation and the player's step."""
+    from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+
+    return UrlState("conv", [
+        grid_field("input", LECTURE_INPUT, *CONV_LIMITS["input"], "input"),
+        grid_field("filter", LECTURE_FILTER, *CONV_LIMITS["filter"], "filter"),
+        float_field("bias", 0, -1000, 1000, "bias"),
+        bool_field("relu", False, "ReLU switch"),
+        int_field("stride", 1, *CONV_LIMITS["stride"], "stride"),
+        int_field("padding", 0, *CONV_LIMITS["padding"], "padding"),
+        int_field("dilation", 1, *CONV_LIMITS["dilation"], "dilation"),
+        int_field("step", None, 0, 100_000, "animation step"),
+    ])
+
+
+def conv_settings_ui() -> dict:
+    """Stride, padding, dilation, bias and ReLU widgets (keys ``conv_<name>``); returns their values."""
+    out = {
+        "stride": st.number_input("Stride", *CONV_LIMITS["stride"], step=1, key="conv_stride",
+                                  help="How far the window moves at each step."),
+        "padding": st.number_input("Zero padding", *CONV_LIMITS["padding"], step=1, key="conv_padding",
+                                   help="Rings of zeros added around the input."),
+        "dilation": st.number_input("Dilation", *CONV_LIMITS["dilation"], step=1, key="conv_dilation",
+                                    help="Spacing between the filter's taps: 2 spreads a 3x3 filter over 5x5."),
+    }
+    bias = st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
+                           help="Added to every dot product.")
+    out["bias"] = int(bias) if float(bias).is_integer() else float(bias)
+    out["relu"] = st.toggle("ReLU", key="conv_relu", help="Replace negative outputs by 0: max(0, x).")
+    return out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def conv_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,
+                step: int | None) -> tuple[str, np.ndarray]:
+    """The player's HTML and the activation map (cached on the grids' link text)."""
+    x, w = _grid_from_text(x_text), _grid_from_text(w_text)
+    spec = _fconv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation,
+                                   initial_step=step)
+    return _player.player_html(spec), spec.output
+
+
+def show_player(html: str, height: int | None = None) -> None:
+    """Render a step player built by ``cnnviz.player.player_html``.
+
+    ``st.iframe`` (the successor of ``components.v1.html``: same sandbox, same origin) sizes the frame to
+    the player, so a phone gets a taller frame instead of a scrolling one; ``height`` fixes it instead.
+    """
+    st.iframe(html, height="content" if height is None else height, alt="Step-by-step animation of the sliding window")
+
+
+# --- pooling ---
+from cnnviz import fig_pool as _fpool  # noqa: E402
+from cnnviz.pool import POOL_MODES as _POOL_MODES, TIE_RULE as _TIE_RULE  # noqa: E402
+from cnnviz.shapes import pool_output_formula as _pool_formula  # noqa: E402
+
+POOL_DEFAULT = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
+POOL_LIMITS = {"input": (1, 32), "size": (1, 4), "stride": (1, 4), "maps": (1, 8)}
+POOL_SOURCES = {"map": "One activation map", "stack": "A stack of maps"}
+POOL_SIDES = (6, 8, 12, 16, 24, 28, 32)  # sides of the stack's maps
+# The stack: a picture seen through these filters (then ReLU), one activation map per filter.
+POOL_STACK_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline (Laplacian)",
+                      "Emboss", "Identity")
+POOL_WIDGETS = {"src": "pool_src", "mode": "pool_mode", "size": "pool_size", "stride": "pool_stride",
+                "side": "pool_side", "maps": "pool_maps", "pick": "pool_pick"}
+
+
+def choice_field(name: str, default, options, what: str) -> UrlField:
+    """One of ``options`` (compared as text, case-insensitive)."""
+    def parse(text: str):
+        for o in options:
+            if str(o).lower() == str(text).strip().lower():
+                return o
+        shown = str(text) if len(str(text)) <= 12 else str(text)[:12] + "…"
+        raise ValueError(f"'{shown}' is not one of {', '.join(map(str, options))}")
+    return UrlField(name, default, parse, str, what)
+
+
+def pool_url_state() -> UrlState:
+    """The Pooling page's link: the input (one map or a stack), the mode, window, stride and the player's step."""
+    return UrlState("pool", [
+        choice_field("src", "map", tuple(POOL_SOURCES), "input choice"),
+        grid_field("input", POOL_DEFAULT, *POOL_LIMITS["input"], "activation map"),
+        choice_field("mode", "max", _POOL_MODES, "pooling mode"),
+        int_field("size", 2, *POOL_LIMITS["size"], "window size"),
+        int_field("stride", 2, *POOL_LIMITS["stride"], "stride"),
+        choice_field("side", 28, POOL_SIDES, "size of the stack's maps"),
+        int_field("maps", 6, *POOL_LIMITS["maps"], "number of maps"),
+        int_field("pick", 1, 1, POOL_LIMITS["maps"][1], "animated map"),
+        int_field("step", None, 0, 100_000, "animation step"),
+    ])
+
+
+def pool_settings_ui() -> dict:
+    """Input choice, mode, window size and stride (keys ``pool_<name>``); returns their values."""
+    out = {"src": st.radio("Input", list(POOL_SOURCES), format_func=POOL_SOURCES.get, key="pool_src",
+                           horizontal=True),
+           "mode": st.radio("Pooling", list(_POOL_MODES), format_func=_fpool.MODE_NAMES.get, key="pool_mode",
+                            horizontal=True)}
+    c1, c2 = st.columns(2)
+    out["size"] = c1.number_input("Window size", *POOL_LIMITS["size"], step=1, key="pool_size",
+                                  help="The window is size × size cells.")
+    out["stride"] = c2.number_input("Stride", *POOL_LIMITS["stride"], step=1, key="pool_stride",
+                                    help="How far the window moves each step.")
+    return out
+
+
+def pool_stack_ui() -> dict:
+    """Size and number of the stack's maps, and which one the player animates (1-based)."""
+    c1, c2 = st.columns(2)
+    side = c1.selectbox("Each map is", POOL_SIDES, format_func=lambda s: f"{s}×{s}", key="pool_side")
+    maps = c2.number_input("Maps", *POOL_LIMITS["maps"], step=1, key="pool_maps")
+    if not 1 <= st.session_state.get("pool_pick", 1) <= maps:
+        st.session_state["pool_pick"] = 1
+    pick = st.selectbox("Animate map", list(range(1, maps + 1)), key="pool_pick",
+                        format_func=lambda i: f"{i}. {POOL_STACK_FILTERS[i - 1]}")
+    return {"side": side, "maps": int(maps), "pick": pick}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def pool_stack(side: int, maps: int) -> np.ndarray:
+    """``(side, side, maps)`` activation maps: a grey picture (values 0-9) through edge filters, then ReLU."""
+    g = _img.to_grayscale(_img.sample_image("House", side + 2))  # (side+2, side+2, 1)
+    g = np.round(g / 255 * 9).astype(np.int64)
+    w = np.stack([_FILTER_PRESETS[n].weights for n in POOL_STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
+    out = np.maximum(_conv2d(g, w), 0)  # (side, side, C)
+    out.flags.writeable = False  # shared by every session
+    return out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def pool_player(x_text: str, size: int, stride: int, mode: str, step: int | None) -> tuple[str, np.ndarray]:
+    """The player's HTML and the pooled map (cached on the map's link text)."""
+    spec = _fpool.pool_player_spec(_grid_from_text(x_text), size, stride, mode, initial_step=step)
+    return _player.player_html(spec), spec.output
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def pool_max_avg_figure(x_text: str, size: int, stride: int):
+    """Max beside average on one map (cached; the figure is only read)."""
+    return _fpool.max_avg_figure(_grid_from_text(x_text), size, stride)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def pool_stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: int):
+    """Every map of the stack above its pooled map (cached; the figure is only read)."""
+    stack = pool_stack(side, maps)
+    names = [n.replace(" (Laplacian)", "") for n in POOL_STACK_FILTERS[:maps]]
+    return _fpool.stack_figure(stack, _pool2d(stack, size, stride, mode), names, pick - 1)
+
+
+def pool_dropped(n: int, size: int, stride: int) -> int:
+    """How many of ``n`` rows (or columns) no window reaches."""
+    covered = np.zeros(n, dtype=bool)
+    for i in range((n - size) // stride + 1):
+        covered[i * stride:i * stride + size] = True
+    return int(n - covered.sum())
+
+
+def pool_numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:
+    """What pooling does, in numbers: the output-size formula, sizes, share kept, 0 parameters, dropped cells."""
+    H, W = in_shape[:2]
+    fr, fc = _pool_formula(H, size, stride), _pool_formula(W, size, stride)
+    st.markdown("Output size, (n − size) / stride + 1 on each axis:  \n"
+                + (f"`{fr}` on both axes" if fr == fc else f"rows `{fr}`  \ncolumns `{fc}`"))
+    n_in, n_out = int(np.prod(in_shape)), int(np.prod(out_shape))
+    dims = lambda s: " × ".join(map(str, s))  # noqa: E731
+    a, b, c, d = st.columns(4)
+    a.metric("Input", dims(in_shape), help=f"{n_in:,} activations")
+    b.metric("Output", dims(out_shape), help=f"{n_out:,} activations")
+    c.metric("Activations kept", f"{n_out / n_in:.0%}" if n_out / n_in >= 0.01 else f"{n_out / n_in:.1%}",
+             help=f"{n_out:,} of {n_in:,}")
+    d.metric("Parameters", "0", help="Pooling learns nothing: it has no weights and no bias.")
+    st.caption(f"{n_in:,} activations in, {n_out:,} out: pooling keeps {n_out:,} of {n_in:,} "
+               f"and has 0 parameters to learn.")
+    dr, dc = pool_dropped(H, size, stride), pool_dropped(W, size, stride)
+    if dr or dc:
+        lost = H * W - (H - dr) * (W - dc)
+        st.info(f"A stride of {stride} with a {size}×{size} window does not cover the whole map: "
+                f"{dr} row(s) and {dc} column(s), {lost} cell(s) of each map, are never in a window and are "
+                "dropped (cross-hatched in the player).", icon=":material/grid_off:")
+
+
+def pool_tie_rule() -> str:
+    """How max pooling breaks ties, in a sentence."""
+    return _TIE_RULE

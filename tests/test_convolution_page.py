@@ -1,0 +1,178 @@
+"""The Convolution page in AppTest: the lecture's example, settings, bad cells and links."""
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import conv2d
+from cnnviz.grids import grid_to_text
+from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
+
+LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+
+
+def open_page(**params) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.switch_page("pages/convolution.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def player_html(at) -> str:
+    frames = at.get("iframe")
+    assert len(frames) == 1, "the player is missing"
+    return frames[0].proto.srcdoc
+
+
+def shown_map(at) -> list[list[float]]:
+    """The activation map as the player writes it in its output cells."""
+    cells = re.findall(r'id="out-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', player_html(at))
+    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
+    grid = [[None] * W for _ in range(H)]
+    for r, c, v in cells:
+        grid[int(r)][int(c)] = float(v) if "." in v or "e" in v else int(v)
+    return grid
+
+
+def edit(at, key: str, row: int, col: int, text: str) -> AppTest:
+    """Type ``text`` into a cell (row, col counted from 0) of a grid editor and rerun."""
+    editor = f"{key}__cells{at.session_state[f'{key}__v']}"
+    at.session_state[editor] = {"edited_rows": {row: {str(col + 1): text}}, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def errors(at) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_default_view_is_the_lecture_example():
+    at = open_page()
+    assert not at.exception and not at.error and not at.warning
+    assert shown_map(at) == LECTURE_MAP
+    assert 'data-step="9"' in player_html(at)  # the full map, every value written
+    assert any("(5 + 2·0 − 3) / 1 + 1 = 3" in m.value for m in at.markdown)
+    assert dict(at.query_params) == {}  # defaults keep the link short
+
+
+def test_stride_and_padding_change_the_output_shape():
+    at = open_page()
+    at.number_input(key="conv_padding").set_value(1).run()
+    assert np.array(shown_map(at)).shape == (5, 5)
+    at.number_input(key="conv_stride").set_value(2).run()
+    assert shown_map(at) == conv2d(LECTURE_INPUT, LECTURE_FILTER, padding=1, stride=2).tolist()
+    assert any("(5 + 2·1 − 3) / 2 + 1 = 3" in m.value for m in at.markdown)
+    at.number_input(key="conv_padding").set_value(0).run()
+    assert any("(5 + 2·0 − 3) / 2 + 1 = 2" in m.value for m in at.markdown)
+    assert np.array(shown_map(at)).shape == (2, 2)
+    assert at.query_params["stride"] == "2" and "padding" not in at.query_params
+    at.number_input(key="conv_stride").set_value(3).run()  # 2 / 3 does not divide: the floor shows
+    assert any("⌊(5 + 2·0 − 3) / 3⌋ + 1 = 1" in m.value for m in at.markdown)
+
+
+def test_rectangular_input_shows_both_formulas():
+    at = open_page()
+    at.number_input(key="conv_input__cols").set_value(7).run()
+    assert np.array(shown_map(at)).shape == (3, 5)
+    text = " ".join(m.value for m in at.markdown)
+    assert "rows `(5 + 2·0 − 3) / 1 + 1 = 3`" in text and "columns `(7 + 2·0 − 3) / 1 + 1 = 5`" in text
+
+
+def test_edit_a_cell_updates_the_map():
+    at = edit(open_page(), "conv_input", 0, 1, "13")  # the 3 under weight 1 of the first window becomes 13
+    assert shown_map(at)[0][:2] == [22, 12] and not at.error  # the second window has weight 0 there
+    assert at.query_params["input"].startswith("3,13,2,1,0;")
+
+
+def test_bad_cells_show_messages_and_keep_the_last_map():
+    bad = {0: "abc", 1: "", 2: "nan", 3: "inf", 4: "9" * 10_000}  # column -> what is typed in row 3
+    says = ["'abc' is not a number", "is empty", "not a number", "not a number", "far too long"]
+    at = open_page()
+    editor = f"conv_input__cells{at.session_state['conv_input__v']}"
+    at.session_state[editor] = {"edited_rows": {2: {str(c + 1): t for c, t in bad.items()}, 0: {"1": "2e6"}},
+                                "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    for c, message in enumerate(says):
+        assert re.search(f"Input, row 3, column {c + 1}: [^\n]*{re.escape(message)}", errors(at))
+    assert "row 1, column 1: 2e+06 is too large" in errors(at)
+    assert "last valid input is still used" in errors(at)
+    assert shown_map(at) == LECTURE_MAP
+    at = edit(at, "conv_input", 2, 3, "1e400")
+    assert "not a finite number" in errors(at) and shown_map(at) == LECTURE_MAP
+
+
+def test_decimal_cells_and_a_decimal_comma():
+    at = edit(open_page(), "conv_filter", 0, 0, "0,5")  # weight 0 -> 0.5 under the input's 3
+    assert shown_map(at)[0][0] == 13.5 and not at.error
+
+
+def test_filter_larger_than_the_padded_input_keeps_the_last_map():
+    at = open_page()
+    at.number_input(key="conv_filter__rows").set_value(7).run()
+    assert not at.exception
+    assert "larger than the padded input" in errors(at)
+    assert "last valid activation map is still shown" in errors(at)
+    assert shown_map(at) == LECTURE_MAP
+    at.number_input(key="conv_padding").set_value(1).run()  # now it fits: 7 rows on 5 + 2
+    assert not at.error and np.array(shown_map(at)).shape == (1, 5)
+
+
+def test_presets_load_with_their_explanation():
+    at = open_page()
+    at.selectbox(key="conv_filter__preset").set_value("Sobel x").run()
+    sobel = FILTER_PRESETS["Sobel x"]
+    assert shown_map(at) == conv2d(LECTURE_INPUT, sobel.weights).tolist()
+    assert any(sobel.explains in c.value for c in at.caption)
+
+
+def test_bias_and_relu():
+    at = open_page()
+    at.number_input(key="conv_bias").set_value(-15.0).run()
+    assert shown_map(at) == (np.array(LECTURE_MAP) - 15).tolist()
+    at.toggle(key="conv_relu").set_value(True).run()
+    assert shown_map(at) == np.maximum(np.array(LECTURE_MAP) - 15, 0).tolist()
+    assert at.query_params["bias"] == "-15" and at.query_params["relu"] == "1"
+
+
+def test_a_link_reproduces_the_view():
+    x = np.arange(-12, 12).reshape(4, 6)
+    w = np.array([[1, -1], [0.5, 2]])
+    at = open_page(input=grid_to_text(x), filter=grid_to_text(w), stride="2", padding="1", dilation="2",
+                   bias="1.5", relu="1", step="3")
+    assert not at.exception and not at.warning
+    ref = np.maximum(conv2d(x, w, 1.5, stride=2, padding=1, dilation=2), 0)
+    np.testing.assert_allclose(shown_map(at), ref)
+    assert 'data-step="3"' in player_html(at)
+    assert at.number_input(key="conv_dilation").value == 2 and at.toggle(key="conv_relu").value is True
+    assert at.number_input(key="conv_input__cols").value == 6
+
+
+def test_a_hostile_link_falls_back_with_warnings():
+    at = open_page(input="1,2;3", filter="<script>", stride="9" * 10_000, padding="NaN", dilation="-1",
+                   bias="inf", relu="maybe", step="x")
+    assert not at.exception
+    warning = "\n".join(w.value for w in at.warning)
+    for name in ("input", "filter", "stride", "padding", "dilation", "bias", "relu", "step"):
+        assert f"`{name}=" in warning
+    assert shown_map(at) == LECTURE_MAP
+    assert at.number_input(key="conv_stride").value == 1
+    assert "stride" not in at.query_params  # the bad values are gone from the link
+
+
+def test_link_grids_of_the_wrong_size_are_refused():
+    at = open_page(input=grid_to_text(np.ones((17, 3))), filter=grid_to_text(np.ones((8, 8))))
+    warning = "\n".join(w.value for w in at.warning)
+    assert "larger than 16x16" in warning and "larger than 7x7" in warning
+    assert shown_map(at) == LECTURE_MAP
+
+
+def test_randomise_and_clear():
+    at = open_page()
+    at.button(key="conv_input__clear").click().run()
+    assert shown_map(at) == [[0] * 3] * 3
+    at.button(key="conv_input__rand").click().run()
+    x = np.array([[int(v) for v in row.split(",")] for row in at.query_params["input"].split(";")])
+    assert x.shape == (5, 5) and x.min() >= 0 and x.max() <= 5
+    assert shown_map(at) == conv2d(x, LECTURE_FILTER).tolist()
