@@ -1,6 +1,7 @@
 """Figures for shapes and parameters: convolutional against fully connected edges, and the lecture's table."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -15,9 +16,9 @@ WEIGHT_STYLES = [
 _NODE = dict(size=30, color="white", line=dict(color="#333", width=2))
 
 
-def _nodes(fig, xs, y, labels, col):
+def _nodes(fig, xs, y, labels, row):
     fig.add_trace(go.Scatter(x=xs, y=[y] * len(xs), mode="markers+text", marker=_NODE, text=labels,
-                             textfont=dict(size=13, color="#111"), hoverinfo="text", showlegend=False), 1, col)
+                             textfont=dict(size=13, color="#111"), hoverinfo="text", showlegend=False), row, 1)
 
 
 def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
@@ -40,7 +41,8 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
     xs_out = [i + (k - 1) / 2 for i in range(n_out)]  # each output sits under the centre of its window
     conv_title = f"Convolution: {k} weights + 1 bias = {k + 1} parameters, {n_out * k} edges"
     dense_title = f"Fully connected: {n_in}·{n_out} + {n_out} = {n_in * n_out + n_out} parameters, {n_in * n_out} edges"
-    fig = make_subplots(1, 2, subplot_titles=(conv_title, dense_title), horizontal_spacing=0.06)
+    # Stacked, not side by side: each panel keeps the full width on a phone too.
+    fig = make_subplots(2, 1, subplot_titles=(conv_title, dense_title), vertical_spacing=0.12)
 
     for j in range(k):
         colour, dash = WEIGHT_STYLES[j % len(WEIGHT_STYLES)]
@@ -60,18 +62,40 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
             ex += [a, b, None]
             ey += [1, 0, None]
     fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#888", width=1),
-                             name=f"dense: {n_in * n_out} weights, each its own", hoverinfo="name"), 1, 2)
+                             name=f"dense: {n_in * n_out} weights, each its own", hoverinfo="name"), 2, 1)
 
-    for col in (1, 2):
-        _nodes(fig, xs_in, 1, [f"x{i + 1}" for i in xs_in], col)
-        _nodes(fig, xs_out, 0, [f"y{i + 1}" for i in range(n_out)], col)
-        fig.update_xaxes(visible=False, range=[-0.7, n_in - 0.3], fixedrange=True, row=1, col=col)
-        fig.update_yaxes(visible=False, range=[-0.3, 1.3], fixedrange=True, row=1, col=col)
+    for r in (1, 2):
+        _nodes(fig, xs_in, 1, [f"x{i + 1}" for i in xs_in], r)
+        _nodes(fig, xs_out, 0, [f"y{i + 1}" for i in range(n_out)], r)
+        fig.update_xaxes(visible=False, range=[-0.7, n_in - 0.3], fixedrange=True, row=r, col=1)
+        fig.update_yaxes(visible=False, range=[-0.3, 1.3], fixedrange=True, row=r, col=1)
     fig.update_annotations(selector=dict(text=conv_title), font=dict(size=15))
     fig.update_annotations(selector=dict(text=dense_title), font=dict(size=15))
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
+    fig.update_layout(height=620, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white", paper_bgcolor="white",
                       legend=dict(orientation="h", y=-0.05, font=dict(size=13)), font=dict(color="#111"))
     return fig
+
+
+def _label_positions(xs, ys, log: bool) -> list[str]:
+    """Above each point, unless a close point already took that side: then below, right or left."""
+    xs = [math.log10(x) for x in xs] if log else list(xs)
+    span = (max(xs) - min(xs)) or 1
+    positions: list[str] = []
+    for j in range(len(xs)):
+        taken = {positions[i] for i in range(j) if abs(xs[i] - xs[j]) < 0.12 * span and abs(ys[i] - ys[j]) < 4}
+        positions.append(next(p for p in ("top center", "bottom center", "middle right", "middle left", "top right")
+                              if p not in taken))
+    return positions
+
+
+def _spread_ticks(values, log: bool) -> list:
+    """Tick values far enough apart to be read (a tenth of a decade on a log axis)."""
+    ticks = []
+    for v in sorted(set(values)):
+        gap = math.log10(v) - math.log10(ticks[-1]) if (log and ticks) else (v - ticks[-1] if ticks else None)
+        if not ticks or gap >= (0.12 if log else 0):
+            ticks.append(v)
+    return ticks
 
 
 def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], computed_mb: Sequence[float],
@@ -97,7 +121,7 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
              zip(names, size_mb, computed_mb, depth)]
     for col, xs in ((1, size_mb), (2, depth)):
         fig.add_trace(go.Scatter(x=list(xs), y=list(top1), mode="markers+text", text=list(names),
-                                 textposition="top center", marker=dict(size=13, color="#0072B2", symbol="circle"),
+                                 textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False, marker=dict(size=13, color="#0072B2", symbol="circle"),
                                  name="top-1 error", legendgroup="top1", showlegend=col == 1,
                                  hovertext=hover, hoverinfo="text+y"), 1, col)
         fig.add_trace(go.Scatter(x=list(xs), y=list(top5), mode="markers", name="top-5 error",
@@ -115,7 +139,9 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
             fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="#111", width=1),
                                      showlegend=False, hoverinfo="skip"), 1, 1)
     fig.update_xaxes(title_text="size (MB)", row=1, col=1)
-    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2)
+    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2,
+                     tickvals=_spread_ticks(depth, log=True), range=[math.log10(min(depth) / 1.5), math.log10(max(depth) * 1.6)])
+    fig.update_xaxes(range=[0, max(max(size_mb), max(computed_mb)) * 1.15], row=1, col=1)
     fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=1, col=1)
     fig.update_layout(height=440, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
                       legend=dict(orientation="h", y=-0.18, font=dict(size=13)), font=dict(size=14, color="#111"))

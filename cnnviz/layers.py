@@ -353,7 +353,7 @@ class BatchNorm(Layer):
     def apply(self, shape) -> Row:
         c = shape[-1]
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 2 * c,
-                   f"2·{c} = {2 * c:,} (γ, β; running mean and variance are buffers, not parameters)")
+                   f"2·{c} = {2 * c:,} (scale γ and shift β)")
 
     def spec(self) -> str:
         return "batchnorm"
@@ -597,11 +597,11 @@ def table_records(network: Network, expand: bool = False) -> list[dict]:
             records.append({
                 "#": str(i) if j == 0 else f"{i}.{j}",
                 "layer": r.name if j == 0 else f"  └ {r.name}",
-                "what it does": r.detail,
+                "what it does": "" if r.detail == r.name else r.detail,
                 "output shape": format_shape(r.output_shape),
                 "parameters": r.params,
-                "worked out": r.formula,
                 "output memory": format_bytes(r.memory_bytes),
+                "worked out": r.formula,
             })
     return records
 

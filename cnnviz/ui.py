@@ -776,6 +776,8 @@ def architecture_records(key: str, expand: bool) -> list[dict]:
 
 def network_table_ui(records: list[dict]) -> None:
     """A network's per-layer table, numbers right-aligned with thousands separators."""
+    if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
+        records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
     st.dataframe(records, hide_index=True, width="stretch", column_config={
         "parameters": st.column_config.NumberColumn(format="localized"),
         "worked out": st.column_config.TextColumn(width="large"),
@@ -868,7 +870,7 @@ def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
         errors.append(f"Input shape: {exc}.")
     labels = {k: v[0] for k, v in _lay.BUILDER_KINDS.items()}
     edited = st.data_editor(
-        _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=False, width="stretch",
+        _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=True, width="stretch",
         key=f"sb_editor_{st.session_state.get('sb_version', 0)}",
         column_config={
             "layer": st.column_config.SelectboxColumn("layer", options=list(labels), required=True,

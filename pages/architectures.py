@@ -17,11 +17,11 @@ h, w, c = arch.input_shape
 st.markdown(f"**{arch.name}** ({arch.year}), input {h}x{w}x{c}. {arch.about}")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", f"{arch.total_params:,}")
-m2.metric("Size: 4 bytes × parameters", f"{arch.size_mb:,.1f} MB",
-          help="float32 weights; MB = 10^6 bytes.")
+m2.metric("Size (4 B × params)", f"{arch.size_mb:,.1f} MB",
+          help="float32 weights: 4 bytes per parameter; MB = 10^6 bytes.")
 if arch.lecture:
     m3.metric("The lecture's size", f"{arch.lecture.size_mb:g} MB", help="The lecture's column 'Size (M)'.")
-    m4.metric("Top-1 / top-5 error", f"{arch.lecture.top1:.2f}% / {arch.lecture.top5:.2f}%",
+    m4.metric("Top-1 / top-5 error (%)", f"{arch.lecture.top1:.1f} / {arch.lecture.top5:.1f}",
               help=f"{arch.lecture.depth} layers: {arch.lecture.description}.")
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
