@@ -49,10 +49,12 @@ class Widget:
 
 @dataclass
 class RunResult:
-    seconds: float
+    seconds: float  # from the request to the finished run
+    complete: float = 0.0  # ... and the images of that run fetched (what the student sees)
     exceptions: list[str] = field(default_factory=list)
     alerts: int = 0  # st.error boxes (bad input shown to the student; not a failure)
     bytes: int = 0
+    media: list[str] = field(default_factory=list)
 
 
 async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float = 30.0) -> tuple[int, dict, bytes]:
@@ -104,12 +106,14 @@ class Student:
     """One browser tab: loads the page over HTTP, runs it over the WebSocket, changes widgets."""
 
     def __init__(self, base_url: str, page: str = "", query: str = "", *, rng: random.Random | None = None,
-                 fetch_assets: bool = False, timeout: float = 30.0):
+                 fetch_assets: bool = False, fetch_media: bool = True, timeout: float = 30.0):
         self.base = base_url.rstrip("/")
         self.page = page  # URL path of the page ("" for the default page)
         self.query = query
         self.rng = rng or random.Random()
         self.fetch_assets = fetch_assets
+        self.fetch_media = fetch_media  # images are separate HTTP requests a browser makes after a run
+        self.media_seen: set[str] = set()  # a browser caches an image by its URL
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
         self.replica = ""  # which upstream served the page (from the proxy's X-Cnnviz-Replica header)
@@ -152,8 +156,10 @@ class Student:
                 open_timeout=self.timeout, ping_interval=None, compression=None), self.timeout)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
             raise StudentError(f"WebSocket did not open: {e!r}") from e
+        t1 = time.perf_counter()
         result = await self._rerun(page_name=self.page)
-        result.seconds = time.perf_counter() - t0
+        result.seconds += t1 - t0
+        result.complete += t1 - t0
         return result
 
     async def close(self) -> None:
@@ -266,7 +272,16 @@ class Student:
         t0 = time.perf_counter()
         try:
             await self.ws.send(msg.SerializeToString())
-            return await asyncio.wait_for(self._read_run(t0, full=not fragment_id), self.timeout)
+            result = await asyncio.wait_for(self._read_run(t0, full=not fragment_id), self.timeout)
+            media = [u for u in result.media if u not in self.media_seen]
+            if media and self.fetch_media:
+                got = await asyncio.gather(*(http_get(self.base, u, self.cookies, self.timeout) for u in media))
+                bad = [u for u, (st, _, _) in zip(media, got) if st != 200]
+                if bad:
+                    result.exceptions.append(f"image not served: {bad[0]} ({len(bad)} of {len(media)})")
+                self.media_seen.update(media)
+            result.complete = time.perf_counter() - t0
+            return result
         except asyncio.TimeoutError as e:
             raise StudentError(f"no finished run within {self.timeout:.0f} s") from e
         except websockets.ConnectionClosed as e:
@@ -283,8 +298,10 @@ class Student:
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
             if kind == "new_session":
-                self.page_hash = fm.new_session.page_script_hash
                 self.session_id = fm.new_session.initialize.session_id or self.session_id
+            elif kind == "navigation":
+                # With st.navigation the page that ran is named here (new_session names app.py).
+                self.page_hash = fm.navigation.page_script_hash
             elif kind == "page_not_found":
                 result.exceptions.append(f"page not found: {fm.page_not_found.page_name!r}")
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
@@ -294,6 +311,8 @@ class Student:
                     result.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
                 elif et == "alert" and el.alert.format == el.alert.ERROR:
                     result.alerts += 1
+                elif et == "imgs":
+                    result.media.extend(i.url for i in el.imgs.imgs if i.url.startswith("/media/"))
                 elif et in WIDGET_KINDS:
                     p = getattr(el, et)
                     if et == "dataframe" and not p.editing_mode:

@@ -81,7 +81,8 @@ class Report:
     seconds: float = 0.0
     interactions: int = 0
     latency_ms: dict = field(default_factory=dict)  # p50/p95/p99/max of interaction -> finished rerun
-    first_page_ms: dict = field(default_factory=dict)  # p50/p95/p99/max of arrival -> first finished run
+    complete_ms: dict = field(default_factory=dict)  # interaction -> finished rerun and its images fetched
+    first_page_ms: dict = field(default_factory=dict)  # arrival (GET /) -> first run finished, images fetched
     errors: int = 0
     error_kinds: dict = field(default_factory=dict)
     alerts: int = 0
@@ -102,7 +103,9 @@ class Report:
         what = "interaction" if self.latency_ms else "first page"
         return (f"{self.scenario:>8} {self.students:4d} students {self.page or 'home'}/{self.interaction}: "
                 f"{what} p50 {lat.get('p50', float('nan')):.0f} p95 {lat.get('p95', float('nan')):.0f} "
-                f"p99 {lat.get('p99', float('nan')):.0f} ms, n={self.interactions}, errors {self.errors}, "
+                f"p99 {lat.get('p99', float('nan')):.0f} ms"
+                + (f" (with images p95 {self.complete_ms['p95']:.0f})" if self.complete_ms else "")
+                + f", n={self.interactions}, errors {self.errors}, "
                 f"server {self.server_cpu_ms_per_run:.1f} ms CPU/run ({self.server_cpu_util:.2f} cores, "
                 f"harness {self.client_cpu_util:.2f}), "
                 f"RSS {self.rss_per_session_mb:.2f} MB/session, +{self.rss_after_ttl_mb - self.rss_before_mb:.1f}"
@@ -122,6 +125,7 @@ class Run:
         self.pids = args.pids
         self.report = Report(scenario, args.page, args.interaction, n)
         self.lat: list[float] = []
+        self.complete: list[float] = []
         self.first: list[float] = []
         self.rng = random.Random(args.seed)
         self.deadline = time.monotonic() + min(args.duration + args.ramp + 60, HARD_CAP_SECONDS)
@@ -136,7 +140,11 @@ class Run:
         self.report.error_kinds[key] = self.report.error_kinds.get(key, 0) + 1
 
     def record(self, r, first: bool = False) -> None:
-        (self.first if first else self.lat).append(r.seconds * 1000)
+        if first:
+            self.first.append(r.complete * 1000)
+        else:
+            self.lat.append(r.seconds * 1000)
+            self.complete.append(r.complete * 1000)
         self.report.alerts += r.alerts
         for e in r.exceptions:
             self.error(StudentError(e), "page")
@@ -166,7 +174,7 @@ async def _measure(run: Run, body) -> Report:
         for _ in range(3):
             await run.interact(warm)
     await warm.close()
-    run.lat.clear(), run.first.clear()
+    run.lat.clear(), run.first.clear(), run.complete.clear()
     rep.errors, rep.error_kinds = 0, {}
     await asyncio.sleep(args.settle)
     rep.rss_before_mb = rss_mb(pids)
@@ -186,6 +194,7 @@ async def _measure(run: Run, body) -> Report:
     rep.client_cpu_util = (me.user + me.system - me0.user - me0.system) / max(rep.seconds, 1e-9)
     rep.interactions = len(run.lat)
     rep.latency_ms = _summary(run.lat) if run.lat else {}
+    rep.complete_ms = _summary(run.complete) if run.complete else {}
     rep.first_page_ms = _summary(run.first)
     # Memory: every session open and idle, then closed, then after the disconnected-session TTL.
     await asyncio.sleep(args.settle)
