@@ -1273,7 +1273,7 @@ def pool_url_state() -> UrlState:
         choice_field("mode", "max", _POOL_MODES, "pooling mode"),
         int_field("size", 2, *POOL_LIMITS["size"], "window size"),
         int_field("stride", 2, *POOL_LIMITS["stride"], "stride"),
-        choice_field("side", 28, POOL_SIDES, "size of the stack's maps"),
+        choice_field("side", 12, POOL_SIDES, "size of the stack's maps"),
         int_field("maps", 6, *POOL_LIMITS["maps"], "number of maps"),
         int_field("pick", 1, 1, POOL_LIMITS["maps"][1], "animated map"),
         int_field("step", None, 0, 100_000, "animation step"),
@@ -1309,7 +1309,7 @@ def pool_stack_ui() -> dict:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def pool_stack(side: int, maps: int) -> np.ndarray:
     """``(side, side, maps)`` activation maps: a grey picture (values 0-9) through edge filters, then ReLU."""
-    g = _img.to_grayscale(_img.sample_image("House", side + 2))  # (side+2, side+2, 1)
+    g = _img.to_grayscale(_img.sample_image("Circles", side + 2))  # (side+2, side+2, 1)
     g = np.round(g / 255 * 9).astype(np.int64)
     w = np.stack([_FILTER_PRESETS[n].weights for n in POOL_STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
     out = np.maximum(_conv2d(g, w), 0)  # (side, side, C)

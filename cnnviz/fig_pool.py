@@ -1,0 +1,165 @@
+"""Pooling for the step player and as Plotly figures: each window written out, max beside average."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .player import PlayerSpec, PlayerStep, format_value
+from .pool import pool2d, pool_trace
+
+__all__ = ["pool_step_html", "pool_player_spec", "max_avg_figure", "stack_figure", "MODE_NAMES"]
+
+MODE_NAMES = {"max": "Max pooling", "avg": "Average pooling"}
+_SCALE = "RdBu_r"  # diverging: blue below 0, white at 0, red above
+_TEXT_MAX_SIDE = 12  # write numbers in cells up to this many per side; beyond, they cannot be read
+
+
+def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = None, out=(0, 0)) -> str:
+    """One pooling window as a sentence: ``max(1, 1, 5, 6) = 6`` or ``(1 + 1 + 5 + 6) / 4 = 3.25``.
+
+    ``values`` is the window ``(kh, kw)``; ``winner`` its kept cell (window coordinates, max only).
+
+    Examples
+    --------
+    >>> html = pool_step_html([[1, 1], [5, 6]], "max", (1, 1))
+    >>> "max(1, 1, 5, <b>6</b>)" in html and '= <b class="res">6</b>' in html
+    True
+    >>> '= <b class="res">3.25</b>' in pool_step_html([[1, 1], [5, 6]], "avg")
+    True
+    """
+    v = np.asarray(values)
+    flat = [format_value(a) for a in v.ravel()]
+    head = f'<span class="mut">Output cell row {out[0] + 1}, column {out[1] + 1}:</span> '
+    if mode == "max":
+        k = v.shape[1] * winner[0] + winner[1] if winner is not None else int(np.argmax(v))
+        terms = ", ".join(f"<b>{t}</b>" if i == k else t for i, t in enumerate(flat))
+        best = v.ravel()[k]
+        line = f'max({terms}) = <b class="res">{format_value(best)}</b>'
+        ties = int(np.count_nonzero(v == best))
+        note = (f'<span class="mut">{ties} cells share the maximum: the first in reading order is marked.</span>'
+                if ties > 1 else "")
+        return f"<div>{head}{line}</div><div>{note}</div>"
+    total = v.sum()
+    line = (f"({' + '.join(flat)}) / {v.size}".replace("+ -", "− ")
+            + f" = {format_value(total)} / {v.size} = <b class=\"res\">{format_value(v.mean())}</b>")
+    return f"<div>{head}{line}</div>"
+
+
+def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step: int | None = None,
+                     speed: float = 2.0) -> PlayerSpec:
+    """The step player's spec for pooling one activation map ``(H, W)``.
+
+    Max pooling singles out the winning cell of each window; average pooling writes out the mean.
+    Raises ``ValueError`` as ``pool2d`` does.
+
+    Examples
+    --------
+    >>> spec = pool_player_spec([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+    >>> spec.output.tolist(), [s.winner for s in spec.steps]
+    ([[6, 8], [3, 4]], [(1, 1), (1, 3), (2, 0), (3, 3)])
+    """
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError("The player follows one activation map at a time: give an (H, W) grid.")
+    out = pool2d(x, size, stride, mode)  # (H_out, W_out)
+    steps = []
+    for s in pool_trace(x, size, stride, mode):
+        local = None if s.winner is None else (s.winner[0] - s.rows[0], s.winner[1] - s.cols[0])
+        steps.append(PlayerStep(rows=s.rows, cols=s.cols, out=(s.out_row, s.out_col),
+                                value=out[s.out_row, s.out_col].item(), winner=s.winner,
+                                explain=pool_step_html(s.values, mode, local, (s.out_row, s.out_col))))
+    return PlayerSpec(input=x, output=out, steps=steps, titles=("Activation map", "", MODE_NAMES[mode]),
+                      initial_step=initial_step, speed=speed,
+                      winner_label="kept (the maximum)" if mode == "max" else "winner")
+
+
+def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int = 18) -> go.Heatmap:
+    text = [[format_value(v) for v in row] for row in z] if show_text else None
+    return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
+                      text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
+                      xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
+
+
+def _fix_axes(fig: go.Figure, shapes: list[tuple[int, int]]) -> None:
+    """One row of panels: row 0 at the top, square cells, fixed ranges, 1-based tick labels."""
+    for i, (H, W) in enumerate(shapes, start=1):
+        fig.update_xaxes(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, constrain="domain",
+                         scaleanchor="y" if i == 1 else f"y{i}",
+                         tickvals=list(range(W)) if W <= 8 else [],
+                         ticktext=[str(c + 1) for c in range(W)] if W <= 8 else [], row=1, col=i)
+        fig.update_yaxes(range=[H - 0.5, -0.5], showgrid=False, zeroline=False, constrain="domain",
+                         tickvals=list(range(H)) if H <= 8 else [],
+                         ticktext=[str(r + 1) for r in range(H)] if H <= 8 else [], row=1, col=i)
+
+
+def max_avg_figure(x, size=2, stride=None) -> go.Figure:
+    """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, numbers in cells.
+
+    One colour scale for the three panels, centred at 0, so the outputs compare directly with the input.
+
+    Examples
+    --------
+    >>> fig = max_avg_figure([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+    >>> [d.z.tolist() for d in fig.data[1:]]
+    [[[6, 8], [3, 4]], [[3.25, 5.25], [2.0, 2.0]]]
+    """
+    x = np.asarray(x)
+    mx, av = pool2d(x, size, stride, "max"), pool2d(x, size, stride, "avg")  # (H_out, W_out) each
+    H, W = x.shape
+    Ho, Wo = mx.shape
+    scale = float(np.abs(x).max()) or 1.0
+    fig = make_subplots(rows=1, cols=3, column_widths=[W, Wo, Wo], horizontal_spacing=0.06,
+                        subplot_titles=(f"Activation map {H}×{W}", f"Max pooling {Ho}×{Wo}",
+                                        f"Average pooling {Ho}×{Wo}"))
+    for i, z in enumerate((x, mx, av), start=1):
+        fig.add_trace(_heatmap(z, scale, max(x.shape) <= _TEXT_MAX_SIDE, 18 if max(x.shape) <= 8 else 12), row=1, col=i)
+    _fix_axes(fig, [(H, W), (Ho, Wo), (Ho, Wo)])
+    fig.update_layout(height=340 if max(H, W) <= 8 else 420, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=16),
+                      plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_annotations(font_size=17)
+    return fig
+
+
+def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
+    """Small multiples: each map of ``stack`` ``(H, W, C)`` above its pooled map ``(H_out, W_out, C)``.
+
+    Each map keeps its own column, which is the point: pooling never mixes maps. Map ``pick``
+    (the one animated) gets a frame. Numbers are written in cells when the maps are small enough.
+
+    Examples
+    --------
+    >>> s = np.arange(32).reshape(4, 4, 2)
+    >>> fig = stack_figure(s, pool2d(s), ["a", "b"])
+    >>> len(fig.data), fig.data[3].z.tolist()
+    (4, [[11, 15], [27, 31]])
+    """
+    stack, pooled = np.asarray(stack), np.asarray(pooled)
+    H, W, C = stack.shape
+    Ho, Wo, _ = pooled.shape
+    scale = float(np.abs(stack).max()) or 1.0
+    fig = make_subplots(rows=2, cols=C, row_heights=[H, Ho], vertical_spacing=0.1, horizontal_spacing=0.02,
+                        subplot_titles=[f"{i + 1}. {n}" if C <= 4 else f"{i + 1}" for i, n in enumerate(names)]
+                        + [""] * C)
+    for c in range(C):
+        fig.add_trace(_heatmap(stack[:, :, c], scale, H * C <= 36), row=1, col=c + 1)
+    for c in range(C):
+        fig.add_trace(_heatmap(pooled[:, :, c], scale, H * C <= 36), row=2, col=c + 1)
+    for r in (1, 2):
+        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=r)
+        fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", row=r)
+    for c in range(C):  # square cells, fixed ranges
+        for r, (h, w) in ((1, (H, W)), (2, (Ho, Wo))):
+            n = (r - 1) * C + c + 1
+            fig.update_xaxes(range=[-0.5, w - 0.5], scaleanchor=f"y{'' if n == 1 else n}", constrain="domain",
+                             row=r, col=c + 1)
+            fig.update_yaxes(range=[h - 0.5, -0.5], autorange=False, constrain="domain", row=r, col=c + 1)
+    if 0 <= pick < C:
+        fig.add_shape(type="rect", xref="x domain" if pick == 0 else f"x{pick + 1} domain",
+                      yref="y domain" if pick == 0 else f"y{pick + 1} domain",
+                      x0=-0.04, x1=1.04, y0=-0.04, y1=1.04, line=dict(color="#7b2ff7", width=4))
+    fig.update_layout(height=200 + 110 * max(1, 6 // max(C, 1)), margin=dict(l=10, r=10, t=30, b=10),
+                      font=dict(size=14), plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_annotations(font_size=16)
+    return fig
+

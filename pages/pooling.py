@@ -1,0 +1,72 @@
+"""Pooling: watch a window shrink activation maps, each map on its own; max beside average."""
+import streamlit as st
+
+from cnnviz import ui
+from cnnviz.grids import grid_to_text
+
+st.title("Pooling: shrink each activation map on its own")
+st.caption(
+    "A window slides over an activation map and keeps one number per position: the largest (max pooling) "
+    "or the mean (average pooling). It makes the representation smaller and more manageable, and works on "
+    "each activation map independently."
+)
+
+url = ui.pool_url_state()
+values, fresh, warnings = url.load()
+ui.show_warnings(warnings)
+url.seed(values, fresh, ui.POOL_WIDGETS)
+
+col_in, col_set = st.columns([3, 2], gap="medium")
+with col_set:
+    st.markdown("**Settings**")
+    settings = ui.pool_settings_ui()
+    stack_settings = ui.pool_stack_ui() if settings["src"] == "stack" else {}
+with col_in:
+    if settings["src"] == "map":
+        x, _ = ui.grid_editor("Activation map", "pool_input", ui.POOL_DEFAULT, sides=ui.POOL_LIMITS["input"],
+                              random_range=(0, 9), decimals=True,
+                              reset_to=values["input"] if "input" in fresh else None)
+        in_shape = x.shape
+    else:
+        stack = ui.pool_stack(stack_settings["side"], stack_settings["maps"])  # (H, W, C)
+        x = stack[:, :, stack_settings["pick"] - 1]
+        in_shape = stack.shape
+        st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
+        st.caption("A picture seen through edge filters (then ReLU): one activation map per filter, as a "
+                   "convolutional layer makes them. Each map is pooled on its own; pick one to animate.")
+
+size, stride, mode = settings["size"], settings["stride"], settings["mode"]
+try:
+    html, out = ui.pool_player(grid_to_text(x), size, stride, mode, values["step"])
+    out_shape = out.shape + in_shape[2:]
+except ValueError as exc:
+    last = "pool_last" in st.session_state
+    ui.show_errors([str(exc)], kept="The last valid pooled map is still shown." if last else "")
+    html, out, x, in_shape, out_shape, size, stride = st.session_state.get("pool_last", (None,) * 7)
+else:
+    st.session_state["pool_last"] = (html, out, x, in_shape, out_shape, size, stride)
+
+if html is not None:
+    ui.pool_numbers_ui(in_shape, out_shape, size, stride)
+    if settings["src"] == "stack" and len(in_shape) == 3:
+        st.subheader(f"Each map on its own: {' × '.join(map(str, in_shape))} → {' × '.join(map(str, out_shape))}")
+        st.plotly_chart(ui.pool_stack_figure(in_shape[0], in_shape[2], size, stride, mode, stack_settings["pick"]),
+                        key="pool_stack", config={"displayModeBar": False})
+        st.caption("Top: each map of the stack, numbered as in *Animate map*. Below each: its pooled map. "
+                   "Pooling never mixes maps: the depth stays " + str(in_shape[2]) + ".")
+        st.subheader(f"Map {stack_settings['pick']}, window by window")
+    ui.show_player(html)
+    st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see its window; "
+               "the link keeps the step you stop on.")
+    if mode == "max":
+        st.caption(f"Ties: {ui.pool_tie_rule()}")
+
+    st.subheader("Max beside average, same input")
+    st.plotly_chart(ui.pool_max_avg_figure(grid_to_text(x), size, stride), key="pool_max_avg",
+                    config={"displayModeBar": False, "staticPlot": True})
+    st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
+               "average pooling smooths it out.")
+
+saved_input = x if settings["src"] == "map" and x is not None else st.session_state.get("pool_input__valid",
+                                                                                          values["input"])
+url.save({**values, **settings, **stack_settings, "input": saved_input})

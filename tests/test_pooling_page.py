@@ -1,0 +1,201 @@
+"""The Pooling page in AppTest: the lecture's example, max and average, carried maps, stacks, bad input."""
+import base64
+import json
+import re
+from urllib.parse import parse_qs
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import TIE_RULE, pool2d_naive
+from cnnviz.fig_conv import activation_map
+from cnnviz.grids import grid_to_text
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+
+EXAMPLE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+
+
+def open_page(**params) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.switch_page("pages/pooling.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def player_html(at) -> str:
+    frames = at.get("iframe")
+    assert len(frames) == 1, "the player is missing"
+    return frames[0].proto.srcdoc
+
+
+def explains(at) -> list[str]:
+    """The explanation the player shows at each step."""
+    html = player_html(at)
+    data = json.loads(re.search(r"const D=(\{.*?\});\s*\(function", html, re.S).group(1).replace("<\\/", "</"))
+    return data["explain"]
+
+
+def pooled(at) -> list[list[float]]:
+    """The pooled map as the player writes it in its output cells."""
+    cells = re.findall(r'id="out-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', player_html(at))
+    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
+    grid = [[None] * W for _ in range(H)]
+    for r, c, v in cells:
+        grid[int(r)][int(c)] = float(v)
+    return grid
+
+
+def figure(at, key: str) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+
+
+def z_of(trace: dict) -> np.ndarray:
+    """A heatmap's values from the figure JSON (Plotly may send them base64-packed)."""
+    z = trace["z"]
+    if isinstance(z, dict):
+        shape = tuple(int(n) for n in str(z["shape"]).split(","))
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+    return np.array(z)
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def edit(at, row: int, col: int, text: str) -> AppTest:
+    """Type ``text`` into a cell (row, col counted from 0) of the map editor and rerun."""
+    editor = f"pool_input__cells{at.session_state['pool_input__v']}"
+    at.session_state[editor] = {"edited_rows": {row: {str(col + 1): text}}, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def errors(at) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def warnings(at) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def test_default_is_2x2_max_pooling_of_the_example():
+    at = open_page()
+    assert not at.exception and not at.error and not at.warning
+    assert pooled(at) == [[6, 8], [3, 4]]
+    assert 'data-step="4"' in player_html(at)  # the full output, every value written
+    html = player_html(at)
+    assert "kept (the maximum)" in html and "max(1, 1, 5, <b>6</b>)" in explains(at)[0]  # the first window's winner
+    assert any("(4 − 2) / 2 + 1 = 2" in m.value for m in at.markdown)
+    assert metrics(at) == {"Input": "4 × 4", "Output": "2 × 2", "Activations kept": "25%", "Parameters": "0"}
+    assert any(TIE_RULE in c.value for c in at.caption)
+    assert dict(at.query_params) == {}  # defaults keep the link short
+
+
+def test_switching_to_average_writes_the_means():
+    at = open_page()
+    at.radio(key="pool_mode").set_value("avg").run()
+    assert not at.exception and not at.error
+    assert pooled(at) == [[3.25, 5.25], [2, 2]]
+    assert '(1 + 1 + 5 + 6) / 4 = 13 / 4 = <b class="res">3.25</b>' in explains(at)[0]
+    assert at.query_params["mode"] == "avg"
+    assert not any(TIE_RULE in c.value for c in at.caption)  # ties only matter to max pooling
+
+
+def test_max_beside_average_on_the_same_input():
+    fig = figure(open_page(), "pool_max_avg")
+    z = [z_of(d).tolist() for d in fig["data"]]
+    assert z == [EXAMPLE, [[6, 8], [3, 4]], [[3.25, 5.25], [2, 2]]]
+    assert [d["text"] for d in fig["data"]][2] == [["3.25", "5.25"], ["2", "2"]]  # numbers written in cells
+    assert all(d["zmid"] == 0 for d in fig["data"])
+
+
+def test_a_map_carried_from_the_convolution_page():
+    amap = activation_map(LECTURE_INPUT, LECTURE_FILTER, padding=1)  # 5x5, as the Convolution page links it
+    at = open_page(input=grid_to_text(amap))
+    assert not at.exception and not at.error and not at.warning
+    assert pooled(at) == pool2d_naive(amap).tolist()
+    assert metrics(at)["Input"] == "5 × 5" and metrics(at)["Output"] == "2 × 2"
+    assert any("⌊(5 − 2) / 2⌋ + 1 = 2" in m.value for m in at.markdown)
+    # stride 2 over 5 cells leaves the last row and column out: said, and marked in the player
+    assert any("1 row(s) and 1 column(s), 9 cell(s)" in i.value for i in at.info)
+    assert re.search(r'class="cell in[^"]*unr[^"]*" id="in-4-0"', player_html(at))
+    assert at.query_params["input"] == grid_to_text(amap)  # the link still holds the carried map
+
+
+def test_the_convolution_pages_link_opens_its_map_here():
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.switch_page("pages/convolution.py").run()
+    link = next(p.proto for p in at.get("page_link") if p.proto.page == "pooling")
+    carried = parse_qs(link.query_string)["input"][0]
+    at = open_page(input=carried)
+    assert not at.error and not at.warning
+    assert pooled(at) == [[17]]  # 3x3 lecture map, 2x2 window, stride 2: one window
+    assert any("1 row(s) and 1 column(s), 5 cell(s)" in i.value for i in at.info)
+
+
+def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
+    at = open_page(src="stack", side="28", maps="6", pick="3")
+    assert not at.exception and not at.error and not at.warning
+    assert metrics(at)["Input"] == "28 × 28 × 6" and metrics(at)["Output"] == "14 × 14 × 6"
+    assert metrics(at)["Activations kept"] == "25%"
+    fig = figure(at, "pool_stack")
+    maps = [z_of(d) for d in fig["data"]]
+    assert [m.shape for m in maps] == [(28, 28)] * 6 + [(14, 14)] * 6
+    stack = np.stack(maps[:6], axis=-1)
+    for c in range(6):  # each pooled map comes from its own map only
+        assert (maps[6 + c] == pool2d_naive(stack[:, :, c])).all()
+    assert pooled(at) == pool2d_naive(stack[:, :, 2]).tolist()  # the player animates map 3
+    assert 'data-steps="196"' in player_html(at)
+
+
+def test_changing_stride_and_window_updates_formula_and_link():
+    at = open_page()
+    at.number_input(key="pool_stride").set_value(1).run()
+    assert pooled(at) == [[6, 7, 8], [6, 7, 8], [3, 3, 4]]
+    assert any("(4 − 2) / 1 + 1 = 3" in m.value for m in at.markdown)
+    assert metrics(at)["Activations kept"] == "56%"
+    assert at.query_params["stride"] == "1"
+    # the link reopens the same view in a new session
+    again = open_page(stride="1", mode="avg")
+    assert again.number_input(key="pool_stride").value == 1 and again.radio(key="pool_mode").value == "avg"
+    assert pooled(again) == pool2d_naive(np.array(EXAMPLE), 2, 1, "avg").tolist()
+
+
+def test_bad_cells_show_a_message_and_keep_the_last_output():
+    at = open_page()
+    for text in ("abc", "", "nan", "inf", "9" * 400):
+        at = edit(at, 0, 1, text)
+        assert not at.exception
+        assert "Activation map, row 1, column 2" in errors(at)
+        assert pooled(at) == [[6, 8], [3, 4]]  # the last valid output
+    at = edit(at, 1, 1, "60")
+    assert not at.error and pooled(at) == [[60, 8], [3, 4]]
+
+
+def test_a_window_larger_than_the_map_keeps_the_last_output():
+    at = open_page()
+    at.number_input(key="pool_size").set_value(4).run()
+    assert pooled(at) == [[8]]
+    at.number_input(key="pool_input__rows").set_value(3).run()
+    assert not at.exception
+    assert "larger than the activation map" in errors(at)
+    assert pooled(at) == [[8]]
+
+
+@pytest.mark.parametrize("params, says", [
+    ({"input": "1,abc;3,4"}, "activation map"),
+    ({"input": "1,2;3"}, "activation map"),
+    ({"input": "9" * 10_000}, "activation map"),
+    ({"mode": "median"}, "pooling mode"),
+    ({"size": "NaN"}, "window size"),
+    ({"stride": "1" * 10_000}, "stride"),
+    ({"src": "<script>"}, "input choice"),
+    ({"side": "29"}, "size of the stack"),
+    ({"pick": "-1"}, "animated map"),
+])
+def test_a_bad_link_warns_and_falls_back(params, says):
+    at = open_page(**params)
+    assert not at.exception
+    assert says in warnings(at) and "instead" in warnings(at)
+    assert at.get("iframe")  # the page still works on the default
