@@ -127,7 +127,9 @@ def parse_integer_answer(text) -> int:
     s = _SPACES.sub("", raw.lstrip("=").strip()).replace("−", "-").replace("–", "-")
     if "," in s:
         if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", s):
-            raise ValueError(f"'{_shown(raw)}' is not a whole number: commas may only group thousands, like 14,455,392.")
+            raise ValueError(
+                f"'{_shown(raw)}' is not a whole number: commas may only group thousands, like 14,455,392."
+            )
         s = s.replace(",", "")
     if "." in s:
         if re.fullmatch(r"[+-]?\d+\.0*", s):

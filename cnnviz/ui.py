@@ -182,7 +182,8 @@ def quiz_score_ui(settings: QuizSettings, questions) -> None:
     checked = sum(v is not None and v.valid for v in verdicts)
     score = st.session_state.get(_QUIZ_SCORE, {"right": 0, "answered": 0})
     a, b = st.columns(2)
-    a.metric("This quiz", f"{right} / {len(questions)} right", help=f"{checked} of {len(questions)} questions answered.")
+    a.metric("This quiz", f"{right} / {len(questions)} right",
+             help=f"{checked} of {len(questions)} questions answered.")
     b.metric("This session", f"{score['right']} of {score['answered']} answers right",
              help="Every checked answer counts, in every quiz you took since opening the page.")
 

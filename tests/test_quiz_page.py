@@ -94,7 +94,10 @@ def test_multiple_choice_question():
     quiz = make_quiz(SEED, 5)
     i = index_of(quiz, "choice")
     wrong = next(c for c in quiz[i].choices if c != quiz[i].answer)
-    at = answer(open_quiz(), SEED, i, wrong)
+    at = open_quiz()
+    at.button(f"quiz-check-{SEED}-{i}").click().run()  # nothing picked yet
+    assert "Pick one of A, B, C, D" in at.warning[0].value and not at.error
+    at = answer(at, SEED, i, wrong)
     assert f"you answered {wrong}" in at.error[0].value
     at.button(f"quiz-retry-{SEED}-{i}").click().run()
     at = answer(at, SEED, i, quiz[i].answer)
