@@ -34,6 +34,8 @@ def _as_int(value, name: str, minimum: int) -> int:
 
 def as_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
     """Return ``value`` (an int or a ``(rows, cols)`` pair) as a pair of checked ints."""
+    if type(value) is int and value >= minimum:  # the usual case, without the general checks
+        return value, value
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"The {name} must be one number or a (rows, cols) pair, not {value!r}.")

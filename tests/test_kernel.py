@@ -249,3 +249,34 @@ def test_conv2d_accepts_views_and_read_only_input():
     ro.flags.writeable = False
     assert np.array_equal(conv2d(ro, w[:, :, :1]), conv2d_naive(ro, w[:, :, :1]))
     assert np.array_equal(ro, big[:, :, 0])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pool2d_blocks_of_rows_match_naive(seed, monkeypatch):
+    # Tiny blocks: the output rows are pooled a few at a time, as on large activation maps.
+    rng = np.random.default_rng(300 + seed)
+    monkeypatch.setattr(cnnviz.pool, "_BLOCK_BYTES", int(rng.integers(1, 400)))
+    size = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    C = int(rng.choice([1, 3, 12]))  # few channels and many take different loops
+    x = rng.integers(-9, 10, size=(size[0] + int(rng.integers(0, 9)), size[1] + int(rng.integers(0, 9)), C))
+    for arr in (x, x[:, :, 0], x.astype(np.float32)):
+        for mode in ("max", "avg"):
+            out = pool2d(arr, size, stride, mode)
+            np.testing.assert_allclose(out, pool2d_naive(arr, size, stride, mode), rtol=1e-6)
+            assert out.dtype == (arr.dtype if mode == "max" or arr.dtype.kind == "f" else np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_nan_or_infinity_is_caught_and_large_values_are_not(dtype):
+    huge = np.finfo(dtype).max / 2  # its square overflows: still a valid number
+    x = np.full((5, 5, 2), huge, dtype=dtype)
+    assert pool2d(x)[0, 0, 0] == huge
+    assert conv2d(x, np.ones((1, 1, 2), dtype=dtype) / 4)[0, 0] == pytest.approx(huge / 2)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[4, 4, 1] = bad  # a cell that 2x2 pooling does not even reach
+        with pytest.raises(ValueError, match="NaN|infinite"):
+            pool2d(y)
+        with pytest.raises(ValueError, match="NaN|infinite"):
+            conv2d(y, np.ones((3, 3, 2), dtype=dtype))
