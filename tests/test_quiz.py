@@ -290,3 +290,20 @@ def test_grid_markdown_numbers_rows_and_columns_from_one():
     text = grid_markdown(np.array([[1, -2], [3, 4]]), first_row=3, first_col=5)
     assert text.splitlines()[0] == "| | **5** | **6** |"
     assert text.splitlines()[2] == "| **3** | 1 | −2 |"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 10_000)),
+       st.sampled_from(["x", " x ", "×", " × ", "X", ", ", ",", "*"]),
+       st.sampled_from([("", ""), ("(", ")"), ("[", "]"), ("  ", " ")]))
+def test_any_shape_written_any_usual_way_reads_back(shape, sep, brackets):
+    typed = brackets[0] + sep.join(str(v) for v in shape) + brackets[1]
+    assert parse_shape_answer(typed) == shape
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-10**15, 10**15))
+def test_any_whole_number_with_or_without_thousands_commas_reads_back(n):
+    assert parse_integer_answer(f"{n:,}") == n
+    assert parse_integer_answer(f" {n} ") == n
+    assert parse_integer_answer(f"{n:_}") == n
