@@ -1,21 +1,20 @@
 """Pictures of images, channels and activation maps, sent to the browser as small encoded PNGs.
 
 A 510x510 activation map as a Plotly heatmap is a quarter of a million numbers in JSON; as a
-coloured PNG it is a few kilobytes, so maps travel as PNG and only the zoomed-in arithmetic (a few
-dozen numbers, written in the cells) is a Plotly figure.
+palette PNG it is a few kilobytes, so maps travel as PNG, and the zoomed-in arithmetic (a few
+dozen numbers, written in the cells) is a small HTML table: no chart library to load or build.
 """
 from __future__ import annotations
 
 import io
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 from PIL import Image
 
 __all__ = [
     "NEGATIVE", "ZERO", "POSITIVE", "MARK",
-    "diverging_rgb", "gray_rgb", "enlarge", "shrink", "draw_box", "to_png", "colour_bar", "zoom_figure",
+    "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "shrink_maps", "maps_png",
+    "gray_rgb", "enlarge", "shrink", "draw_box", "to_png", "colour_bar", "zoom_html",
 ]
 
 # A diverging scale centred at 0 (ColorBrewer RdBu ends): blue below 0, near white at 0, red above.
@@ -23,7 +22,31 @@ NEGATIVE = np.array([33, 102, 172], dtype=np.float32)
 ZERO = np.array([247, 247, 247], dtype=np.float32)
 POSITIVE = np.array([178, 24, 43], dtype=np.float32)
 MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, white and red
-_RDBU = [[0.0, "rgb(33,102,172)"], [0.5, "rgb(247,247,247)"], [1.0, "rgb(178,24,43)"]]
+
+
+def _lut() -> np.ndarray:
+    """255 colours from -1 (blue) through 0 (index 127, near white) to +1 (red), then the mark colour."""
+    t = np.linspace(-1.0, 1.0, 255, dtype=np.float32)[:, None]  # (255, 1)
+    end = np.where(t < 0, NEGATIVE, POSITIVE)
+    lut = np.round(ZERO + np.abs(t) * (end - ZERO)).astype(np.uint8)  # (255, 3)
+    return np.vstack([lut, np.array(MARK, np.uint8)[None]])  # (256, 3); index 255 draws the zoom window
+
+
+LUT = _lut()
+MARK_INDEX = 255
+
+
+def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
+    """A signed map ``(H, W)`` -> palette indices ``(H, W)`` uint8: 0 is ``-vmax``, 127 is 0, 254 is ``+vmax``."""
+    a = np.asarray(a, dtype=np.float32)
+    if vmax is None:
+        vmax = float(np.abs(a).max(initial=0.0))
+    if not vmax > 0:
+        return np.full(a.shape, 127, np.uint8)
+    idx = a * np.float32(127.0 / vmax)
+    np.clip(idx, -127.0, 127.0, out=idx)
+    idx += np.float32(127.5)  # rounds half up after the cast below
+    return idx.astype(np.uint8)
 
 
 def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
@@ -34,13 +57,61 @@ def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
     >>> diverging_rgb(np.array([[-2.0, 0.0, 2.0]]))[0].tolist()
     [[33, 102, 172], [247, 247, 247], [178, 24, 43]]
     """
-    a = np.asarray(a, dtype=np.float32)
+    return LUT[map_indices(a, vmax)]
+
+
+def shrink_maps(stack: np.ndarray, max_side: int) -> np.ndarray:
+    """Average ``f x f`` blocks of every map in ``(H, W, F)`` at once so the longest side is at most ``max_side``."""
+    H, W = stack.shape[:2]
+    f = -(-max(H, W) // max_side)  # ceil
+    if f <= 1:
+        return stack
+    h, w = H // f, W // f  # the last H % f rows (and columns) are dropped for display
+    # One strided slice per offset in the block, added up: much faster than a mean over reshaped axes.
+    out = np.zeros((h, w) + stack.shape[2:], dtype=np.float32)
+    for i in range(f):
+        for j in range(f):
+            out += stack[i:h * f:f, j:w * f:f]
+    out *= np.float32(1.0 / (f * f))
+    return out
+
+
+def maps_png(stack: np.ndarray, vmax=None, *, side: int = 256,
+             box: tuple[int, int, int, int] | None = None) -> list[bytes]:
+    """Each map of ``(H, W, F)`` as a small palette PNG of about ``side`` pixels; colours centred at 0.
+
+    ``vmax`` is one number for all maps (comparable colours), one per map, or None (each map's own
+    largest absolute value). Large maps are block-averaged down; small ones blown up by a whole
+    factor so every cell stays a crisp square. ``box`` = (top, left, height, width) in map cells
+    outlines the zoom window. One byte per pixel, 256-colour palette: about a millisecond a map.
+    """
+    stack = np.asarray(stack, dtype=np.float32)
+    H, W, F = stack.shape
     if vmax is None:
-        vmax = float(np.abs(a).max(initial=0.0))
-    t = np.clip(a / vmax, -1.0, 1.0) if vmax > 0 else np.zeros_like(a)  # (H, W) in [-1, 1]
-    end = np.where((t < 0)[..., None], NEGATIVE, POSITIVE)  # (H, W, 3)
-    rgb = ZERO + np.abs(t)[..., None] * (end - ZERO)
-    return np.round(rgb).astype(np.uint8)
+        vmax = np.abs(stack).max(axis=(0, 1), initial=0.0)  # (F,)
+    vmax = np.broadcast_to(np.asarray(vmax, dtype=np.float32), (F,))
+    small = shrink_maps(stack, side)  # (h, w, F)
+    scale = np.where(vmax > 0, 127.0 / np.where(vmax > 0, vmax, 1), 0).astype(np.float32)
+    idx = small * scale
+    np.clip(idx, -127.0, 127.0, out=idx)
+    idx += np.float32(127.5)
+    idx = np.moveaxis(idx.astype(np.uint8), -1, 0)  # (F, h, w) palette indices, 127 is 0
+    f = max(1, side // max(H, W))
+    if f > 1:
+        idx = np.repeat(np.repeat(idx, f, axis=1), f, axis=2)
+    palette = LUT.ravel().tolist()
+    out = []
+    for m in idx:
+        if box is not None:
+            s = m.shape[0] / H  # cells -> pixels of the picture sent
+            top, left, h, w = box
+            m = draw_box(m, int(top * s), int(left * s), max(1, round(h * s)), max(1, round(w * s)), colour=MARK_INDEX)
+        img = Image.fromarray(np.ascontiguousarray(m), "P")
+        img.putpalette(palette)
+        buf = io.BytesIO()
+        img.save(buf, "PNG", compress_level=1)
+        out.append(buf.getvalue())
+    return out
 
 
 def gray_rgb(channel: np.ndarray) -> np.ndarray:
@@ -50,7 +121,7 @@ def gray_rgb(channel: np.ndarray) -> np.ndarray:
 
 
 def shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    """Shrink an ``(H, W, 3)`` picture for display (area average); small ones are kept."""
+    """Shrink an ``(H, W)`` or ``(H, W, 3)`` uint8 picture for display (area average); small ones are kept."""
     H, W = rgb.shape[:2]
     if max(H, W) <= max_side:
         return rgb
@@ -66,10 +137,10 @@ def enlarge(rgb: np.ndarray, min_side: int = 256) -> np.ndarray:
 
 
 def draw_box(rgb: np.ndarray, top: int, left: int, height: int, width: int, colour=MARK) -> np.ndarray:
-    """A copy of ``rgb`` with the outline of a window drawn just outside its cells."""
+    """A copy of ``rgb`` (a picture or palette indices) with a window's outline drawn just outside its cells."""
     out = rgb.copy()
     H, W = out.shape[:2]
-    t = max(1, max(H, W) // 128)  # line thickness grows with the picture
+    t = max(2, max(H, W) // 128)  # line thickness grows with the picture
     r0, r1 = max(0, top - t), min(H, top + height + t)
     c0, c1 = max(0, left - t), min(W, left + width + t)
     out[r0:r1, c0:min(W, left)] = colour
@@ -79,10 +150,10 @@ def draw_box(rgb: np.ndarray, top: int, left: int, height: int, width: int, colo
     return out
 
 
-def to_png(rgb: np.ndarray) -> bytes:
-    """Encode an ``(H, W, 3)`` uint8 picture as PNG bytes (fast compression: maps change on every edit)."""
+def to_png(pixels: np.ndarray) -> bytes:
+    """Encode an ``(H, W, 3)`` or grey ``(H, W)`` uint8 picture as PNG (fast compression: maps change often)."""
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, "PNG", compress_level=1)
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buf, "PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -99,8 +170,32 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}" if abs(v) < 10_000 else f"{v:.0f}"
 
 
-def zoom_figure(values: np.ndarray, weights: np.ndarray, names: list[str]) -> go.Figure:
-    """The arithmetic at one location: for each channel, the window of pixels, the filter and the products.
+def _cell_style(rgb) -> str:
+    r, g, b = (int(v) for v in rgb)
+    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"  # readable on any background
+    return f"background:rgb({r},{g},{b});color:{ink}"
+
+
+def _grid_html(grid: np.ndarray, colours: np.ndarray, title: str) -> str:
+    rows = "".join(
+        "<tr>" + "".join(f'<td style="{_cell_style(colours[i, j])}">{_fmt(grid[i, j])}</td>'
+                         for j in range(grid.shape[1])) + "</tr>"
+        for i in range(grid.shape[0])
+    )
+    return f'<figure class="cz"><figcaption>{title}</figcaption><table>{rows}</table></figure>'
+
+
+ZOOM_CSS = (
+    "<style>.czrow{display:flex;flex-wrap:wrap;gap:6px 22px;align-items:flex-start;margin:4px 0 10px}"
+    ".cz{margin:0}.cz figcaption{font-size:15px;margin-bottom:2px}"
+    ".cz table{border-collapse:separate;border-spacing:2px;margin:0;border:none}"
+    ".cz td{min-width:3.4em;height:2.2em;text-align:center;font-size:16px;font-variant-numeric:tabular-nums;"
+    "border:none;padding:2px 4px}</style>"
+)
+
+
+def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
+    """The arithmetic at one location as an HTML string: per channel the pixels, the filter, the products.
 
     Parameters
     ----------
@@ -112,34 +207,28 @@ def zoom_figure(values: np.ndarray, weights: np.ndarray, names: list[str]) -> go
 
     Returns
     -------
-    go.Figure
-        C rows by 3 columns of small heatmaps with every number written in its cell; row 0 at the top.
+    str
+        One row of three small tables per channel, every number written in its cell (row 0 at the
+        top); pixels on a grey scale, filter and products on the diverging scale centred at 0.
+
+    Examples
+    --------
+    >>> html = zoom_html(np.full((1, 1, 1), 200.0), np.full((1, 1, 1), 0.5), ["gray"])
+    >>> "gray: products, sum 100" in html and ">0.50<" in html
+    True
     """
-    kh, kw, C = values.shape
-    products = values * weights
-    titles = []
-    for c in range(C):
-        titles += [f"{names[c]}: pixels", f"{names[c]}: filter", f"{names[c]}: products, sum {_fmt(products[..., c].sum())}"]
-    fig = make_subplots(rows=C, cols=3, subplot_titles=titles, horizontal_spacing=0.06, vertical_spacing=0.12 / C)
-    wmax = float(np.abs(weights).max(initial=0)) or 1.0
-    pmax = float(np.abs(products).max(initial=0)) or 1.0
-    font = dict(size=16 if max(kh, kw) <= 3 else 12 if max(kh, kw) <= 5 else 10)
-    for c in range(C):
-        for col, (grid, scale, lo, hi) in enumerate([
-            (values[..., c], "Greys_r", 0, 255),
-            (weights[..., c], _RDBU, -wmax, wmax),
-            (products[..., c], _RDBU, -pmax, pmax),
-        ], start=1):
-            text = [[_fmt(v) for v in row] for row in np.asarray(grid, dtype=float)]
-            # Text colour flips on dark cells so the number stays readable.
-            fig.add_trace(go.Heatmap(
-                z=grid, zmin=lo, zmax=hi, colorscale=scale, showscale=False, text=text,
-                texttemplate="%{text}", textfont=font, xgap=2, ygap=2, hoverinfo="skip",
-            ), row=c + 1, col=col)
-            if col == 1:  # dark pixels need light text
-                fig.data[-1].update(textfont=dict(font, color="black"), colorscale=[[0, "rgb(90,90,90)"], [1, "white"]])
-    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor=None)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_layout(height=150 + 170 * C, margin=dict(l=10, r=10, t=40, b=10),
-                      plot_bgcolor="white", paper_bgcolor="white", font=dict(size=14))
-    return fig
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    products = values * weights  # (kh, kw, C)
+    wmax = float(np.abs(weights).max(initial=0))
+    pmax = float(np.abs(products).max(initial=0))
+    parts = [ZOOM_CSS]
+    for c, name in enumerate(names):
+        grey = np.clip(values[..., c], 0, 255).round().astype(np.uint8)
+        parts.append('<div class="czrow">')
+        parts.append(_grid_html(values[..., c], np.repeat(grey[..., None], 3, axis=2), f"{name}: pixels"))
+        parts.append(_grid_html(weights[..., c], diverging_rgb(weights[..., c], wmax), f"{name}: filter"))
+        parts.append(_grid_html(products[..., c], diverging_rgb(products[..., c], pmax),
+                                f"{name}: products, sum {_fmt(products[..., c].sum())}"))
+        parts.append("</div>")
+    return "".join(parts)

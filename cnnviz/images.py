@@ -291,7 +291,7 @@ def _sample(name: str, n: int) -> np.ndarray:
         img[..., 1] = np.where(y < 0.5, 220, 30)  # green on the top half
         img[..., 2] = np.where(np.hypot(x - 0.5, y - 0.5) < 0.3, 240, 15)  # a blue disc
         # Thin diagonal stripes in red only: a red-channel filter finds them, the others do not.
-        img[..., 0] = np.where(((x + y) * 12) % 1 < 0.15, 255 - img[..., 0], img[..., 0])
+        img[..., 0] = np.where(((x + y) * 5) % 1 < 0.25, 255 - img[..., 0], img[..., 0])
     else:  # House: a scene with edges in several orientations
         sky = np.stack([120 + 80 * y, 170 + 60 * y, np.full_like(y, 235)], axis=-1)
         img = sky

@@ -484,11 +484,11 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
     for key, value in (("img_k", state.k), ("img_relu", state.relu), ("img_pool", state.pool),
                        ("img_n", len(state.filters))):
         _img_seed(key, value)
-    c = st.columns(5)
+    c = st.columns(4)
     k = c[0].selectbox("Filter size", IMG_KS, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
     n = int(c[1].number_input("Number of filters", 1, IMG_MAX_FILTERS, step=1, key="img_n"))
-    relu = c[3].toggle("ReLU (negatives become 0)", key="img_relu")
-    pool = c[4].toggle("2x2 max pooling, stride 2", key="img_pool")
+    relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
+    pool = c[3].toggle("2x2 max pooling, stride 2", key="img_pool")
     options = [IMG_CUSTOM] + _img.preset_specs()
     filters, bias, errors = list(state.filters), list(state.bias), []
     if k != state.k:  # typed filters keep their centre when the size changes
@@ -501,16 +501,13 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
     while len(filters) < n:
         filters.append("Identity")
     filters, bias = filters[:n], (bias + [0] * n)[:n]
-    with st.expander(f"The {n} filter{'s' if n > 1 else ''}: presets, bias, typed numbers", expanded=False):
+    with st.expander(f"The {n} filter{'s' if n > 1 else ''}: presets or typed numbers", expanded=False):
         cols = st.columns(4)
         for i in range(n):
             spec = filters[i]
             _img_seed(f"img_f{i}", IMG_CUSTOM if "|" in spec else spec)
-            _img_seed(f"img_b{i}", float(bias[i]))
-            with cols[i % 4]:
-                choice = st.selectbox(f"Filter {i + 1}", options, key=f"img_f{i}",
-                                      format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
-                bias[i] = st.number_input(f"Bias {i + 1}", -1e5, 1e5, step=1.0, key=f"img_b{i}")
+            choice = cols[i % 4].selectbox(f"Filter {i + 1}", options, key=f"img_f{i}",
+                                           format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
             if choice == IMG_CUSTOM:
                 if i not in ss.img_custom:  # start typing from what the filter was
                     start = spec if spec in options else "Identity"
@@ -518,10 +515,14 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
                 filters[i] = ss.img_custom[i]
             else:
                 filters[i] = choice
-    _img_seed("img_sel", min(state.sel, n - 1) + 1)
-    if ss.img_sel > n:
-        ss.img_sel = n
-    sel = int(c[2].number_input("Filter shown in detail", 1, n, step=1, key="img_sel")) - 1
+    _img_seed("img_sel", min(state.sel, n - 1))
+    if ss.img_sel >= n:
+        ss.img_sel = n - 1
+    c = st.columns([2, 1, 1])
+    sel = c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
+                         format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
+    _img_seed(f"img_b{sel}", float(bias[sel]))  # one bias box, for the filter shown in detail
+    bias[sel] = c[1].number_input(f"Bias of filter {sel + 1}", -1e5, 1e5, step=1.0, key=f"img_b{sel}")
     if ss[f"img_f{sel}"] == IMG_CUSTOM:
         filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
     return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),
@@ -561,10 +562,6 @@ class BankResult:
     ranges: tuple[tuple[float, float], ...]  # (min, max) of each activation map
 
 
-def _img_map_png(a: np.ndarray) -> bytes:
-    return _fimg.to_png(_fimg.enlarge(_fimg.shrink(_fimg.diverging_rgb(a), IMG_MAP_SIDE), IMG_MAP_SIDE))
-
-
 @st.cache_resource(max_entries=48, show_spinner=False)
 def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
                 _x: np.ndarray) -> BankResult:
@@ -575,12 +572,13 @@ def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple,
     if relu:
         np.maximum(vol, 0, out=vol)
     pooled = _pool2d(vol, 2) if pool and min(vol.shape[:2]) >= 2 else None
-    F = vol.shape[2]
+    lo, hi = vol.min(axis=(0, 1)), vol.max(axis=(0, 1))  # (F,), (F,)
+    vmax = np.maximum(np.abs(lo), np.abs(hi))  # each map on its own scale, centred at 0
     return BankResult(
         bank, vol, pooled,
-        tuple(_img_map_png(vol[:, :, f]) for f in range(F)),
-        tuple(_img_map_png(pooled[:, :, f]) for f in range(F)) if pooled is not None else (),
-        tuple((float(vol[:, :, f].min()), float(vol[:, :, f].max())) for f in range(F)),
+        tuple(_fimg.maps_png(vol, vmax, side=IMG_MAP_SIDE)),
+        tuple(_fimg.maps_png(pooled, vmax, side=IMG_MAP_SIDE)) if pooled is not None else (),
+        tuple((float(a), float(b)) for a, b in zip(lo, hi)),
     )
 
 
@@ -594,23 +592,13 @@ def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, 
     shown = np.maximum(act, 0) if relu else act
     vmax = float(max(np.abs(partials).max(initial=0), np.abs(act).max(initial=0)))  # one scale: maps comparable
     names = ["gray"] if C == 1 else list(_img.CHANNEL_NAMES)
-    maps = [partials[:, :, c] for c in range(C)] + [act] + ([shown] if relu else [])
+    maps = np.dstack([partials, act] + ([shown] if relu else []))  # (H_out, W_out, C + 1 or C + 2)
     captions = [f"{n} channel * {n} slice" for n in names] + [
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
-    pngs = []
-    for m in maps:
-        rgb = _fimg.diverging_rgb(m, vmax)
-        big = _fimg.enlarge(rgb, IMG_MAP_SIDE)
-        rgb = _fimg.draw_box(big, *_img_scaled_box(m.shape, big.shape, r, c, 1))
-        pngs.append(_fimg.to_png(_fimg.shrink(rgb, IMG_MAP_SIDE)))
-    return tuple(pngs), tuple(captions)
-
-
-def _img_scaled_box(shape, big_shape, r, c, k):
-    f = big_shape[0] // shape[0]
-    return r * f, c * f, k * f, k * f
+    pngs = tuple(_fimg.maps_png(maps, vmax, side=IMG_MAP_SIDE, box=(r, c, 1, 1)))
+    return pngs, tuple(captions)
 
 
 def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
@@ -620,12 +608,14 @@ def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: in
 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def _images_input_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> tuple[bytes, ...]:
-    C = _x.shape[2]
-    rgb = np.repeat(_x, 3, axis=2) if C == 1 else _x
-    big = _fimg.enlarge(np.asarray(rgb), 384)
-    out = [_fimg.to_png(_fimg.shrink(_fimg.draw_box(big, *_img_scaled_box(_x.shape, big.shape, at[0], at[1], k)), 512))]
-    if C == 3:
-        out += [_fimg.to_png(_fimg.shrink(_fimg.enlarge(_fimg.gray_rgb(_x[:, :, c]), IMG_MAP_SIDE), IMG_MAP_SIDE))
+    H, W, C = _x.shape
+    shown = _fimg.enlarge(_fimg.shrink(np.asarray(_x), 384), 384)  # (h, w, C) about 384 px for display
+    scale = shown.shape[0] / H
+    box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
+    rgb = np.repeat(shown, 3, axis=2) if C == 1 else shown
+    out = [_fimg.to_png(_fimg.draw_box(rgb, *box))]
+    if C == 3:  # each channel as a grey picture, one byte per pixel
+        out += [_fimg.to_png(_fimg.enlarge(_fimg.shrink(np.ascontiguousarray(_x[:, :, c]), IMG_MAP_SIDE), IMG_MAP_SIDE))
                 for c in range(3)]
     return tuple(out)
 
@@ -659,7 +649,7 @@ def images_strongest(result: BankResult, f: int) -> tuple[int, int]:
 
 
 def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int):
-    """The dot product at (r, c) for the selected filter: (figure, sentence)."""
+    """The dot product at (r, c) for the selected filter: (HTML tables, sentence)."""
     k, f = state.k, state.sel
     window = x[r:r + k, c:c + k, :].astype(np.int64)  # (k, k, C) pixel values under the window
     w = _img.filter_from_spec(state.filters[f], k, x.shape[2])  # float64: 1/3 stays as exact as it can
@@ -669,7 +659,7 @@ def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r
     names = ["gray"] if C == 1 else list(_img.CHANNEL_NAMES)
     sums = [float(step.products[:, :, ch].sum()) for ch in range(C)]
     total = float(step.total)
-    fig = _fimg.zoom_figure(step.values.astype(float), step.weights, names)
+    fig = _fimg.zoom_html(step.values.astype(float), step.weights, names)
     fmt = _fimg._fmt
     text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = **{fmt(total)}**"
     if state.relu:

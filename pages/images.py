@@ -48,7 +48,7 @@ with zoom_box:
     r, c = state.at if state.at is not None else ui.images_strongest(result, state.sel)
     fig, sentence = ui.images_zoom_numbers(state, x, result, r, c)
     st.markdown(f"At row {r}, column {c}: {sentence}")
-    st.plotly_chart(fig, key="img_zoom_fig", config={"displayModeBar": False})
+    st.html(fig)
 ui.images_save(state)
 
 input_pngs = ui.images_input_png(key, x, (r, c), state.k)

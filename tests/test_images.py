@@ -276,3 +276,55 @@ def test_lecture_volume_shapes():
     act = conv2d(x.astype(float), bank)
     pooled = cnnviz.pool2d(act)
     assert " → ".join(volume_text(s.shape) for s in (x, act, pooled)) == "32x32x3 → 28x28x6 → 14x14x6"
+
+
+# -- filters from text, and what the browser receives ----------------------------------------------
+
+def test_filter_specs_presets_channels_and_typed_grids():
+    from cnnviz.images import filter_from_spec, preset_specs, spec_from_filter
+
+    assert len(preset_specs()) == 4 * len(FILTER_PRESETS)
+    w = filter_from_spec("Sobel x@B", 5, 3)
+    assert w.shape == (5, 5, 3) and not w[..., :2].any()
+    np.testing.assert_array_equal(w[1:4, 1:4, 2], FILTER_PRESETS["Sobel x"].weights)  # centred in 5x5
+    typed = np.arange(27).reshape(3, 3, 3) - 13
+    assert np.array_equal(filter_from_spec(spec_from_filter(typed), 3, 3), typed)
+    assert filter_from_spec(spec_from_filter(typed), 3, 1)[..., 0].tolist() == typed.sum(axis=2).tolist()
+    for bad, says in [("Blur", "neither a preset"), ("Sharpen@X", "not a channel"), ("1,2;3,4|1|1", "not 3x3"),
+                      ("a,b,c;1,1,1;1,1,1|0|0", "not a number"), ("", "empty")]:
+        with pytest.raises(ValueError, match=says):
+            filter_from_spec(bad, 3, 3)
+    with pytest.raises(ValueError, match="does not fit"):
+        filter_from_spec("Sharpen", 1, 3)
+
+
+def decode(png_bytes: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png_bytes)).convert("RGB"))
+
+
+def test_maps_travel_as_small_pngs_with_zero_white_and_sign_by_colour():
+    from cnnviz.fig_images import LUT, MARK, maps_png
+
+    a = np.zeros((510, 510, 2), np.float32)
+    a[:, :255, 0], a[:, 255:, 0] = -40, 80  # map 0: negative left, positive right
+    pngs = maps_png(a, side=256)
+    assert len(pngs) == 2 and all(len(p) < 4000 for p in pngs)  # 260,100 numbers each, a few KB as PNG
+    left, right = decode(pngs[0])[100, 20], decode(pngs[0])[100, 230]
+    assert decode(pngs[0]).shape == (255, 255, 3)  # 510 averaged 2x2 for display
+    assert left[2] > left[0] and right[0] > right[2]  # blue below 0, red above
+    assert right.tolist() == LUT[254].tolist() and decode(pngs[1])[5, 5].tolist() == LUT[127].tolist()
+    small = maps_png(np.arange(9, dtype=float).reshape(3, 3, 1) - 4, side=256, box=(1, 1, 1, 1))[0]
+    img = decode(small)
+    assert img.shape == (255, 255, 3)  # each of the 3x3 cells an 85-pixel square
+    assert img[85 - 1, 120].tolist() == list(MARK) and img[120, 120].tolist() == LUT[127].tolist()
+
+
+def test_zoom_html_writes_every_number():
+    from cnnviz.fig_images import zoom_html
+
+    values = np.array([[[10, 20], [30, 40]], [[50, 60], [70, 80]]], float)  # (2, 2, 2)
+    weights = np.array([[[1, -1], [0, 2]], [[0.5, 0], [-2, 1]]], float)
+    html = zoom_html(values, weights, ["R", "G"])
+    for v in ["10", "30", "50", "70", "0.50", "-2", "25", "-140", "-20", "80"]:  # pixels, weights, products
+        assert f">{v}<" in html
+    assert "R: products, sum -105" in html and "G: products, sum 140" in html

@@ -1,0 +1,234 @@
+"""Real images page: a 512x512 RGB picture through 8 3x3x3 filters and 2x2 max pooling.
+
+    python benchmarks/bench_images.py [--repeats N] [--clicks N] [--no-browser]
+
+Three measurements, each against a reference taken in the same run:
+
+1. Server compute, one thread (NumPy's BLAS and PyTorch each limited to one thread), runs
+   interleaved, median of the samples:
+   - kernel: ``conv2d`` + ReLU + ``pool2d`` on ``(512, 512, 3)`` float32, against PyTorch's
+     ``F.conv2d`` + ``relu`` + ``F.max_pool2d`` on NCHW tensors made before timing (skipped when
+     PyTorch is missing);
+   - everything the page computes for a setting it has not seen (the cached functions' bodies:
+     the bank, 8 activation maps and 8 pooled maps coloured and encoded as PNG, the selected
+     filter split by channel, the picture and its channels), against the kernel alone.
+2. Server time of one rerun of the page script (AppTest, bare mode), with the results cached
+   (another student, same setting) and with a new bias each time (nothing cached).
+3. Chromium against ``streamlit run``: from typing a new bias and pressing Enter to the page
+   showing the new maps (caption changed, every image decoded); and the bytes the browser
+   received for it (WebSocket frames plus the PNGs fetched from /media).
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+from cnnviz import conv2d, pool2d  # noqa: E402
+from cnnviz.images import filter_from_spec, resize_max_side, sample_image  # noqa: E402
+
+FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen",
+           "Emboss", "Sobel y@G")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def timed(fn, min_time=0.02):
+    """Seconds per call: loop ``fn`` long enough to last ``min_time``."""
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        t = time.perf_counter() - t0
+        if t >= min_time:
+            return t / n
+
+
+def interleaved(cases: dict, repeats: int) -> dict:
+    samples = {k: [] for k in cases}
+    for _ in range(repeats):
+        for k, fn in cases.items():
+            samples[k].append(timed(fn))
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def compute(repeats: int) -> None:
+    import cnnviz.ui as ui  # bare mode: the cached functions' bodies are called directly
+
+    x8 = resize_max_side(np.asarray(sample_image("House", 512)), 512)  # (512, 512, 3) uint8
+    x = x8.astype(np.float32)
+    bank = np.stack([filter_from_spec(s, 3, 3) for s in FILTERS], axis=-1).astype(np.float32)  # (3, 3, 3, 8)
+
+    def ours():
+        return pool2d(np.maximum(conv2d(x, bank), 0))
+
+    bias = iter(range(10**9))
+
+    def page_miss():
+        key = ("bench", 512, False)
+        b = (float(next(bias)),) + (0.0,) * 7
+        r = ui.images_bank.__wrapped__(key, 3, FILTERS, b, True, True, x8)
+        ui.images_detail.__wrapped__(key, FILTERS[0], 3, b[0], True, (200, 200), x8)
+        ui._images_input_png.__wrapped__(key, (200, 200), 3, x8)
+        return r
+
+    cases = {"ours": ours, "page": page_miss}
+    try:
+        import torch
+        import torch.nn.functional as TF
+
+        torch.set_num_threads(1)
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]  # (1, 3, 512, 512)
+        wt = torch.from_numpy(np.ascontiguousarray(bank.transpose(3, 2, 0, 1)))  # (8, 3, 3, 3)
+
+        def theirs():
+            with torch.no_grad():
+                return TF.max_pool2d(torch.relu(TF.conv2d(xt, wt)), 2)
+
+        ref = theirs()[0].numpy().transpose(1, 2, 0)
+        assert np.allclose(ours(), ref, rtol=1e-4, atol=1e-2), "cnnviz and PyTorch disagree"
+        cases["torch"] = theirs
+    except ImportError:
+        print("PyTorch is not installed: its column is skipped.")
+    r = page_miss()
+    png_bytes = sum(map(len, r.volume_png + r.pooled_png))
+    med = interleaved(cases, repeats)
+    print("\n## Server compute, one thread (median of %d interleaved samples)\n" % repeats)
+    print("| what | time | ratio |")
+    print("|---|---|---|")
+    if "torch" in med:
+        print(f"| PyTorch conv2d + ReLU + max_pool2d (reference) | {med['torch'] * 1e3:.1f} ms | 1.00 |")
+        print(f"| cnnviz conv2d + ReLU + pool2d | {med['ours'] * 1e3:.1f} ms | {med['ours'] / med['torch']:.2f} |")
+    else:
+        print(f"| cnnviz conv2d + ReLU + pool2d (reference) | {med['ours'] * 1e3:.1f} ms | 1.00 |")
+    print(f"| page, nothing cached: kernel + colouring + PNG encoding of all maps | {med['page'] * 1e3:.1f} ms | "
+          f"{med['page'] / med['ours']:.1f}x the cnnviz kernel |")
+    print(f"\n16 maps (8 activation, 8 pooled) as PNG: {png_bytes / 1024:.0f} KB; the same maps as JSON numbers "
+          f"(float32 printed to 4 decimals) would be about {(510 * 510 + 255 * 255) * 8 * 9 / 2**20:.0f} MB.")
+
+
+def reruns(repeats: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "images.py"), default_timeout=120)
+    at.query_params["size"] = "512"
+    at.query_params["f"] = list(FILTERS)
+    at.run()
+    assert not at.exception, at.exception
+    hit, miss = [], []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        at.run()
+        hit.append(time.perf_counter() - t0)
+        at.number_input(key="img_b0").set_value(float(i + 1))
+        t0 = time.perf_counter()
+        at.run()
+        miss.append(time.perf_counter() - t0)
+        assert not at.exception
+    print("\n## One rerun of the page script on the server (AppTest, median of %d)\n" % repeats)
+    print("| case | time |")
+    print("|---|---|")
+    print(f"| results cached (another student, same setting) | {statistics.median(hit) * 1e3:.0f} ms |")
+    print(f"| new bias: nothing cached | {statistics.median(miss) * 1e3:.0f} ms |")
+
+
+def browser(clicks: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            received = {"ws": 0, "media": 0}
+            page.on("websocket", lambda ws: ws.on(
+                "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
+
+            def on_response(resp):
+                if "/media/" in resp.url:
+                    try:
+                        received["media"] += len(resp.body())
+                    except Exception:  # a response the page navigated away from
+                        pass
+            page.on("response", on_response)
+            query = "&".join(f"f={urllib.request.quote(f)}" for f in FILTERS)
+            page.goto(f"{url}/images?size=512&{query}")
+            page.wait_for_selector("h3:has-text('512x512x3 → 510x510x8 → 255x255x8')")
+            bias = page.get_by_label("Bias of filter 1")
+            bias.wait_for()
+            page.wait_for_timeout(1000)
+            times, sent = [], []
+            for i in range(clicks):
+                value = f"{(i + 1) * 7}"
+                bias.fill(value)
+                received.update(ws=0, media=0)
+                t0 = time.perf_counter()
+                bias.press("Enter")
+                page.wait_for_function(
+                    """v => { const c = [...document.querySelectorAll('[data-testid="stImageCaption"]')]
+                                .map(e => e.innerText).join(' ');
+                              return c.includes('+ bias (' + v + ')')
+                                && [...document.images].every(i => i.complete && i.naturalWidth > 0)
+                                && !document.querySelector('[data-testid="stStatusWidget"]'); }""",
+                    arg=value, polling=5)
+                times.append(time.perf_counter() - t0)
+                page.wait_for_timeout(300)  # late frames of this rerun count for it
+                sent.append(received["ws"] + received["media"])
+                page.wait_for_timeout(400)
+            b.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"\n## Chromium: typing a new bias (nothing cached) to the updated page, {clicks} times\n")
+    print("| measure | median | worst |")
+    print("|---|---|---|")
+    print(f"| interaction to updated page | {statistics.median(times) * 1e3:.0f} ms | {max(times) * 1e3:.0f} ms |")
+    print(f"| bytes received per interaction | {statistics.median(sent) / 1024:.0f} KB | {max(sent) / 1024:.0f} KB |")
+    print("Target: under 300 ms.")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--clicks", type=int, default=8)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    compute(args.repeats)
+    reruns(args.repeats)
+    if not args.no_browser:
+        browser(args.clicks)
+
+
+if __name__ == "__main__":
+    main()
