@@ -412,6 +412,20 @@ def filter_label(spec: str) -> str:
     return f"{name}, {dict(R='red', G='green', B='blue')[where]} channel only" if where else name
 
 
+def filter_explains(spec: str, channels: int = 3) -> str:
+    """What the filter responds to, in a sentence."""
+    if channels == 1:
+        return ("On one grey channel the filter is a single slice: the R, G and B slices added up."
+                if "|" in spec or "@" in spec else _img.FILTER_PRESETS[spec].explains)
+    if "|" in spec:
+        return "Typed numbers: each channel's slice is a filter of its own; their maps add up."
+    name, _, where = spec.partition("@")
+    text = _img.FILTER_PRESETS[name].explains
+    if where:
+        return f"{text} Only the {dict(R='red', G='green', B='blue')[where]} channel counts: the other slices are 0."
+    return text + " Spread over the channels: each slice holds a third of it."
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _img_decode(digest: str, _data: bytes) -> "_img.LoadedImage | str":
     """Decode an upload once per distinct file (keyed by its SHA-256); an error comes back as its message."""
@@ -562,7 +576,7 @@ class BankResult:
     ranges: tuple[tuple[float, float], ...]  # (min, max) of each activation map
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # at 512 px with 16 filters an entry is about 20 MB
 def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
                 _x: np.ndarray) -> BankResult:
     """Apply the bank to the picture once per distinct setting; every student sharing it reuses the result."""
@@ -625,6 +639,9 @@ def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> Ima
     H_out, W_out = result.volume.shape[:2]
     best = images_strongest(result, state.sel)
     r0, c0 = state.at if state.at is not None else best
+    if r0 >= H_out or c0 >= W_out:
+        show_warnings([f"Row {r0}, column {c0} is outside the {H_out}x{W_out} activation map: "
+                       "the zoom moved to its edge."])
     r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
     _img_seed("img_row", r0)
     _img_seed("img_col", c0)

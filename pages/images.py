@@ -63,6 +63,7 @@ detail_pngs, captions = ui.images_detail(key, state.filters[state.sel], state.k,
                                          state.relu, (r, c), x)
 with detail_box:
     st.subheader(f"Filter {state.sel + 1} across the channels: {ui.filter_label(state.filters[state.sel])}")
+    st.caption(ui.filter_explains(state.filters[state.sel], C))
     cols = st.columns(len(detail_pngs))
     for col, png, cap in zip(cols, detail_pngs, captions):
         col.image(png, caption=cap, width="stretch")

@@ -226,3 +226,21 @@ def test_bank_of_sixteen_filters():
     assert not at.exception
     assert shape_line(at) == "64x64x3 → 62x62x16 → 31x31x16"
     assert len(params(at)["f"]) == 16
+
+
+def test_zoom_outside_the_map_moves_to_its_edge_with_a_warning():
+    at = run({"size": "32", "at": "500,3"})
+    assert not at.exception
+    assert "outside the 30x30 activation map" in warnings(at)
+    assert zoom_line(at).startswith("At row 29, column 3:")
+
+
+def test_the_page_states_the_servers_upload_cap():
+    import tomllib
+
+    from cnnviz.ui import IMG_UPLOAD_MB, ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == IMG_UPLOAD_MB
+    at = run({"src": "upload"})
+    assert f"up to {IMG_UPLOAD_MB} MB" in at.file_uploader[0].label
