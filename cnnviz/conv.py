@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import finite_array
-from .shapes import as_pair, conv_output_size
+from .shapes import as_pair
 
 __all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
 
@@ -54,16 +54,17 @@ def _prepare(x, w, b, stride, padding, dilation):
     dh, dw = as_pair(dilation, "dilation", 1)
     kh, kw = w4.shape[:2]
     H, W = x3.shape[:2]
-    try:
-        H_out = conv_output_size(H, kh, sh, ph, dh)
-        W_out = conv_output_size(W, kw, sw, pw, dw)
-    except ValueError:
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the (dilated) filter's reach
+    if span_h > H + 2 * ph or span_w > W + 2 * pw:
         raise ValueError(
             f"The filter ({kh}x{kw}"
-            + (f", dilated to {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}" if (dh, dw) != (1, 1) else "")
+            + (f", dilated to {span_h}x{span_w}" if (dh, dw) != (1, 1) else "")
             + f") is larger than the padded input ({H + 2 * ph}x{W + 2 * pw}): "
             "use a smaller filter, a larger input or more padding."
-        ) from None
+        )
+    # conv_output_size's formula, on arguments already checked
+    H_out = (H + 2 * ph - span_h) // sh + 1
+    W_out = (W + 2 * pw - span_w) // sw + 1
     return x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single
 
 

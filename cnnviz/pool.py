@@ -56,20 +56,30 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     op = np.maximum if mode == "max" else np.add
     dtype = np.float64 if mode == "avg" and x.dtype.kind in "iu" else x.dtype
     out = np.empty((H_out, W_out) + x.shape[2:], dtype=dtype)
+    # NumPy loops innermost over the last axis: with few channels, make that the columns.
+    columns_last = x.ndim == 2 or x.shape[2] < _FEW_CHANNELS
+    span = sw * (W_out - 1) + 1  # columns from the first window's left edge to the last one's
     # Separable: combine each window's rows first (whole input rows, long contiguous runs), then
     # its columns; in blocks of output rows, so that the rows' result stays in cache.
-    few_channels = x.ndim == 3 and x.shape[2] < _FEW_CHANNELS
     rows_per_block = max(1, _BLOCK_BYTES // (x.nbytes // x.shape[0]))
     for r0 in range(0, H_out, rows_per_block):
         n = min(rows_per_block, H_out - r0)
         top, end = r0 * sh, r0 * sh + sh * (n - 1) + 1
-        merged = _fold(op, [x[top + i : end + i : sh] for i in range(kh)], dtype)  # (n, W[, C])
-        cols = [merged[:, j : j + sw * (W_out - 1) + 1 : sw] for j in range(kw)]  # kw x (n, W_out[, C])
-        target = out[r0 : r0 + n]
-        if few_channels:
-            # NumPy would loop innermost over the few channels; make it loop along the columns.
-            cols, target = [v.transpose(0, 2, 1) for v in cols], target.transpose(0, 2, 1)  # (n, C, W_out)
-        _fold(op, cols, dtype, target)
+        rows = x[top:end:sh]  # (n, W[, C]): the first row of each window
+        if kh > 1:
+            rows = op(rows, x[top + 1 : end + 1 : sh], dtype=dtype)
+            for i in range(2, kh):
+                op(rows, x[top + i : end + i : sh], out=rows)
+        target = out[r0 : r0 + n]  # (n, W_out[, C])
+        if x.ndim == 3 and columns_last:
+            rows, target = rows.transpose(0, 2, 1), target.transpose(0, 2, 1)  # (n, C, W[_out])
+        cols = [rows[..., j : j + span : sw] if columns_last else rows[:, j : j + span : sw] for j in range(kw)]
+        if kw == 1:
+            np.copyto(target, cols[0])
+            continue
+        op(cols[0], cols[1], out=target, order="C")
+        for v in cols[2:]:
+            op(target, v, out=target, order="C")
     if mode == "avg":
         out /= kh * kw
     return out
@@ -77,27 +87,8 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
 
 # Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
 _BLOCK_BYTES = 1 << 18
-# Below this many channels the column step runs faster with the columns as NumPy's inner loop.
+# Below this many channels the column step runs faster with the columns as NumPy's inner loop (measured).
 _FEW_CHANNELS = 8
-
-
-def _fold(op, views, dtype, out=None):
-    """Combine same-shaped ``views`` with ``op`` (np.maximum or np.add), into ``out`` if given.
-
-    A single view and no ``out``: the view itself, no copy.
-    """
-    if len(views) == 1:
-        if out is None:
-            return views[0]
-        np.copyto(out, views[0])
-        return out
-    if out is None:
-        out = op(views[0], views[1], dtype=dtype)
-    else:
-        op(views[0], views[1], out=out, order="C")
-    for v in views[2:]:
-        op(out, v, out=out, order="C")
-    return out
 
 
 def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
