@@ -4,17 +4,20 @@
 
 One thread each: NumPy's BLAS is limited to one thread before NumPy is imported, and
 ``torch.set_num_threads(1)``. Runs are interleaved (ours, torch, torch, ours, ...) so that load
-from other processes hits both alike; each sample loops a call enough times to last a few
-milliseconds, and the table reports the median of the samples (and the best, for reference).
+from other processes hits both alike; each sample loops a call enough times to last about 10 ms.
+The table gives the median sample of each and their ratio, and the ratio of the best samples (the
+ones that load from other processes disturbed least).
 
 What is counted
 ---------------
 - Ours: the public call on channels-last data, ``conv2d(x, w)`` with ``x`` ``(H, W, C)`` and
   ``w`` ``(kh, kw, C, F)``, ``pool2d(x)`` with ``x`` ``(H, W, C)``. Everything our functions do
   is inside the timing: input checks (finite values), the layout change to channels-first,
-  padding, im2col, the matrix product and the ``(H_out, W_out, F)`` result.
+  padding, im2col, the matrix product and the result, a C-contiguous ``(H_out, W_out, F)`` array
+  (not a transposed view).
 - PyTorch: ``F.conv2d`` / ``F.max_pool2d`` on tensors already in its native layout, NCHW input
-  and ``(F, C, kh, kw)`` weights, made once before timing. No conversion is counted for it.
+  and ``(F, C, kh, kw)`` weights, made once before timing, under ``torch.inference_mode()``.
+  No conversion is counted for it, and its contiguous NCHW result is used as it comes.
 - Each case first checks that both give the same numbers.
 
 PyTorch is only needed here, never by cnnviz itself.
@@ -99,7 +102,7 @@ def blas_info() -> str:
     return name
 
 
-def calls_per_sample(fn, target_s: float = 0.004) -> int:
+def calls_per_sample(fn, target_s: float = 0.01) -> int:
     """How many calls make a sample last about ``target_s`` seconds."""
     fn()  # warm up
     t0 = time.perf_counter()
