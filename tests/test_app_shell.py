@@ -40,3 +40,22 @@ def test_home_page_in_browser(page, server_url):
     assert "cnnviz" in page.locator("h1").first.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
+    # Before app.py has run once, Streamlit would run a pages/ file on its own (no layout, raw file names).
+    from conftest import streamlit_server
+
+    with streamlit_server() as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        pg.goto(url + "/shapes")
+        wait_for_app(pg)
+        pg.wait_for_function(
+            "() => (document.querySelector('[data-testid=\"stSidebarNav\"]') || {}).innerText?.includes('Home')")
+        nav = pg.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Shapes & parameters" in nav and "app" not in nav.split()
+        assert "Shapes" in pg.locator("h1").first.inner_text()
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        assert pg.url.rstrip("/").endswith("/shapes")
+        context.close()
