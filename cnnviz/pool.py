@@ -53,9 +53,10 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     [[6, 8], [3, 4]]
     """
     x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
+    if mode == "avg" and x.dtype.kind in "iu":
+        x = x.astype(np.float64)  # the mean of integers is a float
     op = np.maximum if mode == "max" else np.add
-    dtype = np.float64 if mode == "avg" and x.dtype.kind in "iu" else x.dtype
-    out = np.empty((H_out, W_out) + x.shape[2:], dtype=dtype)
+    out = np.empty((H_out, W_out) + x.shape[2:], dtype=x.dtype)
     # NumPy loops innermost over the last axis: with few channels, make that the columns.
     columns_last = x.ndim == 2 or x.shape[2] < _FEW_CHANNELS
     span = sw * (W_out - 1) + 1  # columns from the first window's left edge to the last one's
@@ -67,7 +68,7 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
         top, end = r0 * sh, r0 * sh + sh * (n - 1) + 1
         rows = x[top:end:sh]  # (n, W[, C]): the first row of each window
         if kh > 1:
-            rows = op(rows, x[top + 1 : end + 1 : sh], dtype=dtype)
+            rows = op(rows, x[top + 1 : end + 1 : sh])
             for i in range(2, kh):
                 op(rows, x[top + i : end + i : sh], out=rows)
         target = out[r0 : r0 + n]  # (n, W_out[, C])
