@@ -106,3 +106,19 @@ def test_k8s_affinity_by_service_and_by_ingress_cookie():
     assert int(ann["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     backend = m["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend["name"] == m["Service"]["metadata"]["name"]
+
+
+def test_server_config_is_hardened_for_a_public_classroom():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    server = cfg["server"]
+    assert server["enableXsrfProtection"] is True
+    assert server["enableCORS"] is True  # protection on: only the app's own origin
+    assert server["enableStaticServing"] is False
+    assert 10 <= server["maxUploadSize"] <= 50  # a phone photo fits; a class cannot fill the memory
+    assert server["maxMessageSize"] <= 50 and server["maxWidgetStateSize"] <= 5
+    assert server["fileWatcherType"] == "none"  # no per-session file watching on a deployed server
+    assert cfg["runner"]["postScriptGC"] is False  # no full collection after every click
+    assert cfg["client"]["showErrorDetails"] == "none"
+    assert cfg["browser"]["gatherUsageStats"] is False
