@@ -6,7 +6,7 @@
 #   deploy/run_replicas.sh check N    write the nginx config for N replicas and test it (nginx -t)
 #
 # nginx listens on 127.0.0.1:${CNNVIZ_PORT:-8080}; replicas on 127.0.0.1:${CNNVIZ_BASE_PORT:-8701}+i,
-# each pinned to its own core with taskset when there are at least N cores. The nginx config is the
+# each pinned to its own core with taskset when N >= 2 and there are at least N cores. The nginx config is the
 # shipped deploy/nginx/cnnviz-site.conf with these ports filled in. Extra flags for every replica go
 # in CNNVIZ_STREAMLIT_ARGS (e.g. "--server.disconnectedSessionTTL 10").
 # Pids and addresses are written to $RUN_DIR/replicas ("pid address" per line) and $RUN_DIR/nginx.pid.
@@ -99,7 +99,8 @@ CORES="$(nproc)"
 for i in $(seq 0 $((N - 1))); do
   port=$((BASE + i))
   pin=()
-  if [ "$CORES" -ge "$N" ] && command -v taskset >/dev/null; then pin=(taskset -c "$i"); fi
+  # One core each when there are enough (one replica uses about one core; a lone one may use either).
+  if [ "$N" -ge 2 ] && [ "$CORES" -ge "$N" ] && command -v taskset >/dev/null; then pin=(taskset -c "$i"); fi
   # shellcheck disable=SC2086
   (cd "$ROOT" && exec "${pin[@]}" "$PY" -m streamlit run app.py --server.address 127.0.0.1 \
       --server.port "$port" --server.headless true ${CNNVIZ_STREAMLIT_ARGS:-} \

@@ -43,8 +43,9 @@ class Widget:
 
     def matches(self, kind: str, label: str) -> bool:
         kinds = {"data_editor": "dataframe", "segmented_control": "button_group", "pills": "button_group"}
-        return (self.kind == kinds.get(kind, kind)) and (not label or label.lower() in
-                                                         (self.label + " " + self.id).lower())
+        # The label part is a regular expression searched in the label and the id (which ends with the key).
+        return self.kind == kinds.get(kind, kind) and (not label or re.search(label, self.label, re.I) is not None
+                                                        or re.search(label, self.id, re.I) is not None)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class RunResult:
     exceptions: list[str] = field(default_factory=list)
     alerts: int = 0  # st.error boxes (bad input shown to the student; not a failure)
     bytes: int = 0
+    largest: int = 0  # the largest single message, bytes (server.maxMessageSize must allow it)
     media: list[str] = field(default_factory=list)
 
 
@@ -177,8 +179,8 @@ class Student:
     async def interact(self, spec: str) -> RunResult:
         """Change one widget as a student would and wait for the rerun to finish.
 
-        ``spec`` is ``kind[:label]``: ``data_editor`` edits one random cell, ``selectbox:Preset``
-        picks another option of the selectbox whose label holds "Preset", ``slider``,
+        ``spec`` is ``kind[:label]``: ``data_editor`` edits one random cell, ``selectbox:^Filter \d``
+        picks an option of a selectbox whose label (or key) matches that regular expression, ``slider``,
         ``number_input``, ``radio``, ``checkbox``, ``button``, ``segmented_control``; ``any`` picks one
         of the widgets on the page; ``rerun`` reruns without a change.
         """
@@ -294,6 +296,7 @@ class Student:
         while True:
             raw = await self.ws.recv()
             result.bytes += len(raw)
+            result.largest = max(result.largest, len(raw))
             fm = ForwardMsg()
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")

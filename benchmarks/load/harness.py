@@ -105,6 +105,7 @@ class Report:
                 f"{what} p50 {lat.get('p50', float('nan')):.0f} p95 {lat.get('p95', float('nan')):.0f} "
                 f"p99 {lat.get('p99', float('nan')):.0f} ms"
                 + (f" (with images p95 {self.complete_ms['p95']:.0f})" if self.complete_ms else "")
+                + (f"; first page p95 {self.first_page_ms['p95']:.0f}" if self.latency_ms and self.first_page_ms else "")
                 + f", n={self.interactions}, errors {self.errors}, "
                 f"server {self.server_cpu_ms_per_run:.1f} ms CPU/run ({self.server_cpu_util:.2f} cores, "
                 f"harness {self.client_cpu_util:.2f}), "
