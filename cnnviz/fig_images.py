@@ -61,7 +61,7 @@ def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
 
 
 def shrink_maps(stack: np.ndarray, max_side: int) -> np.ndarray:
-    """Average ``f x f`` blocks of every map in ``(H, W, F)`` at once so the longest side is at most ``max_side``."""
+    """Average ``f x f`` blocks of a map ``(H, W)`` (or of every map in ``(H, W, F)``) down to ``max_side``."""
     H, W = stack.shape[:2]
     f = -(-max(H, W) // max_side)  # ceil
     if f <= 1:
@@ -76,37 +76,40 @@ def shrink_maps(stack: np.ndarray, max_side: int) -> np.ndarray:
     return out
 
 
-def maps_png(stack: np.ndarray, vmax=None, *, side: int = 256,
+def maps_png(maps, vmax=None, *, side: int = 256,
              box: tuple[int, int, int, int] | None = None) -> list[bytes]:
-    """Each map of ``(H, W, F)`` as a small palette PNG of about ``side`` pixels; colours centred at 0.
+    """Each map as a small palette PNG of about ``side`` pixels; colours centred at 0.
 
-    ``vmax`` is one number for all maps (comparable colours), one per map, or None (each map's own
-    largest absolute value). Large maps are block-averaged down; small ones blown up by a whole
-    factor so every cell stays a crisp square. ``box`` = (top, left, height, width) in map cells
-    outlines the zoom window. One byte per pixel, 256-colour palette: about a millisecond a map.
+    ``maps`` is an array ``(H, W, F)`` or a list of ``(H, W)`` maps of one size. ``vmax`` is one
+    number for all maps (comparable colours), one per map, or None (each map's own largest absolute
+    value). Large maps are block-averaged down; small ones blown up by a whole factor so every cell
+    stays a crisp square. ``box`` = (top, left, height, width) in map cells outlines the zoom
+    window. One byte per pixel, 256-colour palette: about a millisecond a map.
     """
-    stack = np.asarray(stack, dtype=np.float32)
-    H, W, F = stack.shape
+    if isinstance(maps, np.ndarray):
+        maps = [maps[:, :, f] for f in range(maps.shape[2])]
+    F = len(maps)
+    H, W = maps[0].shape
     if vmax is None:
-        vmax = np.abs(stack).max(axis=(0, 1), initial=0.0)  # (F,)
+        vmax = [max(-float(m.min()), float(m.max()), 0.0) for m in maps]
     vmax = np.broadcast_to(np.asarray(vmax, dtype=np.float32), (F,))
-    small = shrink_maps(stack, side)  # (h, w, F)
-    scale = np.where(vmax > 0, 127.0 / np.where(vmax > 0, vmax, 1), 0).astype(np.float32)
-    idx = small * scale
-    np.clip(idx, -127.0, 127.0, out=idx)
-    idx += np.float32(127.5)
-    idx = np.moveaxis(idx.astype(np.uint8), -1, 0)  # (F, h, w) palette indices, 127 is 0
-    f = max(1, side // max(H, W))
-    if f > 1:
-        idx = np.repeat(np.repeat(idx, f, axis=1), f, axis=2)
+    f = max(1, side // max(H, W))  # small maps: whole-number blow-up
     palette = LUT.ravel().tolist()
     out = []
-    for m in idx:
+    for m, top_value in zip(maps, vmax):
+        small = shrink_maps(np.asarray(m, dtype=np.float32), side)  # (h, w)
+        idx = small * np.float32(127.0 / top_value if top_value > 0 else 0.0)
+        np.clip(idx, -127.0, 127.0, out=idx)
+        idx += np.float32(127.5)
+        idx = idx.astype(np.uint8)  # palette indices, 127 is 0
+        if f > 1:
+            idx = np.repeat(np.repeat(idx, f, axis=0), f, axis=1)
         if box is not None:
-            s = m.shape[0] / H  # cells -> pixels of the picture sent
+            s = idx.shape[0] / H  # cells -> pixels of the picture sent
             top, left, h, w = box
-            m = draw_box(m, int(top * s), int(left * s), max(1, round(h * s)), max(1, round(w * s)), colour=MARK_INDEX)
-        img = Image.fromarray(np.ascontiguousarray(m), "P")
+            idx = draw_box(idx, int(top * s), int(left * s), max(1, round(h * s)), max(1, round(w * s)),
+                           colour=MARK_INDEX)
+        img = Image.fromarray(np.ascontiguousarray(idx), "P")
         img.putpalette(palette)
         buf = io.BytesIO()
         img.save(buf, "PNG", compress_level=1)

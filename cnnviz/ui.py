@@ -582,35 +582,77 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
 
 
 @dataclass(frozen=True)
+class MapResult:
+    """One filter applied to one picture: its activation map and the PNGs the browser gets."""
+
+    act: np.ndarray  # (H_out, W_out) float32, after ReLU when it is on; read-only
+    png: bytes
+    pooled_png: bytes | None  # after 2x2 max pooling, when it is on
+    pooled_shape: tuple[int, int] | None
+    lo: float  # smallest and largest value of the map
+    hi: float
+
+
+@dataclass(frozen=True)
 class BankResult:
-    """A filter bank applied to one picture, with the maps already encoded for the browser."""
+    """A filter bank applied to one picture: one cached MapResult per filter."""
 
-    bank: np.ndarray  # (k, k, C, F)
-    volume: np.ndarray  # (H_out, W_out, F) after ReLU when it is on
-    pooled: np.ndarray | None  # (H_out // 2, W_out // 2, F)
-    volume_png: tuple[bytes, ...]
-    pooled_png: tuple[bytes, ...]
-    ranges: tuple[tuple[float, float], ...]  # (min, max) of each activation map
+    maps: tuple[MapResult, ...]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:  # (H_out, W_out, F)
+        return self.maps[0].act.shape + (len(self.maps),)
+
+    @property
+    def pooled_shape(self) -> tuple[int, int, int] | None:  # (H_out // 2, W_out // 2, F)
+        p = self.maps[0].pooled_shape
+        return None if p is None else p + (len(self.maps),)
+
+    @property
+    def volume_png(self) -> tuple[bytes, ...]:
+        return tuple(m.png for m in self.maps)
+
+    @property
+    def pooled_png(self) -> tuple[bytes, ...]:
+        return tuple(m.pooled_png for m in self.maps) if self.pooled_shape else ()
+
+    @property
+    def ranges(self) -> tuple[tuple[float, float], ...]:
+        return tuple((m.lo, m.hi) for m in self.maps)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)  # at 512 px with 16 filters an entry is about 20 MB
-def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
-                _x: np.ndarray) -> BankResult:
-    """Apply the bank to the picture once per distinct setting; every student sharing it reuses the result."""
-    C = _x.shape[2]
-    bank = np.stack([_img.filter_from_spec(s, k, C) for s in filters], axis=-1).astype(np.float32)  # (k, k, C, F)
-    vol = _conv2d(_x.astype(np.float32), bank, np.asarray(bias, dtype=np.float32))  # (H_out, W_out, F)
+@st.cache_resource(max_entries=128, show_spinner=False)  # at 512 px an entry is about 1 MB
+def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
+    """One filter's activation map, once per distinct (picture, filter, bias, ReLU, pooling) for every student.
+
+    Cached per filter, not per bank: changing one filter or its bias recomputes only that filter.
+    """
+    w = _img.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)  # (k, k, C)
+    act = _conv2d(_x.astype(np.float32), w, np.float32(bias))  # (H_out, W_out)
     if relu:
-        np.maximum(vol, 0, out=vol)
-    pooled = _pool2d(vol, 2) if pool and min(vol.shape[:2]) >= 2 else None
-    lo, hi = vol.min(axis=(0, 1)), vol.max(axis=(0, 1))  # (F,), (F,)
-    vmax = np.maximum(np.abs(lo), np.abs(hi))  # each map on its own scale, centred at 0
-    return BankResult(
-        bank, vol, pooled,
-        tuple(_fimg.maps_png(vol, vmax, side=IMG_MAP_SIDE)),
-        tuple(_fimg.maps_png(pooled, vmax, side=IMG_MAP_SIDE)) if pooled is not None else (),
-        tuple((float(a), float(b)) for a, b in zip(lo, hi)),
-    )
+        np.maximum(act, 0, out=act)
+    lo, hi = float(act.min()), float(act.max())
+    vmax = max(abs(lo), abs(hi))  # each map on its own scale, centred at 0
+    png = _fimg.maps_png([act], vmax, side=IMG_MAP_SIDE)[0]
+    pooled = _pool2d(act, 2) if pool and min(act.shape) >= 2 else None  # (H_out // 2, W_out // 2)
+    pooled_png = _fimg.maps_png([pooled], vmax, side=IMG_MAP_SIDE)[0] if pooled is not None else None
+    act.flags.writeable = False
+    return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
+
+
+def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
+                x: np.ndarray) -> BankResult:
+    """Apply every filter of the bank (each one cached on its own)."""
+    return BankResult(tuple(images_map(input_key, k, s, b, relu, pool, x) for s, b in zip(filters, bias)))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _images_partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
+    """Each channel filtered by its own slice, (H_out, W_out, C) float32; the bias does not change them."""
+    w = _img.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
+    partials, _ = _img.channel_maps(_x.astype(np.float32), w)
+    partials.flags.writeable = False
+    return partials
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -618,12 +660,14 @@ def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, 
                   _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
     """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
     C = _x.shape[2]
-    w = _img.filter_from_spec(spec, k, C)
-    partials, act = _img.channel_maps(_x.astype(np.float32), w.astype(np.float32), bias)  # (H_out, W_out, C), (H_out, W_out)
+    partials = _images_partials(input_key, k, spec, _x)  # (H_out, W_out, C)
+    act = partials[:, :, 0] + np.float32(bias)  # (H_out, W_out); added slice by slice: a sum over a
+    for c in range(1, C):                        # length-3 last axis is several times slower
+        act += partials[:, :, c]
     shown = np.maximum(act, 0) if relu else act
-    vmax = float(max(np.abs(partials).max(initial=0), np.abs(act).max(initial=0)))  # one scale: maps comparable
+    vmax = float(max(-partials.min(), partials.max(), -act.min(), act.max()))  # one scale: maps comparable
     names = ["gray"] if C == 1 else list(_img.CHANNEL_NAMES)
-    maps = np.dstack([partials, act] + ([shown] if relu else []))  # (H_out, W_out, C + 1 or C + 2)
+    maps = [partials[:, :, c] for c in range(C)] + [act] + ([shown] if relu else [])  # C + 1 or C + 2 maps
     captions = [f"{n} channel * {n} slice" for n in names] + [
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
@@ -634,26 +678,31 @@ def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, 
 
 def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
     """The picture with the zoom window drawn on it, then each channel as a grey map."""
-    return _images_input_png(input_key, at, k, x)
+    return (_images_picture_png(input_key, at, k, x),) + _images_channel_png(input_key, x)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def _images_input_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> tuple[bytes, ...]:
+def _images_picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
     H, W, C = _x.shape
     shown = _fimg.enlarge(_fimg.shrink(np.asarray(_x), 384), 384)  # (h, w, C) about 384 px for display
     scale = shown.shape[0] / H
     box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
     rgb = np.repeat(shown, 3, axis=2) if C == 1 else shown
-    out = [_fimg.to_png(_fimg.draw_box(rgb, *box))]
-    if C == 3:  # each channel as a grey picture, one byte per pixel
-        out += [_fimg.to_png(_fimg.enlarge(_fimg.shrink(np.ascontiguousarray(_x[:, :, c]), IMG_MAP_SIDE), IMG_MAP_SIDE))
-                for c in range(3)]
-    return tuple(out)
+    return _fimg.to_png(_fimg.draw_box(rgb, *box))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _images_channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
+    if _x.shape[2] != 3:
+        return ()
+    # Each channel as a grey picture, one byte per pixel.
+    return tuple(_fimg.to_png(_fimg.enlarge(_fimg.shrink(np.ascontiguousarray(_x[:, :, c]), IMG_MAP_SIDE), IMG_MAP_SIDE))
+                 for c in range(3))
 
 
 def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
     """Pick a location of the activation map and show the dot product behind its value."""
-    H_out, W_out = result.volume.shape[:2]
+    H_out, W_out = result.shape[:2]
     best = images_strongest(result, state.sel)
     r0, c0 = state.at if state.at is not None else best
     if r0 >= H_out or c0 >= W_out:
@@ -677,7 +726,7 @@ def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> Ima
 
 def images_strongest(result: BankResult, f: int) -> tuple[int, int]:
     """Where map f responds most strongly (largest |value|; the first in reading order on ties)."""
-    m = np.abs(result.volume[:, :, f])
+    m = np.abs(result.maps[f].act)
     r, c = np.unravel_index(int(np.argmax(m)), m.shape)
     return int(r), int(c)
 

@@ -30,13 +30,13 @@ except ValueError as exc:  # a filter larger than a tiny picture
     ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
     st.stop()
 
-H_out, W_out, F = result.volume.shape
-shapes = [x.shape, result.volume.shape] + ([result.pooled.shape] if result.pooled is not None else [])
+H_out, W_out, F = result.shape
+shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
 st.markdown(f"### {' → '.join(volume_text(s) for s in shapes)}")
 st.caption(
     f"Input {volume_text(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
-    + (", ReLU" if state.relu else "") + f" → activation volume {volume_text(result.volume.shape)}"
-    + (f" → 2x2 max pooling, stride 2 → {volume_text(result.pooled.shape)}" if result.pooled is not None else "")
+    + (", ReLU" if state.relu else "") + f" → activation volume {volume_text(result.shape)}"
+    + (f" → 2x2 max pooling, stride 2 → {volume_text(result.pooled_shape)}" if result.pooled_shape else "")
     + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
 )
 
@@ -71,10 +71,10 @@ with detail_box:
              caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
 
 with volume_box:
-    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {volume_text(result.volume.shape)}")
+    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {volume_text(result.shape)}")
     st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
-    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {volume_text(result.pooled.shape)}"]
-                                          if result.pooled is not None else []))
+    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {volume_text(result.pooled_shape)}"]
+                                          if result.pooled_shape else []))
     for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
         with tab:
             cols = st.columns(4)

@@ -7,19 +7,21 @@ from cnnviz.shapes import conv_output_formula, pool_output_formula
 
 N, BIG = ui.url_int(1, 100_000), ui.url_int(1, 10_000)
 CALC = {"h": (32, BIG), "w": (32, BIG), "c": (3, BIG), "k": (5, BIG), "f": (10, BIG), "s": (1, BIG),
-        "p": (0, ui.url_int(0, 10_000)), "pk": (2, BIG), "ps": (2, BIG), "dn": (400, N), "do": (120, N),
-        "vh": (32, ui.url_int(1, 512)), "vw": (32, ui.url_int(1, 512)), "vc": (3, ui.url_int(1, 64)),
-        "vk": (5, ui.url_int(1, 512)), "vf": (6, ui.url_int(1, 512)),
-        "gn": (7, ui.url_int(3, 10)), "gk": (3, ui.url_int(1, 4))}
-FIELDS = CALC | ui.BUILDER_FIELDS
+        "p": (0, ui.url_int(0, 10_000)), "pk": (2, BIG), "ps": (2, BIG), "dn": (400, N), "do": (120, N)}
+CMP = {"vh": (32, ui.url_int(1, 512)), "vw": (32, ui.url_int(1, 512)), "vc": (3, ui.url_int(1, 64)),
+       "vk": (5, ui.url_int(1, 512)), "vf": (6, ui.url_int(1, 512)),
+       "gn": (7, ui.url_int(3, 10)), "gk": (3, ui.url_int(1, 4))}
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
 
 st.title("Shapes & parameters")
-warnings = ui.shapes_url_state("shapes", "sc_", CALC) + ui.shapes_url_state("shapes", "sb_", ui.BUILDER_FIELDS)
+warnings = ui.shapes_url_state("shapes", "sc_", CALC | CMP) + ui.shapes_url_state("shapes", "sb_", ui.BUILDER_FIELDS)
 ui.show_warnings(warnings)
-calc, compare, builder = st.tabs(["Layer calculator", "Convolutional vs fully connected", "Network builder"])
+calc_tab, compare_tab, builder_tab = st.tabs(["Layer calculator", "Convolutional vs fully connected", "Network builder"])
 
-with calc:
+
+# Each tab is a fragment: a change inside one reruns only that tab (cheaper for a whole class).
+@st.fragment
+def calculator():
     st.caption("One layer at a time: its output shape and how many numbers it learns.")
     v = ui.int_inputs("sc_", SIZE)
     st.subheader("Convolutional layer")
@@ -53,8 +55,11 @@ with calc:
     v |= ui.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
     st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
     st.caption("Every input is joined to every output (inputs·outputs weights), plus one bias per output.")
+    ui.shapes_save_url("sc_", CALC)
 
-with compare:
+
+@st.fragment
+def compare():
     st.caption("The same input and output sizes, two ways to connect them. The fully connected layer "
                "treats the input as one long vector.")
     c = ui.int_inputs("sc_", [("vh", "Input height", 1, 512), ("vw", "Input width", 1, 512),
@@ -80,8 +85,11 @@ with compare:
                    "one weight of the filter, reused at every position; the dense layer has a weight per line.")
     else:
         ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
+    ui.shapes_save_url("sc_", CMP)
 
-with builder:
+
+@st.fragment
+def builder():
     st.caption("Stack layers and see each one's output shape, parameters and the float32 memory of its output. "
                "Add rows at the bottom of the table; select rows to delete them.")
     ui.builder_presets_ui()
@@ -97,6 +105,12 @@ with builder:
             net = Network(shape, exc.rows)
         ui.network_table_ui(table_records(net))
         ui.network_totals_ui(net)
+    ui.shapes_save_url("sb_", ui.BUILDER_FIELDS)
 
-ui.shapes_save_url("sc_", CALC)
-ui.shapes_save_url("sb_", ui.BUILDER_FIELDS)
+
+with calc_tab:
+    calculator()
+with compare_tab:
+    compare()
+with builder_tab:
+    builder()

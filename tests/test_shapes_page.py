@@ -186,6 +186,12 @@ def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     wait_for_app(page)
     page.get_by_text("(5·5·3 + 1)·10 = 760").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+    filters = page.get_by_label("Number of filters")
+    filters.fill("6")
+    filters.press("Enter")
+    calculator = page.locator('[role="tabpanel"]').first  # the comparison tab shows 456 too: look here only
+    calculator.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
+    page.wait_for_function("() => location.search.includes('f=6')")
     page.get_by_role("tab", name="Network builder").click()
     page.get_by_text("Final output").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
