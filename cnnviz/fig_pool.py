@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .player import PlayerSpec, PlayerStep, format_value
 from .pool import pool2d, pool_trace
@@ -74,23 +73,41 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
                       winner_label="kept (the maximum)" if mode == "max" else "winner")
 
 
-def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int = 18) -> go.Heatmap:
+def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int) -> go.Heatmap:
+    """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
     text = [[format_value(v) for v in row] for row in z] if show_text else None
+    axis = "" if n == 1 else str(n)
     return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
                       text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
-                      xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
+                      xgap=2, ygap=2, xaxis="x" + axis, yaxis="y" + axis,
+                      hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
 
 
-def _fix_axes(fig: go.Figure, shapes: list[tuple[int, int]]) -> None:
-    """One row of panels: row 0 at the top, square cells, fixed ranges, 1-based tick labels."""
-    for i, (H, W) in enumerate(shapes, start=1):
-        fig.update_xaxes(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, constrain="domain",
-                         scaleanchor="y" if i == 1 else f"y{i}",
-                         tickvals=list(range(W)) if W <= 8 else [],
-                         ticktext=[str(c + 1) for c in range(W)] if W <= 8 else [], row=1, col=i)
-        fig.update_yaxes(range=[H - 0.5, -0.5], showgrid=False, zeroline=False, constrain="domain",
-                         tickvals=list(range(H)) if H <= 8 else [],
-                         ticktext=[str(r + 1) for r in range(H)] if H <= 8 else [], row=1, col=i)
+def _axes(n: int, shape: tuple[int, int], x_domain, y_domain, ticks: bool) -> dict:
+    """Layout of panel ``n``: row 0 at the top, square cells, fixed ranges, 1-based tick labels."""
+    H, W = shape
+    axis = "" if n == 1 else str(n)
+    common = dict(showgrid=False, zeroline=False, constrain="domain", fixedrange=True)
+    tx = dict(tickvals=list(range(W)), ticktext=[str(c + 1) for c in range(W)]) if ticks else dict(showticklabels=False)
+    ty = dict(tickvals=list(range(H)), ticktext=[str(r + 1) for r in range(H)]) if ticks else dict(showticklabels=False)
+    return {f"xaxis{axis}": dict(domain=x_domain, range=[-0.5, W - 0.5], scaleanchor="y" + axis, anchor="y" + axis,
+                                 **common, **tx),
+            f"yaxis{axis}": dict(domain=y_domain, range=[H - 0.5, -0.5], anchor="x" + axis, **common, **ty)}
+
+
+def _domains(widths, gap: float) -> list[list[float]]:
+    """Split [0, 1] into side-by-side domains proportional to ``widths`` with ``gap`` between them."""
+    free = 1 - gap * (len(widths) - 1)
+    total, out, x = float(sum(widths)), [], 0.0
+    for w in widths:
+        out.append([x, min(1.0, x + free * w / total)])
+        x = out[-1][1] + gap
+    return out
+
+
+def _title(text: str, x_domain, y: float, size: int) -> dict:
+    return dict(text=text, x=(x_domain[0] + x_domain[1]) / 2, y=y, xref="paper", yref="paper", showarrow=False,
+                xanchor="center", yanchor="bottom", font=dict(size=size))
 
 
 def max_avg_figure(x, size=2, stride=None) -> go.Figure:
@@ -109,23 +126,26 @@ def max_avg_figure(x, size=2, stride=None) -> go.Figure:
     H, W = x.shape
     Ho, Wo = mx.shape
     scale = float(np.abs(x).max()) or 1.0
-    fig = make_subplots(rows=1, cols=3, column_widths=[W, Wo, Wo], horizontal_spacing=0.06,
-                        subplot_titles=(f"Activation map {H}×{W}", f"Max pooling {Ho}×{Wo}",
-                                        f"Average pooling {Ho}×{Wo}"))
-    for i, z in enumerate((x, mx, av), start=1):
-        fig.add_trace(_heatmap(z, scale, max(x.shape) <= _TEXT_MAX_SIDE, 18 if max(x.shape) <= 8 else 12), row=1, col=i)
-    _fix_axes(fig, [(H, W), (Ho, Wo), (Ho, Wo)])
-    fig.update_layout(height=340 if max(H, W) <= 8 else 420, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=16),
-                      plot_bgcolor="rgba(0,0,0,0)")
-    fig.update_annotations(font_size=17)
-    return fig
+    show, font = max(H, W) <= _TEXT_MAX_SIDE, 16 if max(H, W) <= 8 else 11
+    side = max(Wo, W / 3)  # narrow outputs still get room for their titles
+    domains = _domains([W, side, side], 0.06)
+    layout = dict(height=360 if max(H, W) <= 8 else 440, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=16),
+                  plot_bgcolor="rgba(0,0,0,0)", showlegend=False, annotations=[])
+    data = []
+    for n, (z, title, dom) in enumerate(zip((x, mx, av), (f"Input<br>{H}×{W}", f"Max<br>{Ho}×{Wo}",
+                                                          f"Average<br>{Ho}×{Wo}"), domains), start=1):
+        data.append(_heatmap(z, scale, show, font, n))
+        layout.update(_axes(n, z.shape, dom, [0, 1], ticks=max(z.shape) <= 8))
+        layout["annotations"].append(_title(title, dom, 1.0, 17))
+    return go.Figure(data=data, layout=layout)
 
 
 def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     """Small multiples: each map of ``stack`` ``(H, W, C)`` above its pooled map ``(H_out, W_out, C)``.
 
     Each map keeps its own column, which is the point: pooling never mixes maps. Map ``pick``
-    (the one animated) gets a frame. Numbers are written in cells when the maps are small enough.
+    (the one animated) gets a frame. Each map has its own colour scale, centred at 0, shared with its
+    pooled map. Numbers are written in cells when the maps are small enough.
 
     Examples
     --------
@@ -137,29 +157,21 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     stack, pooled = np.asarray(stack), np.asarray(pooled)
     H, W, C = stack.shape
     Ho, Wo, _ = pooled.shape
-    scale = float(np.abs(stack).max()) or 1.0
-    fig = make_subplots(rows=2, cols=C, row_heights=[H, Ho], vertical_spacing=0.1, horizontal_spacing=0.02,
-                        subplot_titles=[f"{i + 1}. {n}" if C <= 4 else f"{i + 1}" for i, n in enumerate(names)]
-                        + [""] * C)
-    for c in range(C):
-        fig.add_trace(_heatmap(stack[:, :, c], scale, H * C <= 36), row=1, col=c + 1)
-    for c in range(C):
-        fig.add_trace(_heatmap(pooled[:, :, c], scale, H * C <= 36), row=2, col=c + 1)
-    for r in (1, 2):
-        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=r)
-        fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", row=r)
-    for c in range(C):  # square cells, fixed ranges
-        for r, (h, w) in ((1, (H, W)), (2, (Ho, Wo))):
-            n = (r - 1) * C + c + 1
-            fig.update_xaxes(range=[-0.5, w - 0.5], scaleanchor=f"y{'' if n == 1 else n}", constrain="domain",
-                             row=r, col=c + 1)
-            fig.update_yaxes(range=[h - 0.5, -0.5], autorange=False, constrain="domain", row=r, col=c + 1)
-    if 0 <= pick < C:
-        fig.add_shape(type="rect", xref="x domain" if pick == 0 else f"x{pick + 1} domain",
-                      yref="y domain" if pick == 0 else f"y{pick + 1} domain",
-                      x0=-0.04, x1=1.04, y0=-0.04, y1=1.04, line=dict(color="#7b2ff7", width=4))
-    fig.update_layout(height=200 + 110 * max(1, 6 // max(C, 1)), margin=dict(l=10, r=10, t=30, b=10),
-                      font=dict(size=14), plot_bgcolor="rgba(0,0,0,0)")
-    fig.update_annotations(font_size=16)
-    return fig
-
+    scales = np.abs(stack).max(axis=(0, 1))  # (C,) each map on its own scale, its pooled map on the same
+    show = H * C <= 36
+    domains = _domains([1] * C, 0.02)
+    top, bottom = [0.44, 0.92], [0.0, 0.36]  # the pooled row is drawn smaller, as it is
+    layout = dict(height=200 + 110 * max(1, 6 // max(C, 1)), margin=dict(l=10, r=10, t=30, b=10),
+                  font=dict(size=14), plot_bgcolor="rgba(0,0,0,0)", showlegend=False, annotations=[], shapes=[])
+    data = []
+    for c, dom in enumerate(domains):
+        title = f"{c + 1}. {names[c]}" if C <= 4 else f"{c + 1}"
+        for n, z, y_dom in ((c + 1, stack[:, :, c], top), (C + c + 1, pooled[:, :, c], bottom)):
+            data.append(_heatmap(z, float(scales[c]) or 1.0, show, 12, n))
+            layout.update(_axes(n, z.shape, dom, y_dom, ticks=False))
+        layout["annotations"].append(_title(title, dom, top[1] + 0.01, 16))
+        if c == pick:
+            axis = "" if c == 0 else str(c + 1)
+            layout["shapes"].append(dict(type="rect", xref=f"x{axis} domain", yref=f"y{axis} domain", x0=-0.04,
+                                         x1=1.04, y0=-0.04, y1=1.04, line=dict(color="#7b2ff7", width=4)))
+    return go.Figure(data=data, layout=layout)

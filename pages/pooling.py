@@ -33,7 +33,11 @@ with col_in:
         in_shape = stack.shape
         st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
         st.caption("A picture seen through edge filters (then ReLU): one activation map per filter, as a "
-                   "convolutional layer makes them. Each map is pooled on its own; pick one to animate.")
+                   "convolutional layer makes them. Top: each map, numbered as in *Animate map*; below it, its "
+                   f"pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
+        st.plotly_chart(ui.pool_stack_figure(stack_settings["side"], stack_settings["maps"], settings["size"],
+                                             settings["stride"], settings["mode"], stack_settings["pick"]),
+                        key="pool_stack", config={"displayModeBar": False})
 
 size, stride, mode = settings["size"], settings["stride"], settings["mode"]
 try:
@@ -48,12 +52,7 @@ else:
 
 if html is not None:
     ui.pool_numbers_ui(in_shape, out_shape, size, stride)
-    if settings["src"] == "stack" and len(in_shape) == 3:
-        st.subheader(f"Each map on its own: {' × '.join(map(str, in_shape))} → {' × '.join(map(str, out_shape))}")
-        st.plotly_chart(ui.pool_stack_figure(in_shape[0], in_shape[2], size, stride, mode, stack_settings["pick"]),
-                        key="pool_stack", config={"displayModeBar": False})
-        st.caption("Top: each map of the stack, numbered as in *Animate map*. Below each: its pooled map. "
-                   "Pooling never mixes maps: the depth stays " + str(in_shape[2]) + ".")
+    if settings["src"] == "stack":
         st.subheader(f"Map {stack_settings['pick']}, window by window")
     ui.show_player(html)
     st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see its window; "
