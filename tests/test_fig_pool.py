@@ -1,0 +1,97 @@
+"""Pooling for the step player and the figures, checked against plain loops and the lecture's example."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cnnviz import pool2d_naive
+from cnnviz.fig_pool import max_avg_figure, pool_player_spec, pool_step_html, stack_figure
+from cnnviz.player import player_html, unreached_cells
+
+EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+
+
+def test_lecture_example_steps_winners_and_sentences():
+    spec = pool_player_spec(EXAMPLE)
+    assert spec.output.tolist() == [[6, 8], [3, 4]]
+    assert [(s.rows, s.cols) for s in spec.steps] == [((0, 1), (0, 1)), ((0, 1), (2, 3)),
+                                                      ((2, 3), (0, 1)), ((2, 3), (2, 3))]
+    assert [s.winner for s in spec.steps] == [(1, 1), (1, 3), (2, 0), (3, 3)]
+    assert "max(1, 1, 5, <b>6</b>)" in spec.steps[0].explain
+    avg = pool_player_spec(EXAMPLE, mode="avg")
+    assert avg.output.tolist() == [[3.25, 5.25], [2, 2]]
+    assert all(s.winner is None for s in avg.steps)
+    assert "(2 + 4 + 7 + 8) / 4 = 21 / 4 = <b class=\"res\">5.25</b>" in avg.steps[1].explain
+
+
+def test_ties_go_to_the_first_cell_in_reading_order_and_are_said():
+    spec = pool_player_spec([[3, 3], [3, 1]])
+    assert spec.steps[0].winner == (0, 0)
+    assert "3 cells share the maximum" in spec.steps[0].explain
+    assert "share the maximum" not in pool_step_html([[1, 2], [3, 4]], "max", (1, 1))
+
+
+def test_negative_values_and_signs_are_written_plainly():
+    html = pool_step_html([[-1, -2], [-3, -4]], "avg")
+    assert "(-1 − 2 − 3 − 4) / 4 = -10 / 4 = <b class=\"res\">-2.5</b>" in html
+    assert 'max(<b>-1</b>, -2, -3, -4) = <b class="res">-1</b>' in pool_step_html([[-1, -2], [-3, -4]], "max", (0, 0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(H=st.integers(1, 9), W=st.integers(1, 9), k=st.integers(1, 4), s=st.integers(1, 4),
+       mode=st.sampled_from(["max", "avg"]), seed=st.integers(0, 2**16))
+def test_every_step_matches_plain_loops(H, W, k, s, mode, seed):
+    x = np.random.default_rng(seed).integers(-9, 10, (H, W))
+    if k > min(H, W):
+        with pytest.raises(ValueError, match="larger than the activation map"):
+            pool_player_spec(x, k, s, mode)
+        return
+    ref = pool2d_naive(x, k, s, mode)
+    spec = pool_player_spec(x, k, s, mode)
+    assert np.array_equal(spec.output, ref) and len(spec.steps) == ref.size
+    for step in spec.steps:
+        window = x[np.ix_(step.rows, step.cols)]
+        assert step.value == ref[step.out]
+        if mode == "max":
+            # the winner is inside the window, holds the maximum, and no earlier cell (reading order) does
+            assert step.winner[0] in step.rows and step.winner[1] in step.cols
+            assert x[step.winner] == window.max() == step.value
+            first = np.argwhere(window == window.max())[0]
+            assert (step.rows[first[0]], step.cols[first[1]]) == step.winner
+        else:
+            assert step.value == pytest.approx(window.mean())
+    # cells no window reaches are exactly those a non-dividing stride leaves out
+    covered_r = {r for st_ in spec.steps for r in st_.rows}
+    covered_c = {c for st_ in spec.steps for c in st_.cols}
+    mask = unreached_cells(x.shape, (0, 0), spec.steps)
+    assert mask.sum() == H * W - len(covered_r) * len(covered_c)
+
+
+def test_player_html_writes_each_pooled_value_and_the_kept_cell():
+    html = player_html(pool_player_spec(EXAMPLE))
+    for (r, c), v in np.ndenumerate([[6, 8], [3, 4]]):
+        assert f'id="out-{r}-{c}"' in html and f'data-value="{v}"' in html
+    assert "kept (the maximum)" in html
+    assert "kept (the maximum)" not in player_html(pool_player_spec(EXAMPLE, mode="avg"))
+
+
+def test_max_avg_figure_numbers_orientation_and_scale():
+    fig = max_avg_figure(EXAMPLE)
+    assert [d.z.tolist() for d in fig.data] == [EXAMPLE.tolist(), [[6, 8], [3, 4]], [[3.25, 5.25], [2.0, 2.0]]]
+    assert fig.data[0].text[0] == ["1", "1", "2", "4"]  # numbers written in the cells
+    assert all(d.zmid == 0 and d.zmin == -8 and d.zmax == 8 for d in fig.data)  # one scale, centred at 0
+    assert fig.layout.yaxis.range == (3.5, -0.5)  # row 0 at the top
+    big = max_avg_figure(np.ones((28, 28)))
+    assert big.data[0].text is None  # 28 numbers a row cannot be read: colour only, values on hover
+
+
+def test_stack_figure_pools_each_map_on_its_own():
+    rng = np.random.default_rng(1)
+    stack = rng.integers(0, 9, (6, 6, 3))
+    pooled = np.stack([pool2d_naive(stack[:, :, c]) for c in range(3)], axis=-1)
+    fig = stack_figure(stack, pooled, ["a", "b", "c"], pick=1)
+    assert [d.z.shape for d in fig.data] == [(6, 6), (3, 3)] * 3
+    for c in range(3):
+        assert np.array_equal(fig.data[2 * c].z, stack[:, :, c])
+        assert np.array_equal(fig.data[2 * c + 1].z, pooled[:, :, c])
+    assert [a.text for a in fig.layout.annotations] == ["1. a", "2. b", "3. c"]
+    assert fig.layout.shapes[0].xref == "x2 domain"  # the animated map is framed
