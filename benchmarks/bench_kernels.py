@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 
-# Before NumPy loads its BLAS: one thread, as PyTorch gets below.
+# Before NumPy (or PyTorch, which loads NumPy) loads its BLAS: one thread, as PyTorch gets below.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
@@ -38,11 +38,6 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import cnnviz  # noqa: E402
-
 try:
     import torch
     import torch.nn.functional as TF
@@ -51,6 +46,11 @@ except ImportError:
         "This benchmark compares against PyTorch, which is not installed.\n"
         "Install it for benchmarking only (cnnviz never needs it): pip install torch==2.13.0"
     )
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cnnviz  # noqa: E402
 
 # (label, (H, W, C), (kh, kw, F))
 CONV_CASES = [
