@@ -45,7 +45,15 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     Returns
     -------
     ndarray, shape (H_out, W_out) or (H_out, W_out, C)
-        Max pooling keeps the input's dtype; average pooling returns floats.
+        C-contiguous. Max pooling keeps the input's dtype; average pooling returns floats
+        (float32 stays float32).
+
+    Notes
+    -----
+    Each window is combined along its rows first, then along its columns, one block of output
+    rows at a time. Besides the output, the temporary is one block of combined rows, about
+    256 KiB (at least one row of the input); average pooling of integers also makes a float copy
+    of the input.
 
     Examples
     --------
