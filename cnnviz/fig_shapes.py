@@ -115,7 +115,7 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
     n = len(names)
     if not all(len(v) == n for v in (size_mb, computed_mb, depth, top1, top5)):
         raise ValueError("Every column of the table needs one value per network.")
-    fig = make_subplots(1, 2, subplot_titles=("Error against size (MB)", "Error against depth (layers)"),
+    fig = make_subplots(1, 2, subplot_titles=("Error vs size", "Error vs depth"),
                         shared_yaxes=True, horizontal_spacing=0.05)
     hover = [f"{m}: {s:g} MB in the lecture, {c:.1f} MB computed, {d} layers" for m, s, c, d in
              zip(names, size_mb, computed_mb, depth)]

@@ -411,12 +411,15 @@ class Block(Layer):
     branch_names: tuple[str, ...] = ()
     name: str = ""
     kind_name: str = "block"
+    summary: str = ""  # what the block does, in a few words, for the table
 
     @property
     def kind(self) -> str:  # type: ignore[override]
         return self.kind_name
 
     def describe(self) -> str:
+        if self.summary:
+            return self.summary
         how = "concatenated on channels" if self.merge == "concat" else "added"
         return f"{len(self.branches)} parallel branches, {how}"
 
@@ -487,7 +490,7 @@ def inception(ch1x1: int, ch3x3red: int, ch3x3: int, ch5x5red: int, ch5x5: int, 
         (Pool2D(3, 1, 1, "max", ceil_mode=True),) + _conv_bn_relu(pool_proj, 1),
     )
     return Block(branches, "concat", (), ("1x1", "3x3", "5x5" if fifth_branch_size == 5 else "\"5x5\" (3x3)", "pool"),
-                 name, "inception")
+                 name, "inception", f"inception: {ch1x1} + {ch3x3} + {ch5x5} + {pool_proj} channels from 4 branches")
 
 
 def bottleneck(c_in: int, planes: int, stride: int = 1, name: str = "bottleneck") -> Block:
@@ -501,8 +504,10 @@ def bottleneck(c_in: int, planes: int, stride: int = 1, name: str = "bottleneck"
     shortcut: tuple[Layer, ...] = ()
     if stride != 1 or c_in != 4 * planes:
         shortcut = _conv_bn_relu(4 * planes, 1, stride, relu=False, name="projection 1x1")
+    how = f"projection shortcut{', stride ' + str(stride) if stride != 1 else ''}" if shortcut else "identity shortcut"
     return Block((main, shortcut), "add", (Activation("relu"),),
-                 ("main", "shortcut" if shortcut else "identity"), name, "residual")
+                 ("main", "shortcut" if shortcut else "identity"), name, "residual",
+                 f"bottleneck 1x1 → 3x3 → 1x1 ({planes}, {planes}, {4 * planes} filters), {how}")
 
 
 @dataclass(frozen=True)
