@@ -229,16 +229,25 @@ def browser(clicks: int) -> None:
     print("Target: under 300 ms.")
 
 
+def load_average() -> str:
+    try:
+        return " / ".join(open("/proc/loadavg").read().split()[:3]) + f" on {os.cpu_count()} cores"
+    except OSError:
+        return "unknown"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--clicks", type=int, default=8)
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
+    print(f"Load average before: {load_average()}")
     compute(args.repeats)
     reruns(args.repeats)
     if not args.no_browser:
         browser(args.clicks)
+    print(f"\nLoad average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -265,7 +265,9 @@ IMG_MAX_FILTERS = 16
 IMG_CUSTOM = "Custom (type the numbers)"
 IMG_DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
 IMG_MAP_SIDE = 256  # maps are shrunk to this for display; the zoom shows the exact numbers
+IMG_SHOWN_PX = 176  # width of each picture on the page: five to a row on a laptop, two on a phone
 IMG_UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
+IMG_COLOUR_BAR = _fimg.to_png(_fimg.colour_bar(1.0))  # the legend under the maps, encoded once
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.fig_images import colour_bar, to_png
 from cnnviz.images import volume_text
 
 st.title("Filters on real pictures")
@@ -55,19 +54,17 @@ input_pngs = ui.images_input_png(key, x, (r, c), state.k)
 with picture_box:
     st.subheader("The picture and its channels")
     names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
-    cols = st.columns(len(input_pngs))
-    for col, png, name in zip(cols, input_pngs, names):
-        col.image(png, caption=f"{name}, {volume_text(x.shape[:2])}", width="stretch")
+    # One element per row of pictures (not one per picture): fewer messages on every rerun.
+    st.image(list(input_pngs), caption=[f"{n}, {volume_text(x.shape[:2])}" for n in names[:len(input_pngs)]],
+             width=ui.IMG_SHOWN_PX, output_format="PNG")
 
 detail_pngs, captions = ui.images_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
                                          state.relu, (r, c), x)
 with detail_box:
     st.subheader(f"Filter {state.sel + 1} across the channels: {ui.filter_label(state.filters[state.sel])}")
     st.caption(ui.filter_explains(state.filters[state.sel], C))
-    cols = st.columns(len(detail_pngs))
-    for col, png, cap in zip(cols, detail_pngs, captions):
-        col.image(png, caption=cap, width="stretch")
-    st.image(to_png(colour_bar(1.0)), width=256,
+    st.image(list(detail_pngs), caption=list(captions), width=ui.IMG_SHOWN_PX, output_format="PNG")
+    st.image(ui.IMG_COLOUR_BAR, width=256, output_format="PNG",
              caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
 
 with volume_box:
@@ -76,11 +73,8 @@ with volume_box:
     tabs = st.tabs(["Activation maps"] + ([f"After pooling, {volume_text(result.pooled_shape)}"]
                                           if result.pooled_shape else []))
     for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
-        with tab:
-            cols = st.columns(4)
-            for f, png in enumerate(pngs):
-                lo, hi = result.ranges[f]
-                span = f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else ""
-                cols[f % 4].image(png, width="stretch", caption=f"{f + 1}: {ui.filter_label(state.filters[f])}{span}")
+        spans = [f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else "" for lo, hi in result.ranges]
+        tab.image(list(pngs), width=ui.IMG_SHOWN_PX, output_format="PNG",
+                  caption=[f"{f + 1}: {ui.filter_label(s)}{span}" for f, (s, span) in enumerate(zip(state.filters, spans))])
     sent = ui.images_bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
     st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")

@@ -59,7 +59,11 @@ def test_default_sample_shows_the_volume_and_a_correct_dot_product():
     at = run()
     assert not at.exception and not at.error and not at.warning
     assert shape_line(at) == "128x128x3 → 126x126x6 → 63x63x6"
-    assert len(at.get("image")) == 4 + 5 + 1 + 6 + 6  # picture + channels, detail maps, colour bar, two grids
+    # picture + channels, the filter split by channel, colour bar, the volume, the pooled volume
+    assert [len(e.proto.imgs) for e in at.get("image")] == [4, 5, 1, 6, 6]
+    captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
+    assert "R channel * R slice" in captions and "after ReLU: the activation map" in captions
+    assert all(i.url.endswith(".png") for e in at.get("image") for i in e.proto.imgs)
     # The zoomed value is the activation at that location, computed here independently.
     r, c, total = zoom_numbers(at)
     x = resize_max_side(np.asarray(sample_image("House", 512)), 128).astype(float)
