@@ -26,6 +26,7 @@ from .shapes import (
 
 __all__ = [
     "BYTES_PER_FLOAT32",
+    "MAX_COUNT",
     "MAX_DIM",
     "ACTIVATIONS",
     "Layer",
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 BYTES_PER_FLOAT32 = 4
+MAX_COUNT = 10**15  # parameters or output values of one layer: a thousand times GPT-3, far past any CNN
 MAX_DIM = 100_000  # one side, channels or units: far beyond any real network, small enough to stay readable
 ACTIVATIONS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "softmax": "softmax"}
 
@@ -571,6 +573,9 @@ def build_network(input_shape, layers) -> Network:
     for i, layer in enumerate(layers, start=1):
         try:
             row = layer.apply(shape)
+            if row.params > MAX_COUNT or math.prod(row.output_shape) > MAX_COUNT:
+                raise ValueError(f"it would have {max(row.params, math.prod(row.output_shape)):.1e} parameters or "
+                                 "output values, absurdly many: use smaller sizes.")
         except ValueError as exc:
             raise LayerError(f"Layer {i} ({layer.label()}) does not fit its input {format_shape(shape)}: {exc}",
                              i, tuple(rows)) from None

@@ -101,7 +101,9 @@ def builder():
         try:
             net = build_network(shape, layers)
         except LayerError as exc:
-            ui.show_errors([str(exc)], kept=f"The table shows the {exc.index - 1} layers before it.")
+            n = exc.index - 1
+            ui.show_errors([str(exc)], kept=f"The table shows the {n} layers before it." if n > 1 else
+                           "The table shows the layer before it." if n == 1 else "")
             net = Network(shape, exc.rows)
         ui.network_table_ui(table_records(net))
         ui.network_totals_ui(net)

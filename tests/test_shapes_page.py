@@ -135,6 +135,18 @@ def test_builder_bad_input_shape_text():
     assert at.dataframe[-1].value["output shape"].tolist()[0] == "24x24x6"
 
 
+def test_builder_absurd_sizes_are_refused_by_name():
+    at = run(SHAPES, **{"in": "100000x100000x100000", "net": "flatten,dense:100000"})
+    assert not at.exception and not at.warning
+    assert "Layer 2 (dense, 100000 units) does not fit" in errors(at) and "1.0e+20 parameters" in errors(at)
+    assert "The table shows the layer before it." in errors(at)
+    at = run(SHAPES)
+    at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 10**12}}, "added_rows": [],
+                                       "deleted_rows": []}
+    at.run()
+    assert not at.exception and "Row 1: the number of filters or units (1,000,000,000,000) is absurdly large" in errors(at)
+
+
 def test_builder_loads_a_preset():
     at = run(SHAPES)
     at.selectbox(key="sb_start").set_value("VGG-16")
