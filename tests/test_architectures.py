@@ -148,6 +148,41 @@ def _torch_module(layer, nn, x):
     return nn.Identity()
 
 
+def _torch_run(layers, x, torch):
+    """Run ``layers`` in PyTorch on the meta device; return (output, parameters) with blocks done branch by branch."""
+    from cnnviz import layers as L
+
+    total = 0
+    for layer in layers:
+        if isinstance(layer, L.Block):
+            outs = []
+            for branch in layer.branches:
+                y, n = _torch_run(branch, x, torch)
+                outs.append(y)
+                total += n
+            x = torch.cat(outs, dim=1) if layer.merge == "concat" else sum(outs[1:], outs[0])
+            x, n = _torch_run(layer.after, x, torch)
+            total += n
+        else:
+            module = _torch_module(layer, torch.nn, x)
+            x = module(x)
+            total += sum(p.numel() for p in module.parameters())
+    return x, total
+
+
+@pytest.mark.parametrize("key", ["googlenet", "resnet50", "resnet152"])
+def test_block_presets_match_pytorch_when_available(key):
+    torch = pytest.importorskip("torch")
+    arch = ARCHITECTURES[key]
+    h, w, c = arch.input_shape
+    x = torch.zeros(1, c, h, w, device="meta")
+    for layer, row in zip(arch.layers, arch.rows):
+        x, params = _torch_run([layer], x, torch)
+        shape = tuple(x.shape[1:])
+        assert row.output_shape == ((shape[1], shape[2], shape[0]) if len(shape) == 3 else shape), row.name
+        assert row.params == params, row.name
+
+
 @pytest.mark.parametrize("key", ["lenet5", "alexnet", "vgg16"])
 def test_sequential_presets_match_pytorch_when_available(key):
     torch = pytest.importorskip("torch")
