@@ -1,17 +1,18 @@
 """Pooling for the step player and as Plotly figures: each window written out, max beside average."""
 from __future__ import annotations
 
+import html as _html
+
 import numpy as np
 import plotly.graph_objects as go
 
 from .player import PlayerSpec, PlayerStep, format_value
 from .pool import pool2d, pool_trace
 
-__all__ = ["pool_step_html", "pool_player_spec", "max_avg_figure", "stack_figure", "MODE_NAMES"]
+__all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 
 MODE_NAMES = {"max": "Max pooling", "avg": "Average pooling"}
 _SCALE = "RdBu_r"  # diverging: blue below 0, white at 0, red above
-_TEXT_MAX_SIDE = 12  # write numbers in cells up to this many per side; beyond, they cannot be read
 
 
 def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = None, out=(0, 0)) -> str:
@@ -73,13 +74,13 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
                       winner_label="kept (the maximum)" if mode == "max" else "winner")
 
 
-def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int) -> go.Heatmap:
+def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int, gap: int = 2) -> go.Heatmap:
     """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
     text = [[format_value(v) for v in row] for row in z] if show_text else None
     axis = "" if n == 1 else str(n)
     return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
                       text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
-                      xgap=2, ygap=2, xaxis="x" + axis, yaxis="y" + axis,
+                      xgap=gap, ygap=gap, xaxis="x" + axis, yaxis="y" + axis,
                       hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
 
 
@@ -110,34 +111,60 @@ def _title(text: str, x_domain, y: float, size: int) -> dict:
                 xanchor="center", yanchor="bottom", font=dict(size=size))
 
 
-def max_avg_figure(x, size=2, stride=None) -> go.Figure:
-    """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, numbers in cells.
+def _cell_colour(t: float) -> tuple[str, str]:
+    """Background and text colour for ``t`` in [-1, 1]: white at 0, red above, blue below."""
+    a = min(1.0, abs(t))
+    hi = (178, 24, 43) if t >= 0 else (33, 102, 172)
+    rgb = tuple(round(255 + (h - 255) * a) for h in hi)
+    return f"rgb{rgb}", "#fff" if a > 0.55 else "#111"
 
-    One colour scale for the three panels, centred at 0, so the outputs compare directly with the input.
+
+def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str) -> str:
+    H, W = z.shape
+    cells = []
+    for r in range(H):
+        for c in range(W):
+            v = format_value(z[r, c])
+            bg, fg = _cell_colour(float(z[r, c]) / scale)
+            cells.append(f'<div class="c" style="background:{bg};color:{fg}" data-value="{v}" '
+                         f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
+    return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
+            f'<div class="g" style="grid-template-columns:repeat({W},{cs}px);grid-auto-rows:{cs}px">'
+            + "".join(cells) + "</div></div>")
+
+
+def max_avg_html(x, size=2, stride=None) -> str:
+    """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, as HTML grids.
+
+    One colour scale for the three grids, centred at 0, so the outputs compare directly with the input;
+    numbers written in every cell while the cells are big enough to read, else shown on hover. Row 0 is
+    at the top. Plain HTML and CSS (no script), so it costs the server almost nothing to send.
 
     Examples
     --------
-    >>> fig = max_avg_figure([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
-    >>> [d.z.tolist() for d in fig.data[1:]]
-    [[[6, 8], [3, 4]], [[3.25, 5.25], [2.0, 2.0]]]
+    >>> html = max_avg_html([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+    >>> import re; re.findall(r'data-grid="avg".*', html)[0].count('data-value="3.25"')
+    1
     """
     x = np.asarray(x)
     mx, av = pool2d(x, size, stride, "max"), pool2d(x, size, stride, "avg")  # (H_out, W_out) each
     H, W = x.shape
     Ho, Wo = mx.shape
     scale = float(np.abs(x).max()) or 1.0
-    show, font = max(H, W) <= _TEXT_MAX_SIDE, 16 if max(H, W) <= 8 else 11
-    side = max(Wo, W / 3)  # narrow outputs still get room for their titles
-    domains = _domains([W, side, side], 0.06)
-    layout = dict(height=360 if max(H, W) <= 8 else 440, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=16),
-                  plot_bgcolor="rgba(0,0,0,0)", showlegend=False, annotations=[])
-    data = []
-    for n, (z, title, dom) in enumerate(zip((x, mx, av), (f"Input<br>{H}×{W}", f"Max<br>{Ho}×{Wo}",
-                                                          f"Average<br>{Ho}×{Wo}"), domains), start=1):
-        data.append(_heatmap(z, scale, show, font, n))
-        layout.update(_axes(n, z.shape, dom, [0, 1], ticks=max(z.shape) <= 8))
-        layout["annotations"].append(_title(title, dom, 1.0, 17))
-    return go.Figure(data=data, layout=layout)
+    side = max(H, W)
+    cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
+    font = round(cs * 0.42) if cs > 30 else round(cs * 0.4)
+    style = ("<style>.cnnviz-ma{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:flex-end}"
+             ".cnnviz-ma .t{font-weight:600;font-size:17px;margin-bottom:4px}"
+             ".cnnviz-ma .g{display:grid;gap:2px}"
+             f".cnnviz-ma .c{{display:flex;align-items:center;justify-content:center;border-radius:3px;"
+             f"font-size:{font}px;font-weight:600;font-variant-numeric:tabular-nums;"
+             "border:1px solid rgba(128,128,128,.35);overflow:hidden;white-space:nowrap}</style>")
+    return (style + '<div class="cnnviz-ma">'
+            + _grid_panel(x, f"Input {H}×{W}", scale, cs, "input")
+            + _grid_panel(mx, f"Max pooling {Ho}×{Wo}", scale, cs, "max")
+            + _grid_panel(av, f"Average pooling {Ho}×{Wo}", scale, cs, "avg")
+            + "</div>")
 
 
 def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
@@ -167,7 +194,7 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     for c, dom in enumerate(domains):
         title = f"{c + 1}. {names[c]}" if C <= 4 else f"{c + 1}"
         for n, z, y_dom in ((c + 1, stack[:, :, c], top), (C + c + 1, pooled[:, :, c], bottom)):
-            data.append(_heatmap(z, float(scales[c]) or 1.0, show, 12, n))
+            data.append(_heatmap(z, float(scales[c]) or 1.0, show, 12, n, gap=2 if H <= 12 else 0))
             layout.update(_axes(n, z.shape, dom, y_dom, ticks=False))
         layout["annotations"].append(_title(title, dom, top[1] + 0.01, 16))
         if c == pick:

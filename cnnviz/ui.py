@@ -1400,10 +1400,10 @@ def pool_player(x_text: str, size: int, stride: int, mode: str, step: int | None
     return _player.player_html(spec), spec.output
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def pool_max_avg_figure(x_text: str, size: int, stride: int):
-    """Max beside average on one map (cached; the figure is only read)."""
-    return _fpool.max_avg_figure(_grid_from_text(x_text), size, stride)
+@st.cache_data(max_entries=256, show_spinner=False)
+def pool_max_avg_html(x_text: str, size: int, stride: int) -> str:
+    """Max beside average on one map, as HTML grids (cached on the map's link text)."""
+    return _fpool.max_avg_html(_grid_from_text(x_text), size, stride)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

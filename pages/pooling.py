@@ -61,8 +61,7 @@ if html is not None:
         st.caption(f"Ties: {ui.pool_tie_rule()}")
 
     st.subheader("Max beside average, same input")
-    st.plotly_chart(ui.pool_max_avg_figure(grid_to_text(x), size, stride), key="pool_max_avg",
-                    config={"displayModeBar": False, "staticPlot": True})
+    st.html(ui.pool_max_avg_html(grid_to_text(x), size, stride))
     st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
                "average pooling smooths it out.")
 

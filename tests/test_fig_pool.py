@@ -1,10 +1,12 @@
 """Pooling for the step player and the figures, checked against plain loops and the lecture's example."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from cnnviz import pool2d_naive
-from cnnviz.fig_pool import max_avg_figure, pool_player_spec, pool_step_html, stack_figure
+from cnnviz.fig_pool import max_avg_html, pool_player_spec, pool_step_html, stack_figure
 from cnnviz.player import player_html, unreached_cells
 
 EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
@@ -74,14 +76,23 @@ def test_player_html_writes_each_pooled_value_and_the_kept_cell():
     assert "kept (the maximum)" not in player_html(pool_player_spec(EXAMPLE, mode="avg"))
 
 
-def test_max_avg_figure_numbers_orientation_and_scale():
-    fig = max_avg_figure(EXAMPLE)
-    assert [d.z.tolist() for d in fig.data] == [EXAMPLE.tolist(), [[6, 8], [3, 4]], [[3.25, 5.25], [2.0, 2.0]]]
-    assert fig.data[0].text[0] == ["1", "1", "2", "4"]  # numbers written in the cells
-    assert all(d.zmid == 0 and d.zmin == -8 and d.zmax == 8 for d in fig.data)  # one scale, centred at 0
-    assert fig.layout.yaxis.range == (3.5, -0.5)  # row 0 at the top
-    big = max_avg_figure(np.ones((28, 28)))
-    assert big.data[0].text is None  # 28 numbers a row cannot be read: colour only, values on hover
+def test_max_avg_html_numbers_orientation_and_scale():
+    html = max_avg_html(EXAMPLE)
+    grids = dict(re.findall(r'data-grid="(\w+)"(.*?)</div></div>', html))
+    values = {k: re.findall(r'data-value="([^"]*)"', v) for k, v in grids.items()}
+    # row by row from the top, as the input is written
+    assert values == {"input": [str(v) for v in EXAMPLE.ravel()], "max": ["6", "8", "3", "4"],
+                      "avg": ["3.25", "5.25", "2", "2"]}
+    assert "Max pooling 2×2" in html and "Average pooling 2×2" in html
+    # one scale for the three grids: the 8 of the input and the 8 of the max output look the same; 0 is white
+    assert re.search(r'background:(rgb\([^)]*\))[^>]*data-value="8"', grids["input"]).group(1) == \
+        re.search(r'background:(rgb\([^)]*\))[^>]*data-value="8"', grids["max"]).group(1) == "rgb(178, 24, 43)"
+    assert 'background:rgb(255, 255, 255);color:#111" data-value="0"' in grids["input"]
+    neg = max_avg_html(-EXAMPLE)
+    assert "rgb(33, 102, 172)" in neg  # negative values in blue
+    assert "<script" not in html
+    big = max_avg_html(np.ones((28, 28), int))
+    assert 'title="row 28, column 28: 1"></div>' in big  # too small to read: the value on hover instead
 
 
 def test_stack_figure_pools_each_map_on_its_own():
