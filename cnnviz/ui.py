@@ -1376,6 +1376,7 @@ def pool_stack_ui() -> dict:
     side = c1.selectbox("Each map is", POOL_SIDES, format_func=lambda s: f"{s}×{s}", key="pool_side")
     maps = c2.number_input("Maps", *POOL_LIMITS["maps"], step=1, key="pool_maps")
     if not 1 <= st.session_state.get("pool_pick", 1) <= maps:
+        show_warnings([f"There is no map {st.session_state['pool_pick']} in a stack of {maps}: animating map 1."])
         st.session_state["pool_pick"] = 1
     pick = st.selectbox("Animate map", list(range(1, maps + 1)), key="pool_pick",
                         format_func=lambda i: f"{i}. {POOL_STACK_FILTERS[i - 1]}")

@@ -195,9 +195,20 @@ def test_a_window_larger_than_the_map_keeps_the_last_output():
     ({"src": "<script>"}, "input choice"),
     ({"side": "29"}, "size of the stack"),
     ({"pick": "-1"}, "animated map"),
+    ({"src": "stack", "maps": "3", "pick": "7"}, "no map 7 in a stack of 3"),
+    ({"src": "stack", "maps": "0"}, "number of maps"),
 ])
 def test_a_bad_link_warns_and_falls_back(params, says):
     at = open_page(**params)
     assert not at.exception
-    assert says in warnings(at) and "instead" in warnings(at)
+    assert says in warnings(at) and ("instead" in warnings(at) or "animating map 1" in warnings(at))
     assert at.get("iframe")  # the page still works on the default
+
+
+def test_a_linked_map_smaller_than_the_window_says_so_and_a_smaller_window_fixes_it():
+    at = open_page(input="5")
+    assert not at.exception
+    assert "The pooling window (2x2) is larger than the activation map (1x1)" in errors(at)
+    at.number_input(key="pool_size").set_value(1).run()
+    assert not at.error and pooled(at) == [[5]]
+    assert metrics(at)["Activations kept"] == "100%"
