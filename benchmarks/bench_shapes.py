@@ -5,8 +5,8 @@
 1. Building a network's table with ``cnnviz.layers`` against PyTorch building the same network on
    the ``meta`` device and running it (shapes only, nothing allocated), when PyTorch is installed.
 2. One rerun of each page (``streamlit.testing.v1.AppTest``: the real script runner, in process;
-   it reruns the whole page, where a browser reruns only the tab's fragment) against a trivial page
-   (a title and one line), the field notes' reference.
+   it reruns the whole page, which draws only the open tab, where a browser reruns only that tab's
+   fragment) against a trivial page (a title and one line), the field notes' reference.
 """
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def main() -> None:
 
     cases = [
         ("Shapes: change the number of filters", pages / "shapes.py", {}, filters),
-        ("Shapes: edit a builder cell", pages / "shapes.py", {}, edit_cell),
+        ("Shapes: edit a builder cell", pages / "shapes.py", {"tab": "builder"}, edit_cell),
         ("Architectures: switch preset, blocks open", pages / "architectures.py", {"open": "true"}, arch),
     ]
     print(f"  trivial page                                   {ref:6.1f} ms")

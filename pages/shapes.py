@@ -14,9 +14,13 @@ CMP = {"vh": (32, ui.url_int(1, 512)), "vw": (32, ui.url_int(1, 512)), "vc": (3,
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
 
 st.title("Shapes & parameters")
-warnings = ui.shapes_url_state("shapes", "sc_", CALC | CMP) + ui.shapes_url_state("shapes", "sb_", ui.BUILDER_FIELDS)
+TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}
+TAB = {"tab": ("calc", ui.url_choice(list(TABS)))}
+warnings = [w for prefix, fields in (("st_", TAB), ("sc_", CALC | CMP), ("sb_", ui.BUILDER_FIELDS))
+            for w in ui.shapes_url_state("shapes", prefix, fields)]
 ui.show_warnings(warnings)
-calc_tab, compare_tab, builder_tab = st.tabs(["Layer calculator", "Convolutional vs fully connected", "Network builder"])
+(calc_tab, compare_tab, builder_tab), open_tab = ui.tabs_ui("st_", TABS)
+ui.shapes_save_url("st_", TAB)
 
 
 # Each tab is a fragment: a change inside one reruns only that tab (cheaper for a whole class).
@@ -110,9 +114,6 @@ def builder():
     ui.shapes_save_url("sb_", ui.BUILDER_FIELDS)
 
 
-with calc_tab:
-    calculator()
-with compare_tab:
-    compare()
-with builder_tab:
-    builder()
+# Only the open tab runs (switching tabs reruns the page).
+with {"calc": calc_tab, "compare": compare_tab, "builder": builder_tab}[open_tab]:
+    {"calc": calculator, "compare": compare, "builder": builder}[open_tab]()

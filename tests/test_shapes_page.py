@@ -37,11 +37,24 @@ def test_shapes_defaults_show_the_lecture_numbers():
     assert "Output shape: **28x28x10**" in md
     assert "`(32 − 2) / 2 + 1 = 16`" in md and "Parameters: `0`" in md
     assert "`400·120 + 120 = 48,120`" in md
+    assert not at.metric and not at.get("plotly_chart")  # hidden tabs are not drawn
+    assert dict(at.query_params) == {}  # defaults keep the link clean
+    at = run(SHAPES, tab="compare")
+    md = texts(at)
     assert "`(5·5·3 + 1)·6 = 456`" in md and "`3072·4704 + 4704 = 14,455,392`" in md
-    # The builder's example: 156 + 2,416 + 48,120 + 10,164 + 850 parameters... with ReLU and max pooling.
+    assert "Convolution: 3 weights + 1 bias = 4 parameters, 15 edges" in at.get("plotly_chart")[0].proto.spec
+    at = run(SHAPES, tab="builder")
+    # The builder's example: LeNet-5's sizes with ReLU and max pooling: 156 + 2,416 + 48,120 + 10,164 + 850.
     assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"
     assert metric(at, "Final output") == "10"
-    assert dict(at.query_params) == {}  # defaults keep the link clean
+    assert dict(at.query_params) == {"tab": "builder"}
+
+
+def test_switching_tabs_is_in_the_link():
+    at = run(SHAPES)
+    at.session_state["st_tabs"] = "Network builder"
+    at.run()
+    assert at.query_params["tab"] == "builder" and metric(at, "Final output") == "10"
 
 
 def test_calculator_inputs_change_formula_and_link():
@@ -62,7 +75,8 @@ def test_a_link_reopens_the_same_calculator():
     md = texts(at)
     assert not at.warning
     assert "`(5·5·1 + 1)·6 = 156`" in md and "**24x24x6**" in md
-    assert "`(5·5·3 + 1)·10 = 760`" in md  # the comparison keeps its own 32x32x3 input
+    at = run(SHAPES, h="28", w="28", c="1", k="5", f="6", vf="10", tab="compare")
+    assert "`(5·5·3 + 1)·10 = 760`" in texts(at)  # the comparison keeps its own 32x32x3 input
 
 
 def test_filter_larger_than_input_says_why_without_traceback():
@@ -80,18 +94,22 @@ def test_filter_larger_than_input_says_why_without_traceback():
     ({"h": "abc"}, "h=abc"), ({"f": "-3"}, "f=-3"), ({"k": "9" * 10_000}, "k=9999"),
     ({"s": "nan"}, "s=nan"), ({"p": "1.5"}, "p=1.5"), ({"in": "32xfoo"}, "in=32xfoo"),
     ({"net": "conv:6:5,bogus"}, "net=conv:6:5,bogus"), ({"in": "0x0x0"}, "in=0x0x0"),
+    ({"tab": "<script>"}, "tab=<script>"),
 ])
 def test_bad_links_fall_back_with_a_warning(params, bad):
-    at = run(SHAPES, **params)
-    assert not at.exception
-    warning = "\n".join(w.value for w in at.warning)
-    assert bad[:12] in warning and "could not be used" in warning
-    assert "`(5·5·3 + 1)·10 = 760`" in texts(at) or "h" not in params  # defaults back in place
-    assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"  # the builder's example
+    for tab in ("calc", "builder"):
+        at = run(SHAPES, **({"tab": tab} | params))
+        assert not at.exception
+        warning = "\n".join(w.value for w in at.warning)
+        assert bad[:12] in warning and "could not be used" in warning
+        if tab == "calc" or "tab" in params:  # defaults back in place
+            assert "`(5·5·3 + 1)·10 = 760`" in texts(at)
+        else:
+            assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"  # the builder's example
 
 
 def test_builder_names_the_layer_that_does_not_fit_and_keeps_the_layers_before():
-    at = run(SHAPES, net="conv:6:5,relu,maxpool:2,conv:16:20,flatten,dense:10")
+    at = run(SHAPES, tab="builder", net="conv:6:5,relu,maxpool:2,conv:16:20,flatten,dense:10")
     assert not at.exception
     err = errors(at)
     assert "Layer 4 (conv 20x20, 16 filters, stride 1, padding 0) does not fit its input 14x14x6" in err
@@ -101,12 +119,12 @@ def test_builder_names_the_layer_that_does_not_fit_and_keeps_the_layers_before()
 
 
 def test_builder_dense_before_flatten_is_explained():
-    at = run(SHAPES, net="conv:6:5,dense:10")
+    at = run(SHAPES, tab="builder", net="conv:6:5,dense:10")
     assert "Layer 2 (dense, 10 units)" in errors(at) and "put a flatten" in errors(at)
 
 
 def test_builder_cell_edit_updates_table_and_link():
-    at = run(SHAPES)
+    at = run(SHAPES, tab="builder")
     at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 8}}, "added_rows": [],
                                        "deleted_rows": []}
     at.run()
@@ -118,7 +136,7 @@ def test_builder_cell_edit_updates_table_and_link():
 
 
 def test_builder_unreadable_row_keeps_the_last_valid_network():
-    at = run(SHAPES)
+    at = run(SHAPES, tab="builder")
     at.session_state["sb_editor_0"] = {"edited_rows": {}, "added_rows": [{"layer": "dense"}], "deleted_rows": []}
     at.run()
     assert "Row 13: a dense (fully connected) layer needs its number of filters or units" in errors(at)
@@ -127,7 +145,7 @@ def test_builder_unreadable_row_keeps_the_last_valid_network():
 
 
 def test_builder_bad_input_shape_text():
-    at = run(SHAPES)
+    at = run(SHAPES, tab="builder")
     at.text_input(key="sb_in_text").input("32 by 32").run()
     assert "Input shape: '32by32' is not a shape like 32x32x3 or 784" in errors(at)
     at.text_input(key="sb_in_text").input("28x28x1").run()
@@ -136,11 +154,11 @@ def test_builder_bad_input_shape_text():
 
 
 def test_builder_absurd_sizes_are_refused_by_name():
-    at = run(SHAPES, **{"in": "100000x100000x100000", "net": "flatten,dense:100000"})
+    at = run(SHAPES, tab="builder", **{"in": "100000x100000x100000", "net": "flatten,dense:100000"})
     assert not at.exception and not at.warning
     assert "Layer 2 (dense, 100000 units) does not fit" in errors(at) and "1.0e+20 parameters" in errors(at)
     assert "The table shows the layer before it." in errors(at)
-    at = run(SHAPES)
+    at = run(SHAPES, tab="builder")
     at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 10**12}}, "added_rows": [],
                                        "deleted_rows": []}
     at.run()
@@ -148,7 +166,7 @@ def test_builder_absurd_sizes_are_refused_by_name():
 
 
 def test_builder_loads_a_preset():
-    at = run(SHAPES)
+    at = run(SHAPES, tab="builder")
     at.selectbox(key="sb_start").set_value("VGG-16")
     at.button(key="sb_load").click().run()
     assert not at.exception
