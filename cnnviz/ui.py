@@ -821,6 +821,20 @@ def shapes_save_url(prefix: str, fields: dict) -> None:
             st.query_params[name] = str(value)
 
 
+def tabs_ui(prefix: str, tabs: dict[str, str]):
+    """Tabs whose choice is state (``st.session_state[prefix + "tab"]``, short names, in the link).
+
+    Returns ``(containers, open tab's short name)``: the page draws only the open tab, so a rerun
+    does not pay for the hidden ones.
+    """
+    name = st.session_state[prefix + "tab"]
+    containers = st.tabs(list(tabs.values()), default=tabs[name], key=prefix + "tabs", on_change="rerun")
+    label = st.session_state.get(prefix + "tabs") or tabs[name]
+    name = next((k for k, v in tabs.items() if v == label), name)
+    st.session_state[prefix + "tab"] = name
+    return containers, name
+
+
 def int_inputs(prefix: str, specs, columns=None) -> dict[str, int]:
     """Number inputs side by side: ``specs`` is ``[(name, label, lo, hi), ...]``; returns their values."""
     cols = columns or st.columns(len(specs))
@@ -994,7 +1008,8 @@ def builder_link(arch) -> str | None:
 
     if not arch.builder_spec:
         return None
-    return "shapes?" + urlencode({"in": _lay.format_shape(arch.input_shape), "net": arch.builder_spec})
+    return "shapes?" + urlencode({"tab": "builder", "in": _lay.format_shape(arch.input_shape),
+                                  "net": arch.builder_spec})
 
 
 @st.cache_data(max_entries=1)
