@@ -152,7 +152,7 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
             strides=(dh * s_r, dw * s_w, s_c, sh * s_r, sw * s_w),
         )
         cols = buf[: K * n].reshape(kh, kw, C, rows, W_out)
-        np.copyto(cols, window)  # one copy per block; runs along W_out are contiguous
+        np.copyto(cols, window)  # one copy per block; with stride 1, runs along W_out are contiguous
         block = out[r0 : r0 + rows].reshape(n, F)  # a contiguous slice of the output
         # (N, K) @ (K, F) with the columns read transposed: BLAS writes (H_out, W_out, F) directly.
         np.matmul(cols.reshape(K, n).T, wm, out=block)

@@ -30,6 +30,12 @@ def _prepare(x, size, stride, mode):
     return x, (kh, kw), (sh, sw), (H_out, W_out)
 
 
+# Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
+_BLOCK_BYTES = 1 << 18
+# Below this many channels the column step runs faster with the columns as NumPy's inner loop (measured).
+_FEW_CHANNELS = 8
+
+
 def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     """Max or average pooling; each channel of an ``(H, W, C)`` input is pooled on its own.
 
@@ -92,12 +98,6 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     if mode == "avg":
         out /= kh * kw
     return out
-
-
-# Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
-_BLOCK_BYTES = 1 << 18
-# Below this many channels the column step runs faster with the columns as NumPy's inner loop (measured).
-_FEW_CHANNELS = 8
 
 
 def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
