@@ -45,6 +45,9 @@ wait_health() {  # url, pid: wait until /_stcore/health answers ok (60 s at most
 
 write_nginx_conf() {  # $RUN_DIR/nginx.conf for replicas on ports BASE..BASE+N-1, nginx on PORT
   local servers="" i
+  # nginx serves Streamlit's frontend files from a copy the workers can read (site-packages may be
+  # under a private home directory).
+  STATIC="$RUN_DIR/streamlit-static"
   for i in $(seq 0 $((N - 1))); do
     servers+="    server 127.0.0.1:$((BASE + i)) max_fails=1 fail_timeout=10s;\n"
   done
@@ -54,6 +57,7 @@ write_nginx_conf() {  # $RUN_DIR/nginx.conf for replicas on ports BASE..BASE+N-1
       -e "s|listen 80;|listen 127.0.0.1:$PORT;|" \
       -e "s|include /etc/nginx/snippets/cnnviz-proxy.conf;|include $HERE/nginx/cnnviz-proxy.conf;|" \
       -e 's|^\( *add_header Set-Cookie .*\)$|\1\n    add_header X-Cnnviz-Replica $upstream_addr always;|' \
+      -e "s|alias .*/streamlit/static/static/;|alias $STATIC/;|" \
       "$HERE/nginx/cnnviz-site.conf" > "$RUN_DIR/site.conf"
   cat > "$RUN_DIR/nginx.conf" <<EOF
 worker_processes 1;
@@ -61,6 +65,7 @@ pid $RUN_DIR/nginx.pid;
 error_log $RUN_DIR/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
+    include /etc/nginx/mime.types;
     access_log off;
     client_body_temp_path $RUN_DIR/client_body;
     proxy_temp_path $RUN_DIR/proxy;
@@ -108,6 +113,10 @@ for i in $(seq 0 $((N - 1))); do
   echo "$! 127.0.0.1:$port" >> "$RUN_DIR/replicas"
 done
 while read -r pid addr; do wait_health "http://$addr" "$pid"; done < "$RUN_DIR/replicas"
+rm -rf "$RUN_DIR/streamlit-static"
+cp -r "$("$PY" -c 'import os, streamlit; print(os.path.dirname(streamlit.__file__))')/static/static" \
+  "$RUN_DIR/streamlit-static"
+chmod -R a+rX "$RUN_DIR/streamlit-static"
 
 write_nginx_conf
 nginx -t -q -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR"

@@ -9,6 +9,7 @@ widget's id taken from the element the server sent. Plain HTTP never runs the pa
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import random
 import re
@@ -64,7 +65,7 @@ async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float
     u = urlsplit(base)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(u.hostname, u.port or 80), timeout)
     try:
-        head = [f"GET {path} HTTP/1.1", f"Host: {u.netloc}", "Connection: close", "Accept-Encoding: identity",
+        head = [f"GET {path} HTTP/1.1", f"Host: {u.netloc}", "Connection: close", "Accept-Encoding: gzip",
                 "User-Agent: cnnviz-load"]
         if cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
@@ -87,6 +88,8 @@ async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float
         headers[k] = v if k not in headers else headers[k] + ", " + v
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = _dechunk(body)
+    if headers.get("content-encoding", "").lower() == "gzip":  # a browser asks for it; so do we
+        body = gzip.decompress(body)
     return status, headers, body
 
 
