@@ -71,24 +71,32 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
         x = x.astype(np.float64)  # the mean of integers is a float
     op = np.maximum if mode == "max" else np.add
     out = np.empty((H_out, W_out) + x.shape[2:], dtype=x.dtype)
+    x3, out3 = (x[:, :, None], out[:, :, None]) if x.ndim == 2 else (x, out)  # (H, W, C), (H_out, W_out, C)
+    W, C = x3.shape[1:]
     # NumPy loops innermost over the last axis: with few channels, make that the columns.
-    columns_last = x.ndim == 2 or x.shape[2] < _FEW_CHANNELS
+    few_channels = C < _FEW_CHANNELS
     span = sw * (W_out - 1) + 1  # columns from the first window's left edge to the last one's
     # Separable: combine each window's rows first (whole input rows, long contiguous runs), then
     # its columns; in blocks of output rows, so that the rows' result stays in cache.
-    rows_per_block = max(1, _BLOCK_BYTES // (x.nbytes // x.shape[0]))
+    rows_per_block = max(1, _BLOCK_BYTES // (x3.nbytes // x3.shape[0]))
     for r0 in range(0, H_out, rows_per_block):
         n = min(rows_per_block, H_out - r0)
         top, end = r0 * sh, r0 * sh + sh * (n - 1) + 1
-        rows = x[top:end:sh]  # (n, W[, C]): the first row of each window
+        rows = x3[top:end:sh]  # (n, W, C): the first row of each window
         if kh > 1:
-            rows = op(rows, x[top + 1 : end + 1 : sh])
+            rows = op(rows, x3[top + 1 : end + 1 : sh])
             for i in range(2, kh):
-                op(rows, x[top + i : end + i : sh], out=rows)
-        target = out[r0 : r0 + n]  # (n, W_out[, C])
-        if x.ndim == 3 and columns_last:
-            rows, target = rows.transpose(0, 2, 1), target.transpose(0, 2, 1)  # (n, C, W[_out])
-        cols = [rows[..., j : j + span : sw] if columns_last else rows[:, j : j + span : sw] for j in range(kw)]
+                op(rows, x3[top + i : end + i : sh], out=rows)
+        target = out3[r0 : r0 + n]  # (n, W_out, C)
+        if W == sw * W_out and rows.flags.c_contiguous:
+            # The windows tile each row: as (n*W_out, sw*C), column j of every window is a block of C.
+            tiles = rows.reshape(n * W_out, sw * C)
+            cols = [tiles[:, j * C : (j + 1) * C] for j in range(kw)]  # kw x (n*W_out, C)
+            target = target.reshape(n * W_out, C)  # a view: the output is contiguous
+        else:
+            cols = [rows[:, j : j + span : sw] for j in range(kw)]  # kw x (n, W_out, C)
+        if few_channels:
+            cols, target = [v.swapaxes(-1, -2) for v in cols], target.swapaxes(-1, -2)
         if kw == 1:
             np.copyto(target, cols[0])
             continue
