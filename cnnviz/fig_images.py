@@ -13,8 +13,8 @@ from PIL import Image
 
 __all__ = [
     "NEGATIVE", "ZERO", "POSITIVE", "MARK",
-    "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "shrink_maps", "maps_png",
-    "gray_rgb", "enlarge", "shrink", "draw_box", "to_png", "colour_bar", "zoom_html",
+    "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "maps_png",
+    "gray_rgb", "fit", "draw_box", "to_png", "colour_bar", "zoom_html",
 ]
 
 # A diverging scale centred at 0 (ColorBrewer RdBu ends): blue below 0, near white at 0, red above.
@@ -60,31 +60,21 @@ def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
     return LUT[map_indices(a, vmax)]
 
 
-def shrink_maps(stack: np.ndarray, max_side: int) -> np.ndarray:
-    """Average ``f x f`` blocks of a map ``(H, W)`` (or of every map in ``(H, W, F)``) down to ``max_side``."""
-    H, W = stack.shape[:2]
-    f = -(-max(H, W) // max_side)  # ceil
-    if f <= 1:
-        return stack
-    h, w = H // f, W // f  # the last H % f rows (and columns) are dropped for display
-    # One strided slice per offset in the block, added up: much faster than a mean over reshaped axes.
-    out = np.zeros((h, w) + stack.shape[2:], dtype=np.float32)
-    for i in range(f):
-        for j in range(f):
-            out += stack[i:h * f:f, j:w * f:f]
-    out *= np.float32(1.0 / (f * f))
-    return out
+def _fit(H: int, W: int, side: int) -> tuple[int, int]:
+    """(h, w) with the longest side equal to ``side`` and the aspect ratio kept."""
+    s = side / max(H, W)
+    return max(1, round(H * s)), max(1, round(W * s))
 
 
-def maps_png(maps, vmax=None, *, side: int = 256,
+def maps_png(maps, vmax=None, *, side: int = 176,
              box: tuple[int, int, int, int] | None = None) -> list[bytes]:
-    """Each map as a small palette PNG of about ``side`` pixels; colours centred at 0.
+    """Each map as a palette PNG exactly ``side`` pixels on its longest side; colours centred at 0.
 
     ``maps`` is an array ``(H, W, F)`` or a list of ``(H, W)`` maps of one size. ``vmax`` is one
     number for all maps (comparable colours), one per map, or None (each map's own largest absolute
-    value). Large maps are block-averaged down; small ones blown up by a whole factor so every cell
-    stays a crisp square. ``box`` = (top, left, height, width) in map cells outlines the zoom
-    window. One byte per pixel, 256-colour palette: about a millisecond a map.
+    value). Larger maps are area-averaged down; smaller ones blown up with every cell a crisp block.
+    ``box`` = (top, left, height, width) in map cells outlines the zoom window. One byte per pixel
+    and a 256-colour palette: about a millisecond a map, a few kilobytes each.
     """
     if isinstance(maps, np.ndarray):
         maps = [maps[:, :, f] for f in range(maps.shape[2])]
@@ -93,23 +83,25 @@ def maps_png(maps, vmax=None, *, side: int = 256,
     if vmax is None:
         vmax = [max(-float(m.min()), float(m.max()), 0.0) for m in maps]
     vmax = np.broadcast_to(np.asarray(vmax, dtype=np.float32), (F,))
-    f = max(1, side // max(H, W))  # small maps: whole-number blow-up
+    h, w = _fit(H, W, side)
     palette = LUT.ravel().tolist()
     out = []
     for m, top_value in zip(maps, vmax):
-        small = shrink_maps(np.asarray(m, dtype=np.float32), side)  # (h, w)
-        idx = small * np.float32(127.0 / top_value if top_value > 0 else 0.0)
+        m = np.asarray(m, dtype=np.float32)
+        if max(H, W) > side:  # average the cells each display pixel covers
+            m = np.asarray(Image.fromarray(np.ascontiguousarray(m), "F").resize((w, h), Image.Resampling.BOX))
+        idx = m * np.float32(127.0 / top_value if top_value > 0 else 0.0)
         np.clip(idx, -127.0, 127.0, out=idx)
         idx += np.float32(127.5)
-        idx = idx.astype(np.uint8)  # palette indices, 127 is 0
-        if f > 1:
-            idx = np.repeat(np.repeat(idx, f, axis=0), f, axis=1)
+        img = Image.fromarray(idx.astype(np.uint8), "P")  # palette indices, 127 is 0
+        if max(H, W) < side:
+            img = img.resize((w, h), Image.Resampling.NEAREST)
         if box is not None:
-            s = idx.shape[0] / H  # cells -> pixels of the picture sent
-            top, left, h, w = box
-            idx = draw_box(idx, int(top * s), int(left * s), max(1, round(h * s)), max(1, round(w * s)),
-                           colour=MARK_INDEX)
-        img = Image.fromarray(np.ascontiguousarray(idx), "P")
+            s = h / H  # cells -> pixels of the picture sent
+            top, left, bh, bw = box
+            idx = draw_box(np.asarray(img), int(top * s), int(left * s), max(1, round((top + bh) * s) - int(top * s)),
+                           max(1, round((left + bw) * s) - int(left * s)), colour=MARK_INDEX)
+            img = Image.fromarray(idx, "P")
         img.putpalette(palette)
         buf = io.BytesIO()
         img.save(buf, "PNG", compress_level=1)
@@ -123,20 +115,17 @@ def gray_rgb(channel: np.ndarray) -> np.ndarray:
     return np.repeat(g[:, :, None], 3, axis=2)
 
 
-def shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    """Shrink an ``(H, W)`` or ``(H, W, 3)`` uint8 picture for display (area average); small ones are kept."""
-    H, W = rgb.shape[:2]
-    if max(H, W) <= max_side:
-        return rgb
-    s = max_side / max(H, W)
-    return np.asarray(Image.fromarray(rgb).resize((max(1, round(W * s)), max(1, round(H * s))), Image.Resampling.BOX))
+def fit(pixels: np.ndarray, side: int) -> np.ndarray:
+    """A picture ``(H, W)`` or ``(H, W, 3)`` uint8 resized so its longest side is ``side``.
 
-
-def enlarge(rgb: np.ndarray, min_side: int = 256) -> np.ndarray:
-    """Blow up a small picture by a whole factor, each pixel a crisp square (a 32x32 input stays readable)."""
-    H, W = rgb.shape[:2]
-    f = max(1, min_side // max(H, W))
-    return rgb if f == 1 else np.repeat(np.repeat(rgb, f, axis=0), f, axis=1)
+    Larger pictures are area-averaged down; smaller ones blown up with each pixel a crisp block.
+    """
+    H, W = pixels.shape[:2]
+    if max(H, W) == side:
+        return pixels
+    h, w = _fit(H, W, side)
+    rule = Image.Resampling.BOX if max(H, W) > side else Image.Resampling.NEAREST
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize((w, h), rule))
 
 
 def draw_box(rgb: np.ndarray, top: int, left: int, height: int, width: int, colour=MARK) -> np.ndarray:

@@ -264,8 +264,10 @@ IMG_KS = (3, 5, 7)
 IMG_MAX_FILTERS = 16
 IMG_CUSTOM = "Custom (type the numbers)"
 IMG_DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
-IMG_MAP_SIDE = 256  # maps are shrunk to this for display; the zoom shows the exact numbers
-IMG_SHOWN_PX = 176  # width of each picture on the page: five to a row on a laptop, two on a phone
+# Pictures are sent at the size they are shown (Streamlit would otherwise resize and re-encode
+# every larger one on every rerun): maps 176 px, five to a row on a laptop, two on a phone.
+IMG_SHOWN_PX = 176
+IMG_PICTURE_PX = 352  # the input picture, twice as large
 IMG_UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
 IMG_COLOUR_BAR = _fimg.to_png(_fimg.colour_bar(1.0))  # the legend under the maps, encoded once
 
@@ -534,29 +536,29 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
     while len(filters) < n:
         filters.append("Identity")
     filters, bias = filters[:n], (bias + [0] * n)[:n]
-    with st.expander(f"The {n} filter{'s' if n > 1 else ''}: presets or typed numbers", expanded=False):
-        cols = st.columns(4)
-        for i in range(n):
-            spec = filters[i]
-            _img_seed(f"img_f{i}", IMG_CUSTOM if "|" in spec else spec)
-            choice = cols[i % 4].selectbox(f"Filter {i + 1}", options, key=f"img_f{i}",
-                                           format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
-            if choice == IMG_CUSTOM:
-                if i not in ss.img_custom:  # start typing from what the filter was
-                    start = spec if spec in options else "Identity"
-                    _img_set_custom(i, _img.spec_from_filter(_img.filter_from_spec(start, k, 3)))
-                filters[i] = ss.img_custom[i]
-            else:
-                filters[i] = choice
+    # Only the filter shown in detail has widgets (its preset and bias): a bank of 16 filters would
+    # otherwise send 16 boxes of 45 options to every student on every rerun.
     _img_seed("img_sel", min(state.sel, n - 1))
     if ss.img_sel >= n:
         ss.img_sel = n - 1
-    c = st.columns([2, 1, 1])
-    sel = c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
-                         format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
-    _img_seed(f"img_b{sel}", float(bias[sel]))  # one bias box, for the filter shown in detail
-    bias[sel] = c[1].number_input(f"Bias of filter {sel + 1}", -1e5, 1e5, step=1.0, key=f"img_b{sel}")
-    if ss[f"img_f{sel}"] == IMG_CUSTOM:
+    sel = ss.img_sel
+    _img_seed(f"img_f{sel}", IMG_CUSTOM if "|" in filters[sel] else filters[sel])
+    _img_seed(f"img_b{sel}", float(bias[sel]))
+    choice = ss[f"img_f{sel}"]
+    if choice == IMG_CUSTOM:
+        if sel not in ss.img_custom:  # start typing from what the filter was
+            start = filters[sel] if filters[sel] in options else "Identity"
+            _img_set_custom(sel, _img.spec_from_filter(_img.filter_from_spec(start, k, 3)))
+        filters[sel] = ss.img_custom[sel]
+    else:
+        filters[sel] = choice
+    c = st.columns([3, 3, 2])
+    c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
+                   format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
+    c[1].selectbox(f"Preset of filter {sel + 1}", options, key=f"img_f{sel}",
+                   format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
+    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -1e5, 1e5, step=1.0, key=f"img_b{sel}")
+    if choice == IMG_CUSTOM:
         filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
     return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),
                           "bias": tuple(float(b) if not float(b).is_integer() else int(b) for b in bias),
@@ -635,9 +637,9 @@ def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, poo
         np.maximum(act, 0, out=act)
     lo, hi = float(act.min()), float(act.max())
     vmax = max(abs(lo), abs(hi))  # each map on its own scale, centred at 0
-    png = _fimg.maps_png([act], vmax, side=IMG_MAP_SIDE)[0]
+    png = _fimg.maps_png([act], vmax, side=IMG_SHOWN_PX)[0]
     pooled = _pool2d(act, 2) if pool and min(act.shape) >= 2 else None  # (H_out // 2, W_out // 2)
-    pooled_png = _fimg.maps_png([pooled], vmax, side=IMG_MAP_SIDE)[0] if pooled is not None else None
+    pooled_png = _fimg.maps_png([pooled], vmax, side=IMG_SHOWN_PX)[0] if pooled is not None else None
     act.flags.writeable = False
     return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
 
@@ -674,7 +676,7 @@ def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, 
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
-    pngs = tuple(_fimg.maps_png(maps, vmax, side=IMG_MAP_SIDE, box=(r, c, 1, 1)))
+    pngs = tuple(_fimg.maps_png(maps, vmax, side=IMG_SHOWN_PX, box=(r, c, 1, 1)))
     return pngs, tuple(captions)
 
 
@@ -686,10 +688,10 @@ def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: in
 @st.cache_resource(max_entries=48, show_spinner=False)
 def _images_picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
     H, W, C = _x.shape
-    shown = _fimg.enlarge(_fimg.shrink(np.asarray(_x), 384), 384)  # (h, w, C) about 384 px for display
+    shown = _fimg.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], IMG_PICTURE_PX)  # (h, w[, 3])
     scale = shown.shape[0] / H
     box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
-    rgb = np.repeat(shown, 3, axis=2) if C == 1 else shown
+    rgb = np.repeat(shown[:, :, None], 3, axis=2) if C == 1 else shown
     return _fimg.to_png(_fimg.draw_box(rgb, *box))
 
 
@@ -698,8 +700,7 @@ def _images_channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
     if _x.shape[2] != 3:
         return ()
     # Each channel as a grey picture, one byte per pixel.
-    return tuple(_fimg.to_png(_fimg.enlarge(_fimg.shrink(np.ascontiguousarray(_x[:, :, c]), IMG_MAP_SIDE), IMG_MAP_SIDE))
-                 for c in range(3))
+    return tuple(_fimg.to_png(_fimg.fit(_x[:, :, c], IMG_SHOWN_PX)) for c in range(3))
 
 
 def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:

@@ -54,9 +54,11 @@ input_pngs = ui.images_input_png(key, x, (r, c), state.k)
 with picture_box:
     st.subheader("The picture and its channels")
     names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
-    # One element per row of pictures (not one per picture): fewer messages on every rerun.
-    st.image(list(input_pngs), caption=[f"{n}, {volume_text(x.shape[:2])}" for n in names[:len(input_pngs)]],
-             width=ui.IMG_SHOWN_PX, output_format="PNG")
+    left, right = st.columns([2, 3])
+    left.image(input_pngs[0], caption=f"{names[0]}, {volume_text(x.shape[:2])}", width=ui.IMG_PICTURE_PX,
+               output_format="PNG")
+    if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
+        right.image(list(input_pngs[1:]), caption=names[1:], width=ui.IMG_SHOWN_PX, output_format="PNG")
 
 detail_pngs, captions = ui.images_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
                                          state.relu, (r, c), x)

@@ -309,13 +309,13 @@ def test_maps_travel_as_small_pngs_with_zero_white_and_sign_by_colour():
     a[:, :255, 0], a[:, 255:, 0] = -40, 80  # map 0: negative left, positive right
     pngs = maps_png(a, side=256)
     assert len(pngs) == 2 and all(len(p) < 4000 for p in pngs)  # 260,100 numbers each, a few KB as PNG
-    left, right = decode(pngs[0])[100, 20], decode(pngs[0])[100, 230]
-    assert decode(pngs[0]).shape == (255, 255, 3)  # 510 averaged 2x2 for display
+    left, right = decode(pngs[0])[100, 20], decode(pngs[0])[100, 240]
+    assert decode(pngs[0]).shape == (256, 256, 3)  # 510 cells averaged down to the size shown
     assert left[2] > left[0] and right[0] > right[2]  # blue below 0, red above
     assert right.tolist() == LUT[254].tolist() and decode(pngs[1])[5, 5].tolist() == LUT[127].tolist()
     small = maps_png(np.arange(9, dtype=float).reshape(3, 3, 1) - 4, side=256, box=(1, 1, 1, 1))[0]
     img = decode(small)
-    assert img.shape == (255, 255, 3)  # each of the 3x3 cells an 85-pixel square
+    assert img.shape == (256, 256, 3)  # each of the 3x3 cells a block of about 85 pixels
     assert img[85 - 1, 120].tolist() == list(MARK) and img[120, 120].tolist() == LUT[127].tolist()
 
 

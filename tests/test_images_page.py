@@ -60,7 +60,7 @@ def test_default_sample_shows_the_volume_and_a_correct_dot_product():
     assert not at.exception and not at.error and not at.warning
     assert shape_line(at) == "128x128x3 → 126x126x6 → 63x63x6"
     # picture + channels, the filter split by channel, colour bar, the volume, the pooled volume
-    assert [len(e.proto.imgs) for e in at.get("image")] == [4, 5, 1, 6, 6]
+    assert [len(e.proto.imgs) for e in at.get("image")] == [1, 3, 5, 1, 6, 6]
     captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
     assert "R channel * R slice" in captions and "after ReLU: the activation map" in captions
     assert all(i.url.endswith(".png") for e in at.get("image") for i in e.proto.imgs)
