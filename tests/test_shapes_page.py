@@ -50,11 +50,31 @@ def test_shapes_defaults_show_the_lecture_numbers():
     assert dict(at.query_params) == {"tab": "builder"}
 
 
-def test_switching_tabs_is_in_the_link():
+def test_switching_tabs_is_in_the_link_and_keeps_every_tab_s_settings():
     at = run(SHAPES)
+    at.number_input(key="sc_f").set_value(6).run()
     at.session_state["st_tabs"] = "Network builder"
     at.run()
     assert at.query_params["tab"] == "builder" and metric(at, "Final output") == "10"
+    at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 8}}, "added_rows": [],
+                                       "deleted_rows": []}
+    at.run()
+    assert at.dataframe[-1].value["output shape"].tolist()[0] == "28x28x8"
+    at.session_state["st_tabs"] = "Layer calculator"
+    at.run()
+    assert "`(5·5·3 + 1)·6 = 456`" in texts(at)  # hidden widgets' values come back
+    at.session_state["st_tabs"] = "Network builder"
+    at.run()
+    assert at.dataframe[-1].value["output shape"].tolist()[0] == "28x28x8"  # and the builder's edits
+    assert at.query_params["f"] == "6" and at.query_params["net"].startswith("conv:8:5")
+
+
+def test_builder_with_every_row_deleted_asks_for_a_layer():
+    at = run(SHAPES, tab="builder")
+    at.session_state["sb_editor_0"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": list(range(12))}
+    at.run()
+    assert not at.exception and "Add a layer" in at.info[0].value
+    assert at.query_params["net"] == ""
 
 
 def test_calculator_inputs_change_formula_and_link():
@@ -224,4 +244,7 @@ def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     page.wait_for_function("() => location.search.includes('f=6')")
     page.get_by_role("tab", name="Network builder").click()
     page.get_by_text("Final output").wait_for()
+    page.wait_for_function("() => location.search.includes('tab=builder')")
+    page.get_by_role("tab", name="Layer calculator").click()  # back: the calculator kept its values
+    page.locator('[role="tabpanel"]').first.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
