@@ -806,15 +806,17 @@ def shapes_url_state(page: str, prefix: str, fields: dict) -> list[str]:
                     shown = raw if len(raw) <= 16 else raw[:16] + "…"
                     warnings.append(f"The link's `{name}={shown}` could not be used ({exc}): using {default!r}.")
             st.session_state[prefix + name] = value
-    for name, (default, _) in fields.items():  # keys lost by a visit to another page
-        st.session_state.setdefault(prefix + name, default)
+    for name, (default, _) in fields.items():
+        # Streamlit forgets a widget's value when it is not drawn (another tab or page): restore it.
+        st.session_state.setdefault(prefix + name, st.session_state.get("_kept_" + prefix + name, default))
     return warnings
 
 
 def shapes_save_url(prefix: str, fields: dict) -> None:
-    """Write the page's settings into the link, leaving out those at their default."""
+    """Write the page's settings into the link, leaving out those at their default; keep them for later."""
     for name, (default, _) in fields.items():
         value = st.session_state.get(prefix + name, default)
+        st.session_state["_kept_" + prefix + name] = value
         if value == default:
             if name in st.query_params:
                 del st.query_params[name]
@@ -829,7 +831,8 @@ def tabs_ui(prefix: str, tabs: dict[str, str]):
     does not pay for the hidden ones.
     """
     name = st.session_state[prefix + "tab"]
-    containers = st.tabs(list(tabs.values()), default=tabs[name], key=prefix + "tabs", on_change="rerun")
+    first = st.session_state.setdefault("_first_" + prefix + "tab", name)  # a fixed default keeps the widget's identity
+    containers = st.tabs(list(tabs.values()), default=tabs[first], key=prefix + "tabs", on_change="rerun")
     label = st.session_state.get(prefix + "tabs") or tabs[name]
     name = next((k for k, v in tabs.items() if v == label), name)
     st.session_state[prefix + "tab"] = name
@@ -952,7 +955,9 @@ def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
     Edits that cannot be read leave the last valid network in place (and in the link).
     """
     errors = []
-    st.session_state.setdefault("sb_base", st.session_state["sb_net"])
+    editor_key = f"sb_editor_{st.session_state.get('sb_version', 0)}"
+    if editor_key not in st.session_state:  # a new editor, or its edits forgotten while hidden: start from now
+        st.session_state["sb_base"] = st.session_state["sb_net"]
     st.session_state.setdefault("sb_in_text", st.session_state["sb_in"])
     shape_text = st.text_input("Input shape (height x width x channels, or a number of units)", key="sb_in_text")
     try:
@@ -962,7 +967,7 @@ def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
     labels = {k: v[0] for k, v in _lay.BUILDER_KINDS.items()}
     edited = st.data_editor(
         _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=True, width="stretch",
-        key=f"sb_editor_{st.session_state.get('sb_version', 0)}",
+        key=editor_key,
         column_config={
             "layer": st.column_config.SelectboxColumn("layer", options=list(labels), required=True,
                                                       help="; ".join(f"{k}: {v}" for k, v in labels.items())),
