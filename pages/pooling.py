@@ -13,6 +13,9 @@ st.caption(
 
 url = ui.pool_url_state()
 values, fresh, warnings = url.load()
+if "input" in fresh and "input" in st.query_params and "src" not in st.query_params:
+    values["src"] = "map"  # a map carried here from the Convolution page is what the student wants to see
+    fresh.add("src")
 ui.show_warnings(warnings)
 url.seed(values, fresh, ui.POOL_WIDGETS)
 

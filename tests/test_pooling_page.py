@@ -212,3 +212,16 @@ def test_a_linked_map_smaller_than_the_window_says_so_and_a_smaller_window_fixes
     at.number_input(key="pool_size").set_value(1).run()
     assert not at.error and pooled(at) == [[5]]
     assert metrics(at)["Activations kept"] == "100%"
+
+
+def test_a_carried_map_is_shown_even_after_looking_at_the_stack():
+    at = open_page()
+    at.radio(key="pool_src").set_value("stack").run()
+    assert metrics(at)["Input"] == "12 × 12 × 6"
+    at.switch_page("pages/convolution.py").run()
+    at.switch_page("pages/pooling.py")
+    at.query_params.clear()  # the Convolution page's link carries only the map
+    at.query_params["input"] = "1,2;3,4"
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.radio(key="pool_src").value == "map" and pooled(at) == [[4]]
