@@ -53,6 +53,7 @@ class Widget:
 class RunResult:
     seconds: float  # from the request to the finished run
     complete: float = 0.0  # ... and the images of that run fetched (what the student sees)
+    shell: float = 0.0  # first page only: the HTML shell and Streamlit's frontend files
     exceptions: list[str] = field(default_factory=list)
     alerts: int = 0  # st.error boxes (bad input shown to the student; not a failure)
     bytes: int = 0
@@ -144,11 +145,17 @@ class Student:
         paths = ["/_stcore/health", "/_stcore/host-config"]
         if self.fetch_assets:
             paths += re.findall(rb'(?:src|href)="\.?/?(static/[^"]+\.(?:js|css))"', body)
-        for p in paths:
+        sem = asyncio.Semaphore(6)  # a browser opens up to 6 connections to one host
+
+        async def fetch(p):
             p = p if isinstance(p, str) else "/" + p.decode()
-            st, _, _ = await http_get(self.base, p, self.cookies, self.timeout)
+            async with sem:
+                st, _, _ = await http_get(self.base, p, self.cookies, self.timeout)
             if st != 200:
                 raise StudentError(f"GET {p} answered {st}")
+
+        await asyncio.gather(*(fetch(p) for p in paths))
+        shell = time.perf_counter() - t0
         u = urlsplit(self.base)
         ws_url = f"ws://{u.netloc}/_stcore/stream"
         headers = {"Origin": f"http://{u.netloc}"}
@@ -165,6 +172,7 @@ class Student:
         result = await self._rerun(page_name=self.page)
         result.seconds += t1 - t0
         result.complete += t1 - t0
+        result.shell = shell
         return result
 
     async def close(self) -> None:

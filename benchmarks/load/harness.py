@@ -83,6 +83,7 @@ class Report:
     latency_ms: dict = field(default_factory=dict)  # p50/p95/p99/max of interaction -> finished rerun
     complete_ms: dict = field(default_factory=dict)  # interaction -> finished rerun and its images fetched
     first_page_ms: dict = field(default_factory=dict)  # arrival (GET /) -> first run finished, images fetched
+    shell_ms: dict = field(default_factory=dict)  # the part of it spent loading the HTML and frontend files
     errors: int = 0
     error_kinds: dict = field(default_factory=dict)
     alerts: int = 0
@@ -105,7 +106,8 @@ class Report:
                 f"{what} p50 {lat.get('p50', float('nan')):.0f} p95 {lat.get('p95', float('nan')):.0f} "
                 f"p99 {lat.get('p99', float('nan')):.0f} ms"
                 + (f" (with images p95 {self.complete_ms['p95']:.0f})" if self.complete_ms else "")
-                + (f"; first page p95 {self.first_page_ms['p95']:.0f}" if self.latency_ms and self.first_page_ms else "")
+                + (f"; first page p95 {self.first_page_ms['p95']:.0f} (shell p95 {self.shell_ms['p95']:.0f})"
+                   if self.latency_ms and self.first_page_ms else "")
                 + f", n={self.interactions}, errors {self.errors}, "
                 f"server {self.server_cpu_ms_per_run:.1f} ms CPU/run ({self.server_cpu_util:.2f} cores, "
                 f"harness {self.client_cpu_util:.2f}), "
@@ -128,6 +130,7 @@ class Run:
         self.lat: list[float] = []
         self.complete: list[float] = []
         self.first: list[float] = []
+        self.shell: list[float] = []
         self.rng = random.Random(args.seed)
         self.deadline = time.monotonic() + min(args.duration + args.ramp + 60, HARD_CAP_SECONDS)
 
@@ -143,6 +146,7 @@ class Run:
     def record(self, r, first: bool = False) -> None:
         if first:
             self.first.append(r.complete * 1000)
+            self.shell.append(r.shell * 1000)
         else:
             self.lat.append(r.seconds * 1000)
             self.complete.append(r.complete * 1000)
@@ -175,7 +179,7 @@ async def _measure(run: Run, body) -> Report:
         for _ in range(3):
             await run.interact(warm)
     await warm.close()
-    run.lat.clear(), run.first.clear(), run.complete.clear()
+    run.lat.clear(), run.first.clear(), run.complete.clear(), run.shell.clear()
     rep.errors, rep.error_kinds = 0, {}
     await asyncio.sleep(args.settle)
     rep.rss_before_mb = rss_mb(pids)
@@ -197,6 +201,7 @@ async def _measure(run: Run, body) -> Report:
     rep.latency_ms = _summary(run.lat) if run.lat else {}
     rep.complete_ms = _summary(run.complete) if run.complete else {}
     rep.first_page_ms = _summary(run.first)
+    rep.shell_ms = _summary(run.shell)
     # Memory: every session open and idle, then closed, then after the disconnected-session TTL.
     await asyncio.sleep(args.settle)
     rep.rss_open_mb = rss_mb(pids)
