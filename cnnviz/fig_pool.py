@@ -119,14 +119,16 @@ def _cell_colour(t: float) -> tuple[str, str]:
     return f"rgb{rgb}", "#fff" if a > 0.55 else "#111"
 
 
-def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str) -> str:
+def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str, dropped=None) -> str:
+    """One grid of cells; ``dropped`` (a boolean mask like ``z``) marks cells no window reaches."""
     H, W = z.shape
     cells = []
     for r in range(H):
         for c in range(W):
             v = format_value(z[r, c])
             bg, fg = _cell_colour(float(z[r, c]) / scale)
-            cells.append(f'<div class="c" style="background:{bg};color:{fg}" data-value="{v}" '
+            cls = "c u" if dropped is not None and dropped[r, c] else "c"
+            cells.append(f'<div class="{cls}" style="background-color:{bg};color:{fg}" data-value="{v}" '
                          f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
     return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
             f'<div class="g" style="grid-template-columns:repeat({W},{cs}px);grid-auto-rows:{cs}px">'
@@ -138,7 +140,7 @@ def max_avg_html(x, size=2, stride=None) -> str:
 
     One colour scale for the three grids, centred at 0, so the outputs compare directly with the input;
     numbers written in every cell while the cells are big enough to read, else shown on hover. Row 0 is
-    at the top. Plain HTML and CSS (no script), so it costs the server almost nothing to send.
+    at the top; input cells no window reaches are hatched. Plain HTML and CSS (no script), cheap to send.
 
     Examples
     --------
@@ -151,6 +153,12 @@ def max_avg_html(x, size=2, stride=None) -> str:
     H, W = x.shape
     Ho, Wo = mx.shape
     scale = float(np.abs(x).max()) or 1.0
+    kh, kw = (size, size) if np.isscalar(size) else size
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if np.isscalar(stride) else stride)
+    reached = np.zeros((H, W), dtype=bool)
+    for i in range(kh):  # every cell some window covers: window offset + a multiple of the stride
+        for j in range(kw):
+            reached[i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw] = True
     side = max(H, W)
     cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
     font = round(cs * 0.42) if cs > 30 else round(cs * 0.4)
@@ -159,9 +167,11 @@ def max_avg_html(x, size=2, stride=None) -> str:
              ".cnnviz-ma .g{display:grid;gap:2px}"
              f".cnnviz-ma .c{{display:flex;align-items:center;justify-content:center;border-radius:3px;"
              f"font-size:{font}px;font-weight:600;font-variant-numeric:tabular-nums;"
-             "border:1px solid rgba(128,128,128,.35);overflow:hidden;white-space:nowrap}</style>")
+             "border:1px solid rgba(128,128,128,.35);overflow:hidden;white-space:nowrap}"
+             ".cnnviz-ma .u{background-image:repeating-linear-gradient(45deg,rgba(90,90,90,.5) 0 2px,"
+             "transparent 2px 7px);border:2px dotted #777}</style>")
     return (style + '<div class="cnnviz-ma">'
-            + _grid_panel(x, f"Input {H}×{W}", scale, cs, "input")
+            + _grid_panel(x, f"Input {H}×{W}", scale, cs, "input", dropped=~reached)
             + _grid_panel(mx, f"Max pooling {Ho}×{Wo}", scale, cs, "max")
             + _grid_panel(av, f"Average pooling {Ho}×{Wo}", scale, cs, "avg")
             + "</div>")

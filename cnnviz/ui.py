@@ -1465,7 +1465,7 @@ def pool_numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size:
         lost = H * W - (H - dr) * (W - dc)
         st.info(f"A stride of {stride} with a {size}×{size} window does not cover the whole map: "
                 f"{dr} row(s) and {dc} column(s), {lost} cell(s) of each map, are never in a window and are "
-                "dropped (cross-hatched in the player).", icon=":material/grid_off:")
+                "dropped (hatched in the player and in the grids below).", icon=":material/grid_off:")
 
 
 def pool_tie_rule() -> str:

@@ -85,12 +85,18 @@ def test_max_avg_html_numbers_orientation_and_scale():
                       "avg": ["3.25", "5.25", "2", "2"]}
     assert "Max pooling 2×2" in html and "Average pooling 2×2" in html
     # one scale for the three grids: the 8 of the input and the 8 of the max output look the same; 0 is white
-    assert re.search(r'background:(rgb\([^)]*\))[^>]*data-value="8"', grids["input"]).group(1) == \
-        re.search(r'background:(rgb\([^)]*\))[^>]*data-value="8"', grids["max"]).group(1) == "rgb(178, 24, 43)"
-    assert 'background:rgb(255, 255, 255);color:#111" data-value="0"' in grids["input"]
+    assert re.search(r'background-color:(rgb\([^)]*\))[^>]*data-value="8"', grids["input"]).group(1) == \
+        re.search(r'background-color:(rgb\([^)]*\))[^>]*data-value="8"', grids["max"]).group(1) == "rgb(178, 24, 43)"
+    assert 'background-color:rgb(255, 255, 255);color:#111" data-value="0"' in grids["input"]
+    assert 'class="c u"' not in html  # 2x2 windows, stride 2, cover all of a 4x4 map
     neg = max_avg_html(-EXAMPLE)
     assert "rgb(33, 102, 172)" in neg  # negative values in blue
     assert "<script" not in html
+    # a 2x2 window with stride 3 on 5x5 starts at 0 and 3: row 2 and column 2 are skipped, and hatched
+    gaps = re.findall(r'class="(c u|c)"', re.findall(r'data-grid="input"(.*?)</div></div>', max_avg_html(
+        np.arange(25).reshape(5, 5), 2, 3))[0])
+    hatched = [i for i, cls in enumerate(gaps) if cls == "c u"]
+    assert hatched == [r * 5 + c for r in range(5) for c in range(5) if r == 2 or c == 2]
     big = max_avg_html(np.ones((28, 28), int))
     assert 'title="row 28, column 28: 1"></div>' in big  # too small to read: the value on hover instead
 
