@@ -107,7 +107,7 @@ def _alexnet() -> list[Layer]:
 
 
 def _vgg(blocks: list[int]) -> list[Layer]:
-    """VGG: stages of 3x3 convolutions (padding 1) with 64, 128, 256, 512, 512 filters, each ending in 2x2 max pooling."""
+    """VGG: stages of 3x3 convolutions (padding 1), 64 to 512 filters, each stage ending in 2x2 max pooling."""
     layers: list[Layer] = []
     for stage, (n, filters) in enumerate(zip(blocks, (64, 128, 256, 512, 512)), start=1):
         for i in range(1, n + 1):

@@ -121,7 +121,8 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
              zip(names, size_mb, computed_mb, depth)]
     for col, xs in ((1, size_mb), (2, depth)):
         fig.add_trace(go.Scatter(x=list(xs), y=list(top1), mode="markers+text", text=list(names),
-                                 textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False, marker=dict(size=13, color="#0072B2", symbol="circle"),
+                                 textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False,
+                                 marker=dict(size=13, color="#0072B2", symbol="circle"),
                                  name="top-1 error", legendgroup="top1", showlegend=col == 1,
                                  hovertext=hover, hoverinfo="text+y"), 1, col)
         fig.add_trace(go.Scatter(x=list(xs), y=list(top5), mode="markers", name="top-5 error",
@@ -140,7 +141,8 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
                                      showlegend=False, hoverinfo="skip"), 1, 1)
     fig.update_xaxes(title_text="size (MB)", row=1, col=1)
     fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2,
-                     tickvals=_spread_ticks(depth, log=True), range=[math.log10(min(depth) / 1.5), math.log10(max(depth) * 1.6)])
+                     tickvals=_spread_ticks(depth, log=True),
+                     range=[math.log10(min(depth) / 1.5), math.log10(max(depth) * 1.6)])
     fig.update_xaxes(range=[0, max(max(size_mb), max(computed_mb)) * 1.15], row=1, col=1)
     fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=1, col=1)
     fig.update_layout(height=440, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .shapes import (
     _as_int,
@@ -639,7 +639,8 @@ _FIELD_NAMES = {"n": "number of filters or units", "size": "size", "stride": "st
 
 
 def _field(value, what: str, minimum: int):
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+    blank = isinstance(value, str) and not value.strip()
+    if value is None or blank or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
         text = value.strip()

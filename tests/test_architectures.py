@@ -79,7 +79,8 @@ def test_resnets_against_plain_arithmetic_and_shapes():
         assert len(residual) == sum(blocks)
         assert [format_shape(residual[i].output_shape) for i in (0, 3)] == ["56x56x256", "28x28x512"]
         assert format_shape(residual[-1].output_shape) == "7x7x2048"
-        convs = sum(1 for r in arch.rows for leaf in r.leaves() if leaf.kind == "conv" and "projection" not in leaf.name)
+        leaves = [leaf for r in arch.rows for leaf in r.leaves()]
+        convs = sum(1 for leaf in leaves if leaf.kind == "conv" and "projection" not in leaf.name)
         assert convs + 1 == arch.lecture.depth  # the lecture's depth: convolutions on the main path + 1 fc
 
 

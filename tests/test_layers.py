@@ -210,7 +210,8 @@ def test_builder_words_bad_input_messages(text, fragment):
 
 
 def test_layer_from_spec_cells_like_a_table_gives_them():
-    assert layer_from_spec("conv", 6.0, 5.0, float("nan"), None).describe() == "conv 5x5, 6 filters, stride 1, padding 0"
+    layer = layer_from_spec("conv", 6.0, 5.0, float("nan"), None)  # cells as a table gives them
+    assert layer.describe() == "conv 5x5, 6 filters, stride 1, padding 0"
     assert layer_from_spec("maxpool", None, 3, 2, None).describe() == "max pool 3x3, stride 2"
     with pytest.raises(ValueError, match="not a layer"):
         layer_from_spec(None)

@@ -182,7 +182,8 @@ def test_builder_absurd_sizes_are_refused_by_name():
     at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 10**12}}, "added_rows": [],
                                        "deleted_rows": []}
     at.run()
-    assert not at.exception and "Row 1: the number of filters or units (1,000,000,000,000) is absurdly large" in errors(at)
+    assert not at.exception
+    assert "Row 1: the number of filters or units (1,000,000,000,000) is absurdly large" in errors(at)
 
 
 def test_builder_loads_a_preset():
