@@ -45,13 +45,13 @@ with col_in:
 size, stride, mode = settings["size"], settings["stride"], settings["mode"]
 try:
     html, out = ui.pool_player(grid_to_text(x), size, stride, mode, values["step"])
-    out_shape = out.shape + in_shape[2:]
+    shown, out_shape = x, out.shape + in_shape[2:]
 except ValueError as exc:
     last = "pool_last" in st.session_state
     ui.show_errors([str(exc)], kept="The last valid pooled map is still shown." if last else "")
-    html, out, x, in_shape, out_shape, size, stride = st.session_state.get("pool_last", (None,) * 7)
+    html, shown, in_shape, out_shape, size, stride = st.session_state.get("pool_last", (None,) * 6)
 else:
-    st.session_state["pool_last"] = (html, out, x, in_shape, out_shape, size, stride)
+    st.session_state["pool_last"] = (html, shown, in_shape, out_shape, size, stride)
 
 if html is not None:
     ui.pool_numbers_ui(in_shape, out_shape, size, stride)
@@ -64,10 +64,9 @@ if html is not None:
         st.caption(f"Ties: {ui.pool_tie_rule()}")
 
     st.subheader("Max beside average, same input")
-    st.html(ui.pool_max_avg_html(grid_to_text(x), size, stride))
+    st.html(ui.pool_max_avg_html(grid_to_text(shown), size, stride))
     st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
                "average pooling smooths it out.")
 
-saved_input = x if settings["src"] == "map" and x is not None else st.session_state.get("pool_input__valid",
-                                                                                          values["input"])
-url.save({**values, **settings, **stack_settings, "input": saved_input})
+kept_input = x if settings["src"] == "map" else st.session_state.get("pool_input__valid", values["input"])
+url.save({**values, **settings, **stack_settings, "input": kept_input})

@@ -225,3 +225,11 @@ def test_a_carried_map_is_shown_even_after_looking_at_the_stack():
     at.run()
     assert not at.exception and not at.warning
     assert at.radio(key="pool_src").value == "map" and pooled(at) == [[4]]
+
+
+def test_the_link_keeps_the_typed_map_while_the_window_does_not_fit():
+    at = open_page()
+    at.number_input(key="pool_input__rows").set_value(1).run()
+    assert "larger than the activation map" in errors(at)
+    assert pooled(at) == [[6, 8], [3, 4]]  # the last valid output stays on screen
+    assert at.query_params["input"] == "1,1,2,4"  # what the student typed, ready once the window fits
