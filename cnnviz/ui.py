@@ -625,7 +625,7 @@ class BankResult:
         return tuple((m.lo, m.hi) for m in self.maps)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)  # at 512 px an entry is about 1 MB
+@st.cache_resource(max_entries=64, show_spinner=False)  # at 512 px an entry is about 1.1 MB
 def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
     """One filter's activation map, once per distinct (picture, filter, bias, ReLU, pooling) for every student.
 
