@@ -29,6 +29,8 @@ else:
 link = ui.builder_link(arch)
 if link:
     st.markdown(f"[Open this network in the builder]({link}) to change its layers.")
+else:
+    st.caption("The network builder stacks single layers, so this network's blocks stay on this page.")
 has_blocks = any(r.children for r in arch.rows)
 if has_blocks and not expand:
     st.caption("Each Inception module or residual block is one row; switch on *Show the layers inside each block* "
