@@ -99,6 +99,13 @@ def test_a_link_reopens_the_same_calculator():
     assert "`(5·5·3 + 1)·10 = 760`" in texts(at)  # the comparison keeps its own 32x32x3 input
 
 
+def test_comparison_that_does_not_fit_or_cannot_be_drawn():
+    at = run(SHAPES, tab="compare", vk="40", gn="3", gk="4")
+    assert not at.exception and not at.get("plotly_chart")
+    err = errors(at)
+    assert "This convolution does not fit" in err and "The filter is wider than the input" in err
+
+
 def test_filter_larger_than_input_says_why_without_traceback():
     at = run(SHAPES)
     at.number_input(key="sc_k").set_value(40)
