@@ -174,11 +174,14 @@ class Run:
 async def _measure(run: Run, body) -> Report:
     """Warm up, take the baseline, run the scenario body, then watch memory come back."""
     args, rep, pids = run.args, run.report, run.pids
-    warm = run.student()  # loads the page's modules and caches: not what a scenario measures
-    if await run.open(warm):
-        for _ in range(3):
-            await run.interact(warm)
-    await warm.close()
+    # Warm-up: loads the page's modules and caches, which is not what a scenario measures. Eight
+    # browsers (eight cookies) so that behind the proxy every replica gets some.
+    for _ in range(8):
+        warm = run.student()
+        if await run.open(warm):
+            for _ in range(2):
+                await run.interact(warm)
+        await warm.close()
     run.lat.clear(), run.first.clear(), run.complete.clear(), run.shell.clear()
     rep.errors, rep.error_kinds = 0, {}
     await asyncio.sleep(args.settle)

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -77,6 +78,8 @@ def main(argv=None) -> None:
     p.add_argument("--json", default=str(ROOT / ".benchmarks" / "load.jsonl"))
     p.add_argument("--streamlit-args", default="", help="extra flags for every replica")
     a = p.parse_args(argv)
+    # Stopped from outside: still stop the replicas and nginx (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     counts = [int(x) for x in a.replicas.split(",")]
     results: dict[str, dict[int, harness.Report]] = {}
     for n in counts:
