@@ -262,6 +262,7 @@ IMG_SOURCES = ("Sample", "Upload", "Camera")
 IMG_SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
 IMG_KS = (3, 5, 7)
 IMG_MAX_FILTERS = 16
+IMG_MAX_BIAS = 100_000  # beyond this a bias hides every pattern the filter finds
 IMG_CUSTOM = "Custom (type the numbers)"
 IMG_DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
 # Pictures are sent at the size they are shown (Streamlit would otherwise resize and re-encode
@@ -366,7 +367,7 @@ class ImagesState:
                 warns.append(f"The link gives {len(parts)} bias values for {len(filters)} filters: using 0 for every one.")
             else:
                 try:
-                    bias = [_parse_number(p) for p in parts]
+                    bias = [_parse_number(p, limit=IMG_MAX_BIAS) for p in parts]
                 except ValueError as exc:
                     warns.append(f"A bias in the link {exc}: using 0 for every filter.")
         got["bias"] = tuple(bias)
@@ -557,7 +558,8 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
                    format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
     c[1].selectbox(f"Preset of filter {sel + 1}", options, key=f"img_f{sel}",
                    format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
-    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -1e5, 1e5, step=1.0, key=f"img_b{sel}")
+    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -float(IMG_MAX_BIAS), float(IMG_MAX_BIAS), step=1.0,
+                                  key=f"img_b{sel}")
     if choice == IMG_CUSTOM:
         filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
     return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),

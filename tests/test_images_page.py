@@ -109,6 +109,7 @@ def test_widgets_write_the_link():
     ({"f": "1,2;3|4|5"}, "Filter 1 in the link was left out"),
     ({"f": ["Identity", "Sharpen"], "bias": "NaN,1"}, "bias"),
     ({"bias": "1,2"}, "bias values for 6 filters"),
+    ({"bias": "500000,0,0,0,0,0"}, "too large"),
     ({"sel": "99"}, "sel"),
     ({"at": "1e999,x"}, "at="),
     ({"relu": "maybe"}, "relu"),
