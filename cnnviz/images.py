@@ -419,7 +419,14 @@ CHANNEL_NAMES = ("R", "G", "B")
 
 
 def preset_specs() -> list[str]:
-    """Every preset by name (spread over all channels), then each preset on one channel (``"Sobel x@R"``)."""
+    """Every preset by name (spread over all channels), then each preset on one channel (``"Sobel x@R"``).
+
+    Examples
+    --------
+    >>> specs = preset_specs()
+    >>> "Sharpen" in specs and "Sobel x@R" in specs and "Sobel x@B" in specs
+    True
+    """
     names = list(FILTER_PRESETS)
     return names + [f"{n}@{c}" for c in CHANNEL_NAMES for n in names]
 
@@ -475,7 +482,13 @@ def filter_from_spec(spec: str, k: int = 3, channels: int = 3) -> np.ndarray:
 
 
 def spec_from_filter(w: np.ndarray) -> str:
-    """The typed form of a ``(k, k, 3)`` filter, the inverse of ``filter_from_spec`` for typed grids."""
+    """The typed form of a ``(k, k, 3)`` filter, the inverse of ``filter_from_spec`` for typed grids.
+
+    Examples
+    --------
+    >>> spec_from_filter(np.stack([np.eye(2), np.zeros((2, 2)), np.full((2, 2), 0.5)], axis=-1))
+    '1,0;0,1|0,0;0,0|0.5,0.5;0.5,0.5'
+    """
     w = np.asarray(w)
     if w.ndim != 3 or w.shape[2] != 3:
         raise ValueError("A typed filter has three slices: R, G and B.")
