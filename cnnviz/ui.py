@@ -364,7 +364,8 @@ class ImagesState:
         if text is not None:
             parts = text.split(",")
             if len(parts) != len(filters) or len(text) > 200:
-                warns.append(f"The link gives {len(parts)} bias values for {len(filters)} filters: using 0 for every one.")
+                warns.append(f"The link gives {len(parts)} bias values for {len(filters)} filters: "
+                             "using 0 for every one.")
             else:
                 try:
                     bias = [_parse_number(p, limit=IMG_MAX_BIAS) for p in parts]
@@ -492,12 +493,16 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
         else:
             up = cols[1].camera_input("Take a picture", key="img_camera")
         data = up.getvalue() if up is not None else None
+        file_id = getattr(up, "file_id", None)
         st.caption("A picture you upload or take stays in this browser session: it cannot travel in a link. "
                    "The link keeps every other setting.")
     state = ImagesState(**{**state.__dict__, "source": source, "sample": sample, "size": size, "gray": gray})
     pixels, key = None, None
     if data is not None:
-        digest = hashlib.sha256(data).hexdigest()
+        # Hash a file once, not on every rerun (10 MB take about 20 ms): remember it by its upload id.
+        seen = ss.get("img_digest")
+        digest = seen[1] if seen and file_id and seen[0] == file_id else hashlib.sha256(data).hexdigest()
+        ss.img_digest = (file_id, digest)
         loaded = _img_decode(digest, data)
         if isinstance(loaded, str):
             errors.append(loaded)
@@ -507,9 +512,9 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
     if pixels is None and source != "Sample" and "img_last_good" in ss and (errors or data is None):
         pixels, key, note = ss.img_last_good  # keep the last good picture on screen
     if pixels is None:
-        pixels, key = _img.sample_image(sample if source == "Sample" else state.sample, 512), f"sample:{sample}"
-        if source != "Sample" and data is None and not errors:
-            note = "No picture yet: showing the sample until you choose one."
+        pixels, key = _img.sample_image(sample, 512), f"sample:{sample}"
+        if source != "Sample":
+            note = f"No picture yet: showing the sample ({sample}) until one loads."
     x = _img_input((key, size, gray), pixels)
     return state, x, (key, size, gray), errors, note
 

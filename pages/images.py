@@ -76,7 +76,7 @@ with volume_box:
                                           if result.pooled_shape else []))
     for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
         spans = [f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else "" for lo, hi in result.ranges]
-        tab.image(list(pngs), width=ui.IMG_SHOWN_PX, output_format="PNG",
-                  caption=[f"{f + 1}: {ui.filter_label(s)}{span}" for f, (s, span) in enumerate(zip(state.filters, spans))])
+        names = [f"{f + 1}: {ui.filter_label(spec)}{span}" for f, (spec, span) in enumerate(zip(state.filters, spans))]
+        tab.image(list(pngs), caption=names, width=ui.IMG_SHOWN_PX, output_format="PNG")
     sent = ui.images_bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
     st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")
