@@ -206,7 +206,7 @@ def test_typed_filter_replaces_a_preset_and_bad_cells_keep_the_last_one():
     assert spec.count("|") == 2  # the typed numbers travel in the link
 
 
-def test_typed_cells_change_the_result_and_text_is_refused():
+def test_typed_cells_change_the_result_and_an_emptied_cell_is_refused():
     at = run({"size": "32", "f": ["0,0,0;0,1,0;0,0,0|0,0,0;0,0,0;0,0,0|0,0,0;0,0,0;0,0,0"], "at": "5,6"})
     assert not at.warning
     x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
