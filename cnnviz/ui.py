@@ -519,9 +519,27 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
     return state, x, (key, size, gray), errors, note
 
 
+IMG_LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
+                       "Outline (Laplacian)")
+
+
+def _img_lecture_example() -> None:
+    """The lecture's layer: a 32x32x3 picture, six 5x5x3 filters, ReLU, 2x2 max pooling."""
+    ss = st.session_state
+    ss.img_state = ImagesState(**{**ss.img_state.__dict__, "size": 32, "gray": False, "k": 5,
+                                  "filters": IMG_LECTURE_FILTERS, "bias": (0,) * 6, "relu": True, "pool": True,
+                                  "sel": 0, "at": None})
+    ss.img_size, ss.img_gray, ss.img_k, ss.img_n, ss.img_relu, ss.img_pool, ss.img_sel = 32, False, 5, 6, True, True, 0
+    ss.img_custom = {}
+    for key in [k for k in ss if k.startswith(("img_f", "img_b", "img_row", "img_col", "img_last_best"))]:
+        del ss[key]  # seeded again from the new state
+
+
 def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     """Settings of the filter bank and its filters. Returns the new state and messages for bad cells."""
     ss = st.session_state
+    st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
+              on_click=_img_lecture_example, icon=":material/school:")
     for key, value in (("img_k", state.k), ("img_relu", state.relu), ("img_pool", state.pool),
                        ("img_n", len(state.filters))):
         _img_seed(key, value)

@@ -249,3 +249,16 @@ def test_the_page_states_the_servers_upload_cap():
     assert config["server"]["maxUploadSize"] == IMG_UPLOAD_MB
     at = run({"src": "upload"})
     assert f"up to {IMG_UPLOAD_MB} MB" in at.file_uploader[0].label
+
+
+def test_lecture_example_button_gives_the_lecture_shapes():
+    at = run({"size": "256", "k": "3", "f": ["Sharpen"] * 9, "sel": "4", "at": "7,7"})
+    at.button[0].click()
+    at.run()
+    assert not at.exception and not at.warning
+    assert shape_line(at) == "32x32x3 → 28x28x6 → 14x14x6"
+    assert params(at)["size"] == ["32"] and params(at)["k"] == ["5"] and len(params(at)["f"]) == 6
+    r, c, total = zoom_numbers(at)
+    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    vol = np.maximum(conv2d(x, filter_from_spec("Vertical edge", 5, 3)), 0)
+    assert total == pytest.approx(vol.max(), abs=0.01) and (r, c) == np.unravel_index(vol.argmax(), vol.shape)
