@@ -303,10 +303,10 @@ background:var(--btn);color:var(--btnfg);cursor:pointer;padding:0 10px}
 .spd{display:flex;align-items:center;gap:4px;color:var(--mut)}
 .spd input{width:110px}
 #speed-label{min-width:80px;font-variant-numeric:tabular-nums;color:var(--fg)}
-.panels{display:flex;align-items:center;gap:10px;flex-wrap:nowrap}
-.panels.wrap{flex-wrap:wrap}
+.panels{display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+.panels.wrap .op{display:none}
 .panel{display:flex;flex-direction:column;align-items:flex-start}
-.ttl{font-weight:600;font-size:16px;margin-bottom:4px;white-space:nowrap}
+.ttl{font-weight:600;font-size:16px;margin-bottom:4px;max-width:calc(var(--cs)*7)}
 .op{font-size:32px;color:var(--mut);padding:0 2px}
 .grid{display:grid;gap:2px;grid-auto-rows:var(--cs)}
 .cell{position:relative;display:flex;align-items:center;justify-content:center;box-sizing:border-box;

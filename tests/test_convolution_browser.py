@@ -32,25 +32,42 @@ def url_params(page):
 
 
 def type_cell(page, editor: int, row: int, col: int, text: str, shape: tuple[int, int]):
-    """Type into a cell of the n-th grid editor (a canvas): click it until selected, type, Enter."""
+    """Type into a cell of the n-th grid editor (a canvas): select it, open it, replace, Enter.
+
+    Clicks on a canvas that is still settling can be lost, so it tries again until the grid's
+    hidden mirror table shows the new text.
+    """
     canvas = page.locator('[data-testid="stDataFrame"]').nth(editor).locator("canvas").first
-    box = canvas.bounding_box()
-    index_w = INDEX_W if box["width"] < (shape[1] + 1) * COL_W else box["width"] - shape[1] * COL_W
-    header_h = box["height"] - shape[0] * ROW_H
-    x = box["x"] + index_w + COL_W * col + COL_W / 2
-    y = box["y"] + header_h + ROW_H * row + ROW_H / 2
-    cell = page.locator(f"#glide-cell-{col + 1}-{row}").nth(editor)
-    for _ in range(5):
-        page.mouse.click(x, y)
-        if cell.get_attribute("aria-selected") == "true":
-            break
-        page.wait_for_timeout(150)
-    page.mouse.click(x, y)  # a second click opens the cell's editor; then replace what it holds
-    page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')")
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type(text)
-    page.wait_for_function("t => document.querySelector('input.gdg-input, textarea.gdg-input')?.value === t", arg=text)
-    page.keyboard.press("Enter")
+    cell = page.locator('[data-testid="stDataFrame"]').nth(editor).locator(f"#glide-cell-{col + 1}-{row}")
+    for _ in range(3):
+        box = None
+        while box != (box := canvas.bounding_box()):  # the grid settles its layout just after a rerun
+            page.wait_for_timeout(250)
+        index_w = INDEX_W if box["width"] < (shape[1] + 1) * COL_W else box["width"] - shape[1] * COL_W
+        x = box["x"] + index_w + COL_W * col + COL_W / 2
+        y = box["y"] + box["height"] - shape[0] * ROW_H + ROW_H * row + ROW_H / 2
+        for _ in range(5):
+            page.mouse.click(x, y)
+            if cell.get_attribute("aria-selected") == "true":
+                break
+            page.wait_for_timeout(150)
+        page.mouse.click(x, y)  # a second click opens the cell's editor; then replace what it holds
+        try:
+            page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')", timeout=3000)
+        except Exception:
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(text)
+        page.wait_for_function("t => document.querySelector('.gdg-input')?.value === t", arg=text)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function("([el, t]) => el.textContent === t", arg=[cell.element_handle(), text],
+                                   timeout=3000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not type {text!r} into row {row + 1}, column {col + 1}")
 
 
 def test_rendered_map_edit_a_cell_and_see_it_change(page, server_url):
