@@ -188,7 +188,7 @@ class Student:
         return [w for w in self.widgets if w.matches(kind, label)]
 
     async def interact(self, spec: str) -> RunResult:
-        """Change one widget as a student would and wait for the rerun to finish.
+        r"""Change one widget as a student would and wait for the rerun to finish.
 
         ``spec`` is ``kind[:label]``: ``data_editor`` edits one random cell, ``selectbox:^Filter \d``
         picks an option of a selectbox whose label (or key) matches that regular expression, ``slider``,
