@@ -10,6 +10,7 @@
 # shipped deploy/nginx/cnnviz-site.conf with these ports filled in. Extra flags for every replica go
 # in CNNVIZ_STREAMLIT_ARGS (e.g. "--server.disconnectedSessionTTL 10").
 # Pids and addresses are written to $RUN_DIR/replicas ("pid address" per line) and $RUN_DIR/nginx.pid.
+# nginx's workers read Streamlit's frontend files from $RUN_DIR: it must be reachable by them.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"

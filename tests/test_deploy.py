@@ -122,3 +122,93 @@ def test_server_config_is_hardened_for_a_public_classroom():
     assert cfg["runner"]["postScriptGC"] is False  # no full collection after every click
     assert cfg["client"]["showErrorDetails"] == "none"
     assert cfg["browser"]["gatherUsageStats"] is False
+
+
+@pytest.fixture
+def two_replicas():
+    """deploy/run_replicas.sh 2 on free loopback ports; yields (url, {address: pid})."""
+    import signal
+    import tempfile
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from conftest import _free_port
+
+    if not shutil.which("nginx"):
+        pytest.skip("nginx is not installed (apt-get install -y nginx); CI does not install it")
+    # nginx's workers read the frontend files from here: not pytest's private tmp_path.
+    tmp_path = Path(tempfile.mkdtemp(prefix="cnnviz-deploy-test-"))
+    tmp_path.chmod(0o755)
+    port = _free_port()
+    base = _free_port()
+    while _free_port_pair_taken(base):
+        base = _free_port()
+    env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path))
+    proc = subprocess.Popen(["bash", str(DEPLOY / "run_replicas.sh"), "2"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while not (tmp_path / "nginx.pid").exists() or not _healthy(url, urllib.request):
+        if proc.poll() is not None or time.time() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("run_replicas.sh did not start")
+        time.sleep(0.3)
+    rows = [r.split() for r in (tmp_path / "replicas").read_text().splitlines() if r.strip()]
+    yield url, {addr: int(pid) for pid, addr in rows}
+    proc.terminate()  # the script stops its replicas and nginx
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _free_port_pair_taken(base: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", base + 1))
+        except OSError:
+            return True
+    return False
+
+
+def _healthy(url, request) -> bool:
+    try:
+        return request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def test_a_student_on_a_stopped_replica_gets_a_working_page_after_reload(two_replicas, browser):
+    """In Chromium through nginx: stop the replica serving the page; a reload lands on the other one
+    (same cookie) and shows the page, with no traceback."""
+    import signal
+
+    from conftest import wait_for_app
+
+    url, pids = two_replicas
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    served = []
+    # nginx names the replica that answered (after any it tried first: "a, b").
+    page.on("response", lambda r: served.append((r.headers.get("x-cnnviz-replica") or "").split(", ")[-1])
+            if r.request.resource_type == "document" else None)
+    try:
+        page.goto(url + "/convolution")
+        wait_for_app(page)
+        assert page.locator("h1").first.inner_text() == "Convolution"
+        first = served[-1]
+        assert first in pids
+        assert any(c["name"] == "cnnviz_route" for c in context.cookies())  # the sticky cookie
+        os.kill(pids[first], signal.SIGKILL)
+        page.reload()
+        wait_for_app(page)
+        assert served[-1] in pids and served[-1] != first
+        assert page.locator("h1").first.inner_text() == "Convolution"
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()
