@@ -27,13 +27,13 @@ def conv_step_html(values, weights, bias=0, relu=False, out=(0, 0)) -> str:
     Examples
     --------
     >>> html = conv_step_html([[3, 3], [0, 0]], [[0, 1], [2, 2]])
-    >>> "3<sub>0</sub>" in html and "= <b class=\\"res\\">3</b>" in html
+    >>> "<i>3<sub>0</sub></i>" in html and "= <b class=\\"res\\">3</b>" in html
     True
     """
     v = np.asarray(values)
     w = np.asarray(weights)
     terms = " ".join(
-        f"{format_value(v[i, j])}<sub>{format_value(w[i, j])}</sub>" + (" ·" if j == v.shape[1] - 1 and i < v.shape[0] - 1 else "")
+        f"<i>{format_value(v[i, j])}<sub>{format_value(w[i, j])}</sub></i>" + (" ·" if j == v.shape[1] - 1 and i < v.shape[0] - 1 else "")
         for i in range(v.shape[0]) for j in range(v.shape[1])
     )
     products = v * w

@@ -306,7 +306,7 @@ background:var(--btn);color:var(--btnfg);cursor:pointer;padding:0 10px}
 .panels{display:flex;align-items:center;gap:10px;flex-wrap:wrap}
 .panels.wrap .op{display:none}
 .panel{display:flex;flex-direction:column;align-items:flex-start}
-.ttl{font-weight:600;font-size:16px;margin-bottom:4px;max-width:calc(var(--cs)*7)}
+.ttl{font-weight:600;font-size:16px;margin-bottom:4px;width:0;min-width:100%}
 .op{font-size:32px;color:var(--mut);padding:0 2px}
 .grid{display:grid;gap:2px;grid-auto-rows:var(--cs)}
 .cell{position:relative;display:flex;align-items:center;justify-content:center;box-sizing:border-box;
@@ -337,8 +337,10 @@ font-size:calc(var(--cs)*0.26);line-height:1;padding:1px 2px;border-radius:3px;b
 .sw.best{box-shadow:inset 0 0 0 3px var(--cur)}
 #explain{font-size:20px;line-height:1.6;min-height:3.2em;padding:6px 10px;border-left:4px solid var(--acc);
 overflow-wrap:anywhere}
+#explain i{font-style:normal;white-space:nowrap}
 #explain sub{font-size:0.68em;color:var(--win);font-weight:700}
-.dark #explain sub{color:var(--acc)}
+.dark #explain i{font-style:normal;white-space:nowrap}
+#explain sub{color:var(--acc)}
 #explain .res{font-weight:700;font-size:1.1em}
 #explain .mut{color:var(--mut)}
 """
