@@ -35,10 +35,15 @@ def short(frame: str) -> str:
     return f"{m['func']} ({f})"
 
 
+# Threads waiting, not working (py-spy does not always tell a sleeping thread from a running one).
+IDLE_LEAVES = ("EpollSelector.select", "Condition.wait", "Event.wait", "polling_path_watcher.py:90",
+               "_worker (concurrent/futures/thread.py")
+
+
 def main(path: str, top: int = 25) -> None:
-    stacks = load(path)
+    stacks = [(f, c) for f, c in load(path) if not any(k in f[-1] for k in IDLE_LEAVES)]
     total = sum(c for _, c in stacks)
-    print(f"{total} samples")
+    print(f"{total} busy samples")
     kinds = collections.Counter()
     for frames, c in stacks:
         joined = ";".join(frames)
