@@ -1,5 +1,6 @@
 """The Convolution page in AppTest: the lecture's example, settings, bad cells and links."""
 import re
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -176,3 +177,23 @@ def test_randomise_and_clear():
     x = np.array([[int(v) for v in row.split(",")] for row in at.query_params["input"].split(";")])
     assert x.shape == (5, 5) and x.min() >= 0 and x.max() <= 5
     assert shown_map(at) == conv2d(x, LECTURE_FILTER).tolist()
+
+
+def test_settings_and_edits_survive_a_visit_to_another_page():
+    at = edit(open_page(), "conv_input", 0, 1, "13")
+    at.number_input(key="conv_padding").set_value(1).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/convolution.py").run()  # the link is empty now, as after navigation
+    assert not at.exception and not at.warning
+    assert at.number_input(key="conv_padding").value == 1
+    assert shown_map(at) == conv2d(np.where(np.arange(25).reshape(5, 5) == 1, 13, LECTURE_INPUT),
+                                   LECTURE_FILTER, padding=1).tolist()
+    assert at.query_params["padding"] == "1"  # written back into the link
+
+
+def test_pool_this_activation_map_links_with_the_map():
+    at = open_page()
+    links = [el for el in at.get("page_link") if "Pool this activation map" in el.proto.label]
+    assert len(links) == 1
+    assert links[0].proto.page == "pooling"
+    assert parse_qs(links[0].proto.query_string) == {"input": ["12,12,17;10,17,19;9,6,14"]}
