@@ -48,16 +48,21 @@ def load_server():
         proc.kill()
 
 
+# What a class does on each page when the instructor says "now change it".
+INTERACTIONS = {"": "rerun", "convolution": "data_editor", "pooling": "data_editor",
+                "images": "selectbox:^Preset of filter"}
+
+
 def _pages():
     """Home, and the pages a whole class clicks on at once."""
-    return [""] + [p.url_path for p in available_pages() if p.url_path in ("convolution", "pooling", "images")]
+    return [""] + [p.url_path for p in available_pages() if p.url_path in INTERACTIONS]
 
 
 @pytest.mark.parametrize("page", _pages())
 def test_a_few_students_get_finished_reruns_without_errors(load_server, page):
     url, pid = load_server
     rep = harness.main(["--url", url, "--pids", str(pid), "--scenario", "steady", "--students", "4",
-                        "--page", page, "--interaction", "any", "--ramp", "0.5", "--duration", "2",
+                        "--page", page, "--interaction", INTERACTIONS[page], "--ramp", "0.5", "--duration", "2",
                         "--think", "0.3", "--timeout", "20", "--settle", "0"])
     assert rep.errors == 0, rep.error_kinds
     assert rep.first_page_ms["n"] == 4  # every student saw a complete first page
@@ -110,12 +115,13 @@ def test_memory_of_closed_sessions_comes_back(load_server):
     """Rounds of 30 sessions opening, clicking and closing do not pile up server memory."""
     url, pid = load_server
     page = "convolution" if "convolution" in _pages() else ""
+    interaction = INTERACTIONS[page]
 
     async def round_():
         students = [Student(url, page, timeout=20) for _ in range(30)]
         await asyncio.gather(*(s.open() for s in students))
         for _ in range(2):
-            await asyncio.gather(*(s.interact("any") for s in students))
+            await asyncio.gather(*(s.interact(interaction) for s in students))
         await asyncio.gather(*(s.close() for s in students))
         await asyncio.sleep(TTL + 1)
         probe = Student(url, page, timeout=20)  # lets the server drop the expired sessions
