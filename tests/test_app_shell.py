@@ -59,3 +59,18 @@ def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
         assert pg.locator('[data-testid="stException"]').count() == 0
         assert pg.url.rstrip("/").endswith("/shapes")
         context.close()
+
+
+def test_every_page_loads_only_from_the_app_server(page, server_url):
+    # Nothing may be fetched from outside at run time (fonts, icons, scripts): a classroom may be offline.
+    from urllib.parse import urlparse
+
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    for info in [None, *available_pages()]:
+        page.goto(server_url + "/" + (info.url_path if info else ""))
+        wait_for_app(page)
+        page.wait_for_timeout(500)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")[:5]
