@@ -1,7 +1,9 @@
 """Shared fixtures: the app root, and a real Streamlit server driven by Debian's Chromium."""
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -43,9 +45,23 @@ def _need_browser():
         pytest.skip(msg)
 
 
+@dataclasses.dataclass(frozen=True)
+class Server:
+    """A running ``streamlit run app.py``."""
+
+    url: str  # http://127.0.0.1:PORT
+    pid: int
+
+
+def in_own_thread(fn, *args, **kwargs):
+    """Call ``fn`` in a fresh thread: ``asyncio.run`` refuses to start inside Playwright's running loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 @contextlib.contextmanager
 def streamlit_server(*flags: str):
-    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield its base URL."""
+    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``."""
     port = _free_port()
     logs = ROOT / ".pytest_cache"
     logs.mkdir(exist_ok=True)
@@ -68,7 +84,7 @@ def streamlit_server(*flags: str):
                 if proc.poll() is not None or time.time() > deadline:
                     pytest.fail(f"streamlit did not start (log: {log.name})")
                 time.sleep(0.2)
-            yield url
+            yield Server(url, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -81,8 +97,8 @@ def streamlit_server(*flags: str):
 def server_url():
     """One Streamlit server for the whole run."""
     _need_browser()
-    with streamlit_server() as url:
-        yield url
+    with streamlit_server() as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

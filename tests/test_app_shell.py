@@ -26,8 +26,10 @@ def test_home_links_every_existing_page_and_no_missing_one():
 def test_core_and_figures_do_not_import_streamlit():
     code = (
         "import sys, importlib, pkgutil, cnnviz\n"
-        "for m in pkgutil.iter_modules(cnnviz.__path__):\n"
-        "    if m.name != 'ui': importlib.import_module('cnnviz.' + m.name)\n"
+        "names = [m.name for m in pkgutil.iter_modules(cnnviz.__path__)]\n"
+        "assert 'ui' in names, names\n"
+        "for name in names:\n"
+        "    if name != 'ui': importlib.import_module('cnnviz.' + name)  # the ui package and its modules import it\n"
         "print('streamlit' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -46,7 +48,8 @@ def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
     # Before app.py has run once, Streamlit would run a pages/ file on its own (no layout, raw file names).
     from conftest import streamlit_server
 
-    with streamlit_server() as url:
+    with streamlit_server() as server:
+        url = server.url
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
         pg.goto(url + "/shapes")

@@ -3,17 +3,13 @@ and a closed session is dropped by the server once the disconnected-session TTL 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from benchmarks.load import harness
 from benchmarks.load.client import Student
 from cnnviz.ui import available_pages
-from conftest import ROOT, _free_port
+from conftest import in_own_thread, streamlit_server
 
 TTL = 1  # seconds: the server's disconnected-session TTL in these tests
 
@@ -21,37 +17,13 @@ TTL = 1  # seconds: the server's disconnected-session TTL in these tests
 @pytest.fixture(scope="module")
 def load_server():
     """A server of its own with a short disconnected-session TTL; yields (url, pid)."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.disconnectedSessionTTL", str(TTL)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail("streamlit did not start")
-        time.sleep(0.2)
-    yield url, proc.pid
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server("--server.disconnectedSessionTTL", str(TTL)) as server:
+        yield server.url, server.pid
 
 
 # What a class does on each page when the instructor says "now change it".
 INTERACTIONS = {"": "rerun", "convolution": "data_editor", "pooling": "data_editor",
                 "images": "selectbox:^Preset of filter"}
-
 
 def _pages():
     """Home, and the pages a whole class clicks on at once."""
@@ -61,7 +33,7 @@ def _pages():
 @pytest.mark.parametrize("page", _pages())
 def test_a_few_students_get_finished_reruns_without_errors(load_server, page):
     url, pid = load_server
-    rep = harness.main(["--url", url, "--pids", str(pid), "--scenario", "steady", "--students", "4",
+    rep = in_own_thread(harness.main, ["--url", url, "--pids", str(pid), "--scenario", "steady", "--students", "4",
                         "--page", page, "--interaction", INTERACTIONS[page], "--ramp", "0.5", "--duration", "2",
                         "--think", "0.3", "--timeout", "20", "--settle", "0"])
     assert rep.errors == 0, rep.error_kinds
@@ -72,7 +44,7 @@ def test_a_few_students_get_finished_reruns_without_errors(load_server, page):
 
 def test_everyone_clicking_at_once_is_answered(load_server):
     url, pid = load_server
-    rep = harness.main(["--url", url, "--pids", str(pid), "--scenario", "burst", "--students", "6",
+    rep = in_own_thread(harness.main, ["--url", url, "--pids", str(pid), "--scenario", "burst", "--students", "6",
                         "--rounds", "1", "--interaction", "rerun", "--settle", "0"])
     assert rep.errors == 0, rep.error_kinds
     assert rep.interactions == 6
@@ -106,7 +78,7 @@ def test_a_closed_session_is_dropped_after_the_ttl(load_server):
         await s.close()
         return first, resumed, after_ttl
 
-    first, resumed, after_ttl = asyncio.run(scenario())
+    first, resumed, after_ttl = in_own_thread(asyncio.run, scenario())
     assert first and resumed == first
     assert after_ttl and after_ttl != first
 
@@ -129,7 +101,7 @@ def test_memory_of_closed_sessions_comes_back(load_server):
         await probe.close()
         return harness.rss_mb([pid])
 
-    after = [asyncio.run(round_()) for _ in range(3)]
+    after = [in_own_thread(asyncio.run, round_()) for _ in range(3)]
     # 30 idle sessions of a page cost a few MB; leaking them would add that every round.
     print("RSS after each round, MB:", after)
     assert after[-1] - after[0] < 8, after
