@@ -71,7 +71,7 @@ def interleaved(cases: dict, repeats: int) -> dict:
 
 
 def compute(repeats: int) -> None:
-    import cnnviz.ui as ui  # bare mode: the cached functions' bodies are called directly
+    from cnnviz.ui import images as ui  # bare mode: the cached functions' bodies are called directly
 
     x8 = resize_max_side(np.asarray(sample_image("House", 512)), 512)  # (512, 512, 3) uint8
     x = x8.astype(np.float32)

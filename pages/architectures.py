@@ -2,11 +2,12 @@
 import streamlit as st
 
 from cnnviz import ui
+from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.layers import format_bytes
 
 st.title("Architectures")
-ui.show_warnings(ui.shapes_url_state("architectures", "sa_", ui.ARCH_FIELDS))
+ui.show_warnings(ui_arch.URL.load_widgets("sa_"))
 
 a, b = st.columns([2, 1], vertical_alignment="bottom")
 key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
@@ -26,7 +27,7 @@ if arch.lecture:
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
 
-link = ui.builder_link(arch)
+link = ui_arch.builder_link(arch)
 if link:
     st.markdown(f"[Open this network in the builder]({link}) to change its layers.")
 else:
@@ -35,17 +36,17 @@ has_blocks = any(r.children for r in arch.rows)
 if has_blocks and not expand:
     st.caption("Each Inception module or residual block is one row; switch on *Show the layers inside each block* "
                "to open them (branches, batch norm, the concatenation or the addition).")
-ui.network_table_ui(ui.architecture_records(key, bool(expand)))
+ui_shapes.network_table_ui(ui_arch.architecture_records(key, bool(expand)))
 st.caption("Parameters are the learned numbers only: batch norm learns 2 per channel (scale γ and shift β); its "
            "running mean and variance are buffers, not parameters. Memory is the float32 output of each layer "
            "for one image.")
 
 st.subheader("The lecture's table")
-st.plotly_chart(ui.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
-st.dataframe(ui.lecture_table_records(), hide_index=True, width="stretch",
+st.plotly_chart(ui_arch.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
+st.dataframe(ui_arch.lecture_table_records(), hide_index=True, width="stretch",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per parameter for most networks. "
            "GoogLeNet's 40 MB is larger than the 26.5 MB of the model here (torchvision's, without the two "
            "auxiliary classifiers used in training).")
 
-ui.shapes_save_url("sa_", ui.ARCH_FIELDS)
+ui_arch.URL.save_widgets("sa_")

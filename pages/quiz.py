@@ -2,6 +2,7 @@
 import streamlit as st
 
 from cnnviz import ui
+from cnnviz.ui import quiz as ui_quiz
 
 st.title("Quiz practice")
 st.markdown(
@@ -9,11 +10,11 @@ st.markdown(
     "Type your answer, press **Check**, and read the worked solution."
 )
 
-settings, warnings = ui.quiz_settings_from_url()
+settings, warnings = ui_quiz.settings_from_url()
 ui.show_warnings(warnings)
-ui.quiz_header_ui(settings)
-questions = ui.quiz_questions(settings.seed, settings.n)
-ui.quiz_score_ui(settings, questions)
+ui_quiz.quiz_header_ui(settings)
+questions = ui_quiz.quiz_questions(settings.seed, settings.n)
+ui_quiz.quiz_score_ui(settings, questions)
 for index, question in enumerate(questions):
-    ui.quiz_question_ui(settings.seed, index, question)
-ui.quiz_footer_ui(settings)
+    ui_quiz.quiz_question_ui(settings.seed, index, question)
+ui_quiz.quiz_footer_ui(settings)

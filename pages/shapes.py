@@ -4,32 +4,25 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.layers import Conv2D, Dense, LayerError, Network, build_network, dense_param_formula, table_records
 from cnnviz.shapes import conv_output_formula, pool_output_formula
+from cnnviz.ui import shapes as ui_shapes
 
-N, BIG = ui.url_int(1, 100_000), ui.url_int(1, 10_000)
-CALC = {"h": (32, BIG), "w": (32, BIG), "c": (3, BIG), "k": (5, BIG), "f": (10, BIG), "s": (1, BIG),
-        "p": (0, ui.url_int(0, 10_000)), "pk": (2, BIG), "ps": (2, BIG), "dn": (400, N), "do": (120, N)}
-CMP = {"vh": (32, ui.url_int(1, 512)), "vw": (32, ui.url_int(1, 512)), "vc": (3, ui.url_int(1, 64)),
-       "vk": (5, ui.url_int(1, 512)), "vf": (6, ui.url_int(1, 512)),
-       "gn": (7, ui.url_int(3, 10)), "gk": (3, ui.url_int(1, 4))}
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
+LINK = [("st_", ui_shapes.TAB_URL), ("sc_", ui_shapes.CALC_URL), ("sc_", ui_shapes.COMPARE_URL),
+        ("sb_", ui_shapes.BUILDER_URL)]  # (widget key prefix, the part of the link those widgets keep)
 
 st.title("Shapes & parameters")
-TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}
-TAB = {"tab": ("calc", ui.url_choice(list(TABS)))}
-warnings = [w for prefix, fields in (("st_", TAB), ("sc_", CALC | CMP), ("sb_", ui.BUILDER_FIELDS))
-            for w in ui.shapes_url_state("shapes", prefix, fields)]
-ui.show_warnings(warnings)
-(calc_tab, compare_tab, builder_tab), open_tab = ui.tabs_ui("st_", TABS)
-ui.shapes_save_url("st_", TAB)
+ui.show_warnings([w for prefix, url in LINK for w in url.load_widgets(prefix)])
+(calc_tab, compare_tab, builder_tab), open_tab = ui_shapes.tabs_ui("st_", ui_shapes.TABS)
+ui_shapes.TAB_URL.save_widgets("st_")
 
 
 # Each tab is a fragment: a change inside one reruns only that tab (cheaper for a whole class).
 @st.fragment
 def calculator():
     st.caption("One layer at a time: its output shape and how many numbers it learns.")
-    v = ui.int_inputs("sc_", SIZE)
+    v = ui_shapes.int_inputs("sc_", SIZE)
     st.subheader("Convolutional layer")
-    v |= ui.int_inputs("sc_", [("k", "Filter size", 1, 10_000), ("f", "Number of filters", 1, 10_000),
+    v |= ui_shapes.int_inputs("sc_", [("k", "Filter size", 1, 10_000), ("f", "Number of filters", 1, 10_000),
                                ("s", "Stride", 1, 10_000), ("p", "Padding", 0, 10_000)])
     try:
         row = Conv2D(v["f"], v["k"], v["s"], v["p"]).apply((v["h"], v["w"], v["c"]))
@@ -44,7 +37,7 @@ def calculator():
     except ValueError as exc:
         ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
     st.subheader("Pooling layer")
-    v |= ui.int_inputs("sc_", [("pk", "Window size", 1, 10_000), ("ps", "Stride", 1, 10_000)],
+    v |= ui_shapes.int_inputs("sc_", [("pk", "Window size", 1, 10_000), ("ps", "Stride", 1, 10_000)],
                        st.columns(4)[:2])
     try:
         fh = pool_output_formula(v["h"], v["pk"], v["ps"])
@@ -56,17 +49,17 @@ def calculator():
     except ValueError as exc:
         ui.show_errors([f"This pooling layer does not fit: {exc}"], kept="")
     st.subheader("Dense (fully connected) layer")
-    v |= ui.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
+    v |= ui_shapes.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
     st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
     st.caption("Every input is joined to every output (inputs·outputs weights), plus one bias per output.")
-    ui.shapes_save_url("sc_", CALC)
+    ui_shapes.CALC_URL.save_widgets("sc_")
 
 
 @st.fragment
 def compare():
     st.caption("The same input and output sizes, two ways to connect them. The fully connected layer "
                "treats the input as one long vector.")
-    c = ui.int_inputs("sc_", [("vh", "Input height", 1, 512), ("vw", "Input width", 1, 512),
+    c = ui_shapes.int_inputs("sc_", [("vh", "Input height", 1, 512), ("vw", "Input width", 1, 512),
                               ("vc", "Channels", 1, 64), ("vk", "Filter size", 1, 512), ("vf", "Filters", 1, 512)])
     try:
         conv = Conv2D(c["vf"], c["vk"]).apply((c["vh"], c["vw"], c["vc"]))
@@ -80,24 +73,24 @@ def compare():
                     "each output of the convolution sees only a small window, and every window reuses the same filter.")
     except ValueError as exc:
         ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
-    g = ui.int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
+    g = ui_shapes.int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
                       st.columns(4)[:2])
     if g["gk"] <= g["gn"]:
-        st.plotly_chart(ui.conv_vs_dense_figure(g["gn"], g["gk"]), config={"displayModeBar": False},
+        st.plotly_chart(ui_shapes.conv_vs_dense_figure(g["gn"], g["gk"]), config={"displayModeBar": False},
                         key="sc_graph")
         st.caption("A 1-D convolution (stride 1) and a dense layer between the same nodes. Each style of line is "
                    "one weight of the filter, reused at every position; the dense layer has a weight per line.")
     else:
         ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
-    ui.shapes_save_url("sc_", CMP)
+    ui_shapes.COMPARE_URL.save_widgets("sc_")
 
 
 @st.fragment
 def builder():
     st.caption("Stack layers and see each one's output shape, parameters and the float32 memory of its output. "
                "Add rows at the bottom of the table; select rows to delete them.")
-    ui.builder_presets_ui()
-    shape, layers, errors = ui.builder_ui()
+    ui_shapes.builder_presets_ui()
+    shape, layers, errors = ui_shapes.builder_ui()
     ui.show_errors(errors, kept="The table below is the last network that could be read.")
     if not layers:
         st.info("Add a layer to the table to start.")
@@ -109,9 +102,9 @@ def builder():
             ui.show_errors([str(exc)], kept=f"The table shows the {n} layers before it." if n > 1 else
                            "The table shows the layer before it." if n == 1 else "")
             net = Network(shape, exc.rows)
-        ui.network_table_ui(table_records(net))
-        ui.network_totals_ui(net)
-    ui.shapes_save_url("sb_", ui.BUILDER_FIELDS)
+        ui_shapes.network_table_ui(table_records(net))
+        ui_shapes.network_totals_ui(net)
+    ui_shapes.BUILDER_URL.save_widgets("sb_")
 
 
 # Only the open tab runs (switching tabs reruns the page).

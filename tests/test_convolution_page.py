@@ -197,3 +197,11 @@ def test_pool_this_activation_map_links_with_the_map():
     assert len(links) == 1
     assert links[0].proto.page == "pooling"
     assert parse_qs(links[0].proto.query_string) == {"input": ["12,12,17;10,17,19;9,6,14"]}
+
+
+def test_link_warnings_end_each_sentence_once():
+    at = open_page(input="1,2;3", stride="abc")  # the grid's reason is a sentence of its own, with its full stop
+    lines = [line for w in at.warning for line in w.value.splitlines()]
+    assert len(lines) == 2 and not any(".." in line for line in lines)
+    assert "different lengths. Using the default instead." in lines[0]
+    assert "'abc' is not a number. Using 1 instead." in lines[1]

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d, pool2d
 from cnnviz.images import filter_from_spec, resize_max_side, sample_image, to_grayscale
-from cnnviz.ui import ImagesState
+from cnnviz.ui.images import ImagesState
 
 PAGE = "../pages/images.py"
 
@@ -243,7 +243,8 @@ def test_zoom_outside_the_map_moves_to_its_edge_with_a_warning():
 def test_the_page_states_the_servers_upload_cap():
     import tomllib
 
-    from cnnviz.ui import IMG_UPLOAD_MB, ROOT
+    from cnnviz.ui import ROOT
+    from cnnviz.ui.images import IMG_UPLOAD_MB
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == IMG_UPLOAD_MB

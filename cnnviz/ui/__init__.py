@@ -1,0 +1,81 @@
+"""UI glue: the one part of cnnviz that imports Streamlit.
+
+This package holds the page registry and the messages every page shows; `state` keeps a page's
+settings in the link, `widgets` holds the grid editor and the step player, and there is one
+module per page (`convolution`, `pooling`, `shapes`, `architectures`, `images`, `quiz`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the app, in the order the lecture walks through them."""
+
+    file: str  # relative to the project root
+    title: str
+    icon: str
+    url_path: str
+    blurb: str  # one line for the home page
+
+
+# The lecture's path. A page shows up in the navigation only once its file exists.
+PAGES = [
+    PageInfo("pages/convolution.py", "Convolution", ":material/grid_on:", "convolution",
+             "Slide a filter over an input and watch each dot product fill the activation map."),
+    PageInfo("pages/pooling.py", "Pooling", ":material/compress:", "pooling",
+             "Shrink activation maps with 2x2 max pooling, each map on its own."),
+    PageInfo("pages/shapes.py", "Shapes & parameters", ":material/calculate:", "shapes",
+             "Output shapes and parameter counts; a convolutional layer against a fully connected one."),
+    PageInfo("pages/images.py", "Real images", ":material/image:", "images",
+             "Filters on real pictures: RGB filters that span every channel, a bank of filters making a volume."),
+    PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
+             "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
+    PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",
+             "Generated questions with worked solutions; share a seed so the whole class gets the same quiz."),
+]
+
+
+def available_pages() -> list[PageInfo]:
+    """The pages whose files exist, in lecture order."""
+    return [p for p in PAGES if (ROOT / p.file).exists()]
+
+
+def show_errors(messages: list[str], *, kept: str = "The last valid result is still shown.") -> None:
+    """Show what is wrong with the user's input in one box, and say what is still on screen."""
+    if messages:
+        shown = messages[:6] + ([f"… and {len(messages) - 6} more."] if len(messages) > 6 else [])
+        st.error("\n".join(f"- {m}" for m in shown) + (f"\n\n{kept}" if kept else ""), icon=":material/edit_off:")
+
+
+def _hand_over_to_app_navigation() -> None:
+    """Send a run that bypassed ``app.py`` back through it.
+
+    Until ``app.py`` has called ``st.navigation`` once in a server process, Streamlit treats a
+    ``pages/`` folder as its older multipage mode and runs a page file on its own: a shared link
+    opened first on a fresh server would lose the app's layout and navigation. This package is
+    imported by every page, so the first such run switches that mode off and reruns through
+    ``app.py``, which resolves the same page by its URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def show_warnings(messages: list[str]) -> None:
+    """Show warnings about the URL (values that fell back to defaults)."""
+    if messages:
+        st.warning("\n".join(f"- {m}" for m in messages), icon=":material/link_off:")
+
+
+# Last, once every name above exists: a run that started outside app.py restarts through it.
+_hand_over_to_app_navigation()

@@ -1,0 +1,539 @@
+"""The Real images page: its state in the link, the picture, the filter bank and the cached maps."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import fig_images, images
+from cnnviz.conv import conv2d, conv_trace
+from cnnviz.grids import parse_cells, parse_number
+from cnnviz.pool import pool2d
+from cnnviz.ui import show_warnings
+
+IMG_SOURCES = ("Sample", "Upload", "Camera")
+IMG_SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
+IMG_KS = (3, 5, 7)
+IMG_MAX_FILTERS = 16
+IMG_MAX_BIAS = 100_000  # beyond this a bias hides every pattern the filter finds
+IMG_CUSTOM = "Custom (type the numbers)"
+IMG_DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
+# Pictures are sent at the size they are shown (Streamlit would otherwise resize and re-encode
+# every larger one on every rerun): maps 176 px, five to a row on a laptop, two on a phone.
+IMG_SHOWN_PX = 176
+IMG_PICTURE_PX = 352  # the input picture, twice as large
+IMG_UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
+IMG_COLOUR_BAR = fig_images.to_png(fig_images.colour_bar(1.0))  # the legend under the maps, encoded once
+
+
+@dataclass(frozen=True)
+class ImagesState:
+    """Every setting of the Real images page; round-trips through the URL."""
+
+    source: str = "Sample"  # one of IMG_SOURCES; an uploaded picture itself cannot travel in a link
+    sample: str = "House"  # one of images.SAMPLE_NAMES
+    size: int = 128  # one of IMG_SIZES
+    gray: bool = False  # one grey channel instead of R, G, B
+    k: int = 3  # filters are k x k x C
+    filters: tuple[str, ...] = IMG_DEFAULT_FILTERS  # specs for images.filter_from_spec, 1 to 16
+    bias: tuple[float, ...] = (0,) * len(IMG_DEFAULT_FILTERS)  # one per filter
+    relu: bool = True
+    pool: bool = True  # 2x2 max pooling, stride 2
+    sel: int = 0  # the filter shown in detail (0-based; 1-based in the URL)
+    at: tuple[int, int] | None = None  # zoom location (row, col) in the activation map; None = strongest value
+
+    def to_query(self) -> dict:
+        """Query parameters for the settings that differ from the defaults."""
+        d, q = ImagesState(), {}
+        if self.source != d.source:
+            q["src"] = self.source.lower()
+        if self.sample != d.sample:
+            q["sample"] = self.sample
+        for key in ("size", "k"):
+            if getattr(self, key) != getattr(d, key):
+                q[key] = str(getattr(self, key))
+        for key in ("gray", "relu", "pool"):
+            if getattr(self, key) != getattr(d, key):
+                q[key] = "1" if getattr(self, key) else "0"
+        if self.filters != d.filters:
+            q["f"] = list(self.filters)
+        if any(self.bias):
+            q["bias"] = ",".join(format(b, ".6g") for b in self.bias)
+        if self.sel:
+            q["sel"] = str(self.sel + 1)
+        if self.at is not None:
+            q["at"] = f"{self.at[0]},{self.at[1]}"
+        return q
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, list[str]]) -> tuple["ImagesState", list[str]]:
+        """Read the settings from query parameters (each key -> its values); bad ones fall back, with a warning."""
+        d, warns, got = cls(), [], {}
+
+        def one(key):
+            values = params.get(key) or []
+            return str(values[-1])[:200] if values else None
+
+        def choose(key, options, name, cast=str):
+            text = one(key)
+            if text is None:
+                return
+            for o in options:
+                if str(o).lower() == text.strip().lower():
+                    got[name] = cast(o)
+                    return
+            warns.append(f"The link's {key}={text[:20]!r} is not one of {', '.join(map(str, options))}: "
+                         f"using {getattr(d, name)}.")
+
+        choose("src", IMG_SOURCES, "source")
+        choose("sample", images.SAMPLE_NAMES, "sample")
+        choose("size", IMG_SIZES, "size", int)
+        choose("k", IMG_KS, "k", int)
+        for key in ("gray", "relu", "pool"):
+            text = one(key)
+            if text is not None:
+                if text in ("0", "1"):
+                    got[key] = text == "1"
+                else:
+                    warns.append(f"The link's {key}={text[:20]!r} should be 0 or 1: using {int(getattr(d, key))}.")
+        k = got.get("k", d.k)
+        specs = [str(s)[:4000] for s in (params.get("f") or [])]
+        if len(specs) > IMG_MAX_FILTERS:
+            warns.append(f"The link has {len(specs)} filters; the page takes at most {IMG_MAX_FILTERS}.")
+            specs = specs[:IMG_MAX_FILTERS]
+        good = []
+        for n, spec in enumerate(specs, start=1):
+            try:
+                images.filter_from_spec(spec, k, 3)
+                good.append(spec)
+            except ValueError as exc:
+                warns.append(f"Filter {n} in the link was left out: {exc}")
+        if specs and not good:
+            warns.append("No filter in the link could be used: showing the default bank.")
+        filters = tuple(good) if good else d.filters
+        got["filters"] = filters
+        bias = [0] * len(filters)
+        text = one("bias")
+        if text is not None:
+            parts = text.split(",")
+            if len(parts) != len(filters) or len(text) > 200:
+                warns.append(f"The link gives {len(parts)} bias values for {len(filters)} filters: "
+                             "using 0 for every one.")
+            else:
+                try:
+                    bias = [parse_number(p, limit=IMG_MAX_BIAS) for p in parts]
+                except ValueError as exc:
+                    warns.append(f"A bias in the link {exc}: using 0 for every filter.")
+        got["bias"] = tuple(bias)
+        text = one("sel")
+        if text is not None:
+            if text.isdigit() and len(text) < 4 and 1 <= int(text) <= len(filters):
+                got["sel"] = int(text) - 1
+            else:
+                warns.append(f"The link's sel={text[:20]!r} is not a filter number from 1 to {len(filters)}: using 1.")
+        text = one("at")
+        if text is not None:
+            r, _, c = text.partition(",")
+            if r.strip().isdigit() and c.strip().isdigit() and len(text) < 12:
+                got["at"] = (int(r), int(c))
+            else:
+                warns.append(f"The link's at={text[:20]!r} should be 'row,column' in whole numbers: using the centre.")
+        return cls(**got), warns
+
+
+def _img_query_lists() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def _img_seed(key: str, value) -> None:
+    """Give a widget its value from the page state unless the user has already set it this session."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _img_set_custom(i: int, spec: str) -> None:
+    """Filter i becomes typed numbers set from outside its editors: new editors start from them."""
+    ss = st.session_state
+    ss.img_custom[i] = spec
+    ss.img_ed_base[i] = spec
+    ss.img_ed_version[i] = ss.img_ed_version.get(i, 0) + 1
+
+
+def images_state() -> tuple[ImagesState, list[str]]:
+    """The page state: from the URL on a session's first run, then from the widgets."""
+    ss = st.session_state
+    if "img_state" not in ss:
+        ss.img_state, ss.img_url_warnings = ImagesState.from_query(_img_query_lists())
+        ss.img_custom = {}  # filter index -> typed spec, kept while its preset box says Custom
+        ss.img_ed_base, ss.img_ed_version = {}, {}  # what each filter's editors started from, and their generation
+        for i, spec in enumerate(ss.img_state.filters):
+            if "|" in spec:
+                _img_set_custom(i, spec)
+    return ss.img_state, ss.img_url_warnings
+
+
+def images_save(state: ImagesState) -> None:
+    """Remember the state and put it in the URL (only what differs from the defaults)."""
+    st.session_state.img_state = state
+    query = state.to_query()
+    if query != {k: (v if k == "f" else v[-1]) for k, v in _img_query_lists().items()}:
+        st.query_params.from_dict(query)
+
+
+def filter_label(spec: str) -> str:
+    """A filter spec as people read it: "Sobel x, red channel only", or "typed numbers"."""
+    if "|" in spec:
+        return "typed numbers"
+    name, _, where = spec.partition("@")
+    return f"{name}, {dict(R='red', G='green', B='blue')[where]} channel only" if where else name
+
+
+def filter_explains(spec: str, channels: int = 3) -> str:
+    """What the filter responds to, in a sentence."""
+    if channels == 1:
+        return ("On one grey channel the filter is a single slice: the R, G and B slices added up."
+                if "|" in spec or "@" in spec else images.FILTER_PRESETS[spec].explains)
+    if "|" in spec:
+        return "Typed numbers: each channel's slice is a filter of its own; their maps add up."
+    name, _, where = spec.partition("@")
+    text = images.FILTER_PRESETS[name].explains
+    if where:
+        return f"{text} Only the {dict(R='red', G='green', B='blue')[where]} channel counts: the other slices are 0."
+    return text + " Spread over the channels: each slice holds a third of it."
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _img_decode(digest: str, _data: bytes) -> "images.LoadedImage | str":
+    """Decode an upload once per distinct file (keyed by its SHA-256); an error comes back as its message."""
+    try:
+        return images.load_image_info(_data)
+    except images.ImageError as exc:
+        return str(exc)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
+    """The picture the filters see: shrunk to the working size, grey or RGB. (H, W, C) uint8, read-only."""
+    _, size, gray = key
+    x = images.resize_max_side(np.asarray(_pixels), size)
+    x = images.to_grayscale(x) if gray else np.ascontiguousarray(x)
+    x.flags.writeable = False
+    return x
+
+
+def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
+    """Choose a picture. Returns the state, the (H, W, C) input, its cache key, errors and a note."""
+    ss = st.session_state
+    _img_seed("img_src", state.source)
+    _img_seed("img_sample", state.sample)
+    _img_seed("img_size", state.size)
+    _img_seed("img_gray", state.gray)
+    cols = st.columns([1.3, 1.5, 1, 1])
+    source = cols[0].segmented_control("Picture", IMG_SOURCES, key="img_src", required=True) or "Sample"
+    size = cols[2].selectbox("Working size (longest side)", IMG_SIZES, key="img_size",
+                             format_func=lambda s: f"{s} px" + (" (the lecture's 32x32)" if s == 32 else ""))
+    gray = cols[3].toggle("Grayscale (one channel)", key="img_gray")
+    errors, note = [], ""
+    data = None
+    if source == "Sample":
+        sample = cols[1].selectbox("Sample picture", images.SAMPLE_NAMES, key="img_sample")
+    else:
+        sample = ss.img_sample
+        if source == "Upload":
+            up = cols[1].file_uploader(
+                f"PNG, JPEG, GIF, BMP or WebP, up to {IMG_UPLOAD_MB} MB", key="img_upload",
+                type=["png", "jpg", "jpeg", "gif", "bmp", "webp"])
+        else:
+            up = cols[1].camera_input("Take a picture", key="img_camera")
+        data = up.getvalue() if up is not None else None
+        file_id = getattr(up, "file_id", None)
+        st.caption("A picture you upload or take stays in this browser session: it cannot travel in a link. "
+                   "The link keeps every other setting.")
+    state = ImagesState(**{**state.__dict__, "source": source, "sample": sample, "size": size, "gray": gray})
+    pixels, key = None, None
+    if data is not None:
+        # Hash a file once, not on every rerun (10 MB take about 20 ms): remember it by its upload id.
+        seen = ss.get("img_digest")
+        digest = seen[1] if seen and file_id and seen[0] == file_id else hashlib.sha256(data).hexdigest()
+        ss.img_digest = (file_id, digest)
+        loaded = _img_decode(digest, data)
+        if isinstance(loaded, str):
+            errors.append(loaded)
+        else:
+            pixels, key, note = loaded.pixels, digest, loaded.message
+            ss.img_last_good = (pixels, key, note)
+    if pixels is None and source != "Sample" and "img_last_good" in ss and (errors or data is None):
+        pixels, key, note = ss.img_last_good  # keep the last good picture on screen
+    if pixels is None:
+        pixels, key = images.sample_image(sample, 512), f"sample:{sample}"
+        if source != "Sample":
+            note = f"No picture yet: showing the sample ({sample}) until one loads."
+    x = _img_input((key, size, gray), pixels)
+    return state, x, (key, size, gray), errors, note
+
+
+IMG_LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
+                       "Outline (Laplacian)")
+
+
+def _img_lecture_example() -> None:
+    """The lecture's layer: a 32x32x3 picture, six 5x5x3 filters, ReLU, 2x2 max pooling."""
+    ss = st.session_state
+    ss.img_state = ImagesState(**{**ss.img_state.__dict__, "size": 32, "gray": False, "k": 5,
+                                  "filters": IMG_LECTURE_FILTERS, "bias": (0,) * 6, "relu": True, "pool": True,
+                                  "sel": 0, "at": None})
+    ss.img_size, ss.img_gray, ss.img_k, ss.img_n, ss.img_relu, ss.img_pool, ss.img_sel = 32, False, 5, 6, True, True, 0
+    ss.img_custom = {}
+    for key in [k for k in ss if k.startswith(("img_f", "img_b", "img_row", "img_col", "img_last_best"))]:
+        del ss[key]  # seeded again from the new state
+
+
+def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
+    """Settings of the filter bank and its filters. Returns the new state and messages for bad cells."""
+    ss = st.session_state
+    st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
+              on_click=_img_lecture_example, icon=":material/school:")
+    for key, value in (("img_k", state.k), ("img_relu", state.relu), ("img_pool", state.pool),
+                       ("img_n", len(state.filters))):
+        _img_seed(key, value)
+    c = st.columns(4)
+    k = c[0].selectbox("Filter size", IMG_KS, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
+    n = int(c[1].number_input("Number of filters", 1, IMG_MAX_FILTERS, step=1, key="img_n"))
+    relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
+    pool = c[3].toggle("2x2 max pooling, stride 2", key="img_pool")
+    options = [IMG_CUSTOM] + images.preset_specs()
+    filters, bias, errors = list(state.filters), list(state.bias), []
+    if k != state.k:  # typed filters keep their centre when the size changes
+        for i, spec in ss.img_custom.items():
+            old = images.filter_from_spec(spec, state.k, 3)
+            new, o, q = np.zeros((k, k, 3)), max(0, (k - state.k) // 2), max(0, (state.k - k) // 2)
+            m = min(k, state.k)
+            new[o:o + m, o:o + m] = old[q:q + m, q:q + m]
+            _img_set_custom(i, images.spec_from_filter(new))
+    while len(filters) < n:
+        filters.append("Identity")
+    filters, bias = filters[:n], (bias + [0] * n)[:n]
+    # Only the filter shown in detail has widgets (its preset and bias): a bank of 16 filters would
+    # otherwise send 16 boxes of 45 options to every student on every rerun.
+    _img_seed("img_sel", min(state.sel, n - 1))
+    if ss.img_sel >= n:
+        ss.img_sel = n - 1
+    sel = ss.img_sel
+    _img_seed(f"img_f{sel}", IMG_CUSTOM if "|" in filters[sel] else filters[sel])
+    _img_seed(f"img_b{sel}", float(bias[sel]))
+    choice = ss[f"img_f{sel}"]
+    if choice == IMG_CUSTOM:
+        if sel not in ss.img_custom:  # start typing from what the filter was
+            start = filters[sel] if filters[sel] in options else "Identity"
+            _img_set_custom(sel, images.spec_from_filter(images.filter_from_spec(start, k, 3)))
+        filters[sel] = ss.img_custom[sel]
+    else:
+        filters[sel] = choice
+    c = st.columns([3, 3, 2])
+    c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
+                   format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
+    c[1].selectbox(f"Preset of filter {sel + 1}", options, key=f"img_f{sel}",
+                   format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
+    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -float(IMG_MAX_BIAS), float(IMG_MAX_BIAS), step=1.0,
+                                  key=f"img_b{sel}")
+    if choice == IMG_CUSTOM:
+        filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
+    return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),
+                          "bias": tuple(float(b) if not float(b).is_integer() else int(b) for b in bias),
+                          "sel": sel}), errors
+
+
+def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
+    """Three small grids (R, G, B) for typing filter i; bad cells keep the last valid filter."""
+    ss = st.session_state
+    w = images.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
+    st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (row 0 at the top).")
+    cols, slices, errors = st.columns(3), [], []
+    version = ss.img_ed_version.get(i, 0)
+    for c, name in enumerate(images.CHANNEL_NAMES):
+        with cols[c]:
+            edited = st.data_editor(w[:, :, c], key=f"img_ed_{i}_{name}_{version}", num_rows="fixed")
+        grid, errs = parse_cells(np.asarray(edited, dtype=object).tolist(), name=f"{name} slice of filter {i + 1}")
+        errors += errs
+        slices.append(grid)
+    if errors:
+        return spec, errors
+    new = images.spec_from_filter(np.stack(slices, axis=-1))
+    st.session_state.img_custom[i] = new
+    return new, []
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """One filter applied to one picture: its activation map and the PNGs the browser gets."""
+
+    act: np.ndarray  # (H_out, W_out) float32, after ReLU when it is on; read-only
+    png: bytes
+    pooled_png: bytes | None  # after 2x2 max pooling, when it is on
+    pooled_shape: tuple[int, int] | None
+    lo: float  # smallest and largest value of the map
+    hi: float
+
+
+@dataclass(frozen=True)
+class BankResult:
+    """A filter bank applied to one picture: one cached MapResult per filter."""
+
+    maps: tuple[MapResult, ...]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:  # (H_out, W_out, F)
+        return self.maps[0].act.shape + (len(self.maps),)
+
+    @property
+    def pooled_shape(self) -> tuple[int, int, int] | None:  # (H_out // 2, W_out // 2, F)
+        p = self.maps[0].pooled_shape
+        return None if p is None else p + (len(self.maps),)
+
+    @property
+    def volume_png(self) -> tuple[bytes, ...]:
+        return tuple(m.png for m in self.maps)
+
+    @property
+    def pooled_png(self) -> tuple[bytes, ...]:
+        return tuple(m.pooled_png for m in self.maps) if self.pooled_shape else ()
+
+    @property
+    def ranges(self) -> tuple[tuple[float, float], ...]:
+        return tuple((m.lo, m.hi) for m in self.maps)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)  # at 512 px an entry is about 1.1 MB
+def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
+    """One filter's activation map, once per distinct (picture, filter, bias, ReLU, pooling) for every student.
+
+    Cached per filter, not per bank: changing one filter or its bias recomputes only that filter.
+    """
+    w = images.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)  # (k, k, C)
+    act = conv2d(_x.astype(np.float32), w, np.float32(bias))  # (H_out, W_out)
+    if relu:
+        np.maximum(act, 0, out=act)
+    lo, hi = float(act.min()), float(act.max())
+    vmax = max(abs(lo), abs(hi))  # each map on its own scale, centred at 0
+    png = fig_images.maps_png([act], vmax, side=IMG_SHOWN_PX)[0]
+    pooled = pool2d(act, 2) if pool and min(act.shape) >= 2 else None  # (H_out // 2, W_out // 2)
+    pooled_png = fig_images.maps_png([pooled], vmax, side=IMG_SHOWN_PX)[0] if pooled is not None else None
+    act.flags.writeable = False
+    return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
+
+
+def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
+                x: np.ndarray) -> BankResult:
+    """Apply every filter of the bank (each one cached on its own)."""
+    return BankResult(tuple(images_map(input_key, k, s, b, relu, pool, x) for s, b in zip(filters, bias)))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _images_partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
+    """Each channel filtered by its own slice, (H_out, W_out, C) float32; the bias does not change them."""
+    w = images.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
+    partials, _ = images.channel_maps(_x.astype(np.float32), w)
+    partials.flags.writeable = False
+    return partials
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
+                  _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
+    C = _x.shape[2]
+    partials = _images_partials(input_key, k, spec, _x)  # (H_out, W_out, C)
+    act = partials[:, :, 0] + np.float32(bias)  # (H_out, W_out); added slice by slice: a sum over a
+    for c in range(1, C):                        # length-3 last axis is several times slower
+        act += partials[:, :, c]
+    shown = np.maximum(act, 0) if relu else act
+    vmax = float(max(-partials.min(), partials.max(), -act.min(), act.max()))  # one scale: maps comparable
+    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
+    maps = [partials[:, :, c] for c in range(C)] + [act] + ([shown] if relu else [])  # C + 1 or C + 2 maps
+    captions = [f"{n} channel * {n} slice" for n in names] + [
+        ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
+        ["after ReLU: the activation map"] if relu else [])
+    r, c = at
+    pngs = tuple(fig_images.maps_png(maps, vmax, side=IMG_SHOWN_PX, box=(r, c, 1, 1)))
+    return pngs, tuple(captions)
+
+
+def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
+    """The picture with the zoom window drawn on it, then each channel as a grey map."""
+    return (_images_picture_png(input_key, at, k, x),) + _images_channel_png(input_key, x)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _images_picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
+    H, W, C = _x.shape
+    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], IMG_PICTURE_PX)  # (h, w[, 3])
+    scale = shown.shape[0] / H
+    box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
+    rgb = np.repeat(shown[:, :, None], 3, axis=2) if C == 1 else shown
+    return fig_images.to_png(fig_images.draw_box(rgb, *box))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _images_channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
+    if _x.shape[2] != 3:
+        return ()
+    # Each channel as a grey picture, one byte per pixel.
+    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], IMG_SHOWN_PX)) for c in range(3))
+
+
+def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
+    """Pick a location of the activation map and show the dot product behind its value."""
+    H_out, W_out = result.shape[:2]
+    best = images_strongest(result, state.sel)
+    r0, c0 = state.at if state.at is not None else best
+    if r0 >= H_out or c0 >= W_out:
+        show_warnings([f"Row {r0}, column {c0} is outside the {H_out}x{W_out} activation map: "
+                       "the zoom moved to its edge."])
+    r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
+    _img_seed("img_row", r0)
+    _img_seed("img_col", c0)
+    ss = st.session_state
+    if state.at is None and (ss.img_row, ss.img_col) == ss.get("img_last_best"):
+        ss.img_row, ss.img_col = best  # not moved by hand: follow the strongest value of the map shown
+    ss.img_last_best = best
+    st.session_state.img_row = min(st.session_state.img_row, H_out - 1)
+    st.session_state.img_col = min(st.session_state.img_col, W_out - 1)
+    a, b = st.columns(2)
+    r = int(a.number_input(f"Row (0 to {H_out - 1}, 0 at the top)", 0, H_out - 1, step=1, key="img_row"))
+    c = int(b.number_input(f"Column (0 to {W_out - 1})", 0, W_out - 1, step=1, key="img_col"))
+    at = None if (r, c) == best else (r, c)
+    return ImagesState(**{**state.__dict__, "at": at})
+
+
+def images_strongest(result: BankResult, f: int) -> tuple[int, int]:
+    """Where map f responds most strongly (largest |value|; the first in reading order on ties)."""
+    m = np.abs(result.maps[f].act)
+    r, c = np.unravel_index(int(np.argmax(m)), m.shape)
+    return int(r), int(c)
+
+
+def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int):
+    """The dot product at (r, c) for the selected filter: (HTML tables, sentence)."""
+    k, f = state.k, state.sel
+    window = x[r:r + k, c:c + k, :].astype(np.int64)  # (k, k, C) pixel values under the window
+    w = images.filter_from_spec(state.filters[f], k, x.shape[2])  # float64: 1/3 stays as exact as it can
+    b = state.bias[f]
+    step = conv_trace(window, w, b)[0]
+    C = x.shape[2]
+    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
+    sums = [float(step.products[:, :, ch].sum()) for ch in range(C)]
+    total = float(step.total)
+    fig = fig_images.zoom_html(step.values.astype(float), step.weights, names)
+    fmt = fig_images._fmt
+    text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = **{fmt(total)}**"
+    if state.relu:
+        text += f", after ReLU **{fmt(max(total, 0.0))}**"
+    return fig, text
+
+
+def images_bytes_note(*pngs: bytes) -> str:
+    """How much picture data this view sends to the browser."""
+    return f"{sum(len(p) for p in pngs) / 1024:.0f} KB of PNG"
