@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
 
 from cnnviz import fig_images, images
 from cnnviz.conv import conv2d, conv_trace
-from cnnviz.grids import parse_cells, parse_number
+from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
+from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field, numbers_field, texts_field
 
 IMG_SOURCES = ("Sample", "Upload", "Camera")
 IMG_SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -45,107 +46,75 @@ class ImagesState:
     sel: int = 0  # the filter shown in detail (0-based; 1-based in the URL)
     at: tuple[int, int] | None = None  # zoom location (row, col) in the activation map; None = strongest value
 
-    def to_query(self) -> dict:
-        """Query parameters for the settings that differ from the defaults."""
-        d, q = ImagesState(), {}
-        if self.source != d.source:
-            q["src"] = self.source.lower()
-        if self.sample != d.sample:
-            q["sample"] = self.sample
-        for key in ("size", "k"):
-            if getattr(self, key) != getattr(d, key):
-                q[key] = str(getattr(self, key))
-        for key in ("gray", "relu", "pool"):
-            if getattr(self, key) != getattr(d, key):
-                q[key] = "1" if getattr(self, key) else "0"
-        if self.filters != d.filters:
-            q["f"] = list(self.filters)
-        if any(self.bias):
-            q["bias"] = ",".join(format(b, ".6g") for b in self.bias)
-        if self.sel:
-            q["sel"] = str(self.sel + 1)
-        if self.at is not None:
-            q["at"] = f"{self.at[0]},{self.at[1]}"
-        return q
-
     @classmethod
-    def from_query(cls, params: Mapping[str, list[str]]) -> tuple["ImagesState", list[str]]:
-        """Read the settings from query parameters (each key -> its values); bad ones fall back, with a warning."""
-        d, warns, got = cls(), [], {}
+    def from_link(cls, values: dict) -> "ImagesState":
+        """The state from the link's values (see ``URL``)."""
+        filters = values["f"]
+        return cls(values["src"], values["sample"], values["size"], values["gray"], values["k"], filters,
+                   values["bias"] or (0,) * len(filters), values["relu"], values["pool"], values["sel"] - 1,
+                   values["at"])
 
-        def one(key):
-            values = params.get(key) or []
-            return str(values[-1])[:200] if values else None
-
-        def choose(key, options, name, cast=str):
-            text = one(key)
-            if text is None:
-                return
-            for o in options:
-                if str(o).lower() == text.strip().lower():
-                    got[name] = cast(o)
-                    return
-            warns.append(f"The link's {key}={text[:20]!r} is not one of {', '.join(map(str, options))}: "
-                         f"using {getattr(d, name)}.")
-
-        choose("src", IMG_SOURCES, "source")
-        choose("sample", images.SAMPLE_NAMES, "sample")
-        choose("size", IMG_SIZES, "size", int)
-        choose("k", IMG_KS, "k", int)
-        for key in ("gray", "relu", "pool"):
-            text = one(key)
-            if text is not None:
-                if text in ("0", "1"):
-                    got[key] = text == "1"
-                else:
-                    warns.append(f"The link's {key}={text[:20]!r} should be 0 or 1: using {int(getattr(d, key))}.")
-        k = got.get("k", d.k)
-        specs = [str(s)[:4000] for s in (params.get("f") or [])]
-        if len(specs) > IMG_MAX_FILTERS:
-            warns.append(f"The link has {len(specs)} filters; the page takes at most {IMG_MAX_FILTERS}.")
-            specs = specs[:IMG_MAX_FILTERS]
-        good = []
-        for n, spec in enumerate(specs, start=1):
-            try:
-                images.filter_from_spec(spec, k, 3)
-                good.append(spec)
-            except ValueError as exc:
-                warns.append(f"Filter {n} in the link was left out: {exc}")
-        if specs and not good:
-            warns.append("No filter in the link could be used: showing the default bank.")
-        filters = tuple(good) if good else d.filters
-        got["filters"] = filters
-        bias = [0] * len(filters)
-        text = one("bias")
-        if text is not None:
-            parts = text.split(",")
-            if len(parts) != len(filters) or len(text) > 200:
-                warns.append(f"The link gives {len(parts)} bias values for {len(filters)} filters: "
-                             "using 0 for every one.")
-            else:
-                try:
-                    bias = [parse_number(p, limit=IMG_MAX_BIAS) for p in parts]
-                except ValueError as exc:
-                    warns.append(f"A bias in the link {exc}: using 0 for every filter.")
-        got["bias"] = tuple(bias)
-        text = one("sel")
-        if text is not None:
-            if text.isdigit() and len(text) < 4 and 1 <= int(text) <= len(filters):
-                got["sel"] = int(text) - 1
-            else:
-                warns.append(f"The link's sel={text[:20]!r} is not a filter number from 1 to {len(filters)}: using 1.")
-        text = one("at")
-        if text is not None:
-            r, _, c = text.partition(",")
-            if r.strip().isdigit() and c.strip().isdigit() and len(text) < 12:
-                got["at"] = (int(r), int(c))
-            else:
-                warns.append(f"The link's at={text[:20]!r} should be 'row,column' in whole numbers: using the centre.")
-        return cls(**got), warns
+    def link_values(self) -> dict:
+        """The values ``URL`` writes: the filter number 1-based, no bias when every one is 0."""
+        return {"src": self.source, "sample": self.sample, "size": self.size, "gray": self.gray, "k": self.k,
+                "f": self.filters, "bias": self.bias if any(self.bias) else (), "relu": self.relu,
+                "pool": self.pool, "sel": self.sel + 1, "at": self.at}
 
 
-def _img_query_lists() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+def _check_link(values: dict) -> tuple[dict, list[str]]:
+    """The rules between the link's settings: filters that fit k, one bias per filter, a filter to show."""
+    warnings, specs = [], values["f"]
+    if len(specs) > IMG_MAX_FILTERS:
+        warnings.append(f"The link has {len(specs)} filters; the page takes at most {IMG_MAX_FILTERS}.")
+        specs = specs[:IMG_MAX_FILTERS]
+    good = []
+    for n, spec in enumerate(specs, start=1):
+        try:
+            images.filter_from_spec(spec, values["k"], 3)
+            good.append(spec)
+        except ValueError as exc:
+            warnings.append(f"Filter {n} in the link was left out: {exc}")
+    if specs and not good:
+        warnings.append("No filter in the link could be used: showing the default bank.")
+    filters, bias, sel = tuple(good) or IMG_DEFAULT_FILTERS, values["bias"], values["sel"]
+    if bias and len(bias) != len(filters):
+        warnings.append(f"The link gives {len(bias)} bias values for {len(filters)} filters: using 0 for every one.")
+        bias = ()
+    if sel > len(filters):
+        warnings.append(f"The link's filter shown in detail (`sel={sel}`) could not be used: there are "
+                        f"{len(filters)} filters. Using 1 instead.")
+        sel = 1
+    return {**values, "f": filters, "bias": bias, "sel": sel}, warnings
+
+
+def _parse_at(text: str) -> tuple[int, int]:
+    r, _, c = str(text).partition(",")
+    if not (r.strip().isdigit() and c.strip().isdigit() and len(text) < 12):
+        raise ValueError("it should be 'row,column' in whole numbers")
+    return int(r), int(c)
+
+
+URL = UrlState("images", [
+    replace(choice_field("src", "Sample", IMG_SOURCES, "picture source"), encode=str.lower),
+    choice_field("sample", "House", images.SAMPLE_NAMES, "sample picture"),
+    choice_field("size", 128, IMG_SIZES, "working size"),
+    bool_field("gray", False, "grayscale switch"),
+    choice_field("k", 3, IMG_KS, "filter size"),
+    texts_field("f", IMG_DEFAULT_FILTERS, "filters"),
+    numbers_field("bias", (), "bias values", lo=-IMG_MAX_BIAS, hi=IMG_MAX_BIAS, most=IMG_MAX_FILTERS,
+                  fallback="Using 0 for every filter."),
+    bool_field("relu", True, "ReLU switch"),
+    bool_field("pool", True, "pooling switch"),
+    int_field("sel", 1, 1, IMG_MAX_FILTERS, "filter shown in detail"),
+    UrlField("at", None, _parse_at, lambda at: f"{at[0]},{at[1]}", "zoom location",
+             "Zooming on the strongest value instead."),
+], check=_check_link)
+
+
+def state_from_query(params: Mapping[str, list[str]]) -> tuple[ImagesState, list[str]]:
+    """The state a link opens (each query parameter -> its values), and warnings for what it could not use."""
+    values, warnings = URL.from_query(params)
+    return ImagesState.from_link(values), warnings
 
 
 def _img_seed(key: str, value) -> None:
@@ -166,7 +135,8 @@ def images_state() -> tuple[ImagesState, list[str]]:
     """The page state: from the URL on a session's first run, then from the widgets."""
     ss = st.session_state
     if "img_state" not in ss:
-        ss.img_state, ss.img_url_warnings = ImagesState.from_query(_img_query_lists())
+        values, _, ss.img_url_warnings = URL.load()
+        ss.img_state = ImagesState.from_link(values)
         ss.img_custom = {}  # filter index -> typed spec, kept while its preset box says Custom
         ss.img_ed_base, ss.img_ed_version = {}, {}  # what each filter's editors started from, and their generation
         for i, spec in enumerate(ss.img_state.filters):
@@ -178,9 +148,7 @@ def images_state() -> tuple[ImagesState, list[str]]:
 def images_save(state: ImagesState) -> None:
     """Remember the state and put it in the URL (only what differs from the defaults)."""
     st.session_state.img_state = state
-    query = state.to_query()
-    if query != {k: (v if k == "f" else v[-1]) for k, v in _img_query_lists().items()}:
-        st.query_params.from_dict(query)
+    URL.save(state.link_values())
 
 
 def filter_label(spec: str) -> str:
