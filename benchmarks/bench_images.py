@@ -85,17 +85,17 @@ def compute(repeats: int) -> None:
     def page_new_picture():
         """Everything the page computes for a picture it has not seen (every cache misses)."""
         key = ("bench", next(calls))
-        r = ui.images_bank(key, 3, FILTERS, (0,) * 8, True, True, x8)
-        ui.images_detail(key, FILTERS[0], 3, 0, True, (200, 200), x8)
-        ui.images_input_png(key, x8, (200, 200), 3)
+        r = ui.apply_bank(key, 3, FILTERS, (0,) * 8, True, True, x8)
+        ui.channel_detail(key, FILTERS[0], 3, 0, True, (200, 200), x8)
+        ui.input_pngs(key, x8, (200, 200), 3)
         return r
 
     def page_new_bias():
         """What a new bias for the filter shown costs: that filter's maps and the detail, the rest cached."""
         b = float(next(calls))
-        r = ui.images_bank(("bench",), 3, FILTERS, (b,) + (0,) * 7, True, True, x8)
-        ui.images_detail(("bench",), FILTERS[0], 3, b, True, (200, 200), x8)
-        ui.images_input_png(("bench",), x8, (200, 200), 3)
+        r = ui.apply_bank(("bench",), 3, FILTERS, (b,) + (0,) * 7, True, True, x8)
+        ui.channel_detail(("bench",), FILTERS[0], 3, b, True, (200, 200), x8)
+        ui.input_pngs(("bench",), x8, (200, 200), 3)
         return r
 
     cases = {"ours": ours, "page": page_new_picture, "bias": page_new_bias}

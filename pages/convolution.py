@@ -17,21 +17,21 @@ st.caption(
     "call convolution: the filter is not flipped."
 )
 
-url = ui_conv.conv_url_state()
+url = ui_conv.URL
 values, fresh, warnings = url.load()
 ui.show_warnings(warnings)
 url.seed({**values, "bias": float(values["bias"])}, fresh, WIDGETS)
 
 col_edit, col_play = st.columns([1, 2], gap="medium")
 with col_edit:
-    x, x_ok = ui_widgets.grid_editor("Input", "conv_input", LECTURE_INPUT, sides=ui_conv.CONV_LIMITS["input"],
-                             random_range=(0, 5), reset_to=values["input"] if "input" in fresh else None)
-    w, w_ok = ui_widgets.grid_editor("Filter", "conv_filter", LECTURE_FILTER, sides=ui_conv.CONV_LIMITS["filter"],
-                             random_range=(-2, 2), presets=FILTER_PRESETS,
-                             reset_to=values["filter"] if "filter" in fresh else None)
+    x, x_ok = ui_widgets.grid_editor("Input", "conv_input", LECTURE_INPUT, sides=ui_conv.LIMITS["input"],
+                                     random_range=(0, 5), reset_to=values["input"] if "input" in fresh else None)
+    w, w_ok = ui_widgets.grid_editor("Filter", "conv_filter", LECTURE_FILTER, sides=ui_conv.LIMITS["filter"],
+                                     random_range=(-2, 2), presets=FILTER_PRESETS,
+                                     reset_to=values["filter"] if "filter" in fresh else None)
 with st.sidebar:
     st.markdown("**Convolution settings**")
-    settings = ui_conv.conv_settings_ui()
+    settings = ui_conv.settings_ui()
 
 H, W = x.shape
 kh, kw = w.shape
@@ -39,8 +39,8 @@ s, p, d = settings["stride"], settings["padding"], settings["dilation"]
 with col_play:
     try:
         rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
-        html, amap = ui_conv.conv_player(grid_to_text(x), grid_to_text(w), settings["bias"], settings["relu"],
-                                    s, p, d, values["step"])
+        html, amap = ui_conv.step_player(grid_to_text(x), grid_to_text(w), settings["bias"], settings["relu"],
+                                         s, p, d, values["step"])
         st.session_state["conv_last"] = (html, amap)
         axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
         st.markdown(f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")

@@ -13,20 +13,20 @@ st.markdown(
     "A bank of filters gives one map each, stacked into a new volume."
 )
 
-state, url_warnings = ui_img.images_state()
+state, url_warnings = ui_img.load_state()
 ui.show_warnings(url_warnings)
-state, x, key, load_errors, note = ui_img.images_source_ui(state)
+state, x, key, load_errors, note = ui_img.source_ui(state)
 ui.show_errors(load_errors, kept="The last good picture is still shown.")
 if note:
     st.info(note, icon=":material/photo_size_select_large:")
 C = x.shape[2]
-state, cell_errors = ui_img.images_bank_ui(state, C)
+state, cell_errors = ui_img.bank_ui(state, C)
 ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
 
 try:
-    result = ui_img.images_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
+    result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
 except ValueError as exc:  # a filter larger than a tiny picture
-    ui_img.images_save(state)
+    ui_img.save_state(state)
     ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
     st.stop()
 
@@ -44,30 +44,30 @@ picture_box, detail_box, zoom_box, volume_box = st.container(), st.container(), 
 
 with zoom_box:
     st.subheader(f"The dot product behind one value of map {state.sel + 1}")
-    state = ui_img.images_zoom_ui(state, x, result)
-    r, c = state.at if state.at is not None else ui_img.images_strongest(result, state.sel)
-    fig, sentence = ui_img.images_zoom_numbers(state, x, result, r, c)
+    state = ui_img.zoom_ui(state, x, result)
+    r, c = state.at if state.at is not None else ui_img.strongest_at(result, state.sel)
+    fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
     st.markdown(f"At row {r}, column {c}: {sentence}")
     st.html(fig)
-ui_img.images_save(state)
+ui_img.save_state(state)
 
-input_pngs = ui_img.images_input_png(key, x, (r, c), state.k)
+input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
 with picture_box:
     st.subheader("The picture and its channels")
     names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
     left, right = st.columns([2, 3])
-    left.image(input_pngs[0], caption=f"{names[0]}, {volume_text(x.shape[:2])}", width=ui_img.IMG_PICTURE_PX,
+    left.image(input_pngs[0], caption=f"{names[0]}, {volume_text(x.shape[:2])}", width=ui_img.PICTURE_PX,
                output_format="PNG")
     if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
-        right.image(list(input_pngs[1:]), caption=names[1:], width=ui_img.IMG_SHOWN_PX, output_format="PNG")
+        right.image(list(input_pngs[1:]), caption=names[1:], width=ui_img.SHOWN_PX, output_format="PNG")
 
-detail_pngs, captions = ui_img.images_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
-                                         state.relu, (r, c), x)
+detail_pngs, captions = ui_img.channel_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
+                                              state.relu, (r, c), x)
 with detail_box:
     st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
     st.caption(ui_img.filter_explains(state.filters[state.sel], C))
-    st.image(list(detail_pngs), caption=list(captions), width=ui_img.IMG_SHOWN_PX, output_format="PNG")
-    st.image(ui_img.IMG_COLOUR_BAR, width=256, output_format="PNG",
+    st.image(list(detail_pngs), caption=list(captions), width=ui_img.SHOWN_PX, output_format="PNG")
+    st.image(ui_img.COLOUR_BAR, width=256, output_format="PNG",
              caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
 
 with volume_box:
@@ -77,7 +77,8 @@ with volume_box:
                                           if result.pooled_shape else []))
     for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
         spans = [f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else "" for lo, hi in result.ranges]
-        names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}" for f, (spec, span) in enumerate(zip(state.filters, spans))]
-        tab.image(list(pngs), caption=names, width=ui_img.IMG_SHOWN_PX, output_format="PNG")
-    sent = ui_img.images_bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
+        names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
+                 for f, (spec, span) in enumerate(zip(state.filters, spans))]
+        tab.image(list(pngs), caption=names, width=ui_img.SHOWN_PX, output_format="PNG")
+    sent = ui_img.bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
     st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")

@@ -12,9 +12,9 @@ st.markdown(
 
 settings, warnings = ui_quiz.settings_from_url()
 ui.show_warnings(warnings)
-ui_quiz.quiz_header_ui(settings)
-questions = ui_quiz.quiz_questions(settings.seed, settings.n)
-ui_quiz.quiz_score_ui(settings, questions)
+ui_quiz.header_ui(settings)
+questions = ui_quiz.questions_for(settings.seed, settings.n)
+ui_quiz.score_ui(settings, questions)
 for index, question in enumerate(questions):
-    ui_quiz.quiz_question_ui(settings.seed, index, question)
-ui_quiz.quiz_footer_ui(settings)
+    ui_quiz.question_ui(settings.seed, index, question)
+ui_quiz.footer_ui(settings)

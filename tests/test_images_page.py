@@ -244,12 +244,12 @@ def test_the_page_states_the_servers_upload_cap():
     import tomllib
 
     from cnnviz.ui import ROOT
-    from cnnviz.ui.images import IMG_UPLOAD_MB
+    from cnnviz.ui.images import UPLOAD_MB
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == IMG_UPLOAD_MB
+    assert config["server"]["maxUploadSize"] == UPLOAD_MB
     at = run({"src": "upload"})
-    assert f"up to {IMG_UPLOAD_MB} MB" in at.file_uploader[0].label
+    assert f"up to {UPLOAD_MB} MB" in at.file_uploader[0].label
 
 
 def test_lecture_example_button_gives_the_lecture_shapes():

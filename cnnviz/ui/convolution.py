@@ -6,35 +6,33 @@ import streamlit as st
 
 from cnnviz import fig_conv, player
 from cnnviz.grids import grid_from_text
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
 
-CONV_LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
+LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
 
 
-def conv_url_state() -> UrlState:
-    """The Convolution page's link: grids, bias, ReLU, stride, padding, dilation and the player's step."""
-    from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
-
-    return UrlState("conv", [
-        grid_field("input", LECTURE_INPUT, *CONV_LIMITS["input"], "input"),
-        grid_field("filter", LECTURE_FILTER, *CONV_LIMITS["filter"], "filter"),
-        float_field("bias", 0, -1000, 1000, "bias"),
-        bool_field("relu", False, "ReLU switch"),
-        int_field("stride", 1, *CONV_LIMITS["stride"], "stride"),
-        int_field("padding", 0, *CONV_LIMITS["padding"], "padding"),
-        int_field("dilation", 1, *CONV_LIMITS["dilation"], "dilation"),
-        int_field("step", None, 0, 100_000, "animation step"),
-    ])
+# The Convolution page's link: grids, bias, ReLU, stride, padding, dilation and the player's step.
+URL = UrlState("conv", [
+    grid_field("input", LECTURE_INPUT, *LIMITS["input"], "input"),
+    grid_field("filter", LECTURE_FILTER, *LIMITS["filter"], "filter"),
+    float_field("bias", 0, -1000, 1000, "bias"),
+    bool_field("relu", False, "ReLU switch"),
+    int_field("stride", 1, *LIMITS["stride"], "stride"),
+    int_field("padding", 0, *LIMITS["padding"], "padding"),
+    int_field("dilation", 1, *LIMITS["dilation"], "dilation"),
+    int_field("step", None, 0, 100_000, "animation step"),
+])
 
 
-def conv_settings_ui() -> dict:
+def settings_ui() -> dict:
     """Stride, padding, dilation, bias and ReLU widgets (keys ``conv_<name>``); returns their values."""
     out = {
-        "stride": st.number_input("Stride", *CONV_LIMITS["stride"], step=1, key="conv_stride",
+        "stride": st.number_input("Stride", *LIMITS["stride"], step=1, key="conv_stride",
                                   help="How far the window moves at each step."),
-        "padding": st.number_input("Zero padding", *CONV_LIMITS["padding"], step=1, key="conv_padding",
+        "padding": st.number_input("Zero padding", *LIMITS["padding"], step=1, key="conv_padding",
                                    help="Rings of zeros added around the input."),
-        "dilation": st.number_input("Dilation", *CONV_LIMITS["dilation"], step=1, key="conv_dilation",
+        "dilation": st.number_input("Dilation", *LIMITS["dilation"], step=1, key="conv_dilation",
                                     help="Spacing between the filter's taps: 2 spreads a 3x3 filter over 5x5."),
     }
     bias = st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
@@ -45,7 +43,7 @@ def conv_settings_ui() -> dict:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def conv_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,
+def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,
                 step: int | None) -> tuple[str, np.ndarray]:
     """The player's HTML and the activation map (cached on the grids' link text)."""
     x, w = grid_from_text(x_text), grid_from_text(w_text)

@@ -15,32 +15,32 @@ from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field, numbers_field, texts_field
 
-IMG_SOURCES = ("Sample", "Upload", "Camera")
-IMG_SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
-IMG_KS = (3, 5, 7)
-IMG_MAX_FILTERS = 16
-IMG_MAX_BIAS = 100_000  # beyond this a bias hides every pattern the filter finds
-IMG_CUSTOM = "Custom (type the numbers)"
-IMG_DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
+SOURCES = ("Sample", "Upload", "Camera")
+SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
+FILTER_SIZES = (3, 5, 7)
+MAX_FILTERS = 16
+MAX_BIAS = 100_000  # beyond this a bias hides every pattern the filter finds
+CUSTOM = "Custom (type the numbers)"
+DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
 # Pictures are sent at the size they are shown (Streamlit would otherwise resize and re-encode
 # every larger one on every rerun): maps 176 px, five to a row on a laptop, two on a phone.
-IMG_SHOWN_PX = 176
-IMG_PICTURE_PX = 352  # the input picture, twice as large
-IMG_UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
-IMG_COLOUR_BAR = fig_images.to_png(fig_images.colour_bar(1.0))  # the legend under the maps, encoded once
+SHOWN_PX = 176
+PICTURE_PX = 352  # the input picture, twice as large
+UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
+COLOUR_BAR = fig_images.to_png(fig_images.colour_bar(1.0))  # the legend under the maps, encoded once
 
 
 @dataclass(frozen=True)
 class ImagesState:
     """Every setting of the Real images page; round-trips through the URL."""
 
-    source: str = "Sample"  # one of IMG_SOURCES; an uploaded picture itself cannot travel in a link
+    source: str = "Sample"  # one of SOURCES; an uploaded picture itself cannot travel in a link
     sample: str = "House"  # one of images.SAMPLE_NAMES
-    size: int = 128  # one of IMG_SIZES
+    size: int = 128  # one of SIZES
     gray: bool = False  # one grey channel instead of R, G, B
     k: int = 3  # filters are k x k x C
-    filters: tuple[str, ...] = IMG_DEFAULT_FILTERS  # specs for images.filter_from_spec, 1 to 16
-    bias: tuple[float, ...] = (0,) * len(IMG_DEFAULT_FILTERS)  # one per filter
+    filters: tuple[str, ...] = DEFAULT_FILTERS  # specs for images.filter_from_spec, 1 to 16
+    bias: tuple[float, ...] = (0,) * len(DEFAULT_FILTERS)  # one per filter
     relu: bool = True
     pool: bool = True  # 2x2 max pooling, stride 2
     sel: int = 0  # the filter shown in detail (0-based; 1-based in the URL)
@@ -64,9 +64,9 @@ class ImagesState:
 def _check_link(values: dict) -> tuple[dict, list[str]]:
     """The rules between the link's settings: filters that fit k, one bias per filter, a filter to show."""
     warnings, specs = [], values["f"]
-    if len(specs) > IMG_MAX_FILTERS:
-        warnings.append(f"The link has {len(specs)} filters; the page takes at most {IMG_MAX_FILTERS}.")
-        specs = specs[:IMG_MAX_FILTERS]
+    if len(specs) > MAX_FILTERS:
+        warnings.append(f"The link has {len(specs)} filters; the page takes at most {MAX_FILTERS}.")
+        specs = specs[:MAX_FILTERS]
     good = []
     for n, spec in enumerate(specs, start=1):
         try:
@@ -76,7 +76,7 @@ def _check_link(values: dict) -> tuple[dict, list[str]]:
             warnings.append(f"Filter {n} in the link was left out: {exc}")
     if specs and not good:
         warnings.append("No filter in the link could be used: showing the default bank.")
-    filters, bias, sel = tuple(good) or IMG_DEFAULT_FILTERS, values["bias"], values["sel"]
+    filters, bias, sel = tuple(good) or DEFAULT_FILTERS, values["bias"], values["sel"]
     if bias and len(bias) != len(filters):
         warnings.append(f"The link gives {len(bias)} bias values for {len(filters)} filters: using 0 for every one.")
         bias = ()
@@ -95,17 +95,17 @@ def _parse_at(text: str) -> tuple[int, int]:
 
 
 URL = UrlState("images", [
-    replace(choice_field("src", "Sample", IMG_SOURCES, "picture source"), encode=str.lower),
+    replace(choice_field("src", "Sample", SOURCES, "picture source"), encode=str.lower),
     choice_field("sample", "House", images.SAMPLE_NAMES, "sample picture"),
-    choice_field("size", 128, IMG_SIZES, "working size"),
+    choice_field("size", 128, SIZES, "working size"),
     bool_field("gray", False, "grayscale switch"),
-    choice_field("k", 3, IMG_KS, "filter size"),
-    texts_field("f", IMG_DEFAULT_FILTERS, "filters"),
-    numbers_field("bias", (), "bias values", lo=-IMG_MAX_BIAS, hi=IMG_MAX_BIAS, most=IMG_MAX_FILTERS,
+    choice_field("k", 3, FILTER_SIZES, "filter size"),
+    texts_field("f", DEFAULT_FILTERS, "filters"),
+    numbers_field("bias", (), "bias values", lo=-MAX_BIAS, hi=MAX_BIAS, most=MAX_FILTERS,
                   fallback="Using 0 for every filter."),
     bool_field("relu", True, "ReLU switch"),
     bool_field("pool", True, "pooling switch"),
-    int_field("sel", 1, 1, IMG_MAX_FILTERS, "filter shown in detail"),
+    int_field("sel", 1, 1, MAX_FILTERS, "filter shown in detail"),
     UrlField("at", None, _parse_at, lambda at: f"{at[0]},{at[1]}", "zoom location",
              "Zooming on the strongest value instead."),
 ], check=_check_link)
@@ -131,7 +131,7 @@ def _img_set_custom(i: int, spec: str) -> None:
     ss.img_ed_version[i] = ss.img_ed_version.get(i, 0) + 1
 
 
-def images_state() -> tuple[ImagesState, list[str]]:
+def load_state() -> tuple[ImagesState, list[str]]:
     """The page state: from the URL on a session's first run, then from the widgets."""
     ss = st.session_state
     if "img_state" not in ss:
@@ -145,7 +145,7 @@ def images_state() -> tuple[ImagesState, list[str]]:
     return ss.img_state, ss.img_url_warnings
 
 
-def images_save(state: ImagesState) -> None:
+def save_state(state: ImagesState) -> None:
     """Remember the state and put it in the URL (only what differs from the defaults)."""
     st.session_state.img_state = state
     URL.save(state.link_values())
@@ -192,7 +192,7 @@ def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
     return x
 
 
-def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
+def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
     """Choose a picture. Returns the state, the (H, W, C) input, its cache key, errors and a note."""
     ss = st.session_state
     _img_seed("img_src", state.source)
@@ -200,8 +200,8 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
     _img_seed("img_size", state.size)
     _img_seed("img_gray", state.gray)
     cols = st.columns([1.3, 1.5, 1, 1])
-    source = cols[0].segmented_control("Picture", IMG_SOURCES, key="img_src", required=True) or "Sample"
-    size = cols[2].selectbox("Working size (longest side)", IMG_SIZES, key="img_size",
+    source = cols[0].segmented_control("Picture", SOURCES, key="img_src", required=True) or "Sample"
+    size = cols[2].selectbox("Working size (longest side)", SIZES, key="img_size",
                              format_func=lambda s: f"{s} px" + (" (the lecture's 32x32)" if s == 32 else ""))
     gray = cols[3].toggle("Grayscale (one channel)", key="img_gray")
     errors, note = [], ""
@@ -212,7 +212,7 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
         sample = ss.img_sample
         if source == "Upload":
             up = cols[1].file_uploader(
-                f"PNG, JPEG, GIF, BMP or WebP, up to {IMG_UPLOAD_MB} MB", key="img_upload",
+                f"PNG, JPEG, GIF, BMP or WebP, up to {UPLOAD_MB} MB", key="img_upload",
                 type=["png", "jpg", "jpeg", "gif", "bmp", "webp"])
         else:
             up = cols[1].camera_input("Take a picture", key="img_camera")
@@ -243,7 +243,7 @@ def images_source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple
     return state, x, (key, size, gray), errors, note
 
 
-IMG_LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
+LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
                        "Outline (Laplacian)")
 
 
@@ -251,7 +251,7 @@ def _img_lecture_example() -> None:
     """The lecture's layer: a 32x32x3 picture, six 5x5x3 filters, ReLU, 2x2 max pooling."""
     ss = st.session_state
     ss.img_state = ImagesState(**{**ss.img_state.__dict__, "size": 32, "gray": False, "k": 5,
-                                  "filters": IMG_LECTURE_FILTERS, "bias": (0,) * 6, "relu": True, "pool": True,
+                                  "filters": LECTURE_FILTERS, "bias": (0,) * 6, "relu": True, "pool": True,
                                   "sel": 0, "at": None})
     ss.img_size, ss.img_gray, ss.img_k, ss.img_n, ss.img_relu, ss.img_pool, ss.img_sel = 32, False, 5, 6, True, True, 0
     ss.img_custom = {}
@@ -259,7 +259,7 @@ def _img_lecture_example() -> None:
         del ss[key]  # seeded again from the new state
 
 
-def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
+def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     """Settings of the filter bank and its filters. Returns the new state and messages for bad cells."""
     ss = st.session_state
     st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
@@ -268,11 +268,11 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
                        ("img_n", len(state.filters))):
         _img_seed(key, value)
     c = st.columns(4)
-    k = c[0].selectbox("Filter size", IMG_KS, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
-    n = int(c[1].number_input("Number of filters", 1, IMG_MAX_FILTERS, step=1, key="img_n"))
+    k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
+    n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
     relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
     pool = c[3].toggle("2x2 max pooling, stride 2", key="img_pool")
-    options = [IMG_CUSTOM] + images.preset_specs()
+    options = [CUSTOM] + images.preset_specs()
     filters, bias, errors = list(state.filters), list(state.bias), []
     if k != state.k:  # typed filters keep their centre when the size changes
         for i, spec in ss.img_custom.items():
@@ -290,10 +290,10 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
     if ss.img_sel >= n:
         ss.img_sel = n - 1
     sel = ss.img_sel
-    _img_seed(f"img_f{sel}", IMG_CUSTOM if "|" in filters[sel] else filters[sel])
+    _img_seed(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
     _img_seed(f"img_b{sel}", float(bias[sel]))
     choice = ss[f"img_f{sel}"]
-    if choice == IMG_CUSTOM:
+    if choice == CUSTOM:
         if sel not in ss.img_custom:  # start typing from what the filter was
             start = filters[sel] if filters[sel] in options else "Identity"
             _img_set_custom(sel, images.spec_from_filter(images.filter_from_spec(start, k, 3)))
@@ -304,10 +304,10 @@ def images_bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list
     c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
                    format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
     c[1].selectbox(f"Preset of filter {sel + 1}", options, key=f"img_f{sel}",
-                   format_func=lambda s: s if s == IMG_CUSTOM else filter_label(s))
-    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -float(IMG_MAX_BIAS), float(IMG_MAX_BIAS), step=1.0,
+                   format_func=lambda s: s if s == CUSTOM else filter_label(s))
+    bias[sel] = c[2].number_input(f"Bias of filter {sel + 1}", -float(MAX_BIAS), float(MAX_BIAS), step=1.0,
                                   key=f"img_b{sel}")
-    if choice == IMG_CUSTOM:
+    if choice == CUSTOM:
         filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
     return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),
                           "bias": tuple(float(b) if not float(b).is_integer() else int(b) for b in bias),
@@ -375,7 +375,7 @@ class BankResult:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)  # at 512 px an entry is about 1.1 MB
-def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
+def filter_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
     """One filter's activation map, once per distinct (picture, filter, bias, ReLU, pooling) for every student.
 
     Cached per filter, not per bank: changing one filter or its bias recomputes only that filter.
@@ -386,21 +386,21 @@ def images_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, poo
         np.maximum(act, 0, out=act)
     lo, hi = float(act.min()), float(act.max())
     vmax = max(abs(lo), abs(hi))  # each map on its own scale, centred at 0
-    png = fig_images.maps_png([act], vmax, side=IMG_SHOWN_PX)[0]
+    png = fig_images.maps_png([act], vmax, side=SHOWN_PX)[0]
     pooled = pool2d(act, 2) if pool and min(act.shape) >= 2 else None  # (H_out // 2, W_out // 2)
-    pooled_png = fig_images.maps_png([pooled], vmax, side=IMG_SHOWN_PX)[0] if pooled is not None else None
+    pooled_png = fig_images.maps_png([pooled], vmax, side=SHOWN_PX)[0] if pooled is not None else None
     act.flags.writeable = False
     return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
 
 
-def images_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
-                x: np.ndarray) -> BankResult:
+def apply_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
+               x: np.ndarray) -> BankResult:
     """Apply every filter of the bank (each one cached on its own)."""
-    return BankResult(tuple(images_map(input_key, k, s, b, relu, pool, x) for s, b in zip(filters, bias)))
+    return BankResult(tuple(filter_map(input_key, k, s, b, relu, pool, x) for s, b in zip(filters, bias)))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _images_partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
+def _partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
     """Each channel filtered by its own slice, (H_out, W_out, C) float32; the bias does not change them."""
     w = images.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
     partials, _ = images.channel_maps(_x.astype(np.float32), w)
@@ -409,11 +409,11 @@ def _images_partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
-                  _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
+                   _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
     """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
     C = _x.shape[2]
-    partials = _images_partials(input_key, k, spec, _x)  # (H_out, W_out, C)
+    partials = _partials(input_key, k, spec, _x)  # (H_out, W_out, C)
     act = partials[:, :, 0] + np.float32(bias)  # (H_out, W_out); added slice by slice: a sum over a
     for c in range(1, C):                        # length-3 last axis is several times slower
         act += partials[:, :, c]
@@ -425,19 +425,19 @@ def images_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, 
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
-    pngs = tuple(fig_images.maps_png(maps, vmax, side=IMG_SHOWN_PX, box=(r, c, 1, 1)))
+    pngs = tuple(fig_images.maps_png(maps, vmax, side=SHOWN_PX, box=(r, c, 1, 1)))
     return pngs, tuple(captions)
 
 
-def images_input_png(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
+def input_pngs(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
     """The picture with the zoom window drawn on it, then each channel as a grey map."""
-    return (_images_picture_png(input_key, at, k, x),) + _images_channel_png(input_key, x)
+    return (_picture_png(input_key, at, k, x),) + _channel_png(input_key, x)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def _images_picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
+def _picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
     H, W, C = _x.shape
-    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], IMG_PICTURE_PX)  # (h, w[, 3])
+    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], PICTURE_PX)  # (h, w[, 3])
     scale = shown.shape[0] / H
     box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
     rgb = np.repeat(shown[:, :, None], 3, axis=2) if C == 1 else shown
@@ -445,17 +445,17 @@ def _images_picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.nd
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _images_channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
+def _channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
     if _x.shape[2] != 3:
         return ()
     # Each channel as a grey picture, one byte per pixel.
-    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], IMG_SHOWN_PX)) for c in range(3))
+    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], SHOWN_PX)) for c in range(3))
 
 
-def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
+def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
     """Pick a location of the activation map and show the dot product behind its value."""
     H_out, W_out = result.shape[:2]
-    best = images_strongest(result, state.sel)
+    best = strongest_at(result, state.sel)
     r0, c0 = state.at if state.at is not None else best
     if r0 >= H_out or c0 >= W_out:
         show_warnings([f"Row {r0}, column {c0} is outside the {H_out}x{W_out} activation map: "
@@ -476,14 +476,14 @@ def images_zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> Ima
     return ImagesState(**{**state.__dict__, "at": at})
 
 
-def images_strongest(result: BankResult, f: int) -> tuple[int, int]:
+def strongest_at(result: BankResult, f: int) -> tuple[int, int]:
     """Where map f responds most strongly (largest |value|; the first in reading order on ties)."""
     m = np.abs(result.maps[f].act)
     r, c = np.unravel_index(int(np.argmax(m)), m.shape)
     return int(r), int(c)
 
 
-def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int):
+def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int):
     """The dot product at (r, c) for the selected filter: (HTML tables, sentence)."""
     k, f = state.k, state.sel
     window = x[r:r + k, c:c + k, :].astype(np.int64)  # (k, k, C) pixel values under the window
@@ -502,6 +502,6 @@ def images_zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r
     return fig, text
 
 
-def images_bytes_note(*pngs: bytes) -> str:
+def bytes_note(*pngs: bytes) -> str:
     """How much picture data this view sends to the browser."""
     return f"{sum(len(p) for p in pngs) / 1024:.0f} KB of PNG"

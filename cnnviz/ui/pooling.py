@@ -13,93 +13,91 @@ from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlState, choice_field, grid_field, int_field
 
-POOL_DEFAULT = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
-POOL_LIMITS = {"input": (1, 32), "size": (1, 4), "stride": (1, 4), "maps": (1, 8)}
-POOL_SOURCES = {"map": "One activation map", "stack": "A stack of maps"}
-POOL_SIDES = (6, 8, 12, 16, 24, 28, 32)  # sides of the stack's maps
+DEFAULT_MAP = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
+LIMITS = {"input": (1, 32), "size": (1, 4), "stride": (1, 4), "maps": (1, 8)}
+SOURCES = {"map": "One activation map", "stack": "A stack of maps"}
+SIDES = (6, 8, 12, 16, 24, 28, 32)  # sides of the stack's maps
 # The stack: a picture seen through these filters (then ReLU), one activation map per filter.
-POOL_STACK_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline (Laplacian)",
+STACK_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline (Laplacian)",
                       "Emboss", "Identity")
-POOL_WIDGETS = {"src": "pool_src", "mode": "pool_mode", "size": "pool_size", "stride": "pool_stride",
+WIDGETS = {"src": "pool_src", "mode": "pool_mode", "size": "pool_size", "stride": "pool_stride",
                 "side": "pool_side", "maps": "pool_maps", "pick": "pool_pick"}
 
 
-
-def pool_url_state() -> UrlState:
-    """The Pooling page's link: the input (one map or a stack), the mode, window, stride and the player's step."""
-    return UrlState("pool", [
-        choice_field("src", "map", tuple(POOL_SOURCES), "input choice"),
-        grid_field("input", POOL_DEFAULT, *POOL_LIMITS["input"], "activation map"),
-        choice_field("mode", "max", POOL_MODES, "pooling mode"),
-        int_field("size", 2, *POOL_LIMITS["size"], "window size"),
-        int_field("stride", 2, *POOL_LIMITS["stride"], "stride"),
-        choice_field("side", 12, POOL_SIDES, "size of the stack's maps"),
-        int_field("maps", 6, *POOL_LIMITS["maps"], "number of maps"),
-        int_field("pick", 1, 1, POOL_LIMITS["maps"][1], "animated map"),
-        int_field("step", None, 0, 100_000, "animation step"),
-    ])
+# The Pooling page's link: the input (one map or a stack), the mode, window, stride and the player's step.
+URL = UrlState("pool", [
+    choice_field("src", "map", tuple(SOURCES), "input choice"),
+    grid_field("input", DEFAULT_MAP, *LIMITS["input"], "activation map"),
+    choice_field("mode", "max", POOL_MODES, "pooling mode"),
+    int_field("size", 2, *LIMITS["size"], "window size"),
+    int_field("stride", 2, *LIMITS["stride"], "stride"),
+    choice_field("side", 12, SIDES, "size of the stack's maps"),
+    int_field("maps", 6, *LIMITS["maps"], "number of maps"),
+    int_field("pick", 1, 1, LIMITS["maps"][1], "animated map"),
+    int_field("step", None, 0, 100_000, "animation step"),
+])
 
 
-def pool_settings_ui() -> dict:
+def settings_ui() -> dict:
     """Input choice, mode, window size and stride (keys ``pool_<name>``); returns their values."""
-    out = {"src": st.radio("Input", list(POOL_SOURCES), format_func=POOL_SOURCES.get, key="pool_src",
+    out = {"src": st.radio("Input", list(SOURCES), format_func=SOURCES.get, key="pool_src",
                            horizontal=True),
            "mode": st.radio("Pooling", list(POOL_MODES), format_func=fig_pool.MODE_NAMES.get, key="pool_mode",
                             horizontal=True)}
     c1, c2 = st.columns(2)
-    out["size"] = c1.number_input("Window size", *POOL_LIMITS["size"], step=1, key="pool_size",
+    out["size"] = c1.number_input("Window size", *LIMITS["size"], step=1, key="pool_size",
                                   help="The window is size × size cells.")
-    out["stride"] = c2.number_input("Stride", *POOL_LIMITS["stride"], step=1, key="pool_stride",
+    out["stride"] = c2.number_input("Stride", *LIMITS["stride"], step=1, key="pool_stride",
                                     help="How far the window moves each step.")
     return out
 
 
-def pool_stack_ui() -> dict:
+def stack_ui() -> dict:
     """Size and number of the stack's maps, and which one the player animates (1-based)."""
     c1, c2 = st.columns(2)
-    side = c1.selectbox("Each map is", POOL_SIDES, format_func=lambda s: f"{s}×{s}", key="pool_side")
-    maps = c2.number_input("Maps", *POOL_LIMITS["maps"], step=1, key="pool_maps")
+    side = c1.selectbox("Each map is", SIDES, format_func=lambda s: f"{s}×{s}", key="pool_side")
+    maps = c2.number_input("Maps", *LIMITS["maps"], step=1, key="pool_maps")
     if not 1 <= st.session_state.get("pool_pick", 1) <= maps:
         show_warnings([f"There is no map {st.session_state['pool_pick']} in a stack of {maps}: animating map 1."])
         st.session_state["pool_pick"] = 1
     pick = st.selectbox("Animate map", list(range(1, maps + 1)), key="pool_pick",
-                        format_func=lambda i: f"{i}. {POOL_STACK_FILTERS[i - 1]}")
+                        format_func=lambda i: f"{i}. {STACK_FILTERS[i - 1]}")
     return {"side": side, "maps": int(maps), "pick": pick}
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def pool_stack(side: int, maps: int) -> np.ndarray:
+def stack_maps(side: int, maps: int) -> np.ndarray:
     """``(side, side, maps)`` activation maps: a grey picture (values 0-9) through edge filters, then ReLU."""
     g = images.to_grayscale(images.sample_image("Circles", side + 2))  # (side+2, side+2, 1)
     g = np.round(g / 255 * 9).astype(np.int64)
-    w = np.stack([FILTER_PRESETS[n].weights for n in POOL_STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
+    w = np.stack([FILTER_PRESETS[n].weights for n in STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
     out = np.maximum(conv2d(g, w), 0)  # (side, side, C)
     out.flags.writeable = False  # shared by every session
     return out
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def pool_player(x_text: str, size: int, stride: int, mode: str, step: int | None) -> tuple[str, np.ndarray]:
+def step_player(x_text: str, size: int, stride: int, mode: str, step: int | None) -> tuple[str, np.ndarray]:
     """The player's HTML and the pooled map (cached on the map's link text)."""
     spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode, initial_step=step)
     return player.player_html(spec), spec.output
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def pool_max_avg_html(x_text: str, size: int, stride: int) -> str:
+def max_avg_html(x_text: str, size: int, stride: int) -> str:
     """Max beside average on one map, as HTML grids (cached on the map's link text)."""
     return fig_pool.max_avg_html(grid_from_text(x_text), size, stride)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def pool_stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: int):
+def stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: int):
     """Every map of the stack above its pooled map (cached; the figure is only read)."""
-    stack = pool_stack(side, maps)
-    names = [n.replace(" (Laplacian)", "") for n in POOL_STACK_FILTERS[:maps]]
+    stack = stack_maps(side, maps)
+    names = [n.replace(" (Laplacian)", "") for n in STACK_FILTERS[:maps]]
     return fig_pool.stack_figure(stack, pool2d(stack, size, stride, mode), names, pick - 1)
 
 
-def pool_dropped(n: int, size: int, stride: int) -> int:
+def uncovered(n: int, size: int, stride: int) -> int:
     """How many of ``n`` rows (or columns) no window reaches."""
     covered = np.zeros(n, dtype=bool)
     for i in range((n - size) // stride + 1):
@@ -107,7 +105,7 @@ def pool_dropped(n: int, size: int, stride: int) -> int:
     return int(n - covered.sum())
 
 
-def pool_numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:
+def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:
     """What pooling does, in numbers: the output-size formula, sizes, share kept, 0 parameters, dropped cells."""
     H, W = in_shape[:2]
     fr, fc = pool_output_formula(H, size, stride), pool_output_formula(W, size, stride)
@@ -123,7 +121,7 @@ def pool_numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size:
     d.metric("Parameters", "0", help="Pooling learns nothing: it has no weights and no bias.")
     st.caption(f"{n_in:,} activations in, {n_out:,} out: pooling keeps {n_out:,} of {n_in:,} "
                f"and has 0 parameters to learn.")
-    dr, dc = pool_dropped(H, size, stride), pool_dropped(W, size, stride)
+    dr, dc = uncovered(H, size, stride), uncovered(W, size, stride)
     if dr or dc:
         lost = H * W - (H - dr) * (W - dc)
         st.info(f"A stride of {stride} with a {size}×{size} window does not cover the whole map: "
@@ -131,6 +129,6 @@ def pool_numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size:
                 "dropped (hatched in the player and in the grids below).", icon=":material/grid_off:")
 
 
-def pool_tie_rule() -> str:
+def tie_rule() -> str:
     """How max pooling breaks ties, in a sentence."""
     return TIE_RULE

@@ -39,7 +39,7 @@ def settings_from_url() -> tuple[QuizSettings, list[str]]:
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def quiz_questions(seed: int, n: int) -> tuple[Question, ...]:
+def questions_for(seed: int, n: int) -> tuple[Question, ...]:
     """The quiz, built once per (seed, n) and shared by every student (questions are read-only)."""
     return tuple(make_quiz(seed, n))
 
@@ -89,7 +89,7 @@ def _quiz_set_length() -> None:
     st.query_params["n"] = str(st.session_state["quiz-length"])
 
 
-def quiz_header_ui(settings: QuizSettings) -> None:
+def header_ui(settings: QuizSettings) -> None:
     """The quiz number (type one to open it), the number of questions, a new quiz, and the link to share."""
     # The widgets always show what the URL says (a new quiz, a pasted link, a reloaded page);
     # a typed quiz number reaches _quiz_open_typed on submit, before this line runs.
@@ -113,7 +113,7 @@ def quiz_header_ui(settings: QuizSettings) -> None:
     st.code(share, language=None)
 
 
-def quiz_score_ui(settings: QuizSettings, questions) -> None:
+def score_ui(settings: QuizSettings, questions) -> None:
     """This quiz's progress and the session's score."""
     results = _quiz_results()
     verdicts = [results.get((settings.seed, i)) for i in range(len(questions))]
@@ -134,7 +134,7 @@ def _quiz_verdict_ui(verdict: Verdict) -> None:
         st.error(verdict.message, icon=":material/cancel:")
 
 
-def quiz_question_ui(seed: int, index: int, question: Question) -> None:
+def question_ui(seed: int, index: int, question: Question) -> None:
     """One question: its grids, an answer form, then the verdict and the worked solution."""
     with st.container(border=True, key=f"quiz-q-{index}"):
         st.markdown(f"**Question {index + 1}.** {question.text}")
@@ -162,7 +162,7 @@ def quiz_question_ui(seed: int, index: int, question: Question) -> None:
             st.warning(verdict.message, icon=":material/edit_off:")
 
 
-def quiz_footer_ui(settings: QuizSettings) -> None:
+def footer_ui(settings: QuizSettings) -> None:
     """Start the same quiz over (the session's score keeps counting)."""
     st.button("Start this quiz over", key="quiz-restart", icon=":material/restart_alt:", on_click=_quiz_restart,
               args=(settings.seed, settings.n))

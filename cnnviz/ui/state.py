@@ -67,7 +67,6 @@ def grid_field(name: str, default, min_side: int, max_side: int, what: str) -> U
     return UrlField(name, tidy(default), parse, grid_to_text, what)
 
 
-
 def choice_field(name: str, default, options, what: str, fallback: str = "") -> UrlField:
     """One of ``options`` (compared as text, case-insensitive)."""
     def parse(text: str):
@@ -76,7 +75,8 @@ def choice_field(name: str, default, options, what: str, fallback: str = "") -> 
                 return o
         shown = str(text) if len(str(text)) <= 12 else str(text)[:12] + "…"
         names = list(map(str, options))
-        raise ValueError(f"'{shown}' is not " + (" or ".join(names) if len(names) == 2 else "one of " + ", ".join(names)))
+        choices = " or ".join(names) if len(names) == 2 else "one of " + ", ".join(names)
+        raise ValueError(f"'{shown}' is not {choices}")
     return UrlField(name, default, parse, str, what, fallback)
 
 
@@ -110,7 +110,6 @@ def texts_field(name: str, default: tuple[str, ...], what: str, max_chars: int =
 def text_field(name: str, default: str, parse: Callable[[str], str], what: str) -> UrlField:
     """Text checked and written back tidy by ``parse`` (e.g. a shape ``32x32x3``); ``parse`` raises ValueError."""
     return UrlField(name, default, parse, str, what)
-
 
 
 class UrlState:
