@@ -6,6 +6,8 @@ from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.layers import format_bytes
 
+ui.through_app()
+
 st.title("Architectures")
 ui.show_warnings(ui_arch.URL.load_widgets("sa_"))
 

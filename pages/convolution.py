@@ -7,6 +7,8 @@ from cnnviz.grids import grid_to_text
 from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.shapes import conv_output_formula
 
+ui.through_app()
+
 WIDGETS = {"stride": "conv_stride", "padding": "conv_padding", "dilation": "conv_dilation",
            "bias": "conv_bias", "relu": "conv_relu"}
 

@@ -1,7 +1,9 @@
 """Home: the lecture's path through the app."""
 import streamlit as st
 
-from cnnviz.ui import ROOT, available_pages
+from cnnviz.ui import ROOT, available_pages, through_app
+
+through_app()
 
 st.title("cnnviz: see how a CNN looks at an image")
 st.markdown(

@@ -5,6 +5,8 @@ from cnnviz import ui
 from cnnviz.ui import images as ui_img
 from cnnviz.images import volume_text
 
+ui.through_app()
+
 st.title("Filters on real pictures")
 st.markdown(
     "A colour picture is a volume **H x W x 3**: red, green and blue channels. A filter always extends "

@@ -5,6 +5,8 @@ from cnnviz import ui
 from cnnviz.ui import pooling as ui_pool, widgets as ui_widgets
 from cnnviz.grids import grid_to_text
 
+ui.through_app()
+
 st.title("Pooling: shrink each activation map on its own")
 st.caption(
     "A window slides over an activation map and keeps one number per position: the largest (max pooling) "

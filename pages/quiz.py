@@ -4,6 +4,8 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.ui import quiz as ui_quiz
 
+ui.through_app()
+
 st.title("Quiz practice")
 st.markdown(
     "Output shapes, parameter counts, pooling, edge filters and dot products by hand. "

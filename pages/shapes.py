@@ -6,6 +6,8 @@ from cnnviz.layers import Conv2D, Dense, LayerError, Network, build_network, den
 from cnnviz.shapes import conv_output_formula, pool_output_formula
 from cnnviz.ui import shapes as ui_shapes
 
+ui.through_app()
+
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
 LINK = [("st_", ui_shapes.TAB_URL), ("sc_", ui_shapes.CALC_URL), ("sc_", ui_shapes.COMPARE_URL),
         ("sb_", ui_shapes.BUILDER_URL)]  # (widget key prefix, the part of the link those widgets keep)

@@ -77,3 +77,9 @@ def test_every_page_loads_only_from_the_app_server(page, server_url):
         assert page.locator('[data-testid="stException"]').count() == 0
     hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")[:5]
+
+
+def test_every_page_hands_a_bypassing_run_to_app():
+    # Streamlit's older pages/ mode can run a page file without app.py on a fresh server.
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        assert "through_app()" in path.read_text(), path.name

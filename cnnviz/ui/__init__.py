@@ -54,19 +54,19 @@ def show_errors(messages: list[str], *, kept: str = "The last valid result is st
         st.error("\n".join(f"- {m}" for m in shown) + (f"\n\n{kept}" if kept else ""), icon=":material/edit_off:")
 
 
-def _hand_over_to_app_navigation() -> None:
-    """Send a run that bypassed ``app.py`` back through it.
+def through_app() -> None:
+    """Send a run that bypassed ``app.py`` back through it; every page calls this first.
 
     Until ``app.py`` has called ``st.navigation`` once in a server process, Streamlit treats a
     ``pages/`` folder as its older multipage mode and runs a page file on its own: a shared link
-    opened first on a fresh server would lose the app's layout and navigation. This package is
-    imported by every page, so the first such run switches that mode off and reruns through
-    ``app.py``, which resolves the same page by its URL path.
+    opened first on a fresh server would lose the app's layout and navigation. The first such run
+    switches that mode off and reruns through ``app.py``, which resolves the same page by its URL
+    path. (Called from the page rather than at import: raising while the package is being imported
+    broke the imports of sessions arriving at the same moment.)
     """
     from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -75,7 +75,3 @@ def show_warnings(messages: list[str]) -> None:
     """Show warnings about the URL (values that fell back to defaults)."""
     if messages:
         st.warning("\n".join(f"- {m}" for m in messages), icon=":material/link_off:")
-
-
-# Last, once every name above exists: a run that started outside app.py restarts through it.
-_hand_over_to_app_navigation()
