@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d, pool2d
 from cnnviz.images import filter_from_spec, resize_max_side, sample_image, to_grayscale
-from cnnviz.ui.images import state_from_query
+from cnnviz.ui.images import detail_index, state_from_query
 
 PAGE = "../pages/images.py"
 
@@ -263,3 +263,10 @@ def test_lecture_example_button_gives_the_lecture_shapes():
     x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
     vol = np.maximum(conv2d(x, filter_from_spec("Vertical edge", 5, 3)), 0)
     assert total == pytest.approx(vol.max(), abs=0.01) and (r, c) == np.unravel_index(vol.argmax(), vol.shape)
+
+
+@pytest.mark.parametrize("sent, n, index", [(2, 6, 2), (9, 6, 5), (-1, 6, 0), ("3: Sharpen", 6, 2),
+                                            ("16: Identity", 4, 3), ("junk", 6, 0), ("9" * 400 + ": x", 6, 0)])
+def test_filter_shown_in_detail_survives_a_stale_label(sent, n, index):
+    # A browser that still shows an old option label sends the label itself back.
+    assert detail_index(sent, n) == index

@@ -117,6 +117,18 @@ def state_from_query(params: Mapping[str, list[str]]) -> tuple[ImagesState, list
     return ImagesState.from_link(values), warnings
 
 
+def detail_index(value, n: int) -> int:
+    """The "filter shown in detail" as a 0-based index below ``n``, whatever the browser sent.
+
+    A browser still showing an old option label ("2: Sobel x" before that preset changed) sends
+    the label itself instead of the index.
+    """
+    if not isinstance(value, (int, np.integer)):
+        head = str(value).split(":")[0].strip()
+        value = int(head) - 1 if head.isdigit() and len(head) < 4 else 0
+    return min(max(int(value), 0), n - 1)
+
+
 def _img_seed(key: str, value) -> None:
     """Give a widget its value from the page state unless the user has already set it this session."""
     if key not in st.session_state:
@@ -287,9 +299,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     # Only the filter shown in detail has widgets (its preset and bias): a bank of 16 filters would
     # otherwise send 16 boxes of 45 options to every student on every rerun.
     _img_seed("img_sel", min(state.sel, n - 1))
-    if ss.img_sel >= n:
-        ss.img_sel = n - 1
-    sel = ss.img_sel
+    sel = ss.img_sel = detail_index(ss.img_sel, n)
     _img_seed(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
     _img_seed(f"img_b{sel}", float(bias[sel]))
     choice = ss[f"img_f{sel}"]
