@@ -131,3 +131,21 @@ def wait_for_app(pg) -> None:
         " && document.querySelector('[data-testid=\"stMain\"]')"
     )
     pg.wait_for_timeout(300)
+
+
+def open_app_page(page_file: str, **params):
+    """Run ``app.py`` in AppTest, switch to ``page_file`` and run it with ``params`` in its link."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.switch_page(page_file)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def player_html(at) -> str:
+    """The step player's HTML document on an AppTest page."""
+    frames = at.get("iframe")
+    assert len(frames) == 1, "the player is missing"
+    return frames[0].proto.srcdoc

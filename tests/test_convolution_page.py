@@ -9,22 +9,13 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import conv2d
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
+from conftest import open_app_page, player_html
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
-    at.switch_page("pages/convolution.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def player_html(at) -> str:
-    frames = at.get("iframe")
-    assert len(frames) == 1, "the player is missing"
-    return frames[0].proto.srcdoc
+    return open_app_page("pages/convolution.py", **params)
 
 
 def shown_map(at) -> list[list[float]]:

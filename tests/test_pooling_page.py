@@ -12,22 +12,13 @@ from cnnviz import TIE_RULE, pool2d_naive
 from cnnviz.fig_conv import activation_map
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from conftest import open_app_page, player_html
 
 EXAMPLE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
-    at.switch_page("pages/pooling.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def player_html(at) -> str:
-    frames = at.get("iframe")
-    assert len(frames) == 1, "the player is missing"
-    return frames[0].proto.srcdoc
+    return open_app_page("pages/pooling.py", **params)
 
 
 def explains(at) -> list[str]:
