@@ -49,6 +49,12 @@ def _prepare(x, w, b, stride, padding, dilation):
         if dtype.kind != "f" and bias.dtype.kind == "f":
             dtype = np.result_type(dtype, bias)
         bias = bias.astype(dtype, copy=False)
+    if dtype.kind == "i":
+        # Exact integers only while no dot product can overflow int64: K terms of |x|·|w|, plus the bias.
+        bound = float(np.abs(x3).max()) * float(np.abs(w4).max()) * (w4.shape[0] * w4.shape[1] * C)
+        if bound + float(np.abs(bias).max(initial=0)) >= 2.0**62:
+            dtype = np.dtype(np.float64)
+            bias = bias.astype(dtype)
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(padding, "padding", 0)
     dh, dw = as_pair(dilation, "dilation", 1)

@@ -92,18 +92,18 @@ def format_value(v) -> str:
 
     Examples
     --------
-    >>> [format_value(v) for v in (12, 12.0, -0.5, 1 / 9, 2.5e6, -0.0)]
-    ['12', '12', '-0.5', '0.11', '2.5e+06', '0']
+    >>> [format_value(v) for v in (12, 12.0, -0.5, 1 / 9, 123000, 2.5e9, 123456.7, -0.0)]
+    ['12', '12', '-0.5', '0.11', '123000', '2.5e+09', '1.23e+05', '0']
     """
     v = float(v)
     if not math.isfinite(v):
         return "?"
     if v == 0:
         return "0"
-    if v.is_integer() and abs(v) < 1e5:
+    if v.is_integer() and abs(v) < 1e9:  # whole numbers exactly: the lecture's answers are integers
         return str(int(v))
     if abs(v) >= 1e5:
-        return f"{v:.2g}" if abs(v) < 1e15 else f"{v:.1e}"
+        return f"{v:.3g}" if abs(v) < 1e15 else f"{v:.1e}"
     if abs(v) >= 100:
         return f"{v:.0f}"
     text = f"{v:.2f}".rstrip("0").rstrip(".")

@@ -11,6 +11,7 @@ LECTURE_INPUT = np.array(
     [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]], dtype=np.int64
 )  # the lecture's 5x5 input
 LECTURE_FILTER = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]], dtype=np.int64)  # its 3x3 filter
+LECTURE_INPUT.flags.writeable = LECTURE_FILTER.flags.writeable = False  # shared by every session
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,15 @@ class FilterPreset:
     explains: str
 
 
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    """Shared by every session: a page that changed it in place would change it for the whole class."""
+    arr.flags.writeable = False
+    return arr
+
+
 def _preset(name: str, rows, explains: str) -> FilterPreset:
-    return FilterPreset(name, np.array(rows, dtype=np.float64 if any(
-        isinstance(v, float) for r in rows for v in r) else np.int64), explains)
+    return FilterPreset(name, _read_only(np.array(rows, dtype=np.float64 if any(
+        isinstance(v, float) for r in rows for v in r) else np.int64)), explains)
 
 
 FILTER_PRESETS: dict[str, FilterPreset] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 __all__ = [
     "as_pair",
     "conv_output_size",
@@ -18,7 +20,9 @@ __all__ = [
 
 def _as_int(value, name: str, minimum: int) -> int:
     """Return ``value`` as an int no smaller than ``minimum``, or raise a readable ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"The {name} must be a whole number, not {value!r}.")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:

@@ -280,3 +280,16 @@ def test_every_nan_or_infinity_is_caught_and_large_values_are_not(dtype):
             pool2d(y)
         with pytest.raises(ValueError, match="NaN|infinite"):
             conv2d(y, np.ones((3, 3, 2), dtype=dtype))
+
+
+def test_integer_dot_products_that_would_overflow_int64_switch_to_float():
+    v = 2**24 - 1
+    out = conv2d(np.full((3, 3, 4096), v), np.full((3, 3, 4096), v))
+    assert out.dtype.kind == "f"
+    assert out[0, 0] == pytest.approx(9 * 4096 * v * v)
+
+
+@pytest.mark.parametrize("arg", ["stride", "padding", "dilation"])
+def test_a_boolean_is_not_a_size(arg):
+    with pytest.raises(ValueError, match="whole number"):
+        conv2d(np.ones((4, 4)), np.ones((2, 2)), **{arg: True})

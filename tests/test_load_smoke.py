@@ -11,7 +11,7 @@ from benchmarks.load.client import Student
 from cnnviz.ui import available_pages
 from conftest import in_own_thread, streamlit_server
 
-TTL = 1  # seconds: the server's disconnected-session TTL in these tests
+TTL = 3  # seconds: the server's disconnected-session TTL in these tests (a reconnect must beat it)
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def test_bad_steps_are_refused():
 
 
 def test_format_value_and_height():
-    assert [format_value(v) for v in (17, -3.0, 0.125, 1e-4, 123456.0)] == ["17", "-3", "0.12", "1.0e-04", "1.2e+05"]
+    assert [format_value(v) for v in (17, -3.0, 0.125, 1e-4, 123456.0)] == ["17", "-3", "0.12", "1.0e-04", "123456"]
     small = player_height(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     big = player_height(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3))
     assert 300 < small <= big < 1000

@@ -6,10 +6,16 @@ module per page (`convolution`, `pooling`, `shapes`, `architectures`, `images`, 
 """
 from __future__ import annotations
 
+import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from PIL import Image
+
+from cnnviz.presets import LECTURE_FILTER
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -40,6 +46,18 @@ PAGES = [
     PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",
              "Generated questions with worked solutions; share a seed so the whole class gets the same quiz."),
 ]
+
+
+@functools.cache
+def favicon_png() -> bytes:
+    """The lecture's 3x3 filter as a 30x30 PNG icon, served by the app itself (a Material icon would
+    be fetched from a font CDN); drawn once per process."""
+    colours = np.array([[255, 255, 255], [244, 165, 130], [178, 24, 43]], dtype=np.uint8)
+    icon = np.repeat(np.repeat(colours[LECTURE_FILTER], 10, axis=0), 10, axis=1)  # (30, 30, 3)
+    icon[::10, :] = icon[:, ::10] = 60  # grid lines
+    buf = io.BytesIO()
+    Image.fromarray(icon).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def available_pages() -> list[PageInfo]:

@@ -64,7 +64,9 @@ def grid_field(name: str, default, min_side: int, max_side: int, what: str) -> U
         if min(arr.shape) < min_side:
             raise ValueError(f"the {what} must be at least {min_side}x{min_side}")
         return arr
-    return UrlField(name, tidy(default), parse, grid_to_text, what)
+    default = tidy(default)
+    default.flags.writeable = False  # one object handed to every session that falls back to it
+    return UrlField(name, default, parse, grid_to_text, what)
 
 
 def choice_field(name: str, default, options, what: str, fallback: str = "") -> UrlField:
