@@ -45,6 +45,7 @@ from __future__ import annotations
 import html as _html
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -177,18 +178,29 @@ def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) ->
     return "".join(parts)
 
 
-def _initial(spec: PlayerSpec) -> int:
-    n = len(spec.steps)
-    if spec.initial_step is None:
-        return n
-    try:
-        return max(0, min(n, int(spec.initial_step)))
-    except (TypeError, ValueError):
-        return n
+_STEP = "__INITIAL_STEP__"  # where ``with_step`` writes the step the player opens on
 
 
 def player_html(spec: PlayerSpec) -> str:
     """Build the player for ``spec`` as one HTML document (no external scripts, fonts or images)."""
+    return with_step(player_template(spec), spec.initial_step)
+
+
+def with_step(template: str, step: int | None) -> str:
+    """Fill in the step a ``player_template`` opens on (``None``: the last step, the full output).
+
+    Cheap (a string replace), so a page can cache the template and set each student's step per rerun.
+    """
+    n = int(re.search(r'data-steps="(\d+)"', template).group(1))
+    try:
+        k = n if step is None else max(0, min(n, int(step)))
+    except (TypeError, ValueError):
+        k = n
+    return template.replace(f'"initial":"{_STEP}"', f'"initial":{k}').replace(_STEP, str(k))
+
+
+def player_template(spec: PlayerSpec) -> str:
+    """``player_html`` without the step it opens on (which ``with_step`` fills in)."""
     x = np.asarray(spec.input)
     y = np.asarray(spec.output)
     if x.ndim != 2 or y.ndim != 2:
@@ -218,7 +230,7 @@ def player_html(spec: PlayerSpec) -> str:
     weights = None if fgrid is None else [[format_value(v) for v in row] for row in fgrid]
     data = {
         "n": n,
-        "initial": _initial(spec),
+        "initial": _STEP,
         "speed": float(spec.speed),
         "speeds": list(SPEEDS),
         "param": spec.url_param,
@@ -247,13 +259,13 @@ def player_html(spec: PlayerSpec) -> str:
         filt = (f'<div class="op">{_html.escape(spec.operator)}</div>'
                 f'<div class="panel"><div class="ttl">{t_f}</div>{_grid_html(fgrid, "flt")}</div>')
     body = (
-        f'<div id="player" data-step="{_initial(spec)}" data-steps="{n}" data-playing="0" tabindex="0">'
+        f'<div id="player" data-step="{_STEP}" data-steps="{n}" data-playing="0" tabindex="0">'
         '<div class="bar">'
         '<button id="btn-reset" title="Back to the start (Home)" aria-label="reset">Reset</button>'
         '<button id="btn-back" title="Step back (←)" aria-label="step back">◀ Back</button>'
         '<button id="btn-play" title="Play / pause (space)" aria-label="play">▶ Play</button>'
         '<button id="btn-fwd" title="Step forward (→)" aria-label="step forward">Next ▶</button>'
-        f'<input id="slider" type="range" min="0" max="{n}" step="1" value="{_initial(spec)}" aria-label="jump to step">'
+        f'<input id="slider" type="range" min="0" max="{n}" step="1" value="{_STEP}" aria-label="jump to step">'
         '<span id="counter"></span>'
         '<label class="spd">speed <input id="speed" type="range" min="0" max="' + str(len(SPEEDS) - 1)
         + '" step="1" aria-label="speed"> <span id="speed-label"></span></label>'

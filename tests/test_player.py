@@ -1,13 +1,16 @@
 """The step player: the HTML it builds, and how it behaves in Chromium (no server needed)."""
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from cnnviz.conv import conv2d
 from cnnviz.fig_conv import conv_player_spec, conv_step_html
-from cnnviz.player import PlayerSpec, PlayerStep, format_value, player_height, player_html, unreached_cells
+from cnnviz.player import (
+    PlayerSpec, PlayerStep, format_value, player_height, player_html, player_template, unreached_cells, with_step,
+)
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
@@ -182,3 +185,13 @@ def test_browser_fits_a_phone_and_follows_dark_theme(player):
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
     cs = pg.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--cs')")
     assert 14 <= int(cs.strip().rstrip("px")) < 20
+
+
+def test_one_template_serves_every_step():
+    spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
+    template = player_template(spec)
+    assert "__INITIAL_STEP__" not in with_step(template, 3)
+    for step, shown in [(None, 9), (0, 0), (4, 4), (99, 9), (-5, 0), ("x", 9)]:
+        html = with_step(template, step)
+        assert f'data-step="{shown}"' in html and f'value="{shown}"' in html and f'"initial":{shown},' in html
+        assert html == player_html(replace(spec, initial_step=step))

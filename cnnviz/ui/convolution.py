@@ -42,11 +42,17 @@ def settings_ui() -> dict:
     return out
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
 def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,
                 step: int | None) -> tuple[str, np.ndarray]:
-    """The player's HTML and the activation map (cached on the grids' link text)."""
+    """The player's HTML, opening on ``step``, and the activation map."""
+    template, amap = _player_template(x_text, w_text, bias, relu, stride, padding, dilation)
+    return player.with_step(template, step), amap
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _player_template(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
+                     dilation: int) -> tuple[str, np.ndarray]:
+    """Cached on the grids' link text, not the step: students paused on different steps share it."""
     x, w = grid_from_text(x_text), grid_from_text(w_text)
-    spec = fig_conv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation,
-                                   initial_step=step)
-    return player.player_html(spec), spec.output
+    spec = fig_conv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation)
+    return player.player_template(spec), spec.output

@@ -76,11 +76,17 @@ def stack_maps(side: int, maps: int) -> np.ndarray:
     return out
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
 def step_player(x_text: str, size: int, stride: int, mode: str, step: int | None) -> tuple[str, np.ndarray]:
-    """The player's HTML and the pooled map (cached on the map's link text)."""
-    spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode, initial_step=step)
-    return player.player_html(spec), spec.output
+    """The player's HTML, opening on ``step``, and the pooled map."""
+    template, out = _player_template(x_text, size, stride, mode)
+    return player.with_step(template, step), out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _player_template(x_text: str, size: int, stride: int, mode: str) -> tuple[str, np.ndarray]:
+    """Cached on the map's link text, not the step: students paused on different steps share it."""
+    spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode)
+    return player.player_template(spec), spec.output
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
