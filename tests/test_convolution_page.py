@@ -196,3 +196,13 @@ def test_link_warnings_end_each_sentence_once():
     assert len(lines) == 2 and not any(".." in line for line in lines)
     assert "different lengths. Using the default instead." in lines[0]
     assert "'abc' is not a number. Using 1 instead." in lines[1]
+
+
+def test_text_from_a_link_cannot_become_a_link_in_the_warning():
+    # A shared link is seen by a whole class: its text is shown as typed, never as Markdown.
+    at = open_page(stride="[x](//e.vil)", padding=":-1:")
+    text = " ".join(w.value for w in at.warning)
+    assert "could not be used" in text and not at.exception
+    outside_code = re.sub(r"`[^`]*`", "", text)
+    assert "[x](" not in outside_code and r"\[x\]" in outside_code
+    assert ":-1:" not in outside_code

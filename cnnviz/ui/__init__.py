@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,10 +66,29 @@ def available_pages() -> list[PageInfo]:
     return [p for p in PAGES if (ROOT / p.file).exists()]
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+_MARKUP = re.compile(r"([\\`*_\[\]~$])")  # links, emphasis, code, strikethrough, LaTeX
+_AUTOLINK = re.compile(r"(:|www|@)(?=[^\s])", re.IGNORECASE)  # emoji :codes:, http://, www., e-mail
+
+
+def plain(text: str) -> str:
+    """``text`` for a Markdown box, shown as typed: what a student put in a link or a cell cannot
+    become a link, emphasis, LaTeX or an emoji shortcode. Code spans (```like this```) stay code.
+
+    >>> plain("'[x](//e.vil)' is *not* a number: `stride=*2*` :-1: www.e.vil") == (
+    ...     "'\\\\[x\\\\](//e.vil)' is \\\\*not\\\\* a number: `stride=*2*` :\\u200b-1: www\\u200b.e.vil")
+    True
+    """
+    parts = _CODE_SPAN.split(str(text))
+    for i in range(0, len(parts), 2):  # even parts lie outside code spans
+        parts[i] = _AUTOLINK.sub("\\1\u200b", _MARKUP.sub(r"\\\1", parts[i]))
+    return "".join(parts)
+
+
 def show_errors(messages: list[str], *, kept: str = "The last valid result is still shown.") -> None:
     """Show what is wrong with the user's input in one box, and say what is still on screen."""
     if messages:
-        shown = messages[:6] + ([f"… and {len(messages) - 6} more."] if len(messages) > 6 else [])
+        shown = [plain(m) for m in messages[:6]] + ([f"… and {len(messages) - 6} more."] if len(messages) > 6 else [])
         st.error("\n".join(f"- {m}" for m in shown) + (f"\n\n{kept}" if kept else ""), icon=":material/edit_off:")
 
 
@@ -92,4 +112,4 @@ def through_app() -> None:
 def show_warnings(messages: list[str]) -> None:
     """Show warnings about the URL (values that fell back to defaults)."""
     if messages:
-        st.warning("\n".join(f"- {m}" for m in messages), icon=":material/link_off:")
+        st.warning("\n".join(f"- {plain(m)}" for m in messages), icon=":material/link_off:")

@@ -9,7 +9,7 @@ import streamlit as st
 from cnnviz.quiz import (
     DEFAULT_SEED, MAX_SEED, QUIZ_LENGTHS, Question, Verdict, check_answer, grid_markdown, make_quiz, parse_seed,
 )
-from cnnviz.ui import show_errors
+from cnnviz.ui import plain, show_errors
 from cnnviz.ui.state import UrlField, UrlState, choice_field
 
 _QUIZ_RESULTS = "quiz_results"  # {(seed, index): Verdict} the latest checked answer to each question
@@ -129,9 +129,9 @@ def score_ui(settings: QuizSettings, questions) -> None:
 
 def _quiz_verdict_ui(verdict: Verdict) -> None:
     if verdict.correct:
-        st.success(verdict.message, icon=":material/check_circle:")
+        st.success(plain(verdict.message), icon=":material/check_circle:")
     else:
-        st.error(verdict.message, icon=":material/cancel:")
+        st.error(plain(verdict.message), icon=":material/cancel:")
 
 
 def question_ui(seed: int, index: int, question: Question) -> None:
@@ -159,7 +159,7 @@ def question_ui(seed: int, index: int, question: Question) -> None:
             st.form_submit_button("Check", key=f"quiz-check-{seed}-{index}", on_click=_quiz_submit,
                                   args=(seed, index, question))
         if verdict is not None:
-            st.warning(verdict.message, icon=":material/edit_off:")
+            st.warning(plain(verdict.message), icon=":material/edit_off:")
 
 
 def footer_ui(settings: QuizSettings) -> None:
