@@ -93,15 +93,15 @@ def format_value(v) -> str:
 
     Examples
     --------
-    >>> [format_value(v) for v in (12, 12.0, -0.5, 1 / 9, 123000, 2.5e9, 123456.7, -0.0)]
-    ['12', '12', '-0.5', '0.11', '123000', '2.5e+09', '1.23e+05', '0']
+    >>> [format_value(v) for v in (12, 12.0, -0.5, 1 / 9, 123000, 2.5e12, 123456.7, -0.0)]
+    ['12', '12', '-0.5', '0.11', '123000', '2.5e+12', '1.23e+05', '0']
     """
     v = float(v)
     if not math.isfinite(v):
         return "?"
     if v == 0:
         return "0"
-    if v.is_integer() and abs(v) < 1e9:  # whole numbers exactly: the lecture's answers are integers
+    if v.is_integer() and abs(v) < 1e12:  # whole numbers exactly, so that a written-out sum adds up
         return str(int(v))
     if abs(v) >= 1e5:
         return f"{v:.3g}" if abs(v) < 1e15 else f"{v:.1e}"
@@ -157,7 +157,9 @@ def _colours(grid: np.ndarray) -> tuple[list[list[str]], float]:
 
 
 def _len_class(text: str) -> str:
-    return "" if len(text) <= 3 else (" l4" if len(text) <= 5 else " l6")
+    """A smaller font for longer numbers, so that every number fits its cell."""
+    n = len(text)
+    return "" if n <= 3 else " l4" if n <= 4 else " l6" if n <= 6 else " l8" if n <= 8 else " l10"
 
 
 def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) -> str:
@@ -328,6 +330,8 @@ border:1px solid var(--line);user-select:none;overflow:hidden;white-space:nowrap
 .dark .cell{background:var(--bd);color:var(--fd)}
 .cell.l4{font-size:calc(var(--cs)*0.3)}
 .cell.l6{font-size:calc(var(--cs)*0.22)}
+.cell.l8{font-size:calc(var(--cs)*0.17)}
+.cell.l10{font-size:calc(var(--cs)*0.13)}
 .cell.pad{background:repeating-linear-gradient(45deg,var(--pad) 0 4px,transparent 4px 8px) !important;
 color:var(--mut) !important;border-style:dashed}
 .cell.unr{background-image:repeating-linear-gradient(45deg,rgba(128,128,128,.45) 0 2px,transparent 2px 7px),
