@@ -48,6 +48,8 @@ def parse_number(value, *, limit: float = MAX_ABS_VALUE) -> float | int:
         if number.is_integer() and "e" not in text.lower() and "." not in text:
             number = int(text)
     if isinstance(number, float) and not math.isfinite(number):
+        if isinstance(value, str) and math.isinf(number):  # typed digits too large for a float, like 1e400
+            raise ValueError(f"'{value.strip()[:12]}' is too large: keep cells between -{limit:,} and {limit:,}")
         raise ValueError("is not a finite number")
     if abs(number) > limit:
         raise ValueError(f"{number:g} is too large: keep cells between -{limit:,} and {limit:,}")

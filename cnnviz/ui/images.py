@@ -78,7 +78,8 @@ def _check_link(values: dict) -> tuple[dict, list[str]]:
         warnings.append("No filter in the link could be used: showing the default bank.")
     filters, bias, sel = tuple(good) or DEFAULT_FILTERS, values["bias"], values["sel"]
     if bias and len(bias) != len(filters):
-        warnings.append(f"The link gives {len(bias)} bias values for {len(filters)} filters: using 0 for every one.")
+        warnings.append(f"The link gives {len(bias)} bias value{'s' * (len(bias) != 1)} for {len(filters)} filters: "
+                        "using 0 for every one.")
         bias = ()
     if sel > len(filters):
         warnings.append(f"The link's filter shown in detail (`sel={sel}`) could not be used: there are "
