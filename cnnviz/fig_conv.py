@@ -5,6 +5,7 @@ import numpy as np
 
 from .conv import conv2d, conv_trace, pad_input
 from .player import PlayerSpec, PlayerStep, format_value
+from .shapes import as_pair
 
 __all__ = ["conv_player_spec", "conv_step_html", "activation_map"]
 
@@ -74,7 +75,7 @@ def conv_player_spec(x, w, bias=0, *, relu=False, stride=1, padding=0, dilation=
                    explain=conv_step_html(s.values[:, :, 0], s.weights[:, :, 0], s.bias, relu, (s.out_row, s.out_col)))
         for s in trace
     ]
-    ph, pw = (padding, padding) if np.isscalar(padding) else tuple(padding)
+    ph, pw = as_pair(padding, "padding", 0)
     title = "Activation map" + (" (after ReLU)" if relu else "")
     return PlayerSpec(input=pad_input(x, (ph, pw)), output=out, steps=steps, filter=w, padding=(int(ph), int(pw)),
                       titles=("Input" + (" (padded)" if ph or pw else ""), "Filter", title),

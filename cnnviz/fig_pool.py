@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .player import PlayerSpec, PlayerStep, format_value
-from .pool import pool2d, pool_trace
+from .pool import covered_cells, pool2d, pool_trace
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 
@@ -153,12 +153,7 @@ def max_avg_html(x, size=2, stride=None) -> str:
     H, W = x.shape
     Ho, Wo = mx.shape
     scale = float(np.abs(x).max()) or 1.0
-    kh, kw = (size, size) if np.isscalar(size) else size
-    sh, sw = (kh, kw) if stride is None else ((stride, stride) if np.isscalar(stride) else stride)
-    reached = np.zeros((H, W), dtype=bool)
-    for i in range(kh):  # every cell some window covers: window offset + a multiple of the stride
-        for j in range(kw):
-            reached[i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw] = True
+    reached = covered_cells((H, W), size, stride)
     side = max(H, W)
     cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
     font = round(cs * 0.42) if cs > 30 else round(cs * 0.4)

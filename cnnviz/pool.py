@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import finite_array
-from .shapes import as_pair
+from .shapes import as_pair, pool_output_size
 
-__all__ = ["pool2d", "pool2d_naive", "pool_trace", "PoolStep", "POOL_MODES"]
+__all__ = ["pool2d", "pool2d_naive", "covered_cells", "pool_trace", "PoolStep", "POOL_MODES"]
 
 POOL_MODES = ("max", "avg")
 
@@ -165,3 +165,22 @@ def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
                 winner, result = None, float(values.mean())
             steps.append(PoolStep(r, c, rows, cols, values, winner, result))
     return steps
+
+
+def covered_cells(shape: tuple[int, int], size=2, stride=None) -> np.ndarray:
+    """Boolean mask ``(H, W)``: the cells some pooling window covers (``False``: dropped by the stride).
+
+    Examples
+    --------
+    >>> covered_cells((5, 5)).astype(int)[:, 4].tolist()
+    [0, 0, 0, 0, 0]
+    """
+    H, W = shape
+    kh, kw = as_pair(size, "pooling window size", 1)
+    sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
+    Ho, Wo = pool_output_size(H, kh, sh), pool_output_size(W, kw, sw)
+    mask = np.zeros((H, W), dtype=bool)
+    for i in range(kh):  # a window's offset plus a multiple of the stride
+        for j in range(kw):
+            mask[i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw] = True
+    return mask

@@ -4,6 +4,7 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.ui import pooling as ui_pool, widgets as ui_widgets
 from cnnviz.grids import grid_to_text
+from cnnviz.pool import TIE_RULE
 
 ui.through_app()
 
@@ -64,7 +65,7 @@ if html is not None:
     st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see its window; "
                "the link keeps the step you stop on.")
     if mode == "max":
-        st.caption(f"Ties: {ui_pool.tie_rule()}")
+        st.caption(f"Ties: {TIE_RULE}")
 
     st.subheader("Max beside average, same input")
     st.html(ui_pool.max_avg_html(grid_to_text(shown), size, stride))

@@ -3,7 +3,7 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.layers import Conv2D, Dense, LayerError, Network, build_network, dense_param_formula, table_records
-from cnnviz.shapes import conv_output_formula, pool_output_formula
+from cnnviz.shapes import conv_output_formula, pool_output_formula, pool_output_size
 from cnnviz.ui import shapes as ui_shapes
 
 ui.through_app()
@@ -44,7 +44,7 @@ def calculator():
     try:
         fh = pool_output_formula(v["h"], v["pk"], v["ps"])
         fw = pool_output_formula(v["w"], v["pk"], v["ps"])
-        H, W = int(fh.rsplit("= ", 1)[1]), int(fw.rsplit("= ", 1)[1])
+        H, W = pool_output_size(v["h"], v["pk"], v["ps"]), pool_output_size(v["w"], v["pk"], v["ps"])
         st.markdown(f"Output height: `{fh}`  \nOutput width: `{fw}`  \n"
                     f"Output shape: **{H}x{W}x{v['c']}** (each channel pooled on its own)")
         st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from cnnviz import pool2d_naive
+from cnnviz.pool import covered_cells, pool_trace
 from cnnviz.fig_pool import max_avg_html, pool_player_spec, pool_step_html, stack_figure
 from cnnviz.player import player_html, unreached_cells
 
@@ -112,3 +113,12 @@ def test_stack_figure_pools_each_map_on_its_own():
         assert np.array_equal(fig.data[2 * c + 1].z, pooled[:, :, c])
     assert [a.text for a in fig.layout.annotations] == ["1. a", "2. b", "3. c"]
     assert fig.layout.shapes[0].xref == "x2 domain"  # the animated map is framed
+
+
+@pytest.mark.parametrize("shape, size, stride", [((5, 5), 2, None), ((7, 6), 3, 2), ((4, 9), 2, 3), ((6, 6), 3, 1)])
+def test_covered_cells_are_the_cells_in_some_window(shape, size, stride):
+    # Independent reference: the union of every window of pool_trace.
+    expected = np.zeros(shape, dtype=bool)
+    for s in pool_trace(np.zeros(shape), size, stride):
+        expected[np.ix_(s.rows, s.cols)] = True
+    np.testing.assert_array_equal(covered_cells(shape, size, stride), expected)

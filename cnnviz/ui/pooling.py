@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz import fig_pool, images, player
 from cnnviz.conv import conv2d
 from cnnviz.grids import grid_from_text
-from cnnviz.pool import POOL_MODES, TIE_RULE, pool2d
+from cnnviz.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.presets import FILTER_PRESETS
 from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import show_warnings
@@ -103,14 +103,6 @@ def stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: 
     return fig_pool.stack_figure(stack, pool2d(stack, size, stride, mode), names, pick - 1)
 
 
-def uncovered(n: int, size: int, stride: int) -> int:
-    """How many of ``n`` rows (or columns) no window reaches."""
-    covered = np.zeros(n, dtype=bool)
-    for i in range((n - size) // stride + 1):
-        covered[i * stride:i * stride + size] = True
-    return int(n - covered.sum())
-
-
 def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:
     """What pooling does, in numbers: the output-size formula, sizes, share kept, 0 parameters, dropped cells."""
     H, W = in_shape[:2]
@@ -127,14 +119,10 @@ def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int,
     d.metric("Parameters", "0", help="Pooling learns nothing: it has no weights and no bias.")
     st.caption(f"{n_in:,} activations in, {n_out:,} out: pooling keeps {n_out:,} of {n_in:,} "
                f"and has 0 parameters to learn.")
-    dr, dc = uncovered(H, size, stride), uncovered(W, size, stride)
+    covered = covered_cells((H, W), size, stride)
+    dr, dc = H - int(covered.any(axis=1).sum()), W - int(covered.any(axis=0).sum())
     if dr or dc:
-        lost = H * W - (H - dr) * (W - dc)
+        lost = int((~covered).sum())
         st.info(f"A stride of {stride} with a {size}×{size} window does not cover the whole map: "
                 f"{dr} row(s) and {dc} column(s), {lost} cell(s) of each map, are never in a window and are "
                 "dropped (hatched in the player and in the grids below).", icon=":material/grid_off:")
-
-
-def tie_rule() -> str:
-    """How max pooling breaks ties, in a sentence."""
-    return TIE_RULE

@@ -129,7 +129,7 @@ def builder_presets_ui() -> None:
     choices = {"Small example (LeNet-like, ReLU, max pooling)": (_BUILDER_EXAMPLE, "32x32x1")}
     choices |= {a.name: (a.builder_spec, format_shape(a.input_shape)) for a in ARCHITECTURES.values() if a.builder_spec}
     a, b = st.columns([3, 1], vertical_alignment="bottom")
-    name = a.selectbox("Start from", list(choices), key="sb_start")
+    a.selectbox("Start from", list(choices), key="sb_start")
     # The callback reads the choice itself: a click can arrive together with a new choice.
     b.button("Load it", on_click=lambda: _builder_load(*choices[st.session_state["sb_start"]]), key="sb_load",
              width="stretch")
