@@ -25,6 +25,7 @@ from .shapes import (
 
 from .layers import LayerError, Network, Row, build_network, layer_from_spec, parse_network_spec
 from .architectures import ARCHITECTURES, Architecture
+from .digits import DIGITS_TEST_EVERY, DigitsSplit, digits_split, load_digits
 
 # More public names are exported below by the modules that define them.
 
@@ -67,3 +68,5 @@ __all__ = [
     "Network",
     "Row",
 ]
+
+__all__ += ["load_digits", "digits_split", "DigitsSplit", "DIGITS_TEST_EVERY"]
