@@ -116,8 +116,9 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
             top = r0 * sh + i * dh
             for j in range(kw):
                 left = j * dw_
-                dxp[:, n0 : n0 + images, top : top + sh * (rows - 1) + 1 : sh,
-                    left : left + sw * (W_out - 1) + 1 : sw] += dcols[i, j]
+                target = dxp[:, n0 : n0 + images, top : top + sh * (rows - 1) + 1 : sh,
+                             left : left + sw * (W_out - 1) + 1 : sw]  # (C, images, rows, W_out), a view
+                target += dcols[i, j]
     dx4 = np.ascontiguousarray(dxp[:, :, ph : ph + H, pw : pw + W].transpose(1, 2, 3, 0))  # (N, H, W, C)
     db = g.sum(axis=(0, 1, 2))  # (F,)
     return _conv_grads_shaped(cv, dx4, dwm.reshape(kh, kw, C, F), db)
@@ -215,20 +216,21 @@ def pool2d_backward(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarr
     if mode == "avg":
         share = g / (kh * kw)
         for i, j in offsets:
-            tap(dx4, i, j)[...] += share
-    else:
-        # The winner of each window: a strictly larger value replaces the best so far, so ties
-        # stay with the first cell in reading order, as in pool_trace.
-        best = tap(x4, 0, 0).copy()
-        winner = np.zeros(best.shape, dtype=np.min_scalar_type(len(offsets)))  # index into offsets
-        for t, (i, j) in enumerate(offsets[1:], start=1):
-            v = tap(x4, i, j)
-            better = v > best
-            np.copyto(best, v, where=better)
-            winner[better] = t
-        for t, (i, j) in enumerate(offsets):
             target = tap(dx4, i, j)
-            np.add(target, g, out=target, where=winner == t)
+            target += share
+    else:
+        best = tap(x4, 0, 0).copy()  # (N, H_out, W_out, C): each window's maximum
+        for i, j in offsets[1:]:
+            np.maximum(best, tap(x4, i, j), out=best)
+        # The winner is the first cell in reading order that holds the maximum, as in pool_trace:
+        # visit the offsets in reading order and let each window be won once.
+        open_ = np.ones(best.shape, dtype=bool)  # windows without a winner yet
+        for i, j in offsets:
+            won = np.equal(tap(x4, i, j), best)
+            won &= open_
+            open_ &= ~won
+            target = tap(dx4, i, j)
+            target += g * won  # plain ufuncs: much faster than masked writes
     return _pool_grad_shaped(dx4, ndim)
 
 
