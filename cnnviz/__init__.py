@@ -1,4 +1,5 @@
 """cnnviz: a small NumPy kernel for convolution and pooling, and the pieces of an app that shows them."""
+from .backward import conv2d_backward, conv2d_backward_naive, pool2d_backward, pool2d_backward_naive
 from .conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
 from .images import ImageError, load_image
 from .pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
@@ -41,6 +42,10 @@ __all__ = [
     "pool2d",
     "pool2d_naive",
     "pool_trace",
+    "conv2d_backward",
+    "conv2d_backward_naive",
+    "pool2d_backward",
+    "pool2d_backward_naive",
     "conv_output_size",
     "pool_output_size",
     "conv_param_count",

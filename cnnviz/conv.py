@@ -9,26 +9,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import finite_array
+from ._validate import abs_max, abs_sum_max, finite_array, fits_int64
 from .shapes import as_pair
 
 __all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
 
 
 def _prepare(x, w, b, stride, padding, dilation):
-    """Check and normalise the arguments of ``conv2d``; return them in (H, W, C) / (kh, kw, C, F) form."""
+    """Check and normalise the arguments of ``conv2d``.
+
+    Returns the input as ``(N, H, W, C)`` and the filters as ``(kh, kw, C, F)``, with ``batched``
+    (``x`` had an N axis) and ``single`` (``w`` had no F axis) to give the output its caller's shape.
+    """
     x = finite_array(x, "input")
     w = finite_array(w, "filter")
-    if x.ndim not in (2, 3):
-        raise ValueError(f"The input must be a 2-D grid (H, W) or a volume (H, W, C), not {x.ndim}-D.")
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(
+            "The input must be a 2-D grid (H, W), a volume (H, W, C) or a batch of volumes (N, H, W, C), "
+            f"not {x.ndim}-D."
+        )
     if w.ndim not in (2, 3, 4):
         raise ValueError(f"The filter must be (kh, kw), (kh, kw, C) or (kh, kw, C, F), not {w.ndim}-D.")
     if x.size == 0 or w.size == 0:
         raise ValueError("The input and the filter must each have at least one cell.")
-    single = w.ndim < 4  # no F axis: return (H_out, W_out)
-    x3 = x[:, :, None] if x.ndim == 2 else x  # (H, W, C)
+    batched = x.ndim == 4
+    single = w.ndim < 4  # no F axis: no F axis in the output either
+    x4 = x if batched else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
     w4 = w.reshape(w.shape + (1,) * (4 - w.ndim))  # (kh, kw, C, F)
-    C = x3.shape[2]
+    C = x4.shape[3]
     if w4.shape[2] != C:
         raise ValueError(
             f"The filter has {w4.shape[2]} channel(s) but the input has {C}: "
@@ -37,7 +45,7 @@ def _prepare(x, w, b, stride, padding, dilation):
     F = w4.shape[3]
     # The input and filter decide the dtype (float32 stays float32); a fractional bias on
     # integer data makes the result float.
-    dtype = np.result_type(x3, w4)
+    dtype = np.result_type(x4, w4)
     if b is None:
         bias = np.zeros(F, dtype=dtype)
     else:
@@ -46,20 +54,19 @@ def _prepare(x, w, b, stride, padding, dilation):
             bias = np.repeat(bias, F)
         if bias.size != F:
             raise ValueError(f"There are {F} filter(s) but {bias.size} bias values: give one bias per filter.")
-        if dtype.kind != "f" and bias.dtype.kind == "f":
+        if dtype.kind != "f" and bias.dtype.kind != dtype.kind:
             dtype = np.result_type(dtype, bias)
-        bias = bias.astype(dtype, copy=False)
-    if dtype.kind == "i":
-        # Exact integers only while no dot product can overflow int64: K terms of |x|·|w|, plus the bias.
-        bound = float(np.abs(x3).max()) * float(np.abs(w4).max()) * (w4.shape[0] * w4.shape[1] * C)
-        if bound + float(np.abs(bias).max(initial=0)) >= 2.0**62:
-            dtype = np.dtype(np.float64)
-            bias = bias.astype(dtype)
+    if dtype.kind in "iu":
+        # Exact integers while no activation can leave int64: each is at most
+        # max|x| * (sum of one filter's |w|) + max|b|, and so is every partial sum on the way.
+        bound = abs_max(x4) * abs_sum_max(w4.reshape(-1, F), axis=0) + abs_max(bias)
+        dtype = np.dtype(np.int64) if fits_int64(bound) else np.dtype(np.float64)
+    bias = bias.astype(dtype, copy=False)
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(padding, "padding", 0)
     dh, dw = as_pair(dilation, "dilation", 1)
     kh, kw = w4.shape[:2]
-    H, W = x3.shape[:2]
+    H, W = x4.shape[1:3]
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the (dilated) filter's reach
     if span_h > H + 2 * ph or span_w > W + 2 * pw:
         raise ValueError(
@@ -71,7 +78,37 @@ def _prepare(x, w, b, stride, padding, dilation):
     # conv_output_size's formula, on arguments already checked
     H_out = (H + 2 * ph - span_h) // sh + 1
     W_out = (W + 2 * pw - span_w) // sw + 1
-    return x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single
+    return _Conv(x4, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, batched, single,
+                 x.shape, w.shape)
+
+
+@dataclass(frozen=True)
+class _Conv:
+    """A checked convolution: its arrays in standard form and its geometry."""
+
+    x: np.ndarray  # (N, H, W, C)
+    w: np.ndarray  # (kh, kw, C, F)
+    bias: np.ndarray  # (F,) in dtype
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    out_size: tuple[int, int]  # (H_out, W_out)
+    dtype: np.dtype  # of the result
+    batched: bool  # the caller's input had an N axis
+    single: bool  # the caller's filter had no F axis
+    x_shape: tuple[int, ...]  # the caller's shapes
+    w_shape: tuple[int, ...]
+
+    def shaped(self, out: np.ndarray) -> np.ndarray:
+        """``(N, H_out, W_out, F)`` -> the caller's shape: no N axis, no F axis when they gave none."""
+        if self.single:
+            out = out[..., 0]
+        return out if self.batched else out[0]
+
+    def out_shape(self) -> tuple[int, ...]:
+        """The shape ``conv2d`` returns for these arguments."""
+        N, F = self.x.shape[0], self.w.shape[3]
+        return self.shaped(np.empty((N, *self.out_size, F), dtype=np.int8)).shape
 
 
 def pad_input(x, padding=0) -> np.ndarray:
@@ -87,17 +124,47 @@ def pad_input(x, padding=0) -> np.ndarray:
 _BLOCK_BYTES = 1 << 18
 
 
-def _channels_first_padded(x3, padding, dtype) -> np.ndarray:
-    """``(H, W, C)`` -> zero-padded, C-contiguous ``(C, H + 2*ph, W + 2*pw)`` in ``dtype``."""
-    (H, W, C), (ph, pw) = x3.shape, padding
-    if ph == pw == 0 and C == 1 and x3.dtype == dtype and x3.flags.c_contiguous:
-        return x3.reshape(1, H, W)  # already channels-first: no copy
+def _channels_first_padded(x4, padding, dtype) -> np.ndarray:
+    """``(N, H, W, C)`` -> zero-padded, C-contiguous ``(C, N, H + 2*ph, W + 2*pw)`` in ``dtype``."""
+    (N, H, W, C), (ph, pw) = x4.shape, padding
+    if ph == pw == 0 and C == 1 and x4.dtype == dtype and x4.flags.c_contiguous:
+        return x4.reshape(1, N, H, W)  # already channels-first: no copy
     if ph or pw:
-        xp = np.zeros((C, H + 2 * ph, W + 2 * pw), dtype=dtype)
+        xp = np.zeros((C, N, H + 2 * ph, W + 2 * pw), dtype=dtype)
     else:
-        xp = np.empty((C, H, W), dtype=dtype)
-    xp[:, ph : ph + H, pw : pw + W] = x3.transpose(2, 0, 1)
+        xp = np.empty((C, N, H, W), dtype=dtype)
+    xp[:, :, ph : ph + H, pw : pw + W] = x4.transpose(3, 0, 1, 2)
     return xp
+
+
+def _blocks(N: int, H_out: int, row_bytes: int):
+    """Split the output into blocks of about ``_BLOCK_BYTES`` of columns: ``(n0, images, r0, rows)``.
+
+    Several whole images per block when one image fits, else blocks of rows of one image.
+    """
+    rows_fit = max(1, _BLOCK_BYTES // row_bytes)
+    if rows_fit >= H_out:
+        per_block = rows_fit // H_out
+        for n0 in range(0, N, per_block):
+            yield n0, min(per_block, N - n0), 0, H_out
+    else:
+        for n0 in range(N):
+            for r0 in range(0, H_out, rows_fit):
+                yield n0, 1, r0, min(rows_fit, H_out - r0)
+
+
+def _window(xp, n0, images, r0, rows, cv: _Conv) -> np.ndarray:
+    """The strided view ``(kh, kw, C, images, rows, W_out)`` of the padded input under every tap.
+
+    ``window[i, j, c, n, r, q] = xp[c, n0 + n, (r0 + r)*sh + i*dh, q*sw + j*dw]``: no copy.
+    """
+    kh, kw, C, _ = cv.w.shape
+    (sh, sw), (dh, dw), W_out = cv.stride, cv.dilation, cv.out_size[1]
+    s_c, s_n, s_r, s_w = xp.strides
+    return np.ndarray(
+        (kh, kw, C, images, rows, W_out), dtype=xp.dtype, buffer=xp, offset=n0 * s_n + r0 * sh * s_r,
+        strides=(dh * s_r, dw * s_w, s_c, s_n, sh * s_r, sw * s_w),
+    )
 
 
 def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -108,8 +175,9 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Parameters
     ----------
-    x : array_like, shape (H, W) or (H, W, C)
-        The input.
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+        The input: one grid, one volume, or a batch of N volumes. A 3-D input is always one
+        volume ``(H, W, C)``; a batch of single-channel grids is ``(N, H, W, 1)``.
     w : array_like, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
         One filter, or a bank of F filters; a filter spans every channel of the input.
     b : None, number or array_like, shape (F,)
@@ -119,72 +187,71 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (H_out, W_out), or (H_out, W_out, F) when ``w`` has an F axis
-        C-contiguous. Integer inputs give exact integer results; float32 stays float32.
+    ndarray, shape ([N,] H_out, W_out[, F])
+        An N axis when ``x`` has one, an F axis when ``w`` has one; C-contiguous. Integer
+        inputs give exact ``int64`` results as long as every activation fits int64
+        (``max|x| * sum|w| + |b|`` for each filter), float64 beyond; float32 stays float32.
 
     Notes
     -----
-    The fast path is im2col and one matrix product per block of output rows. Besides the
-    output it allocates a zero-padded channels-first copy of the input, ``C*(H + 2*ph)*(W + 2*pw)``
-    values (skipped for one unpadded, contiguous channel), and an im2col buffer of about
-    256 KiB: ``kh*kw*C*W_out*r`` values for the ``r`` output rows of a block, at least one row.
-    Cap the image size a caller may pass: the output alone is ``H_out*W_out*F`` values.
+    The fast path is im2col and one matrix product per block of output rows (or of whole
+    images, when they are small). Besides the output it allocates a zero-padded channels-first
+    copy of the input, ``N*C*(H + 2*ph)*(W + 2*pw)`` values (skipped for one unpadded, contiguous
+    channel), and an im2col buffer of about 256 KiB: ``kh*kw*C*W_out*r`` values for the ``r``
+    output rows of a block, at least one row. Cap the image size a caller may pass: the output
+    alone is ``N*H_out*W_out*F`` values.
 
     Examples
     --------
     >>> x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
     >>> conv2d(x, [[0, 1, 2], [2, 2, 0], [0, 1, 2]]).tolist()
     [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+    >>> conv2d(np.ones((5, 6, 6, 3)), np.ones((3, 3, 3, 4)), padding=1).shape
+    (5, 6, 6, 4)
     """
-    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single = _prepare(
-        x, w, b, stride, padding, dilation
-    )
-    H, W, C = x3.shape
-    kh, kw, _, F = w4.shape
+    cv = _prepare(x, w, b, stride, padding, dilation)
+    N = cv.x.shape[0]
+    kh, kw, C, F = cv.w.shape
+    H_out, W_out = cv.out_size
     K = kh * kw * C
-    xp = _channels_first_padded(x3, (ph, pw), dtype)  # (C, Hp, Wp), C-contiguous
-    wm = w4.astype(dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order like the columns
-    out = np.empty((H_out, W_out, F), dtype=dtype)
-    # im2col in blocks of output rows: each block's columns stay in cache for the product.
-    rows_per_block = max(1, min(H_out, _BLOCK_BYTES // (K * W_out * xp.itemsize)))
-    buf = np.empty(K * rows_per_block * W_out, dtype=dtype)
-    s_c, s_r, s_w = xp.strides
-    for r0 in range(0, H_out, rows_per_block):
-        rows = min(rows_per_block, H_out - r0)
-        n = rows * W_out
-        # window[i, j, c, r, q] = xp[c, (r0 + r)*sh + i*dh, q*sw + j*dw]: a strided view, no copy
-        window = np.ndarray(
-            (kh, kw, C, rows, W_out), dtype=dtype, buffer=xp, offset=r0 * sh * s_r,
-            strides=(dh * s_r, dw * s_w, s_c, sh * s_r, sw * s_w),
-        )
-        cols = buf[: K * n].reshape(kh, kw, C, rows, W_out)
-        np.copyto(cols, window)  # one copy per block; with stride 1, runs along W_out are contiguous
-        block = out[r0 : r0 + rows].reshape(n, F)  # a contiguous slice of the output
-        # (N, K) @ (K, F) with the columns read transposed: BLAS writes (H_out, W_out, F) directly.
+    xp = _channels_first_padded(cv.x, cv.padding, cv.dtype)  # (C, N, Hp, Wp), C-contiguous
+    wm = cv.w.astype(cv.dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order like the columns
+    out = np.empty((N, H_out, W_out, F), dtype=cv.dtype)
+    blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
+    largest = max(images * rows for _, images, _, rows in blocks) * W_out  # output cells of the largest block
+    buf = np.empty(K * largest, dtype=cv.dtype)
+    for n0, images, r0, rows in blocks:
+        n = images * rows * W_out
+        cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
+        # One copy per block; with stride 1, runs along W_out are contiguous.
+        np.copyto(cols, _window(xp, n0, images, r0, rows, cv))
+        block = out[n0 : n0 + images, r0 : r0 + rows].reshape(n, F)  # a contiguous slice of the output
+        # (N, K) @ (K, F) with the columns read transposed: BLAS writes (N, H_out, W_out, F) directly.
         np.matmul(cols.reshape(K, n).T, wm, out=block)
         if b is not None:
-            block += bias
-    return out[:, :, 0] if single else out
+            block += cv.bias
+    return cv.shaped(out)
 
 
 def conv2d_naive(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Reference ``conv2d`` written as plain loops over every output cell and filter tap."""
-    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, single = _prepare(
-        x, w, b, stride, padding, dilation
-    )
-    kh, kw, C, F = w4.shape
-    xp = pad_input(x3, (ph, pw))
-    out = np.zeros((H_out, W_out, F), dtype=dtype)
-    for f in range(F):
-        for r in range(H_out):
-            for c in range(W_out):
-                total = bias[f]
-                for i in range(kh):
-                    for j in range(kw):
-                        for ch in range(C):
-                            total = total + xp[r * sh + i * dh, c * sw + j * dw, ch] * w4[i, j, ch, f]
-                out[r, c, f] = total
-    return out[:, :, 0] if single else out
+    cv = _prepare(x, w, b, stride, padding, dilation)
+    N, _, _, C = cv.x.shape
+    kh, kw, _, F = cv.w.shape
+    (sh, sw), (ph, pw), (dh, dw) = cv.stride, cv.padding, cv.dilation
+    out = np.zeros((N, *cv.out_size, F), dtype=cv.dtype)
+    for n in range(N):
+        xp = pad_input(cv.x[n], (ph, pw))  # (Hp, Wp, C)
+        for f in range(F):
+            for r in range(cv.out_size[0]):
+                for c in range(cv.out_size[1]):
+                    total = cv.bias[f]
+                    for i in range(kh):
+                        for j in range(kw):
+                            for ch in range(C):
+                                total = total + xp[r * sh + i * dh, c * sw + j * dw, ch] * cv.w[i, j, ch, f]
+                    out[n, r, c, f] = total
+    return cv.shaped(out)
 
 
 @dataclass(frozen=True)
@@ -217,13 +284,14 @@ def conv_trace(x, w, b=0, *, stride=1, padding=0, dilation=1) -> list[ConvStep]:
     w_arr = np.asarray(w)
     if w_arr.ndim == 4:
         raise ValueError("conv_trace follows one filter at a time: pass (kh, kw) or (kh, kw, C).")
-    x3, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, _ = _prepare(
-        x, w, b, stride, padding, dilation
-    )
-    kh, kw, C, _ = w4.shape
-    xp = pad_input(x3.astype(dtype, copy=False), (ph, pw))
-    weights = w4[:, :, :, 0].astype(dtype, copy=False)
-    b0 = bias[0].item()
+    if np.ndim(x) == 4:
+        raise ValueError("conv_trace follows one input at a time: pass (H, W) or (H, W, C), not a batch.")
+    cv = _prepare(x, w, b, stride, padding, dilation)
+    (sh, sw), (dh, dw), (H_out, W_out) = cv.stride, cv.dilation, cv.out_size
+    kh, kw = cv.w.shape[:2]
+    xp = pad_input(cv.x[0].astype(cv.dtype, copy=False), cv.padding)  # (Hp, Wp, C)
+    weights = cv.w[:, :, :, 0].astype(cv.dtype, copy=False)
+    b0 = cv.bias[0].item()
     steps = []
     for r in range(H_out):
         rows = tuple(r * sh + i * dh for i in range(kh))

@@ -14,20 +14,36 @@ POOL_MODES = ("max", "avg")
 
 
 def _prepare(x, size, stride, mode):
+    """Check the arguments of ``pool2d``; return the input as ``(N, H, W, C)`` and its geometry.
+
+    ``shape_out`` is the shape ``pool2d`` returns: the caller's axes, with ``H_out, W_out``.
+    """
     x = finite_array(x, "activation map")
-    if x.ndim not in (2, 3):
-        raise ValueError(f"Pooling takes an activation map (H, W) or a stack of them (H, W, C), not {x.ndim}-D.")
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(
+            "Pooling takes an activation map (H, W), a stack of them (H, W, C) or a batch of stacks "
+            f"(N, H, W, C), not {x.ndim}-D."
+        )
     if x.size == 0:
         raise ValueError("The activation map must have at least one cell.")
     if mode not in POOL_MODES:
         raise ValueError(f"Unknown pooling mode {mode!r}: choose 'max' or 'avg'.")
     kh, kw = as_pair(size, "pooling window size", 1)
     sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
-    H, W = x.shape[:2]
+    x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
+    H, W = x4.shape[1:3]
     if kh > H or kw > W:
         raise ValueError(f"The pooling window ({kh}x{kw}) is larger than the activation map ({H}x{W}).")
     H_out, W_out = (H - kh) // sh + 1, (W - kw) // sw + 1  # pool_output_size; the window fits
-    return x, (kh, kw), (sh, sw), (H_out, W_out)
+    shape_out = _out_shape(x.shape, (H_out, W_out))
+    return x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out
+
+
+def _out_shape(shape: tuple[int, ...], size_out: tuple[int, int]) -> tuple[int, ...]:
+    """The input's shape ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` with ``H, W`` replaced."""
+    if len(shape) == 4:
+        return (shape[0], *size_out, shape[3])
+    return size_out + shape[2:]
 
 
 # Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
@@ -44,15 +60,18 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
 
     Parameters
     ----------
-    x : array_like, shape (H, W) or (H, W, C)
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+        One activation map, a stack of C maps, or a batch of N stacks. A 3-D input is always one
+        stack ``(H, W, C)``; a batch of single maps is ``(N, H, W, 1)``.
     size, stride : int or (int, int)
     mode : {"max", "avg"}
 
     Returns
     -------
-    ndarray, shape (H_out, W_out) or (H_out, W_out, C)
-        C-contiguous. Max pooling keeps the input's dtype; average pooling returns floats
-        (float32 stays float32).
+    ndarray, shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        The input's axes, C-contiguous. Max pooling is exact: integers come back as int64
+        (uint64 beyond int64's range stays uint64), floats keep their dtype. Average pooling
+        returns floats (float32 stays float32).
 
     Notes
     -----
@@ -65,20 +84,39 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     --------
     >>> pool2d([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]).tolist()
     [[6, 8], [3, 4]]
+    >>> pool2d(np.zeros((10, 28, 28, 6))).shape
+    (10, 14, 14, 6)
     """
-    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
-    if mode == "avg" and x.dtype.kind in "iu":
-        x = x.astype(np.float64)  # the mean of integers is a float
+    x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out = _prepare(x, size, stride, mode)
+    if mode == "avg" and x4.dtype.kind in "iu":
+        x4 = x4.astype(np.float64)  # the mean of integers is a float
+    N, H, W, C = x4.shape
+    out = np.empty((N, H_out, W_out, C), dtype=x4.dtype)
+    if N == 1:
+        _pool_volume(x4[0], out[0], (kh, kw), (sh, sw), mode)
+    elif kh <= sh and H == sh * H_out:
+        # The windows tile each image's rows: the batch pools as one tall image of N*H rows.
+        _pool_volume(x4.reshape(N * H, W, C), out.reshape(N * H_out, W_out, C), (kh, kw), (sh, sw), mode)
+    else:
+        for n in range(N):
+            _pool_volume(x4[n], out[n], (kh, kw), (sh, sw), mode)
+    if mode == "avg":
+        out /= kh * kw
+    return out.reshape(shape_out)
+
+
+def _pool_volume(x3, out3, size, stride, mode) -> None:
+    """Pool one ``(H, W, C)`` volume into ``out3`` ``(H_out, W_out, C)``: sums for "avg", not yet means."""
+    (kh, kw), (sh, sw) = size, stride
+    H_out, W_out = out3.shape[:2]
     op = np.maximum if mode == "max" else np.add
-    out = np.empty((H_out, W_out) + x.shape[2:], dtype=x.dtype)
-    x3, out3 = (x[:, :, None], out[:, :, None]) if x.ndim == 2 else (x, out)  # (H, W, C), (H_out, W_out, C)
     W, C = x3.shape[1:]
     # NumPy loops innermost over the last axis: with few channels, make that the columns.
     few_channels = C < _FEW_CHANNELS
     span = sw * (W_out - 1) + 1  # columns from the first window's left edge to the last one's
     # Separable: combine each window's rows first (whole input rows, long contiguous runs), then
     # its columns; in blocks of output rows, so that the rows' result stays in cache.
-    rows_per_block = max(1, _BLOCK_BYTES // (x3.nbytes // x3.shape[0]))
+    rows_per_block = max(1, _BLOCK_BYTES // (W * C * x3.itemsize))
     for r0 in range(0, H_out, rows_per_block):
         n = min(rows_per_block, H_out - r0)
         top, end = r0 * sh, r0 * sh + sh * (n - 1) + 1
@@ -88,7 +126,7 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
             for i in range(2, kh):
                 op(rows, x3[top + i : end + i : sh], out=rows)
         target = out3[r0 : r0 + n]  # (n, W_out, C)
-        if W == sw * W_out and rows.flags.c_contiguous:
+        if W == sw * W_out and rows.flags.c_contiguous and target.flags.c_contiguous:
             # The windows tile each row: as (n*W_out, sw*C), column j of every window is a block of C.
             tiles = rows.reshape(n * W_out, sw * C)
             cols = [tiles[:, j * C : (j + 1) * C] for j in range(kw)]  # kw x (n*W_out, C)
@@ -103,22 +141,20 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
         op(cols[0], cols[1], out=target, order="C")
         for v in cols[2:]:
             op(target, v, out=target, order="C")
-    if mode == "avg":
-        out /= kh * kw
-    return out
 
 
 def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     """Reference ``pool2d`` as plain loops over output cells."""
-    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
-    x3 = x[:, :, None] if x.ndim == 2 else x
+    x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out = _prepare(x, size, stride, mode)
     reduce = np.max if mode == "max" else np.mean
-    out = np.zeros((H_out, W_out, x3.shape[2]), dtype=x.dtype if mode == "max" else np.float64)
-    for ch in range(x3.shape[2]):
-        for r in range(H_out):
-            for c in range(W_out):
-                out[r, c, ch] = reduce(x3[r * sh : r * sh + kh, c * sw : c * sw + kw, ch])
-    return out[:, :, 0] if x.ndim == 2 else out
+    N, _, _, C = x4.shape
+    out = np.zeros((N, H_out, W_out, C), dtype=x4.dtype if mode == "max" else np.float64)
+    for n in range(N):
+        for ch in range(C):
+            for r in range(H_out):
+                for c in range(W_out):
+                    out[n, r, c, ch] = reduce(x4[n, r * sh : r * sh + kh, c * sw : c * sw + kw, ch])
+    return out.reshape(shape_out)
 
 
 @dataclass(frozen=True)
@@ -148,9 +184,10 @@ def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
     >>> [s.winner for s in pool_trace([[1, 2], [4, 3]])]
     [(1, 0)]
     """
-    x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
-    if x.ndim != 2:
+    if np.ndim(x) != 2:
         raise ValueError("pool_trace follows one activation map at a time: pass an (H, W) grid.")
+    x4, (kh, kw), (sh, sw), (H_out, W_out), _ = _prepare(x, size, stride, mode)
+    x = x4[0, :, :, 0]  # (H, W)
     steps = []
     for r in range(H_out):
         rows = tuple(range(r * sh, r * sh + kh))

@@ -293,3 +293,135 @@ def test_integer_dot_products_that_would_overflow_int64_switch_to_float():
 def test_a_boolean_is_not_a_size(arg):
     with pytest.raises(ValueError, match="whole number"):
         conv2d(np.ones((4, 4)), np.ones((2, 2)), **{arg: True})
+
+
+# -- a leading batch axis ---------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 50, 1 << 18]))
+def test_conv2d_of_a_batch_is_each_image_on_its_own(seed, block_bytes):
+    rng = np.random.default_rng(seed)
+    N, C, F = (int(v) for v in rng.integers(1, 4, size=3))
+    kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
+    kwargs = {"stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 2)),
+              "dilation": int(rng.integers(1, 3))}
+    span = kwargs["dilation"] * (max(kh, kw) - 1) + 1
+    x = rng.integers(-9, 10, size=(N, span + int(rng.integers(0, 6)), span + int(rng.integers(0, 6)), C))
+    w = rng.integers(-3, 4, size=(kh, kw, C, F))
+    b = rng.integers(-5, 6, size=F)
+    with pytest.MonkeyPatch.context() as mp:  # blocks of a few rows, of one image, of many images
+        mp.setattr(cnnviz.conv, "_BLOCK_BYTES", block_bytes)
+        out = conv2d(x, w, b, **kwargs)
+    assert out.shape == (N, *conv2d(x[0], w, **kwargs).shape[:2], F) and out.flags.c_contiguous
+    assert np.array_equal(out, np.stack([conv2d(x[n], w, b, **kwargs) for n in range(N)]))
+    assert np.array_equal(out, conv2d_naive(x, w, b, **kwargs))
+    # one filter without an F axis: (N, H_out, W_out)
+    assert np.array_equal(conv2d(x, w[..., 0], b[0], **kwargs), out[..., 0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["max", "avg"]))
+def test_pool2d_of_a_batch_is_each_image_on_its_own(seed, mode):
+    rng = np.random.default_rng(seed)
+    size = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    # Sometimes the windows tile the rows exactly (the batch is pooled as one tall image), sometimes not.
+    H = stride[0] * int(rng.integers(1, 4)) if rng.random() < 0.5 else size[0] + int(rng.integers(0, 6))
+    H = max(H, size[0])
+    x = rng.integers(-9, 10, size=(int(rng.integers(1, 5)), H, size[1] + int(rng.integers(0, 6)),
+                                   int(rng.choice([1, 3, 9]))))
+    out = pool2d(x, size, stride, mode)
+    assert out.shape == (x.shape[0], *pool2d(x[0], size, stride, mode).shape[:2], x.shape[3])
+    np.testing.assert_allclose(out, np.stack([pool2d(img, size, stride, mode) for img in x]))
+    np.testing.assert_allclose(out, pool2d_naive(x, size, stride, mode))
+
+
+def test_a_3d_input_is_one_volume_and_a_batch_of_grids_has_one_channel():
+    rng = np.random.default_rng(11)
+    grids = rng.integers(0, 9, size=(4, 6, 6))
+    with pytest.raises(ValueError, match="channel"):  # (H, W, C) with C = 6, not 4 grids
+        conv2d(grids, np.ones((3, 3), int))
+    out = conv2d(grids[..., None], np.ones((3, 3), int))  # (N, H, W, 1): a batch of 4 grids
+    assert out.shape == (4, 4, 4)
+    assert np.array_equal(out[2], conv2d(grids[2], np.ones((3, 3), int)))
+    assert pool2d(grids).shape == (2, 3, 6) and pool2d(grids[..., None]).shape == (4, 3, 3, 1)
+
+
+def test_the_traces_follow_one_input_not_a_batch():
+    with pytest.raises(ValueError, match="not a batch"):
+        conv_trace(np.ones((2, 4, 4, 1)), np.ones((2, 2, 1)))
+    with pytest.raises(ValueError, match="one activation map"):
+        pool_trace(np.ones((2, 4, 4, 1)))
+
+
+def test_a_5d_input_is_refused_with_the_shapes_that_work():
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        conv2d(np.ones((1, 2, 4, 4, 1)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        pool2d(np.ones((1, 2, 4, 4, 1)))
+
+
+# -- integers stay exact while the result fits int64 -------------------------------------------------
+
+def python_conv(x, w, b=0) -> list[list[int]]:
+    """Cross-correlation of 2-D lists in Python's unbounded integers: no rounding, no overflow."""
+    kh, kw = len(w), len(w[0])
+    return [[b + sum(x[r + i][c + j] * w[i][j] for i in range(kh) for j in range(kw))
+             for c in range(len(x[0]) - kw + 1)] for r in range(len(x) - kh + 1)]
+
+
+def test_large_integers_whose_result_fits_int64_are_exact():
+    x, w = [[2**40 + 1] * 3] * 3, [[2**20 + 1] * 2] * 2
+    out = conv2d(np.array(x), np.array(w))
+    assert out.dtype == np.int64
+    assert out.tolist() == python_conv(x, w)  # 4 * (2**40 + 1) * (2**20 + 1), above 2**62
+
+
+def test_the_bound_uses_each_filters_sum_not_its_largest_weight_times_its_size():
+    x, w = [[2**40] * 4] * 4, [[2**22, 1], [1, -1]]  # 2**40 * (2**22 + 3) fits; 2**40 * 2**22 * 4 does not
+    out = conv2d(np.array(x), np.array(w))
+    assert out.dtype == np.int64 and out.tolist() == python_conv(x, w)
+
+
+def test_exact_up_to_the_largest_int64_and_float_one_past_it():
+    top = 2**63 - 1
+    assert conv2d([[top, 5]], [[1]]).tolist() == [[top, 5]]
+    assert conv2d([[2**62 - 1, 2**62 - 1]], [[1, 1]], 1).tolist() == [[top]]
+    beyond = conv2d([[2**62, 2**62]], [[1, 1]])
+    assert beyond.dtype == np.float64 and beyond[0, 0] == 2.0**63
+    assert conv2d([[2**62 - 1, 2**62 - 1]], [[1, 1]], 2).dtype == np.float64
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 62), st.integers(0, 62))
+def test_integer_results_are_exact_whenever_they_come_back_as_integers(seed, x_bits, w_bits):
+    rng = np.random.default_rng(seed)
+    x = [[int(v) for v in row] for row in rng.integers(-(2**x_bits), 2**x_bits, size=(4, 5), endpoint=True)]
+    w = [[int(v) for v in row] for row in rng.integers(-(2**w_bits), 2**w_bits, size=(2, 3), endpoint=True)]
+    out = conv2d(np.array(x), np.array(w))
+    exact = python_conv(x, w)
+    bound = max(abs(v) for row in x for v in row) * sum(abs(v) for row in w for v in row)
+    if bound <= 2**63 - 1:
+        assert out.dtype == np.int64 and out.tolist() == exact
+    else:
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out, np.array(exact, dtype=float), rtol=1e-12)
+
+
+def test_max_pooling_of_integers_is_always_exact():
+    assert pool2d(np.full((2, 2), 2**53 + 1)).tolist() == [[2**53 + 1]]
+    x = np.array([[-(2**63), 2**63 - 1], [0, 1]])
+    assert pool2d(x).tolist() == [[2**63 - 1]] and pool2d(-x[:1, :1] - 1, 1).tolist() == [[2**63 - 1]]
+    u = np.array([[2**64 - 1, 2**63], [7, 2**64 - 2]], dtype=np.uint64)  # beyond int64: kept as uint64
+    out = pool2d(u)
+    assert out.dtype == np.uint64 and out.tolist() == [[2**64 - 1]]
+    assert pool2d(np.array([[3, 4], [5, 6]], dtype=np.uint8)).tolist() == [[6]]
+    avg = pool2d(np.full((2, 2), 2**53 + 1), mode="avg")
+    assert avg.dtype.kind == "f"  # a mean is a float, even of integers
+
+
+def test_every_integer_dtype_stays_integer():
+    for dtype in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64, bool):
+        x = np.ones((3, 3), dtype=dtype)
+        assert conv2d(x, np.ones((2, 2), dtype=dtype)).dtype == np.int64
+        assert pool2d(x).dtype == np.int64

@@ -1,0 +1,252 @@
+"""Backward passes of convolution and pooling: how a change in each output moves the loss back.
+
+Given ``dout``, the gradient of a loss with respect to a layer's output, these return the
+gradients with respect to its input (and, for convolution, its filters and biases). They accept
+the same shapes as ``conv2d`` and ``pool2d``, with or without the batch axis N; ``dout`` has
+the shape the forward pass returned. Each fast version has a ``_naive`` twin written as plain
+loops, with the same signature.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import abs_max, abs_sum_max, finite_array, fits_int64
+from .conv import _blocks, _channels_first_padded, _Conv, _prepare, _window, pad_input
+from .pool import _prepare as _pool_prepare
+
+__all__ = ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive"]
+
+
+def _output_gradient(dout, shape: tuple[int, ...], layer: str) -> np.ndarray:
+    """``dout`` as an array of finite numbers of exactly the forward output's ``shape``."""
+    g = finite_array(dout, "output gradient")
+    if g.shape != shape:
+        raise ValueError(
+            f"The output gradient has shape {g.shape}, but the {layer}'s output has shape {shape}: "
+            "give one gradient value per output value."
+        )
+    return g
+
+
+def _conv_setup(x, w, dout, stride, padding, dilation):
+    """Check the arguments; return the ``_Conv``, ``dout`` as ``(N, H_out, W_out, F)`` and the dtype."""
+    cv = _prepare(x, w, None, stride, padding, dilation)
+    g = _output_gradient(dout, cv.out_shape(), "convolution")
+    N, F = cv.x.shape[0], cv.w.shape[3]
+    g4 = g.reshape(N, *cv.out_size, F)  # (N, H_out, W_out, F)
+    dtype = np.result_type(cv.x, cv.w, g4)
+    if dtype.kind in "iu":
+        # Exact while every gradient fits int64: dw sums x * dout over positions, db sums dout,
+        # and each dx cell sums w * dout over the taps and filters that reach it.
+        g_sum = abs_sum_max(g4.reshape(-1, F), axis=0)
+        C = cv.w.shape[2]
+        w_sum = abs_sum_max(cv.w.transpose(2, 0, 1, 3).reshape(C, -1), axis=1)
+        exact = fits_int64(abs_max(cv.x) * g_sum) and fits_int64(g_sum) and fits_int64(abs_max(g4) * w_sum)
+        dtype = np.dtype(np.int64) if exact else np.dtype(np.float64)
+    return cv, g4, dtype
+
+
+def _conv_grads_shaped(cv: _Conv, dx4, dw4, db):
+    """Gradients in the caller's shapes: ``dx`` like ``x``, ``dw`` like ``w``, ``db`` ``(F,)``."""
+    return dx4.reshape(cv.x_shape), dw4.reshape(cv.w_shape), db
+
+
+def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``conv2d(x, w, b, ...)`` with respect to ``x``, ``w`` and ``b``.
+
+    With ``out[n, r, q, f] = b[f] + sum over i, j, c of xp[n, r*sh + i*dh, q*sw + j*dw, c] * w[i, j, c, f]``
+    (``xp`` the zero-padded input): ``dw`` sums input values times ``dout`` over every position,
+    ``db`` sums ``dout`` over every position, and each input cell collects ``w * dout`` from
+    every window that covers it (cells in the padding are dropped).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+        The input of the forward pass.
+    w : array_like, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
+        Its filter or filter bank.
+    dout : array_like, shape ([N,] H_out, W_out[, F])
+        Gradient of the loss with respect to the output: the shape ``conv2d(x, w, ...)`` returns.
+    stride, padding, dilation : int or (int, int)
+        As in the forward pass.
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+    dw : ndarray, shape of w
+    db : ndarray, shape (F,)
+        ``F = 1`` when ``w`` has no F axis. Integers stay exact ``int64`` while every gradient
+        fits int64 (float64 beyond); float32 stays float32.
+
+    Notes
+    -----
+    The same blocked im2col as ``conv2d``: per block, ``dw += cols @ dout`` and the columns'
+    gradient ``w @ dout.T`` is added back onto the padded input one filter tap at a time.
+
+    Examples
+    --------
+    >>> dx, dw, db = conv2d_backward(np.arange(9).reshape(3, 3), [[1, 0], [0, 2]], np.ones((2, 2), int))
+    >>> dx.tolist(), dw.tolist(), db.tolist()
+    ([[1, 1, 0], [1, 3, 2], [0, 2, 2]], [[8, 12], [20, 24]], [4])
+    """
+    cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation)
+    N, H, W, C = cv.x.shape
+    kh, kw, _, F = cv.w.shape
+    (sh, sw), (ph, pw), (dh, dw_), (H_out, W_out) = cv.stride, cv.padding, cv.dilation, cv.out_size
+    K = kh * kw * C
+    xp = _channels_first_padded(cv.x, cv.padding, dtype)  # (C, N, Hp, Wp)
+    wm = cv.w.astype(dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order
+    g = np.ascontiguousarray(g4, dtype=dtype)  # (N, H_out, W_out, F)
+    dwm = np.zeros((K, F), dtype=dtype)
+    dxp = np.zeros(xp.shape, dtype=dtype)  # (C, N, Hp, Wp)
+    blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
+    largest = max(images * rows for _, images, _, rows in blocks) * W_out
+    buf = np.empty(K * largest, dtype=dtype)
+    for n0, images, r0, rows in blocks:
+        n = images * rows * W_out
+        cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
+        np.copyto(cols, _window(xp, n0, images, r0, rows, cv))
+        gb = g[n0 : n0 + images, r0 : r0 + rows].reshape(n, F)  # (n, F)
+        dwm += cols.reshape(K, n) @ gb  # (K, F)
+        dcols = (wm @ gb.T).reshape(kh, kw, C, images, rows, W_out)
+        # Back onto the input tap by tap: within one tap no two positions share a cell.
+        for i in range(kh):
+            top = r0 * sh + i * dh
+            for j in range(kw):
+                left = j * dw_
+                target = dxp[:, n0 : n0 + images, top : top + sh * (rows - 1) + 1 : sh,
+                             left : left + sw * (W_out - 1) + 1 : sw]  # (C, images, rows, W_out), a view
+                target += dcols[i, j]
+    dx4 = np.ascontiguousarray(dxp[:, :, ph : ph + H, pw : pw + W].transpose(1, 2, 3, 0))  # (N, H, W, C)
+    db = g.sum(axis=(0, 1, 2))  # (F,)
+    return _conv_grads_shaped(cv, dx4, dwm.reshape(kh, kw, C, F), db)
+
+
+def conv2d_backward_naive(
+    x, w, dout, *, stride=1, padding=0, dilation=1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference ``conv2d_backward`` written as plain loops over every output cell and filter tap."""
+    cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation)
+    N, H, W, C = cv.x.shape
+    kh, kw, _, F = cv.w.shape
+    (sh, sw), (ph, pw), (dh, dw_) = cv.stride, cv.padding, cv.dilation
+    xw = cv.w.astype(dtype)
+    dw = np.zeros(cv.w.shape, dtype=dtype)
+    db = np.zeros(F, dtype=dtype)
+    dx = np.zeros((N, H, W, C), dtype=dtype)
+    for n in range(N):
+        xp = pad_input(cv.x[n].astype(dtype), (ph, pw))  # (Hp, Wp, C)
+        dxp = np.zeros(xp.shape, dtype=dtype)
+        for f in range(F):
+            for r in range(cv.out_size[0]):
+                for q in range(cv.out_size[1]):
+                    grad = g4[n, r, q, f]
+                    db[f] += grad
+                    for i in range(kh):
+                        for j in range(kw):
+                            for ch in range(C):
+                                row, col = r * sh + i * dh, q * sw + j * dw_
+                                dw[i, j, ch, f] += xp[row, col, ch] * grad
+                                dxp[row, col, ch] += xw[i, j, ch, f] * grad
+        dx[n] = dxp[ph : ph + H, pw : pw + W]
+    return _conv_grads_shaped(cv, dx, dw, db)
+
+
+def _pool_setup(x, dout, size, stride, mode):
+    """Check the arguments; return the input ``(N, H, W, C)``, geometry, ``dout`` ``(N, H_out, W_out, C)``, dtype."""
+    x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out = _pool_prepare(x, size, stride, mode)
+    g = _output_gradient(dout, shape_out, "pooling")
+    g4 = g.reshape(x4.shape[0], H_out, W_out, x4.shape[3])  # (N, H_out, W_out, C)
+    if mode == "avg":
+        dtype = g4.dtype if g4.dtype.kind == "f" else np.dtype(np.float64)  # a share of a gradient
+    else:
+        dtype = g4.dtype
+        # A cell can win one window per overlap along each axis: exact while their sum fits int64.
+        overlaps = min(math.ceil(kh / sh), H_out) * min(math.ceil(kw / sw), W_out)
+        if dtype.kind in "iu":
+            dtype = np.dtype(np.int64) if fits_int64(abs_max(g4) * overlaps) else np.dtype(np.float64)
+    return x4, (kh, kw), (sh, sw), (H_out, W_out), g4, dtype, len(shape_out)
+
+
+def _pool_grad_shaped(dx4: np.ndarray, ndim: int) -> np.ndarray:
+    """``(N, H, W, C)`` -> the caller's ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)``."""
+    return dx4 if ndim == 4 else dx4[0] if ndim == 3 else dx4[0, :, :, 0]
+
+
+def pool2d_backward(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarray:
+    """Gradient of ``pool2d(x, size, stride, mode)`` with respect to ``x``.
+
+    Max pooling sends each window's gradient to the one cell it kept, the winner ``pool_trace``
+    names (ties: the first cell in reading order, ``TIE_RULE``); average pooling spreads it
+    evenly over the window's ``kh*kw`` cells. Where windows overlap, a cell adds up what every
+    window sends it; cells no window reaches get 0.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+        The input of the forward pass.
+    dout : array_like, shape (H_out, W_out), (H_out, W_out, C) or (N, H_out, W_out, C)
+        Gradient of the loss with respect to the output: the shape ``pool2d(x, ...)`` returns.
+    size, stride : int or (int, int)
+    mode : {"max", "avg"}
+
+    Returns
+    -------
+    dx : ndarray, shape of x
+        In ``dout``'s dtype for max pooling (integers stay exact int64 while the sums fit),
+        floats for average pooling (float32 stays float32).
+
+    Examples
+    --------
+    >>> pool2d_backward([[1, 2], [4, 3]], [[10]]).tolist()
+    [[0, 0], [10, 0]]
+    >>> pool2d_backward([[1, 2], [4, 3]], [[10]], mode="avg").tolist()
+    [[2.5, 2.5], [2.5, 2.5]]
+    """
+    x4, (kh, kw), (sh, sw), (H_out, W_out), g4, dtype, ndim = _pool_setup(x, dout, size, stride, mode)
+    g = g4.astype(dtype, copy=False)
+    dx4 = np.zeros(x4.shape, dtype=dtype)  # (N, H, W, C)
+
+    def tap(a, i, j):  # the cells at offset (i, j) of every window: (N, H_out, W_out, C), a view
+        return a[:, i : i + sh * (H_out - 1) + 1 : sh, j : j + sw * (W_out - 1) + 1 : sw]
+
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]  # reading order
+    if mode == "avg":
+        share = g / (kh * kw)
+        for i, j in offsets:
+            target = tap(dx4, i, j)
+            target += share
+    else:
+        best = tap(x4, 0, 0).copy()  # (N, H_out, W_out, C): each window's maximum
+        for i, j in offsets[1:]:
+            np.maximum(best, tap(x4, i, j), out=best)
+        # The winner is the first cell in reading order that holds the maximum, as in pool_trace:
+        # visit the offsets in reading order and let each window be won once.
+        open_ = np.ones(best.shape, dtype=bool)  # windows without a winner yet
+        for i, j in offsets:
+            won = np.equal(tap(x4, i, j), best)
+            won &= open_
+            open_ &= ~won
+            target = tap(dx4, i, j)
+            target += g * won  # plain ufuncs: much faster than masked writes
+    return _pool_grad_shaped(dx4, ndim)
+
+
+def pool2d_backward_naive(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarray:
+    """Reference ``pool2d_backward`` as plain loops over output cells."""
+    x4, (kh, kw), (sh, sw), (H_out, W_out), g4, dtype, ndim = _pool_setup(x, dout, size, stride, mode)
+    N, _, _, C = x4.shape
+    dx4 = np.zeros(x4.shape, dtype=dtype)
+    for n in range(N):
+        for ch in range(C):
+            for r in range(H_out):
+                for q in range(W_out):
+                    window = x4[n, r * sh : r * sh + kh, q * sw : q * sw + kw, ch]
+                    if mode == "max":
+                        i, j = np.unravel_index(int(np.argmax(window)), window.shape)  # first maximum
+                        dx4[n, r * sh + i, q * sw + j, ch] += g4[n, r, q, ch]
+                    else:
+                        dx4[n, r * sh : r * sh + kh, q * sw : q * sw + kw, ch] += g4[n, r, q, ch] / (kh * kw)
+    return _pool_grad_shaped(dx4, ndim)
