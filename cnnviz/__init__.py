@@ -27,6 +27,7 @@ from .shapes import (
 from .layers import LayerError, Network, Row, build_network, layer_from_spec, parse_network_spec
 from .architectures import ARCHITECTURES, Architecture
 from .digits import DIGITS_TEST_EVERY, DigitsSplit, digits_split, load_digits
+from .learn import DigitsCNN, EpochRecord, TrainConfig, TrainResult, train_digits
 
 # More public names are exported below by the modules that define them.
 
@@ -75,3 +76,4 @@ __all__ = [
 ]
 
 __all__ += ["load_digits", "digits_split", "DigitsSplit", "DIGITS_TEST_EVERY"]
+__all__ += ["train_digits", "TrainConfig", "TrainResult", "EpochRecord", "DigitsCNN"]
