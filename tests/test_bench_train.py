@@ -1,0 +1,17 @@
+"""The training benchmark runs without PyTorch too: it times cnnviz alone and says why."""
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_train.py"
+
+
+def test_benchmark_without_torch_times_cnnviz_alone():
+    # sys.modules["torch"] = None makes `import torch` fail, as on a machine without PyTorch.
+    code = (f"import runpy, sys; sys.modules['torch'] = None; sys.argv = ['bench', '--repeats', '1', "
+            f"'--epochs', '1']; runpy.run_path({str(SCRIPT)!r}, run_name='__main__')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "PyTorch is not installed" in run.stdout and "pip install torch" in run.stdout
+    assert "| cnnviz" in run.stdout and "| torch" not in run.stdout
+    assert "one epoch under 0.5 s" in run.stdout
