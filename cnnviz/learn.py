@@ -49,13 +49,14 @@ CLASSES = 10
 KERNEL = 3  # every convolution uses 3x3 filters
 POOL = 2  # 2x2 max pooling with stride 2
 MAX_EPOCHS = 200
+MAX_FILTERS = 16
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run: the same config gives the same network."""
 
-    filters: int = 8  # filters in the first convolution (3x3, spanning the one input channel), 4..16
+    filters: int = 8  # filters in the first convolution (3x3, spanning the one input channel), 1..16
     padding: int = 1  # zero padding of each convolution: 1 keeps 8x8, 0 shrinks it to 6x6
     conv2_filters: int = 0  # filters in a second 3x3 convolution after pooling (then ReLU); 0: none
     epochs: int = 12  # passes over the training digits
@@ -67,9 +68,9 @@ class TrainConfig:
     dtype: str = "float32"  # "float32" is fast; "float64" for gradient checks
 
     def __post_init__(self) -> None:
-        _check_int(self.filters, "number of filters", 1, 64)
+        _check_int(self.filters, "number of filters", 1, MAX_FILTERS)
         _check_int(self.padding, "padding", 0, 1)
-        _check_int(self.conv2_filters, "number of filters in the second convolution", 0, 64)
+        _check_int(self.conv2_filters, "number of filters in the second convolution", 0, MAX_FILTERS)
         _check_int(self.epochs, "number of epochs", 1, MAX_EPOCHS)
         _check_int(self.batch_size, "batch size", 1, 2048)
         _check_int(self.seed, "seed", 0, 2**63 - 1)
@@ -309,9 +310,9 @@ class EpochRecord:
     loss: float  # mean cross-entropy over all training digits
     train_accuracy: float  # 0..1
     test_accuracy: float  # 0..1
-    test_loss: float
+    test_loss: float  # mean cross-entropy over the test digits
     filters: np.ndarray = field(repr=False)  # (3, 3, 1, F): a copy of the first convolution's filters
-    seconds: float  # since training started
+    seconds: float  # since training started, when this record was made
 
 
 @dataclass(frozen=True, eq=False)
@@ -330,6 +331,7 @@ class TrainResult:
 
     @property
     def epochs_run(self) -> int:
+        """How many epochs the network was trained for (fewer than asked when stopped early)."""
         return self.history[-1].epoch
 
 
@@ -420,7 +422,7 @@ def train_digits(*, filters: int = 8, epochs: int | None = None, seed: int = 0,
     Parameters
     ----------
     filters : int
-        Filters in the convolution, 1..64 (4 to 16 are worth watching).
+        Filters in the convolution, 1..16.
     epochs : int, optional
         Passes over the training digits; ``TrainConfig().epochs`` when omitted.
     seed : int

@@ -151,7 +151,8 @@ def test_a_trained_network_cannot_be_changed_by_accident():
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        (dict(filters=0), "number of filters must be between 1"),
+        (dict(filters=0), "number of filters must be between 1 and 16"),
+        (dict(filters=17), "number of filters must be between 1 and 16"),
         (dict(filters=2.5), "number of filters must be a whole number"),
         (dict(epochs=0), "number of epochs must be between 1"),
         (dict(seed=-1), "seed must be between 0"),
