@@ -27,6 +27,8 @@ def finite_array(value, name: str) -> np.ndarray:
         if arr.dtype == np.uint64 and arr.size and int(arr.max()) > _INT64_MAX:
             return arr
         return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"The {name} must contain real numbers, not complex ones.")
     if arr.dtype.kind == "f":
         if arr.dtype not in _FLOATS:
             arr = arr.astype(np.float64)

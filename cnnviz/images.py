@@ -74,6 +74,40 @@ class LoadedImage:
         return " ".join(self.notes)
 
 
+# The allowed formats by their first bytes: a file that starts like one but does not open is damaged.
+_ALLOWED_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+]
+
+
+def _looks_like(data: bytes) -> str | None:
+    """The allowed format whose signature the file starts with, if any."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in _ALLOWED_MAGIC if data.startswith(magic)), None)
+
+
+def _damage_message(exc: Exception, data: bytes) -> str:
+    """A sentence for a file that starts like an image but cannot be decoded.
+
+    The decoder's own text is used to choose the sentence, never shown: it names library internals.
+    """
+    kind = _looks_like(data)
+    text = str(exc)
+    if "MAX_TEXT" in text or "text chunk" in text:
+        return ("The PNG file carries more text (metadata) than an image may: save the picture again "
+                "without its metadata, or as a JPEG, and upload that copy.")
+    what = f"The file starts like a {kind} image but" if kind else "The file looks like an image but it"
+    if isinstance(exc, EOFError) or "truncated" in text.lower():
+        return f"{what} is truncated: it ends before the picture does. Upload the whole file again."
+    return (f"{what} is damaged (corrupt) and cannot be decoded: save it again from an image editor "
+            "and upload that copy.")
+
+
 def _what_is(data: bytes) -> str | None:
     head = data[:16].lstrip()
     for magic, name in _OTHER_FORMATS:
@@ -133,12 +167,14 @@ def load_image_info(
     Returns
     -------
     LoadedImage
-        ``pixels`` is ``(H, W, 3)`` uint8, the first frame of an animation, EXIF orientation applied.
+        ``pixels`` is ``(H, W, 3)`` uint8, the first frame of an animation (or the first picture of a
+        multi-picture JPEG, whose ``format`` is "JPEG"), EXIF orientation applied.
 
     Raises
     ------
     ImageError
-        Empty, too large, not PNG/JPEG/GIF/BMP/WebP, truncated or corrupt, or a decompression bomb.
+        Empty, too large, not PNG/JPEG/GIF/BMP/WebP, truncated or corrupt, or a decompression bomb;
+        the message is a sentence for the person who uploaded it, never the decoder's own text.
 
     Examples
     --------
@@ -166,26 +202,34 @@ def load_image_info(
             img = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
         except Image.DecompressionBombError:
             raise ImageError(_bomb_message(None, max_pixels)) from None
-        except Image.UnidentifiedImageError:
+        except Image.UnidentifiedImageError as exc:
+            if _looks_like(data):
+                raise ImageError(_damage_message(exc, data)) from None
             what = _what_is(data)
             raise ImageError(
                 (f"This file is {what}; " if what else "This file is not an image the app can read; ")
                 + f"upload a {allowed} image."
             ) from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ImageError(f"The file looks like an image but its header is damaged ({_short(exc)}).") from None
+            raise ImageError(_damage_message(exc, data)) from None
         with img:
             fmt = img.format
+            if fmt == "MPO":
+                # A JPEG with the multi-picture extension (cameras and phones write it): its first
+                # picture is an ordinary JPEG.
+                fmt = "JPEG"
+                img.seek(0)
+                notes.append(f"It holds {img.n_frames} pictures (a multi-picture JPEG): the first one is used.")
+            elif getattr(img, "is_animated", False):
+                img.seek(0)
+                notes.append("It is an animation: its first frame is used.")
             if fmt not in ALLOWED_FORMATS:  # belt and braces: open() was told the allow-list
-                raise ImageError(f"{fmt} images are not accepted; upload a {allowed} image.")
+                raise ImageError(f"This kind of image is not accepted; upload a {allowed} image.")
             W, H = img.size  # from the header: nothing decoded yet
             if W < 1 or H < 1:
                 raise ImageError("The image declares no pixels.")
             if W * H > max_pixels:
                 raise ImageError(_bomb_message((H, W), max_pixels))
-            if getattr(img, "is_animated", False):
-                img.seek(0)
-                notes.append("It is an animation: its first frame is used.")
             try:
                 if fmt == "JPEG":
                     # Decode big JPEGs at a reduced scale straight away (powers of 2, never below max_side).
@@ -198,8 +242,10 @@ def load_image_info(
                 rgb = _flatten(oriented, notes)
             except Image.DecompressionBombError:
                 raise ImageError(_bomb_message((H, W), max_pixels)) from None
-            except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-                raise ImageError(f"The file is truncated or corrupt ({_short(exc)}).") from None
+            except MemoryError:
+                raise ImageError("The image is too large to decode here: shrink it first.") from None
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise ImageError(_damage_message(exc, data)) from None
     w, h = rgb.size
     resized = max(h, w) > max_side
     if resized:
@@ -237,11 +283,6 @@ def _bomb_message(size, max_pixels: int) -> str:
     declared = f"declares {size[1]}x{size[0]} pixels" if size else "declares an enormous size"
     return (f"The image {declared}, more than the {max_pixels / 1e6:.0f} million allowed: "
             "it could be a decompression bomb. Shrink it first.")
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text[:80]
 
 
 # --- built-in samples ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def _prepare(x, size, stride, mode):
     if x.size == 0:
         raise ValueError("The activation map must have at least one cell.")
     if mode not in POOL_MODES:
-        raise ValueError(f"Unknown pooling mode {mode!r}: choose 'max' or 'avg'.")
+        raise ValueError(f"Unknown pooling mode '{mode}': choose 'max' or 'avg'.")
     kh, kw = as_pair(size, "pooling window size", 1)
     sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
     x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)

@@ -64,8 +64,58 @@ def test_8000x6000_is_refused_by_our_cap_not_only_pillows():
 
 def test_truncated_png_is_refused():
     data = encode(Image.fromarray(noise(200, 200)), "PNG")
-    with pytest.raises(ImageError, match="truncated or corrupt"):
+    with pytest.raises(ImageError, match="starts like a PNG image but is truncated"):
         load_image(data[: len(data) // 2])
+    with pytest.raises(ImageError, match="starts like a PNG image"):  # cut inside its header
+        load_image(data[:40])
+
+
+# Words of the decoder's own messages that a person uploading a photo should never read.
+LIBRARY_WORDS = ("Plugin", "MAX_", "PIL", "Pillow", "decoder", "bytes not processed", "BytesIO", "errno",
+                 "Truncated File Read", "cannot identify")
+
+
+def assert_own_sentence(err: ImageError) -> None:
+    """The refusal is the app's sentence: no library word, and not the text of the error behind it."""
+    msg = str(err)
+    assert not [w for w in LIBRARY_WORDS if w in msg], msg
+    cause = str(err.__context__ or "").strip()
+    assert not cause or cause not in msg, msg
+
+
+def png_with_text(before_pixels: bool) -> bytes:
+    """A valid 4x4 PNG with a compressed text chunk that unpacks to 2 MB, before or after its pixels."""
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)
+    idat = png_chunk(b"IDAT", zlib.compress(b"\x00" * (1 + 3 * 4) * 4))
+    ztxt = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"a" * 2_000_000))
+    chunks = [ztxt, idat] if before_pixels else [idat, ztxt]
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + b"".join(chunks) + png_chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("before_pixels", [True, False])
+def test_png_with_too_much_text_is_refused_without_naming_pillow(before_pixels):
+    with pytest.raises(ImageError, match=r"more text \(metadata\)") as err:
+        load_image(png_with_text(before_pixels))
+    assert_own_sentence(err.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["PNG", "JPEG", "GIF", "BMP", "WEBP", "MPO"]), st.floats(0, 1), st.integers(0, 255),
+       st.booleans())
+def test_a_damaged_file_is_refused_in_the_apps_own_words(fmt, where, byte, cut):
+    img = Image.fromarray(noise(24, 32, seed=5))
+    data = bytearray(encode(img, fmt, **({"save_all": True, "append_images": [img]} if fmt == "MPO" else {})))
+    at = int(where * (len(data) - 1))
+    if cut:
+        data = data[:at]
+    else:
+        data[at] = byte  # one byte changed: often harmless, sometimes fatal
+    try:
+        pixels = load_image(bytes(data))
+    except ImageError as err:
+        assert_own_sentence(err)
+    else:
+        assert pixels.shape == (24, 32, 3)
 
 
 def test_random_bytes_are_refused():
@@ -157,6 +207,27 @@ def test_animated_gif_gives_its_first_frame():
     assert info.format == "GIF"
     assert info.pixels[5, 5].tolist() == [255, 0, 0]
     assert "first frame" in info.message
+
+
+def test_multi_picture_jpeg_loads_as_the_jpeg_it_is():
+    # Cameras and phones write a JPEG with the multi-picture extension (Pillow opens it as "MPO").
+    first, second = Image.new("RGB", (30, 20), (250, 10, 10)), Image.new("RGB", (16, 16), (10, 10, 250))
+    data = encode(first, "MPO", save_all=True, append_images=[second])
+    assert data[:3] == b"\xff\xd8\xff" and Image.open(io.BytesIO(data)).format == "MPO"
+    info = load_image_info(data)
+    assert info.format == "JPEG" and info.pixels.shape == (20, 30, 3) and not info.resized
+    r, g, b = info.pixels[10, 15].tolist()
+    assert r > 230 and g < 30 and b < 30  # the first picture, not the second
+    assert "2 pictures" in info.message and "first one" in info.message and "animation" not in info.message
+
+
+def test_large_multi_picture_jpeg_is_shrunk_like_any_photo():
+    y, x = np.mgrid[0:1500, 0:2000]
+    photo = Image.fromarray(np.stack([x * 255 // 1999, y * 255 // 1499, np.full_like(x, 90)], -1).astype(np.uint8))
+    info = load_image_info(encode(photo, "MPO", save_all=True, append_images=[photo.resize((200, 150))]))
+    assert info.format == "JPEG" and info.pixels.shape == (384, 512, 3)
+    assert info.original_size == (1500, 2000) and "2000x1500" in info.message
+    assert info.pixels[192, 500, 0] > 230 and info.pixels[192, 10, 0] < 25
 
 
 def test_4000x3000_photo_is_shrunk_and_says_so():

@@ -95,6 +95,8 @@ def test_bias_per_filter_and_scalar():
         (lambda: conv2d([[1, np.nan], [1, 1]], [[1]]), "NaN"),
         (lambda: conv2d([[1, np.inf], [1, 1]], [[1]]), "infinite"),
         (lambda: conv2d([["a", 1], [1, 1]], [[1]]), "number"),
+        (lambda: conv2d([[1j, 1], [1, 1]], [[1]]), "real numbers, not complex"),
+        (lambda: pool2d(np.ones((4, 4)), mode=np.str_("mean")), "mode 'mean'"),
         (lambda: conv2d(np.ones((4, 4, 2)), np.ones((3, 3, 2, 3)), [1, 2]), "bias"),
         (lambda: pool2d(np.ones((4, 4)), mode="median"), "mode"),
         (lambda: pool2d(np.ones((4, 4)), size=5), "larger"),
