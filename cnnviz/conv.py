@@ -1,7 +1,8 @@
 """2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding.
 
 Shape letters: an input is ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``,
-an output ``(H_out, W_out, F)``.
+an output ``(H_out, W_out, F)``; a batch of N inputs ``(N, H, W, C)`` gives ``(N, H_out, W_out, F)``.
+The backward pass is in ``backward.py``.
 """
 from __future__ import annotations
 

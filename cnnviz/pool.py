@@ -1,4 +1,8 @@
-"""Pooling: shrink each activation map on its own by keeping the max (or mean) of each window."""
+"""Pooling: shrink each activation map on its own by keeping the max (or mean) of each window.
+
+Shape letters: a stack of maps is ``(H, W, C)``, a batch of stacks ``(N, H, W, C)``. The backward
+pass is in ``backward.py``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

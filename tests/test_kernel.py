@@ -427,3 +427,8 @@ def test_every_integer_dtype_stays_integer():
         x = np.ones((3, 3), dtype=dtype)
         assert conv2d(x, np.ones((2, 2), dtype=dtype)).dtype == np.int64
         assert pool2d(x).dtype == np.int64
+
+
+def test_public_backward_names_are_importable():
+    for name in ["conv2d_backward", "pool2d_backward", "conv2d_backward_naive", "pool2d_backward_naive"]:
+        assert callable(getattr(cnnviz, name)) and name in cnnviz.__all__
