@@ -119,7 +119,7 @@ def compute(repeats: int) -> None:
     r = page_new_picture()
     png_bytes = sum(map(len, r.volume_png + r.pooled_png))
     med = interleaved(cases, repeats)
-    print("\n## Server compute, one thread (median of %d interleaved samples)\n" % repeats)
+    print(f"\n## Server compute, one thread (median of {repeats} interleaved samples)\n")
     print("| what | time | ratio |")
     print("|---|---|---|")
     if "torch" in med:
@@ -153,7 +153,7 @@ def reruns(repeats: int) -> None:
         at.run()
         miss.append(time.perf_counter() - t0)
         assert not at.exception
-    print("\n## One rerun of the page script on the server (AppTest, median of %d)\n" % repeats)
+    print(f"\n## One rerun of the page script on the server (AppTest, median of {repeats})\n")
     print("| case | time |")
     print("|---|---|")
     print(f"| results cached (another student, same setting) | {statistics.median(hit) * 1e3:.0f} ms |")

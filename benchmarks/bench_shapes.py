@@ -85,10 +85,10 @@ def main() -> None:
         have_torch = False
     for key in ("lenet5", "alexnet", "vgg16", "googlenet", "resnet50", "resnet152"):
         arch = ARCHITECTURES[key]
-        ours = median_ms(lambda: L.build_network(arch.input_shape, arch.layers))
+        ours = median_ms(lambda arch=arch: L.build_network(arch.input_shape, arch.layers))
         line = f"  {arch.name:<11} cnnviz.layers {ours:7.2f} ms"
         if have_torch and arch.builder_spec:
-            ref = median_ms(lambda: torch_meta(arch))
+            ref = median_ms(lambda arch=arch: torch_meta(arch))
             line += f"   PyTorch meta device {ref:7.2f} ms   ratio {ours / ref:5.2f}"
         print(line)
     records = median_ms(lambda: L.table_records(ARCHITECTURES["resnet152"].network, True))

@@ -92,7 +92,8 @@ def parse_cells(cells, *, name: str = "grid", limit: float = MAX_ABS_VALUE) -> t
 def grid_to_text(arr) -> str:
     """Encode a 2-D grid for a URL: rows split by ``;``, cells by ``,`` (``"1,2;3,4"``)."""
     arr = tidy(arr)
-    return ";".join(",".join(format(v, ".10g") if isinstance(v, float) else str(v) for v in row.tolist()) for row in arr)
+    return ";".join(",".join(format(v, ".10g") if isinstance(v, float) else str(v) for v in row.tolist())
+                    for row in arr)
 
 
 def grid_from_text(text: str, *, max_side: int = 64, name: str = "grid") -> np.ndarray:

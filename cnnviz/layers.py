@@ -152,14 +152,14 @@ class Row:
     output_shape: tuple[int, ...]
     params: int  # learnable parameters
     formula: str = ""  # the parameter count with the numbers substituted
-    children: tuple["Row", ...] = ()  # the layers inside a block
+    children: tuple[Row, ...] = ()  # the layers inside a block
 
     @property
     def memory_bytes(self) -> int:
         """float32 memory of this layer's output for one image: 4 bytes per value."""
         return BYTES_PER_FLOAT32 * math.prod(self.output_shape)
 
-    def leaves(self) -> list["Row"]:
+    def leaves(self) -> list[Row]:
         """This row, or the rows inside it when it is a block (depth first)."""
         if not self.children:
             return [self]
@@ -430,7 +430,7 @@ class Block(Layer):
         for b, branch in enumerate(self.branches):
             bname = self.branch_names[b] if b < len(self.branch_names) else f"branch {b + 1}"
             current = tuple(shape)
-            for i, layer in enumerate(branch):
+            for layer in branch:
                 try:
                     row = layer.apply(current)
                 except ValueError as exc:

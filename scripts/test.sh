@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's Chromium for the browser tests) and run them.
+# The test command (CI's too): the checkout's own .venv with requirements-dev.txt, Debian's chromium and
+# redis-server, then pytest with any arguments given, e.g. `bash scripts/test.sh -m "not browser"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/venv.sh
 
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+make_venv
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # the browser tests drive this one
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+
+install_requirements requirements-dev.txt
+
+status=0
+"$VENV/bin/python" -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "error: pytest collected no tests (exit 5): check the arguments ($*); a run of zero tests is a failure." >&2
 fi
-
-python3 -m pip install -q -r requirements-dev.txt
-exec python3 -m pytest "$@"
+exit "$status"

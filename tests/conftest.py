@@ -5,7 +5,6 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import os
-import shutil
 import socket
 import subprocess
 import sys

@@ -3,7 +3,6 @@ import re
 from urllib.parse import parse_qs
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d

@@ -23,7 +23,8 @@ def test_bad_cells_explained(text, words):
 def test_parse_cells_names_every_bad_cell():
     arr, errors = parse_cells([["1", "x"], ["", "4"]], name="input")
     assert arr is None
-    assert errors == ["Input, row 1, column 2: 'x' is not a number.", "Input, row 2, column 1: is empty: type a number."]
+    assert errors == ["Input, row 1, column 2: 'x' is not a number.",
+                      "Input, row 2, column 1: is empty: type a number."]
 
 
 def test_whole_numbers_become_integers():

@@ -166,7 +166,7 @@ class Student:
                 ws_url, subprotocols=["streamlit", "resume", self.session_id] if resume and self.session_id
                 else ["streamlit"], additional_headers=headers, max_size=None,
                 open_timeout=self.timeout, ping_interval=None, compression=None), self.timeout)
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
+        except (TimeoutError, OSError, websockets.WebSocketException) as e:
             raise StudentError(f"WebSocket did not open: {e!r}") from e
         t1 = time.perf_counter()
         result = await self._rerun(page_name=self.page)
@@ -295,7 +295,7 @@ class Student:
                 self.media_seen.update(media)
             result.complete = time.perf_counter() - t0
             return result
-        except asyncio.TimeoutError as e:
+        except TimeoutError as e:
             raise StudentError(f"no finished run within {self.timeout:.0f} s") from e
         except websockets.ConnectionClosed as e:
             self.ws = None

@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
@@ -158,7 +157,7 @@ class Run:
         try:
             self.record(await s.open(), first=True)
             return True
-        except (StudentError, OSError, asyncio.TimeoutError) as e:
+        except (TimeoutError, StudentError, OSError) as e:
             self.error(e, "open")
             return False
 
