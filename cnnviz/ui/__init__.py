@@ -45,7 +45,7 @@ PAGES = [
     PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
              "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
     PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",
-             "Generated questions with worked solutions; share a seed so the whole class gets the same quiz."),
+             "Generated questions with worked solutions; one quiz number gives the whole class the same questions."),
 ]
 
 
