@@ -32,6 +32,21 @@ def test_home_page_names_the_quiz_number_as_the_quiz_does():
     assert any("Quiz number" in m.value for m in quiz.markdown)
 
 
+def test_through_app_relies_on_a_private_streamlit_switch_that_still_exists():
+    # Streamlit 1.67 has no setting to ignore a pages/ folder: until st.navigation has run once in a
+    # process, a page opened first runs on its own. through_app() flips the switch st.navigation flips.
+    import inspect
+
+    from streamlit.commands import navigation
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert "uses_pages_directory" in vars(PagesManager), "Streamlit renamed PagesManager.uses_pages_directory: " \
+        "update cnnviz.ui.through_app"
+    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(navigation.navigation)
+    assert "if PagesManager.uses_pages_directory:" in inspect.getsource(script_runner.ScriptRunner)
+
+
 def test_core_and_figures_do_not_import_streamlit():
     code = (
         "import sys, importlib, pkgutil, cnnviz\n"
