@@ -28,7 +28,7 @@ ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
 try:
     result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
 except ValueError as exc:  # a filter larger than a tiny picture
-    ui_img.save_state(state)
+    ui_img.URL.save(state)
     ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
     st.stop()
 
@@ -51,7 +51,7 @@ with zoom_box:
     fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
     st.markdown(f"At row {r}, column {c}: {sentence}")
     st.html(fig)
-ui_img.save_state(state)
+ui_img.URL.save(state)
 
 input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
 with picture_box:
