@@ -103,7 +103,9 @@ def through_app() -> None:
     opened first on a fresh server would lose the app's layout and navigation. The first such run
     switches that mode off and reruns through ``app.py``, which resolves the same page by its URL
     path. (Called from the page rather than at import: raising while the package is being imported
-    broke the imports of sessions arriving at the same moment.)
+    broke the imports of sessions arriving at the same moment.) Streamlit 1.67 has no setting for
+    this: it looks for ``pages/`` next to the main script, and only ``st.navigation`` turns that off,
+    by this same private switch; ``tests/test_app_shell.py`` fails if the switch is renamed.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
