@@ -30,7 +30,6 @@ __all__ = [
     "to_grayscale",
     "resize_max_side",
     "channel_maps",
-    "volume_text",
     "CHANNEL_NAMES",
     "preset_specs",
     "filter_from_spec",
@@ -440,18 +439,6 @@ def channel_maps(x: np.ndarray, w: np.ndarray, b: float = 0.0) -> tuple[np.ndarr
     for c in range(1, C):
         act += partials[:, :, c]
     return partials, act
-
-
-def volume_text(shape) -> str:
-    """Write a volume's shape as the lecture does: ``(28, 28, 6)`` -> ``"28x28x6"``.
-
-    Examples
-    --------
-    >>> " → ".join(volume_text(s) for s in [(32, 32, 3), (28, 28, 6), (14, 14, 6)])
-    '32x32x3 → 28x28x6 → 14x14x6'
-    """
-    return "x".join(str(int(n)) for n in shape)
-
 
 
 # --- filters for an image: a preset on every channel, on one channel, or typed in --------------------

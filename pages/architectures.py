@@ -9,7 +9,9 @@ from cnnviz.layers import format_bytes
 ui.through_app()
 
 st.title("Architectures")
-ui.show_warnings(ui_arch.URL.load_widgets("sa_"))
+state, fresh, warnings = ui_arch.URL.load()
+ui.show_warnings(warnings)
+ui_arch.URL.seed(state, fresh)
 
 a, b = st.columns([2, 1], vertical_alignment="bottom")
 key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
@@ -51,4 +53,4 @@ st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per
            "GoogLeNet's 40 MB is larger than the 26.5 MB of the model here (torchvision's, without the two "
            "auxiliary classifiers used in training).")
 
-ui_arch.URL.save_widgets("sa_")
+ui_arch.URL.save(ui_arch.ArchState(key, bool(expand)))

@@ -3,7 +3,7 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui import images as ui_img
-from cnnviz.images import volume_text
+from cnnviz.layers import format_shape
 
 ui.through_app()
 
@@ -28,17 +28,17 @@ ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
 try:
     result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
 except ValueError as exc:  # a filter larger than a tiny picture
-    ui_img.save_state(state)
+    ui_img.URL.save(state)
     ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
     st.stop()
 
 H_out, W_out, F = result.shape
 shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
-st.markdown(f"### {' → '.join(volume_text(s) for s in shapes)}")
+st.markdown(f"### {' → '.join(format_shape(s) for s in shapes)}")
 st.caption(
-    f"Input {volume_text(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
-    + (", ReLU" if state.relu else "") + f" → activation volume {volume_text(result.shape)}"
-    + (f" → 2x2 max pooling, stride 2 → {volume_text(result.pooled_shape)}" if result.pooled_shape else "")
+    f"Input {format_shape(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
+    + (", ReLU" if state.relu else "") + f" → activation volume {format_shape(result.shape)}"
+    + (f" → 2x2 max pooling, stride 2 → {format_shape(result.pooled_shape)}" if result.pooled_shape else "")
     + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
 )
 
@@ -51,14 +51,14 @@ with zoom_box:
     fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
     st.markdown(f"At row {r}, column {c}: {sentence}")
     st.html(fig)
-ui_img.save_state(state)
+ui_img.URL.save(state)
 
 input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
 with picture_box:
     st.subheader("The picture and its channels")
     names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
     left, right = st.columns([2, 3])
-    left.image(input_pngs[0], caption=f"{names[0]}, {volume_text(x.shape[:2])}", width=ui_img.PICTURE_PX,
+    left.image(input_pngs[0], caption=f"{names[0]}, {format_shape(x.shape[:2])}", width=ui_img.PICTURE_PX,
                output_format="PNG")
     if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
         right.image(list(input_pngs[1:]), caption=names[1:], width=ui_img.SHOWN_PX, output_format="PNG")
@@ -73,9 +73,9 @@ with detail_box:
              caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
 
 with volume_box:
-    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {volume_text(result.shape)}")
+    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {format_shape(result.shape)}")
     st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
-    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {volume_text(result.pooled_shape)}"]
+    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {format_shape(result.pooled_shape)}"]
                                           if result.pooled_shape else []))
     for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
         spans = [f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else "" for lo, hi in result.ranges]

@@ -12,7 +12,8 @@ st.markdown(
     "Type your answer, press **Check**, and read the worked solution."
 )
 
-settings, warnings = ui_quiz.settings_from_url()
+settings, _, warnings = ui_quiz.URL.load()
+ui_quiz.URL.save(settings)  # the link always names the quiz, corrected when it could not be used
 ui.show_warnings(warnings)
 ui_quiz.header_ui(settings)
 questions = ui_quiz.questions_for(settings.seed, settings.n)

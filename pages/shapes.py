@@ -9,13 +9,11 @@ from cnnviz.ui import shapes as ui_shapes
 ui.through_app()
 
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
-LINK = [("st_", ui_shapes.TAB_URL), ("sc_", ui_shapes.CALC_URL), ("sc_", ui_shapes.COMPARE_URL),
-        ("sb_", ui_shapes.BUILDER_URL)]  # (widget key prefix, the part of the link those widgets keep)
 
 st.title("Shapes & parameters")
-ui.show_warnings([w for prefix, url in LINK for w in url.load_widgets(prefix)])
+ui.show_warnings(ui_shapes.load_state())
 (calc_tab, compare_tab, builder_tab), open_tab = ui_shapes.tabs_ui("st_", ui_shapes.TABS)
-ui_shapes.TAB_URL.save_widgets("st_")
+ui_shapes.TAB_URL.save(ui_shapes.TabState(open_tab))
 
 
 # Each tab is a fragment: a change inside one reruns only that tab (cheaper for a whole class).
@@ -54,7 +52,7 @@ def calculator():
     v |= ui_shapes.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
     st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
     st.caption("Every input is joined to every output (inputs·outputs weights), plus one bias per output.")
-    ui_shapes.CALC_URL.save_widgets("sc_")
+    ui_shapes.CALC_URL.save(ui_shapes.CalcState(**v))
 
 
 @st.fragment
@@ -84,7 +82,7 @@ def compare():
                    "one weight of the filter, reused at every position; the dense layer has a weight per line.")
     else:
         ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
-    ui_shapes.COMPARE_URL.save_widgets("sc_")
+    ui_shapes.COMPARE_URL.save(ui_shapes.CompareState(**c, **g))
 
 
 @st.fragment
@@ -106,7 +104,7 @@ def builder():
             net = Network(shape, exc.rows)
         ui_shapes.network_table_ui(table_records(net))
         ui_shapes.network_totals_ui(net)
-    ui_shapes.BUILDER_URL.save_widgets("sb_")
+    ui_shapes.BUILDER_URL.save(ui_shapes.builder_state())
 
 
 # Only the open tab runs (switching tabs reruns the page).

@@ -23,6 +23,30 @@ def test_home_links_every_existing_page_and_no_missing_one():
     assert not at.exception
 
 
+def test_home_page_names_the_quiz_number_as_the_quiz_does():
+    at = AppTest.from_file("../app.py").run(timeout=30)
+    blurbs = " ".join(c.value for c in at.caption)
+    assert "one quiz number gives the whole class the same questions" in blurbs and "seed" not in blurbs
+    quiz = AppTest.from_file("../app.py").run(timeout=30)
+    quiz.switch_page("pages/quiz.py").run()
+    assert any("Quiz number" in m.value for m in quiz.markdown)
+
+
+def test_through_app_relies_on_a_private_streamlit_switch_that_still_exists():
+    # Streamlit 1.67 has no setting to ignore a pages/ folder: until st.navigation has run once in a
+    # process, a page opened first runs on its own. through_app() flips the switch st.navigation flips.
+    import inspect
+
+    from streamlit.commands import navigation
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert "uses_pages_directory" in vars(PagesManager), "Streamlit renamed PagesManager.uses_pages_directory: " \
+        "update cnnviz.ui.through_app"
+    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(navigation.navigation)
+    assert "if PagesManager.uses_pages_directory:" in inspect.getsource(script_runner.ScriptRunner)
+
+
 def test_core_and_figures_do_not_import_streamlit():
     code = (
         "import sys, importlib, pkgutil, cnnviz\n"
@@ -62,6 +86,19 @@ def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
         assert pg.locator('[data-testid="stException"]').count() == 0
         assert pg.url.rstrip("/").endswith("/shapes")
         context.close()
+
+
+def test_home_is_at_the_root_and_slash_home_forwards_there(page, server_url):
+    page.goto(server_url)  # once app.py has run, Streamlit serves only the pages st.navigation lists
+    wait_for_app(page)
+    page.goto(server_url + "/home")
+    wait_for_app(page)
+    page.wait_for_function("() => location.pathname === '/'")
+    wait_for_app(page)
+    assert "cnnviz" in page.locator("h1").first.inner_text()
+    assert page.get_by_text("Page not found").count() == 0
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert nav.count("Home") == 1  # the forward is not a second entry
 
 
 def test_every_page_loads_only_from_the_app_server(page, server_url):

@@ -13,8 +13,9 @@ from PIL import Image, ImageFile
 import cnnviz
 from cnnviz import ImageError, conv2d, load_image
 from cnnviz.images import (
-    SAMPLE_NAMES, channel_maps, load_image_info, resize_max_side, sample_image, to_grayscale, volume_text,
+    SAMPLE_NAMES, channel_maps, load_image_info, resize_max_side, sample_image, to_grayscale,
 )
+from cnnviz.layers import format_shape
 from cnnviz.presets import FILTER_PRESETS, preset_for_channels
 
 
@@ -346,7 +347,7 @@ def test_lecture_volume_shapes():
     bank = np.random.default_rng(0).normal(size=(5, 5, 3, 6))
     act = conv2d(x.astype(float), bank)
     pooled = cnnviz.pool2d(act)
-    assert " → ".join(volume_text(s.shape) for s in (x, act, pooled)) == "32x32x3 → 28x28x6 → 14x14x6"
+    assert " → ".join(format_shape(s.shape) for s in (x, act, pooled)) == "32x32x3 → 28x28x6 → 14x14x6"
 
 
 # -- filters from text, and what the browser receives ----------------------------------------------

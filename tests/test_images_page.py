@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d, pool2d
 from cnnviz.images import filter_from_spec, resize_max_side, sample_image, to_grayscale
-from cnnviz.ui.images import detail_index, state_from_query
+from cnnviz.ui.images import URL, detail_index
 
 PAGE = "../pages/images.py"
 
@@ -89,7 +89,7 @@ def test_link_round_trips_every_setting():
     assert zoom_line(at).startswith("At row 3, column 4:")
     assert "(gray) + -2 (bias)" in zoom_line(at) and "ReLU" not in zoom_line(at)
     assert {k: params(at)[k] for k in query} == {k: v if k == "f" else [v] for k, v in query.items()}
-    state, warns = state_from_query(params(at))
+    state, warns = URL.from_query(params(at))
     assert not warns and state.size == 64 and state.gray and state.sel == 1 and state.at == (3, 4)
 
 

@@ -224,3 +224,12 @@ def test_the_link_keeps_the_typed_map_while_the_window_does_not_fit():
     assert "larger than the activation map" in errors(at)
     assert pooled(at) == [[6, 8], [3, 4]]  # the last valid output stays on screen
     assert at.query_params["input"] == "1,1,2,4"  # what the student typed, ready once the window fits
+
+
+def test_the_typed_map_stays_in_the_link_while_the_stack_is_shown():
+    at = edit(open_page(), 1, 1, "60")
+    at.radio(key="pool_src").set_value("stack").run()
+    assert metrics(at)["Input"] == "12 × 12 × 6"
+    assert at.query_params["src"] == "stack" and at.query_params["input"].split(";")[1] == "5,60,7,8"
+    at.radio(key="pool_src").set_value("map").run()
+    assert pooled(at) == [[60, 8], [3, 4]] and not at.error

@@ -1,14 +1,16 @@
 """UI glue: the one part of cnnviz that imports Streamlit.
 
 This package holds the page registry and the messages every page shows; `state` keeps a page's
-settings in the link, `widgets` holds the grid editor and the step player, and there is one
-module per page (`convolution`, `pooling`, `shapes`, `architectures`, `images`, `quiz`).
+state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the grid
+editor and the step player, and there is one module per page (`convolution`, `pooling`, `shapes`,
+`architectures`, `images`, `quiz`).
 """
 from __future__ import annotations
 
 import functools
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import streamlit as st
 from PIL import Image
 
 from cnnviz.presets import LECTURE_FILTER
+from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -45,7 +48,7 @@ PAGES = [
     PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
              "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
     PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",
-             "Generated questions with worked solutions; share a seed so the whole class gets the same quiz."),
+             "Generated questions with worked solutions; one quiz number gives the whole class the same questions."),
 ]
 
 
@@ -85,7 +88,7 @@ def plain(text: str) -> str:
     return "".join(parts)
 
 
-def show_errors(messages: list[str], *, kept: str = "The last valid result is still shown.") -> None:
+def show_errors(messages: Sequence[str], *, kept: str = "The last valid result is still shown.") -> None:
     """Show what is wrong with the user's input in one box, and say what is still on screen."""
     if messages:
         shown = [plain(m) for m in messages[:6]] + ([f"… and {len(messages) - 6} more."] if len(messages) > 6 else [])
@@ -100,7 +103,9 @@ def through_app() -> None:
     opened first on a fresh server would lose the app's layout and navigation. The first such run
     switches that mode off and reruns through ``app.py``, which resolves the same page by its URL
     path. (Called from the page rather than at import: raising while the package is being imported
-    broke the imports of sessions arriving at the same moment.)
+    broke the imports of sessions arriving at the same moment.) Streamlit 1.67 has no setting for
+    this: it looks for ``pages/`` next to the main script, and only ``st.navigation`` turns that off,
+    by this same private switch; ``tests/test_app_shell.py`` fails if the switch is renamed.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -109,7 +114,7 @@ def through_app() -> None:
         st.rerun()
 
 
-def show_warnings(messages: list[str]) -> None:
+def show_warnings(messages: Sequence[str]) -> None:
     """Show warnings about the URL (values that fell back to defaults)."""
     if messages:
         st.warning("\n".join(f"- {plain(m)}" for m in messages), icon=":material/link_off:")

@@ -1,6 +1,8 @@
 """The Architectures page: its link, the lecture's table and links into the network builder."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from cnnviz import fig_shapes
@@ -8,8 +10,19 @@ from cnnviz.architectures import ARCHITECTURES
 from cnnviz.layers import format_shape, table_records
 from cnnviz.ui.state import UrlState, bool_field, choice_field
 
-URL = UrlState("architectures", [choice_field("arch", "lenet5", list(ARCHITECTURES), "network"),
-                                 bool_field("open", False, "switch for the layers inside blocks", encode=str)])
+
+@dataclass(frozen=True)
+class ArchState:
+    """What the Architectures page's link holds: ``?arch=googlenet&open=True``."""
+
+    arch: str  # a key of ARCHITECTURES
+    open: bool  # show the layers inside each block (Inception modules, residual blocks)
+
+
+URL = UrlState("architectures", ArchState, [
+    choice_field("arch", "lenet5", list(ARCHITECTURES), "network"),
+    bool_field("open", False, "switch for the layers inside blocks", encode=str),
+], widgets={"arch": "sa_arch", "open": "sa_open"})
 
 
 @st.cache_resource(max_entries=1)

@@ -1,19 +1,35 @@
-"""The Convolution page's link, settings and cached player."""
+"""The Convolution page's state in the link, its settings, and the cached player."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
 from cnnviz import fig_conv, player
-from cnnviz.grids import grid_from_text
+from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.shapes import conv_output_formula
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
 
 LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
 
 
-# The Convolution page's link: grids, bias, ReLU, stride, padding, dilation and the player's step.
-URL = UrlState("conv", [
+@dataclass(frozen=True, eq=False)
+class ConvState:
+    """Every setting of the Convolution page; round-trips through the link."""
+
+    input: np.ndarray  # (H, W) the grid the filter slides over
+    filter: np.ndarray  # (kh, kw) the filter's weights
+    bias: float  # added to every dot product
+    relu: bool  # max(0, x) on every output value
+    stride: int  # how far the window moves at each step
+    padding: int  # rings of zeros around the input
+    dilation: int  # spacing between the filter's taps
+    step: int | None  # the step the player opens on; None: the whole map
+
+
+URL = UrlState("conv", ConvState, [
     grid_field("input", LECTURE_INPUT, *LIMITS["input"], "input"),
     grid_field("filter", LECTURE_FILTER, *LIMITS["filter"], "filter"),
     float_field("bias", 0, -1000, 1000, "bias"),
@@ -22,7 +38,16 @@ URL = UrlState("conv", [
     int_field("padding", 0, *LIMITS["padding"], "padding"),
     int_field("dilation", 1, *LIMITS["dilation"], "dilation"),
     int_field("step", None, 0, 100_000, "animation step"),
-])
+], widgets={name: f"conv_{name}" for name in ("stride", "padding", "dilation", "bias", "relu")})
+
+
+@dataclass(frozen=True)
+class ConvView:
+    """What the page shows of one convolution that worked."""
+
+    html: str  # the step player
+    amap: np.ndarray  # (H_out, W_out) the activation map
+    size_line: str  # the output-size formula on each axis and the map's shape
 
 
 def settings_ui() -> dict:
@@ -35,11 +60,22 @@ def settings_ui() -> dict:
         "dilation": st.number_input("Dilation", *LIMITS["dilation"], step=1, key="conv_dilation",
                                     help="Spacing between the filter's taps: 2 spreads a 3x3 filter over 5x5."),
     }
-    bias = st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
-                           help="Added to every dot product.")
-    out["bias"] = int(bias) if float(bias).is_integer() else float(bias)
+    out["bias"] = float(st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
+                                        help="Added to every dot product."))
     out["relu"] = st.toggle("ReLU", key="conv_relu", help="Replace negative outputs by 0: max(0, x).")
     return out
+
+
+def convolve(state: ConvState) -> ConvView:
+    """The player and the activation map of ``state``; ValueError when the filter does not fit the input."""
+    (H, W), (kh, kw) = state.input.shape, state.filter.shape
+    s, p, d = state.stride, state.padding, state.dilation
+    rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
+    bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)  # the player writes 0, not 0.0
+    html, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d,
+                             state.step)
+    axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
+    return ConvView(html, amap, f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")
 
 
 def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,

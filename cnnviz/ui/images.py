@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -13,7 +12,9 @@ from cnnviz.conv import conv2d, conv_trace
 from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
-from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field, numbers_field, texts_field
+from cnnviz.ui.state import (
+    LastValid, UrlField, UrlState, bool_field, choice_field, index_field, numbers_field, texts_field,
+)
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -32,38 +33,24 @@ COLOUR_BAR = fig_images.to_png(fig_images.colour_bar(1.0))  # the legend under t
 
 @dataclass(frozen=True)
 class ImagesState:
-    """Every setting of the Real images page; round-trips through the URL."""
+    """Every setting of the Real images page; round-trips through the link (``URL`` holds the defaults)."""
 
-    source: str = "Sample"  # one of SOURCES; an uploaded picture itself cannot travel in a link
-    sample: str = "House"  # one of images.SAMPLE_NAMES
-    size: int = 128  # one of SIZES
-    gray: bool = False  # one grey channel instead of R, G, B
-    k: int = 3  # filters are k x k x C
-    filters: tuple[str, ...] = DEFAULT_FILTERS  # specs for images.filter_from_spec, 1 to 16
-    bias: tuple[float, ...] = (0,) * len(DEFAULT_FILTERS)  # one per filter
-    relu: bool = True
-    pool: bool = True  # 2x2 max pooling, stride 2
-    sel: int = 0  # the filter shown in detail (0-based; 1-based in the URL)
-    at: tuple[int, int] | None = None  # zoom location (row, col) in the activation map; None = strongest value
-
-    @classmethod
-    def from_link(cls, values: dict) -> "ImagesState":
-        """The state from the link's values (see ``URL``)."""
-        filters = values["f"]
-        return cls(values["src"], values["sample"], values["size"], values["gray"], values["k"], filters,
-                   values["bias"] or (0,) * len(filters), values["relu"], values["pool"], values["sel"] - 1,
-                   values["at"])
-
-    def link_values(self) -> dict:
-        """The values ``URL`` writes: the filter number 1-based, no bias when every one is 0."""
-        return {"src": self.source, "sample": self.sample, "size": self.size, "gray": self.gray, "k": self.k,
-                "f": self.filters, "bias": self.bias if any(self.bias) else (), "relu": self.relu,
-                "pool": self.pool, "sel": self.sel + 1, "at": self.at}
+    source: str  # one of SOURCES; an uploaded picture itself cannot travel in a link
+    sample: str  # one of images.SAMPLE_NAMES
+    size: int  # one of SIZES
+    gray: bool  # one grey channel instead of R, G, B
+    k: int  # filters are k x k x C
+    filters: tuple[str, ...]  # specs for images.filter_from_spec, 1 to 16
+    bias: tuple[float, ...]  # one per filter
+    relu: bool
+    pool: bool  # 2x2 max pooling, stride 2
+    sel: int  # the filter shown in detail (0-based; 1-based in the link)
+    at: tuple[int, int] | None  # zoom location (row, col) in the activation map; None = strongest value
 
 
 def _check_link(values: dict) -> tuple[dict, list[str]]:
-    """The rules between the link's settings: filters that fit k, one bias per filter, a filter to show."""
-    warnings, specs = [], values["f"]
+    """The rules between the settings: filters that fit k, one bias per filter, a filter to show."""
+    warnings, specs = [], values["filters"]
     if len(specs) > MAX_FILTERS:
         warnings.append(f"The link has {len(specs)} filters; the page takes at most {MAX_FILTERS}.")
         specs = specs[:MAX_FILTERS]
@@ -81,11 +68,11 @@ def _check_link(values: dict) -> tuple[dict, list[str]]:
         warnings.append(f"The link gives {len(bias)} bias value{'s' * (len(bias) != 1)} for {len(filters)} filters: "
                         "using 0 for every one.")
         bias = ()
-    if sel > len(filters):
-        warnings.append(f"The link's filter shown in detail (`sel={sel}`) could not be used: there are "
+    if sel >= len(filters):
+        warnings.append(f"The link's filter shown in detail (`sel={sel + 1}`) could not be used: there are "
                         f"{len(filters)} filters. Using 1 instead.")
-        sel = 1
-    return {**values, "f": filters, "bias": bias, "sel": sel}, warnings
+        sel = 0
+    return {**values, "filters": filters, "bias": tuple(bias) or (0,) * len(filters), "sel": sel}, warnings
 
 
 def _parse_at(text: str) -> tuple[int, int]:
@@ -95,27 +82,31 @@ def _parse_at(text: str) -> tuple[int, int]:
     return int(r), int(c)
 
 
-URL = UrlState("images", [
-    replace(choice_field("src", "Sample", SOURCES, "picture source"), encode=str.lower),
+URL = UrlState("images", ImagesState, [
+    replace(choice_field("src", "Sample", SOURCES, "picture source"), encode=str.lower, attr="source"),
     choice_field("sample", "House", images.SAMPLE_NAMES, "sample picture"),
     choice_field("size", 128, SIZES, "working size"),
     bool_field("gray", False, "grayscale switch"),
     choice_field("k", 3, FILTER_SIZES, "filter size"),
-    texts_field("f", DEFAULT_FILTERS, "filters"),
-    numbers_field("bias", (), "bias values", lo=-MAX_BIAS, hi=MAX_BIAS, most=MAX_FILTERS,
-                  fallback="Using 0 for every filter."),
+    replace(texts_field("f", DEFAULT_FILTERS, "filters"), attr="filters"),
+    replace(numbers_field("bias", (), "bias values", lo=-MAX_BIAS, hi=MAX_BIAS, most=MAX_FILTERS,
+                          fallback="Using 0 for every filter."), omit=lambda bias: not any(bias)),
     bool_field("relu", True, "ReLU switch"),
     bool_field("pool", True, "pooling switch"),
-    int_field("sel", 1, 1, MAX_FILTERS, "filter shown in detail"),
+    index_field("sel", MAX_FILTERS, "filter shown in detail"),
     UrlField("at", None, _parse_at, lambda at: f"{at[0]},{at[1]}", "zoom location",
              "Zooming on the strongest value instead."),
-], check=_check_link)
+], check=_check_link, widgets={"source": "img_src", "sample": "img_sample", "size": "img_size", "gray": "img_gray",
+                               "k": "img_k", "relu": "img_relu", "pool": "img_pool"})
 
 
-def state_from_query(params: Mapping[str, list[str]]) -> tuple[ImagesState, list[str]]:
-    """The state a link opens (each query parameter -> its values), and warnings for what it could not use."""
-    values, warnings = URL.from_query(params)
-    return ImagesState.from_link(values), warnings
+@dataclass(frozen=True, eq=False)
+class Picture:
+    """A picture the filters can see."""
+
+    pixels: np.ndarray  # (H, W, 3) uint8 as loaded, before the working size
+    key: str  # its cache key: the file's SHA-256, or "sample:<name>"
+    note: str  # what the page says about it (shrunk on loading, no picture yet), or ""
 
 
 def detail_index(value, n: int) -> int:
@@ -144,24 +135,24 @@ def _img_set_custom(i: int, spec: str) -> None:
     ss.img_ed_version[i] = ss.img_ed_version.get(i, 0) + 1
 
 
+# Widgets whose keys depend on the bank (which filter is shown, how many there are): seeded where drawn.
+_BANK_WIDGETS = ("img_n", "img_sel", "img_f", "img_b", "img_ed_", "img_row", "img_col", "img_last_best")
+
+
 def load_state() -> tuple[ImagesState, list[str]]:
-    """The page state: from the URL on a session's first run, then from the widgets."""
+    """The page state from the link (``URL.load()``); a new link (the first run) starts the widgets over."""
     ss = st.session_state
-    if "img_state" not in ss:
-        values, _, ss.img_url_warnings = URL.load()
-        ss.img_state = ImagesState.from_link(values)
+    state, fresh, warnings = URL.load()
+    if fresh or "img_custom" not in ss:
+        for key in [k for k in ss if k.startswith(_BANK_WIDGETS)]:
+            del ss[key]
         ss.img_custom = {}  # filter index -> typed spec, kept while its preset box says Custom
         ss.img_ed_base, ss.img_ed_version = {}, {}  # what each filter's editors started from, and their generation
-        for i, spec in enumerate(ss.img_state.filters):
+        for i, spec in enumerate(state.filters):
             if "|" in spec:
                 _img_set_custom(i, spec)
-    return ss.img_state, ss.img_url_warnings
-
-
-def save_state(state: ImagesState) -> None:
-    """Remember the state and put it in the URL (only what differs from the defaults)."""
-    st.session_state.img_state = state
-    URL.save(state.link_values())
+    URL.seed(state, fresh)
+    return state, warnings
 
 
 def filter_label(spec: str) -> str:
@@ -195,6 +186,14 @@ def _img_decode(digest: str, _data: bytes) -> "images.LoadedImage | str":
         return str(exc)
 
 
+def _img_picture(digest: str, data: bytes) -> Picture:
+    """An uploaded file as a Picture; ValueError saying why it cannot be used."""
+    loaded = _img_decode(digest, data)
+    if isinstance(loaded, str):
+        raise ValueError(loaded)
+    return Picture(loaded.pixels, digest, loaded.message)
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
     """The picture the filters see: shrunk to the working size, grey or RGB. (H, W, C) uint8, read-only."""
@@ -208,17 +207,12 @@ def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
 def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
     """Choose a picture. Returns the state, the (H, W, C) input, its cache key, errors and a note."""
     ss = st.session_state
-    _img_seed("img_src", state.source)
-    _img_seed("img_sample", state.sample)
-    _img_seed("img_size", state.size)
-    _img_seed("img_gray", state.gray)
     cols = st.columns([1.3, 1.5, 1, 1])
     source = cols[0].segmented_control("Picture", SOURCES, key="img_src", required=True) or "Sample"
     size = cols[2].selectbox("Working size (longest side)", SIZES, key="img_size",
                              format_func=lambda s: f"{s} px" + (" (the lecture's 32x32)" if s == 32 else ""))
     gray = cols[3].toggle("Grayscale (one channel)", key="img_gray")
-    errors, note = [], ""
-    data = None
+    errors, data, picture = [], None, None
     if source == "Sample":
         sample = cols[1].selectbox("Sample picture", images.SAMPLE_NAMES, key="img_sample")
     else:
@@ -233,39 +227,33 @@ def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[
         file_id = getattr(up, "file_id", None)
         st.caption("A picture you upload or take stays in this browser session: it cannot travel in a link. "
                    "The link keeps every other setting.")
-    state = ImagesState(**{**state.__dict__, "source": source, "sample": sample, "size": size, "gray": gray})
-    pixels, key = None, None
+    state = replace(state, source=source, sample=sample, size=size, gray=gray)
+    last = LastValid[Picture]("img_picture")  # the last good upload or photo stays on screen
     if data is not None:
         # Hash a file once, not on every rerun (10 MB take about 20 ms): remember it by its upload id.
         seen = ss.get("img_digest")
         digest = seen[1] if seen and file_id and seen[0] == file_id else hashlib.sha256(data).hexdigest()
         ss.img_digest = (file_id, digest)
-        loaded = _img_decode(digest, data)
-        if isinstance(loaded, str):
-            errors.append(loaded)
-        else:
-            pixels, key, note = loaded.pixels, digest, loaded.message
-            ss.img_last_good = (pixels, key, note)
-    if pixels is None and source != "Sample" and "img_last_good" in ss and (errors or data is None):
-        pixels, key, note = ss.img_last_good  # keep the last good picture on screen
-    if pixels is None:
-        pixels, key = images.sample_image(sample, 512), f"sample:{sample}"
-        if source != "Sample":
-            note = f"No picture yet: showing the sample ({sample}) until one loads."
-    x = _img_input((key, size, gray), pixels)
-    return state, x, (key, size, gray), errors, note
+        kept = last.compute(lambda: _img_picture(digest, data))
+        picture, errors = kept.value, list(kept.errors)
+    elif source != "Sample":
+        picture = last.get()
+    if picture is None:
+        note = "" if source == "Sample" else f"No picture yet: showing the sample ({sample}) until one loads."
+        picture = Picture(images.sample_image(sample, 512), f"sample:{sample}", note)
+    x = _img_input((picture.key, size, gray), picture.pixels)
+    return state, x, (picture.key, size, gray), errors, picture.note
 
 
 LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
                        "Outline (Laplacian)")
 
 
-def _img_lecture_example() -> None:
+def _img_lecture_example(state: ImagesState) -> None:
     """The lecture's layer: a 32x32x3 picture, six 5x5x3 filters, ReLU, 2x2 max pooling."""
     ss = st.session_state
-    ss.img_state = ImagesState(**{**ss.img_state.__dict__, "size": 32, "gray": False, "k": 5,
-                                  "filters": LECTURE_FILTERS, "bias": (0,) * 6, "relu": True, "pool": True,
-                                  "sel": 0, "at": None})
+    URL.save(replace(state, size=32, gray=False, k=5, filters=LECTURE_FILTERS, bias=(0,) * 6, relu=True, pool=True,
+                     sel=0, at=None))
     ss.img_size, ss.img_gray, ss.img_k, ss.img_n, ss.img_relu, ss.img_pool, ss.img_sel = 32, False, 5, 6, True, True, 0
     ss.img_custom = {}
     for key in [k for k in ss if k.startswith(("img_f", "img_b", "img_row", "img_col", "img_last_best"))]:
@@ -276,10 +264,8 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     """Settings of the filter bank and its filters. Returns the new state and messages for bad cells."""
     ss = st.session_state
     st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
-              on_click=_img_lecture_example, icon=":material/school:")
-    for key, value in (("img_k", state.k), ("img_relu", state.relu), ("img_pool", state.pool),
-                       ("img_n", len(state.filters))):
-        _img_seed(key, value)
+              on_click=_img_lecture_example, args=(state,), icon=":material/school:")
+    _img_seed("img_n", len(state.filters))
     c = st.columns(4)
     k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
@@ -320,9 +306,8 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
                                   key=f"img_b{sel}")
     if choice == CUSTOM:
         filters[sel], errors = _img_custom_editor(sel, filters[sel], k)
-    return ImagesState(**{**state.__dict__, "k": k, "relu": relu, "pool": pool, "filters": tuple(filters),
-                          "bias": tuple(float(b) if not float(b).is_integer() else int(b) for b in bias),
-                          "sel": sel}), errors
+    return replace(state, k=k, relu=relu, pool=pool, filters=tuple(filters),
+                   bias=tuple(float(b) if not float(b).is_integer() else int(b) for b in bias), sel=sel), errors
 
 
 def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
@@ -484,7 +469,7 @@ def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesStat
     r = int(a.number_input(f"Row (0 to {H_out - 1}, 0 at the top)", 0, H_out - 1, step=1, key="img_row"))
     c = int(b.number_input(f"Column (0 to {W_out - 1})", 0, W_out - 1, step=1, key="img_col"))
     at = None if (r, c) == best else (r, c)
-    return ImagesState(**{**state.__dict__, "at": at})
+    return replace(state, at=at)
 
 
 def strongest_at(result: BankResult, f: int) -> tuple[int, int]:

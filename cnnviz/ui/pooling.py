@@ -1,17 +1,20 @@
-"""The Pooling page's link, settings, the stack of maps and cached players."""
+"""The Pooling page's state in the link, its settings, the stack of maps and cached players."""
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
 
 from cnnviz import fig_pool, images, player
 from cnnviz.conv import conv2d
-from cnnviz.grids import grid_from_text
+from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.presets import FILTER_PRESETS
 from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlState, choice_field, grid_field, int_field
+from cnnviz.ui.widgets import grid_editor_value
 
 DEFAULT_MAP = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
 LIMITS = {"input": (1, 32), "size": (1, 4), "stride": (1, 4), "maps": (1, 8)}
@@ -19,13 +22,25 @@ SOURCES = {"map": "One activation map", "stack": "A stack of maps"}
 SIDES = (6, 8, 12, 16, 24, 28, 32)  # sides of the stack's maps
 # The stack: a picture seen through these filters (then ReLU), one activation map per filter.
 STACK_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline (Laplacian)",
-                      "Emboss", "Identity")
-WIDGETS = {"src": "pool_src", "mode": "pool_mode", "size": "pool_size", "stride": "pool_stride",
-                "side": "pool_side", "maps": "pool_maps", "pick": "pool_pick"}
+                 "Emboss", "Identity")
 
 
-# The Pooling page's link: the input (one map or a stack), the mode, window, stride and the player's step.
-URL = UrlState("pool", [
+@dataclass(frozen=True, eq=False)
+class PoolState:
+    """Every setting of the Pooling page; round-trips through the link."""
+
+    src: str  # "map": one activation map typed in the grid; "stack": a stack of maps made from a picture
+    input: np.ndarray  # (H, W) the typed activation map (kept in the link while the stack is shown)
+    mode: str  # "max" or "avg"
+    size: int  # the window is size x size cells
+    stride: int  # how far the window moves at each step
+    side: int  # each map of the stack is side x side
+    maps: int  # how many maps the stack has
+    pick: int  # the map of the stack the player animates, from 1
+    step: int | None  # the step the player opens on; None: the whole output
+
+
+URL = UrlState("pool", PoolState, [
     choice_field("src", "map", tuple(SOURCES), "input choice"),
     grid_field("input", DEFAULT_MAP, *LIMITS["input"], "activation map"),
     choice_field("mode", "max", POOL_MODES, "pooling mode"),
@@ -35,7 +50,40 @@ URL = UrlState("pool", [
     int_field("maps", 6, *LIMITS["maps"], "number of maps"),
     int_field("pick", 1, 1, LIMITS["maps"][1], "animated map"),
     int_field("step", None, 0, 100_000, "animation step"),
-])
+], widgets={name: f"pool_{name}" for name in ("src", "mode", "size", "stride", "side", "maps", "pick")})
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """What the page shows of one pooling that worked."""
+
+    html: str  # the step player
+    shown: np.ndarray  # (H, W) the map the player pools
+    in_shape: tuple[int, ...]  # (H, W) or (H, W, C) for a stack
+    out_shape: tuple[int, ...]  # (H_out, W_out) or (H_out, W_out, C)
+    size: int  # window
+    stride: int
+
+
+def load_state() -> tuple[PoolState, set[str], list[str]]:
+    """``URL.load()``, with the widgets seeded; a map carried here from the Convolution page is shown as a map."""
+    state, fresh, warnings = URL.load()
+    if "input" in fresh and "input" in st.query_params and "src" not in st.query_params:
+        state, fresh = replace(state, src="map"), fresh | {"src"}  # what the student followed the link to see
+    URL.seed(state, fresh)
+    return state, fresh, warnings
+
+
+def kept_input(state: PoolState) -> np.ndarray:
+    """The typed map the link keeps: the editor's last valid grid, also while the stack is shown."""
+    typed = grid_editor_value("pool_input")
+    return state.input if typed is None else typed
+
+
+def pool(x: np.ndarray, in_shape: tuple[int, ...], state: PoolState) -> PoolView:
+    """The player over ``x`` (one map) and the shapes; ValueError when the window does not fit."""
+    html, out = step_player(grid_to_text(x), state.size, state.stride, state.mode, state.step)
+    return PoolView(html, x, in_shape, out.shape + in_shape[2:], state.size, state.stride)
 
 
 def settings_ui() -> dict:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -25,17 +25,10 @@ class QuizSettings:
 
 
 # Both settings are always in the link: the page shows the link to share, and it must name the quiz.
-URL = UrlState("quiz", [
+URL = UrlState("quiz", QuizSettings, [
     UrlField("seed", DEFAULT_SEED, parse_seed, str, "quiz number", f"Showing quiz {DEFAULT_SEED} instead."),
     choice_field("n", QUIZ_LENGTHS[0], QUIZ_LENGTHS, "number of questions", f"Showing {QUIZ_LENGTHS[0]}."),
 ], defaults_in_link=True)
-
-
-def settings_from_url() -> tuple[QuizSettings, list[str]]:
-    """Read the quiz from the URL; bad values fall back to defaults with a warning, and the URL is corrected."""
-    values, _, warnings = URL.load()
-    URL.save(values)
-    return QuizSettings(**values), warnings
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
@@ -71,22 +64,22 @@ def _quiz_restart(seed: int, n: int) -> None:
         _quiz_retry(seed, index)
 
 
-def _quiz_open(seed: int) -> None:
-    st.query_params["seed"] = str(seed)
+def _quiz_open(settings: QuizSettings, seed: int) -> None:
+    URL.save(replace(settings, seed=seed))
 
 
-def _quiz_open_typed(current: int) -> None:
+def _quiz_open_typed(settings: QuizSettings) -> None:
     typed = st.session_state.get("quiz-number")
     try:
-        _quiz_open(parse_seed(typed))
+        _quiz_open(settings, parse_seed(typed))
         st.session_state.pop("quiz-number-error", None)
     except ValueError as exc:
         st.session_state["quiz-number-error"] = str(exc)
-        st.session_state["quiz-number"] = str(current)
+        st.session_state["quiz-number"] = str(settings.seed)
 
 
-def _quiz_set_length() -> None:
-    st.query_params["n"] = str(st.session_state["quiz-length"])
+def _quiz_set_length(settings: QuizSettings) -> None:
+    URL.save(replace(settings, n=st.session_state["quiz-length"]))
 
 
 def header_ui(settings: QuizSettings) -> None:
@@ -101,10 +94,11 @@ def header_ui(settings: QuizSettings) -> None:
         box.text_input("Quiz number", key="quiz-number", max_chars=len(str(MAX_SEED)) + 4,
                        help="Type the number your instructor gives, then Open: everyone gets the same questions.")
         with go:
-            st.form_submit_button("Open", key="quiz-open", on_click=_quiz_open_typed, args=(settings.seed,))
-    length.radio("Questions", QUIZ_LENGTHS, key="quiz-length", horizontal=True, on_change=_quiz_set_length)
+            st.form_submit_button("Open", key="quiz-open", on_click=_quiz_open_typed, args=(settings,))
+    length.radio("Questions", QUIZ_LENGTHS, key="quiz-length", horizontal=True, on_change=_quiz_set_length,
+                 args=(settings,))
     new.button("New quiz", key="quiz-new", icon=":material/casino:", type="primary", on_click=_quiz_open,
-               args=(100_000 + secrets.randbelow(900_000),), help="Draw new questions (a new quiz number).")
+               args=(settings, 100_000 + secrets.randbelow(900_000)), help="Draw new questions (a new quiz number).")
     if st.session_state.get("quiz-number-error"):
         show_errors([st.session_state.pop("quiz-number-error")], kept=f"Quiz {settings.seed} is still shown.")
     share = f"{(st.context.url or '').split('?')[0]}?seed={settings.seed}&n={settings.n}"

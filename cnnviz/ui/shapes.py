@@ -1,6 +1,8 @@
 """The Shapes & parameters page: its tabs, number inputs, the node-link figure and the network builder."""
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
+
 import streamlit as st
 
 from cnnviz import fig_shapes
@@ -88,19 +90,81 @@ def _net_text(text) -> str:
 
 
 # The Shapes page's link, one part per tab: each tab's fragment saves its own part.
+@dataclass(frozen=True)
+class TabState:
+    """The open tab: ``?tab=builder``."""
+
+    tab: str  # a key of TABS
+
+
+@dataclass(frozen=True)
+class CalcState:
+    """The layer calculator's numbers (widgets ``sc_<name>``)."""
+
+    h: int  # input height H
+    w: int  # input width W
+    c: int  # input channels C
+    k: int  # filter size
+    f: int  # number of filters
+    s: int  # stride
+    p: int  # zero padding
+    pk: int  # pooling window
+    ps: int  # pooling stride
+    dn: int  # a dense layer's inputs
+    do: int  # and outputs
+
+
+@dataclass(frozen=True)
+class CompareState:
+    """Convolutional against fully connected (widgets ``sc_<name>``)."""
+
+    vh: int  # input height
+    vw: int  # input width
+    vc: int  # channels
+    vk: int  # filter size
+    vf: int  # number of filters
+    gn: int  # inputs drawn in the node-link picture
+    gk: int  # the drawn filter's width
+
+
+@dataclass(frozen=True)
+class BuilderState:
+    """The network builder: ``?in=32x32x1&net=conv:6:5:1:0,relu,...``."""
+
+    shape: str  # the input shape as text, ``32x32x1`` or ``784`` (``in`` in the link)
+    net: str  # the layers, ``network_spec`` text; "" for none
+
+
 _BIG = [("h", 32, "input height"), ("w", 32, "input width"), ("c", 3, "number of channels"), ("k", 5, "filter size"),
         ("f", 10, "number of filters"), ("s", 1, "stride"), ("pk", 2, "pooling window"), ("ps", 2, "pooling stride")]
-TAB_URL = UrlState("shapes_tab", [choice_field("tab", "calc", list(TABS), "tab")])
-CALC_URL = UrlState("shapes_calc", [int_field(n, d, 1, 10_000, what) for n, d, what in _BIG] + [
+TAB_URL = UrlState("shapes_tab", TabState, [choice_field("tab", "calc", list(TABS), "tab")], widgets={"tab": "st_tab"})
+CALC_URL = UrlState("shapes_calc", CalcState, [int_field(n, d, 1, 10_000, what) for n, d, what in _BIG] + [
     int_field("p", 0, 0, 10_000, "padding"), int_field("dn", 400, 1, 100_000, "number of inputs"),
-    int_field("do", 120, 1, 100_000, "number of outputs")])
-COMPARE_URL = UrlState("shapes_compare", [
+    int_field("do", 120, 1, 100_000, "number of outputs")], widgets={f.name: f"sc_{f.name}" for f in fields(CalcState)})
+COMPARE_URL = UrlState("shapes_compare", CompareState, [
     int_field("vh", 32, 1, 512, "input height"), int_field("vw", 32, 1, 512, "input width"),
     int_field("vc", 3, 1, 64, "channels"), int_field("vk", 5, 1, 512, "filter size"),
     int_field("vf", 6, 1, 512, "number of filters"), int_field("gn", 7, 3, 10, "inputs in the picture"),
-    int_field("gk", 3, 1, 4, "filter width")])
-BUILDER_URL = UrlState("shapes_builder", [text_field("in", "32x32x1", _shape_text, "input shape"),
-                                          text_field("net", _BUILDER_EXAMPLE, _net_text, "network")])
+    int_field("gk", 3, 1, 4, "filter width")], widgets={f.name: f"sc_{f.name}" for f in fields(CompareState)})
+BUILDER_URL = UrlState("shapes_builder", BuilderState, [
+    replace(text_field("in", "32x32x1", _shape_text, "input shape"), attr="shape"),
+    text_field("net", _BUILDER_EXAMPLE, _net_text, "network")], widgets={"shape": "sb_in", "net": "sb_net"})
+URLS = (TAB_URL, CALC_URL, COMPARE_URL, BUILDER_URL)  # the page loads every part at the top
+
+
+def load_state() -> list[str]:
+    """Load every part of the link into the widgets; returns the warnings."""
+    warnings = []
+    for url in URLS:
+        state, fresh, more = url.load()
+        url.seed(state, fresh)
+        warnings += more
+    return warnings
+
+
+def builder_state() -> BuilderState:
+    """The builder's input shape and layers as the link keeps them (the last valid ones)."""
+    return BuilderState(st.session_state["sb_in"], st.session_state["sb_net"])
 
 
 def _builder_frame(spec: str):

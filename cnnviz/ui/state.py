@@ -1,9 +1,14 @@
-"""A page's settings kept in the link (``?stride=2&input=1,2;3,4``), validated both ways."""
+"""A page's state kept in the link (``?stride=2&input=1,2;3,4``), validated both ways, and its last valid result.
+
+Every page describes its settings as one frozen dataclass and one ``UrlState`` that reads it from
+the link and writes it back; what a page computed last without an error is kept by ``LastValid``.
+"""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import streamlit as st
@@ -22,6 +27,13 @@ class UrlField:
     what: str = ""  # how to name it in a warning ("the stride")
     fallback: str = ""  # what the page does instead of a refused value; "Using <default> instead." if empty
     many: bool = False  # repeated in the link: parse takes, and encode returns, a list of texts
+    attr: str = ""  # the state's attribute that holds it, when it is not ``name``
+    omit: Callable[[Any], bool] | None = None  # values left out of the link besides the default (all-zero biases)
+
+    @property
+    def key(self) -> str:
+        """The state's attribute name."""
+        return self.attr or self.name
 
 
 def int_field(name: str, default: int | None, lo: int, hi: int, what: str) -> UrlField:
@@ -37,13 +49,20 @@ def int_field(name: str, default: int | None, lo: int, hi: int, what: str) -> Ur
 
 
 def float_field(name: str, default: float, lo: float, hi: float, what: str) -> UrlField:
-    """A finite number in ``lo..hi`` (whole numbers stay ints, so ``0`` is written ``0``)."""
-    def parse(text: str):
+    """A finite number in ``lo..hi``, a float (what a float number input holds), written ``-15`` or ``0.5``."""
+    def parse(text: str) -> float:
         v = parse_number(text, limit=10 ** 9)
         if not lo <= v <= hi:
             raise ValueError(f"{v:g} is outside {lo:g} to {hi:g}")
-        return int(v) if float(v).is_integer() else float(v)
-    return UrlField(name, default, parse, lambda v: format(v, ".10g") if isinstance(v, float) else str(v), what)
+        return float(v)
+    return UrlField(name, float(default), parse, lambda v: format(v, ".10g") if isinstance(v, float) else str(v),
+                    what)
+
+
+def index_field(name: str, count: int, what: str) -> UrlField:
+    """A position counted from 1 in the link (``sel=2``) and from 0 in the state, below ``count``."""
+    whole = int_field(name, 1, 1, count, what)
+    return UrlField(name, 0, lambda text: whole.parse(text) - 1, lambda i: str(i + 1), what, "Using 1 instead.")
 
 
 def bool_field(name: str, default: bool, what: str, encode: Callable[[bool], str] | None = None) -> UrlField:
@@ -114,28 +133,42 @@ def text_field(name: str, default: str, parse: Callable[[str], str], what: str) 
     return UrlField(name, default, parse, str, what)
 
 
-class UrlState:
-    """A page's settings kept in the link, validated both ways.
+S = TypeVar("S")  # a page's state: a frozen dataclass
+T = TypeVar("T")  # a result a page keeps
 
-    ``load()`` once at the top of the page returns ``(values, fresh, warnings)``: every field's value
-    (from the link, or the default with a warning when the link's text is refused), and the names
-    whose link text is new since the page last wrote the link (the first visit, a pasted link, a
-    link from another page): push those into the widgets. ``save(values)`` at the end writes the
-    link back, leaving defaults out. Values also survive a visit to another page (which empties
-    the link). ``check`` (values -> values, warnings) applies rules between fields, such as one
-    bias per filter.
 
-    >>> # state = UrlState("conv", [int_field("stride", 1, 1, 4, "stride"), ...])
+class UrlState(Generic[S]):
+    """A page's state, a frozen dataclass, kept in the link and validated both ways.
+
+    ``load()`` once at the top of the page returns ``(state, fresh, warnings)``: the state (each
+    field from the link, or its default with a warning when the link's text is refused), and the
+    names of the fields whose link text is new since the page last wrote the link (the first visit,
+    a pasted link, a link from another page). ``seed(state, fresh)`` then puts those into the
+    page's widgets (``widgets``: field -> session key). ``save(state)`` at the end writes the link
+    back, leaving defaults out. The state also survives a visit to another page (which empties the
+    link). ``check`` (field values -> field values, warnings) applies rules between fields, such as
+    one bias per filter, before the state is built.
+
+    >>> # URL = UrlState("conv", ConvState, [int_field("stride", 1, 1, 4, "stride"), ...])
     """
 
-    def __init__(self, key: str, fields: list[UrlField], *, defaults_in_link: bool = False,
+    def __init__(self, key: str, state: type[S], fields: list[UrlField], *,
+                 widgets: Mapping[str, str] | None = None, defaults_in_link: bool = False,
                  check: Callable[[dict], tuple[dict, list[str]]] | None = None):
+        names = [f.name for f in dataclasses.fields(state)]
+        assert state.__dataclass_params__.frozen, f"{state.__name__} should be a frozen dataclass"
+        assert sorted(names) == sorted(f.key for f in fields), (
+            f"{state.__name__} has fields {names}; the link has {[f.key for f in fields]}")
+        assert set(widgets or {}) <= set(names), f"widgets {sorted(widgets or {})} are not all fields of {names}"
         self.key = key
-        self.fields = {f.name: f for f in fields}
+        self.state = state
+        self.fields = {f.key: f for f in fields}
+        self.widgets = dict(widgets or {})
         self.defaults_in_link = defaults_in_link  # write every field, so that the link always says it all
         self.check = check
 
-    def _same(self, a, b) -> bool:
+    @staticmethod
+    def _same(a, b) -> bool:
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and bool(
                 np.array_equal(a, b))
@@ -153,75 +186,132 @@ class UrlState:
         except ValueError as exc:
             shown = ", ".join(text) if f.many else text
             shown = shown if len(shown) <= 24 else shown[:24] + "…"
-            default = "the default" if isinstance(f.default, np.ndarray) or f.default is None else f"{f.default}"
+            default = ("the default" if isinstance(f.default, np.ndarray) or f.default is None
+                       else format(f.default, "g") if isinstance(f.default, float) else str(f.default))
             reason = str(exc) if str(exc).endswith((".", "?", "!")) else f"{exc}."
             return f.default, (f"The link's {f.what or f.name} (`{f.name}={shown}`) could not be used: {reason} "
                                + (f.fallback or f"Using {default} instead."))
 
-    def _checked(self, values: dict, warnings: list[str]) -> tuple[dict, list[str]]:
-        if self.check is None:
-            return values, warnings
-        values, more = self.check(values)
-        return values, warnings + more
+    def _build(self, values: dict, warnings: list[str]) -> tuple[S, list[str]]:
+        if self.check is not None:
+            values, more = self.check(values)
+            warnings = warnings + more
+        return self.state(**values), warnings
 
-    def from_query(self, params: Mapping[str, list[str]]) -> tuple[dict, list[str]]:
-        """Read plain query parameters (name -> its values) as a link opened fresh: ``(values, warnings)``."""
+    @property
+    def default(self) -> S:
+        """The state a link without parameters opens."""
+        return self._build({k: f.default for k, f in self.fields.items()}, [])[0]
+
+    def from_query(self, params: Mapping[str, str | list[str]]) -> tuple[S, list[str]]:
+        """Read plain query parameters (name -> its text or texts) as a link opened fresh: ``(state, warnings)``."""
         values, warnings = {}, []
-        for name, f in self.fields.items():
-            text = self._text(f, params.get(name) or [])
-            values[name], warning = (f.default, None) if text is None else self._parse(f, text)
+        for key, f in self.fields.items():
+            texts = params.get(f.name) or []
+            text = self._text(f, [texts] if isinstance(texts, str) else list(texts))
+            values[key], warning = (f.default, None) if text is None else self._parse(f, text)
             warnings += [warning] if warning else []
-        return self._checked(values, warnings)
+        return self._build(values, warnings)
 
-    def load(self) -> tuple[dict, set[str], list[str]]:
+    def load(self) -> tuple[S, set[str], list[str]]:
+        """``(state, fresh, warnings)`` from the link, and from what this session saw last where the link is silent."""
         written = st.session_state.get(f"{self.key}__written")  # link texts as the page last wrote them
-        kept = st.session_state.get(f"{self.key}__values", {})
-        first = written is None
+        kept = st.session_state.get(f"{self.key}__state")  # the state the page last saved
+        first = written is None or kept is None
         written = written or {}
         values, fresh, warnings = {}, set(), []
-        for name, f in self.fields.items():
-            text = self._text(f, st.query_params.get_all(name))
-            if text is None or (not first and text == written.get(name)):
-                values[name] = kept.get(name, f.default) if not first else f.default
+        for key, f in self.fields.items():
+            text = self._text(f, st.query_params.get_all(f.name))
+            if text is None or (not first and text == written.get(f.name)):
+                values[key] = f.default if first else getattr(kept, key)
                 if first:
-                    fresh.add(name)
+                    fresh.add(key)
                 continue
-            fresh.add(name)
-            values[name], warning = self._parse(f, text)
+            fresh.add(key)
+            values[key], warning = self._parse(f, text)
             warnings += [warning] if warning else []
-        values, warnings = self._checked(values, warnings)
-        return values, fresh, warnings
+        state, warnings = self._build(values, warnings)
+        return state, fresh, warnings
 
-    def seed(self, values: dict, fresh: set[str], widget_keys: dict[str, str]) -> None:
-        """Put link values into widgets (``{field: session key}``) before they are drawn.
+    def seed(self, state: S, fresh: set[str]) -> None:
+        """Put the state into the widgets (``widgets``: field -> session key) before they are drawn.
 
-        A widget whose state was dropped (the user visited another page) gets its last value back.
+        A field new in the link replaces what its widget holds; a widget whose state was dropped
+        (the user visited another page) gets its last value back.
         """
-        for name, key in widget_keys.items():
+        for name, key in self.widgets.items():
             if name in fresh or key not in st.session_state:
-                st.session_state[key] = values[name]
+                st.session_state[key] = getattr(state, name)
 
-    def save(self, values: dict) -> None:
-        written = {}
-        for name, f in self.fields.items():
-            value = values.get(name, f.default)
-            if value is None or (self._same(value, f.default) and not self.defaults_in_link):
-                if name in st.query_params:
-                    del st.query_params[name]
-                continue
-            text = f.encode(value)
-            written[name] = text
-            if self._text(f, st.query_params.get_all(name)) != text:
-                st.query_params[name] = text
-        st.session_state[f"{self.key}__written"] = written
-        st.session_state[f"{self.key}__values"] = dict(values)
+    def to_query(self, state: S) -> dict[str, str | list[str]]:
+        """The link's texts for ``state`` (name -> text, a list when ``many``), defaults left out."""
+        assert isinstance(state, self.state), f"takes a {self.state.__name__}, not {type(state).__name__}"
+        texts = {}
+        for key, f in self.fields.items():
+            value = getattr(state, key)
+            left_out = self._same(value, f.default) or (f.omit is not None and f.omit(value))
+            if value is not None and (self.defaults_in_link or not left_out):
+                texts[f.name] = f.encode(value)
+        return texts
 
-    def load_widgets(self, prefix: str) -> list[str]:
-        """``load()`` for a page whose widgets are keyed ``prefix + name``: fills them, returns the warnings."""
-        values, fresh, warnings = self.load()
-        self.seed(values, fresh, {name: prefix + name for name in self.fields})
-        return warnings
+    def save(self, state: S) -> None:
+        """Write ``state`` into the link (defaults left out) and remember it for this session."""
+        texts = self.to_query(state)
+        for f in self.fields.values():
+            if f.name not in texts:
+                if f.name in st.query_params:
+                    del st.query_params[f.name]
+            elif self._text(f, st.query_params.get_all(f.name)) != texts[f.name]:
+                st.query_params[f.name] = texts[f.name]
+        st.session_state[f"{self.key}__written"] = texts
+        st.session_state[f"{self.key}__state"] = state
 
-    def save_widgets(self, prefix: str) -> None:
-        """``save()`` the values of the widgets keyed ``prefix + name``."""
-        self.save({name: st.session_state.get(prefix + name, f.default) for name, f in self.fields.items()})
+
+@dataclass(frozen=True)
+class Kept(Generic[T]):
+    """A result that may be the last valid one: what ``LastValid.compute`` returns."""
+
+    value: T | None  # the new result, or the last valid one when it could not be computed (None: never one)
+    errors: tuple[str, ...] = ()  # why the new result could not be computed; empty when ``value`` is new
+
+    @property
+    def ok(self) -> bool:
+        """True when ``value`` is the new result."""
+        return not self.errors
+
+
+class LastValid(Generic[T]):
+    """The last valid result of one computation of a page, kept for this browser session.
+
+    ``compute(fn)`` calls ``fn``; a ``ValueError`` (the student's input does not fit) leaves the
+    last valid result in place and returns the error's sentence with it. ``put`` and ``get`` keep a
+    value checked some other way (an edited grid).
+
+    >>> # kept = LastValid("conv").compute(lambda: convolve(x, w))
+    """
+
+    def __init__(self, name: str):
+        self.key = f"{name}__last_valid"
+
+    def get(self) -> T | None:
+        """The last valid value, or None before the first one."""
+        return st.session_state.get(self.key)
+
+    def put(self, value: T) -> T:
+        """Remember ``value`` as the last valid one; returns it."""
+        st.session_state[self.key] = value
+        return value
+
+    def compute(self, fn: Callable[[], T]) -> Kept[T]:
+        """``fn()`` kept as the last valid result, or the last valid result and why ``fn`` failed."""
+        try:
+            value = fn()
+        except ValueError as exc:
+            return Kept(self.get(), (str(exc),))
+        return Kept(self.put(value))
+
+
+def last_valid(name: str, fn: Callable[[], T]) -> Kept[T]:
+    """``LastValid(name).compute(fn)``: the new result of ``fn``, or the last valid one and the error."""
+    return LastValid(name).compute(fn)
+

@@ -7,6 +7,7 @@ import streamlit as st
 from cnnviz import player
 from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui import show_errors
+from cnnviz.ui.state import LastValid
 
 def _grid_texts(arr) -> list[list[str]]:
     return [[player.format_value(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
@@ -63,15 +64,17 @@ def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 1
     decimals; with
     ``presets`` (name -> object with ``.weights`` and ``.explains``, e.g. ``FILTER_PRESETS``) a
     select box loads one and the matching preset's one-line explanation is shown. ``reset_to``
-    replaces the cells (a value from the link). State lives under ``st.session_state[key + "__…"]``.
+    replaces the cells (a value from the link). State lives under ``st.session_state[key + "__…"]``;
+    ``grid_editor_value(key)`` reads the last valid grid while the editor is not drawn.
     """
     lo_side, hi_side = sides
+    last = LastValid(key)
     if f"{key}__base" not in st.session_state:
         _ge_set(key, _grid_texts(default))
-        st.session_state[f"{key}__valid"] = tidy(default)
+        last.put(tidy(default))
     if reset_to is not None:
         _ge_set(key, _grid_texts(reset_to))
-        st.session_state[f"{key}__valid"] = tidy(reset_to)
+        last.put(tidy(reset_to))
     ed_key = grid_editor_key(key)
     texts = st.session_state[f"{key}__texts"]
     if ed_key not in st.session_state and texts != st.session_state[f"{key}__base"]:
@@ -100,13 +103,13 @@ def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 1
     if errors:
         show_errors(errors, kept=f"The last valid {label.lower()} is still used.")
     else:
-        st.session_state[f"{key}__valid"] = arr
+        last.put(arr)
     b1, b2 = st.columns(2)
     b1.button("Randomise", key=f"{key}__rand", on_click=_ge_random, args=(key, *random_range),
               icon=":material/casino:", width="stretch")
     b2.button("Clear", key=f"{key}__clear", on_click=_ge_clear, args=(key,), icon=":material/ink_eraser:",
               width="stretch")
-    valid = st.session_state[f"{key}__valid"]
+    valid = last.get()
     if presets:
         st.selectbox("Load a preset", list(presets), index=None, placeholder="Load a preset…", key=f"{key}__preset",
                      on_change=_ge_preset, args=(key, presets), label_visibility="collapsed")
@@ -115,6 +118,11 @@ def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 1
         if match is not None:
             st.caption(f"**{match.name}**: {match.explains}")
     return valid, not errors
+
+
+def grid_editor_value(key: str) -> np.ndarray | None:
+    """The last valid grid of the grid editor ``key`` in this session (None before it was first drawn)."""
+    return LastValid(key).get()
 
 
 def _pd_frame(texts: list[list[str]], columns: list[str]):

@@ -1,0 +1,117 @@
+"""Each page's typed state in the link, and the last valid result a page keeps."""
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.ui import architectures as ui_arch
+from cnnviz.ui import convolution as ui_conv
+from cnnviz.ui import images as ui_img
+from cnnviz.ui import pooling as ui_pool
+from cnnviz.ui import quiz as ui_quiz
+from cnnviz.ui import shapes as ui_shapes
+from cnnviz.ui.state import UrlState, int_field
+
+URLS = {"convolution": ui_conv.URL, "pooling": ui_pool.URL, "images": ui_img.URL, "quiz": ui_quiz.URL,
+        "architectures": ui_arch.URL, **{url.key: url for url in ui_shapes.URLS}}
+
+
+def same(a, b) -> bool:
+    """Two states hold the same values (grids compared cell by cell)."""
+    return type(a) is type(b) and all(
+        np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y and type(x) is type(y)
+        for x, y in ((getattr(a, f.name), getattr(b, f.name)) for f in fields(a)))
+
+
+# One state per page that differs from the default in every field the link can carry.
+CHANGED = {
+    "convolution": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
+                                     bias=-1.5, relu=True, stride=2, padding=1, dilation=2, step=3),
+    "pooling": lambda s: replace(s, src="stack", input=np.array([[1.5, 2], [3, 4]]), mode="avg", size=3, stride=1,
+                                 side=28, maps=4, pick=2, step=5),
+    "images": lambda s: replace(s, source="Camera", sample="RGB test pattern", size=64, gray=True, k=5,
+                                filters=("Sobel x@R", "|".join([";".join(["0,0,0,0,0"] * 2 + ["0,0,2.5,0,0"]
+                                                                        + ["0,0,0,0,0"] * 2)] * 3)),
+                                bias=(1.5, -2), relu=False, pool=False, sel=1, at=(3, 4)),
+    "quiz": lambda s: replace(s, seed=4821, n=10),
+    "architectures": lambda s: replace(s, arch="googlenet", open=True),
+    "shapes_tab": lambda s: replace(s, tab="builder"),
+    "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),
+    "shapes_compare": lambda s: replace(s, vh=28, vw=28, vc=1, vk=3, vf=16, gn=5, gk=2),
+    "shapes_builder": lambda s: replace(s, shape="224x224x3", net="conv:8:3:1:1,relu,flatten,dense:10"),
+}
+
+
+def test_every_page_has_one_typed_state_in_the_link():
+    assert set(URLS) == set(CHANGED)
+    for name, url in URLS.items():
+        assert isinstance(url, UrlState), name
+        assert url.state.__dataclass_params__.frozen, name
+
+
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_a_link_without_parameters_opens_the_default(name):
+    url = URLS[name]
+    state, warnings = url.from_query({})
+    assert not warnings and same(state, url.default)
+    texts = url.to_query(url.default)
+    assert texts == ({"seed": "1", "n": "5"} if name == "quiz" else {})  # the quiz's link always names it
+
+
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_every_field_round_trips_through_the_link(name):
+    url = URLS[name]
+    state = CHANGED[name](url.default)
+    changed = [f.name for f in fields(state) if not same(replace(url.default, **{f.name: getattr(state, f.name)}),
+                                                          url.default)]
+    assert changed == [f.name for f in fields(state)]  # the example changes every field
+    texts = url.to_query(state)
+    again, warnings = url.from_query(texts)
+    assert not warnings and same(again, state), texts
+
+
+def test_images_link_writes_the_filter_from_1_and_leaves_zero_biases_out():
+    state = replace(ui_img.URL.default, sel=2)
+    assert ui_img.URL.to_query(state) == {"sel": "3"}
+    assert ui_img.URL.default.bias == (0,) * len(ui_img.URL.default.filters)
+
+
+def test_a_state_that_does_not_match_its_link_is_refused():
+    @dataclass(frozen=True)
+    class Two:
+        a: int
+        b: int
+
+    with pytest.raises(AssertionError, match="has fields"):
+        UrlState("two", Two, [int_field("a", 1, 0, 9, "a")])
+    with pytest.raises(AssertionError, match="frozen"):
+        UrlState("two", dataclass(type("Loose", (), {"__annotations__": {"a": int}})), [int_field("a", 1, 0, 9, "a")])
+
+
+def _half_page():
+    import streamlit as st
+
+    from cnnviz.ui.state import last_valid
+
+    def half(n: int) -> int:
+        if n % 2:
+            raise ValueError(f"{n} is odd")
+        return n // 2
+
+    n = int(st.number_input("n", value=st.session_state.get("start", 4), key="n"))
+    kept = last_valid("half", lambda: half(n))
+    st.markdown(f"value={kept.value} ok={kept.ok} errors={list(kept.errors)}")
+
+
+def test_last_valid_keeps_the_last_result_and_says_why_the_new_one_failed():
+    at = AppTest.from_function(_half_page).run()
+    assert at.markdown[0].value == "value=2 ok=True errors=[]"
+    at.number_input(key="n").set_value(5).run()
+    assert at.markdown[0].value == "value=2 ok=False errors=['5 is odd']"
+    at.number_input(key="n").set_value(8).run()
+    assert at.markdown[0].value == "value=4 ok=True errors=[]"
+    fresh = AppTest.from_function(_half_page)
+    fresh.session_state["start"] = 7
+    fresh.run()
+    assert fresh.markdown[0].value == "value=None ok=False errors=['7 is odd']"  # nothing valid yet
