@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from cnnviz import pool2d_naive
 from cnnviz.pool import covered_cells, pool_trace
-from cnnviz.fig_pool import max_avg_html, pool_player_spec, pool_step_html, stack_figure
-from cnnviz.player import player_html, unreached_cells
+from cnnviz.views.player import player_html, unreached_cells
+from cnnviz.views.pool import max_avg_html, pool_player_spec, pool_step_html, stack_figure
 
 EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from cnnviz.conv import conv2d
-from cnnviz.fig_conv import conv_player_spec, conv_step_html
-from cnnviz.player import (
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.views.conv import conv_player_spec, conv_step_html
+from cnnviz.views.player import (
     PlayerSpec, PlayerStep, format_value, player_height, player_html, player_template, unreached_cells, with_step,
 )
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnviz import fig_conv, player
+from cnnviz.views import conv as fig_conv, player
 from cnnviz.grids import grid_from_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field

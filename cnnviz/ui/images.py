@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
-from cnnviz import fig_images, images
+from cnnviz import images
 from cnnviz.conv import conv2d, conv_trace
 from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field, numbers_field, texts_field
+from cnnviz.views import images as fig_images
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see

@@ -6,8 +6,8 @@ import html as _html
 import numpy as np
 import plotly.graph_objects as go
 
+from ..pool import covered_cells, pool2d, pool_trace
 from .player import PlayerSpec, PlayerStep, format_value
-from .pool import covered_cells, pool2d, pool_trace
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 

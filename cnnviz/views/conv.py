@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import conv2d, conv_trace, pad_input
+from ..conv import conv2d, conv_trace, pad_input
+from ..shapes import as_pair
 from .player import PlayerSpec, PlayerStep, format_value
-from .shapes import as_pair
 
 __all__ = ["conv_player_spec", "conv_step_html", "activation_map"]
 
