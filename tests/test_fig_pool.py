@@ -35,8 +35,8 @@ def test_ties_go_to_the_first_cell_in_reading_order_and_are_said():
 
 def test_negative_values_and_signs_are_written_plainly():
     html = pool_step_html([[-1, -2], [-3, -4]], "avg")
-    assert "(-1 − 2 − 3 − 4) / 4 = -10 / 4 = <b class=\"res\">-2.5</b>" in html
-    assert 'max(<b>-1</b>, -2, -3, -4) = <b class="res">-1</b>' in pool_step_html([[-1, -2], [-3, -4]], "max", (0, 0))
+    assert "(−1 − 2 − 3 − 4) / 4 = −10 / 4 = <b class=\"res\">−2.5</b>" in html
+    assert 'max(<b>−1</b>, −2, −3, −4) = <b class="res">−1</b>' in pool_step_html([[-1, -2], [-3, -4]], "max", (0, 0))
 
 
 @settings(max_examples=60, deadline=None)

@@ -325,6 +325,6 @@ def test_zoom_html_writes_every_number():
     values = np.array([[[10, 20], [30, 40]], [[50, 60], [70, 80]]], float)  # (2, 2, 2)
     weights = np.array([[[1, -1], [0, 2]], [[0.5, 0], [-2, 1]]], float)
     html = zoom_html(values, weights, ["R", "G"])
-    for v in ["10", "30", "50", "70", "0.50", "-2", "25", "-140", "-20", "80"]:  # pixels, weights, products
+    for v in ["10", "30", "50", "70", "0.5", "−2", "25", "−140", "−20", "80"]:  # pixels, weights, products
         assert f">{v}<" in html
-    assert "R: products, sum -105" in html and "G: products, sum 140" in html
+    assert "R: products, sum −105" in html and "G: products, sum 140" in html

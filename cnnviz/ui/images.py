@@ -15,6 +15,7 @@ from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field, numbers_field, texts_field
 from cnnviz.views import images as fig_images
+from cnnviz.views.numbers import format_number
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -507,7 +508,7 @@ def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, 
     sums = [float(step.products[:, :, ch].sum()) for ch in range(C)]
     total = float(step.total)
     fig = fig_images.zoom_html(step.values.astype(float), step.weights, names)
-    fmt = fig_images._fmt
+    fmt = format_number
     text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = **{fmt(total)}**"
     if state.relu:
         text += f", after ReLU **{fmt(max(total, 0.0))}**"

@@ -6,10 +6,10 @@ import streamlit as st
 
 from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui import show_errors
-from cnnviz.views import player
+from cnnviz.views.numbers import exact_number
 
 def _grid_texts(arr) -> list[list[str]]:
-    return [[player.format_value(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
+    return [[exact_number(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
              else (format(v, ".10g") if isinstance(v, float) else str(v)) for v in row]
             for row in tidy(arr).tolist()]
 

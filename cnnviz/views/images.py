@@ -11,6 +11,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from .numbers import format_number
+
 __all__ = [
     "NEGATIVE", "ZERO", "POSITIVE", "MARK",
     "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "maps_png",
@@ -155,13 +157,6 @@ def colour_bar(vmax: float, width: int = 256, height: int = 14) -> np.ndarray:
     return diverging_rgb(ramp, vmax)
 
 
-def _fmt(v: float) -> str:
-    v = round(float(v), 6)  # 225 * (1/3) prints as 75, not 74.99999999
-    if v.is_integer():
-        return f"{int(v)}"
-    return f"{v:.2f}" if abs(v) < 10_000 else f"{v:.0f}"
-
-
 def _cell_style(rgb) -> str:
     r, g, b = (int(v) for v in rgb)
     ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"  # readable on any background
@@ -170,7 +165,7 @@ def _cell_style(rgb) -> str:
 
 def _grid_html(grid: np.ndarray, colours: np.ndarray, title: str) -> str:
     rows = "".join(
-        "<tr>" + "".join(f'<td style="{_cell_style(colours[i, j])}">{_fmt(grid[i, j])}</td>'
+        "<tr>" + "".join(f'<td style="{_cell_style(colours[i, j])}">{format_number(grid[i, j])}</td>'
                          for j in range(grid.shape[1])) + "</tr>"
         for i in range(grid.shape[0])
     )
@@ -206,7 +201,7 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     Examples
     --------
     >>> html = zoom_html(np.full((1, 1, 1), 200.0), np.full((1, 1, 1), 0.5), ["gray"])
-    >>> "gray: products, sum 100" in html and ">0.50<" in html
+    >>> "gray: products, sum 100" in html and ">0.5<" in html
     True
     """
     values = np.asarray(values, dtype=np.float64)
@@ -221,6 +216,6 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
         parts.append(_grid_html(values[..., c], np.repeat(grey[..., None], 3, axis=2), f"{name}: pixels"))
         parts.append(_grid_html(weights[..., c], diverging_rgb(weights[..., c], wmax), f"{name}: filter"))
         parts.append(_grid_html(products[..., c], diverging_rgb(products[..., c], pmax),
-                                f"{name}: products, sum {_fmt(products[..., c].sum())}"))
+                                f"{name}: products, sum {format_number(products[..., c].sum())}"))
         parts.append("</div>")
     return "".join(parts)

@@ -27,7 +27,8 @@ step ``s`` (``steps[s - 1]``) is shown. Step 0 is the empty output, the last ste
 DOM hooks (for tests)
 ---------------------
 ``#player[data-step][data-steps][data-playing]``; output cells ``.cell.out`` with ``id="out-R-C"``,
-``data-value`` (the final value) and ``data-shown`` ("1" once computed); input cells ``id="in-R-C"``
+``data-value`` (the final value, exactly: ``numbers.exact_number``) and ``data-shown`` ("1" once
+computed); input cells ``id="in-R-C"``
 (padded coordinates) with class ``win`` while covered; controls ``#btn-reset``, ``#btn-back``,
 ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``; ``#explain`` holds the explanation.
 
@@ -44,15 +45,16 @@ from __future__ import annotations
 
 import html as _html
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["PlayerStep", "PlayerSpec", "player_html", "player_height", "format_value", "unreached_cells",
-           "SPEEDS"]
+from .numbers import exact_number, format_number
+
+__all__ = ["PlayerStep", "PlayerSpec", "player_html", "player_template", "with_step", "player_height",
+           "unreached_cells", "SPEEDS"]
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
 
@@ -86,31 +88,6 @@ class PlayerSpec:
     theme: str = "auto"  # "light", "dark", or "auto" (read the app's background)
     winner_label: str = "winner"  # legend text for the winner cell, when any step has one
     max_cell: int = 60  # largest cell size in CSS pixels (a projector)
-
-
-def format_value(v) -> str:
-    """A cell's number as people write it: ``12``, ``-0.5``, ``0.11``, ``1.2e+06``.
-
-    Examples
-    --------
-    >>> [format_value(v) for v in (12, 12.0, -0.5, 1 / 9, 123000, 2.5e12, 123456.7, -0.0)]
-    ['12', '12', '-0.5', '0.11', '123000', '2.5e+12', '1.23e+05', '0']
-    """
-    v = float(v)
-    if not math.isfinite(v):
-        return "?"
-    if v == 0:
-        return "0"
-    if v.is_integer() and abs(v) < 1e12:  # whole numbers exactly, so that a written-out sum adds up
-        return str(int(v))
-    if abs(v) >= 1e5:
-        return f"{v:.3g}" if abs(v) < 1e15 else f"{v:.1e}"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    text = f"{v:.2f}".rstrip("0").rstrip(".")
-    if text in ("0", "-0"):  # tiny but not zero: keep two significant digits
-        return f"{v:.1e}"
-    return text
 
 
 def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Sequence[PlayerStep]) -> np.ndarray:
@@ -170,7 +147,7 @@ def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) ->
     parts = [f'<div class="grid" id="{prefix}-grid" style="grid-template-columns:repeat({W},var(--cs))">']
     for r in range(H):
         for c in range(W):
-            text = format_value(g[r, c])
+            text = format_number(g[r, c])
             cls = "cell " + prefix + _len_class(text) + (classes(r, c) if classes else "")
             attrs = extra_attrs(r, c) if extra_attrs else ""
             parts.append(
@@ -225,11 +202,11 @@ def player_template(spec: PlayerSpec) -> str:
 
     def out_attrs(r, c):
         k = k_of.get((r, c), -1)
-        return f' data-value="{_html.escape(format_value(y[r, c]))}" data-k="{k}" data-shown="1"'
+        return f' data-value="{exact_number(y[r, c])}" data-k="{k}" data-shown="1"'
 
     has_winner = any(s.winner is not None for s in spec.steps)
     fgrid = None if spec.filter is None else np.asarray(spec.filter)
-    weights = None if fgrid is None else [[format_value(v) for v in row] for row in fgrid]
+    weights = None if fgrid is None else [[format_number(v) for v in row] for row in fgrid]
     data = {
         "n": n,
         "initial": _STEP,

@@ -7,7 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..pool import covered_cells, pool2d, pool_trace
-from .player import PlayerSpec, PlayerStep, format_value
+from .numbers import MINUS, exact_number, format_number
+from .player import PlayerSpec, PlayerStep
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 
@@ -29,20 +30,20 @@ def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = N
     True
     """
     v = np.asarray(values)
-    flat = [format_value(a) for a in v.ravel()]
+    flat = [format_number(a) for a in v.ravel()]
     head = f'<span class="mut">Output cell row {out[0] + 1}, column {out[1] + 1}:</span> '
     if mode == "max":
         k = v.shape[1] * winner[0] + winner[1] if winner is not None else int(np.argmax(v))
         terms = ", ".join(f"<b>{t}</b>" if i == k else t for i, t in enumerate(flat))
         best = v.ravel()[k]
-        line = f'max({terms}) = <b class="res">{format_value(best)}</b>'
+        line = f'max({terms}) = <b class="res">{format_number(best)}</b>'
         ties = int(np.count_nonzero(v == best))
         note = (f'<span class="mut">{ties} cells share the maximum: the first in reading order is marked.</span>'
                 if ties > 1 else "")
         return f"<div>{head}{line}</div><div>{note}</div>"
     total = v.sum()
-    line = (f"({' + '.join(flat)}) / {v.size}".replace("+ -", "− ")
-            + f" = {format_value(total)} / {v.size} = <b class=\"res\">{format_value(v.mean())}</b>")
+    line = (f"({' + '.join(flat)}) / {v.size}".replace(f"+ {MINUS}", f"{MINUS} ")
+            + f" = {format_number(total)} / {v.size} = <b class=\"res\">{format_number(v.mean())}</b>")
     return f"<div>{head}{line}</div>"
 
 
@@ -76,7 +77,7 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
 
 def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int, gap: int = 2) -> go.Heatmap:
     """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
-    text = [[format_value(v) for v in row] for row in z] if show_text else None
+    text = [[format_number(v) for v in row] for row in z] if show_text else None
     axis = "" if n == 1 else str(n)
     return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
                       text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
@@ -125,10 +126,11 @@ def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str, dro
     cells = []
     for r in range(H):
         for c in range(W):
-            v = format_value(z[r, c])
+            v = format_number(z[r, c])
             bg, fg = _cell_colour(float(z[r, c]) / scale)
             cls = "c u" if dropped is not None and dropped[r, c] else "c"
-            cells.append(f'<div class="{cls}" style="background-color:{bg};color:{fg}" data-value="{v}" '
+            cells.append(f'<div class="{cls}" style="background-color:{bg};color:{fg}" '
+                         f'data-value="{exact_number(z[r, c])}" '
                          f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
     return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
             f'<div class="g" style="grid-template-columns:repeat({W},{cs}px);grid-auto-rows:{cs}px">'
