@@ -88,7 +88,7 @@ def test_max_avg_html_numbers_orientation_and_scale():
     # one scale for the three grids: the 8 of the input and the 8 of the max output look the same; 0 is white
     assert re.search(r'background-color:(rgb\([^)]*\))[^>]*data-value="8"', grids["input"]).group(1) == \
         re.search(r'background-color:(rgb\([^)]*\))[^>]*data-value="8"', grids["max"]).group(1) == "rgb(178, 24, 43)"
-    assert 'background-color:rgb(255, 255, 255);color:#111" data-value="0"' in grids["input"]
+    assert 'background-color:rgb(255, 255, 255);color:#000" data-value="0"' in grids["input"]
     assert 'class="c u"' not in html  # 2x2 windows, stride 2, cover all of a 4x4 map
     neg = max_avg_html(-EXAMPLE)
     assert "rgb(33, 102, 172)" in neg  # negative values in blue

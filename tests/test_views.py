@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings, strategies as hst
 
 from cnnviz.grids import parse_number
+from cnnviz.views.colour import (
+    STOPS, cell_style, contrast_ratio, css_colour, diverging_rgb, heatmap_colours, plotly_colorscale,
+    relative_luminance, symmetric_limit, text_colour,
+)
+from cnnviz.views.images import LUT, zoom_html
 from cnnviz.views.numbers import exact_number, format_number
+from cnnviz.views.player import player_html
+from cnnviz.views.pool import max_avg_html, pool_player_spec, stack_figure
 from conftest import ROOT
 
 
@@ -30,7 +37,8 @@ def test_views_import_without_streamlit():
 
 @pytest.mark.parametrize("value, text", [
     (17, "17"), (17.0, "17"), (-3, "−3"), (-3.0, "−3"), (0, "0"), (-0.0, "0"),
-    (123000, "123000"), (123000.0, "123000"), (10**12 - 1, "999999999999"), (np.int64(2**39 + 1), "549755813889"), (2**40 + 1, "1.1e12"),
+    (123000, "123000"), (123000.0, "123000"), (10**12 - 1, "999999999999"), (np.int64(2**39 + 1), "549755813889"),
+    (2**40 + 1, "1.1e12"),
     (0.5, "0.5"), (1 / 9, "0.11"), (-0.25, "−0.25"), (2 / 3, "0.67"), (3.25, "3.25"), (13.5, "13.5"),
     (0.0625, "0.0625"), (0.125, "0.125"), (-1 / 3, "−0.33"), (0.1 + 0.2, "0.3"), (225 * (1 / 3), "75"),
     (0.001234, "0.0012"), (0.099999, "0.1"), (1e-4, "0.0001"), (-1.23e-5, "−1.2e−5"),
@@ -59,3 +67,69 @@ def test_every_number_reads_back_close_in_a_cell_sized_text(v):
 def test_exact_number_reads_back_exactly(v):
     text = exact_number(v)
     assert text.isascii() and (int(text) if isinstance(v, int) else float(text)) == v
+
+
+# -- colours --------------------------------------------------------------------------------------
+
+T = np.linspace(-1, 1, 2001)  # (2001,) every shade of the scale, in steps of 0.001
+
+
+def test_white_exactly_at_zero_in_every_form():
+    for vmax in (None, 1e-9, 1, 7.5, 1e6):
+        assert diverging_rgb(np.zeros((2, 3)), vmax).tolist() == [[[255, 255, 255]] * 3] * 2
+    assert diverging_rgb(np.array([-4.0, 0.0, 4.0]))[1].tolist() == [255, 255, 255]
+    assert plotly_colorscale()[len(STOPS) // 2] == [0.5, "rgb(255, 255, 255)"]
+    assert LUT[127].tolist() == [255, 255, 255]  # the PNG maps' palette: index 127 is 0
+    assert cell_style((255, 255, 255)) == "background-color:rgb(255, 255, 255);color:#000"
+
+
+def test_limits_are_symmetric():
+    assert symmetric_limit([[-3, 1], [2, 0]]) == 3 == symmetric_limit([[3, -1]])
+    assert symmetric_limit(np.zeros(4)) == 1.0 and symmetric_limit([1, np.nan, -np.inf, -2]) == 2
+    rgb = diverging_rgb(np.array([-5.0, 2.0, 5.0]))  # vmax = 5: both ends reached, on either side
+    assert rgb[0].tolist() == list(STOPS[0][1]) and rgb[2].tolist() == list(STOPS[-1][1])
+    assert diverging_rgb(np.array([2.0, 10.0]), vmax=4).tolist() == diverging_rgb(np.array([0.5, 1.0]), 1).tolist()
+    args = heatmap_colours(3)
+    assert (args["zmin"], args["zmid"], args["zmax"]) == (-3, 0, 3)
+
+
+def test_colour_blind_safe_ends_and_monotone_lightness():
+    assert [rgb for _, rgb in STOPS[:4]] + [rgb for _, rgb in STOPS[5:]] == [
+        (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240),  # ColorBrewer RdBu, 9 classes
+        (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43)]
+    rgb = diverging_rgb(T, 1)
+    lum = np.array([relative_luminance(c) for c in rgb])
+    neg, pos = lum[:1001][::-1], lum[1000:]  # from 0 outwards on each side
+    assert np.all(np.diff(neg) <= 0) and np.all(np.diff(pos) <= 0)  # darker the further from 0
+    assert neg[-1] < 0.2 and pos[-1] < 0.2  # and the ends are strong
+    assert np.all(rgb[:1000, 2] >= rgb[:1000, 0]) and np.all(rgb[1001:, 0] >= rgb[1001:, 2])  # blue below, red above
+
+
+def test_text_on_every_colour_of_the_scale_and_every_grey_reads_at_4_5_to_1():
+    colours = {tuple(c) for c in diverging_rgb(T, 1).tolist()} | {(g, g, g) for g in range(256)}
+    ink = {"#000": (0, 0, 0), "#fff": (255, 255, 255)}
+    worst = min(contrast_ratio(c, ink[text_colour(c)]) for c in colours)
+    assert worst >= 4.5
+
+
+def test_plotly_scale_is_the_same_scale():
+    # Plotly interpolates linearly in RGB between the stops, as diverging_rgb does.
+    stops = plotly_colorscale()
+    pos = np.array([p for p, _ in stops])
+    rgb = np.array([[int(x) for x in c[4:-1].split(",")] for _, c in stops])
+    ref = np.stack([np.interp((T + 1) / 2, pos, rgb[:, i]) for i in range(3)], axis=-1)
+    assert np.abs(ref - diverging_rgb(T, 1)).max() <= 0.5
+
+
+def test_every_view_draws_a_value_in_the_same_colour():
+    # +max is the red end and 0 is white in the player, the pooling grids, the zoom, the PNG maps and the figure.
+    red, white = css_colour(STOPS[-1][1]), css_colour(STOPS[len(STOPS) // 2][1])
+    example = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+    player = player_html(pool_player_spec(example))
+    grids = max_avg_html(example)
+    zoom = zoom_html(np.full((1, 2, 1), 100.0), np.array([[[2.0], [0.0]]]), ["gray"])
+    for html in (player, grids, zoom):
+        assert f"background-color:{red};color:#fff" in html and f"background-color:{white};color:#000" in html
+    assert LUT[254].tolist() == list(STOPS[-1][1]) and LUT[0].tolist() == list(STOPS[0][1])
+    fig = stack_figure(example[:, :, None], example[::2, ::2, None], ["a"])
+    assert all(list(map(list, h.colorscale)) == plotly_colorscale() and h.zmid == 0 for h in fig.data)

@@ -11,30 +11,15 @@ import io
 import numpy as np
 from PIL import Image
 
+from .colour import cell_style, diverging_rgb
 from .numbers import format_number
 
-__all__ = [
-    "NEGATIVE", "ZERO", "POSITIVE", "MARK",
-    "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "maps_png",
-    "gray_rgb", "fit", "draw_box", "to_png", "colour_bar", "zoom_html",
-]
+__all__ = ["MARK", "LUT", "MARK_INDEX", "map_indices", "maps_png", "fit", "draw_box", "to_png", "colour_bar",
+           "zoom_html"]
 
-# A diverging scale centred at 0 (ColorBrewer RdBu ends): blue below 0, near white at 0, red above.
-NEGATIVE = np.array([33, 102, 172], dtype=np.float32)
-ZERO = np.array([247, 247, 247], dtype=np.float32)
-POSITIVE = np.array([178, 24, 43], dtype=np.float32)
 MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, white and red
-
-
-def _lut() -> np.ndarray:
-    """255 colours from -1 (blue) through 0 (index 127, near white) to +1 (red), then the mark colour."""
-    t = np.linspace(-1.0, 1.0, 255, dtype=np.float32)[:, None]  # (255, 1)
-    end = np.where(t < 0, NEGATIVE, POSITIVE)
-    lut = np.round(ZERO + np.abs(t) * (end - ZERO)).astype(np.uint8)  # (255, 3)
-    return np.vstack([lut, np.array(MARK, np.uint8)[None]])  # (256, 3); index 255 draws the zoom window
-
-
-LUT = _lut()
+# The palette of every map: the shared diverging scale in 255 steps (index 127 is 0, white), then the mark.
+LUT = np.vstack([diverging_rgb(np.linspace(-1.0, 1.0, 255), 1.0), np.array(MARK, np.uint8)[None]])  # (256, 3)
 MARK_INDEX = 255
 
 
@@ -49,17 +34,6 @@ def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
     np.clip(idx, -127.0, 127.0, out=idx)
     idx += np.float32(127.5)  # rounds half up after the cast below
     return idx.astype(np.uint8)
-
-
-def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
-    """Colour a signed map ``(H, W)`` -> ``(H, W, 3)`` uint8; 0 is white, ``±vmax`` full red/blue.
-
-    Examples
-    --------
-    >>> diverging_rgb(np.array([[-2.0, 0.0, 2.0]]))[0].tolist()
-    [[33, 102, 172], [247, 247, 247], [178, 24, 43]]
-    """
-    return LUT[map_indices(a, vmax)]
 
 
 def _fit(H: int, W: int, side: int) -> tuple[int, int]:
@@ -92,10 +66,7 @@ def maps_png(maps, vmax=None, *, side: int = 176,
         m = np.asarray(m, dtype=np.float32)
         if max(H, W) > side:  # average the cells each display pixel covers
             m = np.asarray(Image.fromarray(np.ascontiguousarray(m), "F").resize((w, h), Image.Resampling.BOX))
-        idx = m * np.float32(127.0 / top_value if top_value > 0 else 0.0)
-        np.clip(idx, -127.0, 127.0, out=idx)
-        idx += np.float32(127.5)
-        img = Image.fromarray(idx.astype(np.uint8), "P")  # palette indices, 127 is 0
+        img = Image.fromarray(map_indices(m, top_value), "P")  # palette indices, 127 is 0
         if max(H, W) < side:
             img = img.resize((w, h), Image.Resampling.NEAREST)
         if box is not None:
@@ -109,12 +80,6 @@ def maps_png(maps, vmax=None, *, side: int = 176,
         img.save(buf, "PNG", compress_level=1)
         out.append(buf.getvalue())
     return out
-
-
-def gray_rgb(channel: np.ndarray) -> np.ndarray:
-    """One channel ``(H, W)`` of 0-255 values -> a grey picture ``(H, W, 3)`` uint8."""
-    g = np.clip(np.asarray(channel), 0, 255).astype(np.uint8)
-    return np.repeat(g[:, :, None], 3, axis=2)
 
 
 def fit(pixels: np.ndarray, side: int) -> np.ndarray:
@@ -154,18 +119,12 @@ def to_png(pixels: np.ndarray) -> bytes:
 def colour_bar(vmax: float, width: int = 256, height: int = 14) -> np.ndarray:
     """The diverging scale from ``-vmax`` to ``+vmax`` as a strip, for a legend under the maps."""
     ramp = np.linspace(-vmax, vmax, width)[None, :].repeat(height, axis=0)
-    return diverging_rgb(ramp, vmax)
-
-
-def _cell_style(rgb) -> str:
-    r, g, b = (int(v) for v in rgb)
-    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"  # readable on any background
-    return f"background:rgb({r},{g},{b});color:{ink}"
+    return diverging_rgb(ramp, vmax)  # (height, width, 3)
 
 
 def _grid_html(grid: np.ndarray, colours: np.ndarray, title: str) -> str:
     rows = "".join(
-        "<tr>" + "".join(f'<td style="{_cell_style(colours[i, j])}">{format_number(grid[i, j])}</td>'
+        "<tr>" + "".join(f'<td style="{cell_style(colours[i, j])}">{format_number(grid[i, j])}</td>'
                          for j in range(grid.shape[1])) + "</tr>"
         for i in range(grid.shape[0])
     )

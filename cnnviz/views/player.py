@@ -16,8 +16,9 @@ What it shows
 - Controls: reset, step back, play/pause, step forward, a slider to jump to any step, a speed
   slider (0.5 to 30 steps a second). Keys: space plays/pauses, arrows step, Home/End jump.
   Hovering an output cell shows the window that produced it; clicking jumps there.
-- Every cell shows its number; colours follow a diverging scale centred at 0 (each grid its own
-  scale); it follows the app's light or dark theme and shrinks its cells to fit a phone.
+- Every cell shows its number; colours follow the shared diverging scale, white at 0 (each grid its
+  own limits, ``colour.diverging_rgb``); the controls follow the app's light or dark theme, and the
+  cells shrink to fit a phone.
 - When paused or stepped it writes ``step=N`` into the parent page's URL (``replaceState``), so a
   copied link reopens the same step: pass that number back as ``PlayerSpec.initial_step``.
 
@@ -51,6 +52,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .colour import cell_style, diverging_rgb
 from .numbers import exact_number, format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_html", "player_template", "with_step", "player_height",
@@ -109,30 +111,6 @@ def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Seq
     return real & ~covered
 
 
-def _colours(grid: np.ndarray) -> tuple[list[list[str]], float]:
-    """Per-cell CSS variables on a diverging scale centred at 0 (own scale per grid)."""
-    g = np.asarray(grid, dtype=np.float64)
-    scale = float(np.abs(g).max()) if g.size else 0.0
-    scale = scale if scale > 0 else 1.0
-    out = []
-    for row in g:
-        cells = []
-        for v in row:
-            t = max(-1.0, min(1.0, v / scale))
-            a = abs(t)
-            # light theme: white -> red (positive) / blue (negative); dark theme: dark grey -> the same hues
-            hi = (178, 24, 43) if t >= 0 else (33, 102, 172)
-            lo_l, lo_d = (255, 255, 255), (38, 39, 48)
-            hd = (239, 100, 90) if t >= 0 else (80, 150, 230)
-            bl = tuple(round(lo_l[i] + (hi[i] - lo_l[i]) * a) for i in range(3))
-            bd = tuple(round(lo_d[i] + (hd[i] - lo_d[i]) * a) for i in range(3))
-            fl = "#fff" if a > 0.55 else "#111"
-            fd = "#111" if a > 0.7 else "#f2f2f2"
-            cells.append(f"--bl:rgb{bl};--fl:{fl};--bd:rgb{bd};--fd:{fd}")
-        out.append(cells)
-    return out, scale
-
-
 def _len_class(text: str) -> str:
     """A smaller font for longer numbers, so that every number fits its cell."""
     n = len(text)
@@ -142,7 +120,7 @@ def _len_class(text: str) -> str:
 def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) -> str:
     """The cells of one grid as a CSS grid of divs, numbers written in."""
     g = np.asarray(grid)
-    colours, _ = _colours(g)
+    colours = diverging_rgb(g)  # (H, W, 3) each grid on its own scale
     H, W = g.shape
     parts = [f'<div class="grid" id="{prefix}-grid" style="grid-template-columns:repeat({W},var(--cs))">']
     for r in range(H):
@@ -151,7 +129,7 @@ def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) ->
             cls = "cell " + prefix + _len_class(text) + (classes(r, c) if classes else "")
             attrs = extra_attrs(r, c) if extra_attrs else ""
             parts.append(
-                f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{colours[r][c]}"{attrs}>{_html.escape(text)}</div>'
+                f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{cell_style(colours[r, c])}"{attrs}>{_html.escape(text)}</div>'
             )
     parts.append("</div>")
     return "".join(parts)
@@ -301,10 +279,9 @@ background:var(--btn);color:var(--btnfg);cursor:pointer;padding:0 10px}
 .op{font-size:32px;color:var(--mut);padding:0 2px}
 .grid{display:grid;gap:2px;grid-auto-rows:var(--cs)}
 .cell{position:relative;display:flex;align-items:center;justify-content:center;box-sizing:border-box;
-width:var(--cs);height:var(--cs);background:var(--bl);color:var(--fl);border-radius:3px;
+width:var(--cs);height:var(--cs);border-radius:3px;
 font-size:calc(var(--cs)*0.42);font-weight:600;font-variant-numeric:tabular-nums;
 border:1px solid var(--line);user-select:none;overflow:hidden;white-space:nowrap}
-.dark .cell{background:var(--bd);color:var(--fd)}
 .cell.l4{font-size:calc(var(--cs)*0.3)}
 .cell.l6{font-size:calc(var(--cs)*0.22)}
 .cell.l8{font-size:calc(var(--cs)*0.17)}

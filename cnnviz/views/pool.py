@@ -7,13 +7,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..pool import covered_cells, pool2d, pool_trace
+from .colour import cell_style, diverging_rgb, heatmap_colours, symmetric_limit
 from .numbers import MINUS, exact_number, format_number
 from .player import PlayerSpec, PlayerStep
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 
 MODE_NAMES = {"max": "Max pooling", "avg": "Average pooling"}
-_SCALE = "RdBu_r"  # diverging: blue below 0, white at 0, red above
 
 
 def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = None, out=(0, 0)) -> str:
@@ -77,12 +77,12 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
 
 def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int, gap: int = 2) -> go.Heatmap:
     """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
-    text = [[format_number(v) for v in row] for row in z] if show_text else None
+    text = [[format_number(v) for v in row] for row in z]  # written in when they fit, always on hover
     axis = "" if n == 1 else str(n)
-    return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
+    return go.Heatmap(z=z, **heatmap_colours(scale), showscale=False,
                       text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
                       xgap=gap, ygap=gap, xaxis="x" + axis, yaxis="y" + axis,
-                      hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
+                      hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>")
 
 
 def _axes(n: int, shape: tuple[int, int], x_domain, y_domain, ticks: bool) -> dict:
@@ -112,24 +112,16 @@ def _title(text: str, x_domain, y: float, size: int) -> dict:
                 xanchor="center", yanchor="bottom", font=dict(size=size))
 
 
-def _cell_colour(t: float) -> tuple[str, str]:
-    """Background and text colour for ``t`` in [-1, 1]: white at 0, red above, blue below."""
-    a = min(1.0, abs(t))
-    hi = (178, 24, 43) if t >= 0 else (33, 102, 172)
-    rgb = tuple(round(255 + (h - 255) * a) for h in hi)
-    return f"rgb{rgb}", "#fff" if a > 0.55 else "#111"
-
-
 def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str, dropped=None) -> str:
     """One grid of cells; ``dropped`` (a boolean mask like ``z``) marks cells no window reaches."""
     H, W = z.shape
+    colours = diverging_rgb(z, scale)  # (H, W, 3)
     cells = []
     for r in range(H):
         for c in range(W):
             v = format_number(z[r, c])
-            bg, fg = _cell_colour(float(z[r, c]) / scale)
             cls = "c u" if dropped is not None and dropped[r, c] else "c"
-            cells.append(f'<div class="{cls}" style="background-color:{bg};color:{fg}" '
+            cells.append(f'<div class="{cls}" style="{cell_style(colours[r, c])}" '
                          f'data-value="{exact_number(z[r, c])}" '
                          f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
     return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
@@ -154,7 +146,7 @@ def max_avg_html(x, size=2, stride=None) -> str:
     mx, av = pool2d(x, size, stride, "max"), pool2d(x, size, stride, "avg")  # (H_out, W_out) each
     H, W = x.shape
     Ho, Wo = mx.shape
-    scale = float(np.abs(x).max()) or 1.0
+    scale = symmetric_limit(x)  # one limit for the three grids
     reached = covered_cells((H, W), size, stride)
     side = max(H, W)
     cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
@@ -191,7 +183,7 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     stack, pooled = np.asarray(stack), np.asarray(pooled)
     H, W, C = stack.shape
     Ho, Wo, _ = pooled.shape
-    scales = np.abs(stack).max(axis=(0, 1))  # (C,) each map on its own scale, its pooled map on the same
+    scales = [symmetric_limit(stack[:, :, c]) for c in range(C)]  # each map its own limit, shared with its pooled map
     show = H * C <= 36
     domains = _domains([1] * C, 0.02)
     top, bottom = [0.44, 0.92], [0.0, 0.36]  # the pooled row is drawn smaller, as it is
@@ -201,7 +193,7 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     for c, dom in enumerate(domains):
         title = f"{c + 1}. {names[c]}" if C <= 4 else f"{c + 1}"
         for n, z, y_dom in ((c + 1, stack[:, :, c], top), (C + c + 1, pooled[:, :, c], bottom)):
-            data.append(_heatmap(z, float(scales[c]) or 1.0, show, 12, n, gap=2 if H <= 12 else 0))
+            data.append(_heatmap(z, scales[c], show, 12, n, gap=2 if H <= 12 else 0))
             layout.update(_axes(n, z.shape, dom, y_dom, ticks=False))
         layout["annotations"].append(_title(title, dom, top[1] + 0.01, 16))
         if c == pick:
