@@ -2,6 +2,7 @@
 import json
 import re
 from dataclasses import replace
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -90,6 +91,19 @@ def test_self_contained_and_safe_to_embed():
     assert html.count("</script>") == 1  # the explanation cannot close the script early
     assert "&lt;i&gt;" in html
     assert not re.search(r"(src|href)=|@import|https?://", html)
+
+
+def test_stylesheet_and_script_are_the_package_files_read_once_and_inlined():
+    from cnnviz.views.assets import asset
+
+    asset.cache_clear()
+    html = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
+    html_again = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
+    files = resources.files("cnnviz.views")
+    css, js = (files.joinpath(name).read_text(encoding="utf-8") for name in ("player.css", "player.js"))
+    assert f"<style>{css}</style>" in html and f"{js}</script>" in html and html == html_again
+    assert asset.cache_info().misses == 2  # each file read from disk once, however many players are built
+    assert "<script src" not in html and "<link" not in html
 
 
 def test_largest_page_case_stays_small():
