@@ -51,13 +51,14 @@ function writeUrl(){
     w.history.replaceState(w.history.state,'',u.toString());
   }catch(e){}},120);
 }
-function go(k,keepPlaying){
+let t0=0, s0=0, raf=0;  // playback: start time, start step, animation frame
+function stop(){if(playing){playing=false; cancelAnimationFrame(raf);}}
+// Jump to step k (clamped); stops playback, and the link keeps the step.
+function go(k){
+  stop();
   step=Math.max(0,Math.min(n,k|0));
-  if(!keepPlaying&&playing){playing=false;}
-  render();
-  if(!playing) writeUrl();
+  render(); writeUrl();
 }
-let t0=0, s0=0, raf=0;
 function tick(t){
   if(!playing) return;
   const target=s0+Math.max(0,Math.floor((t-t0)/1000*speed));
@@ -72,7 +73,7 @@ function play(){
   if(step>=n) step=0;
   playing=true; s0=step; t0=performance.now(); render(); raf=requestAnimationFrame(tick);
 }
-function pause(){playing=false; cancelAnimationFrame(raf); render(); writeUrl();}
+function pause(){stop(); render(); writeUrl();}
 function toggle(){playing?pause():play();}
 function setSpeed(i){
   i=Math.max(0,Math.min(speeds.length-1,i|0)); speed=speeds[i]; speedIn.value=i;
@@ -81,24 +82,24 @@ function setSpeed(i){
 }
 let si=0; for(let i=0;i<speeds.length;i++) if(Math.abs(speeds[i]-D.speed)<Math.abs(speeds[si]-D.speed)) si=i;
 setSpeed(si);
-document.getElementById('btn-reset').onclick=()=>{pause(); go(0);};
-document.getElementById('btn-back').onclick=()=>{pause(); go(step-1);};
-document.getElementById('btn-fwd').onclick=()=>{pause(); go(step+1);};
+document.getElementById('btn-reset').onclick=()=>go(0);
+document.getElementById('btn-back').onclick=()=>go(step-1);
+document.getElementById('btn-fwd').onclick=()=>go(step+1);
 btnPlay.onclick=toggle;
-slider.oninput=()=>{if(playing) pause(); go(+slider.value);};
+slider.oninput=()=>go(+slider.value);
 speedIn.oninput=()=>setSpeed(+speedIn.value);
 outs.forEach((o,k)=>{
   o.addEventListener('mouseenter',()=>{peek=k; paint();});
   o.addEventListener('mouseleave',()=>{peek=-1; paint();});
-  o.addEventListener('click',()=>{peek=-1; if(playing) pause(); go(k+1);});
+  o.addEventListener('click',()=>{peek=-1; go(k+1);});
 });
 function onKey(e){
   if(e.ctrlKey||e.metaKey||e.altKey) return false;
   if(e.key===' '||e.key==='k'){toggle();}
-  else if(e.key==='ArrowRight'){if(playing) pause(); go(step+1);}
-  else if(e.key==='ArrowLeft'){if(playing) pause(); go(step-1);}
-  else if(e.key==='Home'){if(playing) pause(); go(0);}
-  else if(e.key==='End'){if(playing) pause(); go(n);}
+  else if(e.key==='ArrowRight') go(step+1);
+  else if(e.key==='ArrowLeft') go(step-1);
+  else if(e.key==='Home') go(0);
+  else if(e.key==='End') go(n);
   else return false;
   e.preventDefault(); return true;
 }
