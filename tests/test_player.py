@@ -100,9 +100,9 @@ def test_stylesheet_and_script_are_the_package_files_read_once_and_inlined():
     html = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     html_again = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     files = resources.files("cnnviz.views")
-    css, js = (files.joinpath(name).read_text(encoding="utf-8") for name in ("player.css", "player.js"))
-    assert f"<style>{css}</style>" in html and f"{js}</script>" in html and html == html_again
-    assert asset.cache_info().misses == 2  # each file read from disk once, however many players are built
+    grid, css, js = (files.joinpath(f).read_text(encoding="utf-8") for f in ("grid.css", "player.css", "player.js"))
+    assert f"<style>{grid}{css}</style>" in html and f"{js}</script>" in html and html == html_again
+    assert asset.cache_info().misses == 3  # each file read from disk once, however many players are built
     assert "<script src" not in html and "<link" not in html
 
 

@@ -1,4 +1,5 @@
 """The views' shared parts: no Streamlit, one number formatter, one colour scale, one grid renderer."""
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from cnnviz.views.colour import (
     STOPS, cell_style, contrast_ratio, css_colour, diverging_rgb, heatmap_colours, plotly_colorscale,
     relative_luminance, symmetric_limit, text_colour,
 )
+from cnnviz.views.grid import grid_html
 from cnnviz.views.images import LUT, zoom_html
 from cnnviz.views.numbers import exact_number, format_number
 from cnnviz.views.player import player_html
@@ -133,3 +135,51 @@ def test_every_view_draws_a_value_in_the_same_colour():
     assert LUT[254].tolist() == list(STOPS[-1][1]) and LUT[0].tolist() == list(STOPS[0][1])
     fig = stack_figure(example[:, :, None], example[::2, ::2, None], ["a"])
     assert all(list(map(list, h.colorscale)) == plotly_colorscale() and h.zmid == 0 for h in fig.data)
+
+
+# -- the grid renderer ----------------------------------------------------------------------------
+
+def cells(html: str) -> list[tuple[str, str, str, str]]:
+    """(classes, id, data-value, text) of every cell, in document order."""
+    return re.findall(r'<div class="(cell [^"]*)" id="([^"]+)" style="[^"]*" data-value="([^"]*)"[^>]*>([^<]*)</div>',
+                      html)
+
+
+def test_grid_draws_every_cell_row_by_row_with_exact_values_and_shared_text():
+    g = np.array([[0, -2, 1 / 9], [123000, 0.5, 3]])
+    html = grid_html(g, "w", title="<Filter>", classes=lambda r, c: "odd" if (r + c) % 2 else "",
+                     attrs=lambda r, c: f' data-rc="{r}{c}"', hover=True)
+    got = cells(html)
+    assert [i for _, i, _, _ in got] == [f"w-{r}-{c}" for r in range(2) for c in range(3)]
+    assert [t for *_, t in got] == ["0", "−2", "0.11", "123000", "0.5", "3"]
+    assert [float(v) for _, _, v, _ in got] == g.ravel().tolist()  # data-value reads back exactly
+    # the grid's name, a smaller font for a longer number, then the classes asked for
+    assert [cls for cls, *_ in got] == ["cell w", "cell w odd", "cell w l4", "cell w l6 odd", "cell w", "cell w odd"]
+    assert 'data-rc="12"' in html and 'title="row 2, column 3: 3"' in html
+    assert '<div class="ttl">&lt;Filter&gt;</div>' in html and 'data-grid="w"' in html
+    quiet = grid_html(g, "w", numbers=False)
+    assert [t for *_, t in cells(quiet)] == [""] * 6 and "title=" not in quiet
+    with pytest.raises(ValueError, match="2-D"):
+        grid_html(np.zeros(3), "w")
+
+
+def test_grid_colours_come_from_the_scale_unless_a_picture_brings_its_own():
+    html = grid_html([[-4, 0, 4]], "m", vmax=8)
+    expected = [cell_style(rgb) for rgb in diverging_rgb(np.array([-4, 0, 4]), 8)]
+    assert re.findall(r'style="([^"]*)"', html)[1:] == expected  # the first style is the grid's columns
+    grey = np.full((1, 2, 3), [[10], [240]], np.uint8)
+    pixels = grid_html([[10, 240]], "px", colours=grey)
+    assert "background-color:rgb(10, 10, 10);color:#fff" in pixels
+    assert "background-color:rgb(240, 240, 240);color:#000" in pixels
+
+
+def test_the_player_the_pooling_grids_and_the_zoom_all_use_the_renderer():
+    example = np.array([[1, -1], [2, 0]])
+    player = player_html(pool_player_spec(example, 1))
+    grids = max_avg_html(example, 1)
+    zoom = zoom_html(np.full((2, 2, 3), 9.0), np.ones((2, 2, 3)), ["R", "G", "B"])
+    for html, names in [(player, ["in", "out"]), (grids, ["input", "max", "avg"]),
+                        (zoom, [f"{c}-{part}" for c in "RGB" for part in ("pixels", "filter", "products")])]:
+        assert re.findall(r'data-grid="([^"]+)"', html) == names
+        assert "cnnviz-grids" in html and ".cnnviz-grids .cell{" in html  # the one stylesheet, inlined
+    assert [t for *_, t in cells(player)][:4] == ["1", "−1", "2", "0"]

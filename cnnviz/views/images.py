@@ -2,7 +2,7 @@
 
 A 510x510 activation map as a Plotly heatmap is a quarter of a million numbers in JSON; as a
 palette PNG it is a few kilobytes, so maps travel as PNG, and the zoomed-in arithmetic (a few
-dozen numbers, written in the cells) is a small HTML table: no chart library to load or build.
+dozen numbers, written in the cells) is a few small HTML grids: no chart library to load or build.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from .colour import cell_style, diverging_rgb
+from .colour import diverging_rgb
+from .grid import grid_html, grid_rows_html
 from .numbers import format_number
 
 __all__ = ["MARK", "LUT", "MARK_INDEX", "map_indices", "maps_png", "fit", "draw_box", "to_png", "colour_bar",
@@ -21,6 +22,7 @@ MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, w
 # The palette of every map: the shared diverging scale in 255 steps (index 127 is 0, white), then the mark.
 LUT = np.vstack([diverging_rgb(np.linspace(-1.0, 1.0, 255), 1.0), np.array(MARK, np.uint8)[None]])  # (256, 3)
 MARK_INDEX = 255
+ZOOM_CELL = (38, 72)  # the zoom's cells, height and width in CSS pixels: "−27.33" still at 16 px
 
 
 def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
@@ -122,24 +124,6 @@ def colour_bar(vmax: float, width: int = 256, height: int = 14) -> np.ndarray:
     return diverging_rgb(ramp, vmax)  # (height, width, 3)
 
 
-def _grid_html(grid: np.ndarray, colours: np.ndarray, title: str) -> str:
-    rows = "".join(
-        "<tr>" + "".join(f'<td style="{cell_style(colours[i, j])}">{format_number(grid[i, j])}</td>'
-                         for j in range(grid.shape[1])) + "</tr>"
-        for i in range(grid.shape[0])
-    )
-    return f'<figure class="cz"><figcaption>{title}</figcaption><table>{rows}</table></figure>'
-
-
-ZOOM_CSS = (
-    "<style>.czrow{display:flex;flex-wrap:wrap;gap:6px 22px;align-items:flex-start;margin:4px 0 10px}"
-    ".cz{margin:0}.cz figcaption{font-size:15px;margin-bottom:2px}"
-    ".cz table{border-collapse:separate;border-spacing:2px;margin:0;border:none}"
-    ".cz td{min-width:3.4em;height:2.2em;text-align:center;font-size:16px;font-variant-numeric:tabular-nums;"
-    "border:none;padding:2px 4px}</style>"
-)
-
-
 def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     """The arithmetic at one location as an HTML string: per channel the pixels, the filter, the products.
 
@@ -154,8 +138,8 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     Returns
     -------
     str
-        One row of three small tables per channel, every number written in its cell (row 0 at the
-        top); pixels on a grey scale, filter and products on the diverging scale centred at 0.
+        One row of three small grids per channel, every number written in its cell (row 0 at the
+        top); pixels on their grey scale, filter and products on the diverging scale, white at 0.
 
     Examples
     --------
@@ -168,13 +152,14 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     products = values * weights  # (kh, kw, C)
     wmax = float(np.abs(weights).max(initial=0))
     pmax = float(np.abs(products).max(initial=0))
-    parts = [ZOOM_CSS]
+    rows = []
     for c, name in enumerate(names):
-        grey = np.clip(values[..., c], 0, 255).round().astype(np.uint8)
-        parts.append('<div class="czrow">')
-        parts.append(_grid_html(values[..., c], np.repeat(grey[..., None], 3, axis=2), f"{name}: pixels"))
-        parts.append(_grid_html(weights[..., c], diverging_rgb(weights[..., c], wmax), f"{name}: filter"))
-        parts.append(_grid_html(products[..., c], diverging_rgb(products[..., c], pmax),
-                                f"{name}: products, sum {format_number(products[..., c].sum())}"))
-        parts.append("</div>")
-    return "".join(parts)
+        grey = np.clip(values[..., c], 0, 255).round().astype(np.uint8)  # (kh, kw) the pixels' own scale
+        rows.append([
+            grid_html(values[..., c], f"{name}-pixels", title=f"{name}: pixels",
+                      colours=np.repeat(grey[..., None], 3, axis=2)),
+            grid_html(weights[..., c], f"{name}-filter", title=f"{name}: filter", vmax=wmax),
+            grid_html(products[..., c], f"{name}-products", vmax=pmax,
+                      title=f"{name}: products, sum {format_number(products[..., c].sum())}"),
+        ])
+    return grid_rows_html(rows, cell=ZOOM_CELL[0], cell_width=ZOOM_CELL[1])

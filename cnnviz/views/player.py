@@ -51,13 +51,13 @@ import html as _html
 import json
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .assets import asset
-from .colour import cell_style, diverging_rgb
-from .numbers import exact_number, format_number
+from .grid import grid_html
+from .numbers import format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_html", "player_template", "with_step", "player_height",
            "unreached_cells", "SPEEDS"]
@@ -115,30 +115,6 @@ def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Seq
     return real & ~covered
 
 
-def _len_class(text: str) -> str:
-    """A smaller font for longer numbers, so that every number fits its cell."""
-    n = len(text)
-    return "" if n <= 3 else " l4" if n <= 4 else " l6" if n <= 6 else " l8" if n <= 8 else " l10"
-
-
-def _grid_html(grid: np.ndarray, prefix: str, classes=None, extra_attrs=None) -> str:
-    """The cells of one grid as a CSS grid of divs, numbers written in."""
-    g = np.asarray(grid)
-    colours = diverging_rgb(g)  # (H, W, 3) each grid on its own scale
-    H, W = g.shape
-    parts = [f'<div class="grid" id="{prefix}-grid" style="grid-template-columns:repeat({W},var(--cs))">']
-    for r in range(H):
-        for c in range(W):
-            text = format_number(g[r, c])
-            cls = "cell " + prefix + _len_class(text) + (classes(r, c) if classes else "")
-            attrs = extra_attrs(r, c) if extra_attrs else ""
-            parts.append(
-                f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{cell_style(colours[r, c])}"{attrs}>{_html.escape(text)}</div>'
-            )
-    parts.append("</div>")
-    return "".join(parts)
-
-
 _STEP = "__INITIAL_STEP__"  # where ``with_step`` writes the step the player opens on
 
 
@@ -184,7 +160,7 @@ def player_template(spec: PlayerSpec) -> str:
 
     def out_attrs(r, c):
         k = k_of.get((r, c), -1)
-        return f' data-value="{exact_number(y[r, c])}" data-k="{k}" data-shown="1"'
+        return f' data-k="{k}" data-shown="1"'
 
     has_winner = any(s.winner is not None for s in spec.steps)
     fgrid = None if spec.filter is None else np.asarray(spec.filter)
@@ -206,7 +182,7 @@ def player_template(spec: PlayerSpec) -> str:
         "max_cell": int(spec.max_cell),
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    t_in, t_f, t_out = (_html.escape(t) for t in spec.titles)
+    t_in, t_f, t_out = spec.titles
     legend = []
     if ph or pw:
         legend.append('<span><i class="sw pad"></i>padding (zeros)</span>')
@@ -215,12 +191,9 @@ def player_template(spec: PlayerSpec) -> str:
     legend.append('<span><i class="sw win"></i>window</span>')
     if has_winner:
         legend.append(f'<span><i class="sw best"></i>{_html.escape(spec.winner_label)}</span>')
-    filt = ""
-    if fgrid is not None:
-        filt = (f'<div class="op">{_html.escape(spec.operator)}</div>'
-                f'<div class="panel"><div class="ttl">{t_f}</div>{_grid_html(fgrid, "flt")}</div>')
-    body = (
-        f'<div id="player" data-step="{_STEP}" data-steps="{n}" data-playing="0" tabindex="0">'
+    filt = "" if fgrid is None else (f'<div class="op">{_html.escape(spec.operator)}</div>'
+                                     + grid_html(fgrid, "flt", title=t_f))
+    bar = (
         '<div class="bar">'
         '<button id="btn-reset" title="Back to the start (Home)" aria-label="reset">Reset</button>'
         '<button id="btn-back" title="Step back (←)" aria-label="step back">◀ Back</button>'
@@ -228,22 +201,23 @@ def player_template(spec: PlayerSpec) -> str:
         '<button id="btn-fwd" title="Step forward (→)" aria-label="step forward">Next ▶</button>'
         f'<input id="slider" type="range" min="0" max="{n}" step="1" value="{_STEP}" aria-label="jump to step">'
         '<span id="counter"></span>'
-        '<label class="spd">speed <input id="speed" type="range" min="0" max="' + str(len(SPEEDS) - 1)
-        + '" step="1" aria-label="speed"> <span id="speed-label"></span></label>'
+        f'<label class="spd">speed <input id="speed" type="range" min="0" max="{len(SPEEDS) - 1}" step="1"'
+        ' aria-label="speed"> <span id="speed-label"></span></label>'
         '</div>'
-        '<div class="panels">'
-        f'<div class="panel"><div class="ttl">{t_in}</div>{_grid_html(x, "in", classes=in_classes)}</div>'
-        f'{filt}<div class="op">=</div>'
-        f'<div class="panel"><div class="ttl">{t_out}</div>{_grid_html(y, "out", extra_attrs=out_attrs)}</div>'
-        '</div>'
+    )
+    panels = (grid_html(x, "in", title=t_in, classes=in_classes) + filt + '<div class="op">=</div>'
+              + grid_html(y, "out", title=t_out, attrs=out_attrs))
+    body = (
+        f'<div id="player" data-step="{_STEP}" data-steps="{n}" data-playing="0" tabindex="0">'
+        f'{bar}<div class="panels">{panels}</div>'
         f'<div class="legend">{"".join(legend)}</div>'
         '<div id="explain" aria-live="polite"></div>'
         '</div>'
     )
-    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<style>{asset('player.css')}</style></head><body>{body}"
-            f"<script>const D={payload};{asset('player.js')}</script></body></html>")
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<style>{asset("grid.css")}{asset("player.css")}</style></head>'
+            f'<body class="cnnviz-grids">{body}<script>const D={payload};{asset("player.js")}</script></body></html>')
 
 
 def player_height(spec: PlayerSpec, width: int = 1100) -> int:

@@ -1,14 +1,14 @@
 """Pooling for the step player and as Plotly figures: each window written out, max beside average."""
 from __future__ import annotations
 
-import html as _html
-
 import numpy as np
 import plotly.graph_objects as go
 
+from ..layers import format_shape
 from ..pool import covered_cells, pool2d, pool_trace
-from .colour import cell_style, diverging_rgb, heatmap_colours, symmetric_limit
-from .numbers import MINUS, exact_number, format_number
+from .colour import heatmap_colours, symmetric_limit
+from .grid import grid_html, grid_rows_html
+from .numbers import MINUS, format_number
 from .player import PlayerSpec, PlayerStep
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
@@ -112,23 +112,6 @@ def _title(text: str, x_domain, y: float, size: int) -> dict:
                 xanchor="center", yanchor="bottom", font=dict(size=size))
 
 
-def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str, dropped=None) -> str:
-    """One grid of cells; ``dropped`` (a boolean mask like ``z``) marks cells no window reaches."""
-    H, W = z.shape
-    colours = diverging_rgb(z, scale)  # (H, W, 3)
-    cells = []
-    for r in range(H):
-        for c in range(W):
-            v = format_number(z[r, c])
-            cls = "c u" if dropped is not None and dropped[r, c] else "c"
-            cells.append(f'<div class="{cls}" style="{cell_style(colours[r, c])}" '
-                         f'data-value="{exact_number(z[r, c])}" '
-                         f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
-    return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
-            f'<div class="g" style="grid-template-columns:repeat({W},{cs}px);grid-auto-rows:{cs}px">'
-            + "".join(cells) + "</div></div>")
-
-
 def max_avg_html(x, size=2, stride=None) -> str:
     """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, as HTML grids.
 
@@ -144,26 +127,18 @@ def max_avg_html(x, size=2, stride=None) -> str:
     """
     x = np.asarray(x)
     mx, av = pool2d(x, size, stride, "max"), pool2d(x, size, stride, "avg")  # (H_out, W_out) each
-    H, W = x.shape
-    Ho, Wo = mx.shape
     scale = symmetric_limit(x)  # one limit for the three grids
-    reached = covered_cells((H, W), size, stride)
-    side = max(H, W)
+    dropped = ~covered_cells(x.shape, size, stride)  # (H, W)
+    side = max(x.shape)
     cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
-    font = round(cs * 0.42) if cs > 30 else round(cs * 0.4)
-    style = ("<style>.cnnviz-ma{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:flex-end}"
-             ".cnnviz-ma .t{font-weight:600;font-size:17px;margin-bottom:4px}"
-             ".cnnviz-ma .g{display:grid;gap:2px}"
-             f".cnnviz-ma .c{{display:flex;align-items:center;justify-content:center;border-radius:3px;"
-             f"font-size:{font}px;font-weight:600;font-variant-numeric:tabular-nums;"
-             "border:1px solid rgba(128,128,128,.35);overflow:hidden;white-space:nowrap}"
-             ".cnnviz-ma .u{background-image:repeating-linear-gradient(45deg,rgba(90,90,90,.5) 0 2px,"
-             "transparent 2px 7px);border:2px dotted #777}</style>")
-    return (style + '<div class="cnnviz-ma">'
-            + _grid_panel(x, f"Input {H}×{W}", scale, cs, "input", dropped=~reached)
-            + _grid_panel(mx, f"Max pooling {Ho}×{Wo}", scale, cs, "max")
-            + _grid_panel(av, f"Average pooling {Ho}×{Wo}", scale, cs, "avg")
-            + "</div>")
+    common = dict(vmax=scale, numbers=cs >= 26, hover=True)
+    panels = [
+        grid_html(x, "input", title=f"Input {format_shape(x.shape)}",
+                  classes=lambda r, c: "unr" if dropped[r, c] else "", **common),
+        grid_html(mx, "max", title=f"Max pooling {format_shape(mx.shape)}", **common),
+        grid_html(av, "avg", title=f"Average pooling {format_shape(av.shape)}", **common),
+    ]
+    return grid_rows_html([panels], cell=cs)
 
 
 def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
