@@ -9,6 +9,8 @@ colorscale for figures. A picture's own pixels are not signed values: they keep 
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["STOPS", "symmetric_limit", "diverging_rgb", "css_colour", "relative_luminance", "contrast_ratio",
@@ -70,11 +72,14 @@ def css_colour(rgb) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
+# sRGB channel value (0-255) -> linear light, as WCAG 2 defines it
+_LINEAR = tuple(c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in range(256))
+
+
 def relative_luminance(rgb) -> float:
-    """WCAG 2 relative luminance of an sRGB colour (0 black to 1 white)."""
-    c = np.asarray(rgb, dtype=np.float64) / 255
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+    """WCAG 2 relative luminance of an sRGB colour ``(r, g, b)``, 0-255 each (0 black to 1 white)."""
+    r, g, b = (int(c) for c in rgb)
+    return 0.2126 * _LINEAR[r] + 0.7152 * _LINEAR[g] + 0.0722 * _LINEAR[b]
 
 
 def contrast_ratio(a, b) -> float:
@@ -96,7 +101,13 @@ def text_colour(rgb) -> str:
 
 def cell_style(rgb) -> str:
     """Inline CSS for a cell filled with ``rgb`` and its number written on it."""
-    return f"background-color:{css_colour(rgb)};color:{text_colour(rgb)}"
+    r, g, b = (int(c) for c in rgb)
+    return _cell_style(r, g, b)
+
+
+@functools.lru_cache(maxsize=4096)  # a page draws a few hundred distinct colours, over and over
+def _cell_style(r: int, g: int, b: int) -> str:
+    return f"background-color:rgb({r}, {g}, {b});color:{text_colour((r, g, b))}"
 
 
 def plotly_colorscale() -> list[list]:

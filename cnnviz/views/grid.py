@@ -62,7 +62,7 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
     if g.ndim != 2:
         raise ValueError("A grid is drawn from a 2-D array (rows, columns).")
     H, W = g.shape
-    rgb = diverging_rgb(g, vmax) if colours is None else np.asarray(colours)  # (H, W, 3)
+    rgb = (diverging_rgb(g, vmax) if colours is None else np.asarray(colours)).tolist()  # (H, W, 3)
     parts = [f'<div class="panel" data-grid="{_html.escape(prefix)}">']
     if title is not None:
         parts.append(f'<div class="ttl">{_html.escape(title)}</div>')
@@ -73,7 +73,7 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
             cls = " ".join(filter(None, ("cell", prefix, length_class(text), classes(r, c).strip() if classes else "")))
             tip = f' title="row {r + 1}, column {c + 1}: {text}"' if hover else ""
             extra = attrs(r, c) if attrs else ""
-            parts.append(f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{cell_style(rgb[r, c])}" '
+            parts.append(f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{cell_style(rgb[r][c])}" '
                          f'data-value="{exact_number(g[r, c])}"{tip}{extra}>{text if numbers else ""}</div>')
     parts.append("</div></div>")
     return "".join(parts)

@@ -46,38 +46,32 @@ def format_number(value: float | int) -> str:
     >>> [format_number(v) for v in (12, 12.0, 0.5, 1 / 9, -0.25, 0.0625, 123000, 2.5e12, -1.23e-5, -0.0)]
     ['12', '12', '0.5', '0.11', '−0.25', '0.0625', '123000', '2.5e12', '−1.2e−5', '0']
     """
-    if isinstance(value, (bool, np.bool_)):
-        value = int(value)
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, (int, np.integer)):  # bool too: True is 1
         n = int(value)  # exact, even beyond 2**53
         sign = MINUS if n < 0 else ""
-        if abs(n) < _EXACT_BELOW:
+        if -_EXACT_BELOW < n < _EXACT_BELOW:
             return f"{sign}{abs(n)}"
         return sign + _scientific(format(Decimal(abs(n)), ".2e"))
     v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return ("" if v > 0 else MINUS) + "∞"
-    a = abs(v)
-    sign = MINUS if v < 0 else ""
+    if not math.isfinite(v):
+        return "NaN" if v != v else ("" if v > 0 else MINUS) + "∞"
+    sign, a = (MINUS, -v) if v < 0 else ("", v)
     if a >= _EXACT_BELOW:
         return sign + _scientific(f"{a:.2e}")
-    tolerance = 1e-9 * max(1.0, a)  # float noise: 0.1 + 0.2 is written 0.3, 225 * (1/3) is 75
+    if a.is_integer():
+        return sign + str(int(a)) if a else "0"
     most = _MAX_DECIMALS if a < 1000 else 2  # large values: the cents, not every digit of 100000.1875
-    for decimals in range(most + 1):
-        text = f"{a:.{decimals}f}"
-        if abs(float(text) - a) <= tolerance:
-            break
+    text = f"{a:.{most}f}"
+    if abs(float(text) - a) <= 1e-9 * max(1.0, a):  # shown exactly; float noise too (0.1 + 0.2 is 0.3)
+        text = text.rstrip("0").rstrip(".")
+        return sign + text if text != "0" else "0"
+    if a >= 0.1:
+        text = f"{a:.2f}"
+    elif a >= 0.001:  # two significant digits
+        text = f"{a:.{1 - math.floor(math.log10(a))}f}"
     else:
-        if a >= 0.1:
-            text = f"{a:.2f}"
-        elif a >= 0.001:  # two significant digits
-            text = f"{a:.{1 - math.floor(math.log10(a))}f}"
-        else:
-            return sign + _scientific(f"{a:.1e}")
-        text = text.rstrip("0").rstrip(".")  # 0.099999 is 0.1, not 0.100
-    return "0" if text == "0" else sign + text
+        return sign + _scientific(f"{a:.1e}")
+    return sign + text.rstrip("0").rstrip(".")  # 0.099999 is 0.1, not 0.100
 
 
 def exact_number(value: float | int) -> str:
