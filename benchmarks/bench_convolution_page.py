@@ -26,10 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from cnnviz.fig_conv import conv_player_spec  # noqa: E402
 from cnnviz.grids import grid_to_text  # noqa: E402
-from cnnviz.player import PlayerSpec, player_html  # noqa: E402
 from cnnviz.presets import LECTURE_FILTER  # noqa: E402
+from cnnviz.views.conv import conv_player_spec  # noqa: E402
+from cnnviz.views.player import PlayerSpec, player_html  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 

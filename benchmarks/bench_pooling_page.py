@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cnnviz.fig_pool import max_avg_html, pool_player_spec, stack_figure  # noqa: E402
-from cnnviz.player import player_html  # noqa: E402
 from cnnviz.pool import pool2d  # noqa: E402
+from cnnviz.views.player import player_html  # noqa: E402
+from cnnviz.views.pool import max_avg_html, pool_player_spec, stack_figure  # noqa: E402
 
 EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 

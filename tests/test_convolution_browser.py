@@ -110,6 +110,6 @@ def test_a_shared_link_opens_the_same_grids_and_step(page, server_url):
     frame = open_conv(page, server_url, query)
     assert frame.locator("#player").get_attribute("data-step") == "3"
     assert frame.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.value)") == ["-5", "-5", "-5", "27"]
-    assert shown(frame) == ["-5", "-5", "-5", ""]
-    assert frame.locator("#in-1-1").inner_text() == "6" and frame.locator("#flt-1-1").inner_text() == "-1"
+    assert shown(frame) == ["−5", "−5", "−5", ""]
+    assert frame.locator("#in-1-1").inner_text() == "6" and frame.locator("#flt-1-1").inner_text() == "−1"
     assert page.get_by_role("spinbutton", name="Stride").input_value() == "2"

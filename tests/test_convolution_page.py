@@ -205,3 +205,11 @@ def test_text_from_a_link_cannot_become_a_link_in_the_warning():
     outside_code = re.sub(r"`[^`]*`", "", text)
     assert "[x](" not in outside_code and r"\[x\]" in outside_code
     assert ":-1:" not in outside_code
+
+
+def test_a_preset_with_sixteenths_loads_exactly():
+    at = open_page()
+    at.selectbox(key="conv_filter__preset").set_value("Gaussian blur").run()
+    gauss = FILTER_PRESETS["Gaussian blur"]
+    np.testing.assert_allclose(shown_map(at), conv2d(LECTURE_INPUT, gauss.weights))  # 1/16 is 0.0625, not 0.06
+    assert any(gauss.explains in c.value for c in at.caption)

@@ -2,7 +2,7 @@
 import pytest
 
 from cnnviz.architectures import ARCHITECTURES
-from cnnviz.fig_shapes import architecture_table_figure, conv_vs_dense_figure
+from cnnviz.views.shapes import architecture_table_figure, conv_vs_dense_figure
 
 
 def _segments(trace):

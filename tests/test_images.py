@@ -375,7 +375,7 @@ def decode(png_bytes: bytes) -> np.ndarray:
 
 
 def test_maps_travel_as_small_pngs_with_zero_white_and_sign_by_colour():
-    from cnnviz.fig_images import LUT, MARK, maps_png
+    from cnnviz.views.images import LUT, MARK, maps_png
 
     a = np.zeros((510, 510, 2), np.float32)
     a[:, :255, 0], a[:, 255:, 0] = -40, 80  # map 0: negative left, positive right
@@ -392,11 +392,11 @@ def test_maps_travel_as_small_pngs_with_zero_white_and_sign_by_colour():
 
 
 def test_zoom_html_writes_every_number():
-    from cnnviz.fig_images import zoom_html
+    from cnnviz.views.images import zoom_html
 
     values = np.array([[[10, 20], [30, 40]], [[50, 60], [70, 80]]], float)  # (2, 2, 2)
     weights = np.array([[[1, -1], [0, 2]], [[0.5, 0], [-2, 1]]], float)
     html = zoom_html(values, weights, ["R", "G"])
-    for v in ["10", "30", "50", "70", "0.50", "-2", "25", "-140", "-20", "80"]:  # pixels, weights, products
+    for v in ["10", "30", "50", "70", "0.5", "−2", "25", "−140", "−20", "80"]:  # pixels, weights, products
         assert f">{v}<" in html
-    assert "R: products, sum -105" in html and "G: products, sum 140" in html
+    assert "R: products, sum −105" in html and "G: products, sum 140" in html

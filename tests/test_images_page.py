@@ -32,7 +32,7 @@ def zoom_line(at) -> str:
 def zoom_numbers(at):
     text = zoom_line(at)
     r, c = map(int, re.match(r"At row (\d+), column (\d+)", text).groups())
-    total = float(re.search(r"= \*\*(-?[\d.]+)\*\*", text).group(1))
+    total = float(re.search(r"= \*\*(−?[\d.]+)\*\*", text).group(1).replace("−", "-"))
     return r, c, total
 
 
@@ -87,7 +87,7 @@ def test_link_round_trips_every_setting():
     assert not at.exception and not at.warning
     assert shape_line(at) == "64x64x1 → 60x60x3"
     assert zoom_line(at).startswith("At row 3, column 4:")
-    assert "(gray) + -2 (bias)" in zoom_line(at) and "ReLU" not in zoom_line(at)
+    assert "(gray) + −2 (bias)" in zoom_line(at) and "ReLU" not in zoom_line(at)
     assert {k: params(at)[k] for k in query} == {k: v if k == "f" else [v] for k, v in query.items()}
     state, warns = URL.from_query(params(at))
     assert not warns and state.size == 64 and state.gray and state.sel == 1 and state.at == (3, 4)

@@ -2,16 +2,17 @@
 import json
 import re
 from dataclasses import replace
+from importlib import resources
 
 import numpy as np
 import pytest
 
 from cnnviz.conv import conv2d
-from cnnviz.fig_conv import conv_player_spec, conv_step_html
-from cnnviz.player import (
-    PlayerSpec, PlayerStep, format_value, player_height, player_html, player_template, unreached_cells, with_step,
-)
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.views.conv import conv_player_spec, conv_step_html
+from cnnviz.views.player import (
+    PlayerSpec, PlayerStep, player_height, player_html, player_template, unreached_cells, with_step,
+)
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
@@ -58,7 +59,7 @@ def test_explanation_uses_the_lecture_notation():
     assert "<i>3<sub>0</sub></i> <i>3<sub>1</sub></i> <i>2<sub>2</sub></i>" in html
     assert "= 0 + 3 + 4 + 0 + 0 + 0 + 0 + 1 + 4 =" in html and '<b class="res">12</b>' in html
     with_bias = conv_step_html([[-3]], [[1]], bias=1, relu=True)
-    assert "bias" in with_bias and "max(0, -2)" in with_bias and with_bias.endswith('<b class="res">0</b></div>')
+    assert "bias" in with_bias and "max(0, −2)" in with_bias and with_bias.endswith('<b class="res">0</b></div>')
 
 
 def test_padding_and_unreached_cells_are_marked():
@@ -92,6 +93,19 @@ def test_self_contained_and_safe_to_embed():
     assert not re.search(r"(src|href)=|@import|https?://", html)
 
 
+def test_stylesheet_and_script_are_the_package_files_read_once_and_inlined():
+    from cnnviz.views.assets import asset
+
+    asset.cache_clear()
+    html = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
+    html_again = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
+    files = resources.files("cnnviz.views")
+    grid, css, js = (files.joinpath(f).read_text(encoding="utf-8") for f in ("grid.css", "player.css", "player.js"))
+    assert f"<style>{grid}{css}</style>" in html and f"{js}</script>" in html and html == html_again
+    assert asset.cache_info().misses == 3  # each file read from disk once, however many players are built
+    assert "<script src" not in html and "<link" not in html
+
+
 def test_largest_page_case_stays_small():
     rng = np.random.default_rng(0)
     html = player_html(conv_player_spec(rng.normal(size=(16, 16)), rng.normal(size=(7, 7)), padding=3))
@@ -105,8 +119,7 @@ def test_bad_steps_are_refused():
         player_html(PlayerSpec(np.zeros(3), np.zeros((1, 1)), []))
 
 
-def test_format_value_and_height():
-    assert [format_value(v) for v in (17, -3.0, 0.125, 1e-4, 123456.0)] == ["17", "-3", "0.12", "1.0e-04", "123456"]
+def test_height_grows_with_the_grids():
     small = player_height(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     big = player_height(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3))
     assert 300 < small <= big < 1000

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import TIE_RULE, pool2d_naive
-from cnnviz.fig_conv import activation_map
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.views.conv import activation_map
 from conftest import open_app_page, player_html
 
 EXAMPLE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]

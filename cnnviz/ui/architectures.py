@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cnnviz import fig_shapes
+from cnnviz.views import shapes as fig_shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.layers import format_shape, table_records
 from cnnviz.ui.state import UrlState, bool_field, choice_field

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import fig_conv, player
+from cnnviz.views import conv as fig_conv, player
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.shapes import conv_output_formula

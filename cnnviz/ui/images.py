@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
-from cnnviz import fig_images, images
+from cnnviz import images
 from cnnviz.conv import conv2d, conv_trace
 from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
@@ -15,6 +15,8 @@ from cnnviz.ui import show_warnings
 from cnnviz.ui.state import (
     LastValid, UrlField, UrlState, bool_field, choice_field, index_field, numbers_field, texts_field,
 )
+from cnnviz.views import images as fig_images
+from cnnviz.views.numbers import format_number
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -491,7 +493,7 @@ def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, 
     sums = [float(step.products[:, :, ch].sum()) for ch in range(C)]
     total = float(step.total)
     fig = fig_images.zoom_html(step.values.astype(float), step.weights, names)
-    fmt = fig_images._fmt
+    fmt = format_number
     text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = **{fmt(total)}**"
     if state.relu:
         text += f", after ReLU **{fmt(max(total, 0.0))}**"

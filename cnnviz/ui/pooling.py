@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
-from cnnviz import fig_pool, images, player
+from cnnviz import images
 from cnnviz.conv import conv2d
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.pool import POOL_MODES, covered_cells, pool2d
@@ -15,6 +15,7 @@ from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import show_warnings
 from cnnviz.ui.state import UrlState, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_editor_value
+from cnnviz.views import player, pool as fig_pool
 
 DEFAULT_MAP = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
 LIMITS = {"input": (1, 32), "size": (1, 4), "stride": (1, 4), "maps": (1, 8)}

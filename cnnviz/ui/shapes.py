@@ -5,7 +5,7 @@ from dataclasses import dataclass, fields, replace
 
 import streamlit as st
 
-from cnnviz import fig_shapes
+from cnnviz.views import shapes as fig_shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.layers import (
     BUILDER_KINDS, MAX_DIM, as_shape, format_bytes, format_shape, layer_from_spec, network_spec, parse_network_spec,

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnviz import player
 from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui import show_errors
 from cnnviz.ui.state import LastValid
+from cnnviz.views.numbers import exact_number
 
 def _grid_texts(arr) -> list[list[str]]:
-    return [[player.format_value(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
+    return [[exact_number(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
              else (format(v, ".10g") if isinstance(v, float) else str(v)) for v in row]
             for row in tidy(arr).tolist()]
 
@@ -132,7 +132,7 @@ def _pd_frame(texts: list[list[str]], columns: list[str]):
 
 
 def show_player(html: str, height: int | None = None) -> None:
-    """Render a step player built by ``cnnviz.player.player_html``.
+    """Render a step player built by ``cnnviz.views.player.player_html``.
 
     ``st.iframe`` (the successor of ``components.v1.html``: same sandbox, same origin) sizes the frame to
     the player, so a phone gets a taller frame instead of a scrolling one; ``height`` fixes it instead.

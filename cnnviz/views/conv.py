@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import conv2d, conv_trace, pad_input
-from .player import PlayerSpec, PlayerStep, format_value
-from .shapes import as_pair
+from ..conv import conv2d, conv_trace, pad_input
+from ..shapes import as_pair
+from .numbers import MINUS, format_number
+from .player import PlayerSpec, PlayerStep
 
 __all__ = ["conv_player_spec", "conv_step_html", "activation_map"]
 
@@ -33,20 +34,23 @@ def conv_step_html(values, weights, bias=0, relu=False, out=(0, 0)) -> str:
     """
     v = np.asarray(values)
     w = np.asarray(weights)
+    kh, kw = v.shape
     terms = " ".join(
-        f"<i>{format_value(v[i, j])}<sub>{format_value(w[i, j])}</sub></i>" + (" ·" if j == v.shape[1] - 1 and i < v.shape[0] - 1 else "")
-        for i in range(v.shape[0]) for j in range(v.shape[1])
+        f"<i>{format_number(v[i, j])}<sub>{format_number(w[i, j])}</sub></i>"
+        + (" ·" if j == kw - 1 and i < kh - 1 else "")  # a dot between the window's rows
+        for i in range(kh) for j in range(kw)
     )
     products = v * w
     total = products.sum() + bias
-    prod_text = " + ".join(format_value(p) for p in products.ravel()).replace("+ -", "− ")
+    prod_text = " + ".join(format_number(p) for p in products.ravel()).replace(f"+ {MINUS}", f"{MINUS} ")
     head = f'<span class="mut">Output cell row {out[0] + 1}, column {out[1] + 1}:</span> {terms}'
     line = f"= {prod_text}"
     if bias:
-        line += f" <span class=\"mut\">+ bias</span> {format_value(bias)}"
-    line += f' = <b class="res">{format_value(total)}</b>'
+        line += f" <span class=\"mut\">+ bias</span> {format_number(bias)}"
+    line += f' = <b class="res">{format_number(total)}</b>'
     if relu:
-        line += f' <span class="mut">→ ReLU max(0, {format_value(total)}) =</span> <b class="res">{format_value(max(total, 0))}</b>'
+        line += (f' <span class="mut">→ ReLU max(0, {format_number(total)}) =</span>'
+                 f' <b class="res">{format_number(max(total, 0))}</b>')
     return f"<div>{head}</div><div>{line}</div>"
 
 

@@ -1,18 +1,19 @@
 """Pooling for the step player and as Plotly figures: each window written out, max beside average."""
 from __future__ import annotations
 
-import html as _html
-
 import numpy as np
 import plotly.graph_objects as go
 
-from .player import PlayerSpec, PlayerStep, format_value
-from .pool import covered_cells, pool2d, pool_trace
+from ..layers import format_shape
+from ..pool import covered_cells, pool2d, pool_trace
+from .colour import heatmap_colours, symmetric_limit
+from .grid import grid_html, grid_rows_html
+from .numbers import MINUS, format_number
+from .player import PlayerSpec, PlayerStep
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
 
 MODE_NAMES = {"max": "Max pooling", "avg": "Average pooling"}
-_SCALE = "RdBu_r"  # diverging: blue below 0, white at 0, red above
 
 
 def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = None, out=(0, 0)) -> str:
@@ -29,20 +30,20 @@ def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = N
     True
     """
     v = np.asarray(values)
-    flat = [format_value(a) for a in v.ravel()]
+    flat = [format_number(a) for a in v.ravel()]
     head = f'<span class="mut">Output cell row {out[0] + 1}, column {out[1] + 1}:</span> '
     if mode == "max":
         k = v.shape[1] * winner[0] + winner[1] if winner is not None else int(np.argmax(v))
         terms = ", ".join(f"<b>{t}</b>" if i == k else t for i, t in enumerate(flat))
         best = v.ravel()[k]
-        line = f'max({terms}) = <b class="res">{format_value(best)}</b>'
+        line = f'max({terms}) = <b class="res">{format_number(best)}</b>'
         ties = int(np.count_nonzero(v == best))
         note = (f'<span class="mut">{ties} cells share the maximum: the first in reading order is marked.</span>'
                 if ties > 1 else "")
         return f"<div>{head}{line}</div><div>{note}</div>"
     total = v.sum()
-    line = (f"({' + '.join(flat)}) / {v.size}".replace("+ -", "− ")
-            + f" = {format_value(total)} / {v.size} = <b class=\"res\">{format_value(v.mean())}</b>")
+    line = (f"({' + '.join(flat)}) / {v.size}".replace(f"+ {MINUS}", f"{MINUS} ")
+            + f" = {format_number(total)} / {v.size} = <b class=\"res\">{format_number(v.mean())}</b>")
     return f"<div>{head}{line}</div>"
 
 
@@ -76,12 +77,12 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
 
 def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int, gap: int = 2) -> go.Heatmap:
     """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
-    text = [[format_value(v) for v in row] for row in z] if show_text else None
+    text = [[format_number(v) for v in row] for row in z]  # written in when they fit, always on hover
     axis = "" if n == 1 else str(n)
-    return go.Heatmap(z=z, zmid=0, zmin=-scale, zmax=scale, colorscale=_SCALE, showscale=False,
+    return go.Heatmap(z=z, **heatmap_colours(scale), showscale=False,
                       text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
                       xgap=gap, ygap=gap, xaxis="x" + axis, yaxis="y" + axis,
-                      hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>")
+                      hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>")
 
 
 def _axes(n: int, shape: tuple[int, int], x_domain, y_domain, ticks: bool) -> dict:
@@ -111,30 +112,6 @@ def _title(text: str, x_domain, y: float, size: int) -> dict:
                 xanchor="center", yanchor="bottom", font=dict(size=size))
 
 
-def _cell_colour(t: float) -> tuple[str, str]:
-    """Background and text colour for ``t`` in [-1, 1]: white at 0, red above, blue below."""
-    a = min(1.0, abs(t))
-    hi = (178, 24, 43) if t >= 0 else (33, 102, 172)
-    rgb = tuple(round(255 + (h - 255) * a) for h in hi)
-    return f"rgb{rgb}", "#fff" if a > 0.55 else "#111"
-
-
-def _grid_panel(z: np.ndarray, title: str, scale: float, cs: int, name: str, dropped=None) -> str:
-    """One grid of cells; ``dropped`` (a boolean mask like ``z``) marks cells no window reaches."""
-    H, W = z.shape
-    cells = []
-    for r in range(H):
-        for c in range(W):
-            v = format_value(z[r, c])
-            bg, fg = _cell_colour(float(z[r, c]) / scale)
-            cls = "c u" if dropped is not None and dropped[r, c] else "c"
-            cells.append(f'<div class="{cls}" style="background-color:{bg};color:{fg}" data-value="{v}" '
-                         f'title="row {r + 1}, column {c + 1}: {v}">{v if cs >= 26 else ""}</div>')
-    return (f'<div class="p" data-grid="{name}"><div class="t">{_html.escape(title)}</div>'
-            f'<div class="g" style="grid-template-columns:repeat({W},{cs}px);grid-auto-rows:{cs}px">'
-            + "".join(cells) + "</div></div>")
-
-
 def max_avg_html(x, size=2, stride=None) -> str:
     """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, as HTML grids.
 
@@ -150,26 +127,18 @@ def max_avg_html(x, size=2, stride=None) -> str:
     """
     x = np.asarray(x)
     mx, av = pool2d(x, size, stride, "max"), pool2d(x, size, stride, "avg")  # (H_out, W_out) each
-    H, W = x.shape
-    Ho, Wo = mx.shape
-    scale = float(np.abs(x).max()) or 1.0
-    reached = covered_cells((H, W), size, stride)
-    side = max(H, W)
+    scale = symmetric_limit(x)  # one limit for the three grids
+    dropped = ~covered_cells(x.shape, size, stride)  # (H, W)
+    side = max(x.shape)
     cs = 52 if side <= 4 else 44 if side <= 8 else 30 if side <= 12 else 26 if side <= 16 else 12
-    font = round(cs * 0.42) if cs > 30 else round(cs * 0.4)
-    style = ("<style>.cnnviz-ma{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:flex-end}"
-             ".cnnviz-ma .t{font-weight:600;font-size:17px;margin-bottom:4px}"
-             ".cnnviz-ma .g{display:grid;gap:2px}"
-             f".cnnviz-ma .c{{display:flex;align-items:center;justify-content:center;border-radius:3px;"
-             f"font-size:{font}px;font-weight:600;font-variant-numeric:tabular-nums;"
-             "border:1px solid rgba(128,128,128,.35);overflow:hidden;white-space:nowrap}"
-             ".cnnviz-ma .u{background-image:repeating-linear-gradient(45deg,rgba(90,90,90,.5) 0 2px,"
-             "transparent 2px 7px);border:2px dotted #777}</style>")
-    return (style + '<div class="cnnviz-ma">'
-            + _grid_panel(x, f"Input {H}×{W}", scale, cs, "input", dropped=~reached)
-            + _grid_panel(mx, f"Max pooling {Ho}×{Wo}", scale, cs, "max")
-            + _grid_panel(av, f"Average pooling {Ho}×{Wo}", scale, cs, "avg")
-            + "</div>")
+    common = dict(vmax=scale, numbers=cs >= 26, hover=True)
+    panels = [
+        grid_html(x, "input", title=f"Input {format_shape(x.shape)}",
+                  classes=lambda r, c: "unr" if dropped[r, c] else "", **common),
+        grid_html(mx, "max", title=f"Max pooling {format_shape(mx.shape)}", **common),
+        grid_html(av, "avg", title=f"Average pooling {format_shape(av.shape)}", **common),
+    ]
+    return grid_rows_html([panels], cell=cs)
 
 
 def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
@@ -189,7 +158,7 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     stack, pooled = np.asarray(stack), np.asarray(pooled)
     H, W, C = stack.shape
     Ho, Wo, _ = pooled.shape
-    scales = np.abs(stack).max(axis=(0, 1))  # (C,) each map on its own scale, its pooled map on the same
+    scales = [symmetric_limit(stack[:, :, c]) for c in range(C)]  # each map its own limit, shared with its pooled map
     show = H * C <= 36
     domains = _domains([1] * C, 0.02)
     top, bottom = [0.44, 0.92], [0.0, 0.36]  # the pooled row is drawn smaller, as it is
@@ -199,7 +168,7 @@ def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
     for c, dom in enumerate(domains):
         title = f"{c + 1}. {names[c]}" if C <= 4 else f"{c + 1}"
         for n, z, y_dom in ((c + 1, stack[:, :, c], top), (C + c + 1, pooled[:, :, c], bottom)):
-            data.append(_heatmap(z, float(scales[c]) or 1.0, show, 12, n, gap=2 if H <= 12 else 0))
+            data.append(_heatmap(z, scales[c], show, 12, n, gap=2 if H <= 12 else 0))
             layout.update(_axes(n, z.shape, dom, y_dom, ticks=False))
         layout["annotations"].append(_title(title, dom, top[1] + 0.01, 16))
         if c == pick:

@@ -2,7 +2,7 @@
 
 A 510x510 activation map as a Plotly heatmap is a quarter of a million numbers in JSON; as a
 palette PNG it is a few kilobytes, so maps travel as PNG, and the zoomed-in arithmetic (a few
-dozen numbers, written in the cells) is a small HTML table: no chart library to load or build.
+dozen numbers, written in the cells) is a few small HTML grids: no chart library to load or build.
 """
 from __future__ import annotations
 
@@ -11,29 +11,18 @@ import io
 import numpy as np
 from PIL import Image
 
-__all__ = [
-    "NEGATIVE", "ZERO", "POSITIVE", "MARK",
-    "LUT", "MARK_INDEX", "map_indices", "diverging_rgb", "maps_png",
-    "gray_rgb", "fit", "draw_box", "to_png", "colour_bar", "zoom_html",
-]
+from .colour import diverging_rgb
+from .grid import grid_html, grid_rows_html
+from .numbers import format_number
 
-# A diverging scale centred at 0 (ColorBrewer RdBu ends): blue below 0, near white at 0, red above.
-NEGATIVE = np.array([33, 102, 172], dtype=np.float32)
-ZERO = np.array([247, 247, 247], dtype=np.float32)
-POSITIVE = np.array([178, 24, 43], dtype=np.float32)
+__all__ = ["MARK", "LUT", "MARK_INDEX", "map_indices", "maps_png", "fit", "draw_box", "to_png", "colour_bar",
+           "zoom_html"]
+
 MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, white and red
-
-
-def _lut() -> np.ndarray:
-    """255 colours from -1 (blue) through 0 (index 127, near white) to +1 (red), then the mark colour."""
-    t = np.linspace(-1.0, 1.0, 255, dtype=np.float32)[:, None]  # (255, 1)
-    end = np.where(t < 0, NEGATIVE, POSITIVE)
-    lut = np.round(ZERO + np.abs(t) * (end - ZERO)).astype(np.uint8)  # (255, 3)
-    return np.vstack([lut, np.array(MARK, np.uint8)[None]])  # (256, 3); index 255 draws the zoom window
-
-
-LUT = _lut()
+# The palette of every map: the shared diverging scale in 255 steps (index 127 is 0, white), then the mark.
+LUT = np.vstack([diverging_rgb(np.linspace(-1.0, 1.0, 255), 1.0), np.array(MARK, np.uint8)[None]])  # (256, 3)
 MARK_INDEX = 255
+ZOOM_CELL = (38, 72)  # the zoom's cells, height and width in CSS pixels: "−27.33" still at 16 px
 
 
 def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
@@ -47,17 +36,6 @@ def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
     np.clip(idx, -127.0, 127.0, out=idx)
     idx += np.float32(127.5)  # rounds half up after the cast below
     return idx.astype(np.uint8)
-
-
-def diverging_rgb(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
-    """Colour a signed map ``(H, W)`` -> ``(H, W, 3)`` uint8; 0 is white, ``±vmax`` full red/blue.
-
-    Examples
-    --------
-    >>> diverging_rgb(np.array([[-2.0, 0.0, 2.0]]))[0].tolist()
-    [[33, 102, 172], [247, 247, 247], [178, 24, 43]]
-    """
-    return LUT[map_indices(a, vmax)]
 
 
 def _fit(H: int, W: int, side: int) -> tuple[int, int]:
@@ -90,10 +68,7 @@ def maps_png(maps, vmax=None, *, side: int = 176,
         m = np.asarray(m, dtype=np.float32)
         if max(H, W) > side:  # average the cells each display pixel covers
             m = np.asarray(Image.fromarray(np.ascontiguousarray(m), "F").resize((w, h), Image.Resampling.BOX))
-        idx = m * np.float32(127.0 / top_value if top_value > 0 else 0.0)
-        np.clip(idx, -127.0, 127.0, out=idx)
-        idx += np.float32(127.5)
-        img = Image.fromarray(idx.astype(np.uint8), "P")  # palette indices, 127 is 0
+        img = Image.fromarray(map_indices(m, top_value), "P")  # palette indices, 127 is 0
         if max(H, W) < side:
             img = img.resize((w, h), Image.Resampling.NEAREST)
         if box is not None:
@@ -107,12 +82,6 @@ def maps_png(maps, vmax=None, *, side: int = 176,
         img.save(buf, "PNG", compress_level=1)
         out.append(buf.getvalue())
     return out
-
-
-def gray_rgb(channel: np.ndarray) -> np.ndarray:
-    """One channel ``(H, W)`` of 0-255 values -> a grey picture ``(H, W, 3)`` uint8."""
-    g = np.clip(np.asarray(channel), 0, 255).astype(np.uint8)
-    return np.repeat(g[:, :, None], 3, axis=2)
 
 
 def fit(pixels: np.ndarray, side: int) -> np.ndarray:
@@ -152,38 +121,7 @@ def to_png(pixels: np.ndarray) -> bytes:
 def colour_bar(vmax: float, width: int = 256, height: int = 14) -> np.ndarray:
     """The diverging scale from ``-vmax`` to ``+vmax`` as a strip, for a legend under the maps."""
     ramp = np.linspace(-vmax, vmax, width)[None, :].repeat(height, axis=0)
-    return diverging_rgb(ramp, vmax)
-
-
-def _fmt(v: float) -> str:
-    v = round(float(v), 6)  # 225 * (1/3) prints as 75, not 74.99999999
-    if v.is_integer():
-        return f"{int(v)}"
-    return f"{v:.2f}" if abs(v) < 10_000 else f"{v:.0f}"
-
-
-def _cell_style(rgb) -> str:
-    r, g, b = (int(v) for v in rgb)
-    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"  # readable on any background
-    return f"background:rgb({r},{g},{b});color:{ink}"
-
-
-def _grid_html(grid: np.ndarray, colours: np.ndarray, title: str) -> str:
-    rows = "".join(
-        "<tr>" + "".join(f'<td style="{_cell_style(colours[i, j])}">{_fmt(grid[i, j])}</td>'
-                         for j in range(grid.shape[1])) + "</tr>"
-        for i in range(grid.shape[0])
-    )
-    return f'<figure class="cz"><figcaption>{title}</figcaption><table>{rows}</table></figure>'
-
-
-ZOOM_CSS = (
-    "<style>.czrow{display:flex;flex-wrap:wrap;gap:6px 22px;align-items:flex-start;margin:4px 0 10px}"
-    ".cz{margin:0}.cz figcaption{font-size:15px;margin-bottom:2px}"
-    ".cz table{border-collapse:separate;border-spacing:2px;margin:0;border:none}"
-    ".cz td{min-width:3.4em;height:2.2em;text-align:center;font-size:16px;font-variant-numeric:tabular-nums;"
-    "border:none;padding:2px 4px}</style>"
-)
+    return diverging_rgb(ramp, vmax)  # (height, width, 3)
 
 
 def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
@@ -200,13 +138,13 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     Returns
     -------
     str
-        One row of three small tables per channel, every number written in its cell (row 0 at the
-        top); pixels on a grey scale, filter and products on the diverging scale centred at 0.
+        One row of three small grids per channel, every number written in its cell (row 0 at the
+        top); pixels on their grey scale, filter and products on the diverging scale, white at 0.
 
     Examples
     --------
     >>> html = zoom_html(np.full((1, 1, 1), 200.0), np.full((1, 1, 1), 0.5), ["gray"])
-    >>> "gray: products, sum 100" in html and ">0.50<" in html
+    >>> "gray: products, sum 100" in html and ">0.5<" in html
     True
     """
     values = np.asarray(values, dtype=np.float64)
@@ -214,13 +152,14 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
     products = values * weights  # (kh, kw, C)
     wmax = float(np.abs(weights).max(initial=0))
     pmax = float(np.abs(products).max(initial=0))
-    parts = [ZOOM_CSS]
+    rows = []
     for c, name in enumerate(names):
-        grey = np.clip(values[..., c], 0, 255).round().astype(np.uint8)
-        parts.append('<div class="czrow">')
-        parts.append(_grid_html(values[..., c], np.repeat(grey[..., None], 3, axis=2), f"{name}: pixels"))
-        parts.append(_grid_html(weights[..., c], diverging_rgb(weights[..., c], wmax), f"{name}: filter"))
-        parts.append(_grid_html(products[..., c], diverging_rgb(products[..., c], pmax),
-                                f"{name}: products, sum {_fmt(products[..., c].sum())}"))
-        parts.append("</div>")
-    return "".join(parts)
+        grey = np.clip(values[..., c], 0, 255).round().astype(np.uint8)  # (kh, kw) the pixels' own scale
+        rows.append([
+            grid_html(values[..., c], f"{name}-pixels", title=f"{name}: pixels",
+                      colours=np.repeat(grey[..., None], 3, axis=2)),
+            grid_html(weights[..., c], f"{name}-filter", title=f"{name}: filter", vmax=wmax),
+            grid_html(products[..., c], f"{name}-products", vmax=pmax,
+                      title=f"{name}: products, sum {format_number(products[..., c].sum())}"),
+        ])
+    return grid_rows_html(rows, cell=ZOOM_CELL[0], cell_width=ZOOM_CELL[1])

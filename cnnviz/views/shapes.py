@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .numbers import format_number
+
 __all__ = ["WEIGHT_STYLES", "conv_vs_dense_figure", "architecture_table_figure"]
 
 # One colour and one dash per shared weight (Okabe-Ito colours: safe for colour-blind readers).
@@ -117,8 +119,8 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
         raise ValueError("Every column of the table needs one value per network.")
     fig = make_subplots(1, 2, subplot_titles=("Error vs size", "Error vs depth"),
                         shared_yaxes=True, horizontal_spacing=0.05)
-    hover = [f"{m}: {s:g} MB in the lecture, {c:.1f} MB computed, {d} layers" for m, s, c, d in
-             zip(names, size_mb, computed_mb, depth)]
+    hover = [f"{m}: {format_number(s)} MB in the lecture, {format_number(c)} MB computed, {d} layers"
+             for m, s, c, d in zip(names, size_mb, computed_mb, depth)]
     for col, xs in ((1, size_mb), (2, depth)):
         fig.add_trace(go.Scatter(x=list(xs), y=list(top1), mode="markers+text", text=list(names),
                                  textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False,
