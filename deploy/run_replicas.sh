@@ -17,7 +17,9 @@ ROOT="$(dirname "$HERE")"
 PORT="${CNNVIZ_PORT:-8080}"
 BASE="${CNNVIZ_BASE_PORT:-8701}"
 RUN_DIR="${CNNVIZ_RUN_DIR:-/tmp/cnnviz-deploy-$PORT}"
-PY="${PYTHON:-python3}"
+# The checkout's own .venv (bash scripts/run.sh makes it) unless PYTHON names another interpreter.
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+[ -x "$PY" ] || PY=python3
 
 stop_all() {
   local pids=()

@@ -2,10 +2,12 @@
 classroom deployment needs, and parse."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -144,15 +146,18 @@ def two_replicas():
     base = _free_port()
     while _free_port_pair_taken(base):
         base = _free_port()
-    env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path))
+    env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path),
+               PYTHON=sys.executable)  # the interpreter running the tests has streamlit
     proc = subprocess.Popen(["bash", str(DEPLOY / "run_replicas.sh"), "2"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while not (tmp_path / "nginx.pid").exists() or not _healthy(url, urllib.request):
         if proc.poll() is not None or time.time() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("run_replicas.sh did not start")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            logs = "\n".join(p.read_text()[-800:] for p in sorted(tmp_path.glob("*.log")))
+            pytest.fail(f"run_replicas.sh did not start:\n{logs}")
         time.sleep(0.3)
     rows = [r.split() for r in (tmp_path / "replicas").read_text().splitlines() if r.strip()]
     yield url, {addr: int(pid) for pid, addr in rows}
@@ -160,7 +165,8 @@ def two_replicas():
     try:
         proc.wait(30)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
