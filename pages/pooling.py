@@ -32,6 +32,7 @@ with col_in:
                                       sides=ui_pool.LIMITS["input"], random_range=(0, 9), decimals=True,
                                       reset_to=state.input if "input" in fresh else None)
         in_shape = x.shape
+        state = replace(state, origin=ui_pool.origin_ui(state, x))
     else:
         stack = ui_pool.stack_maps(state.side, state.maps)  # (H, W, C)
         x = stack[:, :, state.pick - 1]

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import TIE_RULE, pool2d_naive
 from cnnviz.grids import grid_to_text
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.views.conv import activation_map
 from conftest import open_app_page, player_html
 
@@ -115,15 +115,62 @@ def test_a_map_carried_from_the_convolution_page():
     assert at.query_params["input"] == grid_to_text(amap)  # the link still holds the carried map
 
 
-def test_the_convolution_pages_link_opens_its_map_here():
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
-    at.switch_page("pages/convolution.py").run()
-    link = next(p.proto for p in at.get("page_link") if p.proto.page == "pooling")
-    carried = parse_qs(link.query_string)["input"][0]
-    at = open_page(input=carried)
-    assert not at.error and not at.warning
-    assert pooled(at) == [[17]]  # 3x3 lecture map, 2x2 window, stride 2: one window
-    assert any("1 row(s) and 1 column(s), 5 cell(s)" in i.value for i in at.info)
+def pool_link_of(conv_at) -> tuple[str, dict]:
+    """The label and the query of the Convolution page's link to this page."""
+    link = next(p.proto for p in conv_at.get("page_link") if p.proto.page == "pooling")
+    return link.label, {k: v[0] for k, v in parse_qs(link.query_string).items()}
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_the_lectures_small_map_links_to_an_example_that_pools_well():
+    conv = open_app_page("pages/convolution.py")  # the lecture's 5x5 input and 3x3 filter: a 3x3 map
+    label, query = pool_link_of(conv)
+    assert "6×6 activation map" in label and "8×8" in label and "3×3 filter" in label
+    at = open_page(**query)
+    assert not at.exception and not at.error and not at.warning
+    ex = pool_example()
+    amap = activation_map(ex.input, ex.filter)
+    assert amap.shape == (6, 6) and query["input"] == grid_to_text(amap)
+    assert pooled(at) == pool2d_naive(amap).tolist()
+    assert metrics(at)["Input"] == "6 × 6" and metrics(at)["Output"] == "3 × 3"
+    assert not at.info  # no cell dropped (the 3x3 map lost 5 of its 9 cells)
+    assert "The 6×6 activation map of a handwritten 0 (8×8 pixels" in captions(at)
+    assert "from the Convolution page" in captions(at)
+    back = next(p.proto for p in at.get("page_link") if p.proto.page == "convolution")
+    assert parse_qs(back.query_string)["input"][0] == grid_to_text(ex.input)
+    assert at.query_params["from"] == "example"
+
+
+def test_a_map_that_pools_well_goes_across_and_says_where_it_came_from():
+    x = np.arange(36).reshape(6, 6) % 5
+    conv = open_app_page("pages/convolution.py", input=grid_to_text(x))
+    label, query = pool_link_of(conv)
+    amap = activation_map(x, LECTURE_FILTER)  # 4x4
+    assert label == "Pool this 4×4 activation map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
+    at = open_page(**query)
+    assert not at.exception and not at.warning
+    assert pooled(at) == pool2d_naive(amap).tolist()
+    said = "The 4×4 activation map of your 6×6 input through your 3×3 filter, from the Convolution page."
+    assert said in captions(at)
+
+
+def test_an_edited_map_no_longer_claims_its_origin():
+    ex = pool_example()
+    at = open_page(input=grid_to_text(activation_map(ex.input, ex.filter)), **{"from": "example"})
+    at = edit(at, 0, 0, "40")
+    assert "from the Convolution page" not in captions(at)
+    assert "from" not in at.query_params
+
+
+@pytest.mark.parametrize("origin", ["example", "conv-99x99-3x3", "<b>x</b>"])
+def test_a_hand_edited_origin_is_refused_with_a_warning(origin):
+    at = open_page(input=grid_to_text(EXAMPLE), **{"from": origin})
+    assert not at.exception
+    assert "origin" in warnings(at) and "from the Convolution page" not in captions(at)
+    assert pooled(at) == pool2d_naive(EXAMPLE).tolist()  # the map itself is still pooled
 
 
 def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():

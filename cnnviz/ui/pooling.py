@@ -1,6 +1,7 @@
 """The Pooling page's state in the link, its settings, the stack of maps and cached players."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -10,10 +11,10 @@ from cnnviz import images
 from cnnviz.conv import conv2d
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.pool import POOL_MODES, covered_cells, pool2d
-from cnnviz.presets import FILTER_PRESETS
+from cnnviz.presets import FILTER_PRESETS, pool_example
 from cnnviz.shapes import pool_output_formula
-from cnnviz.ui import show_warnings
-from cnnviz.ui.state import UrlState, choice_field, grid_field, int_field
+from cnnviz.ui import ROOT, show_warnings
+from cnnviz.ui.state import UrlField, UrlState, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_editor_value
 from cnnviz.views import player, pool as fig_pool
 
@@ -39,6 +40,20 @@ class PoolState:
     maps: int  # how many maps the stack has
     pick: int  # the map of the stack the player animates, from 1
     step: int | None  # the step the player opens on; None: the whole output
+    origin: str | None  # where the typed map came from: "example", "conv-6x6-3x3" (input, filter), None
+
+
+_ORIGIN = re.compile(r"conv-(\d{1,2})x(\d{1,2})-(\d)x(\d)")
+
+
+def parse_origin(text: str) -> str:
+    """``example`` or ``conv-HxW-khxkw`` (the Convolution page's input and filter); ValueError otherwise."""
+    t = str(text).strip().lower()
+    m = _ORIGIN.fullmatch(t)
+    if t == "example" or (m and all(3 <= int(v) <= 16 for v in m.groups()[:2])
+                          and all(1 <= int(v) <= 7 for v in m.groups()[2:])):
+        return t
+    raise ValueError("it is not a map the Convolution page links here")
 
 
 URL = UrlState("pool", PoolState, [
@@ -51,6 +66,7 @@ URL = UrlState("pool", PoolState, [
     int_field("maps", 6, *LIMITS["maps"], "number of maps"),
     int_field("pick", 1, 1, LIMITS["maps"][1], "animated map"),
     int_field("step", None, 0, 100_000, "animation step"),
+    UrlField("from", None, parse_origin, str, "origin of the map", "Its origin is not shown.", attr="origin"),
 ], widgets={name: f"pool_{name}" for name in ("src", "mode", "size", "stride", "side", "maps", "pick")})
 
 
@@ -72,7 +88,37 @@ def load_state() -> tuple[PoolState, set[str], list[str]]:
     if "input" in fresh and "input" in st.query_params and "src" not in st.query_params:
         state, fresh = replace(state, src="map"), fresh | {"src"}  # what the student followed the link to see
     URL.seed(state, fresh)
+    if fresh & {"input", "origin"}:
+        st.session_state["pool_origin_map"] = state.input  # the map the origin describes
+        example = conv2d(pool_example().input, pool_example().filter)
+        if state.origin == "example" and not np.array_equal(state.input, example):
+            warnings = warnings + ["The link says its map is the Convolution page's example, but it is another "
+                                   "map: its origin is not shown."]
+            state = replace(state, origin=None)
     return state, fresh, warnings
+
+
+def origin_ui(state: PoolState, x: np.ndarray) -> str | None:
+    """Say where the map on screen came from, while it is still that map; returns the origin to keep in the link."""
+    came = st.session_state.get("pool_origin_map")
+    if state.origin is None or state.src != "map" or came is None or not np.array_equal(came, x):
+        return None
+    h, w = x.shape
+    conv_page = ROOT / "pages" / "convolution.py"
+    if state.origin == "example":
+        ex = pool_example()
+        H, W = ex.input.shape
+        st.caption(f"The {h}×{w} activation map of {ex.name} ({H}×{W} pixels, values 0 to 3) through the "
+                   f"lecture's {ex.filter.shape[0]}×{ex.filter.shape[1]} filter, from the Convolution page: "
+                   "2×2 windows with stride 2 pool it without dropping a cell.")
+        if conv_page.exists():
+            st.page_link(conv_page, label="See this map made, on the Convolution page", icon=":material/grid_on:",
+                         query_params={"input": grid_to_text(ex.input), "filter": grid_to_text(ex.filter)})
+        return state.origin
+    H, W, kh, kw = map(int, _ORIGIN.fullmatch(state.origin).groups())
+    st.caption(f"The {h}×{w} activation map of your {H}×{W} input through your {kh}×{kw} filter, "
+               "from the Convolution page.")
+    return state.origin
 
 
 def kept_input(state: PoolState) -> np.ndarray:
