@@ -39,10 +39,10 @@ with col_in:
         in_shape = stack.shape
         st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
         st.caption("A picture seen through edge filters (then ReLU): one activation map per filter, as a "
-                   "convolutional layer makes them. Top: each map, numbered as in *Animate map*; below it, its "
-                   f"pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
-        st.plotly_chart(ui_pool.stack_figure(state.side, state.maps, state.size, state.stride, state.mode,
-                                             state.pick), key="pool_stack", config={"displayModeBar": False})
+                   "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
+                   f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
+        with st.container(key="pool_stack"):
+            st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
 kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state))
 ui.show_errors(kept.errors, kept="The last valid pooled map is still shown." if kept.value else "")

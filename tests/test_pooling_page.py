@@ -1,5 +1,4 @@
 """The Pooling page in AppTest: the lecture's example, max and average, carried maps, stacks, bad input."""
-import base64
 import json
 import re
 from urllib.parse import parse_qs
@@ -38,17 +37,18 @@ def pooled(at) -> list[list[float]]:
     return grid
 
 
-def figure(at, key: str) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+def stack_page_html(at) -> str:
+    return next(h.proto.body for h in at.get("html") if 'data-grid="map0"' in h.proto.body)
 
 
-def z_of(trace: dict) -> np.ndarray:
-    """A heatmap's values from the figure JSON (Plotly may send them base64-packed)."""
-    z = trace["z"]
-    if isinstance(z, dict):
-        shape = tuple(int(n) for n in str(z["shape"]).split(","))
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
-    return np.array(z)
+def html_grid(html: str, prefix: str) -> np.ndarray:
+    """The values of grid ``prefix`` in HTML from ``views.grid.grid_html`` (cells ``id="P-R-C"``)."""
+    cells = re.findall(rf'id="{prefix}-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', html)
+    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
+    grid = np.zeros((H, W))
+    for r, c, v in cells:
+        grid[int(r), int(c)] = float(v)
+    return grid
 
 
 def metrics(at) -> dict[str, str]:
@@ -178,15 +178,34 @@ def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
     assert not at.exception and not at.error and not at.warning
     assert metrics(at)["Input"] == "28 × 28 × 6" and metrics(at)["Output"] == "14 × 14 × 6"
     assert metrics(at)["Activations kept"] == "25%"
-    fig = figure(at, "pool_stack")
-    grids = [z_of(d) for d in fig["data"]]  # each map, then its pooled map, map by map
-    maps, outs = grids[0::2], grids[1::2]
+    html = stack_page_html(at)
+    maps = [html_grid(html, f"map{c}") for c in range(6)]
+    outs = [html_grid(html, f"pool{c}") for c in range(6)]
     assert [m.shape for m in maps] == [(28, 28)] * 6 and [o.shape for o in outs] == [(14, 14)] * 6
     stack = np.stack(maps, axis=-1)
     for c in range(6):  # each pooled map comes from its own map only
         assert (outs[c] == pool2d_naive(stack[:, :, c])).all()
     assert pooled(at) == pool2d_naive(stack[:, :, 2]).tolist()  # the player animates map 3
     assert 'data-steps="196"' in player_html(at)
+
+
+def test_the_stack_shows_its_picture_and_labels_every_map_and_pooled_map():
+    at = open_page(src="stack", side="12", maps="6", pick="2")
+    assert not at.exception and not at.error and not at.warning
+    html = stack_page_html(at)
+    picture = html_grid(html, "pic")
+    assert picture.shape == (14, 14) and "Picture 14x14" in html  # a 3x3 filter's input: 2 more on each side
+    names = ["Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline"]
+    for c, name in enumerate(names):
+        assert f"{c + 1}. {name} · 12x12" in html
+        assert html_grid(html, f"map{c}").shape == (12, 12) and html_grid(html, f"pool{c}").shape == (6, 6)
+    assert html.count("pooled · 6x6") == 6
+    # the maps come from the picture shown: the vertical-edge filter over it, then ReLU
+    w = np.array([[1, 0, -1]] * 3)
+    assert np.array_equal(html_grid(html, "map0"), np.maximum(activation_map(picture, w), 0))
+    assert re.search(r'class="card pick"><div class="panel" data-grid="map1"', html)  # the animated map is framed
+    cell = int(re.search(r"--cs:(\d+)px", html).group(1))
+    assert cell * 12 >= 150  # each 12x12 map drawn at least 150 px wide, not a thumbnail
 
 
 def test_changing_stride_and_window_updates_formula_and_link():

@@ -160,13 +160,21 @@ def stack_ui() -> dict:
     return {"side": side, "maps": int(maps), "pick": pick}
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def stack_picture(side: int) -> np.ndarray:
+    """``(side + 2, side + 2)`` grey levels 0-9: the Circles sample drawn large and shrunk smoothly (read-only)."""
+    big = images.sample_image("Circles", 256)  # (256, 256, 3)
+    g = images.to_grayscale(images.resize_max_side(big, side + 2))  # (side+2, side+2, 1)
+    g = np.round(g[:, :, 0] / 255 * 9).astype(np.int64)
+    g.flags.writeable = False  # shared by every session
+    return g
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def stack_maps(side: int, maps: int) -> np.ndarray:
-    """``(side, side, maps)`` activation maps: a grey picture (values 0-9) through edge filters, then ReLU."""
-    g = images.to_grayscale(images.sample_image("Circles", side + 2))  # (side+2, side+2, 1)
-    g = np.round(g / 255 * 9).astype(np.int64)
+    """``(side, side, maps)`` activation maps: the stack's picture through edge filters, then ReLU."""
     w = np.stack([FILTER_PRESETS[n].weights for n in STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
-    out = np.maximum(conv2d(g, w), 0)  # (side, side, C)
+    out = np.maximum(conv2d(stack_picture(side)[:, :, None], w), 0)  # (side, side, C)
     out.flags.writeable = False  # shared by every session
     return out
 
@@ -190,12 +198,12 @@ def max_avg_html(x_text: str, size: int, stride: int) -> str:
     return fig_pool.max_avg_html(grid_from_text(x_text), size, stride)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: int):
-    """Every map of the stack above its pooled map (cached; the figure is only read)."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def stack_html(side: int, maps: int, size: int, stride: int, mode: str, pick: int) -> str:
+    """The picture, every map of the stack (labelled) above its pooled map, as HTML grids (cached)."""
     stack = stack_maps(side, maps)
     names = [n.replace(" (Laplacian)", "") for n in STACK_FILTERS[:maps]]
-    return fig_pool.stack_figure(stack, pool2d(stack, size, stride, mode), names, pick - 1)
+    return fig_pool.stack_html(stack_picture(side), stack, pool2d(stack, size, stride, mode), names, pick - 1)
 
 
 def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:
