@@ -38,7 +38,7 @@ with col_in:
         x = stack[:, :, state.pick - 1]
         in_shape = stack.shape
         st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
-        st.caption("A picture seen through edge filters (then ReLU): one activation map per filter, as a "
+        st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
                    "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
                    f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
         with st.container(key="pool_stack"):

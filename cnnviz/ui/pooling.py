@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
-from cnnviz import images
+from PIL import Image
+
+from cnnviz.digits import load_digits
 from cnnviz.conv import conv2d
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.pool import POOL_MODES, covered_cells, pool2d
@@ -162,10 +164,13 @@ def stack_ui() -> dict:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def stack_picture(side: int) -> np.ndarray:
-    """``(side + 2, side + 2)`` grey levels 0-9: the Circles sample drawn large and shrunk smoothly (read-only)."""
-    big = images.sample_image("Circles", 256)  # (256, 256, 3)
-    g = images.to_grayscale(images.resize_max_side(big, side + 2))  # (side+2, side+2, 1)
-    g = np.round(g[:, :, 0] / 255 * 9).astype(np.int64)
+    """``(side + 2, side + 2)`` grey levels 0-9: the first handwritten 0 of the digits data, enlarged smoothly.
+
+    One large shape with clean edges, so that each filter's map shows where its edges are (read-only).
+    """
+    digit = Image.fromarray(np.uint8(load_digits()[0][0] * 255 // 16))  # (8, 8) the 0 of pool_example
+    big = np.asarray(digit.resize((side + 2, side + 2), Image.Resampling.BICUBIC), dtype=np.float64)
+    g = np.round(big / 255 * 9).astype(np.int64)  # (side+2, side+2)
     g.flags.writeable = False  # shared by every session
     return g
 
