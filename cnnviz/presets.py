@@ -1,11 +1,13 @@
 """Classic hand-made filters, each with the pattern it searches for."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FilterPreset", "FILTER_PRESETS", "LECTURE_INPUT", "LECTURE_FILTER", "preset_for_channels"]
+__all__ = ["FilterPreset", "FILTER_PRESETS", "LECTURE_INPUT", "LECTURE_FILTER", "preset_for_channels",
+           "PoolExample", "pool_example"]
 
 LECTURE_INPUT = np.array(
     [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]], dtype=np.int64
@@ -70,3 +72,35 @@ def preset_for_channels(name: str, channels: int) -> np.ndarray:
     """
     w = FILTER_PRESETS[name].weights.astype(np.float64)
     return np.repeat(w[:, :, None] / channels, channels, axis=2)
+
+
+@dataclass(frozen=True, eq=False)
+class PoolExample:
+    """An input and a filter whose activation map pools well: 2x2 windows, stride 2, no cell dropped."""
+
+    input: np.ndarray  # (H, W) the picture, small whole numbers
+    filter: np.ndarray  # (kh, kw)
+    name: str  # what the picture shows, for a caption
+
+
+@functools.cache
+def pool_example() -> PoolExample:
+    """Pooling's first example: the first handwritten 0 of the digits data through the lecture's filter.
+
+    The 8x8 digit is scaled to whole numbers 0 to 3, as small as the lecture's input; the lecture's
+    3x3 filter makes a 6x6 activation map, which 2x2 max pooling with stride 2 takes to 3x3 without
+    dropping a cell, and the ring of the 0 is still there after pooling.
+
+    Examples
+    --------
+    >>> from cnnviz.conv import conv2d
+    >>> ex = pool_example()
+    >>> ex.input.shape, conv2d(ex.input, ex.filter).shape
+    ((8, 8), (6, 6))
+    """
+    from .digits import load_digits
+
+    images, labels = load_digits()  # (N, 8, 8) values 0..16, (N,)
+    zero = images[int(np.flatnonzero(labels == 0)[0])]
+    x = _read_only(np.round(zero / 16 * 3).astype(np.int64))  # (8, 8) values 0..3
+    return PoolExample(x, LECTURE_FILTER, "a handwritten 0")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .conv import conv2d, pad_input
+from .grids import grid_to_text
 from .pool import pool2d
 from .presets import FILTER_PRESETS
 from .shapes import (
@@ -35,6 +36,8 @@ __all__ = [
     "make_question",
     "make_quiz",
     "check_answer",
+    "hint_for",
+    "PlayerLink",
     "parse_integer_answer",
     "parse_shape_answer",
     "parse_seed",
@@ -58,6 +61,24 @@ ANSWER_TYPES = ("integer", "shape", "choice")
 _CHOICE_LETTERS = "ABCD"
 
 
+@dataclass(frozen=True)
+class PlayerLink:
+    """A step of the app's player: the page and the link settings that open one window of a question.
+
+    Steps count as the player counts them: step ``s`` has the first ``s`` windows done and shows
+    window ``s`` (windows in reading order, from 1), so output cell ``(r, c)`` of a ``W_out``-wide
+    map is step ``r * W_out + c + 1``.
+    """
+
+    page: str  # "convolution" or "pooling"
+    params: tuple[tuple[str, str], ...]  # the page's query parameters, in order
+    label: str  # the link's text
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.params)
+
+
 @dataclass(frozen=True, eq=False)
 class Question:
     """One generated question, its correct answer and the worked solution."""
@@ -70,7 +91,10 @@ class Question:
     solution: str  # the worked solution with the numbers substituted, Markdown
     grids: tuple[tuple[str, np.ndarray], ...] = ()  # (caption, (rows, cols)) grids to show with the question
     choices: tuple[str, ...] = ()  # option letters for "choice" questions
-    hint: str = ""  # how to type the answer
+    placeholder: str = ""  # how to type the answer
+    hint: str = ""  # shown after a wrong answer: the way in, never the answer
+    mistakes: tuple[tuple[object, str], ...] = ()  # (a likely wrong answer, what it says went wrong)
+    player: PlayerLink | None = None  # the window of the solution, opened in the step player
 
     def __post_init__(self):
         # Questions are shared between sessions (cached): their grids must not change under anyone.
@@ -213,7 +237,28 @@ def check_answer(question: Question, given) -> Verdict:
     shown = _format_answer(question.answer_type, value)
     if value == question.answer:
         return Verdict("right", f"Right: {shown}.", value)
-    return Verdict("wrong", f"Not quite: you answered {shown}; the answer is {question.answer_text}.", value)
+    return Verdict("wrong", f"Not quite: you answered {shown}.", value)
+
+
+def hint_for(question: Question, given) -> str:
+    """What to look at after a wrong answer ``given`` (as ``check_answer`` read it): never the answer.
+
+    A wrong answer the question foresaw (a bias left out, the depth changed) gets its own sentence
+    first; then the question's hint, the first step of the worked solution.
+
+    Examples
+    --------
+    >>> q = make_question(1234, 0)
+    >>> q.answer_text in hint_for(q, "1x1x1")
+    False
+    """
+    said = [why for wrong, why in question.mistakes if wrong == given]
+    if question.answer_type == "shape" and isinstance(given, tuple) and len(given) == len(question.answer):
+        names = ("height", "width", "depth")[: len(given)]
+        right = [n for n, a, b in zip(names, given, question.answer) if a == b]
+        if right and len(right) < len(names):
+            said.append(f"Your {' and '.join(right)} {'is' if len(right) == 1 else 'are'} right.")
+    return " ".join(said + [question.hint])
 
 
 def parse_seed(text) -> int:
@@ -273,7 +318,8 @@ def _conv_output(rng: np.random.Generator) -> Question:
         s = int(_pick(rng, [1, 1, 2, 2, 3, 4]))
         p = int(_pick(rng, [0, 0, 1, 1, 2, 3]))
         F = int(_pick(rng, [4, 6, 8, 10, 16, 32, 64, 96]))
-        if k <= H + 2 * p and k <= W + 2 * p:
+        # A 1x1 filter with padding would only compute a frame of zeros around the input: an odd question.
+        if k <= H + 2 * p and k <= W + 2 * p and not (k == 1 and p):
             break
     H_out, W_out = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
     answer = (H_out, W_out, F)
@@ -301,7 +347,15 @@ def _conv_output(rng: np.random.Generator) -> Question:
         answer=answer,
         answer_text=_format_answer("shape", answer),
         solution="\n".join(lines),
-        hint="height x width x depth, like 28x28x6",
+        placeholder="height x width x depth, like 28x28x6",
+        hint=("Work out one side at a time with output = ⌊(input + 2·padding − filter) / stride⌋ + 1; "
+              "the depth is one activation map per filter."),
+        mistakes=_unique_mistakes(answer, [
+            ((conv_output_size(H, k, s), conv_output_size(W, k, s), F), "Did you leave out the padding?")
+            if k <= min(H, W) else (answer, ""),
+            ((conv_output_size(H, k, 1, p), conv_output_size(W, k, 1, p), F), "Did you leave out the stride?"),
+            ((H_out, W_out, C), "The depth is not the input's depth: each filter makes one activation map."),
+        ]),
     )
 
 
@@ -327,7 +381,14 @@ def _conv_params(rng: np.random.Generator) -> Question:
             f"{F} filters: {conv_param_formula(k, k, C, F)}.\n\n"
             f"The input's height and width ({H}x{H}) do not matter: the same weights slide over every position."
         ),
-        hint="a whole number, like 760",
+        placeholder="a whole number, like 760",
+        hint=("A filter extends the full depth of the input: count the weights of one filter, add its bias, "
+              "then multiply by the number of filters. The input's height and width do not matter."),
+        mistakes=_unique_mistakes(total, [
+            (k * k * C * F, "Did you count each filter's bias?"),
+            (per_filter, "That is one filter: the layer has several."),
+            ((k * k + 1) * F, "Did you count the input's depth? Each filter is as deep as the input."),
+        ]),
     )
 
 
@@ -360,7 +421,9 @@ def _pool_shape(rng: np.random.Generator) -> Question:
         answer=answer,
         answer_text=_format_answer("shape", answer),
         solution="\n".join(lines),
-        hint="height x width x depth, like 14x14x6",
+        placeholder="height x width x depth, like 14x14x6",
+        hint=("On each side: output = ⌊(input − window) / stride⌋ + 1; pooling works on each activation map "
+              "on its own."),
     )
 
 
@@ -392,7 +455,10 @@ def _dense_vs_conv(rng: np.random.Generator) -> Question:
             f"each output looks only at a {k}x{k}x{C} window, and the filter's weights are shared "
             "across all positions."
         ),
-        hint="a whole number; commas are fine, like 14,455,392",
+        placeholder="a whole number; commas are fine, like 14,455,392",
+        hint=("Count the input values (height·width·depth) and the output values; every output value has a "
+              "weight for every input value, and a bias."),
+        mistakes=_unique_mistakes(dense, [(n_in * n_out, "Did you count one bias per output value?")]),
     )
 
 
@@ -472,33 +538,54 @@ def _edge_filter(rng: np.random.Generator) -> Question:
         solution="\n".join(lines),
         grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights.copy()) for letter, name in zip(letters, names)),
         choices=letters,
-        hint="one letter",
+        placeholder="one letter",
+        hint=(f"A {orientation}-edge filter gives 0 on a flat area: add up each row and each column of every "
+              "filter and look for the pattern."),
     )
 
 
+def _unique_mistakes(answer, candidates) -> tuple[tuple[object, str], ...]:
+    """The foreseen wrong answers that differ from the answer (a bias of 0 makes "forgot the bias" right)."""
+    seen, out = {answer}, []
+    for wrong, why in candidates:
+        if wrong not in seen:
+            seen.add(wrong)
+            out.append((wrong, why))
+    return tuple(out)
+
+
+def _step_of(out_shape: tuple[int, int], r: int, c: int) -> str:
+    """The player's step that shows the window of output cell ``(r, c)`` (windows in reading order, from 1)."""
+    return str(r * out_shape[1] + c + 1)
+
+
 def _activation_cell(rng: np.random.Generator) -> Question:
-    n = int(_pick(rng, [4, 5, 5, 6]))
-    k = int(_pick(rng, [2, 3, 3]))
-    s = int(_pick(rng, [1, 1, 2]))
-    p = int(_pick(rng, [0, 0, 1]))
-    b = int(_pick(rng, [0, 0, 0, 1, -1, 2]))
-    x = rng.integers(0, 4, size=(n, n))  # (H, W) small whole numbers, as in the lecture
-    w = rng.integers(-1, 3, size=(k, k))  # (kh, kw)
-    out = conv2d(x, w, b, stride=s, padding=p)  # (H_out, W_out)
-    r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+    while True:
+        n = int(_pick(rng, [4, 5, 5, 6]))
+        k = int(_pick(rng, [2, 3, 3]))
+        s = int(_pick(rng, [1, 1, 2]))
+        p = int(_pick(rng, [0, 0, 1]))
+        b = int(_pick(rng, [0, 0, 0, 1, -1, 2]))
+        x = rng.integers(0, 4, size=(n, n))  # (H, W) small whole numbers, as in the lecture
+        w = rng.integers(-1, 3, size=(k, k))  # (kh, kw)
+        out = conv2d(x, w, b, stride=s, padding=p)  # (H_out, W_out)
+        r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+        window = pad_input(x, p)[r * s : r * s + k, c * s : c * s + k]  # (k, k) what the filter covers
+        # A filter with one non-zero weight only copies a cell, and a window whose products are all
+        # zero but one asks for no sum: neither is a dot product worth doing by hand.
+        if np.count_nonzero(w) >= 2 and np.count_nonzero(window * w) >= 2:
+            break
     value = int(out[r, c])
-    window = pad_input(x, p)[r * s : r * s + k, c * s : c * s + k]  # (k, k) what the filter covers
     terms = " + ".join(f"{_cell(a)}·{_cell(f)}" for a, f in zip(window.ravel(), w.ravel()))
     bias_term = f" + ({_cell(b)})" if b < 0 else (f" + {b}" if b else "")
     setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{_cell(b)}**" if b else ", no bias")
+    where = "input padded with a ring of zeros" if p else "input"
     lines = [
         f"The activation map is {out.shape[0]}x{out.shape[1]}: "
         f"{conv_output_formula(n, k, s, p)} along each side.",
         "",
         f"Its cell at row {r + 1}, column {c + 1} comes from the window whose top-left corner is at "
-        f"row {r * s + 1}, column {c * s + 1} of the "
-        + ("input padded with a ring of zeros" if p else "input")
-        + f" (moving {s} cell{'s' if s > 1 else ''} per step):",
+        f"row {r * s + 1}, column {c * s + 1} of the {where} (moving {s} cell{'s' if s > 1 else ''} per step):",
         "",
         grid_markdown(window, r * s + 1, c * s + 1),
         "",
@@ -509,6 +596,9 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         "",
         grid_markdown(out),
     ]
+    params = [("input", grid_to_text(x)), ("filter", grid_to_text(w)), ("stride", str(s)), ("padding", str(p))]
+    params += [("bias", str(b))] if b else []
+    params += [("step", _step_of(out.shape, r, c))]
     return Question(
         kind="activation_cell",
         text=(
@@ -521,18 +611,28 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         answer_text=_format_answer("integer", value),
         solution="\n".join(lines),
         grids=(("Input", x), ("Filter", w)),
-        hint="a whole number; it may be negative",
+        placeholder="a whole number; it may be negative",
+        hint=(f"Moving {s} cell{'s' if s > 1 else ''} per step, the window of row {r + 1}, column {c + 1} has its "
+              f"top-left corner at row {r * s + 1}, column {c * s + 1} of the {where}. Multiply each value "
+              f"under the filter by the weight on it and add them up{', then the bias' if b else ''}."),
+        mistakes=_unique_mistakes(value, [(value - b, "Did you add the bias?")] if b else []),
+        player=PlayerLink("convolution", tuple(params), "Watch this window in the Convolution player"),
     )
 
 
 def _max_pool_cell(rng: np.random.Generator) -> Question:
-    n = int(_pick(rng, [4, 4, 6]))
-    size, s = _pick(rng, [(2, 2), (2, 2), (2, 1)] if n == 4 else [(2, 2), (3, 3), (3, 2)])
-    x = rng.integers(0, 10, size=(n, n))  # (H, W)
-    out = pool2d(x, size, s)  # (H_out, W_out)
-    r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+    while True:
+        n = int(_pick(rng, [4, 4, 6]))
+        size, s = _pick(rng, [(2, 2), (2, 2), (2, 1)] if n == 4 else [(2, 2), (3, 3), (3, 2)])
+        x = rng.integers(0, 10, size=(n, n))  # (H, W)
+        out = pool2d(x, size, s)  # (H_out, W_out)
+        r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
+        window = x[r * s : r * s + size, c * s : c * s + size]
+        if np.count_nonzero(window == window.max()) == 1:  # one clear maximum, not a window of equal cells
+            break
     value = int(out[r, c])
-    window = x[r * s : r * s + size, c * s : c * s + size]
+    params = (("src", "map"), ("input", grid_to_text(x)), ("mode", "max"), ("size", str(size)),
+              ("stride", str(s)), ("step", _step_of(out.shape, r, c)))
     return Question(
         kind="max_pool_cell",
         text=(
@@ -557,7 +657,11 @@ def _max_pool_cell(rng: np.random.Generator) -> Question:
             grid_markdown(out),
         ]),
         grids=(("Activation map", x),),
-        hint="a whole number",
+        placeholder="a whole number",
+        hint=(f"The windows move {s} cell{'s' if s > 1 else ''} at a time, so the window of output row {r + 1}, "
+              f"column {c + 1} starts at row {r * s + 1}, column {c * s + 1} and is {size}x{size}: keep its "
+              "largest value."),
+        player=PlayerLink("pooling", params, "Watch this window in the Pooling player"),
     )
 
 

@@ -5,7 +5,6 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui import convolution as ui_conv, widgets as ui_widgets
-from cnnviz.grids import grid_to_text
 from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
 
 ui.through_app()
@@ -41,8 +40,6 @@ with col_play:
         ui_widgets.show_player(kept.value.html)
         st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see the window "
                    "that made it. The link keeps the step you stop on.")
-        if (ui.ROOT / "pages" / "pooling.py").exists():
-            st.page_link(ui.ROOT / "pages" / "pooling.py", label="Pool this activation map →",
-                         icon=":material/compress:", query_params={"input": grid_to_text(kept.value.amap)})
+        ui_conv.pool_link(state, kept.value.amap)
 
 ui_conv.URL.save(state)

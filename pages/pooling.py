@@ -32,16 +32,17 @@ with col_in:
                                       sides=ui_pool.LIMITS["input"], random_range=(0, 9), decimals=True,
                                       reset_to=state.input if "input" in fresh else None)
         in_shape = x.shape
+        state = replace(state, origin=ui_pool.origin_ui(state, x))
     else:
         stack = ui_pool.stack_maps(state.side, state.maps)  # (H, W, C)
         x = stack[:, :, state.pick - 1]
         in_shape = stack.shape
         st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
-        st.caption("A picture seen through edge filters (then ReLU): one activation map per filter, as a "
-                   "convolutional layer makes them. Top: each map, numbered as in *Animate map*; below it, its "
-                   f"pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
-        st.plotly_chart(ui_pool.stack_figure(state.side, state.maps, state.size, state.stride, state.mode,
-                                             state.pick), key="pool_stack", config={"displayModeBar": False})
+        st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
+                   "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
+                   f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
+        with st.container(key="pool_stack"):
+            st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
 kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state))
 ui.show_errors(kept.errors, kept="The last valid pooled map is still shown." if kept.value else "")

@@ -9,7 +9,8 @@ ui.through_app()
 st.title("Quiz practice")
 st.markdown(
     "Output shapes, parameter counts, pooling, edge filters and dot products by hand. "
-    "Type your answer, press **Check**, and read the worked solution."
+    "Type your answer and press **Check**: a wrong answer gets a hint, and the worked solution comes when you "
+    "ask for it."
 )
 
 settings, _, warnings = ui_quiz.URL.load()

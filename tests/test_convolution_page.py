@@ -181,12 +181,17 @@ def test_settings_and_edits_survive_a_visit_to_another_page():
     assert at.query_params["padding"] == "1"  # written back into the link
 
 
-def test_pool_this_activation_map_links_with_the_map():
-    at = open_page()
-    links = [el for el in at.get("page_link") if "Pool this activation map" in el.proto.label]
-    assert len(links) == 1
-    assert links[0].proto.page == "pooling"
-    assert parse_qs(links[0].proto.query_string) == {"input": ["12,12,17;10,17,19;9,6,14"]}
+def test_the_pooling_link_carries_a_map_that_pools_well():
+    at = open_page()  # the lecture's 3x3 map: 2x2 pooling with stride 2 would keep one window of it
+    (link,) = [el.proto for el in at.get("page_link") if el.proto.page == "pooling"]
+    assert "Pool a 6×6 activation map" in link.label
+    assert parse_qs(link.query_string)["from"] == ["example"]
+    at = open_page(input="1,2,3,4,5,6;" * 5 + "1,2,3,4,5,6")  # 6x6 input: a 4x4 map, which pools well
+    (link,) = [el.proto for el in at.get("page_link") if el.proto.page == "pooling"]
+    assert link.label == "Pool this 4×4 activation map →"
+    # the filter's columns sum to 2, 4, 4, so the window over columns j..j+2 (values j..j+2) gives 10j + 12
+    assert parse_qs(link.query_string) == {"input": ["22,32,42,52;22,32,42,52;22,32,42,52;22,32,42,52"],
+                                           "from": ["conv-6x6-3x3"]}
 
 
 def test_link_warnings_end_each_sentence_once():

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from cnnviz import pool2d_naive
 from cnnviz.pool import covered_cells, pool_trace
 from cnnviz.views.player import player_html, unreached_cells
-from cnnviz.views.pool import max_avg_html, pool_player_spec, pool_step_html, stack_figure
+from cnnviz.views.pool import max_avg_html, pool_player_spec, pool_step_html, stack_html
 
 EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 
@@ -102,17 +102,19 @@ def test_max_avg_html_numbers_orientation_and_scale():
     assert 'title="row 28, column 28: 1"></div>' in big  # too small to read: the value on hover instead
 
 
-def test_stack_figure_pools_each_map_on_its_own():
+def test_stack_html_pools_each_map_on_its_own_and_labels_it():
     rng = np.random.default_rng(1)
     stack = rng.integers(0, 9, (6, 6, 3))
     pooled = np.stack([pool2d_naive(stack[:, :, c]) for c in range(3)], axis=-1)
-    fig = stack_figure(stack, pooled, ["a", "b", "c"], pick=1)
-    assert [d.z.shape for d in fig.data] == [(6, 6), (3, 3)] * 3
+    html = stack_html(rng.integers(0, 9, (8, 8)), stack, pooled, ["a", "b", "c"], pick=1)
     for c in range(3):
-        assert np.array_equal(fig.data[2 * c].z, stack[:, :, c])
-        assert np.array_equal(fig.data[2 * c + 1].z, pooled[:, :, c])
-    assert [a.text for a in fig.layout.annotations] == ["1. a", "2. b", "3. c"]
-    assert fig.layout.shapes[0].xref == "x2 domain"  # the animated map is framed
+        cells = re.findall(rf'id="map{c}-\d+-\d+"[^>]*data-value="(\d+)"', html)
+        assert [int(v) for v in cells] == stack[:, :, c].ravel().tolist()
+        cells = re.findall(rf'id="pool{c}-\d+-\d+"[^>]*data-value="(\d+)"', html)
+        assert [int(v) for v in cells] == pooled[:, :, c].ravel().tolist()
+    assert [t for t in re.findall(r'class="ttl">([^<]*)<', html)] == [
+        "Picture 8x8", "1. a · 6x6", "pooled · 3x3", "2. b · 6x6", "pooled · 3x3", "3. c · 6x6", "pooled · 3x3"]
+    assert html.count('class="card pick"') == 1 and '<div class="card pick"><div class="panel" data-grid="map1"' in html
 
 
 @pytest.mark.parametrize("shape, size, stride", [((5, 5), 2, None), ((7, 6), 3, 2), ((4, 9), 2, 3), ((6, 6), 3, 1)])

@@ -1,5 +1,4 @@
 """The Pooling page in AppTest: the lecture's example, max and average, carried maps, stacks, bad input."""
-import base64
 import json
 import re
 from urllib.parse import parse_qs
@@ -10,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import TIE_RULE, pool2d_naive
 from cnnviz.grids import grid_to_text
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.views.conv import activation_map
 from conftest import open_app_page, player_html
 
@@ -38,17 +37,18 @@ def pooled(at) -> list[list[float]]:
     return grid
 
 
-def figure(at, key: str) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+def stack_page_html(at) -> str:
+    return next(h.proto.body for h in at.get("html") if 'data-grid="map0"' in h.proto.body)
 
 
-def z_of(trace: dict) -> np.ndarray:
-    """A heatmap's values from the figure JSON (Plotly may send them base64-packed)."""
-    z = trace["z"]
-    if isinstance(z, dict):
-        shape = tuple(int(n) for n in str(z["shape"]).split(","))
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
-    return np.array(z)
+def html_grid(html: str, prefix: str) -> np.ndarray:
+    """The values of grid ``prefix`` in HTML from ``views.grid.grid_html`` (cells ``id="P-R-C"``)."""
+    cells = re.findall(rf'id="{prefix}-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', html)
+    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
+    grid = np.zeros((H, W))
+    for r, c, v in cells:
+        grid[int(r), int(c)] = float(v)
+    return grid
 
 
 def metrics(at) -> dict[str, str]:
@@ -115,15 +115,62 @@ def test_a_map_carried_from_the_convolution_page():
     assert at.query_params["input"] == grid_to_text(amap)  # the link still holds the carried map
 
 
-def test_the_convolution_pages_link_opens_its_map_here():
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
-    at.switch_page("pages/convolution.py").run()
-    link = next(p.proto for p in at.get("page_link") if p.proto.page == "pooling")
-    carried = parse_qs(link.query_string)["input"][0]
-    at = open_page(input=carried)
-    assert not at.error and not at.warning
-    assert pooled(at) == [[17]]  # 3x3 lecture map, 2x2 window, stride 2: one window
-    assert any("1 row(s) and 1 column(s), 5 cell(s)" in i.value for i in at.info)
+def pool_link_of(conv_at) -> tuple[str, dict]:
+    """The label and the query of the Convolution page's link to this page."""
+    link = next(p.proto for p in conv_at.get("page_link") if p.proto.page == "pooling")
+    return link.label, {k: v[0] for k, v in parse_qs(link.query_string).items()}
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_the_lectures_small_map_links_to_an_example_that_pools_well():
+    conv = open_app_page("pages/convolution.py")  # the lecture's 5x5 input and 3x3 filter: a 3x3 map
+    label, query = pool_link_of(conv)
+    assert "6×6 activation map" in label and "8×8" in label and "3×3 filter" in label
+    at = open_page(**query)
+    assert not at.exception and not at.error and not at.warning
+    ex = pool_example()
+    amap = activation_map(ex.input, ex.filter)
+    assert amap.shape == (6, 6) and query["input"] == grid_to_text(amap)
+    assert pooled(at) == pool2d_naive(amap).tolist()
+    assert metrics(at)["Input"] == "6 × 6" and metrics(at)["Output"] == "3 × 3"
+    assert not at.info  # no cell dropped (the 3x3 map lost 5 of its 9 cells)
+    assert "The 6×6 activation map of a handwritten 0 (8×8 pixels" in captions(at)
+    assert "from the Convolution page" in captions(at)
+    back = next(p.proto for p in at.get("page_link") if p.proto.page == "convolution")
+    assert parse_qs(back.query_string)["input"][0] == grid_to_text(ex.input)
+    assert at.query_params["from"] == "example"
+
+
+def test_a_map_that_pools_well_goes_across_and_says_where_it_came_from():
+    x = np.arange(36).reshape(6, 6) % 5
+    conv = open_app_page("pages/convolution.py", input=grid_to_text(x))
+    label, query = pool_link_of(conv)
+    amap = activation_map(x, LECTURE_FILTER)  # 4x4
+    assert label == "Pool this 4×4 activation map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
+    at = open_page(**query)
+    assert not at.exception and not at.warning
+    assert pooled(at) == pool2d_naive(amap).tolist()
+    said = "The 4×4 activation map of your 6×6 input through your 3×3 filter, from the Convolution page."
+    assert said in captions(at)
+
+
+def test_an_edited_map_no_longer_claims_its_origin():
+    ex = pool_example()
+    at = open_page(input=grid_to_text(activation_map(ex.input, ex.filter)), **{"from": "example"})
+    at = edit(at, 0, 0, "40")
+    assert "from the Convolution page" not in captions(at)
+    assert "from" not in at.query_params
+
+
+@pytest.mark.parametrize("origin", ["example", "conv-99x99-3x3", "<b>x</b>"])
+def test_a_hand_edited_origin_is_refused_with_a_warning(origin):
+    at = open_page(input=grid_to_text(EXAMPLE), **{"from": origin})
+    assert not at.exception
+    assert "origin" in warnings(at) and "from the Convolution page" not in captions(at)
+    assert pooled(at) == pool2d_naive(EXAMPLE).tolist()  # the map itself is still pooled
 
 
 def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
@@ -131,15 +178,34 @@ def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
     assert not at.exception and not at.error and not at.warning
     assert metrics(at)["Input"] == "28 × 28 × 6" and metrics(at)["Output"] == "14 × 14 × 6"
     assert metrics(at)["Activations kept"] == "25%"
-    fig = figure(at, "pool_stack")
-    grids = [z_of(d) for d in fig["data"]]  # each map, then its pooled map, map by map
-    maps, outs = grids[0::2], grids[1::2]
+    html = stack_page_html(at)
+    maps = [html_grid(html, f"map{c}") for c in range(6)]
+    outs = [html_grid(html, f"pool{c}") for c in range(6)]
     assert [m.shape for m in maps] == [(28, 28)] * 6 and [o.shape for o in outs] == [(14, 14)] * 6
     stack = np.stack(maps, axis=-1)
     for c in range(6):  # each pooled map comes from its own map only
         assert (outs[c] == pool2d_naive(stack[:, :, c])).all()
     assert pooled(at) == pool2d_naive(stack[:, :, 2]).tolist()  # the player animates map 3
     assert 'data-steps="196"' in player_html(at)
+
+
+def test_the_stack_shows_its_picture_and_labels_every_map_and_pooled_map():
+    at = open_page(src="stack", side="12", maps="6", pick="2")
+    assert not at.exception and not at.error and not at.warning
+    html = stack_page_html(at)
+    picture = html_grid(html, "pic")
+    assert picture.shape == (14, 14) and "Picture 14x14" in html  # a 3x3 filter's input: 2 more on each side
+    names = ["Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline"]
+    for c, name in enumerate(names):
+        assert f"{c + 1}. {name} · 12x12" in html
+        assert html_grid(html, f"map{c}").shape == (12, 12) and html_grid(html, f"pool{c}").shape == (6, 6)
+    assert html.count("pooled · 6x6") == 6
+    # the maps come from the picture shown: the vertical-edge filter over it, then ReLU
+    w = np.array([[1, 0, -1]] * 3)
+    assert np.array_equal(html_grid(html, "map0"), np.maximum(activation_map(picture, w), 0))
+    assert re.search(r'class="card pick"><div class="panel" data-grid="map1"', html)  # the animated map is framed
+    cell = int(re.search(r"--cs:(\d+)px", html).group(1))
+    assert cell * 12 >= 150  # each 12x12 map drawn at least 150 px wide, not a thumbnail
 
 
 def test_changing_stride_and_window_updates_formula_and_link():

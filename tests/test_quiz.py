@@ -11,7 +11,10 @@ from cnnviz import (
 )
 from cnnviz.presets import FILTER_PRESETS
 from cnnviz import quiz as quiz_module
-from cnnviz.quiz import edge_orientation, grid_markdown, parse_integer_answer, parse_shape_answer
+from cnnviz.quiz import edge_orientation, grid_markdown, hint_for, parse_integer_answer, parse_shape_answer
+from cnnviz.views.conv import conv_player_spec
+from cnnviz.views.pool import pool_player_spec
+from cnnviz.grids import grid_from_text
 
 SEEDS = range(0, 400, 7)
 
@@ -243,11 +246,21 @@ def test_choice_answers():
     assert check_answer(q, "E").status == "invalid" and "Pick one of A, B, C, D" in check_answer(q, "E").message
 
 
-def test_wrong_answers_say_what_was_read_and_the_right_one():
+def test_wrong_answers_say_what_was_read_but_not_the_answer():
     q = next(q for q in make_quiz(3, 7) if q.kind == "conv_output")
     H, W, F = q.answer
     v = check_answer(q, f"{H + 1} x {W} x {F}")
-    assert v.status == "wrong" and f"{H + 1}x{W}x{F}" in v.message and q.answer_text in v.message
+    assert v.status == "wrong" and f"{H + 1}x{W}x{F}" in v.message and q.answer_text not in v.message
+
+
+def test_a_hint_points_at_what_is_wrong_without_giving_the_answer():
+    q = find_question("conv_params", lambda q: "**32x32x3**" in q.text and "**10 filters of size 5x5**" in q.text)
+    forgot_bias = hint_for(q, check_answer(q, "750").given)
+    assert forgot_bias.startswith("Did you count each filter's bias?") and "760" not in forgot_bias
+    assert "760" not in hint_for(q, check_answer(q, "1234").given)
+    q = next(q for q in make_quiz(3, 7) if q.kind == "conv_output")
+    H, W, F = q.answer
+    assert "Your height and depth are right." in hint_for(q, (H, W + 1, F))
 
 
 @settings(max_examples=300, deadline=None)
@@ -307,3 +320,93 @@ def test_any_whole_number_with_or_without_thousands_commas_reads_back(n):
     assert parse_integer_answer(f"{n:,}") == n
     assert parse_integer_answer(f" {n} ") == n
     assert parse_integer_answer(f"{n:_}") == n
+
+
+# -- questions worth asking, hints that teach, solutions that open the player -------------------------
+
+any_question = st.tuples(st.integers(0, MAX_SEED), st.integers(0, 20))
+
+
+def question_of_kind(kind, seed):
+    """The question of ``kind`` in the first seven of quiz ``seed`` (each kind is there once)."""
+    return next(q for q in make_quiz(seed, 7) if q.kind == kind)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, MAX_SEED))
+def test_no_filter_by_hand_is_trivial(seed):
+    q = question_of_kind("activation_cell", seed)
+    (_, x), (_, w) = q.grids
+    assert np.count_nonzero(w) >= 2, w  # not [[1, 0], [0, 0]]: that only copies a cell
+    link = q.player.query
+    r, c = numbers(r"row (\d+), column (\d+)\*\*", q.text)
+    s, p = int(link["stride"]), int(link["padding"])
+    padded = np.pad(x, p)
+    k = w.shape[0]
+    window = padded[(r - 1) * s:(r - 1) * s + k, (c - 1) * s:(c - 1) * s + k]
+    assert np.count_nonzero(window * w) >= 2  # a sum of at least two products
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, MAX_SEED))
+def test_no_one_by_one_filter_with_padding(seed):
+    q = question_of_kind("conv_output", seed)
+    k, p = numbers(r"size (\d+)x\d+\*\*, stride \*\*\d+\*\* and zero padding \*\*(\d+)\*\*", q.text)
+    assert not (k == 1 and p > 0), q.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, MAX_SEED))
+def test_every_max_pool_window_has_one_clear_maximum(seed):
+    q = question_of_kind("max_pool_cell", seed)
+    ((_, x),) = q.grids
+    size, s = numbers(r"with \*\*(\d+)x\d+ windows and stride (\d+)\*\*", q.text)
+    r, c = numbers(r"row (\d+), column (\d+)\*\*", q.text)
+    window = x[(r - 1) * s:(r - 1) * s + size, (c - 1) * s:(c - 1) * s + size]
+    assert np.count_nonzero(window == window.max()) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_question)
+def test_every_question_has_a_hint_that_is_not_its_solution(seed_index):
+    q = make_question(*seed_index)
+    assert q.hint and q.hint not in q.solution
+    assert f"**{q.answer_text}**" not in q.hint
+    if q.answer_type == "shape" or len(q.answer_text) >= 3:
+        assert q.answer_text not in q.hint
+    for wrong, why in q.mistakes:
+        assert wrong != q.answer and check_answer(q, q.answer_text).correct
+        assert q.answer_text not in why
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, MAX_SEED))
+def test_a_convolution_solution_opens_its_own_window_in_the_player(seed):
+    q = question_of_kind("activation_cell", seed)
+    link = q.player.query
+    assert q.player.page == "convolution"
+    x, w = grid_from_text(link["input"]), grid_from_text(link["filter"])
+    assert np.array_equal(x, q.grids[0][1]) and np.array_equal(w, q.grids[1][1])
+    spec = conv_player_spec(x, w, int(link.get("bias", 0)), stride=int(link["stride"]), padding=int(link["padding"]))
+    step = spec.steps[int(link["step"]) - 1]  # step s shows window s (the player counts from 1; 0 is empty)
+    r, c = numbers(r"row (\d+), column (\d+)\*\*", q.text)
+    assert step.out == (r - 1, c - 1) and step.value == q.answer
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, MAX_SEED))
+def test_a_pooling_solution_opens_its_own_window_in_the_player(seed):
+    q = question_of_kind("max_pool_cell", seed)
+    link = q.player.query
+    assert q.player.page == "pooling" and link["mode"] == "max" and link["src"] == "map"
+    x = grid_from_text(link["input"])
+    assert np.array_equal(x, q.grids[0][1])
+    spec = pool_player_spec(x, int(link["size"]), int(link["stride"]))
+    step = spec.steps[int(link["step"]) - 1]
+    r, c = numbers(r"row (\d+), column (\d+)\*\*", q.text)
+    assert step.out == (r - 1, c - 1) and step.value == q.answer
+
+
+def test_only_window_questions_link_to_the_player():
+    for q in make_quiz(11, 14):
+        assert (q.player is not None) == (q.kind in ("activation_cell", "max_pool_cell")), q.kind

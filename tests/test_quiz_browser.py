@@ -1,4 +1,6 @@
 """The quiz in a real browser: one answer right, one wrong, verdicts and solutions on screen."""
+import re
+
 from cnnviz import make_quiz
 from conftest import wait_for_app
 
@@ -32,8 +34,10 @@ def test_one_right_one_wrong_in_the_browser(page, server_url):
     box = answer_in_browser(page, wrong, "999" if quiz[wrong].answer_type == "integer" else "1x1x1")
     verdict = box.locator('[data-testid="stAlertContentError"]')
     expect(verdict).to_contain_text("Not quite", timeout=20_000)
-    expect(verdict).to_contain_text(f"the answer is {quiz[wrong].answer_text}.")
+    expect(verdict).not_to_contain_text(quiz[wrong].answer_text)
+    expect(box.locator('[data-testid="stAlertContentInfo"]')).to_contain_text("Hint:")
     expect(box.get_by_role("button", name="Try again")).to_be_visible()
+    expect(box).not_to_contain_text("Worked solution")
 
     metrics = page.locator('[data-testid="stMetricValue"]')
     expect(metrics.nth(1)).to_have_text("1 of 2 answers right")
@@ -60,3 +64,23 @@ def test_the_shared_link_reopens_the_same_quiz(page, server_url):
         expect(phone.locator(".st-key-quiz-q-9")).to_contain_text(last_question, timeout=20_000)
     finally:
         other.close()
+
+
+def test_wrong_answer_hint_then_the_solution_then_its_window_in_the_player(page, server_url):
+    from playwright.sync_api import expect
+
+    seed, index, q = next((s, i, q) for s in range(1, 200) for i, q in enumerate(make_quiz(s, 5))
+                          if q.kind == "activation_cell")
+    page.goto(f"{server_url}/quiz?seed={seed}&n=5")
+    wait_for_app(page)
+    box = answer_in_browser(page, index, str(q.answer + 100))
+    expect(box.locator('[data-testid="stAlertContentInfo"]')).to_contain_text("Hint:", timeout=20_000)
+    box.get_by_role("button", name="Show the worked solution").click()
+    expect(box).to_contain_text("The whole activation map", timeout=20_000)
+    box.get_by_role("link", name="Watch this window in the Convolution player").click()
+    player = page.frame_locator("iframe").first.locator("#player")
+    expect(player).to_have_attribute("data-step", q.player.query["step"], timeout=30_000)
+    r, c = re.search(r"row (\d+), column (\d+)\*\*", q.text).groups()
+    expect(page.frame_locator("iframe").first.locator("#explain")).to_contain_text(
+        f"Output cell row {r}, column {c}")
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,21 +1,21 @@
 """The quiz page: a seed in the link, answers checked with verdicts and solutions, a score for the session."""
+import re
+from urllib.parse import parse_qs
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import make_quiz
+from cnnviz.quiz import hint_for
+from conftest import open_app_page, player_html
 
 SEED = 1234
 
 
 def open_quiz(seed=SEED, n=None, **extra):
-    at = AppTest.from_file("../pages/quiz.py", default_timeout=30)
-    if seed is not None:
-        at.query_params["seed"] = str(seed)
-    if n is not None:
-        at.query_params["n"] = str(n)
-    for k, v in extra.items():
-        at.query_params[k] = v
-    at.run()
+    """The quiz page, opened through the app (its solutions link to the other pages)."""
+    params = ({} if seed is None else {"seed": str(seed)}) | ({} if n is None else {"n": str(n)}) | extra
+    at = open_app_page("pages/quiz.py", **params)
     assert not at.exception
     return at
 
@@ -73,21 +73,60 @@ def test_right_answer_shows_the_verdict_the_solution_and_the_score():
     assert f"quiz-check-{SEED}-{i}" not in [b.key for b in at.button]  # answered: no form any more
 
 
-def test_wrong_answer_shows_the_right_one_and_try_again_brings_the_form_back():
+def test_a_wrong_answer_gets_a_hint_not_the_solution_and_a_retry_still_scores():
     quiz = make_quiz(SEED, 5)
     i = index_of(quiz, "shape")
     H, W, C = quiz[i].answer
     at = answer(open_quiz(), SEED, i, f"({H + 1}, {W}, {C})")
     assert len(at.error) == 1
-    assert "Not quite" in at.error[0].value and quiz[i].answer_text in at.error[0].value
-    assert quiz[i].solution in shown_text(at)
+    assert "Not quite" in at.error[0].value and quiz[i].answer_text not in at.error[0].value
+    assert [n.value for n in at.info] == [f"Hint: {hint_for(quiz[i], (H + 1, W, C))}"]
+    assert quiz[i].solution not in shown_text(at) and not at.expander  # the solution waits to be asked for
     assert metric(at, "This quiz") == "0 / 5 right"
     assert metric(at, "This session") == "0 of 1 answers right"
     at.button(f"quiz-retry-{SEED}-{i}").click().run()
     assert not at.error and at.text_input(f"quiz-answer-{SEED}-{i}").value == ""
     at = answer(at, SEED, i, f"{H} × {W} × {C}")
-    assert metric(at, "This quiz") == "1 / 5 right"
+    assert metric(at, "This quiz") == "1 / 5 right"  # found with the hint alone: it counts
     assert metric(at, "This session") == "1 of 2 answers right"
+
+
+def test_after_the_worked_solution_a_retry_never_scores():
+    quiz = make_quiz(SEED, 5)
+    i = index_of(quiz, "shape")
+    H, W, C = quiz[i].answer
+    at = answer(open_quiz(), SEED, i, f"{H + 1}x{W}x{C}")
+    at.button(f"quiz-solution-{SEED}-{i}").click().run()
+    assert quiz[i].solution in shown_text(at)
+    at.button(f"quiz-retry-{SEED}-{i}").click().run()
+    assert "no longer scores" in "\n".join(c.value for c in at.caption)
+    at = answer(at, SEED, i, quiz[i].answer_text)
+    assert "no longer scores" in at.success[0].value
+    assert metric(at, "This quiz") == "0 / 5 right"
+    assert metric(at, "This session") == "0 of 1 answers right"
+    at.button("quiz-restart").click().run()  # starting over does not turn a seen solution into points
+    at = answer(at, SEED, i, quiz[i].answer_text)
+    assert metric(at, "This quiz") == "0 / 5 right"
+
+
+def window_question(kind):
+    """A quiz (seed, index, question) with a question of ``kind`` among its first five."""
+    return next((seed, i, q) for seed in range(1, 200) for i, q in enumerate(make_quiz(seed, 5)) if q.kind == kind)
+
+
+@pytest.mark.parametrize("kind, page", [("activation_cell", "convolution"), ("max_pool_cell", "pooling")])
+def test_a_window_solution_opens_that_step_in_the_player(kind, page):
+    seed, i, q = window_question(kind)
+    at = answer(open_quiz(seed), seed, i, q.answer_text)
+    link = next(p.proto for p in at.get("page_link") if p.proto.page == page)
+    params = {k: v[0] for k, v in parse_qs(link.query_string).items()}
+    assert params == q.player.query
+    at = open_app_page(f"pages/{page}.py", **params)
+    assert not at.exception and not at.error and not at.warning
+    html = player_html(at)
+    assert f'data-step="{params["step"]}"' in html
+    r, c = (int(v) - 1 for v in re.search(r"row (\d+), column (\d+)\*\*", q.text).groups())
+    assert re.search(rf'id="out-{r}-{c}"[^>]*data-value="{q.answer}"', html)
 
 
 def test_multiple_choice_question():

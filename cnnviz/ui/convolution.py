@@ -6,9 +6,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from cnnviz import ui
+
 from cnnviz.views import conv as fig_conv, player
 from cnnviz.grids import grid_from_text, grid_to_text
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.conv import conv2d
+from cnnviz.pool import covered_cells
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.shapes import conv_output_formula
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
 
@@ -92,3 +96,28 @@ def _player_template(x_text: str, w_text: str, bias, relu: bool, stride: int, pa
     x, w = grid_from_text(x_text), grid_from_text(w_text)
     spec = fig_conv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation)
     return player.player_template(spec), spec.output
+
+
+def pools_well(amap: np.ndarray) -> bool:
+    """2x2 max pooling with stride 2 (the Pooling page's default) keeps a 2x2 output or more and drops no cell."""
+    return min(amap.shape) >= 4 and bool(covered_cells(amap.shape, 2, 2).all())
+
+
+def pool_link(state: ConvState, amap: np.ndarray) -> None:
+    """The link to the Pooling page: this activation map when it pools well, else a map made for pooling."""
+    page = ui.ROOT / "pages" / "pooling.py"
+    if not page.exists():
+        return
+    if pools_well(amap):
+        (H, W), (kh, kw) = state.input.shape, state.filter.shape
+        st.page_link(page, label=f"Pool this {amap.shape[0]}×{amap.shape[1]} activation map →",
+                     icon=":material/compress:",
+                     query_params={"input": grid_to_text(amap), "from": f"conv-{H}x{W}-{kh}x{kw}"})
+        return
+    ex = pool_example()
+    example_map = conv2d(ex.input, ex.filter)  # (6, 6)
+    st.page_link(page, icon=":material/compress:",
+                 label=(f"Pool a {example_map.shape[0]}×{example_map.shape[1]} activation map: {ex.name} "
+                        f"({ex.input.shape[0]}×{ex.input.shape[1]}) through the lecture's "
+                        f"{ex.filter.shape[0]}×{ex.filter.shape[1]} filter →"),
+                 query_params={"input": grid_to_text(example_map), "from": "example"})

@@ -1,19 +1,22 @@
 """The Pooling page's state in the link, its settings, the stack of maps and cached players."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
 
-from cnnviz import images
+from PIL import Image
+
+from cnnviz.digits import load_digits
 from cnnviz.conv import conv2d
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.pool import POOL_MODES, covered_cells, pool2d
-from cnnviz.presets import FILTER_PRESETS
+from cnnviz.presets import FILTER_PRESETS, pool_example
 from cnnviz.shapes import pool_output_formula
-from cnnviz.ui import show_warnings
-from cnnviz.ui.state import UrlState, choice_field, grid_field, int_field
+from cnnviz.ui import ROOT, show_warnings
+from cnnviz.ui.state import UrlField, UrlState, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_editor_value
 from cnnviz.views import player, pool as fig_pool
 
@@ -39,6 +42,20 @@ class PoolState:
     maps: int  # how many maps the stack has
     pick: int  # the map of the stack the player animates, from 1
     step: int | None  # the step the player opens on; None: the whole output
+    origin: str | None  # where the typed map came from: "example", "conv-6x6-3x3" (input, filter), None
+
+
+_ORIGIN = re.compile(r"conv-(\d{1,2})x(\d{1,2})-(\d)x(\d)")
+
+
+def parse_origin(text: str) -> str:
+    """``example`` or ``conv-HxW-khxkw`` (the Convolution page's input and filter); ValueError otherwise."""
+    t = str(text).strip().lower()
+    m = _ORIGIN.fullmatch(t)
+    if t == "example" or (m and all(3 <= int(v) <= 16 for v in m.groups()[:2])
+                          and all(1 <= int(v) <= 7 for v in m.groups()[2:])):
+        return t
+    raise ValueError("it is not a map the Convolution page links here")
 
 
 URL = UrlState("pool", PoolState, [
@@ -51,6 +68,7 @@ URL = UrlState("pool", PoolState, [
     int_field("maps", 6, *LIMITS["maps"], "number of maps"),
     int_field("pick", 1, 1, LIMITS["maps"][1], "animated map"),
     int_field("step", None, 0, 100_000, "animation step"),
+    UrlField("from", None, parse_origin, str, "origin of the map", "Its origin is not shown.", attr="origin"),
 ], widgets={name: f"pool_{name}" for name in ("src", "mode", "size", "stride", "side", "maps", "pick")})
 
 
@@ -72,7 +90,37 @@ def load_state() -> tuple[PoolState, set[str], list[str]]:
     if "input" in fresh and "input" in st.query_params and "src" not in st.query_params:
         state, fresh = replace(state, src="map"), fresh | {"src"}  # what the student followed the link to see
     URL.seed(state, fresh)
+    if fresh & {"input", "origin"}:
+        st.session_state["pool_origin_map"] = state.input  # the map the origin describes
+        example = conv2d(pool_example().input, pool_example().filter)
+        if state.origin == "example" and not np.array_equal(state.input, example):
+            warnings = warnings + ["The link says its map is the Convolution page's example, but it is another "
+                                   "map: its origin is not shown."]
+            state = replace(state, origin=None)
     return state, fresh, warnings
+
+
+def origin_ui(state: PoolState, x: np.ndarray) -> str | None:
+    """Say where the map on screen came from, while it is still that map; returns the origin to keep in the link."""
+    came = st.session_state.get("pool_origin_map")
+    if state.origin is None or state.src != "map" or came is None or not np.array_equal(came, x):
+        return None
+    h, w = x.shape
+    conv_page = ROOT / "pages" / "convolution.py"
+    if state.origin == "example":
+        ex = pool_example()
+        H, W = ex.input.shape
+        st.caption(f"The {h}×{w} activation map of {ex.name} ({H}×{W} pixels, values 0 to 3) through the "
+                   f"lecture's {ex.filter.shape[0]}×{ex.filter.shape[1]} filter, from the Convolution page: "
+                   "2×2 windows with stride 2 pool it without dropping a cell.")
+        if conv_page.exists():
+            st.page_link(conv_page, label="See this map made, on the Convolution page", icon=":material/grid_on:",
+                         query_params={"input": grid_to_text(ex.input), "filter": grid_to_text(ex.filter)})
+        return state.origin
+    H, W, kh, kw = map(int, _ORIGIN.fullmatch(state.origin).groups())
+    st.caption(f"The {h}×{w} activation map of your {H}×{W} input through your {kh}×{kw} filter, "
+               "from the Convolution page.")
+    return state.origin
 
 
 def kept_input(state: PoolState) -> np.ndarray:
@@ -114,13 +162,24 @@ def stack_ui() -> dict:
     return {"side": side, "maps": int(maps), "pick": pick}
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def stack_picture(side: int) -> np.ndarray:
+    """``(side + 2, side + 2)`` grey levels 0-9: the first handwritten 0 of the digits data, enlarged smoothly.
+
+    One large shape with clean edges, so that each filter's map shows where its edges are (read-only).
+    """
+    digit = Image.fromarray(np.uint8(load_digits()[0][0] * 255 // 16))  # (8, 8) the 0 of pool_example
+    big = np.asarray(digit.resize((side + 2, side + 2), Image.Resampling.BICUBIC), dtype=np.float64)
+    g = np.round(big / 255 * 9).astype(np.int64)  # (side+2, side+2)
+    g.flags.writeable = False  # shared by every session
+    return g
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def stack_maps(side: int, maps: int) -> np.ndarray:
-    """``(side, side, maps)`` activation maps: a grey picture (values 0-9) through edge filters, then ReLU."""
-    g = images.to_grayscale(images.sample_image("Circles", side + 2))  # (side+2, side+2, 1)
-    g = np.round(g / 255 * 9).astype(np.int64)
+    """``(side, side, maps)`` activation maps: the stack's picture through edge filters, then ReLU."""
     w = np.stack([FILTER_PRESETS[n].weights for n in STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
-    out = np.maximum(conv2d(g, w), 0)  # (side, side, C)
+    out = np.maximum(conv2d(stack_picture(side)[:, :, None], w), 0)  # (side, side, C)
     out.flags.writeable = False  # shared by every session
     return out
 
@@ -144,12 +203,12 @@ def max_avg_html(x_text: str, size: int, stride: int) -> str:
     return fig_pool.max_avg_html(grid_from_text(x_text), size, stride)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def stack_figure(side: int, maps: int, size: int, stride: int, mode: str, pick: int):
-    """Every map of the stack above its pooled map (cached; the figure is only read)."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def stack_html(side: int, maps: int, size: int, stride: int, mode: str, pick: int) -> str:
+    """The picture, every map of the stack (labelled) above its pooled map, as HTML grids (cached)."""
     stack = stack_maps(side, maps)
     names = [n.replace(" (Laplacian)", "") for n in STACK_FILTERS[:maps]]
-    return fig_pool.stack_figure(stack, pool2d(stack, size, stride, mode), names, pick - 1)
+    return fig_pool.stack_html(stack_picture(side), stack, pool2d(stack, size, stride, mode), names, pick - 1)
 
 
 def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int, stride: int) -> None:

@@ -7,13 +7,16 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from cnnviz.quiz import (
-    DEFAULT_SEED, MAX_SEED, QUIZ_LENGTHS, Question, Verdict, check_answer, grid_markdown, make_quiz, parse_seed,
+    DEFAULT_SEED, MAX_SEED, QUIZ_LENGTHS, Question, Verdict, check_answer, grid_markdown, hint_for, make_quiz,
+    parse_seed,
 )
-from cnnviz.ui import plain, show_errors
+from cnnviz.ui import ROOT, plain, show_errors
 from cnnviz.ui.state import UrlField, UrlState, choice_field
 
 _QUIZ_RESULTS = "quiz_results"  # {(seed, index): Verdict} the latest checked answer to each question
 _QUIZ_SCORE = "quiz_score"  # {"right": int, "answered": int} over the whole session
+_QUIZ_SEEN = "quiz_seen"  # {(seed, index)} questions whose worked solution was asked for: they no longer score
+_QUIZ_SCORED = "quiz_scored"  # {(seed, index)} questions answered right before their solution was seen
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,27 @@ def _quiz_answer_key(seed: int, index: int) -> str:
     return f"quiz-answer-{seed}-{index}"
 
 
+def _quiz_seen() -> set:
+    return st.session_state.setdefault(_QUIZ_SEEN, set())
+
+
+def _quiz_scored() -> set:
+    return st.session_state.setdefault(_QUIZ_SCORED, set())
+
+
 def _quiz_submit(seed: int, index: int, question: Question) -> None:
     verdict = check_answer(question, st.session_state.get(_quiz_answer_key(seed, index)))
     _quiz_results()[(seed, index)] = verdict
-    if verdict.valid:
+    if verdict.valid and (seed, index) not in _quiz_seen():  # after the solution, answers are practice only
         score = st.session_state.setdefault(_QUIZ_SCORE, {"right": 0, "answered": 0})
         score["answered"] += 1
         score["right"] += verdict.correct
+        if verdict.correct:
+            _quiz_scored().add((seed, index))
+
+
+def _quiz_show_solution(seed: int, index: int) -> None:
+    _quiz_seen().add((seed, index))
 
 
 def _quiz_retry(seed: int, index: int) -> None:
@@ -60,8 +77,10 @@ def _quiz_retry(seed: int, index: int) -> None:
 
 
 def _quiz_restart(seed: int, n: int) -> None:
+    # A question whose solution was seen stays seen: starting over must not turn it back into points.
     for index in range(n):
         _quiz_retry(seed, index)
+        _quiz_scored().discard((seed, index))
 
 
 def _quiz_open(settings: QuizSettings, seed: int) -> None:
@@ -109,47 +128,69 @@ def header_ui(settings: QuizSettings) -> None:
 
 def score_ui(settings: QuizSettings, questions) -> None:
     """This quiz's progress and the session's score."""
-    results = _quiz_results()
-    verdicts = [results.get((settings.seed, i)) for i in range(len(questions))]
-    right = sum(v is not None and v.correct for v in verdicts)
-    checked = sum(v is not None and v.valid for v in verdicts)
+    results, scored, seen = _quiz_results(), _quiz_scored(), _quiz_seen()
+    keys = [(settings.seed, i) for i in range(len(questions))]
+    right = sum(k in scored for k in keys)
+    checked = sum(k in results and results[k].valid for k in keys)
+    solved = sum(k in seen and k not in scored for k in keys)
     score = st.session_state.get(_QUIZ_SCORE, {"right": 0, "answered": 0})
     a, b = st.columns(2)
     a.metric("This quiz", f"{right} / {len(questions)} right",
-             help=f"{checked} of {len(questions)} questions answered.")
+             help=f"{checked} of {len(questions)} questions answered"
+                  + (f"; {solved} answered by the worked solution, which no longer score." if solved else "."))
     b.metric("This session", f"{score['right']} of {score['answered']} answers right",
              help="Every checked answer counts, in every quiz you took since opening the page.")
 
 
-def _quiz_verdict_ui(verdict: Verdict) -> None:
+def _quiz_verdict_ui(verdict: Verdict, question: Question, counts: bool) -> None:
     if verdict.correct:
-        st.success(plain(verdict.message), icon=":material/check_circle:")
+        note = "" if counts else " This question no longer scores: you saw its worked solution."
+        st.success(plain(verdict.message + note), icon=":material/check_circle:")
     else:
         st.error(plain(verdict.message), icon=":material/cancel:")
 
 
+def _quiz_solution_ui(question: Question) -> None:
+    with st.expander("Worked solution", expanded=True, icon=":material/school:"):
+        st.markdown(question.solution)
+        link = question.player
+        if link is not None and (ROOT / "pages" / f"{link.page}.py").exists():
+            st.page_link(ROOT / "pages" / f"{link.page}.py", label=f"{link.label} →", icon=":material/play_circle:",
+                         query_params=link.query)
+
+
 def question_ui(seed: int, index: int, question: Question) -> None:
-    """One question: its grids, an answer form, then the verdict and the worked solution."""
+    """One question: its grids and an answer form; a wrong answer gets a hint, the solution comes on request."""
+    key = (seed, index)
     with st.container(border=True, key=f"quiz-q-{index}"):
         st.markdown(f"**Question {index + 1}.** {question.text}")
         if question.grids:
             for col, (caption, grid) in zip(st.columns(max(len(question.grids), 3)), question.grids):
                 col.markdown(f"**{caption}**\n\n{grid_markdown(grid)}")
-        verdict = _quiz_results().get((seed, index))
+        verdict, seen = _quiz_results().get(key), key in _quiz_seen()
         if verdict is not None and verdict.valid:
-            _quiz_verdict_ui(verdict)
-            with st.expander("Worked solution", expanded=True, icon=":material/school:"):
-                st.markdown(question.solution)
-            if not verdict.correct:
-                st.button("Try again", key=f"quiz-retry-{seed}-{index}", icon=":material/replay:",
-                          on_click=_quiz_retry, args=(seed, index))
-            return
-        with st.form(f"quiz-form-{seed}-{index}", border=False):
-            key = _quiz_answer_key(seed, index)
-            if question.answer_type == "choice":
-                st.radio("Your answer", question.choices, index=None, key=key, horizontal=True)
+            _quiz_verdict_ui(verdict, question, counts=key in _quiz_scored())
+            if verdict.correct or seen:
+                _quiz_solution_ui(question)
             else:
-                st.text_input("Your answer", key=key, placeholder=question.hint, max_chars=60)
+                st.info(plain("Hint: " + hint_for(question, verdict.given)), icon=":material/lightbulb:")
+            if not verdict.correct:
+                retry, show = st.columns(2)
+                retry.button("Try again", key=f"quiz-retry-{seed}-{index}", icon=":material/replay:",
+                             on_click=_quiz_retry, args=(seed, index))
+                if not seen:
+                    show.button("Show the worked solution", key=f"quiz-solution-{seed}-{index}",
+                                icon=":material/school:", on_click=_quiz_show_solution, args=(seed, index),
+                                help="After the solution this question no longer scores.")
+            return
+        if seen:
+            st.caption("You saw the worked solution: answering again is practice, it no longer scores.")
+        with st.form(f"quiz-form-{seed}-{index}", border=False):
+            answer_key = _quiz_answer_key(seed, index)
+            if question.answer_type == "choice":
+                st.radio("Your answer", question.choices, index=None, key=answer_key, horizontal=True)
+            else:
+                st.text_input("Your answer", key=answer_key, placeholder=question.placeholder, max_chars=60)
             st.form_submit_button("Check", key=f"quiz-check-{seed}-{index}", on_click=_quiz_submit,
                                   args=(seed, index, question))
         if verdict is not None:

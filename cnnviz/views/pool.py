@@ -1,17 +1,16 @@
-"""Pooling for the step player and as Plotly figures: each window written out, max beside average."""
+"""Pooling for the step player and as HTML grids: each window written out, max beside average, a stack."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..layers import format_shape
 from ..pool import covered_cells, pool2d, pool_trace
-from .colour import heatmap_colours, symmetric_limit
+from .colour import symmetric_limit
 from .grid import grid_html, grid_rows_html
 from .numbers import MINUS, format_number
 from .player import PlayerSpec, PlayerStep
 
-__all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_figure", "MODE_NAMES"]
+__all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_html", "MODE_NAMES"]
 
 MODE_NAMES = {"max": "Max pooling", "avg": "Average pooling"}
 
@@ -75,43 +74,6 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
                       winner_label="kept (the maximum)" if mode == "max" else "winner")
 
 
-def _heatmap(z: np.ndarray, scale: float, show_text: bool, font: int, n: int, gap: int = 2) -> go.Heatmap:
-    """Panel ``n`` (1-based): the grid on the shared diverging scale, numbers written in when they fit."""
-    text = [[format_number(v) for v in row] for row in z]  # written in when they fit, always on hover
-    axis = "" if n == 1 else str(n)
-    return go.Heatmap(z=z, **heatmap_colours(scale), showscale=False,
-                      text=text, texttemplate="%{text}" if show_text else None, textfont={"size": font},
-                      xgap=gap, ygap=gap, xaxis="x" + axis, yaxis="y" + axis,
-                      hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>")
-
-
-def _axes(n: int, shape: tuple[int, int], x_domain, y_domain, ticks: bool) -> dict:
-    """Layout of panel ``n``: row 0 at the top, square cells, fixed ranges, 1-based tick labels."""
-    H, W = shape
-    axis = "" if n == 1 else str(n)
-    common = dict(showgrid=False, zeroline=False, constrain="domain", fixedrange=True)
-    tx = dict(tickvals=list(range(W)), ticktext=[str(c + 1) for c in range(W)]) if ticks else dict(showticklabels=False)
-    ty = dict(tickvals=list(range(H)), ticktext=[str(r + 1) for r in range(H)]) if ticks else dict(showticklabels=False)
-    return {f"xaxis{axis}": dict(domain=x_domain, range=[-0.5, W - 0.5], scaleanchor="y" + axis, anchor="y" + axis,
-                                 **common, **tx),
-            f"yaxis{axis}": dict(domain=y_domain, range=[H - 0.5, -0.5], anchor="x" + axis, **common, **ty)}
-
-
-def _domains(widths, gap: float) -> list[list[float]]:
-    """Split [0, 1] into side-by-side domains proportional to ``widths`` with ``gap`` between them."""
-    free = 1 - gap * (len(widths) - 1)
-    total, out, x = float(sum(widths)), [], 0.0
-    for w in widths:
-        out.append([x, min(1.0, x + free * w / total)])
-        x = out[-1][1] + gap
-    return out
-
-
-def _title(text: str, x_domain, y: float, size: int) -> dict:
-    return dict(text=text, x=(x_domain[0] + x_domain[1]) / 2, y=y, xref="paper", yref="paper", showarrow=False,
-                xanchor="center", yanchor="bottom", font=dict(size=size))
-
-
 def max_avg_html(x, size=2, stride=None) -> str:
     """The activation map ``(H, W)`` beside its max-pooled and average-pooled outputs, as HTML grids.
 
@@ -141,38 +103,46 @@ def max_avg_html(x, size=2, stride=None) -> str:
     return grid_rows_html([panels], cell=cs)
 
 
-def stack_figure(stack, pooled, names, pick: int = 0) -> go.Figure:
-    """Small multiples: each map of ``stack`` ``(H, W, C)`` above its pooled map ``(H_out, W_out, C)``.
+def _stack_cell(side: int) -> int:
+    """Cell size in CSS pixels for ``side x side`` maps: about 200 px a map, never below 5 px a cell."""
+    return max(5, min(44, 200 // side))
 
-    Each map keeps its own column, which is the point: pooling never mixes maps. Map ``pick``
-    (the one animated) gets a frame. Each map has its own colour scale, centred at 0, shared with its
-    pooled map. Numbers are written in cells when the maps are small enough.
+
+_STACK_CSS = (".cnnviz-grids .card{display:flex;flex-direction:column;gap:8px;padding:6px 8px;border-radius:8px;"
+              "border:3px solid transparent}.cnnviz-grids .card.pick{border-color:#7b2ff7}"
+              ".cnnviz-grids .card .ttl{font-size:15px}.cnnviz-grids .sub{font-weight:400;opacity:.8}")
+
+
+def stack_html(picture, stack, pooled, names, pick: int = 0) -> str:
+    """The picture, then each of its maps ``(H, W, C)`` above its pooled map ``(H_out, W_out, C)``, as HTML grids.
+
+    Every map is labelled with the filter that made it and its shape, every pooled map with its shape;
+    map ``pick`` (the one the player animates) is framed. Each map has its own colour scale, centred
+    at 0, shared with its pooled map; the picture keeps its own grey. Cells are sized for the maps
+    to read (about 200 px a map), numbers written in while they fit; the cards wrap on a narrow screen.
 
     Examples
     --------
     >>> s = np.arange(32).reshape(4, 4, 2)
-    >>> fig = stack_figure(s, pool2d(s), ["a", "b"])
-    >>> len(fig.data), fig.data[3].z.tolist()
-    (4, [[11, 15], [27, 31]])
+    >>> html = stack_html(np.zeros((6, 6)), s, pool2d(s), ["a", "b"], pick=1)
+    >>> "1. a · 4x4" in html and 'class="card pick"' in html and html.count('data-grid="pool1"') == 1
+    True
     """
-    stack, pooled = np.asarray(stack), np.asarray(pooled)
+    picture, stack, pooled = np.asarray(picture), np.asarray(stack), np.asarray(pooled)
     H, W, C = stack.shape
-    Ho, Wo, _ = pooled.shape
-    scales = [symmetric_limit(stack[:, :, c]) for c in range(C)]  # each map its own limit, shared with its pooled map
-    show = H * C <= 36
-    domains = _domains([1] * C, 0.02)
-    top, bottom = [0.44, 0.92], [0.0, 0.36]  # the pooled row is drawn smaller, as it is
-    layout = dict(height=200 + 110 * max(1, 6 // max(C, 1)), margin=dict(l=10, r=10, t=30, b=10),
-                  font=dict(size=14), plot_bgcolor="rgba(0,0,0,0)", showlegend=False, annotations=[], shapes=[])
-    data = []
-    for c, dom in enumerate(domains):
-        title = f"{c + 1}. {names[c]}" if C <= 4 else f"{c + 1}"
-        for n, z, y_dom in ((c + 1, stack[:, :, c], top), (C + c + 1, pooled[:, :, c], bottom)):
-            data.append(_heatmap(z, scales[c], show, 12, n, gap=2 if H <= 12 else 0))
-            layout.update(_axes(n, z.shape, dom, y_dom, ticks=False))
-        layout["annotations"].append(_title(title, dom, top[1] + 0.01, 16))
-        if c == pick:
-            axis = "" if c == 0 else str(c + 1)
-            layout["shapes"].append(dict(type="rect", xref=f"x{axis} domain", yref=f"y{axis} domain", x0=-0.04,
-                                         x1=1.04, y0=-0.04, y1=1.04, line=dict(color="#7b2ff7", width=4)))
-    return go.Figure(data=data, layout=layout)
+    cs = _stack_cell(max(H, W))
+    numbers = cs >= 26
+    lo, hi = float(picture.min()), float(picture.max())
+    grey = np.round((picture - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)  # (Hp, Wp) dark to light
+    pic = grid_html(picture, "pic", title=f"Picture {format_shape(picture.shape)}", hover=True, numbers=numbers,
+                    colours=np.repeat(grey[:, :, None], 3, axis=2))
+    cards = [f'<div class="card">{pic}<div class="ttl sub">grey levels {format_number(lo)} to '
+             f'{format_number(hi)}</div></div>']
+    for c in range(C):
+        scale = symmetric_limit(stack[:, :, c])  # each map its own limit, shared with its pooled map
+        top = grid_html(stack[:, :, c], f"map{c}", title=f"{c + 1}. {names[c]} · {format_shape(stack.shape[:2])}",
+                        vmax=scale, numbers=numbers, hover=True)
+        low = grid_html(pooled[:, :, c], f"pool{c}", title=f"pooled · {format_shape(pooled.shape[:2])}",
+                        vmax=scale, numbers=numbers, hover=True)
+        cards.append(f'<div class="card{" pick" if c == pick else ""}">{top}{low}</div>')
+    return f"<style>{_STACK_CSS}</style>" + grid_rows_html([cards], cell=cs)
