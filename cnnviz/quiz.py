@@ -284,6 +284,12 @@ def _cell(v) -> str:
     return str(v).replace("-", "−")
 
 
+def _factor(v) -> str:
+    """A number as the second factor of a product: negative ones in brackets, ``1·(−1)`` not ``1·−1``."""
+    text = _cell(v)
+    return f"({text})" if text.startswith("−") else text
+
+
 def grid_markdown(grid, first_row: int = 1, first_col: int = 1) -> str:
     """A 2-D grid as a Markdown table, rows and columns numbered from 1 (as people count).
 
@@ -576,7 +582,7 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         if np.count_nonzero(w) >= 2 and np.count_nonzero(window * w) >= 2:
             break
     value = int(out[r, c])
-    terms = " + ".join(f"{_cell(a)}·{_cell(f)}" for a, f in zip(window.ravel(), w.ravel()))
+    terms = " + ".join(f"{_cell(a)}·{_factor(f)}" for a, f in zip(window.ravel(), w.ravel()))
     bias_term = f" + ({_cell(b)})" if b < 0 else (f" + {b}" if b else "")
     setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{_cell(b)}**" if b else ", no bias")
     where = "input padded with a ring of zeros" if p else "input"
