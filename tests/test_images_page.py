@@ -325,3 +325,11 @@ def test_maps_are_large_with_every_cell_a_whole_block():
     pooled = np.asarray(Image.open(io.BytesIO(m.pooled_png)))
     assert pooled.shape == (378, 378)  # 63 cells, 6 pixels each
     assert any("image-rendering: pixelated" in h.proto.body for h in at.get("html"))
+
+
+def test_each_activation_map_says_its_range():
+    at = run({"size": "32", "relu": "0", "f": ["Vertical edge"]})
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(np.float32)
+    act = conv2d(x, filter_from_spec("Vertical edge", 3, 3).astype(np.float32))
+    captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
+    assert f"1: Vertical edge · {act.min():.0f} to {act.max():.0f}" in captions
