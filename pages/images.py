@@ -64,8 +64,8 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
     input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
     with picture_col:
         st.image(input_pngs[0], output_format="PNG",
-                 caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window at row {r + 1}, "
-                         f"column {c + 1}")
+                 caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window (row {r + 1}, "
+                         f"column {c + 1})")
         if state.source == "Sample" and state.sample == images.PHOTO:
             st.caption(f"Photo: {images.PHOTO_CREDIT}.")
     if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
