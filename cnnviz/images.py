@@ -9,6 +9,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -21,11 +22,14 @@ __all__ = [
     "ALLOWED_FORMATS",
     "MAX_PIXELS",
     "MAX_BYTES",
+    "MAX_ASPECT",
     "ImageError",
     "LoadedImage",
     "load_image",
     "load_image_info",
     "SAMPLE_NAMES",
+    "PHOTO",
+    "PHOTO_CREDIT",
     "sample_image",
     "to_grayscale",
     "resize_max_side",
@@ -39,6 +43,9 @@ __all__ = [
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # identified by content, never by file name
 MAX_PIXELS = 40_000_000  # declared width x height; Pillow's own bomb limit is about 179 million
 MAX_BYTES = 20 * 1024 * 1024  # more than the server's upload cap, so the cap speaks first
+# Longest side over shortest: at the largest working size (512 px) a 16:1 picture is still 32 pixels
+# across, room for a 7x7 filter; a 5000x20 strip would be 2.
+MAX_ASPECT = 16
 
 # Formats people commonly try, named by their first bytes so the refusal can say what the file is.
 _OTHER_FORMATS = [
@@ -172,7 +179,8 @@ def load_image_info(
     Raises
     ------
     ImageError
-        Empty, too large, not PNG/JPEG/GIF/BMP/WebP, truncated or corrupt, or a decompression bomb;
+        Empty, too large, more than ``MAX_ASPECT`` times as long as it is wide, not PNG/JPEG/GIF/BMP/WebP,
+        truncated or corrupt, or a decompression bomb;
         the message is a sentence for the person who uploaded it, never the decoder's own text.
 
     Examples
@@ -229,6 +237,8 @@ def load_image_info(
                 raise ImageError("The image declares no pixels.")
             if W * H > max_pixels:
                 raise ImageError(_bomb_message((H, W), max_pixels))
+            if max(W, H) > MAX_ASPECT * min(W, H):
+                raise ImageError(_aspect_message(H, W))
             try:
                 if fmt == "JPEG":
                     # Decode big JPEGs at a reduced scale straight away (powers of 2, never below max_side).
@@ -278,6 +288,17 @@ def _rotated(img: Image.Image) -> bool:
         return False
 
 
+def _aspect_message(H: int, W: int) -> str:
+    """Why a picture far longer than it is wide is refused, in its own numbers."""
+    long, short, way = (W, H, "wide as it is tall") if W > H else (H, W, "tall as it is wide")
+    # Across at the smallest and the largest working size (the long side shrunk to 32 or 512, never enlarged).
+    thin, thick = (max(1, round(short * min(side, long) / long)) for side in (32, 512))
+    return (f"The picture is {W}x{H} pixels (width x height), {long / short:.0f} times as {way}: at the page's "
+            f"working sizes (32 to 512 pixels on the long side) it would be {thin} to {thick} pixels across, "
+            f"too thin to show what a filter does. Pictures up to {MAX_ASPECT} times as long as they are wide "
+            "are accepted: crop it and upload that part.")
+
+
 def _bomb_message(size, max_pixels: int) -> str:
     declared = f"declares {size[1]}x{size[0]} pixels" if size else "declares an enormous size"
     return (f"The image {declared}, more than the {max_pixels / 1e6:.0f} million allowed: "
@@ -286,23 +307,46 @@ def _bomb_message(size, max_pixels: int) -> str:
 
 # --- built-in samples ------------------------------------------------------------------------------
 
-SAMPLE_NAMES = ("House", "Checkerboard", "Circles", "Strokes on a gradient", "RGB test pattern")
+PHOTO = "Chelsea the cat (photo)"
+SAMPLE_NAMES = (PHOTO, "House", "Checkerboard", "Circles", "Strokes on a gradient", "RGB test pattern")
+PHOTO_CREDIT = ('"Chelsea the cat" by Stefan van der Walt, CC0 (no copyright restrictions); '
+                "from scikit-image's sample data (skimage/data/chelsea.png)")
 
 
 def sample_image(name: str, size: int = 256) -> np.ndarray:
-    """A built-in picture drawn by code, ``(size, size, 3)`` uint8; read-only and cached.
+    """A built-in picture, ``(H, W, 3)`` uint8; read-only and cached.
+
+    Every sample is square, ``(size, size, 3)``, as the lecture's 32x32x3 input is. The photograph
+    (``PHOTO``, stored 451x300) is its centre square, 300x300, shrunk to ``size`` and never blown up
+    beyond the pixels it has: ``size=512`` gives ``(300, 300, 3)``.
 
     Examples
     --------
     >>> img = sample_image("Checkerboard", 32)
     >>> img.shape, img.dtype.name, sorted(set(img[:, :, 0].ravel().tolist()))
     ((32, 32, 3), 'uint8', [30, 225])
+    >>> sample_image(PHOTO, 128).shape, sample_image(PHOTO, 512).shape
+    ((128, 128, 3), (300, 300, 3))
     """
     if name not in SAMPLE_NAMES:
         raise ValueError(f"Unknown sample image {name!r}: choose one of {', '.join(SAMPLE_NAMES)}.")
     if not isinstance(size, (int, np.integer)) or not 8 <= size <= 1024:
         raise ValueError("A sample image is between 8 and 1024 pixels wide.")
+    if name == PHOTO:
+        return _photo(int(size))
     return _sample(name, int(size))
+
+
+@lru_cache(maxsize=8)
+def _photo(side: int) -> np.ndarray:
+    path = resources.files("cnnviz").joinpath("data/chelsea.jpg")
+    with Image.open(io.BytesIO(path.read_bytes())) as img:
+        pixels = np.asarray(img.convert("RGB"), dtype=np.uint8)  # (300, 451, 3)
+    H, W, _ = pixels.shape
+    left = (W - H) // 2
+    out = resize_max_side(np.ascontiguousarray(pixels[:, left:left + H]), side)  # (side, side, 3), side <= 300
+    out.flags.writeable = False  # shared by every caller through the cache
+    return out
 
 
 @lru_cache(maxsize=32)

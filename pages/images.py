@@ -1,9 +1,9 @@
 """Real images: filters that span every channel, and a bank of filters making an activation volume."""
 import streamlit as st
 
-from cnnviz import ui
-from cnnviz.ui import images as ui_img
+from cnnviz import images, ui
 from cnnviz.layers import format_shape
+from cnnviz.ui import images as ui_img
 
 ui.through_app()
 
@@ -17,70 +17,81 @@ st.markdown(
 
 state, url_warnings = ui_img.load_state()
 ui.show_warnings(url_warnings)
-state, x, key, load_errors, note = ui_img.source_ui(state)
-ui.show_errors(load_errors, kept="The last good picture is still shown.")
-if note:
-    st.info(note, icon=":material/photo_size_select_large:")
-C = x.shape[2]
-state, cell_errors = ui_img.bank_ui(state, C)
-ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
+ui_img.crisp_style()
+pictures = st.container(key="img_pictures")  # every picture of the page, drawn pixel for pixel
+picture_col, settings_col = pictures.columns([2, 3], gap="medium")
+with settings_col:
+    state, x, key, load_errors, note = ui_img.source_ui(state)
+    ui.show_errors(load_errors, kept="The last good picture is still shown.")
+    if note:
+        st.info(note, icon=":material/photo_size_select_large:")
+    C = x.shape[2]
+    state, cell_errors = ui_img.bank_ui(state, C)
+    ui.show_errors(cell_errors, kept="The filter keeps its last valid numbers.")
 
-try:
-    result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
-except ValueError as exc:  # a filter larger than a tiny picture
+with pictures:  # below the picture and its settings: the shapes, the maps and the zoom
+    too_thin = ui_img.too_thin(x, state.k, state.size)
+    try:
+        if too_thin:
+            raise ValueError(too_thin)
+        result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
+    except ValueError as exc:  # a filter larger than a thin or tiny picture
+        ui_img.URL.save(state)
+        ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
+        st.stop()
+
+    H_out, W_out, F = result.shape
+    shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
+    st.markdown(f"### {' → '.join(format_shape(s) for s in shapes)}")
+    st.caption(
+        f"Input {format_shape(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
+        + (", ReLU" if state.relu else "") + f" → activation volume {format_shape(result.shape)}"
+        + (f" → 2x2 max pooling, stride 2 → {format_shape(result.pooled_shape)}" if result.pooled_shape else "")
+        + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
+    )
+
+    channels_box, detail_box, zoom_box, volume_box = (st.container() for _ in range(4))
+
+    with zoom_box:
+        st.subheader(f"The dot product behind one value of map {state.sel + 1}")
+        state = ui_img.zoom_ui(state, x, result)
+        r, c = state.at if state.at is not None else ui_img.strongest_at(result, state.sel)
+        fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
+        st.markdown(f"At row {r + 1}, column {c + 1}: {sentence}")
+        st.html(fig)
     ui_img.URL.save(state)
-    ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
-    st.stop()
 
-H_out, W_out, F = result.shape
-shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
-st.markdown(f"### {' → '.join(format_shape(s) for s in shapes)}")
-st.caption(
-    f"Input {format_shape(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
-    + (", ReLU" if state.relu else "") + f" → activation volume {format_shape(result.shape)}"
-    + (f" → 2x2 max pooling, stride 2 → {format_shape(result.pooled_shape)}" if result.pooled_shape else "")
-    + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
-)
-
-picture_box, detail_box, zoom_box, volume_box = st.container(), st.container(), st.container(), st.container()
-
-with zoom_box:
-    st.subheader(f"The dot product behind one value of map {state.sel + 1}")
-    state = ui_img.zoom_ui(state, x, result)
-    r, c = state.at if state.at is not None else ui_img.strongest_at(result, state.sel)
-    fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
-    st.markdown(f"At row {r}, column {c}: {sentence}")
-    st.html(fig)
-ui_img.URL.save(state)
-
-input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
-with picture_box:
-    st.subheader("The picture and its channels")
-    names = ["the input (amber box: the window)"] + [f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")]
-    left, right = st.columns([2, 3])
-    left.image(input_pngs[0], caption=f"{names[0]}, {format_shape(x.shape[:2])}", width=ui_img.PICTURE_PX,
-               output_format="PNG")
+    input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
+    with picture_col:
+        st.image(input_pngs[0], output_format="PNG",
+                 caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window (row {r + 1}, "
+                         f"column {c + 1})")
+        if state.source == "Sample" and state.sample == images.PHOTO:
+            st.caption(f"Photo: {images.PHOTO_CREDIT}.")
     if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
-        right.image(list(input_pngs[1:]), caption=names[1:], width=ui_img.SHOWN_PX, output_format="PNG")
+        with channels_box:
+            st.subheader("Its three channels")
+            st.image(list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")],
+                     output_format="PNG")
 
-detail_pngs, captions = ui_img.channel_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
-                                              state.relu, (r, c), x)
-with detail_box:
-    st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
-    st.caption(ui_img.filter_explains(state.filters[state.sel], C))
-    st.image(list(detail_pngs), caption=list(captions), width=ui_img.SHOWN_PX, output_format="PNG")
-    st.image(ui_img.COLOUR_BAR, width=256, output_format="PNG",
-             caption="Blue: negative · white: 0 · red: positive (one scale for these maps; zoom in for the numbers)")
+    detail_pngs, captions = ui_img.channel_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
+                                                  state.relu, (r, c), x)
+    with detail_box:
+        st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
+        st.caption(ui_img.filter_explains(state.filters[state.sel], C))
+        st.image(list(detail_pngs), caption=list(captions), output_format="PNG")
+        st.image(ui_img.COLOUR_BAR, width=256, output_format="PNG",
+                 caption="Blue: negative · white: 0 · red: positive (one scale for these maps; numbers in the zoom)")
 
-with volume_box:
-    st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {format_shape(result.shape)}")
-    st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
-    tabs = st.tabs(["Activation maps"] + ([f"After pooling, {format_shape(result.pooled_shape)}"]
-                                          if result.pooled_shape else []))
-    for tab, pngs in zip(tabs, [result.volume_png, result.pooled_png]):
-        spans = [f" · {lo:.0f} to {hi:.0f}" if pngs is result.volume_png else "" for lo, hi in result.ranges]
-        names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
-                 for f, (spec, span) in enumerate(zip(state.filters, spans))]
-        tab.image(list(pngs), caption=names, width=ui_img.SHOWN_PX, output_format="PNG")
-    sent = ui_img.bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
-    st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")
+    with volume_box:
+        st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {format_shape(result.shape)}")
+        st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
+        tabs = st.tabs(["Activation maps"] + ([f"After pooling, {format_shape(result.pooled_shape)}"]
+                                              if result.pooled_shape else []))
+        for i, (tab, pngs) in enumerate(zip(tabs, [result.volume_png, result.pooled_png])):
+            spans = [f" · {lo:.0f} to {hi:.0f}" if i == 0 else "" for lo, hi in result.ranges]  # maps, not pooled
+            names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
+                     for f, (spec, span) in enumerate(zip(state.filters, spans))]
+            tab.image(list(pngs), caption=names, output_format="PNG")
+        sent = ui_img.bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
+        st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")

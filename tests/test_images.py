@@ -400,3 +400,34 @@ def test_zoom_html_writes_every_number():
     for v in ["10", "30", "50", "70", "0.5", "−2", "25", "−140", "−20", "80"]:  # pixels, weights, products
         assert f">{v}<" in html
     assert "R: products, sum −105" in html and "G: products, sum 140" in html
+
+
+def test_the_photo_sample_ships_small_with_its_licence():
+    from importlib import resources
+
+    from cnnviz.images import PHOTO, PHOTO_CREDIT, SAMPLE_NAMES
+
+    data = resources.files("cnnviz").joinpath("data")
+    assert data.joinpath("chelsea.jpg").stat().st_size < 40_000
+    licence = data.joinpath("LICENSE").read_text()
+    assert "chelsea.jpg" in licence and "CC0" in licence and "Stefan van der Walt" in licence
+    assert SAMPLE_NAMES[0] == PHOTO and "CC0" in PHOTO_CREDIT
+    cat = sample_image(PHOTO, 512)
+    assert cat.shape == (300, 300, 3) and not cat.flags.writeable  # the centre square, never enlarged
+    assert sample_image(PHOTO, 32).shape == (32, 32, 3)
+    assert cat.std() > 20 and len(np.unique(cat[:, :, 0])) > 100  # a photograph, not a flat drawing
+    import tomllib
+    from cnnviz.ui import ROOT
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    assert "*.jpg" in shipped and "LICENSE" in shipped
+
+
+@pytest.mark.parametrize("size, way", [((5000, 20), "250 times as wide as it is tall"),
+                                       ((20, 400), "20 times as tall as it is wide")])
+def test_a_strip_far_longer_than_wide_is_refused_in_its_own_numbers(size, way):
+    with pytest.raises(ImageError) as err:
+        load_image(encode(Image.new("RGB", size), "PNG"))
+    text = str(err.value)
+    assert f"{size[0]}x{size[1]} pixels (width x height), {way}" in text
+    assert "crop it" in text and "shrunk" not in text and "padded" not in text
+    assert load_image(encode(Image.new("RGB", (1600, 100)), "PNG")).shape == (32, 512, 3)  # 16:1 is accepted

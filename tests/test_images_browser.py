@@ -30,7 +30,7 @@ def test_upload_shows_the_activation_volume_shape(page, server_url):
                          ".every(i => i.complete && i.naturalWidth > 0)")
     # The strongest value of the vertical-edge map is on the edge, and the zoom says so in numbers.
     assert page.get_by_text("At row", exact=False).first.inner_text().startswith("At row")
-    assert ", column 18:" in page.get_by_text("At row", exact=False).first.inner_text()
+    assert ", column 19:" in page.get_by_text("At row", exact=False).first.inner_text()  # from 1
 
 
 def test_shared_link_reopens_the_same_view(page, server_url):
@@ -53,3 +53,28 @@ def test_shared_link_reopens_the_same_view(page, server_url):
         assert phone.get_by_text("At row 3, column 4:", exact=False).first.inner_text() == first
     finally:
         other.close()
+
+
+def test_at_150_percent_the_photo_is_above_the_fold_and_maps_are_large_and_crisp(browser, server_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server_url + "/images")
+        wait_for_app(page)
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+                               ".filter(i => i.complete && i.naturalWidth > 0).length >= 20")
+        picture = page.locator('[data-testid="stImage"]', has_text="The input,").locator("img")
+        picture.wait_for()
+        box = picture.bounding_box()
+        assert box["y"] + box["height"] / 2 < 720 and box["width"] >= 280  # the picture, above the fold
+        assert page.get_by_text("Chelsea the cat", exact=False).count() >= 1
+        for label in ("Camera", "Grayscale (one channel)"):  # labels whole, not cut
+            cut = page.get_by_text(label, exact=True).first.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+            assert not cut, label
+        sizes = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+                              ".map(i => [i.naturalWidth, getComputedStyle(i).imageRendering])")
+        assert sorted(w for w, _ in sizes)[1] >= 256  # every map (not the 256-px colour bar) at least 256 px
+        assert all(r == "pixelated" for _, r in sizes)
+    finally:
+        context.close()

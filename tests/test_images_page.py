@@ -8,7 +8,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d, pool2d
-from cnnviz.images import filter_from_spec, resize_max_side, sample_image, to_grayscale
+from cnnviz.images import PHOTO, filter_from_spec, resize_max_side, sample_image, to_grayscale
 from cnnviz.ui.images import URL, detail_index
 
 PAGE = "../pages/images.py"
@@ -30,10 +30,11 @@ def zoom_line(at) -> str:
 
 
 def zoom_numbers(at):
+    """(row, column) counted from 0 as NumPy does (the page writes them from 1), and the value there."""
     text = zoom_line(at)
     r, c = map(int, re.match(r"At row (\d+), column (\d+)", text).groups())
     total = float(re.search(r"= \*\*(−?[\d.]+)\*\*", text).group(1).replace("−", "-"))
-    return r, c, total
+    return r - 1, c - 1, total
 
 
 def png(arr: np.ndarray, fmt: str = "PNG") -> bytes:
@@ -59,6 +60,7 @@ def test_default_sample_shows_the_volume_and_a_correct_dot_product():
     at = run()
     assert not at.exception and not at.error and not at.warning
     assert shape_line(at) == "128x128x3 → 126x126x6 → 63x63x6"
+    assert PHOTO in at.selectbox(key="img_sample").value and "CC0" in " ".join(c.value for c in at.caption)
     # picture + channels, the filter split by channel, colour bar, the volume, the pooled volume
     assert [len(e.proto.imgs) for e in at.get("image")] == [1, 3, 5, 1, 6, 6]
     captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
@@ -66,7 +68,7 @@ def test_default_sample_shows_the_volume_and_a_correct_dot_product():
     assert all(i.url.endswith(".png") for e in at.get("image") for i in e.proto.imgs)
     # The zoomed value is the activation at that location, computed here independently.
     r, c, total = zoom_numbers(at)
-    x = resize_max_side(np.asarray(sample_image("House", 512)), 128).astype(float)
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 128).astype(float)
     ref = conv2d(x, filter_from_spec("Vertical edge", 3, 3))
     assert total == pytest.approx(ref[r, c], abs=0.01)
     assert np.abs(ref).max() == pytest.approx(abs(ref[r, c]), abs=1e-6)  # it opens on the strongest value
@@ -90,7 +92,7 @@ def test_link_round_trips_every_setting():
     assert "(gray) + −2 (bias)" in zoom_line(at) and "ReLU" not in zoom_line(at)
     assert {k: params(at)[k] for k in query} == {k: v if k == "f" else [v] for k, v in query.items()}
     state, warns = URL.from_query(params(at))
-    assert not warns and state.size == 64 and state.gray and state.sel == 1 and state.at == (3, 4)
+    assert not warns and state.size == 64 and state.gray and state.sel == 1 and state.at == (2, 3)  # from 0
 
 
 def test_widgets_write_the_link():
@@ -160,7 +162,7 @@ def test_upload_too_small_for_the_filter_is_explained():
     at.file_uploader[0].set_value(("tiny.png", png(np.zeros((4, 4, 3), np.uint8)), "image/png"))
     at.run()
     assert not at.exception
-    assert "larger than the padded input" in errors(at)
+    assert "is 4x4 pixels" in errors(at) and "a 7x7 filter needs at least 7 pixels each way" in errors(at)
 
 
 def test_camera_photo_is_used():
@@ -177,7 +179,7 @@ def test_grayscale_gives_one_channel_and_its_own_arithmetic():
     at = run({"gray": "1", "size": "32", "f": ["Sobel x"]})
     assert shape_line(at) == "32x32x1 → 30x30x1 → 15x15x1"
     r, c, total = zoom_numbers(at)
-    g = to_grayscale(resize_max_side(np.asarray(sample_image("House", 512)), 32)).astype(float)
+    g = to_grayscale(resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32)).astype(float)
     assert total == pytest.approx(conv2d(g[..., 0], filter_from_spec("Sobel x", 3, 1)[..., 0])[r, c], abs=1e-6)
     assert "(gray)" in zoom_line(at) and "(R)" not in zoom_line(at)
 
@@ -185,7 +187,7 @@ def test_grayscale_gives_one_channel_and_its_own_arithmetic():
 def test_relu_off_keeps_negative_values_and_pooling_matches_the_kernel():
     at = run({"size": "32", "relu": "0", "f": ["Vertical edge", "Horizontal edge"]})
     assert shape_line(at) == "32x32x3 → 30x30x2 → 15x15x2"
-    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     bank = np.stack([filter_from_spec(s, 3, 3) for s in ("Vertical edge", "Horizontal edge")], axis=-1)
     vol = conv2d(x, bank)
     assert vol.min() < 0  # without ReLU the edge maps have negative values
@@ -193,12 +195,12 @@ def test_relu_off_keeps_negative_values_and_pooling_matches_the_kernel():
 
 
 def test_typed_filter_replaces_a_preset_and_bad_cells_keep_the_last_one():
-    at = run({"size": "32", "f": ["Identity"], "at": "5,6"})
+    at = run({"size": "32", "f": ["Identity"], "at": "6,7"})
     at.selectbox(key="img_f0").set_value("Custom (type the numbers)")
     at.run()
     assert not at.exception
-    # The typed filter starts as the preset it replaces: the value at (5, 6) is the centre pixel sum.
-    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    # The typed filter starts as the preset it replaces: the value at row 6, column 7 is the centre pixel sum.
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     r, c, total = zoom_numbers(at)
     assert (r, c) == (5, 6)
     assert total == pytest.approx(x[6, 7].sum() / 3, abs=0.01)
@@ -207,9 +209,9 @@ def test_typed_filter_replaces_a_preset_and_bad_cells_keep_the_last_one():
 
 
 def test_typed_cells_change_the_result_and_an_emptied_cell_is_refused():
-    at = run({"size": "32", "f": ["0,0,0;0,1,0;0,0,0|0,0,0;0,0,0;0,0,0|0,0,0;0,0,0;0,0,0"], "at": "5,6"})
+    at = run({"size": "32", "f": ["0,0,0;0,1,0;0,0,0|0,0,0;0,0,0;0,0,0|0,0,0;0,0,0;0,0,0"], "at": "6,7"})
     assert not at.warning
-    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0])  # the red centre pixel alone
     key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_G_"))
     at.session_state[key] = {"edited_rows": {1: {"1": 2}}, "added_rows": [], "deleted_rows": []}
@@ -237,7 +239,7 @@ def test_zoom_outside_the_map_moves_to_its_edge_with_a_warning():
     at = run({"size": "32", "at": "500,3"})
     assert not at.exception
     assert "outside the 30x30 activation map" in warnings(at)
-    assert zoom_line(at).startswith("At row 29, column 3:")
+    assert zoom_line(at).startswith("At row 30, column 3:")  # the last row, counted from 1
 
 
 def test_the_page_states_the_servers_upload_cap():
@@ -260,7 +262,7 @@ def test_lecture_example_button_gives_the_lecture_shapes():
     assert shape_line(at) == "32x32x3 → 28x28x6 → 14x14x6"
     assert params(at)["size"] == ["32"] and params(at)["k"] == ["5"] and len(params(at)["f"]) == 6
     r, c, total = zoom_numbers(at)
-    x = resize_max_side(np.asarray(sample_image("House", 512)), 32).astype(float)
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     vol = np.maximum(conv2d(x, filter_from_spec("Vertical edge", 5, 3)), 0)
     assert total == pytest.approx(vol.max(), abs=0.01) and (r, c) == np.unravel_index(vol.argmax(), vol.shape)
 
@@ -270,3 +272,64 @@ def test_lecture_example_button_gives_the_lecture_shapes():
 def test_filter_shown_in_detail_survives_a_stale_label(sent, n, index):
     # A browser that still shows an old option label sends the label itself back.
     assert detail_index(sent, n) == index
+
+
+@pytest.mark.parametrize("query, says", [
+    ({"n": "-3"}, "`n=-3` is not a setting of this page and was ignored"),
+    ({"k": "abc"}, "`k=abc`"),
+    ({"at": "0,0"}, "rows and columns count from 1"),
+    ({"row": "4", "zoom": "x"}, "`zoom=x` is not a setting"),
+])
+def test_every_ignored_value_in_the_link_is_named(query, says):
+    at = run(query)
+    assert not at.exception and says in warnings(at)
+    assert not set(query) - {"k", "at"} & set(at.query_params.keys())  # what was ignored leaves the link
+    at.run()  # said once, not on every rerun
+    assert not at.warning
+
+
+def test_rows_and_columns_count_from_1():
+    at = run({"size": "32", "at": "1,1"})
+    assert zoom_line(at).startswith("At row 1, column 1:")
+    assert at.number_input(key="img_row").value == 1 and at.number_input(key="img_row").min == 1
+    assert "1 at the top" in at.number_input(key="img_row").label
+    assert at.number_input(key="img_col").max == 30  # 32 − 3 + 1 columns, the last one is 30
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
+    ref = conv2d(x, filter_from_spec("Vertical edge", 3, 3))  # the dot product, before ReLU
+    assert zoom_numbers(at)[2] == pytest.approx(ref[0, 0], abs=0.01)  # the first row and column of the map
+    at.number_input(key="img_row").set_value(30).run()
+    assert params(at)["at"] == ["30,1"] and zoom_line(at).startswith("At row 30, column 1:")
+
+
+def test_a_strip_upload_is_refused_with_its_real_size():
+    at = run({"src": "upload"})
+    at.file_uploader[0].set_value(("strip.png", png(np.zeros((20, 5000, 3), np.uint8)), "image/png"))
+    at.run()
+    assert not at.exception
+    assert "5000x20 pixels (width x height), 250 times as wide" in errors(at)
+    assert "shrunk" not in errors(at) + " ".join(i.value for i in at.info) and "padded" not in errors(at)
+
+
+def test_maps_are_large_with_every_cell_a_whole_block():
+    at = run()  # 128 px: 126x126 maps
+    pngs = [(i.caption, i.url) for e in at.get("image") for i in e.proto.imgs]
+    assert len(pngs) == 22
+    from cnnviz.ui import images as ui_img
+
+    # What the page sent is what these functions make: blocks of 3x3 pixels per cell, near 360 px.
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 128)
+    m = ui_img.filter_map(("t", 128, False), 3, "Vertical edge", 0, True, True, x)
+    img = np.asarray(Image.open(io.BytesIO(m.png)))
+    assert img.shape == (378, 378)  # 126 cells, 3 pixels each
+    assert (img[::3] == img[1::3]).all() and (img[:, ::3] == img[:, 2::3]).all()  # crisp: no smoothing
+    pooled = np.asarray(Image.open(io.BytesIO(m.pooled_png)))
+    assert pooled.shape == (378, 378)  # 63 cells, 6 pixels each
+    assert any("image-rendering: pixelated" in h.proto.body for h in at.get("html"))
+
+
+def test_each_activation_map_says_its_range():
+    at = run({"size": "32", "relu": "0", "f": ["Vertical edge"]})
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(np.float32)
+    act = conv2d(x, filter_from_spec("Vertical edge", 3, 3).astype(np.float32))
+    captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
+    assert f"1: Vertical edge · {act.min():.0f} to {act.max():.0f}" in captions

@@ -26,9 +26,12 @@ MAX_BIAS = 100_000  # beyond this a bias hides every pattern the filter finds
 CUSTOM = "Custom (type the numbers)"
 DEFAULT_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen")
 # Pictures are sent at the size they are shown (Streamlit would otherwise resize and re-encode
-# every larger one on every rerun): maps 176 px, five to a row on a laptop, two on a phone.
-SHOWN_PX = 176
-PICTURE_PX = 352  # the input picture, twice as large
+# every larger one on every rerun), every cell a block of whole pixels (views.images.crisp_side):
+# maps near 360 px, readable from the back of a room; three or four to a row on a projector.
+SHOWN_PX = 360
+PICTURE_PX = 480  # the input picture, beside the settings
+# Query parameters Streamlit itself reads: never a setting of the page, never warned about.
+_STREAMLIT_PARAMS = ("embed", "embed_options")
 UPLOAD_MB = 10  # keep equal to server.maxUploadSize in .streamlit/config.toml
 COLOUR_BAR = fig_images.to_png(fig_images.colour_bar(1.0))  # the legend under the maps, encoded once
 
@@ -47,7 +50,7 @@ class ImagesState:
     relu: bool
     pool: bool  # 2x2 max pooling, stride 2
     sel: int  # the filter shown in detail (0-based; 1-based in the link)
-    at: tuple[int, int] | None  # zoom location (row, col) in the activation map; None = strongest value
+    at: tuple[int, int] | None  # zoom location (row, col) from 0 (from 1 in the link); None = strongest value
 
 
 def _check_link(values: dict) -> tuple[dict, list[str]]:
@@ -78,15 +81,18 @@ def _check_link(values: dict) -> tuple[dict, list[str]]:
 
 
 def _parse_at(text: str) -> tuple[int, int]:
+    """``"row,column"`` counted from 1 (as the page writes them) -> (row, col) counted from 0."""
     r, _, c = str(text).partition(",")
     if not (r.strip().isdigit() and c.strip().isdigit() and len(text) < 12):
         raise ValueError("it should be 'row,column' in whole numbers")
-    return int(r), int(c)
+    if int(r) < 1 or int(c) < 1:
+        raise ValueError("rows and columns count from 1")
+    return int(r) - 1, int(c) - 1
 
 
 URL = UrlState("images", ImagesState, [
     replace(choice_field("src", "Sample", SOURCES, "picture source"), encode=str.lower, attr="source"),
-    choice_field("sample", "House", images.SAMPLE_NAMES, "sample picture"),
+    choice_field("sample", images.PHOTO, images.SAMPLE_NAMES, "sample picture"),
     choice_field("size", 128, SIZES, "working size"),
     bool_field("gray", False, "grayscale switch"),
     choice_field("k", 3, FILTER_SIZES, "filter size"),
@@ -96,7 +102,7 @@ URL = UrlState("images", ImagesState, [
     bool_field("relu", True, "ReLU switch"),
     bool_field("pool", True, "pooling switch"),
     index_field("sel", MAX_FILTERS, "filter shown in detail"),
-    UrlField("at", None, _parse_at, lambda at: f"{at[0]},{at[1]}", "zoom location",
+    UrlField("at", None, _parse_at, lambda at: f"{at[0] + 1},{at[1] + 1}", "zoom location",
              "Zooming on the strongest value instead."),
 ], check=_check_link, widgets={"source": "img_src", "sample": "img_sample", "size": "img_size", "gray": "img_gray",
                                "k": "img_k", "relu": "img_relu", "pool": "img_pool"})
@@ -145,6 +151,7 @@ def load_state() -> tuple[ImagesState, list[str]]:
     """The page state from the link (``URL.load()``); a new link (the first run) starts the widgets over."""
     ss = st.session_state
     state, fresh, warnings = URL.load()
+    warnings = warnings + _unknown_params()
     if fresh or "img_custom" not in ss:
         for key in [k for k in ss if k.startswith(_BANK_WIDGETS)]:
             del ss[key]
@@ -155,6 +162,24 @@ def load_state() -> tuple[ImagesState, list[str]]:
                 _img_set_custom(i, spec)
     URL.seed(state, fresh)
     return state, warnings
+
+
+def _unknown_params() -> list[str]:
+    """A warning for each parameter in the link that is no setting of this page; they leave the link."""
+    known = {f.name for f in URL.fields.values()} | set(_STREAMLIT_PARAMS)
+    warnings = []
+    for name in [n for n in st.query_params if n not in known]:
+        text = ", ".join(st.query_params.get_all(name))
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        hint = {"n": " The number of filters is the number of `f=` in the link (`f=Sharpen&f=Emboss` is two).",
+                "row": " The zoom location is `at=row,column`, counted from 1.",
+                "col": " The zoom location is `at=row,column`, counted from 1.",
+                "stride": " Filters here always move one pixel at a time (stride 1), with no padding.",
+                "padding": " Filters here always move one pixel at a time (stride 1), with no padding.",
+                }.get(name.lower(), "")
+        warnings.append(f"The link's `{name[:24]}={shown}` is not a setting of this page and was ignored.{hint}")
+        del st.query_params[name]
+    return warnings
 
 
 def filter_label(spec: str) -> str:
@@ -209,7 +234,7 @@ def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
 def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
     """Choose a picture. Returns the state, the (H, W, C) input, its cache key, errors and a note."""
     ss = st.session_state
-    cols = st.columns([1.3, 1.5, 1, 1])
+    cols = st.columns(2) + st.columns(2, vertical_alignment="bottom")
     source = cols[0].segmented_control("Picture", SOURCES, key="img_src", required=True) or "Sample"
     size = cols[2].selectbox("Working size (longest side)", SIZES, key="img_size",
                              format_func=lambda s: f"{s} px" + (" (the lecture's 32x32)" if s == 32 else ""))
@@ -268,7 +293,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
               on_click=_img_lecture_example, args=(state,), icon=":material/school:")
     _img_seed("img_n", len(state.filters))
-    c = st.columns(4)
+    c = st.columns(2) + st.columns(2)
     k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
     relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
@@ -299,7 +324,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
         filters[sel] = ss.img_custom[sel]
     else:
         filters[sel] = choice
-    c = st.columns([3, 3, 2])
+    c = st.columns(2) + st.columns(2)
     c[0].selectbox("Filter shown in detail", range(n), key="img_sel",
                    format_func=lambda i: f"{i + 1}: {filter_label(filters[i])}")
     c[1].selectbox(f"Preset of filter {sel + 1}", options, key=f"img_f{sel}",
@@ -316,7 +341,7 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     """Three small grids (R, G, B) for typing filter i; bad cells keep the last valid filter."""
     ss = st.session_state
     w = images.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
-    st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (row 0 at the top).")
+    st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (the first row at the top).")
     cols, slices, errors = st.columns(3), [], []
     version = ss.img_ed_version.get(i, 0)
     for c, name in enumerate(images.CHANNEL_NAMES):
@@ -384,9 +409,10 @@ def filter_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, poo
         np.maximum(act, 0, out=act)
     lo, hi = float(act.min()), float(act.max())
     vmax = max(abs(lo), abs(hi))  # each map on its own scale, centred at 0
-    png = fig_images.maps_png([act], vmax, side=SHOWN_PX)[0]
+    png = fig_images.maps_png([act], vmax, side=fig_images.crisp_side(max(act.shape), SHOWN_PX))[0]
     pooled = pool2d(act, 2) if pool and min(act.shape) >= 2 else None  # (H_out // 2, W_out // 2)
-    pooled_png = fig_images.maps_png([pooled], vmax, side=SHOWN_PX)[0] if pooled is not None else None
+    pooled_png = None if pooled is None else fig_images.maps_png(
+        [pooled], vmax, side=fig_images.crisp_side(max(pooled.shape), SHOWN_PX))[0]
     act.flags.writeable = False
     return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
 
@@ -423,7 +449,8 @@ def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
-    pngs = tuple(fig_images.maps_png(maps, vmax, side=SHOWN_PX, box=(r, c, 1, 1)))
+    side = fig_images.crisp_side(max(act.shape), SHOWN_PX)
+    pngs = tuple(fig_images.maps_png(maps, vmax, side=side, box=(r, c, 1, 1)))
     return pngs, tuple(captions)
 
 
@@ -435,7 +462,8 @@ def input_pngs(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def _picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
     H, W, C = _x.shape
-    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], PICTURE_PX)  # (h, w[, 3])
+    side = fig_images.crisp_side(max(H, W), PICTURE_PX)
+    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], side)  # (h, w[, 3])
     scale = shown.shape[0] / H
     box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
     rgb = np.repeat(shown[:, :, None], 3, axis=2) if C == 1 else shown
@@ -447,7 +475,8 @@ def _channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
     if _x.shape[2] != 3:
         return ()
     # Each channel as a grey picture, one byte per pixel.
-    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], SHOWN_PX)) for c in range(3))
+    side = fig_images.crisp_side(max(_x.shape[:2]), SHOWN_PX)
+    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], side)) for c in range(3))
 
 
 def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
@@ -456,20 +485,22 @@ def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesStat
     best = strongest_at(result, state.sel)
     r0, c0 = state.at if state.at is not None else best
     if r0 >= H_out or c0 >= W_out:
-        show_warnings([f"Row {r0}, column {c0} is outside the {H_out}x{W_out} activation map: "
+        show_warnings([f"Row {r0 + 1}, column {c0 + 1} is outside the {H_out}x{W_out} activation map: "
                        "the zoom moved to its edge."])
     r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
-    _img_seed("img_row", r0)
-    _img_seed("img_col", c0)
+    # The widgets count from 1, as every page does; the state counts from 0.
+    _img_seed("img_row", r0 + 1)
+    _img_seed("img_col", c0 + 1)
     ss = st.session_state
+    one_based_best = (best[0] + 1, best[1] + 1)
     if state.at is None and (ss.img_row, ss.img_col) == ss.get("img_last_best"):
-        ss.img_row, ss.img_col = best  # not moved by hand: follow the strongest value of the map shown
-    ss.img_last_best = best
-    st.session_state.img_row = min(st.session_state.img_row, H_out - 1)
-    st.session_state.img_col = min(st.session_state.img_col, W_out - 1)
+        ss.img_row, ss.img_col = one_based_best  # not moved by hand: follow the strongest value of the map shown
+    ss.img_last_best = one_based_best
+    ss.img_row = min(max(ss.img_row, 1), H_out)
+    ss.img_col = min(max(ss.img_col, 1), W_out)
     a, b = st.columns(2)
-    r = int(a.number_input(f"Row (0 to {H_out - 1}, 0 at the top)", 0, H_out - 1, step=1, key="img_row"))
-    c = int(b.number_input(f"Column (0 to {W_out - 1})", 0, W_out - 1, step=1, key="img_col"))
+    r = int(a.number_input(f"Row (1 to {H_out}, 1 at the top)", 1, H_out, step=1, key="img_row")) - 1
+    c = int(b.number_input(f"Column (1 to {W_out}, 1 at the left)", 1, W_out, step=1, key="img_col")) - 1
     at = None if (r, c) == best else (r, c)
     return replace(state, at=at)
 
@@ -498,6 +529,20 @@ def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, 
     if state.relu:
         text += f", after ReLU **{fmt(max(total, 0.0))}**"
     return fig, text
+
+
+def too_thin(x: np.ndarray, k: int, size: int) -> str:
+    """Why a ``k x k`` filter cannot slide over the picture ``x`` (H, W, C) at this working size, or ""."""
+    H, W = x.shape[:2]
+    if min(H, W) >= k:
+        return ""
+    return (f"The picture the filters see is {W}x{H} pixels (width x height; working size {size} px): a {k}x{k} "
+            f"filter needs at least {k} pixels each way, so it has no place to go.")
+
+
+def crisp_style() -> None:
+    """Show the page's pictures pixel for pixel: a browser that scales one (a phone) never smooths it."""
+    st.html("<style>.st-key-img_pictures img { image-rendering: pixelated; }</style>")
 
 
 def bytes_note(*pngs: bytes) -> str:

@@ -15,14 +15,34 @@ from .colour import diverging_rgb
 from .grid import grid_html, grid_rows_html
 from .numbers import format_number
 
-__all__ = ["MARK", "LUT", "MARK_INDEX", "map_indices", "maps_png", "fit", "draw_box", "to_png", "colour_bar",
-           "zoom_html"]
+__all__ = ["MARK", "LUT", "MARK_INDEX", "crisp_side", "map_indices", "maps_png", "fit", "draw_box", "to_png",
+           "colour_bar", "zoom_html"]
 
 MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, white and red
 # The palette of every map: the shared diverging scale in 255 steps (index 127 is 0, white), then the mark.
 LUT = np.vstack([diverging_rgb(np.linspace(-1.0, 1.0, 255), 1.0), np.array(MARK, np.uint8)[None]])  # (256, 3)
 MARK_INDEX = 255
 ZOOM_CELL = (38, 72)  # the zoom's cells, height and width in CSS pixels: "−27.33" still at 16 px
+
+
+def crisp_side(n: int, target: int) -> int:
+    """The side to show an ``n``-cell map at near ``target`` pixels, every cell the same whole number of pixels.
+
+    A map with ``target`` cells or more is averaged down to ``target``. A smaller one is blown up by the
+    whole factor nearest ``target / n``, a larger factor when that leaves it under three quarters of
+    ``target``: cells of 2 and 3 pixels side by side would show as uneven stripes.
+
+    Examples
+    --------
+    >>> crisp_side(126, 360), crisp_side(254, 360), crisp_side(510, 360), crisp_side(3, 360)
+    (378, 508, 360, 360)
+    """
+    if n >= target:
+        return target
+    m = max(1, round(target / n))
+    if n * m < 0.75 * target:
+        m += 1
+    return n * m
 
 
 def map_indices(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
