@@ -115,8 +115,8 @@ def test_a_damaged_file_is_refused_in_the_apps_own_words(fmt, where, byte, cut):
         pixels = load_image(bytes(data))
     except ImageError as err:
         assert_own_sentence(err)
-    else:
-        assert pixels.shape == (24, 32, 3)
+    else:  # a changed byte may also change the size the file declares: still a picture
+        assert pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8 and pixels.size > 0
 
 
 def test_random_bytes_are_refused():
