@@ -253,15 +253,16 @@ def canvas_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, list[str]
 
 # --- the sections of the page ---
 
+def _ask(key: tuple) -> None:
+    st.session_state["learn_asked"] = set(st.session_state.get("learn_asked", ())) | {key}
+
+
 def train_ui(state: LearnState) -> TrainingRun | None:
     """The shared run of these settings when it was asked for (the defaults always are), else a Train button."""
     key = settings_key(state)
-    asked = st.session_state.setdefault("learn_asked", set())
-    if key == settings_key(URL.default) or key in asked:
+    if key == settings_key(URL.default) or key in st.session_state.get("learn_asked", ()):
         return run_of(state)
-    if st.button("Train", type="primary", icon=":material/play_arrow:", key="learn_train"):
-        asked.add(key)
-        return run_of(state)
+    st.button("Train", type="primary", icon=":material/play_arrow:", key="learn_train", on_click=_ask, args=(key,))
     st.info("Press **Train** to train this network. Everyone who asks for the same settings and seed shares one "
             "training: it runs once.", icon=":material/model_training:")
     return None
