@@ -78,10 +78,11 @@ def test_the_predicted_digit_is_marked_by_more_than_colour():
     p[7] = 0.82
     fig = fig_learn.probabilities_figure(p)
     bar = fig.data[0]
-    assert [t.endswith("← predicted") for t in bar.text] == [i == 7 for i in range(10)]
+    assert ["◀" in label for label in bar.y] == [i == 7 for i in range(10)]
+    assert fig.layout.yaxis.title.text == "digit (◀ predicted: 7)"
     assert [s for s in bar.marker.pattern.shape] == ["/" if i == 7 else "" for i in range(10)]
     assert bar.text[7].startswith("82 %")
-    assert list(fig.layout.xaxis.range) == [0, 135]
+    assert list(fig.layout.xaxis.range) == [0, 125]
 
 
 def test_filters_share_one_scale_and_write_their_numbers():

@@ -26,7 +26,7 @@ from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_fi
 LIMITS = {"filters": (1, 16), "epochs": (1, 30), "seed": (0, 9999)}
 N_TEST = len(digits_split().test_labels)
 SOURCES = ("test", "draw")
-POLL_SECONDS = 0.4  # how often a page in progress asks its run for news
+POLL_SECONDS = 1.0  # how often a page in progress asks its run for news (each poll reruns the fragment)
 MAX_RUNS = 12  # training runs (and their results) kept per process
 
 
@@ -359,10 +359,12 @@ def conv_links_ui(run: TrainingRun, digit: np.ndarray) -> None:
     if not page.exists():
         return
     w = run.result.model.filters  # (3, 3, 1, F)
-    cols = st.columns(min(4, w.shape[3]))
+    per_row = min(4, w.shape[3])
     for f in range(w.shape[3]):
+        if f % per_row == 0:
+            cols = st.columns(per_row)  # a row at a time: a phone stacks them in order
         weights = grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2))
-        cols[f % len(cols)].page_link(page, label=f"Filter {f + 1} on this digit", icon=":material/grid_on:",
+        cols[f % per_row].page_link(page, label=f"Filter {f + 1} on this digit", icon=":material/grid_on:",
                                       query_params={"input": grid_to_text(digit), "filter": weights, "padding": "1"})
     st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
                "scales the map (and the network adds its bias).")

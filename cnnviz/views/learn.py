@@ -116,25 +116,26 @@ def layers_html(layers: dict, image) -> dict[str, str]:
 
 def probabilities_figure(probabilities, scores=None) -> go.Figure:
     """The softmax probabilities of the ten digits as bars, 0 to 100 %; the predicted digit's bar is
-    hatched, outlined and labelled "predicted", so colour is not the only mark."""
+    hatched and outlined and its label reads "5 ◀ predicted", so colour is not the only mark."""
     p = np.asarray(probabilities, dtype=np.float64) * 100
     best = int(np.argmax(p))
-    text = [f"{format_number(round(v, 1))} %" + (" ← predicted" if i == best else "") for i, v in enumerate(p)]
+    labels = [f"<b>{i} ◀</b>" if i == best else str(i) for i in range(10)]
     hover = [f"digit {i}: {format_number(round(v, 2))} %"
              + ("" if scores is None else f", score {format_number(round(float(scores[i]), 2))}")
              for i, v in enumerate(p)]
     fig = go.Figure(go.Bar(
-        y=[str(i) for i in range(10)], x=p, orientation="h", text=text, textposition="outside", cliponaxis=False,
+        y=labels, x=p, orientation="h", text=[f"{format_number(round(v, 1))} %" for v in p], textposition="outside",
+        cliponaxis=False, hovertext=hover, hoverinfo="text",
         marker={"color": ["#b2182b" if i == best else "#92c5de" for i in range(10)],
                 "line": {"color": ["#000" if i == best else "rgba(0,0,0,0)" for i in range(10)], "width": 2},
                 "pattern": {"shape": ["/" if i == best else "" for i in range(10)], "fgcolor": "#fff"}},
-        hovertext=hover, hoverinfo="text",
     ))
     fig.update_layout(
-        height=360, margin={"l": 60, "r": 20, "t": 10, "b": 50}, font={"size": 15}, plot_bgcolor="white",
-        xaxis={"range": [0, 135], "title": "probability (%)", "fixedrange": True, "tickvals": [0, 25, 50, 75, 100],
+        height=360, margin={"l": 70, "r": 20, "t": 10, "b": 50}, font={"size": 15}, plot_bgcolor="white",
+        xaxis={"range": [0, 125], "title": "probability (%)", "fixedrange": True, "tickvals": [0, 25, 50, 75, 100],
                "gridcolor": "#ddd"},
-        yaxis={"title": "digit", "autorange": "reversed", "fixedrange": True, "type": "category"},
+        yaxis={"title": f"digit (◀ predicted: {best})", "autorange": "reversed", "fixedrange": True,
+               "type": "category"},
     )
     return fig
 
