@@ -155,15 +155,15 @@ def settings_ui() -> dict:
     return out
 
 
-# --- views of a finished run, cached per settings: one student computes them, the class shares them ---
+# --- views of a run, cached per settings: one student computes them, the class shares them (read-only) ---
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
     """The loss and accuracy curves of run ``key`` after its first ``n_records`` records."""
     return fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def epoch_views(key: tuple, epoch: int, digit_text: str) -> tuple[str, str]:
     """The filters at ``epoch`` and their activation maps of the digit (before ReLU): two HTML fragments."""
     rec = shared_run(*key).history()[epoch]
@@ -185,9 +185,10 @@ class DigitView:
     scores: np.ndarray  # (10,)
     shapes: str  # "8x8x1 → 8x8x8 → 4x4x8 → 10"
     predicted: int
+    figure: go.Figure  # the probabilities as bars
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
@@ -196,7 +197,8 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     chain = ["input", "conv", "pool"] + (["conv2"] if "conv2" in layers else []) + ["scores"]
     shapes = result.config.shapes()
     return DigitView(fig_learn.layers_html(layers, digit), layers["probabilities"], layers["scores"],
-                     fig_learn.format_shape_chain([shapes[c] for c in chain]), int(np.argmax(layers["scores"])))
+                     fig_learn.format_shape_chain([shapes[c] for c in chain]), int(np.argmax(layers["scores"])),
+                     fig_learn.probabilities_figure(layers["probabilities"], layers["scores"]))
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class Inspection:
     accuracy: float
 
 
-@st.cache_data(max_entries=MAX_RUNS, show_spinner=False)
+@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
 def inspection(key: tuple) -> Inspection:
     """The top windows of every filter and the confusion matrix of run ``key``."""
     model, split = shared_run(*key).result.model, digits_split()
@@ -221,7 +223,7 @@ def inspection(key: tuple) -> Inspection:
                       wrong, float(np.mean(answers == split.test_labels)))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def digit_png(digit_text: str, side: int = 64) -> bytes:
     """A digit as a small grey PNG."""
     return fig_learn.digit_png(grid_from_text(digit_text, max_side=8), side)
@@ -347,7 +349,7 @@ def layers_ui(view: DigitView) -> None:
     p = float(view.probabilities[view.predicted]) * 100
     st.markdown(f"**The network reads a {view.predicted}** ({p:.1f} % sure). The dense layer turns the pooled maps "
                 "into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
-    st.plotly_chart(fig_learn.probabilities_figure(view.probabilities, view.scores), width="stretch",
+    st.plotly_chart(view.figure, width="stretch",
                     config={"displayModeBar": False}, key="learn_probs")
 
 
