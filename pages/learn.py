@@ -4,7 +4,6 @@ from dataclasses import replace
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.grids import grid_to_text
 from cnnviz.ui import learn as ui_learn
 
 ui.through_app()
@@ -36,22 +35,5 @@ if run is None or not run.done:
     st.stop()
 
 ui_learn.progress_ui(state, run, None)  # the curves of the finished run, no polling
-st.subheader("The filters, epoch by epoch")
-filters_box = st.container()
-st.subheader("Follow one digit through every layer")
-state, digit, draw_errors = ui_learn.digit_ui(state, fresh)
-ui.show_errors(draw_errors, kept="The last drawing is still used.")
-with filters_box:
-    state = ui_learn.epochs_ui(state, fresh, run, digit)
-if not digit.any():
-    st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.", icon=":material/draw:")
-else:
-    kept = ui.last_valid("learn_digit_view",
-                         lambda: ui_learn.digit_view(ui_learn.settings_key(state), grid_to_text(digit)))
-    ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
-    if kept.value is not None:
-        ui_learn.layers_ui(kept.value)
-    st.subheader("Open a learned filter in the Convolution player")
-    ui_learn.conv_links_ui(run, digit)
+ui_learn.explore_ui(state, fresh, run)  # a fragment: moving through epochs and digits reruns only it
 ui_learn.inspection_ui(state)
-ui_learn.URL.save(state)

@@ -389,3 +389,38 @@ def inspection_ui(state: LearnState) -> None:
     if shown:
         right.image([digit_png(grid_to_text(split.test_images[i])) for i, _, _ in shown],
                     caption=[f"#{i}: a {y}, read {p}" for i, y, p in shown], width=64)
+
+
+def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
+    """The filters epoch by epoch and one digit through every layer, in one fragment: a student moving
+    the slider, picking a digit or drawing reruns only this part (and writes the link), not the page."""
+    from cnnviz import ui
+
+    runs = {"n": 0}
+
+    @st.fragment
+    def explore() -> None:
+        new = fresh if runs["n"] == 0 else set()  # a rerun of the fragment alone has nothing new from the link
+        runs["n"] += 1
+        s = state if runs["n"] == 1 else URL.load()[0]
+        s = replace(s, **{k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")})
+        st.subheader("The filters, epoch by epoch")
+        filters_box = st.container()
+        st.subheader("Follow one digit through every layer")
+        s, digit, draw_errors = digit_ui(s, new)
+        ui.show_errors(draw_errors, kept="The last drawing is still used.")
+        with filters_box:
+            s = epochs_ui(s, new, run, digit)
+        if not digit.any():
+            st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
+                    icon=":material/draw:")
+        else:
+            kept = ui.last_valid("learn_digit_view", lambda: digit_view(settings_key(s), grid_to_text(digit)))
+            ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
+            if kept.value is not None:
+                layers_ui(kept.value)
+            st.subheader("Open a learned filter in the Convolution player")
+            conv_links_ui(run, digit)
+        URL.save(s)
+
+    explore()
