@@ -54,8 +54,8 @@ async def main_async(a, url: str, pid: int) -> tuple[harness.Report, list[int]]:
                                str(a.duration), "--ramp", str(a.ramp)])
     started: list[int] = []
     # The harness warms up first (the default network trains then); trainings start with the students.
-    trainer = asyncio.create_task(keep_training(url, a.every, time.monotonic() + 20 + a.ramp + a.duration,
-                                                started))
+    until = time.monotonic() + 20 + a.ramp + a.duration if a.every > 0 else 0.0
+    trainer = asyncio.create_task(keep_training(url, a.every, until, started))
     try:
         report = await harness.run_scenario(args)
     finally:
@@ -68,7 +68,7 @@ def main() -> None:
     p.add_argument("--students", type=int, default=100)
     p.add_argument("--duration", type=float, default=30.0)
     p.add_argument("--ramp", type=float, default=10.0)
-    p.add_argument("--every", type=float, default=10.0, help="seconds between Train presses")
+    p.add_argument("--every", type=float, default=10.0, help="seconds between Train presses (0: no training)")
     a = p.parse_args()
     port = free_port()
     log = open(ROOT / ".pytest_cache" / f"learn-load-{port}.log", "w") if (ROOT / ".pytest_cache").is_dir() else None
