@@ -1,7 +1,14 @@
 """cnnviz: see a CNN's building blocks. Run with ``streamlit run app.py``."""
-import streamlit as st
+import os
 
-from cnnviz.ui import ROOT, available_pages, favicon_png
+# One BLAS thread per process, set before NumPy loads (Streamlit's server has not imported it by the
+# time it first runs this script): the digits network's matrices are small, and on this 2-core
+# machine under load OpenBLAS's second thread made a training run about twice as slow.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from cnnviz.ui import ROOT, available_pages, favicon_png  # noqa: E402
 
 
 def main() -> None:

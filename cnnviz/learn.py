@@ -313,6 +313,7 @@ class EpochRecord:
     test_loss: float  # mean cross-entropy over the test digits
     filters: np.ndarray = field(repr=False)  # (3, 3, 1, F): a copy of the first convolution's filters
     seconds: float  # since training started, when this record was made
+    biases: np.ndarray | None = field(default=None, repr=False)  # (F,): the first convolution's biases
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,8 +382,10 @@ def train(config: TrainConfig | None = None, on_epoch: OnEpoch | None = None) ->
             test_loss=_cross_entropy(test_out, y_test),
             filters=params["w1"].copy(),
             seconds=time.perf_counter() - start,
+            biases=params["b1"].copy(),
         )
         rec.filters.flags.writeable = False
+        rec.biases.flags.writeable = False
         history.append(rec)
         return on_epoch is None or on_epoch(epoch, rec) is not False
 

@@ -3,7 +3,7 @@
 This package holds the page registry and the messages every page shows; `state` keeps a page's
 state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the grid
 editor and the step player, and there is one module per page (`convolution`, `pooling`, `shapes`,
-`architectures`, `images`, `quiz`).
+`architectures`, `images`, `learn`, `quiz`).
 """
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ PAGES = [
              "Output shapes and parameter counts; a convolutional layer against a fully connected one."),
     PageInfo("pages/images.py", "Real images", ":material/image:", "images",
              "Filters on real pictures: RGB filters that span every channel, a bank of filters making a volume."),
+    PageInfo("pages/learn.py", "A CNN that learns", ":material/model_training:", "learn",
+             "Train a small CNN on handwritten digits, watch its filters emerge, and follow a drawn digit through it."),
     PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
              "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
     PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",

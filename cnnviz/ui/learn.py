@@ -1,0 +1,426 @@
+"""The page "A CNN that learns": its state in the link, the shared training runs, the drawing canvas.
+
+Training runs off the rerun path: a ``TrainingRun`` trains in its own thread and keeps the history
+so far behind a lock. Runs are shared through ``st.cache_resource`` keyed by the settings (seed
+included), so a class pressing Train with the same settings trains once; the page polls a run's
+progress with a fragment only while it is in progress.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnviz.digits import digits_split
+from cnnviz.grids import grid_from_text, grid_to_text
+from cnnviz.interpret import confusion_matrix, top_patches
+from cnnviz.learn import EpochRecord, TrainConfig, TrainResult, train
+from cnnviz.views import learn as fig_learn
+from cnnviz.views.assets import asset
+from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
+
+LIMITS = {"filters": (1, 16), "epochs": (1, 30), "seed": (0, 9999)}
+N_TEST = len(digits_split().test_labels)
+SOURCES = ("test", "draw")
+POLL_SECONDS = 1.0  # how often a page in progress asks its run for news (each poll reruns the fragment)
+MAX_RUNS = 12  # training runs (and their results) kept per process
+
+
+@dataclass(frozen=True, eq=False)
+class LearnState:
+    """Every setting of the page; round-trips through the link."""
+
+    filters: int  # filters in the first convolution
+    epochs: int  # passes over the training digits
+    seed: int  # the initial weights and the batch order
+    conv2: bool  # a second 3x3 convolution (as many filters) after pooling
+    src: str  # "test": a digit of the test split; "draw": the one drawn on the canvas
+    digit: int  # index of the test digit, 0..354
+    epoch: int | None  # the epoch whose filters are shown; None: the last
+    draw: np.ndarray | None  # (8, 8) the drawn digit, cells 0..16; None: nothing drawn yet
+
+
+def parse_drawing(text) -> np.ndarray:
+    """An 8x8 digit from the link or the canvas, whole cells 0..16; ValueError saying what is wrong."""
+    arr = grid_from_text(text, max_side=8, name="drawing") if isinstance(text, str) else np.asarray(text)
+    if arr.shape != (8, 8):
+        raise ValueError(f"a drawing is 8x8 cells, not {'x'.join(map(str, arr.shape)) or 'empty'}")
+    if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+        raise ValueError("a drawing's cells are numbers 0..16")
+    if arr.min() < 0 or arr.max() > 16 or not np.all(arr == np.round(arr)):
+        raise ValueError("a drawing's cells are whole numbers 0 (paper) to 16 (ink)")
+    return arr.astype(np.int64)
+
+
+def _check(values: dict) -> tuple[dict, list[str]]:
+    if values["epoch"] is not None and values["epoch"] > values["epochs"]:
+        return values | {"epoch": None}, [f"The link shows epoch {values['epoch']}, but training has only "
+                                          f"{values['epochs']} epochs: showing the last."]
+    return values, []
+
+
+URL = UrlState("learn", LearnState, [
+    int_field("filters", 8, *LIMITS["filters"], "number of filters"),
+    int_field("epochs", 12, *LIMITS["epochs"], "number of epochs"),
+    int_field("seed", 0, *LIMITS["seed"], "seed"),
+    bool_field("conv2", False, "second convolution switch"),
+    choice_field("src", "test", SOURCES, "digit source"),
+    int_field("digit", 0, 0, N_TEST - 1, "test digit"),
+    int_field("epoch", None, 0, LIMITS["epochs"][1], "epoch shown"),
+    UrlField("draw", None, parse_drawing, grid_to_text, "drawing"),
+], widgets={"filters": "learn_filters", "epochs": "learn_epochs", "seed": "learn_seed", "conv2": "learn_conv2",
+            "src": "learn_src", "digit": "learn_digit"}, check=_check)
+
+
+def config_of(state: LearnState) -> TrainConfig:
+    """The training configuration the page's settings describe."""
+    return TrainConfig(filters=state.filters, epochs=state.epochs, seed=state.seed,
+                       conv2_filters=state.filters if state.conv2 else 0)
+
+
+def settings_key(state: LearnState) -> tuple[int, int, int, bool]:
+    """What decides a run: equal keys share one run."""
+    return state.filters, state.epochs, state.seed, state.conv2
+
+
+class TrainingRun:
+    """One training in its own thread; ``history()`` and ``result`` can be read from any thread meanwhile."""
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        self._lock = threading.Lock()
+        self._history: list[EpochRecord] = []
+        self.result: TrainResult | None = None
+        self.error: str | None = None
+        self.started = time.monotonic()
+        self._thread = threading.Thread(target=self._work, name="cnnviz-train", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            result = train(self.config, on_epoch=self._record)
+        except Exception as exc:  # reported on the page, never as a traceback
+            self.error = f"Training stopped: {exc}"
+        else:
+            self.result = result
+
+    def _record(self, epoch: int, record: EpochRecord) -> None:
+        with self._lock:
+            self._history.append(record)
+
+    def history(self) -> tuple[EpochRecord, ...]:
+        """The epochs recorded so far (epoch 0 first)."""
+        with self._lock:
+            return tuple(self._history)
+
+    @property
+    def done(self) -> bool:
+        """The run has finished (or failed)."""
+        return self.result is not None or self.error is not None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run is done (tests); True when it is."""
+        self._thread.join(timeout)
+        return self.done
+
+
+@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
+def shared_run(filters: int, epochs: int, seed: int, conv2: bool) -> TrainingRun:
+    """The one run of these settings in this process, started on first use."""
+    return TrainingRun(TrainConfig(filters=filters, epochs=epochs, seed=seed, conv2_filters=filters if conv2 else 0))
+
+
+def run_of(state: LearnState) -> TrainingRun:
+    """The shared run of ``state``'s settings."""
+    return shared_run(*settings_key(state))
+
+
+def settings_ui() -> dict:
+    """The training settings (keys ``learn_<name>``); returns their values."""
+    out = {
+        "filters": int(st.number_input("Filters", *LIMITS["filters"], step=1, key="learn_filters",
+                                       help="3x3 filters in the first convolution.")),
+        "epochs": int(st.number_input("Epochs", *LIMITS["epochs"], step=1, key="learn_epochs",
+                                      help="Passes over the 1,442 training digits.")),
+        "seed": int(st.number_input("Seed", *LIMITS["seed"], step=1, key="learn_seed",
+                                    help="Decides the random first filters and the order of the digits: "
+                                         "the same seed gives the same network.")),
+    }
+    out["conv2"] = st.toggle("Second convolution", key="learn_conv2",
+                             help="Another 3x3 convolution and ReLU after pooling, before the dense layer.")
+    return out
+
+
+# --- views of a run, cached per settings: one student computes them, the class shares them (read-only) ---
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
+    """The loss and accuracy curves of run ``key`` after its first ``n_records`` records."""
+    return fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def epoch_views(key: tuple, epoch: int, digit_text: str) -> tuple[str, str]:
+    """The filters at ``epoch`` and their activation maps of the digit (before ReLU): two HTML fragments."""
+    rec = shared_run(*key).history()[epoch]
+    digit = grid_from_text(digit_text, max_side=8)
+    x = digit[None, :, :, None] / 16  # the network's input: cells / 16
+    from cnnviz.conv import conv2d
+
+    maps = conv2d(x, rec.filters.astype(np.float64), rec.biases.astype(np.float64), padding=1)[0]  # (8, 8, F)
+    return (fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f"),
+            fig_learn.maps_html(maps, prefix=f"e{epoch}m", title="Map {}"))
+
+
+@dataclass(frozen=True)
+class DigitView:
+    """Every layer of one digit through the trained network."""
+
+    layers: dict  # name -> HTML (views.learn.layers_html)
+    probabilities: np.ndarray  # (10,)
+    scores: np.ndarray  # (10,)
+    shapes: str  # "8x8x1 → 8x8x8 → 4x4x8 → 10"
+    predicted: int
+    figure: go.Figure  # the probabilities as bars
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def digit_view(key: tuple, digit_text: str) -> DigitView:
+    """The trained network of run ``key`` on one digit (its cells as link text)."""
+    result = shared_run(*key).result
+    digit = parse_drawing(digit_text)
+    layers = result.model.forward_layers(digit)
+    chain = ["input", "conv", "pool"] + (["conv2"] if "conv2" in layers else []) + ["scores"]
+    shapes = result.config.shapes()
+    return DigitView(fig_learn.layers_html(layers, digit), layers["probabilities"], layers["scores"],
+                     fig_learn.format_shape_chain([shapes[c] for c in chain]), int(np.argmax(layers["scores"])),
+                     fig_learn.probabilities_figure(layers["probabilities"], layers["scores"]))
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the trained network looks for, and where it goes wrong on the test digits."""
+
+    patches: str  # HTML: each filter beside its nine strongest training windows
+    confusion: np.ndarray  # (10, 10)
+    wrong: tuple[tuple[int, int, int], ...]  # (test index, true digit, answer)
+    accuracy: float
+
+
+@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
+def inspection(key: tuple) -> Inspection:
+    """The top windows of every filter and the confusion matrix of run ``key``."""
+    model, split = shared_run(*key).result.model, digits_split()
+    top = top_patches(model, split.train_images, k=9)
+    answers = model.predict(split.test_images).argmax(axis=1)
+    wrong = tuple((int(i), int(split.test_labels[i]), int(answers[i]))
+                  for i in np.flatnonzero(answers != split.test_labels))
+    return Inspection(fig_learn.patches_html(model.filters, top), confusion_matrix(split.test_labels, answers),
+                      wrong, float(np.mean(answers == split.test_labels)))
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def digit_png(digit_text: str, side: int = 64) -> bytes:
+    """A digit as a small grey PNG."""
+    return fig_learn.digit_png(grid_from_text(digit_text, max_side=8), side)
+
+
+# --- the drawing canvas ---
+
+_canvas = st.components.v2.component("cnnviz.draw_digit", html="", css=asset("canvas.css"), js=asset("canvas.js"))
+CANVAS_KEY = "learn_canvas"
+
+
+def canvas_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, list[str]]:
+    """The 8x8 canvas; returns the state with the drawing the student made, and what was wrong with it."""
+    seen_key = "learn_canvas__seen"
+    shown = state.draw if state.draw is not None else np.zeros((8, 8), np.int64)
+    result = _canvas(key=CANVAS_KEY, data={"cells": shown.ravel().tolist()}, default={"cells": None},
+                     on_cells_change=lambda: None, width="content")
+    cells = result.get("cells") if hasattr(result, "get") else getattr(result, "cells", None)
+    if cells is None or "draw" in fresh or cells == st.session_state.get(seen_key):
+        return state, []
+    st.session_state[seen_key] = cells
+    try:
+        drawn = parse_drawing(np.asarray(cells, dtype=np.float64).reshape(8, 8) if len(cells) == 64 else
+                              np.asarray(cells, dtype=np.float64))
+    except (ValueError, TypeError) as exc:
+        return state, [f"The drawing could not be read: {exc}."]
+    return replace(state, draw=drawn), []
+
+
+# --- the sections of the page ---
+
+def _ask(key: tuple) -> None:
+    st.session_state["learn_asked"] = set(st.session_state.get("learn_asked", ())) | {key}
+
+
+def train_ui(state: LearnState) -> TrainingRun | None:
+    """The shared run of these settings when it was asked for (the defaults always are), else a Train button."""
+    key = settings_key(state)
+    if key == settings_key(URL.default) or key in st.session_state.get("learn_asked", ()):
+        return run_of(state)
+    st.button("Train", type="primary", icon=":material/play_arrow:", key="learn_train", on_click=_ask, args=(key,))
+    st.info("Press **Train** to train this network. Everyone who asks for the same settings and seed shares one "
+            "training: it runs once.", icon=":material/model_training:")
+    return None
+
+
+def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -> None:
+    """Progress, curves, and the filters as they change: polled by a fragment while the run is in progress."""
+    key, epochs = settings_key(state), state.epochs
+
+    @st.fragment(run_every=None if run.done else POLL_SECONDS)
+    def live() -> None:
+        history = run.history()
+        n = len(history)
+        if run.error:
+            st.error(run.error, icon=":material/error:")
+            return
+        last = history[-1] if history else None
+        words = ("Not started yet" if last is None else
+                 f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
+                 f"loss {last.loss:.3f}, {last.seconds:.1f} s")
+        st.progress(0.0 if last is None else last.epoch / epochs, text=("Trained. " if run.done else "Training… ")
+                    + words)
+        if n:
+            st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
+                            key="learn_curves")
+        if not run.done and n and digit is not None:
+            filters_html, maps_html = epoch_views(key, n - 1, grid_to_text(digit))
+            st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
+            st.html(filters_html)
+            st.html(maps_html)
+        if run.done and st.session_state.get("learn_polling"):
+            st.session_state["learn_polling"] = False
+            st.rerun()  # the whole page, now with everything a finished run shows; polling stops
+
+    st.session_state["learn_polling"] = not run.done
+    live()
+
+
+def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.ndarray) -> LearnState:
+    """A slider through the epochs: the filters then, and their maps of the digit."""
+    last = run.result.epochs_run
+    if "epoch" in fresh or "learn_epoch" not in st.session_state:
+        st.session_state["learn_epoch"] = last if state.epoch is None else min(state.epoch, last)
+    st.session_state["learn_epoch"] = min(int(st.session_state["learn_epoch"]), last)
+    epoch = st.slider("Epoch shown", 0, last, key="learn_epoch",
+                      help="0 is the network before training: random filters. Slide to watch edges emerge.")
+    filters_html, maps_html = epoch_views(settings_key(state), epoch, grid_to_text(digit))
+    rec = run.result.history[epoch]
+    st.caption(f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
+               "Blue negative, white 0, red positive; one scale for all filters.")
+    st.html(filters_html)
+    st.markdown("**Their activation maps of the digit** (before ReLU; the network sees the cells divided by 16)")
+    st.html(maps_html)
+    return replace(state, epoch=None if epoch == last else epoch)
+
+
+def digit_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, np.ndarray, list[str]]:
+    """Choose a test digit or draw one; returns the state, the digit (8, 8) and what was wrong with a drawing."""
+    labels = {"test": "A test digit", "draw": "Draw one"}
+    src = st.radio("The digit", SOURCES, format_func=labels.get, key="learn_src", horizontal=True)
+    state, errors = replace(state, src=src), []
+    if src == "test":
+        i = int(st.number_input(f"Test digit (0 to {N_TEST - 1})", 0, N_TEST - 1, step=1, key="learn_digit"))
+        state = replace(state, digit=i)
+        split = digits_split()
+        st.caption(f"Test digit {i} is a **{split.test_labels[i]}** (written by one of the 13 people).")
+        return state, np.asarray(split.test_images[i]), errors
+    st.caption("Press and drag to ink cells (mouse or finger); **Erase** rubs out, **Clear** starts again.")
+    state, errors = canvas_ui(state, fresh)
+    digit = state.draw if state.draw is not None else np.zeros((8, 8), np.int64)
+    return state, digit, errors
+
+
+def layers_ui(view: DigitView) -> None:
+    """Every layer of the digit, with its shape, then the scores and probabilities."""
+    st.markdown(f"### {view.shapes}")
+    st.html(view.layers["input"])
+    tabs = st.tabs(["Activation maps", "After ReLU", "After 2x2 max pooling"]
+                   + (["After the second convolution and ReLU"] if "relu2" in view.layers else []))
+    for tab, name in zip(tabs, ["conv", "relu", "pool", "relu2"]):
+        tab.html(view.layers[name])
+    p = float(view.probabilities[view.predicted]) * 100
+    st.markdown(f"**The network reads a {view.predicted}** ({p:.1f} % sure). The dense layer turns the pooled maps "
+                "into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
+    st.plotly_chart(view.figure, width="stretch",
+                    config={"displayModeBar": False}, key="learn_probs")
+
+
+def conv_links_ui(run: TrainingRun, digit: np.ndarray) -> None:
+    """One link per learned filter: the Convolution player with that filter (2 decimals) on this digit."""
+    from cnnviz import ui
+
+    page = ui.ROOT / "pages" / "convolution.py"
+    if not page.exists():
+        return
+    w = run.result.model.filters  # (3, 3, 1, F)
+    per_row = min(4, w.shape[3])
+    for f in range(w.shape[3]):
+        if f % per_row == 0:
+            cols = st.columns(per_row)  # a row at a time: a phone stacks them in order
+        weights = grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2))
+        cols[f % per_row].page_link(page, label=f"Filter {f + 1} on this digit", icon=":material/grid_on:",
+                                      query_params={"input": grid_to_text(digit), "filter": weights, "padding": "1"})
+    st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
+               "scales the map (and the network adds its bias).")
+
+
+def inspection_ui(state: LearnState) -> None:
+    """What each filter looks for, the confusion matrix and the test digits it gets wrong."""
+    view = inspection(settings_key(state))
+    st.subheader("What does each filter look for?")
+    st.caption("Beside each filter, the nine 3x3 windows of training digits that excite it most (its activation "
+               "above each window). Grey: the digit's ink, 0 white to 16 black.")
+    st.html(view.patches)
+    st.subheader(f"Where it goes wrong: {len(view.wrong)} of {N_TEST} test digits")
+    left, right = st.columns([1, 1])
+    left.plotly_chart(fig_learn.confusion_figure(view.confusion), width="content", config={"displayModeBar": False},
+                      key="learn_confusion")
+    left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are mistakes.")
+    split = digits_split()
+    shown = view.wrong[:40]
+    if shown:
+        right.image([digit_png(grid_to_text(split.test_images[i])) for i, _, _ in shown],
+                    caption=[f"#{i}: a {y}, read {p}" for i, y, p in shown], width=64)
+
+
+def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
+    """The filters epoch by epoch and one digit through every layer, in one fragment: a student moving
+    the slider, picking a digit or drawing reruns only this part (and writes the link), not the page."""
+    from cnnviz import ui
+
+    runs = {"n": 0}
+
+    @st.fragment
+    def explore() -> None:
+        new = fresh if runs["n"] == 0 else set()  # a rerun of the fragment alone has nothing new from the link
+        runs["n"] += 1
+        s = state if runs["n"] == 1 else URL.load()[0]
+        s = replace(s, **{k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")})
+        st.subheader("The filters, epoch by epoch")
+        filters_box = st.container()
+        st.subheader("Follow one digit through every layer")
+        s, digit, draw_errors = digit_ui(s, new)
+        ui.show_errors(draw_errors, kept="The last drawing is still used.")
+        with filters_box:
+            s = epochs_ui(s, new, run, digit)
+        if not digit.any():
+            st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
+                    icon=":material/draw:")
+        else:
+            kept = ui.last_valid("learn_digit_view", lambda: digit_view(settings_key(s), grid_to_text(digit)))
+            ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
+            if kept.value is not None:
+                layers_ui(kept.value)
+            st.subheader("Open a learned filter in the Convolution player")
+            conv_links_ui(run, digit)
+        URL.save(s)
+
+    explore()

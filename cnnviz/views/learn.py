@@ -1,0 +1,189 @@
+"""The views of the page "A CNN that learns": curves, filters, every layer of one digit, what a filter looks for.
+
+Grids go through the one grid renderer (``grid.grid_html``) on the one diverging scale; digits and
+their windows keep the data's own grey scale (0 paper, white; 16 ink, black). Figures are Plotly
+with fixed axes, so that a curve growing epoch by epoch does not make the axes jump.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from .colour import heatmap_colours, symmetric_limit
+from .assets import asset
+from .grid import grid_html, grid_rows_html
+from .numbers import format_number
+
+__all__ = ["INK_MAX", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html", "layers_html",
+           "probabilities_figure", "patches_html", "confusion_figure", "digit_png", "format_shape_chain"]
+
+INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
+FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
+MAP_CELL = 30  # an 8x8 activation map is 8 * 32 = 256 px wide
+PATCH_CELL = 22  # a 3x3 window of a digit, nine beside each filter
+
+
+def grey_colours(image) -> np.ndarray:
+    """Digit cells ``(H, W)`` 0..16 -> RGB ``(H, W, 3)`` uint8: 0 white paper, 16 black ink."""
+    v = np.clip(np.asarray(image, dtype=np.float64), 0, INK_MAX)
+    g = np.round(255 - v * 255 / INK_MAX).astype(np.uint8)
+    return np.repeat(g[..., None], 3, axis=-1)
+
+
+def format_shape_chain(shapes: Sequence[tuple[int, ...]]) -> str:
+    """Shapes as the lecture writes them: ``8x8x1 → 8x8x8 → 4x4x8 → 10``."""
+    return " → ".join("x".join(str(n) for n in s) for s in shapes)
+
+
+def curves_figure(history: Sequence, epochs: int) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch, training and test, on axes fixed for ``epochs`` epochs.
+
+    ``history`` holds ``EpochRecord``s (epoch 0 first); the loss axis runs from 0 to the larger of
+    2.5 (about the loss of a network guessing, ln 10 = 2.3) and the first loss.
+    """
+    ep = [r.epoch for r in history]
+    top_loss = max([2.5] + [r.loss for r in history[:1]] + [r.test_loss for r in history[:1]]) * 1.05
+    fig = go.Figure()
+    lines = [("loss", "training loss", "x", "y", "#2166ac", "solid"), ("test_loss", "test loss", "x", "y", "#b2182b",
+                                                                        "dash"),
+             ("train_accuracy", "training accuracy", "x2", "y2", "#2166ac", "solid"),
+             ("test_accuracy", "test accuracy", "x2", "y2", "#b2182b", "dash")]
+    for attr, name, xa, ya, colour, dash in lines:
+        ys = [getattr(r, attr) * (100 if "accuracy" in attr else 1) for r in history]
+        fig.add_trace(go.Scatter(x=ep, y=ys, name=name, xaxis=xa, yaxis=ya, mode="lines+markers",
+                                 line={"color": colour, "dash": dash, "width": 3}, marker={"size": 7},
+                                 hovertemplate=f"{name}, epoch %{{x}}: %{{y:.3g}}<extra></extra>"))
+    x_range = [-0.3, max(1, epochs) + 0.3]
+    fig.update_layout(
+        height=300, margin={"l": 60, "r": 20, "t": 40, "b": 50}, font={"size": 15},
+        legend={"orientation": "h", "y": -0.25, "x": 0}, plot_bgcolor="white",
+        xaxis={"domain": [0, 0.44], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
+        yaxis={"range": [0, top_loss], "title": "cross-entropy loss", "fixedrange": True, "gridcolor": "#ddd"},
+        xaxis2={"domain": [0.56, 1], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
+        yaxis2={"anchor": "x2", "range": [0, 100], "title": "accuracy (%)", "fixedrange": True,
+                "gridcolor": "#ddd"},
+    )
+    return fig
+
+
+def filters_html(filters, biases=None, *, prefix: str = "f") -> str:
+    """The first layer's filters ``(3, 3, 1, F)`` as numbered grids on one shared scale, bias in the title."""
+    w = np.asarray(filters, dtype=np.float64)[:, :, 0, :]  # (3, 3, F)
+    vmax = symmetric_limit(w)
+    panels = []
+    for f in range(w.shape[2]):
+        title = f"Filter {f + 1}" + ("" if biases is None else f" · bias {format_number(round(float(biases[f]), 2))}")
+        panels.append(grid_html(np.round(w[:, :, f], 2), f"{prefix}{f + 1}", title=title, vmax=vmax))
+    return grid_rows_html([panels], cell=FILTER_CELL, cell_width=FILTER_CELL + 14)
+
+
+def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> str:
+    """Activation maps ``(H, W, F)`` as numbered grids, all on one scale (``vmax``: default their largest)."""
+    m = np.asarray(maps, dtype=np.float64)
+    top = symmetric_limit(m, vmax)
+    panels = [grid_html(np.round(m[:, :, f], 2), f"{prefix}{f + 1}", title=title.format(f + 1), vmax=top)
+              for f in range(m.shape[2])]
+    return grid_rows_html([panels], cell=MAP_CELL, cell_width=MAP_CELL + 6)
+
+
+def digit_html(image, *, prefix: str = "digit", title: str | None = None, cell: int = 34) -> str:
+    """A digit ``(8, 8)`` in its grey scale, each cell's value 0..16 written in."""
+    img = np.asarray(image)
+    return grid_rows_html([[grid_html(img, prefix, title=title, colours=grey_colours(img))]], cell=cell)
+
+
+def layers_html(layers: dict, image) -> dict[str, str]:
+    """HTML for each layer of one digit (``DigitsCNN.forward_layers``): the digit, then each map stage.
+
+    Keys: ``input``, ``conv``, ``relu``, ``pool`` and, with a second convolution, ``relu2``. The
+    convolution and the ReLU share one scale, so the ReLU only whitens the negative cells.
+    """
+    conv_top = symmetric_limit(layers["conv"])
+    out = {
+        "input": digit_html(image, title="The digit, 8x8x1 (cells 0..16)"),
+        "conv": maps_html(layers["conv"], prefix="conv", title="Map {}", vmax=conv_top),
+        "relu": maps_html(layers["relu"], prefix="relu", title="Map {} after ReLU", vmax=conv_top),
+        "pool": maps_html(layers["pool"], prefix="pool", title="Map {} pooled", vmax=conv_top),
+    }
+    if "relu2" in layers:
+        out["relu2"] = maps_html(layers["relu2"], prefix="relu2", title="Map {}")
+    return out
+
+
+def probabilities_figure(probabilities, scores=None) -> go.Figure:
+    """The softmax probabilities of the ten digits as bars, 0 to 100 %; the predicted digit's bar is
+    hatched and outlined and its label reads "5 ◀ predicted", so colour is not the only mark."""
+    p = np.asarray(probabilities, dtype=np.float64) * 100
+    best = int(np.argmax(p))
+    labels = [f"<b>{i} ◀</b>" if i == best else str(i) for i in range(10)]
+    hover = [f"digit {i}: {format_number(round(v, 2))} %"
+             + ("" if scores is None else f", score {format_number(round(float(scores[i]), 2))}")
+             for i, v in enumerate(p)]
+    fig = go.Figure(go.Bar(
+        y=labels, x=p, orientation="h", text=[f"{format_number(round(v, 1))} %" for v in p], textposition="outside",
+        cliponaxis=False, hovertext=hover, hoverinfo="text",
+        marker={"color": ["#b2182b" if i == best else "#92c5de" for i in range(10)],
+                "line": {"color": ["#000" if i == best else "rgba(0,0,0,0)" for i in range(10)], "width": 2},
+                "pattern": {"shape": ["/" if i == best else "" for i in range(10)], "fgcolor": "#fff"}},
+    ))
+    fig.update_layout(
+        height=360, margin={"l": 70, "r": 20, "t": 10, "b": 50}, font={"size": 15}, plot_bgcolor="white",
+        xaxis={"range": [0, 125], "title": "probability (%)", "fixedrange": True, "tickvals": [0, 25, 50, 75, 100],
+               "gridcolor": "#ddd"},
+        yaxis={"title": f"digit (◀ predicted: {best})", "autorange": "reversed", "fixedrange": True,
+               "type": "category"},
+    )
+    return fig
+
+
+def patches_html(filters, top) -> str:
+    """Per filter, a row: the filter's numbers, then the windows of training digits that excite it most."""
+    w = np.asarray(filters, dtype=np.float64)[:, :, 0, :]  # (3, 3, F)
+    vmax = symmetric_limit(w)
+    rows = []
+    for f in range(w.shape[2]):
+        weights = grid_html(np.round(w[:, :, f], 2), f"wf{f + 1}", title=f"Filter {f + 1}", vmax=vmax)
+        windows = "".join(grid_html(patch, f"p{f + 1}-{j + 1}", colours=grey_colours(patch),
+                                    title=format_number(round(float(top.values[f, j]), 1)))
+                          for j, patch in enumerate(top.patches[f]))
+        # the filter at a readable size, its windows smaller: two cell sizes side by side
+        rows.append(f'<div class="look"><div class="cnnviz-grids" style="--cs:{PATCH_CELL + 12}px;'
+                    f'--cw:{PATCH_CELL + 28}px"><div class="row">{weights}</div></div>'
+                    f'<div class="cnnviz-grids" style="--cs:{PATCH_CELL}px"><div class="row">{windows}</div>'
+                    '</div></div>')
+    css = ".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
+    return f"<style>{asset('grid.css')}{css}</style>" + "".join(rows)
+
+
+def confusion_figure(matrix) -> go.Figure:
+    """The confusion matrix ``(10, 10)`` with each count written in, row 0 (true 0) on top; mistakes in red."""
+    m = np.asarray(matrix)
+    off = m.astype(np.float64).copy()
+    np.fill_diagonal(off, 0)
+    # Only the mistakes are coloured (red, darker for more), so that they stand out from the diagonal.
+    colours = heatmap_colours(max(1.0, float(off.max())))
+    digits = [str(i) for i in range(10)]
+    fig = go.Figure(go.Heatmap(
+        z=off, x=digits, y=digits, text=m, texttemplate="%{text}", textfont={"size": 15}, showscale=False,
+        hovertemplate="true %{y}, answered %{x}: %{text}<extra></extra>", xgap=2, ygap=2, **colours,
+    ))
+    fig.update_layout(
+        height=420, width=460, margin={"l": 70, "r": 10, "t": 10, "b": 60}, font={"size": 15},
+        plot_bgcolor="white",
+        xaxis={"title": "the network's answer", "fixedrange": True, "type": "category", "showgrid": False},
+        yaxis={"title": "true digit", "autorange": "reversed", "fixedrange": True, "type": "category",
+               "showgrid": False},
+    )
+    return fig
+
+
+def digit_png(image, side: int = 64) -> bytes:
+    """A digit ``(8, 8)`` as a grey PNG ``side`` pixels wide, each cell a crisp block (0 white, 16 black)."""
+    img = Image.fromarray(grey_colours(image)[..., 0], "L").resize((side, side), Image.Resampling.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()

@@ -1,0 +1,52 @@
+"""The page "A CNN that learns" in Chromium: draw a digit with the mouse, open a learned filter's player."""
+import urllib.parse
+
+import pytest
+
+from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def reading(page) -> str:
+    """The sentence under the layers: the digit read and how sure, e.g. "The network reads a 1 (76.0 % sure). …"."""
+    return page.locator('[data-testid="stMarkdownContainer"]', has_text="The network reads a").first.inner_text()
+
+
+def stroke(page, cells) -> None:
+    """Press on the first cell, drag through the others, release: as a person draws."""
+    page.locator("#draw-grid").scroll_into_view_if_needed()
+    box = page.locator("#draw-grid").bounding_box()
+    at = [(box["x"] + (c + 0.5) * box["width"] / 8, box["y"] + (r + 0.5) * box["height"] / 8) for r, c in cells]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()
+
+
+def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, server_url):
+    page.goto(server_url + "/learn?src=draw")
+    wait_for_app(page)
+    page.get_by_text("Draw a digit on the canvas", exact=False).wait_for(timeout=120_000)  # trained
+    stroke(page, [(r, 4) for r in range(1, 7)])  # a one: a vertical bar
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=60_000)
+    assert page.locator("#draw-3-4").get_attribute("data-value") == "16"
+    first = reading(page)
+    stroke(page, [(1, c) for c in range(1, 7)])  # a bar on top: now it looks like a seven
+    page.wait_for_function(
+        "old => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        ".some(e => e.innerText.startsWith('The network reads a') && e.innerText !== old)", arg=first,
+        timeout=60_000)
+    assert reading(page) != first
+    assert page.locator('[data-testid="stException"]').count() == 0
+    drawn = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["draw"][0]
+    assert drawn.split(";")[1].split(",")[1:7] == ["16"] * 6  # the drawing is in the link
+    page.get_by_role("link", name="Filter 1 on this digit").click()
+    page.wait_for_url("**/convolution?**", timeout=60_000)
+    wait_for_app(page)
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    assert query["input"][0] == drawn and len(query["filter"][0].split(";")) == 3
+    page.get_by_text("Output size:", exact=False).first.wait_for()
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0

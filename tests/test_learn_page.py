@@ -1,0 +1,145 @@
+"""The page "A CNN that learns" in AppTest: it trains, follows a test or drawn digit, survives bad links."""
+from __future__ import annotations
+
+import urllib.parse
+
+import numpy as np
+import pytest
+
+from conftest import open_app_page
+from cnnviz.digits import digits_split
+from cnnviz.grids import grid_from_text, grid_to_text
+from cnnviz.learn import TrainConfig, train
+from cnnviz.ui import learn as ui_learn
+
+
+@pytest.fixture(scope="module")
+def default_net():
+    """The network the page trains by default, trained here on its own (the same seed: the same network)."""
+    return train(TrainConfig(filters=8, epochs=12, seed=0)).model
+
+
+def finished(at, *key):
+    """Wait for the shared run of ``key`` (default settings when empty), then rerun the page."""
+    assert ui_learn.shared_run(*(key or (8, 12, 0, False))).wait(120)
+    return at.run()
+
+
+def texts(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def link_text(at, name: str) -> str:
+    value = at.query_params[name]
+    return value if isinstance(value, str) else value[-1]
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
+    at = finished(open_app_page("pages/learn.py", digit="7"))
+    no_exceptions(at)
+    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)
+    expected = int(default_net.predict(digits_split().test_images[7]).argmax())
+    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert at.slider(key="learn_epoch").value == 12  # the slider opens on the last epoch
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # curves, probabilities, confusion matrix
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert 'data-grid="relu8"' in html and 'data-grid="pool8"' in html and 'data-grid="p8-9"' in html
+
+
+def test_second_convolution_shapes_as_the_lecture_writes_them():
+    at = open_app_page("pages/learn.py", filters="4", epochs="2", conv2="1")
+    at.button(key="learn_train").click().run()
+    at = finished(at, 4, 2, 0, True)
+    no_exceptions(at)
+    assert "### 8x8x1 → 8x8x4 → 4x4x4 → 4x4x4 → 10" in texts(at)
+    assert at.slider(key="learn_epoch").max == 2
+
+
+def test_other_settings_wait_for_train_and_show_progress_while_training():
+    at = open_app_page("pages/learn.py", filters="5", epochs="30", seed="7")
+    no_exceptions(at)
+    assert at.button(key="learn_train") is not None and not at.get("plotly_chart")
+    at.button(key="learn_train").click().run()
+    no_exceptions(at)
+    progress = at.get("progress")
+    assert len(progress) == 1
+    run = ui_learn.shared_run(5, 30, 0 + 7, False)
+    assert run.wait(180)
+    at.run()
+    assert at.slider(key="learn_epoch").max == 30
+    # A second student asking for the same settings joins the same run instead of training again.
+    other = open_app_page("pages/learn.py", filters="5", epochs="30", seed="7")
+    other.button(key="learn_train").click().run()
+    assert ui_learn.shared_run(5, 30, 7, False) is run
+    assert other.slider(key="learn_epoch").max == 30
+
+
+def test_a_drawn_digit_given_through_the_canvas_is_classified(default_net):
+    at = finished(open_app_page("pages/learn.py", src="draw"))
+    no_exceptions(at)
+    assert any("Draw a digit" in i.value for i in at.info)
+    one = np.zeros((8, 8), np.int64)
+    one[1:7, 4] = 16
+    one[1:7, 3] = 6
+    at.session_state[ui_learn.CANVAS_KEY] = {"cells": one.ravel().tolist()}
+    at.run()
+    no_exceptions(at)
+    expected = int(default_net.predict(one).argmax())
+    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert grid_from_text(link_text(at, "draw")).tolist() == one.tolist()  # the drawing is in the link
+    # A broken canvas value is refused with a message; the last drawing stays.
+    at.session_state[ui_learn.CANVAS_KEY] = {"cells": ["x"] * 64}
+    at.run()
+    no_exceptions(at)
+    assert any("could not be read" in e.value for e in at.error)
+    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+
+
+def test_a_shared_drawing_reopens(default_net):
+    seven = np.zeros((8, 8), np.int64)
+    seven[1, 1:7] = 16
+    seven[2:7, 5] = 16
+    at = finished(open_app_page("pages/learn.py", src="draw", draw=grid_to_text(seven)))
+    no_exceptions(at)
+    expected = int(default_net.predict(seven).argmax())
+    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"filters": "abc"}, "number of filters"),
+    ({"epochs": "1e9"}, "number of epochs"),
+    ({"digit": "9999"}, "test digit"),
+    ({"src": "<b>x</b>"}, "digit source"),
+    ({"draw": "1,2;3,4"}, "drawing"),
+    ({"draw": "99," * 63 + "99"}, "drawing"),
+    ({"epoch": "NaN"}, "epoch shown"),
+    ({"epoch": "20"}, "only 12 epochs"),
+])
+def test_a_bad_link_falls_back_with_a_warning(params, words):
+    assert ui_learn.shared_run(8, 12, 0, False).wait(120)
+    at = open_app_page("pages/learn.py", **params)
+    no_exceptions(at)
+    assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)  # the default network on the first test digit
+
+
+def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
+    at = finished(open_app_page("pages/learn.py", digit="3"))
+    links = at.get("page_link")
+    assert len(links) == 8
+    third = next(link for link in links if link.proto.label == "Filter 3 on this digit")
+    query = urllib.parse.parse_qs(third.proto.query_string)
+    digit = digits_split().test_images[3]
+    assert grid_from_text(query["input"][0]).tolist() == digit.tolist()
+    learned = ui_learn.shared_run(8, 12, 0, False).result.model.filters[:, :, 0, 2]
+    np.testing.assert_allclose(grid_from_text(query["filter"][0]), np.round(learned, 2), atol=1e-9)
+    # The Convolution page takes the link as it is: no warning, and its map is the network's map, scaled.
+    conv = open_app_page("pages/convolution.py", **{k: v[0] for k, v in query.items()})
+    no_exceptions(conv)
+    assert not conv.warning
+    assert link_text(conv, "filter") == query["filter"][0]
