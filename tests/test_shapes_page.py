@@ -1,16 +1,18 @@
 """The Shapes & parameters and Architectures pages: AppTest runs, bad input, links; one browser check."""
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architectures import ARCHITECTURES
-from conftest import wait_for_app
+from conftest import open_app_page, wait_for_app
 
 SHAPES, ARCH = "../pages/shapes.py", "../pages/architectures.py"
 
 
 def run(path, **params):
+    if path == ARCH:  # through app.py: its links name the other pages of the navigation
+        return open_app_page("pages/architectures.py", **params)
     at = AppTest.from_file(path, default_timeout=30)
     for k, v in params.items():
         at.query_params[k] = v
@@ -35,7 +37,9 @@ def test_shapes_defaults_show_the_lecture_numbers():
     md = texts(at)
     assert "`(5·5·3 + 1)·10 = 760`" in md
     assert "Output shape: **28x28x10**" in md
-    assert "`(32 − 2) / 2 + 1 = 16`" in md and "Parameters: `0`" in md
+    # The pooling layer pools what the convolution made, as the lecture does: 28x28x10 -> 14x14x10.
+    assert "`(28 − 2) / 2 + 1 = 14`" in md and "Output shape: **14x14x10**" in md and "Parameters: `0`" in md
+    assert "(32 − 2) / 2" not in md
     assert "`400·120 + 120 = 48,120`" in md
     assert not at.metric and not at.get("plotly_chart")  # hidden tabs are not drawn
     assert dict(at.query_params) == {}  # defaults keep the link clean
@@ -113,8 +117,18 @@ def test_filter_larger_than_input_says_why_without_traceback():
     at.run()
     assert not at.exception
     err = errors(at)
-    assert "This convolution does not fit" in err and "larger than the padded input (32)" in err
-    assert "This pooling layer does not fit" in err
+    assert "This convolution does not fit its input: the filter (40) is larger than the padded input (32)" in err
+    assert "make the convolution fit first" in at.info[0].value  # pooling pools the convolution's output
+    at.number_input(key="sc_k").set_value(5).run()
+    assert "This pooling layer does not fit its input (28x28x10): the pooling window (50) is larger" in errors(at)
+
+
+def test_padding_past_the_filter_is_refused_with_a_sentence():
+    at = run(SHAPES, p="500")
+    assert not at.exception
+    assert ("This convolution does not fit its input: the padding (500) must be smaller than the filter size (5)"
+            in errors(at))
+    assert "1028x1028" not in texts(at)
 
 
 @pytest.mark.parametrize("params,bad", [
@@ -223,7 +237,7 @@ def test_architectures_blocks_open_and_link_round_trips():
     assert "  └ concatenate" in names and any("\"5x5\" (3x3)" in n for n in names)
     again = run(ARCH, arch="googlenet", open="True")
     assert again.dataframe[0].value.shape == at.dataframe[0].value.shape
-    spec = at.get("plotly_chart")[0].proto.spec
+    spec = at.get("plotly_chart")[-1].proto.spec  # the lecture's table, under the drawing
     assert "top-1 error" in spec and "size computed" in spec
 
 
@@ -233,13 +247,16 @@ def test_architectures_bad_link_and_builder_link():
     warning = at.warning[0].value
     assert "arch=resnet9000" in warning and "open=maybe" in warning
     assert metric(at, "Parameters") == "61,706"
-    link = next(m.value for m in at.markdown if "Open this network in the builder" in m.value)
-    query = parse_qs(urlsplit(link[link.index("(") + 1:-len(") to change its layers.")]).query)
+    link = next(p.proto for p in at.get("page_link") if "Open this network in the builder" in p.proto.label)
+    assert link.page == "shapes" and not link.external  # the same tab, inside the app
+    query = parse_qs(link.query_string)
     shapes = run(SHAPES, **{k: v[0] for k, v in query.items()})
     assert not shapes.warning and metric(shapes, "Parameters") == "61,706"
 
 
+@pytest.mark.browser
 def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
+    page.set_default_timeout(60_000)  # other work shares the CPU: wait on the app's signals, generously
     page.goto(server_url + "/shapes")
     wait_for_app(page)
     page.get_by_text("(5·5·3 + 1)·10 = 760").wait_for()
