@@ -1,4 +1,5 @@
 """The Shapes & parameters and Architectures pages: AppTest runs, bad input, links; one browser check."""
+import json
 from urllib.parse import parse_qs
 
 import pytest
@@ -25,6 +26,17 @@ def texts(at):
 
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
+
+
+def chart_texts(at, i=0) -> str:
+    """Every label and hover text of the i-th Plotly chart, one per line."""
+    spec = json.loads(at.get("plotly_chart")[i].proto.spec)
+    found = []
+    for trace in spec["data"]:
+        for key in ("text", "hovertext", "name"):
+            value = trace.get(key)
+            found += value if isinstance(value, list) else [value] if value else []
+    return "\n".join(map(str, found))
 
 
 def errors(at):
@@ -273,3 +285,46 @@ def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     page.get_by_role("tab", name="Layer calculator").click()  # back: the calculator kept its values
     page.locator('[role="tabpanel"]').first.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_architectures_draws_the_network_above_the_tables():
+    at = run(ARCH)
+    spec = chart_texts(at)
+    for shape in ("32x32x1", "28x28x6", "14x14x6", "10x10x16", "5x5x16", "120", "84", "10"):
+        assert f"<b>{shape}</b>" in spec
+    assert "(5·5·1 + 1)·6 = 156" in spec  # the hover works the parameters out
+    at = run(ARCH, arch="resnet50")
+    assert "shortcut, added at ⊕" in chart_texts(at)
+    assert not at.exception
+
+
+def test_architectures_metrics_write_the_lecture_s_numbers():
+    at = run(ARCH, arch="vgg16")
+    assert metric(at, "Top-1 / top-5 error (%)") == "28.07 / 9.33"
+
+
+def test_each_drawn_layer_links_to_the_page_that_explains_it():
+    at = run(ARCH)
+    links = {p.proto.label: p.proto for p in at.get("page_link")}
+    c1 = links["C1: 5x5 conv on 32x32x1 in the Shapes calculator"]
+    s2 = links["S2: avg pool 2x2, stride 2 in the Pooling page"]
+    f6 = links["F6: dense 120 → 84 in the Shapes calculator"]
+    assert (c1.page, s2.page, f6.page) == ("shapes", "pooling", "shapes")
+    query = {k: v[0] for k, v in parse_qs(c1.query_string).items()}
+    assert query == {"tab": "calc", "h": "32", "w": "32", "c": "1", "k": "5", "f": "6", "s": "1", "p": "0"}
+    calc = run(SHAPES, **query)
+    assert not calc.warning and "Output shape: **28x28x6**" in texts(calc) and "`(5·5·1 + 1)·6 = 156`" in texts(calc)
+    assert parse_qs(s2.query_string) == {"mode": ["avg"], "size": ["2"], "stride": ["2"]}
+    dense = run(SHAPES, **{k: v[0] for k, v in parse_qs(f6.query_string).items()})
+    assert "`120·84 + 84 = 10,164`" in texts(dense)
+
+
+def test_builder_cells_read_cleanly_and_the_built_network_is_drawn():
+    at = run(SHAPES, tab="builder")
+    editor = at.dataframe[0].proto
+    assert editor.HasField("placeholder") and editor.placeholder == ""  # unused cells empty, not "None"
+    spec = chart_texts(at)
+    assert "<b>28x28x6</b>" in spec and "<b>5x5x16</b>" in spec
+    at = run(SHAPES, tab="builder", **{"in": "4x4x1"})
+    assert ("Layer 1 (conv 5x5, 6 filters, stride 1, padding 0) does not fit its input 4x4x1: the filter (5)"
+            in errors(at))
