@@ -27,7 +27,7 @@ def test_lenet_is_seven_boxes_with_the_lecture_s_shapes_after_its_input():
     layers = d.boxes[1:]
     assert [b.label for b in layers] == ["28x28x6", "14x14x6", "10x10x16", "5x5x16", "120", "84", "10"]
     assert [b.kind for b in layers] == ["conv", "pool", "conv", "pool", "dense", "dense", "dense"]
-    assert [b.title for b in layers[:2]] == ["C1 · conv 5x5", "S2 · avg pool 2x2/2"]
+    assert [b.title for b in layers[:2]] == ["C1 · conv 5x5", "S2 · avg pool 2x2"]
     assert "(5·5·1 + 1)·6 = 156" in layers[0].hover and "32x32x1 → 28x28x6" in layers[0].hover
     assert "400·120 + 120 = 48,120" in layers[4].hover
     # Sizes follow the shapes: a 28x28 map is taller than a 14x14 one, 16 channels longer than 6.

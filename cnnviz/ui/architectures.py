@@ -58,7 +58,7 @@ def is_phone() -> bool:
 
 def diagram_width() -> float:
     """How wide one line of a network drawing is, in drawing units: narrow on a phone."""
-    return 22.0 if is_phone() else 60.0
+    return 22.0 if is_phone() else 64.0
 
 
 @st.cache_resource(max_entries=16)
@@ -66,7 +66,8 @@ def network_drawing(key: str, wrap: float):
     """A preset's diagram and figure, laid out once per (preset, line width) and shared by every session."""
     arch = ARCHITECTURES[key]
     d = fig_network.network_diagram(arch.network, arch.layers, wrap)
-    return d, fig_network.network_figure(d)
+    narrow = wrap < 30  # a phone: fewer pixels a unit, as the drawing is squeezed into fewer pixels across
+    return d, fig_network.network_figure(d, px_per_unit=11 if narrow else 17, font_size=13 if narrow else 15)
 
 
 def layer_link(box) -> tuple[str, dict[str, str], str] | None:

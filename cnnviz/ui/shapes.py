@@ -61,7 +61,7 @@ def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float):
 
     layers = parse_network_spec(spec)[0]
     d = fig_network.network_diagram(build_network(input_shape, layers), layers, wrap)
-    return fig_network.network_figure(d, px_per_unit=11, font_size=13)
+    return fig_network.network_figure(d, px_per_unit=9 if wrap < 30 else 11, font_size=13)
 
 
 def network_drawing_ui(net, layers) -> None:

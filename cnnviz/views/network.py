@@ -128,7 +128,7 @@ def _kind_title(layer: Layer, row: Row) -> str:
         return f"conv {k}" + (f"/{s}" if s != 1 else "")
     if isinstance(layer, Pool2D):
         stride = layer.size if layer.stride is None else layer.stride
-        return f"{layer.mode} pool {layer.size}x{layer.size}" + (f"/{stride}" if stride != 1 else "")
+        return f"{layer.mode} pool {layer.size}x{layer.size}" + (f"/{stride}" if stride not in (1, layer.size) else "")
     if isinstance(layer, Dense):
         return "dense"
     return "global avg pool" if row.detail.startswith("global") else "avg pool"
@@ -265,7 +265,8 @@ def _block(block: Block, row: Row, in_shape, index: int) -> _Item:
             lane_line = top - u
             placed = _place_chain(d, lane, x + 2 * _GAP + (lane_width - w) / 2, lane_line)
             d.arrows.append(Arrow(((x, line), (x + _GAP, lane_line), (placed[0].x, lane_line))))
-            d.arrows.append(Arrow(((placed[-1].back, lane_line), (mx - m, line))))
+            join = x + 2 * _GAP + lane_width + 0.6  # run level past every lane, then turn to the merge
+            d.arrows.append(Arrow(((placed[-1].back, lane_line), (join, lane_line), (mx - m, line))))
             top -= h
         d.headers.append((x + width / 2, line + total / 2 + 0.6, header))
         return x, mx + m
@@ -434,7 +435,7 @@ def network_figure(d: Diagram, px_per_unit: float = 17.0, font_size: int = 15) -
         showlegend=False, name="layers", selected=dict(marker=dict(color="rgba(0,0,0,0.15)")),
         unselected=dict(marker=dict(opacity=1))))
     height = (d.height + 3) * px_per_unit + 60
-    fig.update_xaxes(visible=False, range=[-1.5, max(d.width, 20) + 2], fixedrange=True)
+    fig.update_xaxes(visible=False, range=[-3, max(d.width, 20) + 2], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-d.height - 1, 2], fixedrange=True)
     fig.update_layout(annotations=heads, shapes=circles, height=int(height), margin=dict(l=4, r=4, t=30, b=4),
                       plot_bgcolor="white", paper_bgcolor="white", font=dict(size=font_size, color="#111"),
