@@ -47,6 +47,8 @@ def network_table_ui(records: list[dict]) -> None:
     """A network's per-layer table, numbers right-aligned with thousands separators."""
     if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
         records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
+    # A short label on the left: on a phone the table's toolbar, at the top right, covers what is above it.
+    st.markdown("**Layer by layer**")
     st.dataframe(records, hide_index=True, width="stretch", height="content", column_config={
         "parameters": st.column_config.NumberColumn(format="localized"),
         "worked out": st.column_config.TextColumn(width="large"),
@@ -236,6 +238,7 @@ def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
     except ValueError as exc:
         errors.append(f"Input shape: {exc}.")
     labels = {k: v[0] for k, v in BUILDER_KINDS.items()}
+    st.markdown("**Layers**")  # short and on the left: a phone shows the editor's toolbar over its top right
     edited = st.data_editor(
         _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=True, width="stretch",
         key=editor_key, height="content", placeholder="",
