@@ -50,6 +50,7 @@ st.caption("Parameters are the learned numbers only: batch norm learns 2 per cha
 
 st.subheader("The lecture's table")
 st.plotly_chart(ui_arch.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
+st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
 st.dataframe(ui_arch.lecture_table_records(), hide_index=True, width="stretch",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per parameter for most networks. "

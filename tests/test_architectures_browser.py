@@ -44,3 +44,46 @@ def test_clicking_a_box_opens_its_numbers_in_the_shapes_calculator(page, server_
     page.get_by_text("28x28x6").first.wait_for()
     assert len(page.context.pages) == 1  # the same tab
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# Text in the page (outside tables and toolbars) that a visible table toolbar covers.
+COVERED_TEXT = """() => {
+    const bars = [...document.querySelectorAll('[data-testid="stElementToolbar"]')]
+        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+    const hits = [];
+    const walker = document.createTreeWalker(document.querySelector('[data-testid="stMain"]'), NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const n = walker.currentNode;
+        if (!n.textContent.trim() || !n.parentElement.checkVisibility({visibilityProperty: true})) continue;
+        if (n.parentElement.closest('[data-testid="stElementToolbar"], [data-testid="stDataFrame"]')) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const r of range.getClientRects())
+            for (const b of bars)
+                if (r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top)
+                    hits.push(n.textContent.trim().slice(0, 60));
+    }
+    return [bars.length, hits];
+}"""
+
+
+@pytest.mark.parametrize("path", ["/architectures?arch=vgg16", "/shapes?tab=builder"])
+def test_on_a_phone_no_table_toolbar_covers_text(browser, server_url, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) "
+                                  "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.goto(server_url + path)
+        wait_for_app(pg)
+        table = pg.locator('[data-testid="stDataFrame"]').first
+        table.wait_for()
+        table.scroll_into_view_if_needed()
+        table.tap(position={"x": 40, "y": 60})  # a touch brings the toolbar up where it is not shown already
+        pg.wait_for_function("() => [...document.querySelectorAll('[data-testid=stElementToolbar]')]"
+                             ".some(e => e.getBoundingClientRect().height > 0)")
+        bars, covered = pg.evaluate(COVERED_TEXT)
+        assert bars and covered == [], covered
+    finally:
+        context.close()
