@@ -44,6 +44,7 @@ __all__ = [
     "LayerError",
     "as_shape",
     "format_shape",
+    "as_clause",
     "pool_output_size_padded",
     "dense_param_formula",
     "inception",
@@ -92,6 +93,19 @@ def as_shape(shape) -> tuple[int, ...]:
 def format_shape(shape) -> str:
     """``(28, 28, 6)`` as ``28x28x6``, ``(120,)`` as ``120``."""
     return "x".join(str(d) for d in shape)
+
+
+def as_clause(message) -> str:
+    """A message to go after a colon: ``"The filter (5) is …"`` becomes ``"the filter (5) is …"``.
+
+    Examples
+    --------
+    >>> as_clause(ValueError("The pooling window (3) is larger than the input (2)."))
+    'the pooling window (3) is larger than the input (2).'
+    """
+    text = str(message)
+    first = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if text and first in ("The", "A", "An", "Every", "Each") else text
 
 
 def _volume(shape, layer: str) -> tuple[int, int, int]:
@@ -216,6 +230,11 @@ class Conv2D(Layer):
         sh, sw = as_pair(self.stride, "stride")
         ph, pw = as_pair(self.padding, "padding", 0)
         dh, dw = as_pair(self.dilation, "dilation")
+        for pad, k, d in ((ph, kh, dh), (pw, kw, dw)):
+            span = d * (k - 1) + 1
+            if pad >= span:
+                raise ValueError(f"the padding ({pad:,}) must be smaller than the filter size ({span}): with more, "
+                                 "the outer rows and columns of the output would see nothing but zeros.")
         f = _as_int(self.filters, "number of filters", 1)
         if f > MAX_DIM:
             raise ValueError(f"{f:,} filters is absurdly many: keep it at most {MAX_DIM:,}.")
@@ -434,7 +453,7 @@ class Block(Layer):
                 try:
                     row = layer.apply(current)
                 except ValueError as exc:
-                    raise ValueError(f"{bname}, {layer.label()}: {exc}") from None
+                    raise ValueError(f"{bname}, {layer.label()}: {as_clause(exc)}") from None
                 children.append(_renamed(row, f"{bname}: {row.name}"))
                 current = row.output_shape
             outs.append(current)
@@ -577,7 +596,8 @@ def build_network(input_shape, layers) -> Network:
                 raise ValueError(f"it would have {max(row.params, math.prod(row.output_shape)):.1e} parameters or "
                                  "output values, absurdly many: use smaller sizes.")
         except ValueError as exc:
-            raise LayerError(f"Layer {i} ({layer.label()}) does not fit its input {format_shape(shape)}: {exc}",
+            raise LayerError(f"Layer {i} ({layer.label()}) does not fit its input {format_shape(shape)}: "
+                             f"{as_clause(exc)}",
                              i, tuple(rows)) from None
         rows.append(row)
         shape = row.output_shape

@@ -26,14 +26,17 @@ m2.metric("Size (4 B × params)", f"{arch.size_mb:,.1f} MB",
           help="float32 weights: 4 bytes per parameter; MB = 10^6 bytes.")
 if arch.lecture:
     m3.metric("The lecture's size", f"{arch.lecture.size_mb:g} MB", help="The lecture's column 'Size (M)'.")
-    m4.metric("Top-1 / top-5 error (%)", f"{arch.lecture.top1:.1f} / {arch.lecture.top5:.1f}",
+    m4.metric("Top-1 / top-5 error (%)", f"{arch.lecture.top1:.2f} / {arch.lecture.top5:.2f}",
               help=f"{arch.lecture.depth} layers: {arch.lecture.description}.")
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
 
+ui_arch.diagram_ui(*ui_arch.network_drawing(key, ui_arch.diagram_width()), key=f"sa_diagram_{key}")
+
 link = ui_arch.builder_link(arch)
 if link:
-    st.markdown(f"[Open this network in the builder]({link}) to change its layers.")
+    ui.page_link("pages/shapes.py", "Open this network in the builder to change its layers", link,
+                 icon=":material/construction:")
 else:
     st.caption("The network builder stacks single layers, so this network's blocks stay on this page.")
 has_blocks = any(r.children for r in arch.rows)
@@ -47,6 +50,7 @@ st.caption("Parameters are the learned numbers only: batch norm learns 2 per cha
 
 st.subheader("The lecture's table")
 st.plotly_chart(ui_arch.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
+st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
 st.dataframe(ui_arch.lecture_table_records(), hide_index=True, width="stretch",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per parameter for most networks. "

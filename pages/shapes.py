@@ -2,7 +2,9 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.layers import Conv2D, Dense, LayerError, Network, build_network, dense_param_formula, table_records
+from cnnviz.layers import (
+    Conv2D, Dense, LayerError, Network, as_clause, build_network, dense_param_formula, table_records,
+)
 from cnnviz.shapes import conv_output_formula, pool_output_formula, pool_output_size
 from cnnviz.ui import shapes as ui_shapes
 
@@ -24,9 +26,10 @@ def calculator():
     st.subheader("Convolutional layer")
     v |= ui_shapes.int_inputs("sc_", [("k", "Filter size", 1, 10_000), ("f", "Number of filters", 1, 10_000),
                                ("s", "Stride", 1, 10_000), ("p", "Padding", 0, 10_000)])
+    conv_out = None  # what the pooling layer below pools
     try:
         row = Conv2D(v["f"], v["k"], v["s"], v["p"]).apply((v["h"], v["w"], v["c"]))
-        H, W, F = row.output_shape
+        H, W, F = conv_out = row.output_shape
         st.markdown(f"Output height: `{conv_output_formula(v['h'], v['k'], v['s'], v['p'])}`  \n"
                     f"Output width: `{conv_output_formula(v['w'], v['k'], v['s'], v['p'])}`  \n"
                     f"Output shape: **{H}x{W}x{F}** (one {H}x{W} activation map per filter)")
@@ -35,19 +38,24 @@ def calculator():
                    "and 1 bias. The output takes "
                    f"{H * W * F:,} float32 numbers = {row.memory_bytes:,} bytes per image.")
     except ValueError as exc:
-        ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
+        ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")
     st.subheader("Pooling layer")
+    st.caption("It pools the convolution's output above, each activation map on its own.")
     v |= ui_shapes.int_inputs("sc_", [("pk", "Window size", 1, 10_000), ("ps", "Stride", 1, 10_000)],
                        st.columns(4)[:2])
-    try:
-        fh = pool_output_formula(v["h"], v["pk"], v["ps"])
-        fw = pool_output_formula(v["w"], v["pk"], v["ps"])
-        H, W = pool_output_size(v["h"], v["pk"], v["ps"]), pool_output_size(v["w"], v["pk"], v["ps"])
-        st.markdown(f"Output height: `{fh}`  \nOutput width: `{fw}`  \n"
-                    f"Output shape: **{H}x{W}x{v['c']}** (each channel pooled on its own)")
-        st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")
-    except ValueError as exc:
-        ui.show_errors([f"This pooling layer does not fit: {exc}"], kept="")
+    if conv_out is None:
+        st.info("The pooling layer pools the convolution's output: make the convolution fit first.")
+    else:
+        ch, cw, cf = conv_out
+        try:
+            fh, fw = pool_output_formula(ch, v["pk"], v["ps"]), pool_output_formula(cw, v["pk"], v["ps"])
+            H, W = pool_output_size(ch, v["pk"], v["ps"]), pool_output_size(cw, v["pk"], v["ps"])
+            st.markdown(f"Input: **{ch}x{cw}x{cf}** (the convolution's output)  \nOutput height: `{fh}`  \n"
+                        f"Output width: `{fw}`  \nOutput shape: **{H}x{W}x{cf}** (each map pooled on its own)")
+            st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")
+        except ValueError as exc:
+            ui.show_errors([f"This pooling layer does not fit its input ({ch}x{cw}x{cf}): {as_clause(exc)}"],
+                           kept="")
     st.subheader("Dense (fully connected) layer")
     v |= ui_shapes.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
     st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
@@ -72,7 +80,7 @@ def compare():
         st.markdown(f"The fully connected layer needs **{dense.params / conv.params:,.0f} times** as many parameters: "
                     "each output of the convolution sees only a small window, and every window reuses the same filter.")
     except ValueError as exc:
-        ui.show_errors([f"This convolution does not fit: {exc}"], kept="")
+        ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")
     g = ui_shapes.int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
                       st.columns(4)[:2])
     if g["gk"] <= g["gn"]:
@@ -102,8 +110,9 @@ def builder():
             ui.show_errors([str(exc)], kept=f"The table shows the {n} layers before it." if n > 1 else
                            "The table shows the layer before it." if n == 1 else "")
             net = Network(shape, exc.rows)
-        ui_shapes.network_table_ui(table_records(net))
         ui_shapes.network_totals_ui(net)
+        ui_shapes.network_drawing_ui(net, layers)
+        ui_shapes.network_table_ui(table_records(net))
     ui_shapes.BUILDER_URL.save(ui_shapes.builder_state())
 
 

@@ -53,6 +53,20 @@ def test_conv_stride_padding_dilation_no_bias():
     assert Conv2D(4, (3, 1), padding=(1, 0)).apply((5, 5, 2)).output_shape == (5, 5, 4)
 
 
+def test_conv_padding_past_the_filter_is_refused_with_a_sentence():
+    with pytest.raises(ValueError, match=r"the padding \(500\) must be smaller than the filter size \(5\)"):
+        Conv2D(6, 5, padding=500).apply((32, 32, 3))
+    assert Conv2D(6, 5, padding=4).apply((32, 32, 3)).output_shape == (36, 36, 6)  # k - 1 is still allowed
+    with pytest.raises(ValueError, match=r"filter size \(5\)"):  # a dilated 3x3 reaches 5
+        Conv2D(6, 3, padding=5, dilation=2).apply((32, 32, 3))
+
+
+def test_a_layer_that_does_not_fit_reads_as_one_sentence():
+    with pytest.raises(ValueError) as err:
+        build_network((4, 4, 1), [Conv2D(2, 7)])
+    assert "does not fit its input 4x4x1: the filter (7) is larger" in str(err.value)
+
+
 @settings(max_examples=60, deadline=None)
 @given(h=st.integers(1, 60), w=st.integers(1, 60), c=st.integers(1, 8), f=st.integers(1, 8),
        k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3))
@@ -62,6 +76,10 @@ def test_conv_shape_and_params_match_counting_windows(h, w, c, f, k, s, p):
         return sum(1 for start in range(0, n + 2 * p) if start % s == 0 and start + k <= n + 2 * p)
 
     layer = Conv2D(f, k, s, p)
+    if p >= k:  # every window past the first k-1 rows of padding would hold zeros only
+        with pytest.raises(ValueError, match=r"padding \(\d+\) must be smaller than the filter size"):
+            layer.apply((h, w, c))
+        return
     if k > h + 2 * p or k > w + 2 * p:
         with pytest.raises(ValueError, match="larger than the padded input"):
             layer.apply((h, w, c))

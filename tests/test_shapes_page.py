@@ -1,16 +1,19 @@
 """The Shapes & parameters and Architectures pages: AppTest runs, bad input, links; one browser check."""
-from urllib.parse import parse_qs, urlsplit
+import json
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architectures import ARCHITECTURES
-from conftest import wait_for_app
+from conftest import open_app_page, wait_for_app
 
 SHAPES, ARCH = "../pages/shapes.py", "../pages/architectures.py"
 
 
 def run(path, **params):
+    if path == ARCH:  # through app.py: its links name the other pages of the navigation
+        return open_app_page("pages/architectures.py", **params)
     at = AppTest.from_file(path, default_timeout=30)
     for k, v in params.items():
         at.query_params[k] = v
@@ -25,6 +28,17 @@ def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
+def chart_texts(at, i=0) -> str:
+    """Every label and hover text of the i-th Plotly chart, one per line."""
+    spec = json.loads(at.get("plotly_chart")[i].proto.spec)
+    found = []
+    for trace in spec["data"]:
+        for key in ("text", "hovertext", "name"):
+            value = trace.get(key)
+            found += value if isinstance(value, list) else [value] if value else []
+    return "\n".join(map(str, found))
+
+
 def errors(at):
     return "\n".join(e.value for e in at.error)
 
@@ -35,7 +49,9 @@ def test_shapes_defaults_show_the_lecture_numbers():
     md = texts(at)
     assert "`(5·5·3 + 1)·10 = 760`" in md
     assert "Output shape: **28x28x10**" in md
-    assert "`(32 − 2) / 2 + 1 = 16`" in md and "Parameters: `0`" in md
+    # The pooling layer pools what the convolution made, as the lecture does: 28x28x10 -> 14x14x10.
+    assert "`(28 − 2) / 2 + 1 = 14`" in md and "Output shape: **14x14x10**" in md and "Parameters: `0`" in md
+    assert "(32 − 2) / 2" not in md
     assert "`400·120 + 120 = 48,120`" in md
     assert not at.metric and not at.get("plotly_chart")  # hidden tabs are not drawn
     assert dict(at.query_params) == {}  # defaults keep the link clean
@@ -113,8 +129,18 @@ def test_filter_larger_than_input_says_why_without_traceback():
     at.run()
     assert not at.exception
     err = errors(at)
-    assert "This convolution does not fit" in err and "larger than the padded input (32)" in err
-    assert "This pooling layer does not fit" in err
+    assert "This convolution does not fit its input: the filter (40) is larger than the padded input (32)" in err
+    assert "make the convolution fit first" in at.info[0].value  # pooling pools the convolution's output
+    at.number_input(key="sc_k").set_value(5).run()
+    assert "This pooling layer does not fit its input (28x28x10): the pooling window (50) is larger" in errors(at)
+
+
+def test_padding_past_the_filter_is_refused_with_a_sentence():
+    at = run(SHAPES, p="500")
+    assert not at.exception
+    assert ("This convolution does not fit its input: the padding (500) must be smaller than the filter size (5)"
+            in errors(at))
+    assert "1028x1028" not in texts(at)
 
 
 @pytest.mark.parametrize("params,bad", [
@@ -223,7 +249,7 @@ def test_architectures_blocks_open_and_link_round_trips():
     assert "  └ concatenate" in names and any("\"5x5\" (3x3)" in n for n in names)
     again = run(ARCH, arch="googlenet", open="True")
     assert again.dataframe[0].value.shape == at.dataframe[0].value.shape
-    spec = at.get("plotly_chart")[0].proto.spec
+    spec = at.get("plotly_chart")[-1].proto.spec  # the lecture's table, under the drawing
     assert "top-1 error" in spec and "size computed" in spec
 
 
@@ -233,13 +259,16 @@ def test_architectures_bad_link_and_builder_link():
     warning = at.warning[0].value
     assert "arch=resnet9000" in warning and "open=maybe" in warning
     assert metric(at, "Parameters") == "61,706"
-    link = next(m.value for m in at.markdown if "Open this network in the builder" in m.value)
-    query = parse_qs(urlsplit(link[link.index("(") + 1:-len(") to change its layers.")]).query)
+    link = next(p.proto for p in at.get("page_link") if "Open this network in the builder" in p.proto.label)
+    assert link.page == "shapes" and not link.external  # the same tab, inside the app
+    query = parse_qs(link.query_string)
     shapes = run(SHAPES, **{k: v[0] for k, v in query.items()})
     assert not shapes.warning and metric(shapes, "Parameters") == "61,706"
 
 
+@pytest.mark.browser
 def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
+    page.set_default_timeout(60_000)  # other work shares the CPU: wait on the app's signals, generously
     page.goto(server_url + "/shapes")
     wait_for_app(page)
     page.get_by_text("(5·5·3 + 1)·10 = 760").wait_for()
@@ -256,3 +285,46 @@ def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     page.get_by_role("tab", name="Layer calculator").click()  # back: the calculator kept its values
     page.locator('[role="tabpanel"]').first.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_architectures_draws_the_network_above_the_tables():
+    at = run(ARCH)
+    spec = chart_texts(at)
+    for shape in ("32x32x1", "28x28x6", "14x14x6", "10x10x16", "5x5x16", "120", "84", "10"):
+        assert f"<b>{shape}</b>" in spec
+    assert "(5·5·1 + 1)·6 = 156" in spec  # the hover works the parameters out
+    at = run(ARCH, arch="resnet50")
+    assert "shortcut, added at ⊕" in chart_texts(at)
+    assert not at.exception
+
+
+def test_architectures_metrics_write_the_lecture_s_numbers():
+    at = run(ARCH, arch="vgg16")
+    assert metric(at, "Top-1 / top-5 error (%)") == "28.07 / 9.33"
+
+
+def test_each_drawn_layer_links_to_the_page_that_explains_it():
+    at = run(ARCH)
+    links = {p.proto.label: p.proto for p in at.get("page_link")}
+    c1 = links["C1: 5x5 conv on 32x32x1 in the Shapes calculator"]
+    s2 = links["S2: avg pool 2x2, stride 2 in the Pooling page"]
+    f6 = links["F6: dense 120 → 84 in the Shapes calculator"]
+    assert (c1.page, s2.page, f6.page) == ("shapes", "pooling", "shapes")
+    query = {k: v[0] for k, v in parse_qs(c1.query_string).items()}
+    assert query == {"tab": "calc", "h": "32", "w": "32", "c": "1", "k": "5", "f": "6", "s": "1", "p": "0"}
+    calc = run(SHAPES, **query)
+    assert not calc.warning and "Output shape: **28x28x6**" in texts(calc) and "`(5·5·1 + 1)·6 = 156`" in texts(calc)
+    assert parse_qs(s2.query_string) == {"mode": ["avg"], "size": ["2"], "stride": ["2"]}
+    dense = run(SHAPES, **{k: v[0] for k, v in parse_qs(f6.query_string).items()})
+    assert "`120·84 + 84 = 10,164`" in texts(dense)
+
+
+def test_builder_cells_read_cleanly_and_the_built_network_is_drawn():
+    at = run(SHAPES, tab="builder")
+    editor = at.dataframe[0].proto
+    assert editor.HasField("placeholder") and editor.placeholder == ""  # unused cells empty, not "None"
+    spec = chart_texts(at)
+    assert "<b>28x28x6</b>" in spec and "<b>5x5x16</b>" in spec
+    at = run(SHAPES, tab="builder", **{"in": "4x4x1"})
+    assert ("Layer 1 (conv 5x5, 6 filters, stride 1, padding 0) does not fit its input 4x4x1: the filter (5)"
+            in errors(at))

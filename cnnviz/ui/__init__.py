@@ -116,6 +116,23 @@ def through_app() -> None:
         st.rerun()
 
 
+def page_link(page: str, label: str, params: dict[str, str], icon: str | None = None) -> None:
+    """A link to another page of the app with ``params`` in its link, opened in the same tab.
+
+    Outside ``app.py``'s navigation (a page file run on its own) ``st.page_link`` knows no pages:
+    then the same link is a plain anchor, still in the same tab.
+    """
+    from urllib.parse import urlencode
+
+    from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
+
+    try:
+        st.page_link(page, label=label, query_params=params, icon=icon)
+    except (StreamlitAPIException, StreamlitPageNotFoundError):
+        href = Path(page).stem + "?" + urlencode(params)
+        st.markdown(f'<a href="{href}" target="_self">{plain(label)}</a>', unsafe_allow_html=True)
+
+
 def show_warnings(messages: Sequence[str]) -> None:
     """Show warnings about the URL (values that fell back to defaults)."""
     if messages:

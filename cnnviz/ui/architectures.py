@@ -1,13 +1,16 @@
-"""The Architectures page: its link, the lecture's table and links into the network builder."""
+"""The Architectures page: its link, the network drawings, the lecture's table and links into the other pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import streamlit as st
 
-from cnnviz.views import shapes as fig_shapes
+from cnnviz import ui
+
 from cnnviz.architectures import ARCHITECTURES
-from cnnviz.layers import format_shape, table_records
+from cnnviz.layers import Conv2D, Dense, Pool2D, format_shape, table_records
+from cnnviz.shapes import as_pair
+from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.state import UrlState, bool_field, choice_field
 
 
@@ -41,14 +44,81 @@ def architecture_records(key: str, expand: bool) -> list[dict]:
     return table_records(ARCHITECTURES[key].network, expand)
 
 
-def builder_link(arch) -> str | None:
-    """A relative link that opens ``arch`` in the Shapes page's network builder (sequential presets only)."""
-    from urllib.parse import urlencode
-
+def builder_link(arch) -> dict[str, str] | None:
+    """The Shapes page's link parameters that open ``arch`` in its network builder (sequential presets only)."""
     if not arch.builder_spec:
         return None
-    return "shapes?" + urlencode({"tab": "builder", "in": format_shape(arch.input_shape),
-                                  "net": arch.builder_spec})
+    return {"tab": "builder", "in": format_shape(arch.input_shape), "net": arch.builder_spec}
+
+
+def is_phone() -> bool:
+    """Whether the browser says it is a phone (its User-Agent has "Mobi"): the drawing then wraps narrower."""
+    return "mobi" in (st.context.headers.get("User-Agent") or "").lower()
+
+
+def diagram_width() -> float:
+    """How wide one line of a network drawing is, in drawing units: narrow on a phone."""
+    return 22.0 if is_phone() else 64.0
+
+
+@st.cache_resource(max_entries=16)
+def network_drawing(key: str, wrap: float):
+    """A preset's diagram and figure, laid out once per (preset, line width) and shared by every session."""
+    arch = ARCHITECTURES[key]
+    d = fig_network.network_diagram(arch.network, arch.layers, wrap)
+    narrow = wrap < 30  # a phone: fewer pixels a unit, as the drawing is squeezed into fewer pixels across
+    return d, fig_network.network_figure(d, px_per_unit=11 if narrow else 17, font_size=13 if narrow else 15)
+
+
+def layer_link(box) -> tuple[str, dict[str, str], str] | None:
+    """Where cnnviz explains a drawn layer: ``(page file, link parameters, label)``, or ``None``.
+
+    A convolution or a dense layer opens the Shapes calculator with its numbers; a pooling window
+    the Pooling page has (sizes and strides up to 4) opens there.
+    """
+    layer, shape = box.layer, box.in_shape
+    name = box.row.name if box.row is not None else ""
+    if isinstance(layer, Conv2D) and len(shape) == 3:
+        (k, _), (s, _), (p, _) = as_pair(layer.size, "size"), as_pair(layer.stride, "s"), as_pair(layer.padding, "p", 0)
+        h, w, c = shape
+        params = {"tab": "calc", "h": h, "w": w, "c": c, "k": k, "f": layer.filters, "s": s, "p": p}
+        return ("pages/shapes.py", {n: str(v) for n, v in params.items()},
+                f"{name}: {k}x{k} conv on {format_shape(shape)} in the Shapes calculator")
+    if isinstance(layer, Dense) and len(shape) == 1:
+        return ("pages/shapes.py", {"tab": "calc", "dn": str(shape[0]), "do": str(layer.units)},
+                f"{name}: dense {shape[0]:,} → {layer.units:,} in the Shapes calculator")
+    if isinstance(layer, Pool2D):
+        stride = layer.size if layer.stride is None else layer.stride
+        if layer.size <= 4 and stride <= 4 and not layer.padding:
+            return ("pages/pooling.py", {"mode": layer.mode, "size": str(layer.size), "stride": str(stride)},
+                    f"{name}: {layer.mode} pool {layer.size}x{layer.size}, stride {stride} in the Pooling page")
+    return None
+
+
+def diagram_ui(diagram, figure, key: str) -> None:
+    """The drawing; a click on a box offers the page that explains that layer."""
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
+                            config={"displayModeBar": False, "responsive": True})
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    picked = None
+    for p in points:
+        index = p.get("customdata")
+        index = index[0] if isinstance(index, (list, tuple)) else index
+        if isinstance(index, int) and 0 <= index < len(diagram.boxes):
+            picked = diagram.boxes[index]
+    links = [link for link in map(layer_link, diagram.boxes) if link]
+    if picked is not None:
+        link = layer_link(picked)
+        if link:
+            ui.page_link(link[0], f"Open {link[2]}", link[1], icon=":material/open_in_browser:")
+        else:
+            st.caption(f"{picked.title} → {picked.label}: nothing to explain beyond its row in the table below.")
+    else:
+        st.caption("Hover over a box to see its parameters worked out; click it to open that layer in the page that "
+                   "explains it.")
+    with st.expander("Every layer's page"):
+        for page, params, label in links:
+            ui.page_link(page, label, params)
 
 
 @st.cache_data(max_entries=1)

@@ -47,10 +47,33 @@ def network_table_ui(records: list[dict]) -> None:
     """A network's per-layer table, numbers right-aligned with thousands separators."""
     if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
         records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
-    st.dataframe(records, hide_index=True, width="stretch", column_config={
+    # A short label on the left: on a phone the table's toolbar, at the top right, covers what is above it.
+    st.markdown("**Layer by layer**")
+    st.dataframe(records, hide_index=True, width="stretch", height="content", column_config={
         "parameters": st.column_config.NumberColumn(format="localized"),
         "worked out": st.column_config.TextColumn(width="large"),
     })
+
+
+@st.cache_resource(max_entries=32)
+def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float):
+    """The drawing of a built network, made once per (input, layers, line width)."""
+    from cnnviz.layers import build_network
+    from cnnviz.views import network as fig_network
+
+    layers = parse_network_spec(spec)[0]
+    d = fig_network.network_diagram(build_network(input_shape, layers), layers, wrap)
+    return fig_network.network_figure(d, px_per_unit=9 if wrap < 30 else 11, font_size=13)
+
+
+def network_drawing_ui(net, layers) -> None:
+    """A small drawing of the built network (the layers that fit), as the Architectures page draws presets."""
+    from cnnviz.ui.architectures import diagram_width
+
+    spec = network_spec(layers[:len(net.rows)])
+    if net.rows and spec:
+        st.plotly_chart(_drawing(tuple(net.input_shape), spec, diagram_width()),
+                        config={"displayModeBar": False}, key="sb_drawing")
 
 
 def network_totals_ui(net) -> None:
@@ -215,9 +238,10 @@ def builder_ui() -> tuple[tuple[int, ...], list, list[str]]:
     except ValueError as exc:
         errors.append(f"Input shape: {exc}.")
     labels = {k: v[0] for k, v in BUILDER_KINDS.items()}
+    st.markdown("**Layers**")  # short and on the left: a phone shows the editor's toolbar over its top right
     edited = st.data_editor(
         _builder_frame(st.session_state["sb_base"]), num_rows="dynamic", hide_index=True, width="stretch",
-        key=editor_key,
+        key=editor_key, height="content", placeholder="",
         column_config={
             "layer": st.column_config.SelectboxColumn("layer", options=list(labels), required=True,
                                                       help="; ".join(f"{k}: {v}" for k, v in labels.items())),

@@ -12,4 +12,5 @@ Built on them:
 - ``conv``, ``pool``: the player's steps for convolution and pooling; the pooling page's grids and figure.
 - ``images``: activation maps as small PNGs, and the zoomed-in dot product of the Real images page.
 - ``shapes``: the figures of the Shapes & parameters and Architectures pages.
+- ``network``: a network drawn as boxes layer by layer, laid out from the same layers that count its parameters.
 """
