@@ -239,6 +239,7 @@ def test_architectures_bad_link_and_builder_link():
     assert not shapes.warning and metric(shapes, "Parameters") == "61,706"
 
 
+@pytest.mark.browser
 def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     page.goto(server_url + "/shapes")
     wait_for_app(page)
