@@ -8,7 +8,7 @@ import numpy as np
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def finite_array(value, name: str) -> np.ndarray:
+def finite_array(value: np.typing.ArrayLike, name: str) -> np.ndarray:
     """Return ``value`` as a NumPy array of finite real numbers, or raise a readable ValueError.
 
     Integer and boolean input keeps an integer dtype (so results stay exact);

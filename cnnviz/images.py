@@ -401,7 +401,7 @@ def channel_maps(x: np.ndarray, w: np.ndarray, b: float = 0.0) -> tuple[np.ndarr
     return partials, act
 
 
-def volume_text(shape) -> str:
+def volume_text(shape: tuple[int, ...]) -> str:
     """Write a volume's shape as the lecture does: ``(28, 28, 6)`` -> ``"28x28x6"``.
 
     Examples

@@ -36,7 +36,10 @@ _BLOCK_BYTES = 1 << 18
 _FEW_CHANNELS = 8
 
 
-def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> np.ndarray:
     """Max or average pooling; each channel of an ``(H, W, C)`` input is pooled on its own.
 
     Along each axis ``n_out = floor((n - size) / stride) + 1``; ``stride`` defaults to ``size``.
@@ -108,7 +111,10 @@ def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
     return out
 
 
-def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d_naive(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> np.ndarray:
     """Reference ``pool2d`` as plain loops over output cells."""
     x, (kh, kw), (sh, sw), (H_out, W_out) = _prepare(x, size, stride, mode)
     x3 = x[:, :, None] if x.ndim == 2 else x
@@ -137,7 +143,10 @@ class PoolStep:
 TIE_RULE = "When several cells share the maximum, the first one in reading order (left to right, top to bottom) wins."
 
 
-def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
+def pool_trace(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> list[PoolStep]:
     """Every window of pooling one activation map ``(H, W)``, in row-major order of the output.
 
     For max pooling ``winner`` is the input cell whose value is kept; ties go to the first
@@ -167,7 +176,9 @@ def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
     return steps
 
 
-def covered_cells(shape: tuple[int, int], size=2, stride=None) -> np.ndarray:
+def covered_cells(
+    shape: tuple[int, int], size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+) -> np.ndarray:
     """Boolean mask ``(H, W)``: the cells some pooling window covers (``False``: dropped by the stride).
 
     Examples
