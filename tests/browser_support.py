@@ -121,17 +121,19 @@ def rendered(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))")
 
 
-def settled_box(locator) -> dict:
-    """The element's bounding box once it stays the same over two animation frames (layout done)."""
-    return locator.evaluate("""el => new Promise(resolve => {
-        let last = '';
-        const check = () => {
-            const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();
-            if (key === last) resolve({x: r.x, y: r.y, width: r.width, height: r.height});
-            else { last = key; requestAnimationFrame(check); }
-        };
-        requestAnimationFrame(check);
-    })""")
+def settled_box(page, selector: str, index: int = 0, min_width: float = 0, min_height: float = 0,
+                timeout: float = TIMEOUT_MS) -> dict:
+    """The box of the ``index``-th element matching ``selector`` once it is at least this large and has
+    stayed the same over two animation frames (its layout is done)."""
+    box = page.wait_for_function("""([sel, i, minW, minH]) => {
+        const el = document.querySelectorAll(sel)[i];
+        if (!el) return false;
+        const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();
+        const same = key === window.__settledBox;
+        window.__settledBox = key;
+        return same && r.width >= minW && r.height >= minH && {width: r.width, height: r.height};
+    }""", arg=[selector, index, min_width, min_height], polling="raf", timeout=timeout)
+    return box.json_value()
 
 
 # The grid editor's geometry, as cnnviz.ui.widgets sets it up: 46 px columns, 38 px rows, a row-number column.
@@ -155,8 +157,9 @@ def type_into_grid(page, text: str, *, row: int, col: int, shape: tuple[int, int
     # mirror table (column 0: the row numbers) says which cell is selected.
     surface = grid.locator(".dvn-scroller").first
     cell = grid.locator(f"#glide-cell-{col + 1}-{row}")
-    box = settled_box(surface)
     rows, cols = shape
+    box = settled_box(page, '[data-testid="stDataFrame"] .dvn-scroller', editor,  # every row drawn, and a header
+                      cols * COL_W + INDEX_W / 2, rows * ROW_H + ROW_H / 2, timeout)
     index_w = INDEX_W if box["width"] < (cols + 1) * COL_W else box["width"] - cols * COL_W
     header_h = box["height"] - rows * ROW_H
     surface.click(position={"x": index_w + COL_W * col + COL_W / 2, "y": header_h + ROW_H * row + ROW_H / 2},
