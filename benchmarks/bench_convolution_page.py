@@ -1,24 +1,25 @@
 """Convolution page: edit-to-update latency in Chromium, animation speed, bytes sent, server time per rerun.
 
-Run from the project root: ``python benchmarks/bench_convolution_page.py`` (needs /usr/bin/chromium
-and playwright; starts its own server on a free port and stops it at the end).
+Run from the project root: ``python benchmarks/bench_convolution_page.py [--n N]`` (needs
+/usr/bin/chromium and playwright; starts its own server on a free port and stops it at the end).
+``--n`` is the number of edits and of stride clicks (default 10), ``--reruns`` the AppTest reruns per
+case (default 30); ``--n 3 --reruns 3`` checks that everything runs.
 
-(a) Typing a cell to the updated activation map in the player, median over edits, against a
-    reference measured in the same run: a stride change through its +/- buttons (a plain widget).
+(a) Typing a cell as a person does (click it, type, Enter) to the updated activation map in the
+    player, timed from the Enter key, median over edits, against a reference measured in the same run:
+    a stride change through its +/- buttons (a plain widget).
 (b) Steps a second the player achieves at the speed asked (5x5 and 16x16 inputs, 3x3 filter),
     the longest gap between two steps, and the bytes of the player's HTML and of the page load.
 (c) Server time per rerun of the page (AppTest, cache warm and cold) against the home page.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,7 @@ from cnnviz.grids import grid_to_text  # noqa: E402
 from cnnviz.presets import LECTURE_FILTER  # noqa: E402
 from cnnviz.views.conv import conv_player_spec  # noqa: E402
 from cnnviz.views.player import PlayerSpec, player_html  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+from browser_support import launch_chromium, streamlit_server, type_into_grid, wait_for_app  # noqa: E402
 
 # Sets window.__took to the ms from the next Enter keydown (mode "key") or pointer release (mode "pointer")
 # to the moment the player's check(document) holds; polled every animation frame.
@@ -45,7 +45,8 @@ WATCH = """([mode, check]) => {
     requestAnimationFrame(poll);
   };
   const start = () => { if (t0 === null) { t0 = performance.now(); requestAnimationFrame(poll); } };
-  if (mode === 'key') window.addEventListener('keydown', e => { if (e.key === 'Enter' && e.target.classList.contains('gdg-input')) start(); }, {capture: true});
+  const onEnter = e => { if (e.key === 'Enter' && e.target.classList.contains('gdg-input')) start(); };
+  if (mode === 'key') window.addEventListener('keydown', onEnter, {capture: true});
   else window.addEventListener('pointerup', start, {capture: true, once: true});
 }"""
 
@@ -66,41 +67,11 @@ PLAY = """() => new Promise(resolve => {
 })"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
-
-
-def type_cell(pg, row, col, text):
-    from test_convolution_browser import type_cell as _type
-    _type(pg, 0, row, col, text, shape=(5, 5))
-
-
 def bench_edit(browser, url, n=10):
     """(a) typing a cell -> updated map (a new value each time: no cache hit), and the reference,
     a stride +/- click -> updated map."""
-    edits, ref, lost = [], [], 0
-    for i in range(n + 4):  # a fresh browser context each time: the grid editor starts with nothing selected
-        if len(edits) == n:
-            break
+    edits, ref = [], []
+    for i in range(n):  # a fresh browser context each time: the grid editor starts with nothing selected
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = ctx.new_page()
         pg.set_default_timeout(30_000)
@@ -108,22 +79,18 @@ def bench_edit(browser, url, n=10):
         wait_for_app(pg)
         pg.frame_locator("iframe").first.locator("#player").wait_for()
         pg.evaluate(WATCH, ["key", f"d.getElementById('out-0-0').textContent === '{22 + i}'"])
-        try:  # typing into the canvas grid is occasionally lost by the driver: count it, try again
-            type_cell(pg, 0, 1, str(13 + i))  # under weight 1 of the first window: 12 + 10 + i
-            edits.append(took(pg, 10_000))
-        except (AssertionError, PlaywrightTimeout):
-            lost += 1
+        type_into_grid(pg, str(13 + i), row=0, col=1, shape=(5, 5))  # under weight 1 of the first window
+        edits.append(took(pg))
+        wait_for_app(pg)
+        if i < n - 1:
             ctx.close()
-            continue
-        if len(edits) < n:
-            ctx.close()
-    print(f"    ({lost} typing attempts lost by the driver and retried)")
     stride = pg.locator('[data-testid="stNumberInput"]').filter(has_text="Stride")
     for i in range(n):  # stride 1 -> 2 gives a 2x2 map, 2 -> 1 the 3x3 map again
         cells = 4 if i % 2 == 0 else 9
         pg.evaluate(WATCH, ["pointer", f"d.querySelectorAll('.cell.out').length === {cells}"])
         stride.get_by_test_id("stNumberInputStepUp" if i % 2 == 0 else "stNumberInputStepDown").click()
         ref.append(took(pg))
+        wait_for_app(pg)
     ctx.close()
     return edits, ref
 
@@ -189,45 +156,47 @@ def bench_server(n=30):
     return home, warm, cold5, cold16
 
 
-def main():
+def main(argv=None):
     from playwright.sync_api import sync_playwright
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--n", type=int, default=10, help="edits and stride clicks to time (default 10)")
+    parser.add_argument("--reruns", type=int, default=30, help="AppTest reruns per case in (c) (default 30)")
+    args = parser.parse_args(argv)
+    n = args.n
     med = statistics.median
     results = {}
-    proc, url = start_server()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()  # the app's first visitor: afterwards deep links get the real navigation
-            page.goto(url)
-            wait_for_app(page)
-            page.close()
-            edits, ref = bench_edit(browser, url)
-            print(f"(a) type a cell -> updated map: median {med(edits):.0f} ms (min {min(edits):.0f}, "
-                  f"max {max(edits):.0f}, n={len(edits)}); target < 250 ms")
-            print(f"    reference, stride +/- -> updated map: median {med(ref):.0f} ms; "
-                  f"ratio edit / reference = {med(edits) / med(ref):.2f}")
-            results["edit_ms"], results["ref_ms"] = med(edits), med(ref)
-            for size in (5, 16):
-                for speed in (2, 10, 30):
-                    steps, rate, gap, nbytes = bench_play(browser, size, speed)
-                    print(f"(b) {size}x{size} input, 3x3 filter, {steps} steps, asked {speed}/s: achieved "
-                          f"{rate:.1f}/s (ratio {rate / speed:.2f}), longest gap {gap:.0f} ms "
-                          f"(expected {1000 / speed:.0f}), player HTML {nbytes / 1024:.0f} KB")
-                    results[f"play_{size}_{speed}"] = (rate, gap, nbytes)
-            worst = player_html(conv_player_spec(np.random.default_rng(0).normal(size=(16, 16)),
-                                                 np.random.default_rng(1).normal(size=(7, 7)), padding=3))
-            print(f"    largest case (16x16 decimals, 7x7 filter, padding 3): player HTML {len(worst.encode()) / 1024:.0f} KB")
-            q16 = "?input=" + grid_to_text(np.random.default_rng(1).integers(0, 6, (16, 16)))
-            for name, query in (("default", ""), ("16x16", q16)):
-                b = page_load_bytes(browser, url, query)
-                print(f"    page load over the WebSocket, {name}: {b / 1024:.0f} KB")
-                results[f"ws_{name}"] = b
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    home, warm, cold5, cold16 = bench_server()
+    with streamlit_server() as server, sync_playwright() as p:
+        url = server.url
+        browser = launch_chromium(p)
+        page = browser.new_page()  # the app's first visitor: afterwards deep links get the real navigation
+        page.goto(url)
+        wait_for_app(page)
+        page.close()
+        edits, ref = bench_edit(browser, url, n)
+        print(f"(a) type a cell -> updated map: median {med(edits):.0f} ms (min {min(edits):.0f}, "
+              f"max {max(edits):.0f}, n={len(edits)}); target < 250 ms")
+        print(f"    reference, stride +/- -> updated map: median {med(ref):.0f} ms; "
+              f"ratio edit / reference = {med(edits) / med(ref):.2f}")
+        results["edit_ms"], results["ref_ms"] = med(edits), med(ref)
+        for size in (5, 16):
+            for speed in (2, 10, 30):
+                steps, rate, gap, nbytes = bench_play(browser, size, speed)
+                print(f"(b) {size}x{size} input, 3x3 filter, {steps} steps, asked {speed}/s: achieved "
+                      f"{rate:.1f}/s (ratio {rate / speed:.2f}), longest gap {gap:.0f} ms "
+                      f"(expected {1000 / speed:.0f}), player HTML {nbytes / 1024:.0f} KB")
+                results[f"play_{size}_{speed}"] = (rate, gap, nbytes)
+        worst = player_html(conv_player_spec(np.random.default_rng(0).normal(size=(16, 16)),
+                                             np.random.default_rng(1).normal(size=(7, 7)), padding=3))
+        print("    largest case (16x16 decimals, 7x7 filter, padding 3): player HTML "
+              f"{len(worst.encode()) / 1024:.0f} KB")
+        q16 = "?input=" + grid_to_text(np.random.default_rng(1).integers(0, 6, (16, 16)))
+        for name, query in (("default", ""), ("16x16", q16)):
+            b = page_load_bytes(browser, url, query)
+            print(f"    page load over the WebSocket, {name}: {b / 1024:.0f} KB")
+            results[f"ws_{name}"] = b
+        browser.close()
+    home, warm, cold5, cold16 = bench_server(args.reruns)
     print(f"(c) server time per rerun (AppTest, median of {len(home)}): home page {med(home):.1f} ms; "
           f"Convolution page, player cached {med(warm):.1f} ms (x{med(warm) / med(home):.1f} home); "
           f"new player 5x5 {med(cold5):.1f} ms, new player 16x16 {med(cold16):.1f} ms "

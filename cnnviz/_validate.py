@@ -9,7 +9,7 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INT64_MAX = 2**63 - 1
 
 
-def finite_array(value, name: str) -> np.ndarray:
+def finite_array(value: np.typing.ArrayLike, name: str) -> np.ndarray:
     """Return ``value`` as a NumPy array of finite real numbers, or raise a readable ValueError.
 
     Integer and boolean input becomes int64 (so results can stay exact; uint64 values beyond

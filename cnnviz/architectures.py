@@ -19,6 +19,7 @@ from .layers import (
     Layer,
     Network,
     Pool2D,
+    Row,
     bottleneck,
     build_network,
     inception,
@@ -57,7 +58,7 @@ class Architecture:
         return self.network.total_params
 
     @property
-    def rows(self):
+    def rows(self) -> tuple[Row, ...]:
         """The per-layer table: one ``Row`` per layer or block (blocks hold their layers as ``children``)."""
         return self.network.rows
 

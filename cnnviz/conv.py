@@ -112,7 +112,7 @@ class _Conv:
         return self.shaped(np.empty((N, *self.out_size, F), dtype=np.int8)).shape
 
 
-def pad_input(x, padding=0) -> np.ndarray:
+def pad_input(x: np.typing.ArrayLike, padding: int | tuple[int, int] = 0) -> np.ndarray:
     """Zero-pad the two spatial axes of an ``(H, W)`` or ``(H, W, C)`` input."""
     x = np.asarray(x)
     ph, pw = as_pair(padding, "padding", 0)
@@ -168,7 +168,10 @@ def _window(xp, n0, images, r0, rows, cv: _Conv) -> np.ndarray:
     )
 
 
-def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
+def conv2d(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
     """Slide a filter over an input and take a dot product at each position.
 
     This is cross-correlation (no filter flip), which is what CNNs call convolution.
@@ -234,7 +237,10 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
     return cv.shaped(out)
 
 
-def conv2d_naive(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
+def conv2d_naive(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
     """Reference ``conv2d`` written as plain loops over every output cell and filter tap."""
     cv = _prepare(x, w, b, stride, padding, dilation)
     N, _, _, C = cv.x.shape
@@ -270,7 +276,10 @@ class ConvStep:
     total: float | int  # products.sum() + bias
 
 
-def conv_trace(x, w, b=0, *, stride=1, padding=0, dilation=1) -> list[ConvStep]:
+def conv_trace(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike = 0, *,
+    stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+) -> list[ConvStep]:
     """Every step of one filter sliding over the input, in row-major order of the output.
 
     ``x`` is ``(H, W)`` or ``(H, W, C)`` and ``w`` one filter ``(kh, kw)`` or ``(kh, kw, C)``.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -12,7 +13,7 @@ MAX_ABS_VALUE = 1_000_000  # larger cells help nobody read a grid and only risk 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
 
 
-def parse_number(value, *, limit: float = MAX_ABS_VALUE) -> float | int:
+def parse_number(value: str | float | None, *, limit: float = MAX_ABS_VALUE) -> float | int:
     """Return ``value`` (a number or the text of one) as an int or float, or raise a readable ValueError.
 
     Accepts ``3``, ``-2.5``, ``1e3``, ``" 4 "`` and a decimal comma (``2,5``); refuses empty cells,
@@ -64,7 +65,8 @@ def tidy(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def parse_cells(cells, *, name: str = "grid", limit: float = MAX_ABS_VALUE) -> tuple[np.ndarray | None, list[str]]:
+def parse_cells(cells: Sequence[Sequence[str | float]], *, name: str = "grid",
+                limit: float = MAX_ABS_VALUE) -> tuple[np.ndarray | None, list[str]]:
     """Parse a rectangular table of cells into numbers.
 
     Returns ``(array, [])`` when every cell is a number, else ``(None, messages)`` with one
@@ -89,7 +91,7 @@ def parse_cells(cells, *, name: str = "grid", limit: float = MAX_ABS_VALUE) -> t
     return tidy(values), []
 
 
-def grid_to_text(arr) -> str:
+def grid_to_text(arr: np.typing.ArrayLike) -> str:
     """Encode a 2-D grid for a URL: rows split by ``;``, cells by ``,`` (``"1,2;3,4"``)."""
     arr = tidy(arr)
     return ";".join(",".join(format(v, ".10g") if isinstance(v, float) else str(v) for v in row.tolist())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .shapes import (
@@ -66,7 +67,7 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "softmax": 
 Shape = tuple  # (H, W, C) or (N,)
 
 
-def as_shape(shape) -> tuple[int, ...]:
+def as_shape(shape: int | Iterable[int]) -> tuple[int, ...]:
     """Return ``shape`` as ``(H, W, C)`` or ``(N,)`` of whole numbers in ``1..MAX_DIM``.
 
     Examples
@@ -90,7 +91,7 @@ def as_shape(shape) -> tuple[int, ...]:
     return out
 
 
-def format_shape(shape) -> str:
+def format_shape(shape: Iterable[int]) -> str:
     """``(28, 28, 6)`` as ``28x28x6``, ``(120,)`` as ``120``."""
     return "x".join(str(d) for d in shape)
 
@@ -186,7 +187,7 @@ class Layer:
     kind = "layer"
     name = ""
 
-    def apply(self, shape) -> Row:  # pragma: no cover - every layer overrides it
+    def apply(self, shape: tuple[int, ...]) -> Row:  # pragma: no cover - every layer overrides it
         raise NotImplementedError
 
     def spec(self) -> str | None:
@@ -224,7 +225,7 @@ class Conv2D(Layer):
             text += f", dilation {self.dilation}"
         return text + ("" if self.bias else ", no bias")
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         h, w, c = _volume(shape, "convolution")
         kh, kw = as_pair(self.size, "filter size")
         sh, sw = as_pair(self.stride, "stride")
@@ -270,7 +271,7 @@ class Pool2D(Layer):
             text += f", padding {self.padding}"
         return text + (", rounding up (ceil mode)" if self.ceil_mode else "")
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         h, w, c = _volume(shape, "pooling layer")
         if self.mode not in ("max", "avg"):
             raise ValueError(f"pooling is 'max' or 'avg', not {self.mode!r}.")
@@ -300,7 +301,7 @@ class AdaptiveAvgPool(Layer):
         n = self.output_size
         return "global average pool" if n == 1 else f"adaptive average pool to {n}x{n}"
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         h, w, c = _volume(shape, "global average pooling")
         n = _as_int(self.output_size, "output size", 1)
         if n > MAX_DIM:
@@ -321,7 +322,7 @@ class Flatten(Layer):
     def describe(self) -> str:
         return "flatten"
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         n = math.prod(shape)
         formula = "0" if len(shape) == 1 else f"0 ({'·'.join(map(str, shape))} = {n:,} values in a row)"
         return Row(self.label(), self.kind, self.describe(), (n,), 0, formula)
@@ -342,7 +343,7 @@ class Dense(Layer):
     def describe(self) -> str:
         return f"dense, {self.units} units" + ("" if self.bias else ", no bias")
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         if len(shape) != 1:
             raise ValueError(
                 f"a dense layer needs a flat vector, but its input is {format_shape(shape)}: "
@@ -371,7 +372,7 @@ class BatchNorm(Layer):
     def describe(self) -> str:
         return "batch norm"
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         c = shape[-1]
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 2 * c,
                    f"2·{c} = {2 * c:,} (scale γ and shift β)")
@@ -391,7 +392,7 @@ class Activation(Layer):
     def describe(self) -> str:
         return ACTIVATIONS.get(self.fn, self.fn)
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         if self.fn not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.fn!r}: choose one of {', '.join(ACTIVATIONS)}.")
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 0, "0")
@@ -411,7 +412,7 @@ class Dropout(Layer):
     def describe(self) -> str:
         return f"dropout {self.p:g}"
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 0, "0")
 
     def spec(self) -> str:
@@ -444,7 +445,7 @@ class Block(Layer):
         how = "concatenated on channels" if self.merge == "concat" else "added"
         return f"{len(self.branches)} parallel branches, {how}"
 
-    def apply(self, shape) -> Row:
+    def apply(self, shape: tuple[int, ...]) -> Row:
         children, outs = [], []
         for b, branch in enumerate(self.branches):
             bname = self.branch_names[b] if b < len(self.branch_names) else f"branch {b + 1}"
@@ -560,13 +561,13 @@ class Network:
 class LayerError(ValueError):
     """A layer that does not fit its input; ``rows`` holds the layers before it, which did."""
 
-    def __init__(self, message: str, index: int, rows: tuple[Row, ...]):
+    def __init__(self, message: str, index: int, rows: tuple[Row, ...]) -> None:
         super().__init__(message)
         self.index = index  # 1-based, as people count
         self.rows = rows
 
 
-def build_network(input_shape, layers) -> Network:
+def build_network(input_shape: int | Iterable[int], layers: Iterable[Layer]) -> Network:
     """Apply ``layers`` in turn to ``input_shape``; return the per-layer table.
 
     Parameters
@@ -674,7 +675,8 @@ def _field(value, what: str, minimum: int):
     return v
 
 
-def layer_from_spec(kind: str, n=None, size=None, stride=None, padding=None) -> Layer:
+def layer_from_spec(kind: str, n: int | str | None = None, size: int | str | None = None,
+                    stride: int | str | None = None, padding: int | str | None = None) -> Layer:
     """Make a layer from the builder's words, e.g. ``layer_from_spec("conv", 6, 5)``.
 
     Examples
@@ -760,7 +762,7 @@ def parse_network_spec(text: str) -> tuple[list[Layer], list[str]]:
     return layers, errors
 
 
-def network_spec(layers) -> str | None:
+def network_spec(layers: Iterable[Layer]) -> str | None:
     """The builder's text for ``layers``, or ``None`` if some layer (a block, say) has no builder word."""
     tokens = [layer.spec() for layer in layers]
     return None if any(t is None for t in tokens) else ",".join(tokens)

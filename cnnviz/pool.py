@@ -56,7 +56,10 @@ _BLOCK_BYTES = 1 << 18
 _FEW_CHANNELS = 8
 
 
-def pool2d(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> np.ndarray:
     """Max or average pooling; each channel of an ``(H, W, C)`` input is pooled on its own.
 
     Along each axis ``n_out = floor((n - size) / stride) + 1``; ``stride`` defaults to ``size``.
@@ -147,7 +150,10 @@ def _pool_volume(x3, out3, size, stride, mode) -> None:
             op(target, v, out=target, order="C")
 
 
-def pool2d_naive(x, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d_naive(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> np.ndarray:
     """Reference ``pool2d`` as plain loops over output cells."""
     x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out = _prepare(x, size, stride, mode)
     reduce = np.max if mode == "max" else np.mean
@@ -177,7 +183,10 @@ class PoolStep:
 TIE_RULE = "When several cells share the maximum, the first one in reading order (left to right, top to bottom) wins."
 
 
-def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
+def pool_trace(
+    x: np.typing.ArrayLike, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+    mode: str = "max",
+) -> list[PoolStep]:
     """Every window of pooling one activation map ``(H, W)``, in row-major order of the output.
 
     For max pooling ``winner`` is the input cell whose value is kept; ties go to the first
@@ -208,7 +217,9 @@ def pool_trace(x, size=2, stride=None, mode: str = "max") -> list[PoolStep]:
     return steps
 
 
-def covered_cells(shape: tuple[int, int], size=2, stride=None) -> np.ndarray:
+def covered_cells(
+    shape: tuple[int, int], size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None,
+) -> np.ndarray:
     """Boolean mask ``(H, W)``: the cells some pooling window covers (``False``: dropped by the stride).
 
     Examples

@@ -96,7 +96,7 @@ class Question:
     mistakes: tuple[tuple[object, str], ...] = ()  # (a likely wrong answer, what it says went wrong)
     player: PlayerLink | None = None  # the window of the solution, opened in the step player
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Questions are shared between sessions (cached): their grids must not change under anyone.
         for _, grid in self.grids:
             grid.setflags(write=False)
@@ -130,7 +130,7 @@ def _shown(text: str) -> str:
     return text if len(text) <= 16 else text[:16] + "…"
 
 
-def parse_integer_answer(text) -> int:
+def parse_integer_answer(text: str | int | None) -> int:
     """Read a typed whole number, leniently; raise ValueError with a hint when it is not one.
 
     Accepts thousands separators (``14,455,392``, ``14 455 392``), a leading ``=``, a Unicode
@@ -167,7 +167,7 @@ def parse_integer_answer(text) -> int:
     return int(s)
 
 
-def parse_shape_answer(text, dims: int = 3) -> tuple[int, ...]:
+def parse_shape_answer(text: str | None, dims: int = 3) -> tuple[int, ...]:
     """Read a typed shape such as ``28x28x6``, ``28 × 28 × 6`` or ``(28, 28, 6)``.
 
     Raises ValueError with a hint when it is not ``dims`` whole numbers.
@@ -214,7 +214,7 @@ def _format_answer(answer_type: str, value) -> str:
     return str(value)
 
 
-def check_answer(question: Question, given) -> Verdict:
+def check_answer(question: Question, given: str | int | None) -> Verdict:
     """Check a typed answer; never raises for what a student types.
 
     Examples
@@ -261,7 +261,7 @@ def hint_for(question: Question, given) -> str:
     return " ".join(said + [question.hint])
 
 
-def parse_seed(text) -> int:
+def parse_seed(text: str | int | None) -> int:
     """Read a quiz seed (a whole number from 0 to ``MAX_SEED``), or raise ValueError saying why.
 
     Examples
@@ -290,7 +290,7 @@ def _factor(v) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def grid_markdown(grid, first_row: int = 1, first_col: int = 1) -> str:
+def grid_markdown(grid: np.typing.ArrayLike, first_row: int = 1, first_col: int = 1) -> str:
     """A 2-D grid as a Markdown table, rows and columns numbered from 1 (as people count).
 
     ``first_row`` and ``first_col`` number a window cut from a larger grid by its place there.
@@ -474,7 +474,7 @@ _EDGE_PRESETS = {
 }
 
 
-def edge_orientation(weights) -> str | None:
+def edge_orientation(weights: np.typing.ArrayLike) -> str | None:
     """``"vertical"`` or ``"horizontal"`` if a filter finds edges of only that direction, else None.
 
     A vertical-edge filter has rows that each sum to 0 (so flat areas and horizontal edges give 0)

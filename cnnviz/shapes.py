@@ -36,7 +36,7 @@ def _as_int(value, name: str, minimum: int) -> int:
     return value
 
 
-def as_pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
+def as_pair(value: int | tuple[int, int], name: str, minimum: int = 1) -> tuple[int, int]:
     """Return ``value`` (an int or a ``(rows, cols)`` pair) as a pair of checked ints."""
     if type(value) is int and value >= minimum:  # the usual case, without the general checks
         return value, value

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import dataclasses
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from browser_support import (  # noqa: F401 - re-exported for the tests
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    TIMEOUT_MS,
+    Server,
+    launch_chromium,
+    wait_for_app,
+)
+from browser_support import streamlit_server as _streamlit_server
 
 # Property tests draw the same examples on every run, so one that fails fails every time (never one run
 # in three), and no deadline: a loaded machine is slow, not wrong. HYPOTHESIS_PROFILE=explore draws anew.
@@ -21,21 +26,17 @@ settings.register_profile("repeatable", derandomize=True, deadline=None, print_b
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that drives Chromium must say so, or ``-m "not browser"`` would still start it."""
+    unmarked = [item.nodeid for item in items
+                if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests use Chromium but lack the browser marker "
+                                "(pytestmark = pytest.mark.browser, or @pytest.mark.browser): " + ", ".join(unmarked))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _need_browser():
+def _need_browser() -> None:
     """Skip browser tests on a developer machine without Chromium; in CI they must run."""
     missing = []
     if not Path(CHROMIUM).exists():
@@ -51,14 +52,6 @@ def _need_browser():
         pytest.skip(msg)
 
 
-@dataclasses.dataclass(frozen=True)
-class Server:
-    """A running ``streamlit run app.py``."""
-
-    url: str  # http://127.0.0.1:PORT
-    pid: int
-
-
 def in_own_thread(fn, *args, **kwargs):
     """Call ``fn`` in a fresh thread: ``asyncio.run`` refuses to start inside Playwright's running loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -67,36 +60,14 @@ def in_own_thread(fn, *args, **kwargs):
 
 @contextlib.contextmanager
 def streamlit_server(*flags: str):
-    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``."""
-    port = _free_port()
+    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``.
+
+    Its output goes to ``.pytest_cache/streamlit-PORT.log``.
+    """
     logs = ROOT / ".pytest_cache"
     logs.mkdir(exist_ok=True)
-    with open(logs / f"streamlit-{port}.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", *flags],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"streamlit did not start (log: {log.name})")
-                time.sleep(0.2)
-            yield Server(url, proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with _streamlit_server(*flags, log_dir=logs) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -111,10 +82,11 @@ def server_url():
 def browser():
     """One headless Chromium for the whole run."""
     _need_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 
@@ -124,19 +96,9 @@ def page(browser, server_url):
     """A fresh browser page (its own context: no shared cookies or storage)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(TIMEOUT_MS)
     yield pg
     context.close()
-
-
-def wait_for_app(pg) -> None:
-    """Wait until Streamlit has finished running the page script."""
-    pg.wait_for_selector('[data-testid="stApp"]')
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelector('[data-testid=\"stMain\"]')"
-    )
-    pg.wait_for_timeout(300)
 
 
 def open_app_page(page_file: str, **params):

@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import PAGES, available_pages
@@ -60,6 +61,7 @@ def test_core_and_figures_do_not_import_streamlit():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.browser
 def test_home_page_in_browser(page, server_url):
     page.goto(server_url)
     wait_for_app(page)
@@ -68,6 +70,8 @@ def test_home_page_in_browser(page, server_url):
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+@pytest.mark.browser
+@pytest.mark.slow  # a server of its own
 def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
     # Before app.py has run once, Streamlit would run a pages/ file on its own (no layout, raw file names).
     from conftest import streamlit_server
@@ -88,6 +92,7 @@ def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
         context.close()
 
 
+@pytest.mark.browser
 def test_home_is_at_the_root_and_slash_home_forwards_there(page, server_url):
     page.goto(server_url)  # once app.py has run, Streamlit serves only the pages st.navigation lists
     wait_for_app(page)
@@ -101,6 +106,7 @@ def test_home_is_at_the_root_and_slash_home_forwards_there(page, server_url):
     assert nav.count("Home") == 1  # the forward is not a second entry
 
 
+@pytest.mark.browser
 def test_every_page_loads_only_from_the_app_server(page, server_url):
     # Nothing may be fetched from outside at run time (fonts, icons, scripts): a classroom may be offline.
     from urllib.parse import urlparse
@@ -110,7 +116,7 @@ def test_every_page_loads_only_from_the_app_server(page, server_url):
     for info in [None, *available_pages()]:
         page.goto(server_url + "/" + (info.url_path if info else ""))
         wait_for_app(page)
-        page.wait_for_timeout(500)
+        page.wait_for_load_state("networkidle")  # what the page fetches late (fonts, icons, charts) is in too
         assert page.locator('[data-testid="stException"]').count() == 0
     hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")[:5]

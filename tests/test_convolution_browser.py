@@ -1,10 +1,12 @@
 """The Convolution page in Chromium: the rendered map, typing a cell, playing, and shared links."""
 from urllib.parse import parse_qs, urlparse
 
-from conftest import wait_for_app
+import pytest
+from browser_support import type_into_grid, wait_for_app, wait_for_link
+
+pytestmark = pytest.mark.browser
 
 LECTURE_MAP = ["12", "12", "17", "10", "17", "19", "9", "6", "14"]
-COL_W, ROW_H, INDEX_W = 46, 38, 50  # the grid editor's column width, row height, row-number column
 
 
 def open_conv(page, server_url, query=""):
@@ -31,52 +33,14 @@ def url_params(page):
     return {k: v[0] for k, v in parse_qs(urlparse(page.evaluate("location.href")).query).items()}
 
 
-def type_cell(page, editor: int, row: int, col: int, text: str, shape: tuple[int, int]):
-    """Type into a cell of the n-th grid editor (a canvas): select it, open it, replace, Enter.
-
-    Clicks on a canvas that is still settling can be lost, so it tries again until the grid's
-    hidden mirror table shows the new text.
-    """
-    canvas = page.locator('[data-testid="stDataFrame"]').nth(editor).locator("canvas").first
-    cell = page.locator('[data-testid="stDataFrame"]').nth(editor).locator(f"#glide-cell-{col + 1}-{row}")
-    for _ in range(3):
-        box = None
-        while box != (box := canvas.bounding_box()):  # the grid settles its layout just after a rerun
-            page.wait_for_timeout(250)
-        index_w = INDEX_W if box["width"] < (shape[1] + 1) * COL_W else box["width"] - shape[1] * COL_W
-        x = box["x"] + index_w + COL_W * col + COL_W / 2
-        y = box["y"] + box["height"] - shape[0] * ROW_H + ROW_H * row + ROW_H / 2
-        for _ in range(5):
-            page.mouse.click(x, y)
-            if cell.get_attribute("aria-selected") == "true":
-                break
-            page.wait_for_timeout(150)
-        page.mouse.click(x, y)  # a second click opens the cell's editor; then replace what it holds
-        try:
-            page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')", timeout=3000)
-        except Exception:
-            page.keyboard.press("Escape")
-            continue
-        page.keyboard.press("ControlOrMeta+a")
-        page.keyboard.type(text)
-        page.wait_for_function("t => document.querySelector('.gdg-input')?.value === t", arg=text)
-        page.keyboard.press("Enter")
-        try:
-            page.wait_for_function("([el, t]) => el.textContent === t", arg=[cell.element_handle(), text],
-                                   timeout=3000)
-            return
-        except Exception:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not type {text!r} into row {row + 1}, column {col + 1}")
-
-
 def test_rendered_map_edit_a_cell_and_see_it_change(page, server_url):
     frame = open_conv(page, server_url)
     assert shown(frame) == LECTURE_MAP
     assert page.locator('[data-testid="stException"]').count() == 0
-    type_cell(page, 0, 0, 1, "13", shape=(5, 5))  # the 3 under weight 1 of the first window
+    type_into_grid(page, "13", row=0, col=1, shape=(5, 5))  # the 3 under weight 1 of the first window
     frame = page.frame_locator("iframe").first
-    frame.locator('#out-0-0:text-is("22")').wait_for()
+    frame.locator('#out-0-0:text-is("22")').wait_for()  # the rerun's new map
+    wait_for_app(page)
     assert shown(frame)[:3] == ["22", "12", "17"]
     assert url_params(page)["input"].startswith("3,13,2,1,0;")
 
@@ -98,8 +62,8 @@ def test_play_to_the_end_step_back_and_keep_the_step_in_the_link(page, server_ur
     page.wait_for_function("() => new URL(location.href).searchParams.get('step') === '7'")
     # a rerun (another setting changes) keeps the step, and so does a reload
     page.locator("label").filter(has_text="ReLU").first.click()
-    wait_for_app(page)
-    assert url_params(page).get("step") == "7" and url_params(page).get("relu") == "1"
+    wait_for_link(page, "relu", "1")
+    assert url_params(page).get("step") == "7"
     page.reload()
     wait_for_app(page)
     page.frame_locator("iframe").first.locator('#player[data-step="7"]').wait_for()

@@ -132,33 +132,32 @@ def two_replicas():
     import signal
     import tempfile
     import time
-    import urllib.request
     from pathlib import Path
 
-    from conftest import _free_port
+    from browser_support import free_port, healthy
 
     if not shutil.which("nginx"):
         pytest.skip("nginx is not installed (apt-get install -y nginx); CI does not install it")
     # nginx's workers read the frontend files from here: not pytest's private tmp_path.
     tmp_path = Path(tempfile.mkdtemp(prefix="cnnviz-deploy-test-"))
     tmp_path.chmod(0o755)
-    port = _free_port()
-    base = _free_port()
+    port = free_port()
+    base = free_port()
     while _free_port_pair_taken(base):
-        base = _free_port()
+        base = free_port()
     env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path),
                PYTHON=sys.executable)  # the interpreter running the tests has streamlit
     proc = subprocess.Popen(["bash", str(DEPLOY / "run_replicas.sh"), "2"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while not (tmp_path / "nginx.pid").exists() or not _healthy(url, urllib.request):
-        if proc.poll() is not None or time.time() > deadline:
+    deadline = time.monotonic() + 90
+    while not (tmp_path / "nginx.pid").exists() or not healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             logs = "\n".join(p.read_text()[-800:] for p in sorted(tmp_path.glob("*.log")))
             pytest.fail(f"run_replicas.sh did not start:\n{logs}")
-        time.sleep(0.3)
+        time.sleep(0.1)  # the interval between two polls of nginx's pid file and the health endpoint
     rows = [r.split() for r in (tmp_path / "replicas").read_text().splitlines() if r.strip()]
     yield url, {addr: int(pid) for pid, addr in rows}
     proc.terminate()  # the script stops its replicas and nginx
@@ -181,24 +180,19 @@ def _free_port_pair_taken(base: int) -> bool:
     return False
 
 
-def _healthy(url, request) -> bool:
-    try:
-        return request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
-
-
+@pytest.mark.browser
+@pytest.mark.slow  # two replicas and nginx of its own
 def test_a_student_on_a_stopped_replica_gets_a_working_page_after_reload(two_replicas, browser):
     """In Chromium through nginx: stop the replica serving the page; a reload lands on the other one
     (same cookie) and shows the page, with no traceback."""
     import signal
 
-    from conftest import wait_for_app
+    from browser_support import TIMEOUT_MS, wait_for_app
 
     url, pids = two_replicas
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(TIMEOUT_MS)
     served = []
     # nginx names the replica that answered (after any it tried first: "a, b").
     page.on("response", lambda r: served.append((r.headers.get("x-cnnviz-replica") or "").split(", ")[-1])

@@ -2,9 +2,12 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from conftest import wait_for_app
+from browser_support import TIMEOUT_MS, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 
 def shape_heading(page):
@@ -26,8 +29,8 @@ def test_upload_shows_the_activation_volume_shape(page, server_url):
     # The maps arrived as pictures the browser decoded (not as numbers in JSON).
     images = page.locator('[data-testid="stImage"] img')
     assert images.count() >= 20
-    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
-                         ".every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
     # The strongest value of the vertical-edge map is on the edge, and the zoom says so in numbers.
     assert page.get_by_text("At row", exact=False).first.inner_text().startswith("At row")
     assert ", column 19:" in page.get_by_text("At row", exact=False).first.inner_text()  # from 1
@@ -46,7 +49,7 @@ def test_shared_link_reopens_the_same_view(page, server_url):
     other = page.context.browser.new_context(viewport={"width": 390, "height": 844})
     try:
         phone = other.new_page()
-        phone.set_default_timeout(20_000)
+        phone.set_default_timeout(TIMEOUT_MS)
         phone.goto(page.url)
         wait_for_app(phone)
         phone.get_by_text("At row 3, column 4:", exact=False).first.wait_for()

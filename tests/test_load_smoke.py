@@ -11,6 +11,8 @@ from benchmarks.load.client import Student
 from cnnviz.ui import available_pages
 from conftest import in_own_thread, streamlit_server
 
+pytestmark = pytest.mark.slow  # servers of their own, and waits for the session TTL to pass
+
 TTL = 3  # seconds: the server's disconnected-session TTL in these tests (a reconnect must beat it)
 
 

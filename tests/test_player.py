@@ -151,6 +151,7 @@ def shown_values(pg):
         ".cell.out", "els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
 
 
+@pytest.mark.browser
 def test_browser_steps_forward_back_and_masks_pending_cells(player):
     pg = player(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     assert shown_values(pg) == [str(v) for row in LECTURE_MAP for v in row]
@@ -171,6 +172,7 @@ def test_browser_steps_forward_back_and_masks_pending_cells(player):
     assert pg.get_attribute("#player", "data-step") == "9"
 
 
+@pytest.mark.browser
 def test_browser_plays_to_the_last_step(player):
     pg = player(PlayerSpec(**{**conv_player_spec(np.ones((16, 16), int), LECTURE_FILTER).__dict__,
                               "initial_step": 0, "speed": 30}))
@@ -182,6 +184,7 @@ def test_browser_plays_to_the_last_step(player):
     assert shown_values(pg) == ["10"] * 196  # every window of ones sums the filter: 10
 
 
+@pytest.mark.browser
 def test_browser_hover_shows_the_window_and_click_jumps(player):
     pg = player(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     pg.hover("#out-2-0")
@@ -192,6 +195,7 @@ def test_browser_hover_shows_the_window_and_click_jumps(player):
     assert shown_values(pg)[5] == ""
 
 
+@pytest.mark.browser
 def test_browser_fits_a_phone_and_follows_dark_theme(player):
     pg = player(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3), width=390, height=844, dark=True)
     assert pg.evaluate("document.body.classList.contains('dark')")

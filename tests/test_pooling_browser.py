@@ -1,5 +1,8 @@
 """The Pooling page in Chromium: the player plays to its end in the browser and shows the pooled values."""
-from conftest import wait_for_app
+import pytest
+from browser_support import wait_for_app
+
+pytestmark = pytest.mark.browser
 
 
 def player_frame(page):
@@ -16,7 +19,7 @@ def shown(frame) -> list[str]:
 
 def play_to_the_end(frame, steps: int) -> None:
     frame.click("#btn-play")
-    frame.wait_for_function(f"() => document.getElementById('player').dataset.step === '{steps}'", timeout=15_000)
+    frame.wait_for_function(f"() => document.getElementById('player').dataset.step === '{steps}'")
     frame.wait_for_function("() => document.getElementById('player').dataset.playing === '0'")
 
 

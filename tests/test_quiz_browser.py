@@ -1,8 +1,12 @@
 """The quiz in a real browser: one answer right, one wrong, verdicts and solutions on screen."""
 import re
 
+import pytest
+
+from browser_support import TIMEOUT_MS, wait_for_app
 from cnnviz import make_quiz
-from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
 
 SEED = 2024
 
@@ -24,11 +28,11 @@ def test_one_right_one_wrong_in_the_browser(page, server_url):
     page.goto(f"{server_url}/quiz?seed={SEED}&n=5")
     wait_for_app(page)
     first_words = quiz[0].text.split("**")[0].strip()
-    expect(page.locator(".st-key-quiz-q-0")).to_contain_text(first_words, timeout=20_000)
+    expect(page.locator(".st-key-quiz-q-0")).to_contain_text(first_words)
 
     box = answer_in_browser(page, right, quiz[right].answer_text.replace(",", ""))
     expect(box.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
-        f"Right: {quiz[right].answer_text}.", timeout=20_000)
+        f"Right: {quiz[right].answer_text}.")
     expect(box).to_contain_text("Worked solution")
 
     box = answer_in_browser(page, wrong, "999" if quiz[wrong].answer_type == "integer" else "1x1x1")
@@ -51,17 +55,18 @@ def test_the_shared_link_reopens_the_same_quiz(page, server_url):
     page.goto(f"{server_url}/quiz?seed={SEED}&n=10")
     wait_for_app(page)
     code = page.locator('[data-testid="stCode"]').first
-    expect(code).to_contain_text(f"?seed={SEED}&n=10", timeout=20_000)
+    expect(code).to_contain_text(f"?seed={SEED}&n=10")
     link = code.inner_text().strip()
     # Another student's browser: a fresh context with nothing shared.
     other = page.context.browser.new_context(viewport={"width": 390, "height": 844})
     try:
         phone = other.new_page()
+        phone.set_default_timeout(TIMEOUT_MS)
         phone.goto(link)
         wait_for_app(phone)
-        expect(phone.locator(".st-key-quiz-number input")).to_have_value(str(SEED), timeout=20_000)
+        expect(phone.locator(".st-key-quiz-number input")).to_have_value(str(SEED))
         last_question = make_quiz(SEED, 10)[9].text.split("**")[0].strip()
-        expect(phone.locator(".st-key-quiz-q-9")).to_contain_text(last_question, timeout=20_000)
+        expect(phone.locator(".st-key-quiz-q-9")).to_contain_text(last_question)
     finally:
         other.close()
 

@@ -1,0 +1,181 @@
+"""Driving the app as a person does: a real ``streamlit run``, Debian's Chromium, and waits on the app's signals.
+
+Shared by the browser tests (through ``conftest.py``) and the benchmarks. Every wait here is on something
+the page or the server reports (the health endpoint, Streamlit's script state, an element that changes),
+never a fixed sleep; timeouts are generous because the machine may be busy with other work.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TIMEOUT_MS = 30_000  # any wait on a signal
+SERVER_START_S = 90
+
+# Streamlit marks its root element with the script's run state ("initial", "running", "notRunning")
+# and the connection's; elements left from the previous run carry data-stale="true" while a run goes on.
+APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+NOTHING_PENDING = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-stale="true"]') && !!document.querySelector('[data-testid="stMain"]')"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """True when the Streamlit server at ``url`` answers its health check."""
+    try:
+        return urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def wait_until_healthy(url: str, proc: subprocess.Popen, timeout_s: float = SERVER_START_S, what: str = "") -> None:
+    """Poll the health endpoint until it answers; raise RuntimeError if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not healthy(url):
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before answering {what}".strip())
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not answer its health check within {timeout_s:.0f} s {what}".strip())
+        time.sleep(0.1)  # the interval between two polls of the health endpoint
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    """A running ``streamlit run app.py``."""
+
+    url: str  # http://127.0.0.1:PORT
+    pid: int
+
+
+@contextlib.contextmanager
+def streamlit_server(*flags: str, log_dir: Path | None = None) -> Iterator[Server]:
+    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``; stop it.
+
+    With ``log_dir``, the server's output goes to ``log_dir/streamlit-PORT.log``.
+    """
+    port = free_port()
+    log = log_dir / f"streamlit-{port}.log" if log_dir else None
+    with open(log, "w") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             *flags],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(url, proc, what=f"(log: {log})" if log else "")
+            yield Server(url, proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, kept from reaching the network on its own."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_for_app(page, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until the page is connected and Streamlit has finished running its script.
+
+    After an action that starts a rerun, first wait for what the rerun changes (an element, the link):
+    the script state still reads "notRunning" in the moment before the rerun begins.
+    """
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout)
+    page.wait_for_function(NOTHING_PENDING, timeout=timeout)
+
+
+def wait_for_link(page, name: str, value: str, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until the page's link holds ``name=value`` (the app writes its state there), then for the run."""
+    page.wait_for_function("([k, v]) => new URL(location.href).searchParams.get(k) === v", arg=[name, value],
+                           timeout=timeout)
+    wait_for_app(page, timeout)
+
+
+def rendered(page) -> None:
+    """Return once the browser has rendered two frames and run a task: state set by React is on screen."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))")
+
+
+def settled_box(page, selector: str, index: int = 0, min_width: float = 0, min_height: float = 0,
+                timeout: float = TIMEOUT_MS) -> dict:
+    """The box of the ``index``-th element matching ``selector`` once it is at least this large and has
+    stayed the same over two animation frames (its layout is done)."""
+    box = page.wait_for_function("""([sel, i, minW, minH]) => {
+        const el = document.querySelectorAll(sel)[i];
+        if (!el) return false;
+        const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();
+        const same = key === window.__settledBox;
+        window.__settledBox = key;
+        return same && r.width >= minW && r.height >= minH && {width: r.width, height: r.height};
+    }""", arg=[selector, index, min_width, min_height], polling="raf", timeout=timeout)
+    return box.json_value()
+
+
+# The grid editor's geometry, as cnnviz.ui.widgets sets it up: 46 px columns, 38 px rows, a row-number column.
+COL_W, ROW_H, INDEX_W = 46, 38, 50
+
+
+def type_into_grid(page, text: str, *, row: int, col: int, shape: tuple[int, int], editor: int = 0,
+                   timeout: float = TIMEOUT_MS) -> None:
+    """Type ``text`` into a cell of the ``editor``-th grid editor as a person does, and press Enter.
+
+    Click the cell and see it selected; type (the first key opens the cell's editor with that
+    character); see the editor hold the text; Enter. ``row`` and ``col`` count from 0 in a grid of
+    ``shape`` (rows, columns). The rerun the edit starts is the caller's to wait for: wait for what it
+    changes, then ``wait_for_app``.
+    """
+    from playwright.sync_api import expect
+
+    wait_for_app(page, timeout)
+    grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
+    # The grid is drawn on a canvas, under a scrolling layer that takes the pointer events; a hidden
+    # mirror table (column 0: the row numbers) says which cell is selected.
+    surface = grid.locator(".dvn-scroller").first
+    cell = grid.locator(f"#glide-cell-{col + 1}-{row}")
+    rows, cols = shape
+    box = settled_box(page, '[data-testid="stDataFrame"] .dvn-scroller', editor,  # every row drawn, and a header
+                      cols * COL_W + INDEX_W / 2, rows * ROW_H + ROW_H / 2, timeout)
+    index_w = INDEX_W if box["width"] < (cols + 1) * COL_W else box["width"] - cols * COL_W
+    header_h = box["height"] - rows * ROW_H
+    surface.click(position={"x": index_w + COL_W * col + COL_W / 2, "y": header_h + ROW_H * row + ROW_H / 2},
+                  timeout=timeout)
+    where = f"row {row + 1}, column {col + 1}"
+    expect(cell, f"the click did not select {where}").to_have_attribute("aria-selected", "true", timeout=timeout)
+    page.keyboard.type(text[0])
+    field = page.locator(".gdg-input")
+    expect(field, f"typing on {where} did not open its editor").to_be_focused(timeout=timeout)
+    page.keyboard.type(text[1:])
+    # The field's text is the browser's; the copy beside it (which sizes the field) is what the grid has
+    # rendered from its own state. Enter commits that state, so wait for it, and for the frame showing it.
+    page.wait_for_function(
+        """t => document.querySelector('.gdg-input')?.value === t
+               && document.querySelector('.gdg-growing-entry > div')?.textContent === t + '\\n'""",
+        arg=text, timeout=timeout)
+    rendered(page)
+    page.keyboard.press("Enter")
+    expect(field, f"Enter did not close the editor of {where}").to_have_count(0, timeout=timeout)
