@@ -8,13 +8,14 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.ui import architectures as ui_arch
 from cnnviz.ui import convolution as ui_conv
 from cnnviz.ui import images as ui_img
+from cnnviz.ui import learn as ui_learn
 from cnnviz.ui import pooling as ui_pool
 from cnnviz.ui import quiz as ui_quiz
 from cnnviz.ui import shapes as ui_shapes
 from cnnviz.ui.state import UrlState, int_field
 
 URLS = {"convolution": ui_conv.URL, "pooling": ui_pool.URL, "images": ui_img.URL, "quiz": ui_quiz.URL,
-        "architectures": ui_arch.URL, **{url.key: url for url in ui_shapes.URLS}}
+        "architectures": ui_arch.URL, "learn": ui_learn.URL, **{url.key: url for url in ui_shapes.URLS}}
 
 
 def same(a, b) -> bool:
@@ -29,12 +30,14 @@ CHANGED = {
     "convolution": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
                                      bias=-1.5, relu=True, stride=2, padding=1, dilation=2, step=3),
     "pooling": lambda s: replace(s, src="stack", input=np.array([[1.5, 2], [3, 4]]), mode="avg", size=3, stride=1,
-                                 side=28, maps=4, pick=2, step=5),
+                                 side=28, maps=4, pick=2, step=5, origin="example"),
     "images": lambda s: replace(s, source="Camera", sample="RGB test pattern", size=64, gray=True, k=5,
                                 filters=("Sobel x@R", "|".join([";".join(["0,0,0,0,0"] * 2 + ["0,0,2.5,0,0"]
                                                                         + ["0,0,0,0,0"] * 2)] * 3)),
                                 bias=(1.5, -2), relu=False, pool=False, sel=1, at=(3, 4)),
     "quiz": lambda s: replace(s, seed=4821, n=10),
+    "learn": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17, epoch=2,
+                               draw=np.eye(8, dtype=np.int64) * 16),
     "architectures": lambda s: replace(s, arch="googlenet", open=True),
     "shapes_tab": lambda s: replace(s, tab="builder"),
     "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),
