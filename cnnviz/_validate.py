@@ -58,7 +58,7 @@ def abs_max(arr: np.ndarray) -> int:
     return max(int(arr.max()), -int(arr.min()))  # no np.abs: |-2**63| does not fit int64
 
 
-def abs_sum_max(arr: np.ndarray, axis) -> int:
+def abs_sum_max(arr: np.ndarray, axis: int | tuple[int, ...] | None) -> int:
     """The largest sum of ``|value|`` along ``axis`` of an integer array, as an exact Python int."""
     sums = np.abs(arr.astype(np.float64)).sum(axis=axis)
     top = float(sums.max(initial=0))

@@ -96,7 +96,7 @@ def format_shape(shape: Iterable[int]) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def as_clause(message) -> str:
+def as_clause(message: object) -> str:
     """A message to go after a colon: ``"The filter (5) is …"`` becomes ``"the filter (5) is …"``.
 
     Examples

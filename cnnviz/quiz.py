@@ -240,7 +240,7 @@ def check_answer(question: Question, given: str | int | None) -> Verdict:
     return Verdict("wrong", f"Not quite: you answered {shown}.", value)
 
 
-def hint_for(question: Question, given) -> str:
+def hint_for(question: Question, given: object) -> str:
     """What to look at after a wrong answer ``given`` (as ``check_answer`` read it): never the answer.
 
     A wrong answer the question foresaw (a bias left out, the depth changed) gets its own sentence
@@ -248,9 +248,11 @@ def hint_for(question: Question, given) -> str:
 
     Examples
     --------
-    >>> q = make_question(1234, 0)
-    >>> q.answer_text in hint_for(q, "1x1x1")
+    >>> q = make_question(1, 1)  # an output shape: 224x224x8
+    >>> q.answer_text in hint_for(q, (224, 224, 3))
     False
+    >>> hint_for(q, (224, 224, 3)).split(".")[0]
+    'Your height and width are right'
     """
     said = [why for wrong, why in question.mistakes if wrong == given]
     if question.answer_type == "shape" and isinstance(given, tuple) and len(given) == len(question.answer):
