@@ -76,6 +76,7 @@ def test_shared_link_opened_first_on_a_fresh_server_goes_through_app(browser):
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # every page in turn
 def test_every_page_loads_only_from_the_app_server(page, server_url):
     # Nothing may be fetched from outside at run time (fonts, icons, scripts): a classroom may be offline.
     from urllib.parse import urlparse
