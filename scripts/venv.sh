@@ -1,5 +1,6 @@
 # Sourced by scripts/test.sh and scripts/run.sh: the checkout's own virtual environment (.venv).
 # Nothing is installed into the machine's python: pip runs only inside .venv.
+# PYTHON names the interpreter that creates it (default python3, 3.11 or newer); CNNVIZ_VENV another place.
 
 VENV="${CNNVIZ_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"

@@ -114,6 +114,7 @@ def test_home_is_at_the_root_and_slash_home_forwards_there(page, server_url):
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # every page in turn
 def test_every_page_loads_only_from_the_app_server(page, server_url):
     # Nothing may be fetched from outside at run time (fonts, icons, scripts): a classroom may be offline.
     from urllib.parse import urlparse
