@@ -116,6 +116,33 @@ def wait_for_link(page, name: str, value: str, timeout: float = TIMEOUT_MS) -> N
     wait_for_app(page, timeout)
 
 
+class NetworkWatch:
+    """The page's HTTP requests in flight, over every frame, and when the last one started or ended."""
+
+    def __init__(self, page) -> None:
+        self.in_flight, self.last = 0, time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, _request) -> None:
+        self.in_flight, self.last = self.in_flight + 1, time.monotonic()
+
+    def _ended(self, _request) -> None:
+        self.in_flight, self.last = max(0, self.in_flight - 1), time.monotonic()
+
+    def wait_quiet(self, page, quiet_s: float = 1.0, timeout: float = TIMEOUT_MS) -> None:
+        """Wait until no request is in flight and none has started or ended for ``quiet_s`` seconds.
+
+        Playwright's "networkidle" can wait forever on a page whose iframes are replaced by a rerun.
+        """
+        deadline = time.monotonic() + timeout / 1000
+        while self.in_flight or time.monotonic() - self.last < quiet_s:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the page still had {self.in_flight} requests in flight after {timeout} ms")
+            page.wait_for_timeout(100)  # a poll: Playwright delivers the page's request events meanwhile
+
+
 def rendered(page) -> None:
     """Return once the browser has rendered two frames and run a task: state set by React is on screen."""
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))")

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import PAGES, available_pages
+from browser_support import NetworkWatch
 from conftest import ROOT, wait_for_app
 
 
@@ -121,10 +122,11 @@ def test_every_page_loads_only_from_the_app_server(page, server_url):
 
     requested = []
     page.on("request", lambda r: requested.append(r.url))
+    network = NetworkWatch(page)
     for info in [None, *available_pages()]:
         page.goto(server_url + "/" + (info.url_path if info else ""))
         wait_for_app(page)
-        page.wait_for_load_state("networkidle")  # what the page fetches late (fonts, icons, charts) is in too
+        network.wait_quiet(page)  # what the page fetches late (fonts, icons, charts) is in too
         assert page.locator('[data-testid="stException"]').count() == 0
     hosts = {urlparse(u).hostname for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, sorted(u for u in requested if urlparse(u).hostname != "127.0.0.1")[:5]
