@@ -1,4 +1,4 @@
-"""Convolution: edit an input and a filter, watch each dot product fill the activation map."""
+"""Convolution: type into the input and the filter, watch each dot product fill the activation map."""
 from dataclasses import replace
 
 import streamlit as st
@@ -9,37 +9,47 @@ from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
 
 ui.through_app()
 
-st.title("Convolution")
-st.caption(
-    "The filter slides over the input; at each position its weights multiply the values under it and the "
-    "products are summed (+ bias): one number of the activation map. This is cross-correlation, what CNNs "
-    "call convolution: the filter is not flipped."
-)
-
 state, fresh, warnings = ui_conv.URL.load()
-ui.show_warnings(warnings)
 ui_conv.URL.seed(state, fresh)
+with st.container(key="page_intro"):
+    st.title("Convolution")
+    st.caption(
+        "The filter slides over the input; at each position its weights multiply the values under it and the "
+        "products are summed (+ bias): one number of the activation map. This is cross-correlation, what CNNs "
+        "call convolution: the filter is not flipped. Click a cell of the input or the filter to type a number."
+    )
+ui.show_warnings(warnings)
 
-col_edit, col_play = st.columns([1, 2], gap="medium")
-with col_edit:
-    x, _ = ui_widgets.grid_editor("Input", "conv_input", LECTURE_INPUT, sides=ui_conv.LIMITS["input"],
-                                  random_range=(0, 5), reset_to=state.input if "input" in fresh else None)
-    w, _ = ui_widgets.grid_editor("Filter", "conv_filter", LECTURE_FILTER, sides=ui_conv.LIMITS["filter"],
-                                  random_range=(-2, 2), presets=FILTER_PRESETS,
-                                  reset_to=state.filter if "filter" in fresh else None)
+INPUT = ui_widgets.GridSlot("conv_input", "Input")
+FILTER = ui_widgets.GridSlot("conv_filter", "Filter")
+ui_widgets.grid_value(INPUT.key, LECTURE_INPUT, state.input if "input" in fresh else None)
+ui_widgets.grid_value(FILTER.key, LECTURE_FILTER, state.filter if "filter" in fresh else None)
+ui_widgets.apply_edit("conv_player", {"in": INPUT, "flt": FILTER})
 with st.sidebar:
     st.markdown("**Convolution settings**")
-    state = replace(state, input=x, filter=w, **ui_conv.settings_ui())
+    state = replace(state, input=ui_widgets.grid_value(INPUT.key), filter=ui_widgets.grid_value(FILTER.key),
+                    **ui_conv.settings_ui())
+ui_widgets.presenter_view(state.present, "conv_present")
 
+col_play, col_tools = st.columns([3, 1], gap="medium") if not state.present else (st.container(), st.container())
 with col_play:
     kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
+    if kept.value is not None:
+        ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=state.present,
+                               ack=ui_widgets.edit_ack("conv_player"))
+with col_tools:
+    for slot in (INPUT, FILTER):
+        ui.show_errors(ui_widgets.grid_errors(slot.key), kept=f"The last valid {slot.label.lower()} is still used.")
     ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
+with col_tools, st.container(key="player_tools"):  # hidden in the presenter view
     if kept.ok:
         st.markdown(kept.value.size_line)
+    ui_widgets.grid_controls("Input", INPUT.key, sides=ui_conv.LIMITS["input"], random_range=(0, 5))
+    ui_widgets.grid_controls("Filter", FILTER.key, sides=ui_conv.LIMITS["filter"], random_range=(-2, 2),
+                             presets=FILTER_PRESETS)
+    st.caption("Keys anywhere on the page: space plays or pauses, ← → (or PageUp/PageDown) step, Home/End jump. "
+               "Hover an output cell to see the window that made it. The link keeps the step you stop on.")
     if kept.value is not None:
-        ui_widgets.show_player(kept.value.html)
-        st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see the window "
-                   "that made it. The link keeps the step you stop on.")
         ui_conv.pool_link(state, kept.value.amap)
 
 ui_conv.URL.save(state)

@@ -112,8 +112,24 @@ def open_app_page(page_file: str, **params):
     return at.run()
 
 
+def player_data(at) -> dict:
+    """The data the step player component was given on an AppTest page (``views.player.player_data`` and more)."""
+    import json
+
+    players = [el for el in at.get("bidi_component") if el.proto.component_name == "cnnviz.player"]
+    assert len(players) == 1, "the player is missing"
+    return json.loads(players[0].proto.json)
+
+
 def player_html(at) -> str:
-    """The step player's HTML document on an AppTest page."""
-    frames = at.get("iframe")
-    assert len(frames) == 1, "the player is missing"
-    return frames[0].proto.srcdoc
+    """The step player's grids and legend (HTML) on an AppTest page."""
+    data = player_data(at)
+    return data["html"] + data["legend"]
+
+
+def send_edit(at, player_key: str, grid: str, row: int, col: int, text: str):
+    """Send what the player sends when a student types ``text`` into a cell and presses Enter; rerun."""
+    send_edit.seq = getattr(send_edit, "seq", 0) + 1
+    at.session_state[player_key] = {"edit": {"grid": grid, "row": row, "col": col, "text": text,
+                                             "seq": f"test-{send_edit.seq}"}}
+    return at.run()

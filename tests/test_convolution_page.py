@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import conv2d
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
-from conftest import open_app_page, player_html
+from conftest import open_app_page, player_data, player_html, send_edit
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
@@ -28,10 +28,8 @@ def shown_map(at) -> list[list[float]]:
 
 
 def edit(at, key: str, row: int, col: int, text: str) -> AppTest:
-    """Type ``text`` into a cell (row, col counted from 0) of a grid editor and rerun."""
-    editor = f"{key}__cells{at.session_state[f'{key}__v']}"
-    at.session_state[editor] = {"edited_rows": {row: {str(col + 1): text}}, "added_rows": [], "deleted_rows": []}
-    return at.run()
+    """Type ``text`` into a cell (row, col counted from 0, padding left out) of the player's input or filter."""
+    return send_edit(at, "conv_player", {"conv_input": "in", "conv_filter": "flt"}[key], row, col, text)
 
 
 def errors(at) -> str:
@@ -42,7 +40,9 @@ def test_default_view_is_the_lecture_example():
     at = open_page()
     assert not at.exception and not at.error and not at.warning
     assert shown_map(at) == LECTURE_MAP
-    assert 'data-step="9"' in player_html(at)  # the full map, every value written
+    data = player_data(at)
+    assert data["initial"] is None and data["n"] == 9  # the full map, every value written
+    assert data["editable"] == ["in", "flt"] and not data["present"]
     assert any("(5 + 2·0 − 3) / 1 + 1 = 3" in m.value for m in at.markdown)
     assert dict(at.query_params) == {}  # defaults keep the link short
 
@@ -77,21 +77,28 @@ def test_edit_a_cell_updates_the_map():
 
 
 def test_bad_cells_show_messages_and_keep_the_last_map():
-    bad = {0: "abc", 1: "", 2: "nan", 3: "inf", 4: "9" * 10_000}  # column -> what is typed in row 3
-    says = ["'abc' is not a number", "is empty", "not a number", "not a number", "far too long"]
     at = open_page()
-    editor = f"conv_input__cells{at.session_state['conv_input__v']}"
-    at.session_state[editor] = {"edited_rows": {2: {str(c + 1): t for c, t in bad.items()}, 0: {"1": "2e6"}},
-                                "added_rows": [], "deleted_rows": []}
-    at.run()
-    assert not at.exception
-    for c, message in enumerate(says):
-        assert re.search(f"Input, row 3, column {c + 1}: [^\n]*{re.escape(message)}", errors(at))
-    assert "row 1, column 1: 2e+06 is too large" in errors(at)
-    assert "last valid input is still used" in errors(at)
-    assert shown_map(at) == LECTURE_MAP
-    at = edit(at, "conv_input", 2, 3, "1e400")
-    assert "'1e400' is too large" in errors(at) and shown_map(at) == LECTURE_MAP
+    for c, (text, message) in enumerate([("abc", "'abc' is not a number"), ("", "is empty"), ("nan", "not a number"),
+                                         ("inf", "not a number"), ("9" * 10_000, "far too long"),
+                                         ("2e6", "2e+06 is too large"), ("1e400", "'1e400' is too large")]):
+        at = edit(at, "conv_input", 2, c % 5, text)
+        assert not at.exception
+        assert re.search(f"Input, row 3, column {c % 5 + 1}: [^\n]*{re.escape(message)}", errors(at))
+        assert "last valid input is still used" in errors(at)
+        assert shown_map(at) == LECTURE_MAP
+    assert "input" not in at.query_params  # the link keeps the last valid grid: the lecture's
+    at = edit(at, "conv_input", 0, 1, "13")  # a number clears the message
+    assert not at.error and shown_map(at)[0][0] == 22
+
+
+def test_an_edit_is_applied_once_and_an_edit_of_a_cell_that_is_gone_is_ignored():
+    at = edit(open_page(), "conv_input", 0, 1, "13")
+    at.button(key="conv_input__clear").click().run()  # the same edit still in the component's state
+    assert shown_map(at) == [[0] * 3] * 3
+    at = edit(at, "conv_input", 9, 9, "5")  # outside the 5x5 grid (it was resized in another tab)
+    assert not at.exception and not at.error and shown_map(at) == [[0] * 3] * 3
+    at = edit(at, "conv_filter", 2, 2, "-1")
+    assert player_data(at)["ack"] and shown_map(at) == [[0] * 3] * 3 and at.query_params["filter"].endswith(",-1")
 
 
 def test_decimal_cells_and_a_decimal_comma():
@@ -135,7 +142,7 @@ def test_a_link_reproduces_the_view():
     assert not at.exception and not at.warning
     ref = np.maximum(conv2d(x, w, 1.5, stride=2, padding=1, dilation=2), 0)
     np.testing.assert_allclose(shown_map(at), ref)
-    assert 'data-step="3"' in player_html(at)
+    assert player_data(at)["initial"] == 3
     assert at.number_input(key="conv_dilation").value == 2 and at.toggle(key="conv_relu").value is True
     assert at.number_input(key="conv_input__cols").value == 6
 

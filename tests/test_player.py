@@ -1,4 +1,4 @@
-"""The step player: the HTML it builds, and how it behaves in Chromium (no server needed)."""
+"""The step player: the data it is drawn from, and how it behaves in Chromium (no server needed)."""
 import json
 import re
 from dataclasses import replace
@@ -10,9 +10,7 @@ import pytest
 from cnnviz.conv import conv2d
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.conv import conv_player_spec, conv_step_html
-from cnnviz.views.player import (
-    PlayerSpec, PlayerStep, player_height, player_html, player_template, unreached_cells, with_step,
-)
+from cnnviz.views.player import PlayerSpec, PlayerStep, component_css, player_data, player_html, unreached_cells
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
@@ -23,16 +21,15 @@ def out_values(html: str) -> dict[tuple[int, int], str]:
     return {(int(r), int(c)): v for r, c, v in cells}
 
 
-def payload(html: str) -> dict:
-    return json.loads(re.search(r"const D=(\{.*?\});\s*\(function", html, re.S).group(1).replace("<\\/", "</"))
-
-
-# -- the HTML -------------------------------------------------------------------------------------
+# -- the data -------------------------------------------------------------------------------------
 
 def test_lecture_map_is_written_in_every_output_cell():
-    html = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
-    vals = out_values(html)
+    data = player_data(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
+    vals = out_values(data["html"])
     assert [[vals[r, c] for c in range(3)] for r in range(3)] == [[str(v) for v in row] for row in LECTURE_MAP]
+    assert data["n"] == 9 and data["dims"] == [5, 5, 3, 3, 3, 3] and data["initial"] is None
+    assert data["weights"] == [[["0", "1", "2"], ["2", "2", "0"], ["0", "1", "2"]]]
+    assert json.loads(json.dumps(data)) == data  # JSON-able as it is: what the component is sent
 
 
 def test_steps_match_the_kernel_on_random_grids():
@@ -63,66 +60,89 @@ def test_explanation_uses_the_lecture_notation():
 
 
 def test_padding_and_unreached_cells_are_marked():
-    padded = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER, padding=1))
-    assert re.search(r'class="cell in[^"]*pad[^"]*" id="in-0-0"', padded)
-    assert not re.search(r'class="cell in[^"]*pad[^"]*" id="in-1-1"', padded)
-    assert "padding (zeros)" in padded and "no window reaches" not in padded
+    padded = player_data(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER, padding=1))
+    assert re.search(r'class="cell in[^"]*pad[^"]*" id="in-0-0"', padded["html"])
+    assert not re.search(r'class="cell in[^"]*pad[^"]*" id="in-1-1"', padded["html"])
+    assert "padding (zeros)" in padded["legend"] and "no window reaches" not in padded["legend"]
+    assert padded["pad"] == [1, 1]
     x = np.arange(36).reshape(6, 6)
     spec = conv_player_spec(x, np.ones((3, 3), int), stride=2)  # windows start at 0 and 2: column 5 never covered
     mask = unreached_cells(spec.input.shape, spec.padding, spec.steps)
     assert mask[5].all() and mask[:, 5].all() and mask.sum() == 11
-    html = player_html(spec)
-    assert re.search(r'class="cell in[^"]*unr[^"]*" id="in-5-3"', html)
-    assert not re.search(r'class="cell in[^"]*unr[^"]*" id="in-4-4"', html)
-    assert "no window reaches these cells" in html
+    data = player_data(spec)
+    assert re.search(r'class="cell in[^"]*unr[^"]*" id="in-5-3"', data["html"])
+    assert not re.search(r'class="cell in[^"]*unr[^"]*" id="in-4-4"', data["html"])
+    assert "no window reaches these cells" in data["legend"]
 
 
-def test_initial_step_is_clamped_and_defaults_to_the_end():
-    spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
-    for asked, got in [(None, 9), (4, 4), (-3, 0), (99, 9), ("junk", 9)]:
-        html = player_html(PlayerSpec(**{**spec.__dict__, "initial_step": asked}))
-        assert f'data-step="{got}"' in html and payload(html)["initial"] == got
+def test_editable_cells_are_the_real_input_and_the_filter():
+    spec = replace(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER, padding=1), editable=("in", "flt"))
+    html = player_data(spec)["html"]
+    classes = dict((i, c.split()) for c, i in re.findall(r'class="(cell [^"]*)" id="([^"]+)"', html))
+    assert "edit" not in classes["in-0-0"] and "edit" in classes["in-1-1"]  # padding is not typed into
+    assert all("edit" in classes[f"flt-{r}-{c}"] for r in range(3) for c in range(3))
+    assert not any("edit" in v for k, v in classes.items() if k.startswith("out"))
+    assert "click a cell" in player_data(spec)["legend"]
+    assert "edit" not in player_data(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))["html"]
 
 
-def test_self_contained_and_safe_to_embed():
+def test_a_multi_channel_spec_names_each_channels_cells():
+    rng = np.random.default_rng(3)
+    x, w = rng.integers(0, 4, (2, 4, 4)), rng.integers(-1, 2, (2, 3, 3))  # (C, Hp, Wp), (C, kh, kw)
+    out = sum(conv2d(x[k], w[k]) for k in range(2)) + 1  # (2, 2)
+    steps = [PlayerStep(tuple(range(r, r + 3)), tuple(range(c, c + 3)), (r, c), out[r, c].item())
+             for r in range(2) for c in range(2)]
+    other = out * 2
+    spec = PlayerSpec(x, out, steps, filter=w, channel_names=("R", "G"), bank=(out, other), bank_index=0,
+                      volume_caption="4x4x2 → 2x2x2")
+    data = player_data(spec)
+    html = data["html"]
+    for k in range(2):
+        for (r, c), v in np.ndenumerate(x[k]):
+            assert re.search(rf'id="in-{r}-{c}-{k}"[^>]*data-value="{v}"', html)
+        for (r, c), v in np.ndenumerate(w[k]):
+            assert re.search(rf'id="flt-{r}-{c}-{k}"[^>]*data-value="{v}"', html)
+    assert 'id="in-0-0"' not in html and "Input · R" in html and "Filter · G" in html
+    assert data["channels"] == 2 and len(data["weights"]) == 2 and data["volume"] == "4x4x2 → 2x2x2"
+    assert out_values(html) == {(r, c): str(v) for (r, c), v in np.ndenumerate(out)}  # the output grid: map 0
+    assert len(re.findall(r'class="bankmap( pick)?"', html)) == 2 and 'class="bankmap pick"' in html
+    with pytest.raises(ValueError, match="one grid per channel"):
+        player_data(replace(spec, filter=w[0]))
+    with pytest.raises(ValueError, match="name per channel"):
+        player_data(replace(spec, channel_names=()))
+
+
+def test_the_standalone_document_is_safe_to_embed():
     spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
     steps = [PlayerStep(s.rows, s.cols, s.out, s.value, explain="</script><b>x</b>") for s in spec.steps]
-    html = player_html(PlayerSpec(**{**spec.__dict__, "steps": steps, "titles": ("<i>", "F", "O")}))
+    html = player_html(replace(spec, steps=steps, titles=("<i>", "F", "O")))
     assert html.count("</script>") == 1  # the explanation cannot close the script early
     assert "&lt;i&gt;" in html
     assert not re.search(r"(src|href)=|@import|https?://", html)
 
 
-def test_stylesheet_and_script_are_the_package_files_read_once_and_inlined():
+def test_stylesheet_and_script_are_the_package_files_read_once():
     from cnnviz.views.assets import asset
 
     asset.cache_clear()
-    html = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
-    html_again = player_html(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     files = resources.files("cnnviz.views")
     grid, css, js = (files.joinpath(f).read_text(encoding="utf-8") for f in ("grid.css", "player.css", "player.js"))
-    assert f"<style>{grid}{css}</style>" in html and f"{js}</script>" in html and html == html_again
-    assert asset.cache_info().misses == 3  # each file read from disk once, however many players are built
-    assert "<script src" not in html and "<link" not in html
+    assert component_css() == grid + css and component_css() == grid + css and asset("player.js") == js
+    assert asset.cache_info().misses == 3  # each file read from disk once, however often it is asked for
+    assert js.rstrip().endswith("}") and "export default function" in js  # an ES module, as the component loads it
 
 
 def test_largest_page_case_stays_small():
     rng = np.random.default_rng(0)
-    html = player_html(conv_player_spec(rng.normal(size=(16, 16)), rng.normal(size=(7, 7)), padding=3))
-    assert len(html.encode()) < 1_000_000
+    data = player_data(conv_player_spec(rng.normal(size=(16, 16)), rng.normal(size=(7, 7)), padding=3))
+    assert len(json.dumps(data).encode()) < 1_000_000
 
 
 def test_bad_steps_are_refused():
     with pytest.raises(ValueError, match="outside the input"):
-        player_html(PlayerSpec(np.zeros((2, 2)), np.zeros((1, 1)), [PlayerStep((0, 2), (0,), (0, 0), 0)]))
+        player_data(PlayerSpec(np.zeros((2, 2)), np.zeros((1, 1)), [PlayerStep((0, 2), (0,), (0, 0), 0)]))
     with pytest.raises(ValueError, match="2-D"):
-        player_html(PlayerSpec(np.zeros(3), np.zeros((1, 1)), []))
-
-
-def test_height_grows_with_the_grids():
-    small = player_height(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
-    big = player_height(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3))
-    assert 300 < small <= big < 1000
+        player_data(PlayerSpec(np.zeros(3), np.zeros((1, 1)), []))
 
 
 # -- in Chromium ----------------------------------------------------------------------------------
@@ -202,13 +222,3 @@ def test_browser_fits_a_phone_and_follows_dark_theme(player):
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
     cs = pg.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--cs')")
     assert 14 <= int(cs.strip().rstrip("px")) < 20
-
-
-def test_one_template_serves_every_step():
-    spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
-    template = player_template(spec)
-    assert "__INITIAL_STEP__" not in with_step(template, 3)
-    for step, shown in [(None, 9), (0, 0), (4, 4), (99, 9), (-5, 0), ("x", 9)]:
-        html = with_step(template, step)
-        assert f'data-step="{shown}"' in html and f'value="{shown}"' in html and f'"initial":{shown},' in html
-        assert html == player_html(replace(spec, initial_step=step))

@@ -1,5 +1,4 @@
 """The Pooling page in AppTest: the lecture's example, max and average, carried maps, stacks, bad input."""
-import json
 import re
 from urllib.parse import parse_qs
 
@@ -11,7 +10,7 @@ from cnnviz import TIE_RULE, pool2d_naive
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.views.conv import activation_map
-from conftest import open_app_page, player_html
+from conftest import open_app_page, player_data, player_html, send_edit
 
 EXAMPLE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
@@ -22,9 +21,7 @@ def open_page(**params) -> AppTest:
 
 def explains(at) -> list[str]:
     """The explanation the player shows at each step."""
-    html = player_html(at)
-    data = json.loads(re.search(r"const D=(\{.*?\});\s*\(function", html, re.S).group(1).replace("<\\/", "</"))
-    return data["explain"]
+    return player_data(at)["explain"]
 
 
 def pooled(at) -> list[list[float]]:
@@ -56,10 +53,8 @@ def metrics(at) -> dict[str, str]:
 
 
 def edit(at, row: int, col: int, text: str) -> AppTest:
-    """Type ``text`` into a cell (row, col counted from 0) of the map editor and rerun."""
-    editor = f"pool_input__cells{at.session_state['pool_input__v']}"
-    at.session_state[editor] = {"edited_rows": {row: {str(col + 1): text}}, "added_rows": [], "deleted_rows": []}
-    return at.run()
+    """Type ``text`` into a cell (row, col counted from 0) of the map in the player and rerun."""
+    return send_edit(at, "pool_player", "in", row, col, text)
 
 
 def errors(at) -> str:
@@ -74,7 +69,7 @@ def test_default_is_2x2_max_pooling_of_the_example():
     at = open_page()
     assert not at.exception and not at.error and not at.warning
     assert pooled(at) == [[6, 8], [3, 4]]
-    assert 'data-step="4"' in player_html(at)  # the full output, every value written
+    assert player_data(at)["initial"] is None and player_data(at)["n"] == 4  # the full output
     html = player_html(at)
     assert "kept (the maximum)" in html and "max(1, 1, 5, <b>6</b>)" in explains(at)[0]  # the first window's winner
     assert any("(4 − 2) / 2 + 1 = 2" in m.value for m in at.markdown)
@@ -186,7 +181,7 @@ def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
     for c in range(6):  # each pooled map comes from its own map only
         assert (outs[c] == pool2d_naive(stack[:, :, c])).all()
     assert pooled(at) == pool2d_naive(stack[:, :, 2]).tolist()  # the player animates map 3
-    assert 'data-steps="196"' in player_html(at)
+    assert player_data(at)["n"] == 196
 
 
 def test_the_stack_shows_its_picture_and_labels_every_map_and_pooled_map():
@@ -259,7 +254,7 @@ def test_a_bad_link_warns_and_falls_back(params, says):
     at = open_page(**params)
     assert not at.exception
     assert says in warnings(at) and ("instead" in warnings(at) or "animating map 1" in warnings(at))
-    assert at.get("iframe")  # the page still works on the default
+    assert player_data(at)["n"]  # the page still works on the default
 
 
 def test_a_linked_map_smaller_than_the_window_says_so_and_a_smaller_window_fixes_it():

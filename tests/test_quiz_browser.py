@@ -83,9 +83,9 @@ def test_wrong_answer_hint_then_the_solution_then_its_window_in_the_player(page,
     box.get_by_role("button", name="Show the worked solution").click()
     expect(box).to_contain_text("The whole activation map", timeout=20_000)
     box.get_by_role("link", name="Watch this window in the Convolution player").click()
-    player = page.frame_locator("iframe").first.locator("#player")
+    player = page.locator("#player")
     expect(player).to_have_attribute("data-step", q.player.query["step"], timeout=30_000)
     r, c = re.search(r"row (\d+), column (\d+)\*\*", q.text).groups()
-    expect(page.frame_locator("iframe").first.locator("#explain")).to_contain_text(
+    expect(page.locator("#explain")).to_contain_text(
         f"Output cell row {r}, column {c}")
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import make_quiz
 from cnnviz.quiz import hint_for
-from conftest import open_app_page, player_html
+from conftest import open_app_page, player_data, player_html
 
 SEED = 1234
 
@@ -124,7 +124,7 @@ def test_a_window_solution_opens_that_step_in_the_player(kind, page):
     at = open_app_page(f"pages/{page}.py", **params)
     assert not at.exception and not at.error and not at.warning
     html = player_html(at)
-    assert f'data-step="{params["step"]}"' in html
+    assert player_data(at)["initial"] == int(params["step"])
     r, c = (int(v) - 1 for v in re.search(r"row (\d+), column (\d+)\*\*", q.text).groups())
     assert re.search(rf'id="out-{r}-{c}"[^>]*data-value="{q.answer}"', html)
 

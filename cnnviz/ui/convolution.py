@@ -1,7 +1,7 @@
 """The Convolution page's state in the link, its settings, and the cached player."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -31,6 +31,7 @@ class ConvState:
     padding: int  # rings of zeros around the input
     dilation: int  # spacing between the filter's taps
     step: int | None  # the step the player opens on; None: the whole map
+    present: bool  # the presenter view: the player fills the screen
 
 
 URL = UrlState("conv", ConvState, [
@@ -42,20 +43,21 @@ URL = UrlState("conv", ConvState, [
     int_field("padding", 0, *LIMITS["padding"], "padding"),
     int_field("dilation", 1, *LIMITS["dilation"], "dilation"),
     int_field("step", None, 0, 100_000, "animation step"),
-], widgets={name: f"conv_{name}" for name in ("stride", "padding", "dilation", "bias", "relu")})
+    bool_field("present", False, "presenter view switch"),
+], widgets={name: f"conv_{name}" for name in ("stride", "padding", "dilation", "bias", "relu", "present")})
 
 
 @dataclass(frozen=True)
 class ConvView:
     """What the page shows of one convolution that worked."""
 
-    html: str  # the step player
+    data: dict  # the step player's data (views.player.player_data), shared by every student on these grids
     amap: np.ndarray  # (H_out, W_out) the activation map
     size_line: str  # the output-size formula on each axis and the map's shape
 
 
 def settings_ui() -> dict:
-    """Stride, padding, dilation, bias and ReLU widgets (keys ``conv_<name>``); returns their values."""
+    """Stride, padding, dilation, bias, ReLU and presenter view widgets (keys ``conv_<name>``); their values."""
     out = {
         "stride": st.number_input("Stride", *LIMITS["stride"], step=1, key="conv_stride",
                                   help="How far the window moves at each step."),
@@ -67,6 +69,8 @@ def settings_ui() -> dict:
     out["bias"] = float(st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
                                         help="Added to every dot product."))
     out["relu"] = st.toggle("ReLU", key="conv_relu", help="Replace negative outputs by 0: max(0, x).")
+    out["present"] = st.toggle("Presenter view", key="conv_present",
+                               help="For a projector: the player fills the screen, the controls are hidden.")
     return out
 
 
@@ -76,26 +80,23 @@ def convolve(state: ConvState) -> ConvView:
     s, p, d = state.stride, state.padding, state.dilation
     rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
     bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)  # the player writes 0, not 0.0
-    html, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d,
-                             state.step)
+    data, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d)
     axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
-    return ConvView(html, amap, f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")
+    return ConvView(data, amap, f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")
 
 
-def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int,
-                step: int | None) -> tuple[str, np.ndarray]:
-    """The player's HTML, opening on ``step``, and the activation map."""
-    template, amap = _player_template(x_text, w_text, bias, relu, stride, padding, dilation)
-    return player.with_step(template, step), amap
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _player_template(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
-                     dilation: int) -> tuple[str, np.ndarray]:
-    """Cached on the grids' link text, not the step: students paused on different steps share it."""
+# cache_resource: one read-only dict handed to every session (no copy per rerun); the page adds its own keys
+# to a new dict when it mounts the player.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
+                dilation: int) -> tuple[dict, np.ndarray]:
+    """The player's data and the activation map, cached on the grids' link text, not on the step."""
     x, w = grid_from_text(x_text), grid_from_text(w_text)
     spec = fig_conv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation)
-    return player.player_template(spec), spec.output
+    spec = replace(spec, editable=("in", "flt"))
+    amap = spec.output
+    amap.flags.writeable = False
+    return player.player_data(spec), amap
 
 
 def pools_well(amap: np.ndarray) -> bool:

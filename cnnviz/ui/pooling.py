@@ -17,7 +17,7 @@ from cnnviz.presets import FILTER_PRESETS, pool_example
 from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import ROOT, show_warnings
 from cnnviz.ui.state import UrlField, UrlState, choice_field, grid_field, int_field
-from cnnviz.ui.widgets import grid_editor_value
+from cnnviz.ui.widgets import grid_value
 from cnnviz.views import player, pool as fig_pool
 
 DEFAULT_MAP = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.int64)
@@ -76,7 +76,7 @@ URL = UrlState("pool", PoolState, [
 class PoolView:
     """What the page shows of one pooling that worked."""
 
-    html: str  # the step player
+    data: dict  # the step player's data (views.player.player_data), shared by every student on this map
     shown: np.ndarray  # (H, W) the map the player pools
     in_shape: tuple[int, ...]  # (H, W) or (H, W, C) for a stack
     out_shape: tuple[int, ...]  # (H_out, W_out) or (H_out, W_out, C)
@@ -125,14 +125,14 @@ def origin_ui(state: PoolState, x: np.ndarray) -> str | None:
 
 def kept_input(state: PoolState) -> np.ndarray:
     """The typed map the link keeps: the editor's last valid grid, also while the stack is shown."""
-    typed = grid_editor_value("pool_input")
+    typed = grid_value("pool_input")
     return state.input if typed is None else typed
 
 
 def pool(x: np.ndarray, in_shape: tuple[int, ...], state: PoolState) -> PoolView:
     """The player over ``x`` (one map) and the shapes; ValueError when the window does not fit."""
-    html, out = step_player(grid_to_text(x), state.size, state.stride, state.mode, state.step)
-    return PoolView(html, x, in_shape, out.shape + in_shape[2:], state.size, state.stride)
+    data, out = step_player(grid_to_text(x), state.size, state.stride, state.mode, state.src == "map")
+    return PoolView(data, x, in_shape, out.shape + in_shape[2:], state.size, state.stride)
 
 
 def settings_ui() -> dict:
@@ -184,17 +184,17 @@ def stack_maps(side: int, maps: int) -> np.ndarray:
     return out
 
 
-def step_player(x_text: str, size: int, stride: int, mode: str, step: int | None) -> tuple[str, np.ndarray]:
-    """The player's HTML, opening on ``step``, and the pooled map."""
-    template, out = _player_template(x_text, size, stride, mode)
-    return player.with_step(template, step), out
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _player_template(x_text: str, size: int, stride: int, mode: str) -> tuple[str, np.ndarray]:
-    """Cached on the map's link text, not the step: students paused on different steps share it."""
+# cache_resource: one read-only dict handed to every session (no copy per rerun); the page adds its own keys
+# to a new dict when it mounts the player.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def step_player(x_text: str, size: int, stride: int, mode: str, editable: bool) -> tuple[dict, np.ndarray]:
+    """The player's data and the pooled map, cached on the map's link text, not on the step."""
     spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode)
-    return player.player_template(spec), spec.output
+    if editable:
+        spec = replace(spec, editable=("in",))
+    out = spec.output
+    out.flags.writeable = False
+    return player.player_data(spec), out
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -1,141 +1,183 @@
-"""Widgets shared by pages: the editable grid of numbers and the step-by-step player."""
+"""Widgets shared by pages: the step player (one ``st.components.v2`` component) and the grids typed into it."""
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
 from cnnviz.grids import parse_cells, tidy
-from cnnviz.ui import show_errors
 from cnnviz.ui.state import LastValid
 from cnnviz.views.numbers import exact_number
+from cnnviz.views.player import COMPONENT_HTML, component_css
+from cnnviz.views.assets import asset
 
-def _grid_texts(arr) -> list[list[str]]:
+# Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
+# cnnviz/views). Each mount gets the page's data; the browser plays every step itself.
+_PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=component_css(),
+                                     js=asset("player.js"))
+
+
+def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False,
+                command: tuple[str, int, bool] | None = None, report: bool = False, ack: str | None = None):
+    """Mount the step player on ``data`` (``cnnviz.views.player.player_data``); returns its ``ComponentResult``.
+
+    ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
+    playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
+    screen). ``command`` (token, step, playing) makes the player jump and play or pause once per new
+    token; with ``report`` it sends ``{step, playing, speed}`` as the state ``view`` on each thing the
+    student does (never while it plays). ``ack`` names the last edit the page applied, so the
+    component redraws after every edit, accepted or not. Edits arrive as the state ``edit``
+    (``apply_edit``).
+    """
+    full = {**data, "key": key, "initial": step, "present": bool(present), "report": bool(report),
+            "command": list(command) if command else None, "ack": ack}
+    return _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing)
+
+
+def _nothing() -> None:
+    """Edits are read where the page is drawn (``apply_edit``), so that a test can send one as state too."""
+
+
+@dataclass(frozen=True)
+class GridSlot:
+    """A grid of the player that students type into: where its last valid value lives and what to call it."""
+
+    key: str  # the session key of its last valid value (``LastValid(key)``) and its controls
+    label: str  # as the messages name it: "Input", "Filter", "Activation map"
+    decimals: bool = True  # False: whole numbers only
+
+
+def _texts(arr) -> list[list[str]]:
     return [[exact_number(v) if isinstance(v, float) and abs(v) < 1e5 and round(v, 4) == v
              else (format(v, ".10g") if isinstance(v, float) else str(v)) for v in row]
             for row in tidy(arr).tolist()]
 
 
-def grid_editor_key(key: str) -> str:
-    """The session key of the grid editor's current data editor (tests set its edits there)."""
-    return f"{key}__cells{st.session_state.get(f'{key}__v', 0)}"
+def grid_value(key: str, default=None, reset_to=None) -> np.ndarray | None:
+    """The last valid value of grid ``key`` in this session: ``default`` at first, ``reset_to`` (a link's) if given."""
+    last = LastValid(key)
+    if reset_to is not None:
+        st.session_state.pop(f"{key}__errors", None)
+        return last.put(tidy(reset_to))
+    if last.get() is None and default is not None:
+        last.put(tidy(default))
+    return last.get()
 
 
-def _ge_set(key: str, texts: list[list[str]]) -> None:
-    """Replace the editor's cells (a new data editor, so old edits are dropped)."""
-    st.session_state[f"{key}__base"] = texts
-    st.session_state[f"{key}__texts"] = texts
-    st.session_state[f"{key}__v"] = st.session_state.get(f"{key}__v", 0) + 1
-    st.session_state[f"{key}__rows"], st.session_state[f"{key}__cols"] = len(texts), len(texts[0])
+def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
+    """Apply the cell the student last typed into the player ``player_key`` (its state ``edit``), once.
+
+    ``slots`` maps the player's grid names (``"in"``, ``"flt"``) to their grids. The typed text is parsed
+    with ``cnnviz.grids.parse_cells``: a number replaces the cell in the grid's last valid value; anything
+    else leaves the grid as it was and ``grid_errors`` says why, row and column counted from 1.
+    """
+    edit = (st.session_state.get(player_key) or {}).get("edit")
+    if not isinstance(edit, Mapping) or edit.get("seq") == st.session_state.get(f"{player_key}__ack"):
+        return
+    st.session_state[f"{player_key}__ack"] = edit.get("seq")
+    slot = slots.get(edit.get("grid"))
+    last = None if slot is None else LastValid(slot.key).get()
+    try:
+        r, c = int(edit["row"]), int(edit["col"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if last is None or not (0 <= r < last.shape[0] and 0 <= c < last.shape[1]):
+        return  # a cell of a grid that has changed shape since: nothing to apply it to
+    cells = _texts(last)
+    cells[r][c] = str(edit.get("text", ""))[:100]
+    arr, errors = parse_cells(cells, name=slot.label.lower())
+    if arr is not None and not slot.decimals and not np.issubdtype(arr.dtype, np.integer):
+        arr, errors = None, [f"The {slot.label.lower()} takes whole numbers only."]
+    if errors:
+        st.session_state[f"{slot.key}__errors"] = errors
+    else:
+        st.session_state.pop(f"{slot.key}__errors", None)
+        LastValid(slot.key).put(arr)
 
 
-def _ge_resize(key: str) -> None:
-    old = st.session_state.get(f"{key}__texts") or st.session_state[f"{key}__base"]
+def edit_ack(player_key: str) -> str | None:
+    """The last edit applied to the player ``player_key`` (for ``show_player(ack=...)``)."""
+    return st.session_state.get(f"{player_key}__ack")
+
+
+def grid_errors(key: str) -> list[str]:
+    """Why the last text typed into grid ``key`` was refused (empty once a number is typed)."""
+    return list(st.session_state.get(f"{key}__errors") or [])
+
+
+def _put(key: str, arr) -> None:
+    st.session_state.pop(f"{key}__errors", None)
+    LastValid(key).put(tidy(arr))
+
+
+def _resize(key: str) -> None:
+    old = LastValid(key).get()
     H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
-    _ge_set(key, [[old[r][c] if r < len(old) and c < len(old[0]) else "0" for c in range(W)] for r in range(H)])
+    new = np.zeros((H, W), dtype=old.dtype)
+    h, w = min(H, old.shape[0]), min(W, old.shape[1])
+    new[:h, :w] = old[:h, :w]
+    _put(key, new)
 
 
-def _ge_random(key: str, lo: float, hi: float) -> None:
-    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
+def _random(key: str, lo: float, hi: float) -> None:
     # whole numbers: they are what people can add up in their heads while the window slides
-    arr = np.random.default_rng().integers(int(lo), int(hi) + 1, (H, W))
-    _ge_set(key, _grid_texts(arr))
+    _put(key, np.random.default_rng().integers(int(lo), int(hi) + 1, LastValid(key).get().shape))
 
 
-def _ge_clear(key: str) -> None:
-    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
-    _ge_set(key, [["0"] * W for _ in range(H)])
+def _clear(key: str) -> None:
+    _put(key, np.zeros(LastValid(key).get().shape, dtype=np.int64))
 
 
-def _ge_preset(key: str, presets: dict) -> None:
+def _preset(key: str, presets: dict) -> None:
     name = st.session_state.get(f"{key}__preset")
     if name in presets:
-        _ge_set(key, _grid_texts(presets[name].weights))
+        _put(key, presets[name].weights)
 
 
-def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 16), decimals: bool = True,
-                random_range: tuple[float, float] = (0, 5), presets: dict | None = None,
-                reset_to=None) -> tuple[np.ndarray, bool]:
-    """An editable grid of numbers: returns ``(grid, ok)``, the last valid grid and whether the cells are valid.
+def grid_controls(label: str, key: str, *, sides: tuple[int, int] = (1, 16), random_range: tuple[float, float] = (0, 5),
+                  presets: dict | None = None) -> None:
+    """Compact controls of grid ``key`` (typed into in the player): rows, columns, Randomise, Clear, presets.
 
-    Cells are text, so students can type anything: each is parsed with ``cnnviz.grids.parse_cells``;
-    bad cells are listed under the grid and the last valid grid is returned (``ok`` False). Rows and
-    columns are set by two number inputs (``sides`` = min and max per side, rectangular allowed);
-    "Randomise" (whole numbers in ``random_range``) and "Clear" buttons; ``decimals=False`` refuses
-    decimals; with
-    ``presets`` (name -> object with ``.weights`` and ``.explains``, e.g. ``FILTER_PRESETS``) a
-    select box loads one and the matching preset's one-line explanation is shown. ``reset_to``
-    replaces the cells (a value from the link). State lives under ``st.session_state[key + "__…"]``;
-    ``grid_editor_value(key)`` reads the last valid grid while the editor is not drawn.
+    Rows and columns keep the cells that stay and add zeros; Randomise draws whole numbers in
+    ``random_range``; with ``presets`` (name -> object with ``.weights`` and ``.explains``, e.g.
+    ``FILTER_PRESETS``) a select box loads one and the matching preset's one-line explanation is shown.
+    The grid's refused text, if any, is listed under them.
     """
-    lo_side, hi_side = sides
-    last = LastValid(key)
-    if f"{key}__base" not in st.session_state:
-        _ge_set(key, _grid_texts(default))
-        last.put(tidy(default))
-    if reset_to is not None:
-        _ge_set(key, _grid_texts(reset_to))
-        last.put(tidy(reset_to))
-    ed_key = grid_editor_key(key)
-    texts = st.session_state[f"{key}__texts"]
-    if ed_key not in st.session_state and texts != st.session_state[f"{key}__base"]:
-        _ge_set(key, texts)  # the editor's edits were dropped (a visit to another page): keep them
-        ed_key = grid_editor_key(key)
-    for side, n in (("rows", len(texts)), ("cols", len(texts[0]))):
-        st.session_state.setdefault(f"{key}__{side}", n)
-
-    st.markdown(f"**{label}**")
+    value = LastValid(key).get()
+    st.session_state[f"{key}__rows"], st.session_state[f"{key}__cols"] = value.shape
+    lo, hi = sides
+    st.markdown(f"**{label}** · {value.shape[0]}×{value.shape[1]}")
     c1, c2 = st.columns(2)
-    c1.number_input("rows", lo_side, hi_side, step=1, key=f"{key}__rows", on_change=_ge_resize, args=(key,))
-    c2.number_input("columns", lo_side, hi_side, step=1, key=f"{key}__cols", on_change=_ge_resize, args=(key,))
-    base = st.session_state[f"{key}__base"]
-    W = len(base[0])
-    columns = [str(c + 1) for c in range(W)]
-    frame = _pd_frame(base, columns)
-    edited = st.data_editor(
-        frame, key=ed_key, hide_index=False, num_rows="fixed", width="content", row_height=38,
-        column_config={c: st.column_config.TextColumn(c, width=46, max_chars=40) for c in columns},
-    )
-    cells = [[("" if v is None else str(v)) for v in row] for row in edited[columns].to_numpy(dtype=object).tolist()]
-    st.session_state[f"{key}__texts"] = cells
-    arr, errors = parse_cells(cells, name=label.lower())
-    if arr is not None and not decimals and not np.issubdtype(arr.dtype, np.integer):
-        arr, errors = None, [f"The {label.lower()} takes whole numbers only."]
-    if errors:
-        show_errors(errors, kept=f"The last valid {label.lower()} is still used.")
-    else:
-        last.put(arr)
+    c1.number_input("rows", lo, hi, step=1, key=f"{key}__rows", on_change=_resize, args=(key,))
+    c2.number_input("columns", lo, hi, step=1, key=f"{key}__cols", on_change=_resize, args=(key,))
     b1, b2 = st.columns(2)
-    b1.button("Randomise", key=f"{key}__rand", on_click=_ge_random, args=(key, *random_range),
+    b1.button("Randomise", key=f"{key}__rand", on_click=_random, args=(key, *random_range),
               icon=":material/casino:", width="stretch")
-    b2.button("Clear", key=f"{key}__clear", on_click=_ge_clear, args=(key,), icon=":material/ink_eraser:",
+    b2.button("Clear", key=f"{key}__clear", on_click=_clear, args=(key,), icon=":material/ink_eraser:",
               width="stretch")
-    valid = last.get()
     if presets:
         st.selectbox("Load a preset", list(presets), index=None, placeholder="Load a preset…", key=f"{key}__preset",
-                     on_change=_ge_preset, args=(key, presets), label_visibility="collapsed")
-        match = next((p for p in presets.values() if p.weights.shape == valid.shape
-                      and np.allclose(p.weights, valid, atol=1e-9)), None)
+                     on_change=_preset, args=(key, presets), label_visibility="collapsed")
+        match = next((p for p in presets.values() if p.weights.shape == value.shape
+                      and np.allclose(p.weights, value, atol=1e-9)), None)
         if match is not None:
             st.caption(f"**{match.name}**: {match.explains}")
-    return valid, not errors
 
 
-def grid_editor_value(key: str) -> np.ndarray | None:
-    """The last valid grid of the grid editor ``key`` in this session (None before it was first drawn)."""
-    return LastValid(key).get()
+# The presenter view: the page's chrome and the controls beside the player hidden, the main column full width.
+_PRESENT_CSS = """<style>
+[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],[data-testid="stHeader"],
+[data-testid="stExpandSidebarButton"],.st-key-player_tools,.st-key-page_intro{display:none !important}
+[data-testid="stMainBlockContainer"]{padding:0.5rem 1rem 1rem !important;max-width:none !important}
+</style>"""
 
 
-def _pd_frame(texts: list[list[str]], columns: list[str]):
-    import pandas as pd  # streamlit depends on pandas already
-
-    return pd.DataFrame(texts, columns=columns, index=[str(r + 1) for r in range(len(texts))], dtype=object)
-
-
-def show_player(html: str, height: int | None = None) -> None:
-    """Render a step player built by ``cnnviz.views.player.player_html``.
-
-    ``st.iframe`` (the successor of ``components.v1.html``: same sandbox, same origin) sizes the frame to
-    the player, so a phone gets a taller frame instead of a scrolling one; ``height`` fixes it instead.
-    """
-    st.iframe(html, height="content" if height is None else height, alt="Step-by-step animation of the sliding window")
-
+def presenter_view(on: bool, key: str) -> None:
+    """In the presenter view, hide the sidebar and the controls (containers ``page_intro`` and ``player_tools``)
+    and offer a way back; the toggle ``key`` (in the sidebar) switches it."""
+    if on:
+        st.html(_PRESENT_CSS)
+        st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
+                  on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")

@@ -1,142 +1,347 @@
-(function(){
-const root=document.getElementById('player');
-const n=D.n, S=D.steps, speeds=D.speeds;
-const [Hp,Wp,kh,kw,Ho,Wo]=D.dims;
-const cellIn=(r,c)=>document.getElementById('in-'+r+'-'+c);
-const cellOut=(r,c)=>document.getElementById('out-'+r+'-'+c);
-const outs=S.map(s=>cellOut(s[2],s[3]));
-const btnPlay=document.getElementById('btn-play'), slider=document.getElementById('slider');
-const speedIn=document.getElementById('speed'), speedLabel=document.getElementById('speed-label');
-const counter=document.getElementById('counter'), explain=document.getElementById('explain');
-let step=D.initial, shown=n, playing=false, lit=[], speed=D.speed, peek=-1;
-// every output cell starts shown; hide those not computed yet
-function setShown(k){
-  k=Math.max(0,Math.min(n,k));
-  if(k<shown){for(let i=k;i<shown;i++) outs[i].dataset.shown='0';}
-  else{for(let i=shown;i<k;i++) outs[i].dataset.shown='1';}
-  shown=k;
-}
-function clearLit(){for(const [el,cls] of lit){el.classList.remove(cls); if(cls==='win') el.removeAttribute('data-w');} lit=[];}
-function light(k){
-  const s=S[k];
-  s[0].forEach((r,i)=>s[1].forEach((c,j)=>{const el=cellIn(r,c); if(!el) return; el.classList.add('win'); lit.push([el,'win']);
-    if(D.weights) el.setAttribute('data-w',D.weights[i][j]);}));
-  const o=outs[k]; o.classList.add('cur'); lit.push([o,'cur']);
-  if(s[4]>=0){const w=cellIn(s[4],s[5]); if(w){w.classList.add('best'); lit.push([w,'best']);}}
-}
-function paint(){
-  clearLit();
-  const k=peek>=0?peek:step-1;
-  if(k>=0&&k<n){light(k); explain.innerHTML=D.explain[k]||'';}
-  else explain.innerHTML=n? '<span class="mut">Step 0 of '+n+': nothing computed yet. Press ▶ or → to slide the window.</span>':'';
-  if(peek>=0){outs[peek].classList.add('peek'); lit.push([outs[peek],'peek']);}
-}
-function render(){
-  setShown(step);
-  root.dataset.step=step;
-  slider.value=step;
-  counter.textContent='Step '+step+' / '+n;
-  btnPlay.textContent=playing?'⏸ Pause':'▶ Play';
-  btnPlay.setAttribute('aria-label',playing?'pause':'play');
-  root.dataset.playing=playing?'1':'0';
-  paint();
-}
-let urlTimer=0;
-function writeUrl(){
-  if(!D.param) return;
-  clearTimeout(urlTimer);
-  urlTimer=setTimeout(()=>{try{
-    const w=window.parent; if(!w||w===window) return;
-    const u=new URL(w.location.href); u.searchParams.set(D.param,String(step));
-    w.history.replaceState(w.history.state,'',u.toString());
-  }catch(e){}},120);
-}
-let t0=0, s0=0, raf=0;  // playback: start time, start step, animation frame
-function stop(){if(playing){playing=false; cancelAnimationFrame(raf);}}
-// Jump to step k (clamped); stops playback, and the link keeps the step.
-function go(k){
-  stop();
-  step=Math.max(0,Math.min(n,k|0));
-  render(); writeUrl();
-}
-function tick(t){
-  if(!playing) return;
-  const target=s0+Math.max(0,Math.floor((t-t0)/1000*speed));
-  if(target!==step){
-    if(target>=n){step=n; playing=false; render(); writeUrl(); return;}
-    step=target; render();
+// The step player, an st.components.v2 module: Streamlit calls the default export on mount and again
+// whenever the page sends new data. What a student did (step, playing, speed, a cell being typed) lives
+// in one Player per component key, so a rerun keeps it; only the grids' HTML is redrawn when it changes.
+const PLAYERS = new Map();  // data.key -> Player
+
+const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+
+class Player {
+  constructor(data) {
+    this.step = data.initial == null ? data.n : clamp(data.initial | 0, 0, data.n);
+    this.playing = false; this.peek = -1; this.lit = []; this.raf = 0; this.t0 = 0; this.s0 = 0;
+    let si = 0;  // the offered speed nearest to the one asked
+    data.speeds.forEach((v, i) => { if (Math.abs(v - data.speed) < Math.abs(data.speeds[si] - data.speed)) si = i; });
+    this.speedIndex = si; this.html = null; this.token = null; this.editing = null; this.seq = 0;
+    this.onKey = e => this.key(e);
+    this.onResize = () => this.fit();
+    this.attached = false;
   }
-  raf=requestAnimationFrame(tick);
-}
-function play(){
-  if(n===0) return;
-  if(step>=n) step=0;
-  playing=true; s0=step; t0=performance.now(); render(); raf=requestAnimationFrame(tick);
-}
-function pause(){stop(); render(); writeUrl();}
-function toggle(){playing?pause():play();}
-function setSpeed(i){
-  i=Math.max(0,Math.min(speeds.length-1,i|0)); speed=speeds[i]; speedIn.value=i;
-  speedLabel.textContent=speed+' steps/s';
-  if(playing){s0=step; t0=performance.now();}
-}
-let si=0; for(let i=0;i<speeds.length;i++) if(Math.abs(speeds[i]-D.speed)<Math.abs(speeds[si]-D.speed)) si=i;
-setSpeed(si);
-document.getElementById('btn-reset').onclick=()=>go(0);
-document.getElementById('btn-back').onclick=()=>go(step-1);
-document.getElementById('btn-fwd').onclick=()=>go(step+1);
-btnPlay.onclick=toggle;
-slider.oninput=()=>go(+slider.value);
-speedIn.oninput=()=>setSpeed(+speedIn.value);
-outs.forEach((o,k)=>{
-  o.addEventListener('mouseenter',()=>{peek=k; paint();});
-  o.addEventListener('mouseleave',()=>{peek=-1; paint();});
-  o.addEventListener('click',()=>{peek=-1; go(k+1);});
-});
-function onKey(e){
-  if(e.ctrlKey||e.metaKey||e.altKey) return false;
-  if(e.key===' '||e.key==='k'){toggle();}
-  else if(e.key==='ArrowRight') go(step+1);
-  else if(e.key==='ArrowLeft') go(step-1);
-  else if(e.key==='Home') go(0);
-  else if(e.key==='End') go(n);
-  else return false;
-  e.preventDefault(); return true;
-}
-document.addEventListener('keydown',e=>{ if(e.target&&e.target.tagName==='INPUT'&&e.target.type==='range'&&e.key.startsWith('Arrow')) return; onKey(e);});
-// Keys pressed on the app page itself (nothing focused) also drive the player.
-try{
-  const pw=window.parent;
-  if(pw&&pw!==window){
-    if(pw.__cnnvizPlayerKey) pw.document.removeEventListener('keydown',pw.__cnnvizPlayerKey);
-    const h=e=>{const a=pw.document.activeElement; if(a&&a!==pw.document.body) return; onKey(e);};
-    pw.__cnnvizPlayerKey=h; pw.document.addEventListener('keydown',h);
-    window.addEventListener('pagehide',()=>{try{if(pw.__cnnvizPlayerKey===h){pw.document.removeEventListener('keydown',h); pw.__cnnvizPlayerKey=null;}}catch(e){}});
+  attach() {  // one document-level key listener per player, removed when the player leaves the page
+    if (this.attached) return;
+    document.addEventListener('keydown', this.onKey);
+    window.addEventListener('resize', this.onResize);
+    this.attached = true;
   }
-}catch(e){}
-// Theme: follow the app's background (same origin), else the system setting.
-function isDark(){
-  if(D.theme==='dark') return true; if(D.theme==='light') return false;
-  try{const app=window.parent.document.querySelector('.stApp')||window.parent.document.body;
-    const m=getComputedStyle(app).backgroundColor.match(/\d+(\.\d+)?/g);
-    if(m&&m.length>=3&&!(m.length===4&&+m[3]===0)) return (0.299*m[0]+0.587*m[1]+0.114*m[2])<128;}catch(e){}
-  return window.matchMedia&&window.matchMedia('(prefers-color-scheme: dark)').matches;
+  detach() {
+    this.stop();
+    document.removeEventListener('keydown', this.onKey);
+    window.removeEventListener('resize', this.onResize);
+    if (this.ro) this.ro.disconnect();
+    this.attached = false;
+  }
+
+  // Called on every mount and rerun with the page's data.
+  update(data, root, send) {
+    this.D = data; this.root = root; this.send = send;
+    const host = root.querySelector('.cnnviz-host');
+    const html = data.html + '\u0000' + data.legend;
+    if (this.html !== html || !host.querySelector('#player')) {
+      host.innerHTML = this.shell(data);
+      this.html = html; this.bind(host);
+    }
+    this.attach();
+    if (this.observed !== host) {  // refit when the page's column changes width (not on height changes)
+      if (this.ro) this.ro.disconnect();
+      this.ro = new ResizeObserver(() => { if (host.clientWidth !== this.width) this.fit(); });
+      this.ro.observe(host); this.observed = host;
+    }
+    host.classList.toggle('present', !!data.present);
+    this.step = clamp(this.step, 0, data.n);
+    this.S = data.steps; this.n = data.n;
+    this.outs = this.S.map(s => this.$('out-' + s[2] + '-' + s[3]));
+    this.shown = data.n; this.lit = [];
+    if (data.command && data.command[0] !== this.token) {  // a presenter's jump, applied once
+      this.token = data.command[0];
+      this.stop(); this.step = clamp(data.command[1] | 0, 0, this.n);
+      if (data.command[2]) this.play(false);
+    }
+    this.theme(); this.fit(); this.setSpeed(this.speedIndex, false); this.render();
+    if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
+    if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text);
+  }
+
+  $(id) { return this.root.getElementById ? this.root.getElementById(id) : this.root.querySelector('#' + id); }
+
+  shell(D) {
+    const last = D.speeds.length - 1;
+    return '<div id="player" tabindex="-1" data-step="0" data-steps="' + D.n + '" data-playing="0">'
+      + '<div class="bar">'
+      + '<button id="btn-reset" title="Back to the start (Home)" aria-label="reset">Reset</button>'
+      + '<button id="btn-back" title="Step back (← or PageUp)" aria-label="step back">◀ Back</button>'
+      + '<button id="btn-play" title="Play / pause (space)" aria-label="play">▶ Play</button>'
+      + '<button id="btn-fwd" title="Step forward (→ or PageDown)" aria-label="step forward">Next ▶</button>'
+      + '<input id="slider" type="range" min="0" max="' + D.n + '" step="1" aria-label="jump to step">'
+      + '<span id="counter"></span>'
+      + '<label class="spd">speed <input id="speed" type="range" min="0" max="' + last + '" step="1"'
+      + ' aria-label="speed"> <span id="speed-label"></span></label></div>'
+      + '<div class="stage"><div class="panels">' + D.html + '</div>'
+      + '<div class="side"><div id="explain" aria-live="polite"></div></div></div>'
+      + '<div class="legend">' + D.legend + '</div></div>';
+  }
+
+  bind(host) {
+    this.el = {
+      player: host.querySelector('#player'), play: host.querySelector('#btn-play'),
+      slider: host.querySelector('#slider'), speed: host.querySelector('#speed'),
+      speedLabel: host.querySelector('#speed-label'), counter: host.querySelector('#counter'),
+      explain: host.querySelector('#explain'), panels: host.querySelector('.panels'),
+      side: host.querySelector('.side'), out: host.querySelector('[data-part="out"]'),
+      eq: host.querySelector('.op.eq'),
+    };
+    host.querySelector('#btn-reset').onclick = () => this.go(0);
+    host.querySelector('#btn-back').onclick = () => this.go(this.step - 1);
+    host.querySelector('#btn-fwd').onclick = () => this.go(this.step + 1);
+    this.el.play.onclick = () => this.toggle();
+    this.el.slider.oninput = () => this.go(+this.el.slider.value);
+    this.el.speed.oninput = () => this.setSpeed(+this.el.speed.value, true);
+    host.querySelectorAll('.cell.out').forEach(o => {
+      const k = +o.dataset.k;
+      if (k < 0) return;
+      o.onmouseenter = () => { this.peek = k; this.paint(); };
+      o.onmouseleave = () => { this.peek = -1; this.paint(); };
+      o.onclick = () => { this.peek = -1; this.go(k + 1); };
+    });
+    host.querySelectorAll('.cell.edit').forEach(cell => {
+      cell.onclick = () => { const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c); };
+    });
+  }
+
+  // -- stepping ---------------------------------------------------------------------------------
+  cells(prefix, r, c) {  // the cell (r, c) of every channel
+    const C = this.D.channels;
+    if (!C) { const e = this.$(prefix + '-' + r + '-' + c); return e ? [e] : []; }
+    const all = [];
+    for (let k = 0; k < C; k++) { const e = this.$(prefix + '-' + r + '-' + c + '-' + k); if (e) all.push(e); }
+    return all;
+  }
+  setShown(k) {
+    k = clamp(k, 0, this.n);
+    for (let i = 0; i < this.n; i++) this.outs[i].dataset.shown = i < k ? '1' : '0';
+    this.shown = k;
+  }
+  clearLit() {
+    for (const [el, cls] of this.lit) { el.classList.remove(cls); if (cls === 'win') el.removeAttribute('data-w'); }
+    this.lit = [];
+  }
+  light(k) {
+    const s = this.S[k], W = this.D.weights;
+    s[0].forEach((r, i) => s[1].forEach((c, j) => this.cells('in', r, c).forEach((el, ch) => {
+      el.classList.add('win'); this.lit.push([el, 'win']);
+      if (W) el.setAttribute('data-w', W[Math.min(ch, W.length - 1)][i][j]);
+    })));
+    const o = this.outs[k]; o.classList.add('cur'); this.lit.push([o, 'cur']);
+    if (s[4] >= 0) this.cells('in', s[4], s[5]).forEach(w => { w.classList.add('best'); this.lit.push([w, 'best']); });
+  }
+  paint() {
+    this.clearLit();
+    const k = this.peek >= 0 ? this.peek : this.step - 1, n = this.n;
+    if (k >= 0 && k < n) { this.light(k); this.el.explain.innerHTML = this.D.explain[k] || ''; }
+    else this.el.explain.innerHTML = n ? '<span class="mut">Step 0 of ' + n
+      + ': nothing computed yet. Press ▶ or → to slide the window.</span>' : '';
+    if (this.peek >= 0) { const o = this.outs[this.peek]; o.classList.add('peek'); this.lit.push([o, 'peek']); }
+  }
+  render() {
+    const el = this.el;
+    this.setShown(this.step);
+    el.player.dataset.step = this.step;
+    el.slider.value = this.step;
+    el.counter.textContent = 'Step ' + this.step + ' / ' + this.n;
+    el.play.textContent = this.playing ? '⏸ Pause' : '▶ Play';
+    el.play.setAttribute('aria-label', this.playing ? 'pause' : 'play');
+    el.player.dataset.playing = this.playing ? '1' : '0';
+    this.paint();
+  }
+  writeUrl() {
+    const param = this.D.param;
+    if (!param) return;
+    clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => {
+      const u = new URL(window.location.href);
+      if (u.searchParams.get(param) === String(this.step)) return;
+      u.searchParams.set(param, String(this.step));
+      window.history.replaceState(window.history.state, '', u.toString());
+    }, 120);
+  }
+  // What the student did, for a page that follows it (data.report): never per animation frame.
+  report() {
+    if (this.D.report) this.send('view', {step: this.step, playing: this.playing, speed: this.D.speeds[this.speedIndex]});
+  }
+  stop() { if (this.playing) { this.playing = false; cancelAnimationFrame(this.raf); } }
+  go(k) {  // jump to step k (clamped); stops playback, and the link keeps the step
+    this.stop();
+    this.step = clamp(k | 0, 0, this.n);
+    this.render(); this.writeUrl(); this.report();
+  }
+  tick(t) {
+    if (!this.playing) return;
+    const target = this.s0 + Math.max(0, Math.floor((t - this.t0) / 1000 * this.D.speeds[this.speedIndex]));
+    if (target !== this.step) {
+      if (target >= this.n) { this.step = this.n; this.playing = false; this.render(); this.writeUrl(); this.report(); return; }
+      this.step = target; this.render();
+    }
+    this.raf = requestAnimationFrame(t2 => this.tick(t2));
+  }
+  play(byUser = true) {
+    if (this.n === 0) return;
+    if (this.step >= this.n) this.step = 0;
+    cancelAnimationFrame(this.raf);
+    this.playing = true; this.s0 = this.step; this.t0 = performance.now(); this.render();
+    this.raf = requestAnimationFrame(t => this.tick(t));
+    if (byUser) this.report();
+  }
+  pause() { this.stop(); this.render(); this.writeUrl(); this.report(); }
+  toggle() { if (this.playing) this.pause(); else this.play(); }
+  setSpeed(i, byUser) {
+    const speeds = this.D.speeds;
+    this.speedIndex = clamp(i | 0, 0, speeds.length - 1);
+    this.el.speed.value = this.speedIndex;
+    this.el.speedLabel.textContent = speeds[this.speedIndex] + ' steps/s';
+    if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
+    if (byUser) this.report();
+  }
+  // Keys anywhere on the page, except while typing into a field (the event's real target, inside
+  // any shadow root) or with a modifier; handled keys never scroll the page.
+  key(e) {
+    if (!this.root || !this.el || !this.el.player.isConnected) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const t = e.composedPath ? e.composedPath()[0] : e.target;
+    if (t && (TYPING.has(t.tagName) || t.isContentEditable)) return;
+    const k = e.key;
+    if (k === ' ' || k === 'Spacebar') this.toggle();
+    else if (k === 'ArrowRight' || k === 'PageDown') this.go(this.step + 1);
+    else if (k === 'ArrowLeft' || k === 'PageUp') this.go(this.step - 1);
+    else if (k === 'Home') this.go(0);
+    else if (k === 'End') this.go(this.n);
+    else return;
+    e.preventDefault();
+  }
+
+  // -- typing into a cell -----------------------------------------------------------------------
+  open(grid, r, c, text) {
+    const cell = this.$(grid + '-' + r + '-' + c);
+    if (!cell || !cell.classList.contains('edit')) { this.editing = null; return; }
+    const old = this.root.querySelector('input.cell-edit');
+    if (old) old.remove();
+    const box = document.createElement('input');
+    box.className = 'cell-edit'; box.type = 'text'; box.inputMode = 'decimal'; box.enterKeyHint = 'done';
+    box.autocomplete = 'off'; box.spellcheck = false;
+    box.setAttribute('aria-label', (grid === 'in' ? 'input' : 'filter') + ' row ' + (r + 1) + ', column ' + (c + 1));
+    box.value = text != null ? text : (cell.dataset.value || '');
+    this.editing = {grid, r, c, text: box.value, cell};
+    cell.appendChild(box);
+    box.focus();
+    if (text == null) box.select();
+    box.oninput = () => { if (this.editing) this.editing.text = box.value; };
+    box.onkeydown = e => this.editKey(e, box);
+    box.onblur = () => setTimeout(() => { if (this.editing && this.editing.box === box) this.close(true); }, 0);
+    this.editing.box = box;
+  }
+  close(commit) {
+    const ed = this.editing;
+    if (!ed) return;
+    this.editing = null;
+    if (ed.box) ed.box.remove();
+    if (commit && ed.text !== ed.cell.dataset.value) {
+      const [ph, pw] = this.D.pad, inp = ed.grid === 'in';
+      ed.cell.firstChild && ed.cell.firstChild.nodeType === 3 && (ed.cell.firstChild.textContent = ed.text);
+      ed.cell.classList.add('pending');
+      this.send('edit', {grid: ed.grid, row: inp ? ed.r - ph : ed.r, col: inp ? ed.c - pw : ed.c, text: ed.text,
+                         seq: Date.now() + '-' + (++this.seq)});
+    }
+  }
+  editKey(e, box) {
+    const ed = this.editing;
+    if (!ed) return;
+    e.stopPropagation();
+    const move = (dr, dc) => {
+      e.preventDefault();
+      const {grid, r, c} = ed;
+      this.close(true);
+      // the next editable cell of the same grid, in reading order (Tab) or in the arrow's direction
+      const next = this.neighbour(grid, r, c, dr, dc);
+      if (next) this.open(grid, next[0], next[1]);
+    };
+    if (e.key === 'Enter') { e.preventDefault(); this.close(true); }
+    else if (e.key === 'Escape') { e.preventDefault(); this.close(false); }
+    else if (e.key === 'Tab') move(0, e.shiftKey ? -1 : 1);
+    else if (e.key === 'ArrowUp') move(-1, 0);
+    else if (e.key === 'ArrowDown') move(1, 0);
+    else if (e.key === 'ArrowLeft' && box.selectionStart === 0 && box.selectionEnd === 0) move(0, -1);
+    else if (e.key === 'ArrowRight' && box.selectionStart === box.value.length) move(0, 1);
+  }
+  neighbour(grid, r, c, dr, dc) {
+    const [Hp, Wp, kh, kw] = this.D.dims, H = grid === 'in' ? Hp : kh, W = grid === 'in' ? Wp : kw;
+    for (let i = 0; i < H * W; i++) {
+      if (dc && !dr) { c += dc; if (c >= W) { c = 0; r += 1; } if (c < 0) { c = W - 1; r -= 1; } }
+      else r += dr;
+      if (r < 0 || r >= H) return null;
+      const cell = this.$(grid + '-' + r + '-' + c);
+      if (cell && cell.classList.contains('edit')) return [r, c];
+      if (dr) return null;
+    }
+    return null;
+  }
+
+  // -- look -------------------------------------------------------------------------------------
+  theme() {
+    const D = this.D;
+    let dark = D.theme === 'dark';
+    if (D.theme === 'auto') {
+      const app = document.querySelector('.stApp') || document.body;
+      const m = getComputedStyle(app).backgroundColor.match(/\d+(\.\d+)?/g);
+      if (m && m.length >= 3 && !(m.length === 4 && +m[3] === 0)) dark = (0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2]) < 128;
+      else dark = !!(window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches);
+    }
+    this.el.player.parentElement.classList.toggle('dark', dark);
+  }
+  // Cell size. Side by side when the grids fit (input ∗ filter = map); else the map beside the
+  // explanation under the input and filter; else (a phone) stacked. The presenter view fills the
+  // screen's width and height with no cap on the cell.
+  fit() {
+    if (!this.el || !this.el.player.isConnected) return;
+    const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = Math.max(1, D.channels || 0);
+    const host = this.el.player.parentElement, present = !!D.present;
+    this.width = host.clientWidth;
+    const W = Math.max(200, host.clientWidth - 8);
+    const inRows = Hp * C + (C > 1 ? C : 0), rows = Math.max(inRows, (kh + (C > 1 ? 1 : 0)) * C, Ho);
+    const cols = Wp + kw + Wo, ops = (kw ? 2 : 1) * 46;
+    const gap = n => n * 2 + 12;  // the gaps between n cells, and the panel's margin
+    let cs = Math.floor((W - ops - gap(Wp) - gap(kw) - gap(Wo)) / cols), mode = 'row';
+    if (cs < (present ? 40 : 22)) {
+      const top = Math.floor((W - (kw ? 46 : 0) - gap(Wp) - gap(kw)) / (Wp + kw));
+      const low = Math.floor((W - 300 - gap(Wo)) / Wo);
+      const split = Math.min(top, low);
+      if (split >= 16 && split > cs) { cs = split; mode = 'split'; }
+      else if (cs < 16) { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
+    }
+    this.layout(mode);
+    if (present) {  // the whole player on one screen: all that is not a grid row keeps its height
+      host.style.setProperty('--cs', '20px');
+      const gridRows = mode === 'wrap' ? Hp + kh + Ho : mode === 'split' ? Math.max(Hp, kh) + Ho : rows;
+      const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+      const rest = this.el.player.offsetHeight - gridRows * 22;
+      cs = Math.max(16, Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+    } else {
+      cs = Math.max(14, Math.min(D.max_cell || 60, cs, Math.floor(540 / rows)));
+    }
+    host.style.setProperty('--cs', cs + 'px');
+  }
+  layout(mode) {
+    const el = this.el, stage = el.player.querySelector('.stage');
+    stage.dataset.layout = mode;
+    if (mode === 'split') { if (el.out.parentElement !== el.side) el.side.prepend(el.out); }
+    else if (el.out.parentElement !== el.panels) el.panels.append(el.out);
+  }
 }
-function theme(){document.body.classList.toggle('dark',isDark());}
-theme(); setInterval(theme,1500);
-// Cell size: side by side when the grids fit, else stacked; never taller than a screenful.
-const panels=document.querySelector('.panels');
-function fit(){
-  const W=Math.max(200,document.documentElement.clientWidth-12);
-  const cols=[Wp,kw,Wo].filter(c=>c>0), rows=Math.max(Hp,kh,Ho);
-  const nops=cols.length-1;
-  let cs=Math.floor((W-nops*46-cols.length*4-(Wp+kw+Wo)*2)/(Wp+kw+Wo));
-  let wrap=false;
-  if(cs<26){wrap=true; cs=Math.floor((W-8-Math.max(...cols)*2)/Math.max(...cols));}
-  cs=Math.max(14,Math.min(D.max_cell||60,cs,Math.floor(540/rows)));
-  panels.classList.toggle('wrap',wrap);
-  document.documentElement.style.setProperty('--cs',cs+'px');
+
+export default function mount(component) {
+  const {data, parentElement, setStateValue} = component;
+  const id = data.key || 'player';
+  let p = PLAYERS.get(id);
+  if (!p) { p = new Player(data); PLAYERS.set(id, p); }
+  p.update(data, parentElement, setStateValue);
+  // Streamlit calls the last function returned when the component leaves the page (another page is
+  // shown): the keys go with it; the step and speed stay for when it comes back.
+  return () => { if (!(p.el && p.el.player.isConnected)) p.detach(); };
 }
-fit(); window.addEventListener('resize',fit);
-render();
-})();

@@ -1,29 +1,29 @@
-"""A sliding-window step player: one self-contained HTML string (inline CSS and vanilla JS).
+"""The sliding-window step player: the data it is drawn from, built once per grids and settings.
 
-Its stylesheet and script are ``player.css`` and ``player.js`` beside this module, read once per
-process and inlined into every document, so that nothing is fetched.
-
-The browser plays every step itself: the page sends the grids and the steps once (a few KB) and
-the player steps at up to 30 steps a second with ``requestAnimationFrame``; nothing goes back to
-the server while it plays. It serves any operation where a window slides over an input grid and
-writes one output cell per step: convolution (a filter), pooling (no filter, a winning cell).
+The player is one Streamlit component (``cnnviz.ui.widgets.show_player``) whose stylesheet and script
+are ``grid.css``, ``player.css`` and ``player.js`` beside this module; here is what it is given:
+``player_data(spec)``, a JSON-able dict holding the grids as HTML (``grid.grid_html``, the one grid
+renderer) and the steps. The browser plays every step itself (up to 30 a second with
+``requestAnimationFrame``); nothing goes back to the server while it plays. It serves any operation where
+a window slides over an input grid and writes one output cell per step: convolution (a filter),
+pooling (no filter, a winning cell).
 
 What it shows
 -------------
 - The input grid, padding cells hatched and labelled, cells that no window reaches (a stride that
   does not divide evenly) cross-hatched; an optional filter grid; the output grid, whose cells not
-  yet computed are blank.
-- At each step: the covered input cells outlined (each with its filter weight as a subscript when
-  there is a filter), the output cell being written, an optional "winner" cell, and the step's
-  explanation (HTML) below the grids.
+  yet computed are blank. A multi-channel spec shows each channel's input and filter grid.
+- At each step: the covered input cells outlined (each with its filter weight in a strip along the
+  cell's bottom edge, never over the value), the output cell being written, an optional "winner"
+  cell, and the step's explanation (HTML) below the grids, or beside the output when the grids are wide.
 - Controls: reset, step back, play/pause, step forward, a slider to jump to any step, a speed
-  slider (0.5 to 30 steps a second). Keys: space plays/pauses, arrows step, Home/End jump.
+  slider (0.5 to 30 steps a second). Keys anywhere on the page (not while typing in a field):
+  space plays/pauses, → and PageDown step forward, ← and PageUp back, Home/End jump.
   Hovering an output cell shows the window that produced it; clicking jumps there.
-- Every cell shows its number; colours follow the shared diverging scale, white at 0 (each grid its
-  own limits, ``colour.diverging_rgb``); the controls follow the app's light or dark theme, and the
-  cells shrink to fit a phone.
-- When paused or stepped it writes ``step=N`` into the parent page's URL (``replaceState``), so a
-  copied link reopens the same step: pass that number back as ``PlayerSpec.initial_step``.
+- Editable grids (``PlayerSpec.editable``): click or tap a cell, type, Enter sends the text to
+  the page (Escape cancels; Tab and the arrows move to the next cell).
+- Step, playing and speed live in the browser per component key, so a rerun keeps them; when paused or
+  stepped the step is written into the page's link (``?step=N``), so a copied link reopens it.
 
 Step numbers: step ``s`` (0 to ``len(steps)``) means the first ``s`` steps are done; the window of
 step ``s`` (``steps[s - 1]``) is shown. Step 0 is the empty output, the last step the full output.
@@ -32,26 +32,27 @@ DOM hooks (for tests)
 ---------------------
 ``#player[data-step][data-steps][data-playing]``; output cells ``.cell.out`` with ``id="out-R-C"``,
 ``data-value`` (the final value, exactly: ``numbers.exact_number``) and ``data-shown`` ("1" once
-computed); input cells ``id="in-R-C"``
-(padded coordinates) with class ``win`` while covered; controls ``#btn-reset``, ``#btn-back``,
-``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``; ``#explain`` holds the explanation.
+computed); input cells ``id="in-R-C"`` (padded coordinates; ``in-R-C-K`` for channel K of a
+multi-channel spec) with class ``win`` while covered; filter cells ``flt-R-C`` (``flt-R-C-K``);
+controls ``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``;
+``#explain`` holds the explanation.
 
 Examples
 --------
 >>> import numpy as np
 >>> spec = PlayerSpec(input=np.array([[1, 2], [3, 4]]), output=np.array([[10]]),
 ...                   steps=[PlayerStep(rows=(0, 1), cols=(0, 1), out=(0, 0), value=10, explain="1+2+3+4")])
->>> html = player_html(spec)
->>> html.startswith("<!DOCTYPE html>") and 'id="out-0-0"' in html
-True
+>>> data = player_data(spec)
+>>> data["n"], 'id="out-0-0"' in data["html"]
+(1, True)
 """
 from __future__ import annotations
 
 import html as _html
 import json
 import re
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,10 +60,11 @@ from .assets import asset
 from .grid import grid_html
 from .numbers import format_number
 
-__all__ = ["PlayerStep", "PlayerSpec", "player_html", "player_template", "with_step", "player_height",
-           "unreached_cells", "SPEEDS"]
+__all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
+           "component_css"]
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
+COMPONENT_HTML = '<div class="cnnviz-grids cnnviz-host"></div>'  # what the component mounts; player.js fills it
 
 
 @dataclass(frozen=True)
@@ -79,21 +81,26 @@ class PlayerStep:
 
 @dataclass(frozen=True)
 class PlayerSpec:
-    """Everything the player shows. Grids are 2-D arrays, row 0 at the top."""
+    """Everything the player shows. Grids are row 0 at the top; a multi-channel spec has channels first."""
 
-    input: np.ndarray  # (Hp, Wp) the grid the window slides over, padding included
+    input: np.ndarray  # (Hp, Wp), or (C, Hp, Wp): the grid the window slides over, padding included
     output: np.ndarray  # (H_out, W_out) the final output
-    steps: Sequence[PlayerStep]  # in play order
-    filter: np.ndarray | None = None  # (kh, kw): covered cell (rows[i], cols[j]) shows weight filter[i, j]
+    steps: Sequence[PlayerStep]  # in play order; each step's rows and cols apply to every channel
+    filter: np.ndarray | None = None  # (kh, kw) or (C, kh, kw): covered cell (rows[i], cols[j]) shows filter[.., i, j]
     padding: tuple[int, int] = (0, 0)  # zero rows / columns added on each side of the input
     titles: tuple[str, str, str] = ("Input", "Filter", "Activation map")  # input, filter, output
     operator: str = "∗"  # written between the input and the filter
     initial_step: int | None = None  # None: start on the last step (the full output)
-    speed: float = 2.0  # steps a second when playing
-    url_param: str | None = "step"  # query parameter written into the parent page; None: never
+    speed: float = 2.0  # steps a second when playing, until the student picks another speed
+    url_param: str | None = "step"  # query parameter written into the page's link; None: never
     theme: str = "auto"  # "light", "dark", or "auto" (read the app's background)
     winner_label: str = "winner"  # legend text for the winner cell, when any step has one
-    max_cell: int = 60  # largest cell size in CSS pixels (a projector)
+    max_cell: int = 60  # largest cell size in CSS pixels outside the presenter view
+    editable: tuple[str, ...] = ()  # grids a student may type into: "in" (not its padding), "flt"
+    channel_names: tuple[str, ...] = ()  # one name per channel of a (C, Hp, Wp) input, e.g. ("R", "G", "B")
+    bank: tuple[np.ndarray, ...] = ()  # every filter's full map (H_out, W_out), shown small as the output volume
+    bank_index: int = 0  # which map of ``bank`` the output grid is
+    volume_caption: str = ""  # the volumes' shapes, e.g. "32x32x3 → 28x28x6"
 
 
 def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Sequence[PlayerStep]) -> np.ndarray:
@@ -115,35 +122,39 @@ def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Seq
     return real & ~covered
 
 
-_STEP = "__INITIAL_STEP__"  # where ``with_step`` writes the step the player opens on
+def _channels(grid: np.ndarray | None, C: int, what: str) -> list[np.ndarray]:
+    """``grid`` as a list of 2-D channels: ``[grid]`` for a 2-D grid, else one per channel."""
+    if grid is None:
+        return []
+    if C == 0:
+        if grid.ndim != 2:
+            raise ValueError(f"The player shows a 2-D {what} here: give it as (rows, columns).")
+        return [grid]
+    if grid.ndim != 3 or grid.shape[0] != C:
+        raise ValueError(f"The {what} needs one grid per channel: {C} of them, as (channels, rows, columns).")
+    return list(grid)
 
 
-def player_html(spec: PlayerSpec) -> str:
-    """Build the player for ``spec`` as one HTML document (no external scripts, fonts or images)."""
-    return with_step(player_template(spec), spec.initial_step)
+def player_data(spec: PlayerSpec) -> dict:
+    """What the player component draws for ``spec``: a JSON-able dict (grids as HTML, the steps).
 
-
-def with_step(template: str, step: int | None) -> str:
-    """Fill in the step a ``player_template`` opens on (``None``: the last step, the full output).
-
-    Cheap (a string replace), so a page can cache the template and set each student's step per rerun.
+    Build it once per grids and settings (it does not depend on the step a student is on): the
+    page adds the step to open on, the component key and the presenter switch when it mounts it.
+    Raises ``ValueError`` when a step leaves the grids.
     """
-    n = int(re.search(r'data-steps="(\d+)"', template).group(1))
-    try:
-        k = n if step is None else max(0, min(n, int(step)))
-    except (TypeError, ValueError):
-        k = n
-    return template.replace(f'"initial":"{_STEP}"', f'"initial":{k}').replace(_STEP, str(k))
-
-
-def player_template(spec: PlayerSpec) -> str:
-    """``player_html`` without the step it opens on (which ``with_step`` fills in)."""
     x = np.asarray(spec.input)
     y = np.asarray(spec.output)
-    if x.ndim != 2 or y.ndim != 2:
-        raise ValueError("The player shows 2-D grids: give the input and the output as (rows, columns).")
-    Hp, Wp = x.shape
+    C = len(spec.channel_names)
+    if C == 0 and x.ndim == 3:
+        raise ValueError("A multi-channel input needs a name per channel (channel_names).")
+    xs = _channels(x, C, "input")
+    fgrid = None if spec.filter is None else np.asarray(spec.filter)
+    fs = _channels(fgrid, C, "filter")
+    if y.ndim != 2:
+        raise ValueError("The player shows a 2-D output: give it as (rows, columns).")
+    Hp, Wp = xs[0].shape
     H_out, W_out = y.shape
+    kh, kw = fs[0].shape if fs else (0, 0)
     for s in spec.steps:
         if not (all(0 <= r < Hp for r in s.rows) and all(0 <= c < Wp for c in s.cols)):
             raise ValueError("A step covers cells outside the input grid.")
@@ -156,78 +167,115 @@ def player_template(spec: PlayerSpec) -> str:
 
     def in_classes(r, c):
         pad = r < ph or r >= Hp - ph or c < pw or c >= Wp - pw
-        return (" pad" if pad else "") + (" unr" if unreached[r, c] else "")
+        edit = "in" in spec.editable and not pad
+        return (" pad" if pad else "") + (" unr" if unreached[r, c] else "") + (" edit" if edit else "")
 
     def out_attrs(r, c):
-        k = k_of.get((r, c), -1)
-        return f' data-k="{k}" data-shown="1"'
+        return f' data-k="{k_of.get((r, c), -1)}" data-shown="1"'
 
-    has_winner = any(s.winner is not None for s in spec.steps)
-    fgrid = None if spec.filter is None else np.asarray(spec.filter)
-    weights = None if fgrid is None else [[format_number(v) for v in row] for row in fgrid]
-    data = {
-        "n": n,
-        "initial": _STEP,
-        "speed": float(spec.speed),
-        "speeds": list(SPEEDS),
-        "param": spec.url_param,
-        "theme": spec.theme,
-        "dims": [Hp, Wp, 0 if fgrid is None else fgrid.shape[0], 0 if fgrid is None else fgrid.shape[1], H_out, W_out],
-        # per step: covered rows, covered cols, output row, output col, winner row, winner col
-        "steps": [[list(map(int, s.rows)), list(map(int, s.cols)), int(s.out[0]), int(s.out[1]),
-                   -1 if s.winner is None else int(s.winner[0]), -1 if s.winner is None else int(s.winner[1])]
-                  for s in spec.steps],
-        "explain": [s.explain for s in spec.steps],
-        "weights": weights,
-        "max_cell": int(spec.max_cell),
-    }
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    flt_classes = (lambda r, c: "edit") if "flt" in spec.editable else None
     t_in, t_f, t_out = spec.titles
+    ins, flts = [], []
+    for k, xk in enumerate(xs):
+        suffix = f"-{k}" if C else ""
+        name = f" · {spec.channel_names[k]}" if C else ""
+        ins.append(_suffixed(grid_html(xk, "in", title=t_in + name, classes=in_classes), "in", suffix))
+        if fs:
+            flts.append(_suffixed(grid_html(fs[k], "flt", title=t_f + name, classes=flt_classes), "flt", suffix))
+    op = f'<div class="op">{_html.escape(spec.operator)}</div>'
+    if C:  # a stack per side: the channels' inputs, then their filters
+        panels = [f'<div class="chans" data-part="in">{"".join(ins)}</div>']
+        if flts:
+            panels += [op, f'<div class="chans" data-part="flt">{"".join(flts)}</div>']
+    else:
+        panels = [f'<div class="part" data-part="in">{ins[0]}</div>']
+        if flts:
+            panels += [op, f'<div class="part" data-part="flt">{flts[0]}</div>']
+    out = grid_html(y, "out", title=t_out, attrs=out_attrs)
+    if spec.bank:
+        out += _bank_html(spec.bank, spec.bank_index, spec.volume_caption)
+    panels += ['<div class="op eq">=</div>', f'<div class="part" data-part="out">{out}</div>']
     legend = []
     if ph or pw:
         legend.append('<span><i class="sw pad"></i>padding (zeros)</span>')
     if unreached.any():
         legend.append('<span><i class="sw unr"></i>no window reaches these cells</span>')
     legend.append('<span><i class="sw win"></i>window</span>')
-    if has_winner:
+    if any(s.winner is not None for s in spec.steps):
         legend.append(f'<span><i class="sw best"></i>{_html.escape(spec.winner_label)}</span>')
-    filt = "" if fgrid is None else (f'<div class="op">{_html.escape(spec.operator)}</div>'
-                                     + grid_html(fgrid, "flt", title=t_f))
-    bar = (
-        '<div class="bar">'
-        '<button id="btn-reset" title="Back to the start (Home)" aria-label="reset">Reset</button>'
-        '<button id="btn-back" title="Step back (←)" aria-label="step back">◀ Back</button>'
-        '<button id="btn-play" title="Play / pause (space)" aria-label="play">▶ Play</button>'
-        '<button id="btn-fwd" title="Step forward (→)" aria-label="step forward">Next ▶</button>'
-        f'<input id="slider" type="range" min="0" max="{n}" step="1" value="{_STEP}" aria-label="jump to step">'
-        '<span id="counter"></span>'
-        f'<label class="spd">speed <input id="speed" type="range" min="0" max="{len(SPEEDS) - 1}" step="1"'
-        ' aria-label="speed"> <span id="speed-label"></span></label>'
-        '</div>'
-    )
-    panels = (grid_html(x, "in", title=t_in, classes=in_classes) + filt + '<div class="op">=</div>'
-              + grid_html(y, "out", title=t_out, attrs=out_attrs))
-    body = (
-        f'<div id="player" data-step="{_STEP}" data-steps="{n}" data-playing="0" tabindex="0">'
-        f'{bar}<div class="panels">{panels}</div>'
-        f'<div class="legend">{"".join(legend)}</div>'
-        '<div id="explain" aria-live="polite"></div>'
-        '</div>'
-    )
+    if spec.editable:
+        legend.append('<span><i class="sw edit"></i>click a cell to type a new number</span>')
+    return {
+        "n": n,
+        "initial": spec.initial_step,
+        "speed": float(spec.speed),
+        "speeds": list(SPEEDS),
+        "param": spec.url_param,
+        "theme": spec.theme,
+        "dims": [Hp, Wp, kh, kw, H_out, W_out],
+        "channels": C,
+        "pad": [int(ph), int(pw)],
+        # per step: covered rows, covered cols, output row, output col, winner row, winner col
+        "steps": [[list(map(int, s.rows)), list(map(int, s.cols)), int(s.out[0]), int(s.out[1]),
+                   -1 if s.winner is None else int(s.winner[0]), -1 if s.winner is None else int(s.winner[1])]
+                  for s in spec.steps],
+        "explain": [s.explain for s in spec.steps],
+        "weights": [[[format_number(v) for v in row] for row in f] for f in fs] or None,  # (C or 1, kh, kw)
+        "max_cell": int(spec.max_cell),
+        "editable": list(spec.editable),
+        "html": "".join(panels),
+        "legend": "".join(legend),
+        "volume": spec.volume_caption,
+    }
+
+
+def _suffixed(grid: str, prefix: str, suffix: str) -> str:
+    """``grid_html``'s cell ids ``P-R-C`` (and ``P-grid``) with ``suffix`` added: ``in-0-1-2`` for channel 2."""
+    if not suffix:
+        return grid
+    return re.sub(rf'id="{prefix}-(\d+-\d+|grid)"', lambda m: f'id="{prefix}-{m.group(1)}{suffix}"', grid)
+
+
+def _bank_html(bank: Sequence[np.ndarray], index: int, caption: str) -> str:
+    """Every filter's map, small and numberless, the one in the output grid framed: the output volume."""
+    maps = "".join(
+        f'<div class="bankmap{" pick" if i == index else ""}">'
+        + grid_html(np.asarray(m), f"bank{i}", title=f"{i + 1}", numbers=False, hover=True) + "</div>"
+        for i, m in enumerate(bank))
+    cap = f'<div class="ttl">{_html.escape(caption)}</div>' if caption else ""
+    return f'<div class="bank">{cap}<div class="bankmaps">{maps}</div></div>'
+
+
+def component_css() -> str:
+    """The component's stylesheet: the grids' and the player's."""
+    return asset("grid.css") + asset("player.css")
+
+
+def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
+    """A standalone HTML document running the player on ``spec`` (or its ``player_data``), without Streamlit.
+
+    For tests and offline use: it mounts the component's HTML in a shadow root and calls ``player.js``'s
+    default export as Streamlit does; what the player sends back is collected in ``window.playerEvents``,
+    and ``window.remount(data)`` calls it again as a rerun would. The grids' HTML is written out as it is
+    (in a ``<template>``), the rest of the data as JSON.
+    """
+    data = player_data(spec) if isinstance(spec, PlayerSpec) else dict(spec)
+    data = {**data, "key": key, "present": present}
+    grids = data.pop("html")
+    args = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    js = json.dumps(asset("player.js")).replace("</", "<\\/")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<style>{asset("grid.css")}{asset("player.css")}</style></head>'
-            f'<body class="cnnviz-grids">{body}<script>const D={payload};{asset("player.js")}</script></body></html>')
-
-
-def player_height(spec: PlayerSpec, width: int = 1100) -> int:
-    """A height in CSS pixels that shows the whole player at ``width`` (it scrolls when narrower)."""
-    Hp, Wp = np.asarray(spec.input).shape
-    H_out, W_out = np.asarray(spec.output).shape
-    kh, kw = (0, 0) if spec.filter is None else np.asarray(spec.filter).shape
-    cols = Wp + kw + W_out
-    cs = min(spec.max_cell, (width - 150) // max(cols, 1), 520 // max(Hp, 1))
-    cs = max(cs, 14)
-    longest = max((len(s.explain) for s in spec.steps), default=0)
-    explain = 110 + 26 * min(6, longest // 1200)
-    return int(60 + 30 + max(Hp, kh, H_out) * (cs + 2) + 40 + explain)
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            f'<body style="margin:0"><template id="grids">{grids}</template><div id="host"></div>'
+            '<script type="module">'
+            f'const data={args};data.html=document.getElementById("grids").innerHTML;'
+            'const root=document.getElementById("host").attachShadow({mode:"open"});'
+            f'root.innerHTML={json.dumps(COMPONENT_HTML)}+"<style>"+{json.dumps(component_css())}+"</style>";'
+            f'const url=URL.createObjectURL(new Blob([{js}],{{type:"text/javascript"}}));'
+            'window.playerEvents=[];'
+            'const mount=(await import(url)).default;'
+            'const send=(name,value)=>window.playerEvents.push([name,value]);'
+            'window.remount=d=>mount({name:"cnnviz.player",key:"k",data:{...data,...d},parentElement:root,'
+            'setStateValue:send,setTriggerValue:send});'
+            'window.remount({});'
+            '</script></body></html>')
