@@ -163,46 +163,21 @@ def settled_box(page, selector: str, index: int = 0, min_width: float = 0, min_h
     return box.json_value()
 
 
-# The grid editor's geometry, as cnnviz.ui.widgets sets it up: 46 px columns, 38 px rows, a row-number column.
-COL_W, ROW_H, INDEX_W = 46, 38, 50
+def type_into_player(page, text: str, cell: str, timeout: float = TIMEOUT_MS) -> None:
+    """Type ``text`` into a cell of the step player as a person does, and press Enter.
 
-
-def type_into_grid(page, text: str, *, row: int, col: int, shape: tuple[int, int], editor: int = 0,
-                   timeout: float = TIMEOUT_MS) -> None:
-    """Type ``text`` into a cell of the ``editor``-th grid editor as a person does, and press Enter.
-
-    Click the cell and see it selected; type (the first key opens the cell's editor with that
-    character); see the editor hold the text; Enter. ``row`` and ``col`` count from 0 in a grid of
-    ``shape`` (rows, columns). The rerun the edit starts is the caller's to wait for: wait for what it
-    changes, then ``wait_for_app``.
+    ``cell`` is the cell's id (``in-R-C`` in padded coordinates, ``flt-R-C``). Click the cell and see its
+    field open with the old value selected; type; see the field hold the text; Enter, and see the field
+    close. The rerun the edit starts is the caller's to wait for: wait for what it changes, then
+    ``wait_for_app``.
     """
     from playwright.sync_api import expect
 
     wait_for_app(page, timeout)
-    grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
-    # The grid is drawn on a canvas, under a scrolling layer that takes the pointer events; a hidden
-    # mirror table (column 0: the row numbers) says which cell is selected.
-    surface = grid.locator(".dvn-scroller").first
-    cell = grid.locator(f"#glide-cell-{col + 1}-{row}")
-    rows, cols = shape
-    box = settled_box(page, '[data-testid="stDataFrame"] .dvn-scroller', editor,  # every row drawn, and a header
-                      cols * COL_W + INDEX_W / 2, rows * ROW_H + ROW_H / 2, timeout)
-    index_w = INDEX_W if box["width"] < (cols + 1) * COL_W else box["width"] - cols * COL_W
-    header_h = box["height"] - rows * ROW_H
-    surface.click(position={"x": index_w + COL_W * col + COL_W / 2, "y": header_h + ROW_H * row + ROW_H / 2},
-                  timeout=timeout)
-    where = f"row {row + 1}, column {col + 1}"
-    expect(cell, f"the click did not select {where}").to_have_attribute("aria-selected", "true", timeout=timeout)
-    page.keyboard.type(text[0])
-    field = page.locator(".gdg-input")
-    expect(field, f"typing on {where} did not open its editor").to_be_focused(timeout=timeout)
-    page.keyboard.type(text[1:])
-    # The field's text is the browser's; the copy beside it (which sizes the field) is what the grid has
-    # rendered from its own state. Enter commits that state, so wait for it, and for the frame showing it.
-    page.wait_for_function(
-        """t => document.querySelector('.gdg-input')?.value === t
-               && document.querySelector('.gdg-growing-entry > div')?.textContent === t + '\\n'""",
-        arg=text, timeout=timeout)
-    rendered(page)
+    page.locator(f"#{cell}").click(timeout=timeout)
+    field = page.locator(f"#{cell} input.cell-edit")
+    expect(field, f"a click on {cell} did not open its field").to_be_focused(timeout=timeout)
+    page.keyboard.type(text)
+    expect(field, f"typing into {cell} did not reach its field").to_have_value(text, timeout=timeout)
     page.keyboard.press("Enter")
-    expect(field, f"Enter did not close the editor of {where}").to_have_count(0, timeout=timeout)
+    expect(field, f"Enter did not close the field of {cell}").to_have_count(0, timeout=timeout)

@@ -1,8 +1,12 @@
-"""The Convolution page in Chromium: the rendered map, typing a cell, playing, and shared links."""
+"""The Convolution page in Chromium: the rendered map, typing a cell, playing, keys, presenter view, shared links."""
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
-from browser_support import type_into_grid, wait_for_app, wait_for_link
+from browser_support import type_into_player, wait_for_app, wait_for_link
+
+from cnnviz import conv2d
+from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 
 pytestmark = pytest.mark.browser
 
@@ -18,15 +22,12 @@ def open_conv(page, server_url, query=""):
         open_conv.warm = True
     page.goto(server_url + "/convolution" + query)
     wait_for_app(page)
-    frame = page.frame_locator("iframe").first
-    frame.locator("#player").wait_for()
-    return frame
+    page.locator("#player").wait_for()
 
 
-def shown(frame):
+def shown(page):
     """The activation map as a student sees it: the text of each computed output cell."""
-    return frame.locator(".cell.out").evaluate_all(
-        "els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
+    return page.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
 
 
 def url_params(page):
@@ -34,46 +35,127 @@ def url_params(page):
 
 
 def test_rendered_map_edit_a_cell_and_see_it_change(page, server_url):
-    frame = open_conv(page, server_url)
-    assert shown(frame) == LECTURE_MAP
+    open_conv(page, server_url)
+    assert shown(page) == LECTURE_MAP
     assert page.locator('[data-testid="stException"]').count() == 0
-    type_into_grid(page, "13", row=0, col=1, shape=(5, 5))  # the 3 under weight 1 of the first window
-    frame = page.frame_locator("iframe").first
-    frame.locator('#out-0-0:text-is("22")').wait_for()  # the rerun's new map
+    type_into_player(page, "13", "in-0-1")  # the 3 under weight 1 of the first window
+    page.locator('#out-0-0:text-is("22")').wait_for()  # the rerun's new map
     wait_for_app(page)
-    assert shown(frame)[:3] == ["22", "12", "17"]
+    x = LECTURE_INPUT.copy()
+    x[0, 1] = 13
+    assert shown(page) == [str(v) for v in conv2d(x, LECTURE_FILTER).ravel()]
     assert url_params(page)["input"].startswith("3,13,2,1,0;")
+    type_into_player(page, "-1", "flt-2-2")  # a filter cell, then a bad one: the map stays, a message says why
+    page.locator('#flt-2-2:text-is("−1")').wait_for()
+    wait_for_app(page)
+    w = LECTURE_FILTER.copy()
+    w[2, 2] = -1
+    assert shown(page) == [str(v) for v in conv2d(x, w).ravel()]
+    before = shown(page)
+    type_into_player(page, "abc", "in-4-4")
+    page.get_by_text("Input, row 5, column 5: 'abc' is not a number").wait_for()
+    wait_for_app(page)
+    assert shown(page) == before and page.inner_text("#in-4-4") == str(x[4, 4])  # the last valid value
 
 
 def test_play_to_the_end_step_back_and_keep_the_step_in_the_link(page, server_url):
-    frame = open_conv(page, server_url)
-    frame.locator("#btn-reset").click()
-    assert shown(frame) == [""] * 9
-    frame.locator("#speed").fill("7")  # 30 steps a second
-    frame.locator("#btn-play").click()
-    frame.locator('#player[data-step="9"][data-playing="0"]').wait_for()
-    assert shown(frame) == LECTURE_MAP
-    frame.locator("#btn-back").click()
-    frame.locator("#btn-back").click()
-    assert frame.locator("#player").get_attribute("data-step") == "7"
-    assert shown(frame)[-2:] == ["", ""]
-    explain = frame.locator("#explain").inner_text()
+    open_conv(page, server_url)
+    page.locator("#btn-reset").click()
+    assert shown(page) == [""] * 9
+    page.locator("#speed").fill("7")  # 30 steps a second
+    page.locator("#btn-play").click()
+    page.locator('#player[data-step="9"][data-playing="0"]').wait_for()
+    assert shown(page) == LECTURE_MAP
+    page.locator("#btn-back").click()
+    page.locator("#btn-back").click()
+    assert page.locator("#player").get_attribute("data-step") == "7"
+    assert shown(page)[-2:] == ["", ""]
+    explain = page.locator("#explain").inner_text()
     assert "Output cell row 3, column 1" in explain and explain.rstrip().endswith("= 9")
     page.wait_for_function("() => new URL(location.href).searchParams.get('step') === '7'")
-    # a rerun (another setting changes) keeps the step, and so does a reload
+    # a rerun (another setting changes) keeps the step and the speed, and a reload keeps the step
     page.locator("label").filter(has_text="ReLU").first.click()
     wait_for_link(page, "relu", "1")
     assert url_params(page).get("step") == "7"
+    assert page.locator("#player").get_attribute("data-step") == "7" and page.inner_text("#speed-label") == "30 steps/s"
     page.reload()
     wait_for_app(page)
-    page.frame_locator("iframe").first.locator('#player[data-step="7"]').wait_for()
+    page.locator('#player[data-step="7"]').wait_for()
+
+
+def test_step_and_speed_survive_a_stride_change(page, server_url):
+    open_conv(page, server_url)
+    page.locator("#btn-reset").click()
+    for _ in range(3):
+        page.locator("#btn-fwd").click()
+    page.locator("#speed").fill("5")  # 10 steps a second
+    page.locator('[data-testid="stNumberInput"]').filter(has_text="Stride").get_by_test_id(
+        "stNumberInputStepUp").click()
+    wait_for_link(page, "stride", "2")
+    page.locator(".cell.out").nth(3).wait_for(state="attached")
+    assert page.locator(".cell.out").count() == 4  # stride 2: a 2x2 map, 4 steps
+    assert page.locator("#player").get_attribute("data-step") == "3"
+    assert page.inner_text("#speed-label") == "10 steps/s"
+
+
+# Every scroll position on the page: the window's and each element that scrolls (Streamlit's main area does).
+SCROLLED = """() => [window.scrollY, ...[...document.querySelectorAll('*')]
+    .filter(e => e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== 'visible')
+    .map(e => e.scrollTop)]"""
+
+
+def test_keys_step_and_play_wherever_the_focus_is_and_nothing_scrolls(page, server_url):
+    open_conv(page, server_url)
+    page.set_viewport_size({"width": 1280, "height": 500})  # a page that could scroll
+    page.get_by_role("heading", name="Convolution").click()  # focus leaves the player
+    y0 = page.evaluate(SCROLLED)
+    assert len(y0) > 1  # something on the page can scroll
+    player = page.locator("#player")
+    for key, want in [("Home", "0"), ("PageDown", "1"), ("ArrowRight", "2"), ("ArrowLeft", "1"), ("PageUp", "0"),
+                      ("End", "9")]:
+        page.keyboard.press(key)
+        assert player.get_attribute("data-step") == want, key
+    page.keyboard.press("Home")
+    page.locator("#speed").fill("0")  # slow enough to see it playing
+    page.get_by_role("heading", name="Convolution").click()
+    page.keyboard.press("Space")
+    assert player.get_attribute("data-playing") == "1"
+    page.keyboard.press("Space")
+    assert player.get_attribute("data-playing") == "0"
+    assert page.evaluate(SCROLLED) == y0
+    # typing into a field of the page is left alone
+    field = page.get_by_role("spinbutton", name="Bias")
+    field.click()
+    page.keyboard.press("ArrowRight")
+    assert player.get_attribute("data-step") == "0"
+
+
+@pytest.mark.parametrize("width, height, digits", [(1920, 1080, 40), (1280, 720, 28)])
+def test_presenter_view_fills_the_screen(page, server_url, width, height, digits):
+    page.set_viewport_size({"width": width, "height": height})
+    open_conv(page, server_url, "?present=1")
+    page.locator(".cnnviz-host.present").wait_for()
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    assert page.get_by_role("button", name="Randomise").first.is_hidden()
+    sizes = page.locator(".cell.in, .cell.out, .cell.flt").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert len(sizes) == 25 + 9 + 9 and min(sizes) >= digits
+    whole = page.locator("#player").bounding_box()
+    assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
+    assert page.evaluate("window.scrollY") == 0
+    page.get_by_role("button", name="Leave the presenter view").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('present')")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stSidebar"]').is_visible()
 
 
 def test_a_shared_link_opens_the_same_grids_and_step(page, server_url):
     query = "?input=1,2,3,4;5,6,7,8;9,10,11,12;13,14,15,-16&filter=1,0;0,-1&stride=2&step=3"
-    frame = open_conv(page, server_url, query)
-    assert frame.locator("#player").get_attribute("data-step") == "3"
-    assert frame.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.value)") == ["-5", "-5", "-5", "27"]
-    assert shown(frame) == ["−5", "−5", "−5", ""]
-    assert frame.locator("#in-1-1").inner_text() == "6" and frame.locator("#flt-1-1").inner_text() == "−1"
+    open_conv(page, server_url, query)
+    assert page.locator("#player").get_attribute("data-step") == "3"
+    assert page.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.value)") == ["-5", "-5", "-5", "27"]
+    assert shown(page) == ["−5", "−5", "−5", ""]
+    assert page.locator("#in-1-1").inner_text() == "6" and page.locator("#flt-1-1").inner_text() == "−1"
     assert page.get_by_role("spinbutton", name="Stride").input_value() == "2"
+    assert np.array_equal(conv2d(np.arange(1, 17).reshape(4, 4) * np.where(np.arange(16) == 15, -1, 1).reshape(4, 4),
+                                 [[1, 0], [0, -1]], stride=2), [[-5, -5], [-5, 27]])

@@ -149,16 +149,17 @@ def test_bad_steps_are_refused():
 
 @pytest.fixture
 def player(browser):
-    """A function that loads a spec into a fresh page and returns the page."""
+    """A function that loads a spec into a fresh page, as the component would mount it, and returns the page."""
     contexts = []
 
-    def load(spec, width=1200, height=800, dark=False):
+    def load(spec, width=1200, height=800, dark=False, present=False):
         ctx = browser.new_context(viewport={"width": width, "height": height},
                                   color_scheme="dark" if dark else "light")
         contexts.append(ctx)
         pg = ctx.new_page()
         pg.set_default_timeout(10_000)
-        pg.set_content(player_html(spec))
+        pg.set_content(player_html(spec, present=present))
+        pg.locator("#player").wait_for()
         return pg
 
     yield load
@@ -167,8 +168,11 @@ def player(browser):
 
 
 def shown_values(pg):
-    return pg.eval_on_selector_all(
-        ".cell.out", "els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
+    return pg.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
+
+
+def step(pg) -> str:
+    return pg.get_attribute("#player", "data-step")
 
 
 @pytest.mark.browser
@@ -176,31 +180,29 @@ def test_browser_steps_forward_back_and_masks_pending_cells(player):
     pg = player(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
     assert shown_values(pg) == [str(v) for row in LECTURE_MAP for v in row]
     pg.click("#btn-reset")
-    assert pg.get_attribute("#player", "data-step") == "0" and shown_values(pg) == [""] * 9
+    assert step(pg) == "0" and shown_values(pg) == [""] * 9
     pg.click("#btn-fwd")
     pg.click("#btn-fwd")
     assert shown_values(pg)[:3] == ["12", "12", ""]
     # the window of step 2 covers rows 0-2, columns 1-3, each with its weight
-    win = pg.eval_on_selector_all(".cell.in.win", "els => els.map(e => e.id + ':' + e.dataset.w)")
+    win = pg.locator(".cell.in.win").evaluate_all("els => els.map(e => e.id + ':' + e.dataset.w)")
     assert win == ["in-0-1:0", "in-0-2:1", "in-0-3:2", "in-1-1:2", "in-1-2:2", "in-1-3:0",
                    "in-2-1:0", "in-2-2:1", "in-2-3:2"]
     assert "= 12" in pg.inner_text("#explain").replace("\n", " ")
     pg.click("#btn-back")
-    assert pg.get_attribute("#player", "data-step") == "1" and shown_values(pg)[:2] == ["12", ""]
+    assert step(pg) == "1" and shown_values(pg)[:2] == ["12", ""]
     pg.keyboard.press("ArrowRight")
     pg.keyboard.press("End")
-    assert pg.get_attribute("#player", "data-step") == "9"
+    assert step(pg) == "9"
 
 
 @pytest.mark.browser
 def test_browser_plays_to_the_last_step(player):
-    pg = player(PlayerSpec(**{**conv_player_spec(np.ones((16, 16), int), LECTURE_FILTER).__dict__,
-                              "initial_step": 0, "speed": 30}))
+    pg = player(replace(conv_player_spec(np.ones((16, 16), int), LECTURE_FILTER), initial_step=0, speed=30))
     assert pg.inner_text("#speed-label") == "30 steps/s"
     pg.click("#btn-play")
     assert pg.get_attribute("#player", "data-playing") == "1"
-    pg.wait_for_function("() => document.getElementById('player').dataset.step === '196'", timeout=20_000)
-    assert pg.get_attribute("#player", "data-playing") == "0"
+    pg.locator('#player[data-step="196"][data-playing="0"]').wait_for(timeout=20_000)
     assert shown_values(pg) == ["10"] * 196  # every window of ones sums the filter: 10
 
 
@@ -211,14 +213,124 @@ def test_browser_hover_shows_the_window_and_click_jumps(player):
     assert pg.get_attribute("#in-4-0", "class").split().count("win") == 1  # bottom-left window
     assert "Output cell row 3, column 1" in pg.inner_text("#explain")
     pg.click("#out-1-1")
-    assert pg.get_attribute("#player", "data-step") == "5"
+    assert step(pg) == "5"
     assert shown_values(pg)[5] == ""
 
 
+def box(pg, selector):
+    return pg.locator(selector).bounding_box()
+
+
 @pytest.mark.browser
-def test_browser_fits_a_phone_and_follows_dark_theme(player):
-    pg = player(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3), width=390, height=844, dark=True)
-    assert pg.evaluate("document.body.classList.contains('dark')")
+def test_browser_fits_a_phone_and_follows_dark_theme_with_badges_off_the_values(player):
+    pg = player(replace(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3), initial_step=1),
+                width=390, height=844, dark=True)
+    assert pg.locator(".cnnviz-host").evaluate("e => e.classList.contains('dark')")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    cs = pg.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--cs')")
+    cs = pg.locator(".cnnviz-host").evaluate("e => getComputedStyle(e).getPropertyValue('--cs')")
     assert 14 <= int(cs.strip().rstrip("px")) < 20
+    # a covered cell's weight sits in a strip under its value: the two boxes do not overlap
+    gaps = pg.locator(".cell.in.win").evaluate_all("""els => els.map(e => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        const text = r.getBoundingClientRect(), cell = e.getBoundingClientRect();
+        const after = getComputedStyle(e, '::after');
+        const badgeTop = cell.bottom - parseFloat(after.bottom) - parseFloat(after.height);
+        return badgeTop - text.bottom; })""")
+    assert len(gaps) == 9 and min(gaps) >= 0
+
+
+@pytest.mark.browser
+def test_browser_box_blur_badges_do_not_cover_the_values(player):
+    from cnnviz.presets import FILTER_PRESETS
+
+    pg = player(replace(conv_player_spec(LECTURE_INPUT, FILTER_PRESETS["Box blur"].weights), initial_step=1))
+    assert set(pg.locator(".cell.in.win").evaluate_all("els => els.map(e => e.dataset.w)")) == {"0.11"}
+    fits = pg.locator(".cell.in.win").evaluate_all("""els => els.map(e => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        const text = r.getBoundingClientRect(), cell = e.getBoundingClientRect();
+        const after = getComputedStyle(e, '::after');
+        return cell.bottom - parseFloat(after.bottom) - parseFloat(after.height) >= text.bottom
+            && e.scrollWidth <= e.clientWidth; })""")
+    assert all(fits)
+
+
+@pytest.mark.browser
+def test_browser_wide_grids_keep_input_filter_map_readable(player):
+    rng = np.random.default_rng(0)
+    pg = player(conv_player_spec(rng.integers(0, 9, (16, 16)), rng.integers(-2, 3, (7, 7)), padding=3),
+                width=1100, height=900)
+    layout = pg.locator(".stage").get_attribute("data-layout")
+    assert layout in ("row", "split")
+    inp, flt, out = box(pg, "#in-grid"), box(pg, "#flt-grid"), box(pg, "#out-grid")
+    assert inp["x"] + inp["width"] < flt["x"]  # input ∗ filter on one line
+    assert out["x"] + out["width"] <= 1100 and pg.evaluate("document.documentElement.scrollWidth") <= 1100
+    cs = int(pg.locator(".cnnviz-host").evaluate("e => getComputedStyle(e).getPropertyValue('--cs')").strip()[:-2])
+    assert cs >= 22  # two digits still read
+
+
+@pytest.mark.browser
+def test_browser_typing_into_a_cell_sends_the_edit(player):
+    spec = replace(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER, padding=1), editable=("in", "flt"))
+    pg = player(spec)
+    pg.click("#in-0-0")  # padding: not typed into
+    assert pg.locator("input.cell-edit").count() == 0
+    pg.click("#in-1-2")  # the input's row 0, column 1 (padding 1)
+    field = pg.locator("input.cell-edit")
+    assert field.get_attribute("inputmode") == "decimal" and field.input_value() == "3"
+    pg.keyboard.type("13")  # the old value is selected: typing replaces it
+    pg.keyboard.press("Enter")
+    events = pg.evaluate("window.playerEvents")
+    assert [(n, {k: v for k, v in e.items() if k != "seq"}) for n, e in events] == [
+        ("edit", {"grid": "in", "row": 0, "col": 1, "text": "13"})]
+    assert pg.locator("input.cell-edit").count() == 0 and pg.inner_text("#in-1-2") == "13"
+    pg.click("#flt-0-0")
+    pg.keyboard.type("5")
+    pg.keyboard.press("Escape")  # cancels: nothing sent
+    assert len(pg.evaluate("window.playerEvents")) == 1 and pg.inner_text("#flt-0-0") == "0"
+    pg.click("#flt-0-0")
+    pg.keyboard.type("-1")
+    pg.keyboard.press("Tab")  # commits and moves on to the next cell
+    pg.keyboard.type("4")
+    pg.keyboard.press("ArrowDown")  # commits and moves down
+    assert pg.locator("input.cell-edit").evaluate("e => e.parentElement.id") == "flt-1-1"
+    pg.keyboard.press("Escape")
+    sent = [(e["grid"], e["row"], e["col"], e["text"]) for _, e in pg.evaluate("window.playerEvents")[1:]]
+    assert sent == [("flt", 0, 0, "-1"), ("flt", 0, 1, "4")]
+    assert len({e["seq"] for _, e in pg.evaluate("window.playerEvents")}) == 3  # each edit its own
+
+
+@pytest.mark.browser
+def test_browser_a_rerun_keeps_step_speed_and_playing_and_clamps_the_step(player):
+    pg = player(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER))  # 16 steps
+    pg.click("#btn-reset")
+    for _ in range(12):
+        pg.keyboard.press("ArrowRight")
+    pg.locator("#speed").fill("6")  # 20 steps a second
+    smaller = player_data(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER, stride=2))  # 4 steps
+    pg.evaluate("d => window.remount(d)", smaller)
+    assert step(pg) == "4" and pg.inner_text("#speed-label") == "20 steps/s"
+    pg.click("#btn-reset")
+    pg.keyboard.press("ArrowRight")
+    pg.evaluate("d => window.remount(d)", player_data(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER)))
+    assert step(pg) == "1" and shown_values(pg).count("10") == 1
+    pg.locator("#speed").fill("0")  # 0.5 steps a second: still playing after the rerun below
+    pg.click("#btn-play")
+    pg.evaluate("d => window.remount(d)", player_data(conv_player_spec(np.ones((6, 6), int) * 2, LECTURE_FILTER)))
+    assert pg.get_attribute("#player", "data-playing") == "1" and "20" in shown_values(pg)
+
+
+@pytest.mark.browser
+def test_browser_a_command_jumps_once_and_report_sends_what_the_student_did(player):
+    spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
+    pg = player(spec)
+    assert pg.evaluate("window.playerEvents") == []  # report is off: nothing sent while stepping
+    pg.keyboard.press("Home")
+    assert pg.evaluate("window.playerEvents") == []
+    pg.evaluate("() => window.remount({command: ['t1', 4, false], report: true})")
+    assert step(pg) == "4"
+    pg.keyboard.press("ArrowRight")
+    pg.evaluate("() => window.remount({command: ['t1', 4, false], report: true})")  # the same token: no jump
+    assert step(pg) == "5"
+    assert pg.evaluate("window.playerEvents") == [["view", {"step": 5, "playing": False, "speed": 2}]]
+    pg.evaluate("() => window.remount({command: ['t2', 2, true], report: true})")
+    assert pg.get_attribute("#player", "data-playing") == "1"

@@ -35,7 +35,7 @@ class Player {
   update(data, root, send) {
     this.D = data; this.root = root; this.send = send;
     const host = root.querySelector('.cnnviz-host');
-    const html = data.html + '\u0000' + data.legend;
+    const html = data.html + '\u0000' + data.legend + '\u0000' + (data.ack || '');  // after an edit, redraw
     if (this.html !== html || !host.querySelector('#player')) {
       host.innerHTML = this.shell(data);
       this.html = html; this.bind(host);
