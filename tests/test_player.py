@@ -10,7 +10,9 @@ import pytest
 from cnnviz.conv import conv2d
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.conv import conv_player_spec, conv_step_html
-from cnnviz.views.player import PlayerSpec, PlayerStep, component_css, player_data, player_html, unreached_cells
+from cnnviz.views.player import (
+    PlayerSpec, PlayerStep, component_css, component_js, player_data, player_html, unreached_cells,
+)
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
@@ -127,9 +129,15 @@ def test_stylesheet_and_script_are_the_package_files_read_once():
     asset.cache_clear()
     files = resources.files("cnnviz.views")
     grid, css, js = (files.joinpath(f).read_text(encoding="utf-8") for f in ("grid.css", "player.css", "player.js"))
-    assert component_css() == grid + css and component_css() == grid + css and asset("player.js") == js
+    component_css.cache_clear()
+    component_js.cache_clear()
+    assert asset("player.js") == js and component_css() == component_css() and component_js() == component_js()
     assert asset.cache_info().misses == 3  # each file read from disk once, however often it is asked for
-    assert js.rstrip().endswith("}") and "export default function" in js  # an ES module, as the component loads it
+    # what travels is the files less their comments: every rule and every line of code is there
+    rules = [line.strip() for line in re.sub(r"/\*.*?\*/", "", grid + "\n" + css, flags=re.S).splitlines()]
+    assert component_css().splitlines() == [r for r in rules if r] and "/*" not in component_css()
+    code = [line.strip() for line in js.splitlines() if line.strip() and not line.strip().startswith("//")]
+    assert component_js().splitlines() == code and "export default function mount" in component_js()
 
 
 def test_largest_page_case_stays_small():

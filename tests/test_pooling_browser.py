@@ -1,55 +1,61 @@
-"""The Pooling page in Chromium: the player plays to its end in the browser and shows the pooled values."""
+"""The Pooling page in Chromium: the player plays to its end in the browser, and the map is typed into in place."""
 import pytest
-from browser_support import wait_for_app
+from browser_support import type_into_player, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
-def player_frame(page):
-    """The step player's frame, once its script has drawn the grids."""
-    frame = page.locator('[data-testid="stMain"] iframe').first.element_handle().content_frame()
-    frame.wait_for_selector("#player")
-    return frame
+def open_pool(page, server_url, query=""):
+    page.goto(f"{server_url}/pooling{query}")
+    wait_for_app(page)
+    page.locator("#player").wait_for()
 
 
-def shown(frame) -> list[str]:
+def shown(page) -> list[str]:
     """The output cells as a student sees them: blank until computed."""
-    return frame.eval_on_selector_all(".cell.out", "els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
+    return page.locator(".cell.out").evaluate_all("els => els.map(e => e.dataset.shown === '1' ? e.textContent : '')")
 
 
-def play_to_the_end(frame, steps: int) -> None:
-    frame.click("#btn-play")
-    frame.wait_for_function(f"() => document.getElementById('player').dataset.step === '{steps}'")
-    frame.wait_for_function("() => document.getElementById('player').dataset.playing === '0'")
+def ids(page, selector: str, text: bool = False) -> list[str]:
+    return page.locator(selector).evaluate_all(f"els => els.map(e => e.id{' + `:` + e.textContent' if text else ''})")
+
+
+def play_to_the_end(page, steps: int) -> None:
+    page.click("#btn-play")
+    page.locator(f'#player[data-step="{steps}"][data-playing="0"]').wait_for()
 
 
 def test_max_pooling_plays_to_the_end_with_the_winners_marked(page, server_url):
-    page.goto(f"{server_url}/pooling?step=0")
-    wait_for_app(page)
-    frame = player_frame(page)
-    assert shown(frame) == ["", "", "", ""]  # nothing computed at step 0
-    frame.click("#btn-fwd")
+    open_pool(page, server_url, "?step=0")
+    assert shown(page) == ["", "", "", ""]  # nothing computed at step 0
+    page.click("#btn-fwd")
     # the first window covers the top-left 2x2; its maximum, 6, is marked as kept
-    assert frame.eval_on_selector_all(".cell.in.win", "els => els.map(e => e.id)") == [
-        "in-0-0", "in-0-1", "in-1-0", "in-1-1"]
-    assert frame.eval_on_selector_all(".cell.in.best", "els => els.map(e => e.id + ':' + e.textContent)") == [
-        "in-1-1:6"]
-    assert "max(1, 1, 5, 6) = 6" in frame.inner_text("#explain")
-    assert shown(frame) == ["6", "", "", ""]
-    play_to_the_end(frame, 4)
-    assert shown(frame) == ["6", "8", "3", "4"]
-    assert frame.eval_on_selector_all(".cell.in.best", "els => els.map(e => e.id)") == ["in-3-3"]
+    assert ids(page, ".cell.in.win") == ["in-0-0", "in-0-1", "in-1-0", "in-1-1"]
+    assert ids(page, ".cell.in.best", text=True) == ["in-1-1:6"]
+    assert "max(1, 1, 5, 6) = 6" in page.inner_text("#explain")
+    assert shown(page) == ["6", "", "", ""]
+    play_to_the_end(page, 4)
+    assert shown(page) == ["6", "8", "3", "4"]
+    assert ids(page, ".cell.in.best") == ["in-3-3"]
     # the page's link now holds the step the player stopped on
     page.wait_for_function("() => location.search.includes('step=4')")
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_average_pooling_writes_each_mean(page, server_url):
-    page.goto(f"{server_url}/pooling?mode=avg&step=0")
+    open_pool(page, server_url, "?mode=avg&step=0")
+    page.click("#btn-fwd")
+    assert "(1 + 1 + 5 + 6) / 4 = 13 / 4 = 3.25" in page.inner_text("#explain")
+    assert page.locator(".cell.in.best").count() == 0  # no winner in an average
+    play_to_the_end(page, 4)
+    assert shown(page) == ["3.25", "5.25", "2", "2"]
+
+
+def test_typing_into_the_map_pools_the_new_value(page, server_url):
+    open_pool(page, server_url)
+    assert shown(page) == ["6", "8", "3", "4"]
+    type_into_player(page, "9", "in-2-0")  # the 3 of the bottom-left window
+    page.locator('#out-1-0:text-is("9")').wait_for()
     wait_for_app(page)
-    frame = player_frame(page)
-    frame.click("#btn-fwd")
-    assert "(1 + 1 + 5 + 6) / 4 = 13 / 4 = 3.25" in frame.inner_text("#explain")
-    assert frame.locator(".cell.in.best").count() == 0  # no winner in an average
-    play_to_the_end(frame, 4)
-    assert shown(frame) == ["3.25", "5.25", "2", "2"]
+    assert shown(page) == ["6", "8", "9", "4"]
+    assert page.evaluate("new URL(location.href).searchParams.get('input')").startswith("1,1,2,4;5,6,7,8;9,")

@@ -10,13 +10,12 @@ import streamlit as st
 from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui.state import LastValid
 from cnnviz.views.numbers import exact_number
-from cnnviz.views.player import COMPONENT_HTML, component_css
-from cnnviz.views.assets import asset
+from cnnviz.views.player import COMPONENT_HTML, component_css, component_js
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
 # cnnviz/views). Each mount gets the page's data; the browser plays every step itself.
 _PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=component_css(),
-                                     js=asset("player.js"))
+                                     js=component_js())
 
 
 def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False,

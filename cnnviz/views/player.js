@@ -308,12 +308,13 @@ class Player {
     const cols = Wp + kw + Wo, ops = (kw ? 2 : 1) * 46;
     const gap = n => n * 2 + 12;  // the gaps between n cells, and the panel's margin
     let cs = Math.floor((W - ops - gap(Wp) - gap(kw) - gap(Wo)) / cols), mode = 'row';
-    if (cs < (present ? 40 : 22)) {
+    const least = present ? 40 : 26;  // smaller cells than this: try the other layouts
+    if (cs < least) {
       const top = Math.floor((W - (kw ? 46 : 0) - gap(Wp) - gap(kw)) / (Wp + kw));
       const low = Math.floor((W - 300 - gap(Wo)) / Wo);
       const split = Math.min(top, low);
       if (split >= 16 && split > cs) { cs = split; mode = 'split'; }
-      else if (cs < 16) { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
+      else { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
     }
     this.layout(mode);
     if (present) {  // the whole player on one screen: all that is not a grid row keeps its height

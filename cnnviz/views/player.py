@@ -48,6 +48,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import html as _html
 import json
 import re
@@ -61,7 +62,7 @@ from .grid import grid_html
 from .numbers import format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
-           "component_css"]
+           "component_css", "component_js"]
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
 COMPONENT_HTML = '<div class="cnnviz-grids cnnviz-host"></div>'  # what the component mounts; player.js fills it
@@ -246,9 +247,23 @@ def _bank_html(bank: Sequence[np.ndarray], index: int, caption: str) -> str:
     return f'<div class="bank">{cap}<div class="bankmaps">{maps}</div></div>'
 
 
+@functools.cache
 def component_css() -> str:
-    """The component's stylesheet: the grids' and the player's."""
-    return asset("grid.css") + asset("player.css")
+    """The component's stylesheet: the grids' and the player's, without comments and blank lines.
+
+    A component sends its stylesheet and script with every rerun, so they travel without what only a
+    reader of the files needs.
+    """
+    text = re.sub(r"/\*.*?\*/", "", asset("grid.css") + "\n" + asset("player.css"), flags=re.S)
+    # one rule a line: Streamlit takes a one-line stylesheet for a file name
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+@functools.cache
+def component_js() -> str:
+    """The component's script, ``player.js``, without its comment lines and indentation (see ``component_css``)."""
+    lines = (line.strip() for line in asset("player.js").splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
@@ -263,7 +278,7 @@ def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool =
     data = {**data, "key": key, "present": present}
     grids = data.pop("html")
     args = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    js = json.dumps(asset("player.js")).replace("</", "<\\/")
+    js = json.dumps(component_js()).replace("</", "<\\/")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
             f'<body style="margin:0"><template id="grids">{grids}</template><div id="host"></div>'
