@@ -25,7 +25,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 WIDGET_KINDS = ("selectbox", "radio", "slider", "number_input", "checkbox", "button", "button_group",
-                "dataframe", "text_input")
+                "dataframe", "text_input", "bidi_component")
 
 
 class StudentError(Exception):
@@ -36,14 +36,15 @@ class StudentError(Exception):
 class Widget:
     """A widget the last run drew, with what is needed to send a new value for it."""
 
-    kind: str  # Element oneof name: selectbox, slider, dataframe (data_editor), ...
+    kind: str  # Element oneof name: selectbox, slider, dataframe (data_editor), bidi_component (player), ...
     id: str
     label: str
     proto: object  # the element's own proto message
     fragment_id: str = ""
 
     def matches(self, kind: str, label: str) -> bool:
-        kinds = {"data_editor": "dataframe", "segmented_control": "button_group", "pills": "button_group"}
+        kinds = {"data_editor": "dataframe", "segmented_control": "button_group", "pills": "button_group",
+                 "player_edit": "bidi_component"}
         # The label part is a regular expression searched in the label and the id (which ends with the key).
         return self.kind == kinds.get(kind, kind) and (not label or re.search(label, self.label, re.I) is not None
                                                         or re.search(label, self.id, re.I) is not None)
@@ -190,7 +191,8 @@ class Student:
     async def interact(self, spec: str) -> RunResult:
         r"""Change one widget as a student would and wait for the rerun to finish.
 
-        ``spec`` is ``kind[:label]``: ``data_editor`` edits one random cell, ``selectbox:^Filter \d``
+        ``spec`` is ``kind[:label]``: ``data_editor`` edits one random cell, ``player_edit`` types a
+        number into a random cell of the step player's input or filter, ``selectbox:^Filter \d``
         picks an option of a selectbox whose label (or key) matches that regular expression, ``slider``,
         ``number_input``, ``radio``, ``checkbox``, ``button``, ``segmented_control``; ``any`` picks one
         of the widgets on the page; ``rerun`` reruns without a change.
@@ -247,6 +249,8 @@ class Student:
             s.string_value = str(rng.randint(-9, 9))
         elif w.kind == "dataframe":
             s.string_value = json.dumps(self._editor_edit(w))
+        elif w.kind == "bidi_component":
+            s.json_value = json.dumps({"edit": self._player_edit(w)})
         else:
             raise StudentError(f"cannot change a {w.kind}")
         return s
@@ -269,6 +273,20 @@ class Student:
         cell = str(value) if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) else value
         edits["edited_rows"].setdefault(str(row), {})[col.name] = cell
         return edits
+
+    def _player_edit(self, w: Widget) -> dict:
+        """What the step player sends when a student types a number into one of its editable cells."""
+        data = json.loads(w.proto.json or "{}")
+        grids = data.get("editable") or []
+        if not grids:
+            raise StudentError("the player has no cells to type into")
+        Hp, Wp, kh, kw = data["dims"][:4]
+        ph, pw = data["pad"]
+        grid = self.rng.choice(grids)
+        H, W = (Hp - 2 * ph, Wp - 2 * pw) if grid == "in" else (kh, kw)
+        self.edits = getattr(self, "edits", 0) + 1
+        return {"grid": grid, "row": self.rng.randrange(H), "col": self.rng.randrange(W),
+                "text": str(self.rng.randint(-3, 3)), "seq": f"load-{id(self)}-{self.edits}"}
 
     # --- one run ------------------------------------------------------------------------------
     async def _rerun(self, page_name: str = "", fragment_id: str = "") -> RunResult:

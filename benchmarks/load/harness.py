@@ -8,7 +8,7 @@ the disconnected-session TTL has passed.
 Example (a server already running on port 8501, pid 1234)::
 
     python -m benchmarks.load.harness --url http://127.0.0.1:8501 --pids 1234 \
-        --scenario steady --students 100 --page convolution --interaction data_editor
+        --scenario steady --students 100 --page convolution --interaction player_edit
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The classroom scenarios against 1 and 2 replicas behind nginx, side by side.
 
-    python -m benchmarks.load.suite --page convolution --interaction data_editor
+    python -m benchmarks.load.suite --page convolution --interaction player_edit
     python -m benchmarks.load.suite --replicas 2 --only fault --page pooling --interaction any
 
 Starts ``deploy/run_replicas.sh N`` for each N (nginx + N replicas on loopback, short
