@@ -24,7 +24,7 @@ def load_server():
 
 
 # What a class does on each page when the instructor says "now change it".
-INTERACTIONS = {"": "rerun", "convolution": "data_editor", "pooling": "data_editor",
+INTERACTIONS = {"": "rerun", "convolution": "player_edit", "pooling": "player_edit",
                 "images": "selectbox:^Preset of filter"}
 
 def _pages():
