@@ -342,3 +342,21 @@ def test_browser_a_command_jumps_once_and_report_sends_what_the_student_did(play
     assert pg.evaluate("window.playerEvents") == [["view", {"step": 5, "playing": False, "speed": 2}]]
     pg.evaluate("() => window.remount({command: ['t2', 2, true], report: true})")
     assert pg.get_attribute("#player", "data-playing") == "1"
+
+
+@pytest.mark.browser
+def test_browser_a_multi_channel_window_covers_every_channel(player):
+    rng = np.random.default_rng(5)
+    x, w = rng.integers(0, 4, (3, 4, 4)), rng.integers(-1, 2, (3, 3, 3))  # (C, Hp, Wp), (C, kh, kw)
+    out = sum(conv2d(x[k], w[k]) for k in range(3))  # (2, 2)
+    steps = [PlayerStep(tuple(range(r, r + 3)), tuple(range(c, c + 3)), (r, c), out[r, c].item())
+             for r in range(2) for c in range(2)]
+    pg = player(PlayerSpec(x, out, steps, filter=w, channel_names=("R", "G", "B"), initial_step=4), height=1000)
+    win = pg.locator(".cell.in.win").evaluate_all("els => els.map(e => [e.id, e.dataset.w])")
+    # the last window (rows 1-3, columns 1-3) on each channel, each cell with that channel's weight
+    want = [f"in-{r}-{c}-{k}" for k in range(3) for r in (1, 2, 3) for c in (1, 2, 3)]
+    assert sorted(i for i, _ in win) == sorted(want)
+    for cell, weight in win:
+        r, c, k = map(int, cell.split("-")[1:])
+        assert weight == str(w[k, r - 1, c - 1]).replace("-", "−")
+    assert shown_values(pg) == [str(v).replace("-", "−") for v in out.ravel()]
