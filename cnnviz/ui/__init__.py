@@ -1,8 +1,8 @@
 """UI glue: the one part of cnnviz that imports Streamlit.
 
 This package holds the page registry and the messages every page shows; `state` keeps a page's
-state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the grid
-editor and the step player, and there is one module per page (`convolution`, `pooling`, `shapes`,
+state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the step player
+component and the grids typed into it, and there is one module per page (`convolution`, `pooling`, `shapes`,
 `architectures`, `images`, `learn`, `quiz`).
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ Shared by every view:
 
 Built on them:
 
-- ``player``: the step player, one self-contained HTML document (``player.css`` and ``player.js`` inlined).
+- ``player``: the step player's data (``player_data``), drawn by the component ``player.js`` and ``player.css``.
 - ``conv``, ``pool``: the player's steps for convolution and pooling; the pooling page's grids and figure.
 - ``images``: activation maps as small PNGs, and the zoomed-in dot product of the Real images page.
 - ``shapes``: the figures of the Shapes & parameters and Architectures pages.
