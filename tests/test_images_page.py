@@ -213,13 +213,17 @@ def test_typed_cells_change_the_result_and_an_emptied_cell_is_refused():
     assert not at.warning
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0])  # the red centre pixel alone
+    # The three editors number their rows and columns from 1, as every grid of the app does.
+    tables = at.get("dataframe")
+    assert len(tables) == 3 and all(list(t.value.index) == ["1", "2", "3"] for t in tables)
+    assert all(list(t.value.columns) == ["1", "2", "3"] for t in tables)
     key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_G_"))
-    at.session_state[key] = {"edited_rows": {1: {"1": 2}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {1: {"2": 2}}, "added_rows": [], "deleted_rows": []}  # row 2, column 2
     at.run()
     assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0] + 2 * x[6, 7, 1])
     assert params(at)["f"][0].split("|")[1] == "0,0,0;0,2,0;0,0,0"
     key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_B_"))
-    at.session_state[key] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {0: {"1": None}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
     assert "B slice of filter 1, row 1, column 1" in errors(at)

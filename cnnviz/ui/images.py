@@ -12,6 +12,7 @@ from cnnviz.conv import conv2d, conv_trace
 from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
+from cnnviz.ui.widgets import numbered_frame
 from cnnviz.ui.state import (
     LastValid, UrlField, UrlState, bool_field, choice_field, index_field, numbers_field, texts_field,
 )
@@ -346,7 +347,7 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     version = ss.img_ed_version.get(i, 0)
     for c, name in enumerate(images.CHANNEL_NAMES):
         with cols[c]:
-            edited = st.data_editor(w[:, :, c], key=f"img_ed_{i}_{name}_{version}", num_rows="fixed")
+            edited = st.data_editor(numbered_frame(w[:, :, c]), key=f"img_ed_{i}_{name}_{version}", num_rows="fixed")
         grid, errs = parse_cells(np.asarray(edited, dtype=object).tolist(), name=f"{name} slice of filter {i + 1}")
         errors += errs
         slices.append(grid)

@@ -88,9 +88,8 @@ def grid_editor(label: str, key: str, default, *, sides: tuple[int, int] = (1, 1
     c1.number_input("rows", lo_side, hi_side, step=1, key=f"{key}__rows", on_change=_ge_resize, args=(key,))
     c2.number_input("columns", lo_side, hi_side, step=1, key=f"{key}__cols", on_change=_ge_resize, args=(key,))
     base = st.session_state[f"{key}__base"]
-    W = len(base[0])
-    columns = [str(c + 1) for c in range(W)]
-    frame = _pd_frame(base, columns)
+    frame = numbered_frame(base, dtype=object)
+    columns = list(frame.columns)
     edited = st.data_editor(
         frame, key=ed_key, hide_index=False, num_rows="fixed", width="content", row_height=38,
         column_config={c: st.column_config.TextColumn(c, width=46, max_chars=40) for c in columns},
@@ -125,10 +124,13 @@ def grid_editor_value(key: str) -> np.ndarray | None:
     return LastValid(key).get()
 
 
-def _pd_frame(texts: list[list[str]], columns: list[str]):
+def numbered_frame(rows, dtype=None):
+    """A grid as a table whose rows and columns are numbered from 1, as every grid of the app counts."""
     import pandas as pd  # streamlit depends on pandas already
 
-    return pd.DataFrame(texts, columns=columns, index=[str(r + 1) for r in range(len(texts))], dtype=object)
+    rows = np.asarray(rows, dtype=dtype)
+    H, W = rows.shape
+    return pd.DataFrame(rows, columns=[str(c + 1) for c in range(W)], index=[str(r + 1) for r in range(H)])
 
 
 def show_player(html: str, height: int | None = None) -> None:
