@@ -347,11 +347,15 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     ss = st.session_state
     w = images.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
     st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (the first row at the top).")
-    cols, slices, errors = st.columns(3), [], []
+    row, slices, errors = st.container(horizontal=True, gap="medium"), [], []  # side by side while they fit
     version = ss.img_ed_version.get(i, 0)
     for c, name in enumerate(images.CHANNEL_NAMES):
-        with cols[c]:
-            edited = st.data_editor(numbered_frame(w[:, :, c]), key=f"img_ed_{i}_{name}_{version}", num_rows="fixed")
+        frame = numbered_frame(w[:, :, c])
+        with row.container(width="content", gap="small"):
+            st.markdown(f"**{name} slice**")
+            edited = st.data_editor(frame, key=f"img_ed_{i}_{name}_{version}", num_rows="fixed", width="content",
+                                    column_config={col: st.column_config.NumberColumn(col, width=52)
+                                                   for col in frame.columns})
         grid, errs = parse_cells(np.asarray(edited, dtype=object).tolist(), name=f"{name} slice of filter {i + 1}")
         errors += errs
         slices.append(grid)
