@@ -65,3 +65,19 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     page.get_by_text("Output size:", exact=False).first.wait_for()
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_tab_of_the_layers_is_drawn_when_opened(page, server_url):
+    page.goto(server_url + "/learn?digit=7")
+    wait_for_app(page)
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
+    wait_for_app(page)
+    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0  # a closed tab is not sent
+    page.get_by_role("tab", name="After ReLU").click()
+    page.get_by_text("Map 1 after ReLU", exact=True).wait_for()
+    wait_for_app(page)
+    page.get_by_role("tab", name="After 2x2 max pooling").click()
+    page.get_by_text("Map 8 pooled", exact=True).wait_for()
+    wait_for_app(page)
+    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
