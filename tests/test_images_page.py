@@ -358,6 +358,7 @@ def test_the_values_under_the_pointer_are_sent_for_the_picture_asked_and_written
     # One token per picture, in the order st.image draws them: picture, channels, the filter by channel, maps.
     assert {k: len(v) for k, v in groups.items()} == {"img_px_input": 1, "img_px_channels": 3, "img_px_detail": 4,
                                                       "img_px_volume": 2}
+    assert [len(e.proto.imgs) for e in at.get("image")] == [1, 3, 4, 1, 2]  # the same pictures, and the colour bar
     assert "pack" not in data  # no texts until the pointer asks for them
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32)  # (32, 32, 3) uint8
 
