@@ -158,7 +158,9 @@ def patches_html(filters, top) -> str:
                     f'--cw:{PATCH_CELL + 28}px"><div class="row">{weights}</div></div>'
                     f'<div class="cnnviz-grids" style="--cs:{PATCH_CELL}px"><div class="row">{windows}</div>'
                     '</div></div>')
-    css = ".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
+    # the nine windows closer together than separate grids, so that they stay on one line on a laptop
+    css = (".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
+           ".look .cnnviz-grids .row{column-gap:14px}")
     return f"<style>{asset('grid.css')}{css}</style>" + "".join(rows)
 
 
