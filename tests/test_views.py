@@ -193,3 +193,14 @@ def test_compact_cells_keep_the_colour_and_number_in_fewer_bytes():
     assert compact.count('class="cell') == 64 and 'id="m-' not in compact.replace('id="m-grid"', "")
     r, g, b = diverging_rgb(values)[0, 0]
     assert f'style="background:#{r:02x}{g:02x}{b:02x};color:{text_colour((r, g, b))}">−1</div>' in compact
+
+
+def test_a_component_script_travels_without_its_comment_lines():
+    from cnnviz.views.assets import asset, script
+
+    full, sent = asset("cells.js"), script("cells.js")
+    assert len(sent) < 0.85 * len(full) and "export default function" in sent
+    assert not any(line.lstrip().startswith("//") for line in sent.splitlines())
+    # every line of code is kept, in order
+    code = [line.strip() for line in full.splitlines() if line.strip() and not line.strip().startswith("//")]
+    assert sent.splitlines() == code
