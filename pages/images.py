@@ -62,24 +62,25 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
     ui_img.URL.save(state)
 
     input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
-    with picture_col:
+    with picture_col, st.container(key="img_px_input"):
         st.image(input_pngs[0], output_format="PNG",
                  caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window (row {r + 1}, "
                          f"column {c + 1})")
         if state.source == "Sample" and state.sample == images.PHOTO:
             st.caption(f"Photo: {images.PHOTO_CREDIT}.")
+    # Each group of pictures sits in a keyed container: the pointer's values find their pictures there.
     if len(input_pngs) > 1:  # one element for the three channels: fewer messages on every rerun
         with channels_box:
             st.subheader("Its three channels")
-            st.image(list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in ("R", "G", "B")],
-                     output_format="PNG")
+            st.container(key="img_px_channels").image(
+                list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in "RGB"], output_format="PNG")
 
     detail_pngs, captions = ui_img.channel_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
                                                   state.relu, (r, c), x)
     with detail_box:
         st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
         st.caption(ui_img.filter_explains(state.filters[state.sel], C))
-        st.image(list(detail_pngs), caption=list(captions), output_format="PNG")
+        st.container(key="img_px_detail").image(list(detail_pngs), caption=list(captions), output_format="PNG")
         st.image(ui_img.COLOUR_BAR, width=256, output_format="PNG",
                  caption="Blue: negative · white: 0 · red: positive (one scale for these maps; numbers in the zoom)")
 
@@ -88,10 +89,14 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         st.caption("Each map on its own scale, centred at 0 (blue negative, white 0, red positive).")
         tabs = st.tabs(["Activation maps"] + ([f"After pooling, {format_shape(result.pooled_shape)}"]
                                               if result.pooled_shape else []))
-        for i, (tab, pngs) in enumerate(zip(tabs, [result.volume_png, result.pooled_png])):
+        for i, (tab, pngs, box) in enumerate(zip(tabs, [result.volume_png, result.pooled_png],
+                                                 ["img_px_volume", "img_px_pooled"])):
             spans = [f" · {lo:.0f} to {hi:.0f}" if i == 0 else "" for lo, hi in result.ranges]  # maps, not pooled
             names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
                      for f, (spec, span) in enumerate(zip(state.filters, spans))]
-            tab.image(list(pngs), caption=names, output_format="PNG")
+            tab.container(key=box).image(list(pngs), caption=names, output_format="PNG")
         sent = ui_img.bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
-        st.caption(f"Pictures on this page: {sent}. Settings are in the link; an uploaded picture is not.")
+        st.caption(f"Pictures on this page: {sent}. Point at (or tap) a picture or a map for the value there. "
+                   "Settings are in the link; an uploaded picture is not.")
+
+ui_img.cell_values_ui(ui_img.picture_sources(key, x, state, result))

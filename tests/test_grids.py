@@ -41,3 +41,4 @@ def test_round_trip_through_text():
 def test_bad_links_raise(text):
     with pytest.raises(ValueError):
         grid_from_text(text)
+

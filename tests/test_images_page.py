@@ -213,13 +213,17 @@ def test_typed_cells_change_the_result_and_an_emptied_cell_is_refused():
     assert not at.warning
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(float)
     assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0])  # the red centre pixel alone
+    # The three editors number their rows and columns from 1, as every grid of the app does.
+    tables = at.get("dataframe")
+    assert len(tables) == 3 and all(list(t.value.index) == ["1", "2", "3"] for t in tables)
+    assert all(list(t.value.columns) == ["1", "2", "3"] for t in tables)
     key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_G_"))
-    at.session_state[key] = {"edited_rows": {1: {"1": 2}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {1: {"2": 2}}, "added_rows": [], "deleted_rows": []}  # row 2, column 2
     at.run()
     assert zoom_numbers(at)[2] == pytest.approx(x[6, 7, 0] + 2 * x[6, 7, 1])
     assert params(at)["f"][0].split("|")[1] == "0,0,0;0,2,0;0,0,0"
     key = next(k for k in at.session_state.keys() if k.startswith("img_ed_0_B_"))
-    at.session_state[key] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {0: {"1": None}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
     assert "B slice of filter 1, row 1, column 1" in errors(at)
@@ -333,3 +337,50 @@ def test_each_activation_map_says_its_range():
     act = conv2d(x, filter_from_spec("Vertical edge", 3, 3).astype(np.float32))
     captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
     assert f"1: Vertical edge · {act.min():.0f} to {act.max():.0f}" in captions
+
+
+def test_the_values_under_the_pointer_are_sent_for_the_picture_asked_and_written_by_the_shared_formatter():
+    import base64
+    import json
+
+    from cnnviz.ui.images import CELLS_KEY
+    from cnnviz.views.hover import unpack_cells
+    from cnnviz.views.numbers import format_number
+
+    def component_data(at) -> dict:
+        (element,) = at.get("bidi_component")  # one component for every picture of the page
+        return json.loads(element.proto.json)
+
+    at = run({"size": "32", "f": ["Sobel x@R", "Sharpen"], "relu": "0", "pool": "0"})
+    assert not at.exception
+    data = component_data(at)
+    groups = {g["box"]: g["tokens"] for g in data["groups"]}
+    # One token per picture, in the order st.image draws them: picture, channels, the filter by channel, maps.
+    assert {k: len(v) for k, v in groups.items()} == {"img_px_input": 1, "img_px_channels": 3, "img_px_detail": 4,
+                                                      "img_px_volume": 2}
+    assert [len(e.proto.imgs) for e in at.get("image")] == [1, 3, 4, 1, 2]  # the same pictures, and the colour bar
+    assert "pack" not in data  # no texts until the pointer asks for them
+    x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32)  # (32, 32, 3) uint8
+
+    def ask(token: str, n: int) -> list[list[str]]:
+        at.session_state[CELLS_KEY] = {"want": {"token": token, "n": n}}
+        at.run()
+        assert not at.exception
+        sent = component_data(at)["pack"]
+        assert sent["token"] == token
+        return unpack_cells(base64.b64decode(sent["b64"]))
+
+    sharpen = conv2d(x.astype(np.float32), filter_from_spec("Sharpen", 3, 3).astype(np.float32))  # (30, 30)
+    assert ask(groups["img_px_volume"][1], 1) == [[format_number(float(v)) for v in row] for row in sharpen]
+    assert "pack" not in component_data(at.run())  # answered once: the next rerun sends no texts again
+    assert ask(groups["img_px_input"][0], 2)[4][9] == f"R {x[4, 9, 0]}, G {x[4, 9, 1]}, B {x[4, 9, 2]}"
+    assert ask(groups["img_px_channels"][2], 3)[31][0] == str(x[31, 0, 2])  # the B channel
+    sobel = conv2d(x.astype(np.float32), filter_from_spec("Sobel x@R", 3, 3).astype(np.float32))
+    assert ask(groups["img_px_detail"][3], 4)[7][11] == format_number(float(sobel[7, 11]))  # the sum of the channels
+    # A rerun that changes nothing names the same pictures: the browser keeps what it has.
+    assert component_data(at.run())["groups"] == data["groups"]
+    # A new bias changes the maps of that filter, so their tokens, and nothing else.
+    at.number_input(key="img_b0").set_value(5.0).run()
+    again = {g["box"]: g["tokens"] for g in component_data(at)["groups"]}
+    assert again["img_px_volume"][0] != groups["img_px_volume"][0] and again["img_px_input"] == groups["img_px_input"]
+    assert again["img_px_volume"][1] == groups["img_px_volume"][1]

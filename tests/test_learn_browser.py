@@ -2,8 +2,9 @@
 import urllib.parse
 
 import pytest
+from playwright.sync_api import expect
 
-from conftest import wait_for_app
+from browser_support import TIMEOUT_MS, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -13,8 +14,20 @@ def reading(page) -> str:
     return page.locator('[data-testid="stMarkdownContainer"]', has_text="The network reads a").first.inner_text()
 
 
+def canvas_ready(page) -> None:
+    """Wait until the script has finished and one canvas is on the page.
+
+    When the first training ends, the page reruns and the canvas moves into the trained page's
+    section: until that run ends, the old canvas can still be on screen beside the new one, and a
+    stroke on the old one goes nowhere.
+    """
+    wait_for_app(page)
+    expect(page.locator("#draw-grid")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
 def stroke(page, cells) -> None:
     """Press on the first cell, drag through the others, release: as a person draws."""
+    canvas_ready(page)
     page.locator("#draw-grid").scroll_into_view_if_needed()
     box = page.locator("#draw-grid").bounding_box()
     at = [(box["x"] + (c + 0.5) * box["width"] / 8, box["y"] + (r + 0.5) * box["height"] / 8) for r, c in cells]
@@ -31,6 +44,7 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     page.get_by_text("Draw a digit on the canvas", exact=False).wait_for(timeout=120_000)  # trained
     stroke(page, [(r, 4) for r in range(1, 7)])  # a one: a vertical bar
     page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=60_000)
+    wait_for_app(page)  # the run the stroke started has finished: its reading is the one on screen
     assert page.locator("#draw-3-4").get_attribute("data-value") == "16"
     first = reading(page)
     stroke(page, [(1, c) for c in range(1, 7)])  # a bar on top: now it looks like a seven
@@ -38,6 +52,7 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
         "old => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
         ".some(e => e.innerText.startsWith('The network reads a') && e.innerText !== old)", arg=first,
         timeout=60_000)
+    wait_for_app(page)
     assert reading(page) != first
     assert page.locator('[data-testid="stException"]').count() == 0
     drawn = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["draw"][0]
@@ -49,4 +64,20 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     assert query["input"][0] == drawn and len(query["filter"][0].split(";")) == 3
     page.get_by_text("Output size:", exact=False).first.wait_for()
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_tab_of_the_layers_is_drawn_when_opened(page, server_url):
+    page.goto(server_url + "/learn?digit=7")
+    wait_for_app(page)
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
+    wait_for_app(page)
+    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0  # a closed tab is not sent
+    page.get_by_role("tab", name="After ReLU").click()
+    page.get_by_text("Map 1 after ReLU", exact=True).wait_for()
+    wait_for_app(page)
+    page.get_by_role("tab", name="After 2x2 max pooling").click()
+    page.get_by_text("Map 8 pooled", exact=True).wait_for()
+    wait_for_app(page)
+    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0

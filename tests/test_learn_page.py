@@ -48,7 +48,20 @@ def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
     charts = at.get("plotly_chart")
     assert len(charts) == 3  # curves, probabilities, confusion matrix
     html = " ".join(h.proto.body for h in at.get("html"))
-    assert 'data-grid="relu8"' in html and 'data-grid="pool8"' in html and 'data-grid="p8-9"' in html
+    # Each activation map is sent once: in the layers (the last epoch's maps are not repeated above them).
+    assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html and 'data-grid="p8-9"' in html
+    # Only the open tab of the layers is drawn; opening another draws that one instead.
+    assert 'data-grid="relu8"' not in html and 'data-grid="pool8"' not in html
+    at.session_state[ui_learn.LAYER_TAB_KEY] = "After ReLU"
+    at.run()
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert 'data-grid="relu8"' in html and 'data-grid="conv8"' not in html
+    at.session_state[ui_learn.LAYER_TAB_KEY] = "After 2x2 max pooling"
+    at.run()
+    assert 'data-grid="pool8"' in " ".join(h.proto.body for h in at.get("html"))
+    # An earlier epoch shows that epoch's maps above the layers.
+    at.slider(key="learn_epoch").set_value(3).run()
+    assert 'data-grid="e3m1"' in " ".join(h.proto.body for h in at.get("html"))
 
 
 def test_second_convolution_shapes_as_the_lecture_writes_them():

@@ -111,8 +111,9 @@ def test_layers_of_a_digit_have_a_grid_per_map():
     image = digits_split().test_images[0]
     html = fig_learn.layers_html(model.forward_layers(image), image)
     assert set(html) == {"input", "conv", "relu", "pool"}
-    assert html["conv"].count('data-grid="conv') == 4 and html["pool"].count('id="pool4-3-3"') == 1
-    assert 'id="pool4-4-0"' not in html["pool"]  # pooled maps are 4x4
+    assert html["conv"].count('data-grid="conv') == 4 and html["pool"].count('data-grid="pool') == 4
+    assert html["conv"].count('class="cell') == 4 * 64 and html["pool"].count('class="cell') == 4 * 16  # 4x4 pooled
+    assert "repeat(4," in html["pool"] and "repeat(8," in html["conv"]
     assert fig_learn.format_shape_chain([(8, 8, 1), (8, 8, 4), (4, 4, 4), (10,)]) == "8x8x1 → 8x8x4 → 4x4x4 → 10"
 
 

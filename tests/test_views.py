@@ -182,3 +182,25 @@ def test_the_player_the_pooling_grids_and_the_zoom_all_use_the_renderer():
         assert re.findall(r'data-grid="([^"]+)"', html) == names
         assert "cnnviz-grids" in html and ".cnnviz-grids .cell{" in html  # the one stylesheet, inlined
     assert [t for *_, t in cells(player)][:4] == ["1", "−1", "2", "0"]
+
+
+def test_compact_cells_keep_the_colour_and_number_in_fewer_bytes():
+    from cnnviz.views.colour import diverging_rgb, text_colour
+
+    values = np.round(np.linspace(-1, 1, 64).reshape(8, 8), 2)
+    full, compact = grid_html(values, "m"), grid_html(values, "m", compact=True)
+    assert len(compact) < 0.65 * len(full)
+    assert compact.count('class="cell') == 64 and 'id="m-' not in compact.replace('id="m-grid"', "")
+    r, g, b = diverging_rgb(values)[0, 0]
+    assert f'style="background:#{r:02x}{g:02x}{b:02x};color:{text_colour((r, g, b))}">−1</div>' in compact
+
+
+def test_a_component_script_travels_without_its_comment_lines():
+    from cnnviz.views.assets import asset, script
+
+    full, sent = asset("cells.js"), script("cells.js")
+    assert len(sent) < 0.85 * len(full) and "export default function" in sent
+    assert not any(line.lstrip().startswith("//") for line in sent.splitlines())
+    # every line of code is kept, in order
+    code = [line.strip() for line in full.splitlines() if line.strip() and not line.strip().startswith("//")]
+    assert sent.splitlines() == code

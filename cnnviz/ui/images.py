@@ -1,7 +1,9 @@
 """The Real images page: its state in the link, the picture, the filter bank and the cached maps."""
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -12,10 +14,13 @@ from cnnviz.conv import conv2d, conv_trace
 from cnnviz.grids import parse_cells
 from cnnviz.pool import pool2d
 from cnnviz.ui import show_warnings
+from cnnviz.ui.widgets import numbered_frame
 from cnnviz.ui.state import (
     LastValid, UrlField, UrlState, bool_field, choice_field, index_field, numbers_field, texts_field,
 )
+from cnnviz.views import hover
 from cnnviz.views import images as fig_images
+from cnnviz.views.assets import script
 from cnnviz.views.numbers import format_number
 
 SOURCES = ("Sample", "Upload", "Camera")
@@ -342,11 +347,15 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     ss = st.session_state
     w = images.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
     st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (the first row at the top).")
-    cols, slices, errors = st.columns(3), [], []
+    row, slices, errors = st.container(horizontal=True, gap="medium"), [], []  # side by side while they fit
     version = ss.img_ed_version.get(i, 0)
     for c, name in enumerate(images.CHANNEL_NAMES):
-        with cols[c]:
-            edited = st.data_editor(w[:, :, c], key=f"img_ed_{i}_{name}_{version}", num_rows="fixed")
+        frame = numbered_frame(w[:, :, c])
+        with row.container(width="content", gap="small"):
+            st.markdown(f"**{name} slice**")
+            edited = st.data_editor(frame, key=f"img_ed_{i}_{name}_{version}", num_rows="fixed", width="content",
+                                    column_config={col: st.column_config.NumberColumn(col, width=52)
+                                                   for col in frame.columns})
         grid, errs = parse_cells(np.asarray(edited, dtype=object).tolist(), name=f"{name} slice of filter {i + 1}")
         errors += errs
         slices.append(grid)
@@ -433,9 +442,9 @@ def _partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
-                   _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
-    """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
+def detail_maps(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
+                _x: np.ndarray) -> tuple[tuple[np.ndarray, ...], float]:
+    """The selected filter split by channel: C partial maps, their sum + bias, the activation; one scale."""
     C = _x.shape[2]
     partials = _partials(input_key, k, spec, _x)  # (H_out, W_out, C)
     act = partials[:, :, 0] + np.float32(bias)  # (H_out, W_out); added slice by slice: a sum over a
@@ -443,14 +452,25 @@ def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
         act += partials[:, :, c]
     shown = np.maximum(act, 0) if relu else act
     vmax = float(max(-partials.min(), partials.max(), -act.min(), act.max()))  # one scale: maps comparable
-    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
     maps = [partials[:, :, c] for c in range(C)] + [act] + ([shown] if relu else [])  # C + 1 or C + 2 maps
+    for m in maps:
+        m.flags.writeable = False
+    return tuple(maps), vmax
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
+                   _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
+    C = _x.shape[2]
+    maps, vmax = detail_maps(input_key, spec, k, bias, relu, _x)
+    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
     captions = [f"{n} channel * {n} slice" for n in names] + [
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
-    side = fig_images.crisp_side(max(act.shape), SHOWN_PX)
-    pngs = tuple(fig_images.maps_png(maps, vmax, side=side, box=(r, c, 1, 1)))
+    side = fig_images.crisp_side(max(maps[0].shape), SHOWN_PX)
+    pngs = tuple(fig_images.maps_png(list(maps), vmax, side=side, box=(r, c, 1, 1)))
     return pngs, tuple(captions)
 
 
@@ -548,3 +568,72 @@ def crisp_style() -> None:
 def bytes_note(*pngs: bytes) -> str:
     """How much picture data this view sends to the browser."""
     return f"{sum(len(p) for p in pngs) / 1024:.0f} KB of PNG"
+
+
+# --- the value under the pointer: one small script component for every picture of the page ---
+
+_cells_component = st.components.v2.component("cnnviz.cell_values", html="", js=script("cells.js"))
+CELLS_KEY = "img_cells"
+
+
+@dataclass(frozen=True)
+class CellSource:
+    """One picture's cells: a token naming its content, and how to write their texts when asked."""
+
+    token: str
+    texts: Callable[[], tuple[list[str], np.ndarray]]  # views.hover.cell_texts or pixel_texts of the picture
+
+
+def cell_source(texts: Callable[[], tuple[list[str], np.ndarray]], *what) -> CellSource:
+    """A ``CellSource`` whose token is a digest of ``what`` (everything the picture's values depend on)."""
+    return CellSource(hashlib.sha1(repr(what).encode()).hexdigest()[:16], texts)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def cell_pack(token: str, _texts: Callable[[], tuple[list[str], np.ndarray]]) -> str:
+    """The packed texts of one picture's cells (``views.hover.pack_cells``) in base64, once for every student."""
+    return base64.b64encode(hover.pack_cells(*_texts())).decode("ascii")
+
+
+def picture_sources(input_key: tuple, x: np.ndarray, state: ImagesState, result: BankResult) -> dict[str, list]:
+    """The cells of every picture the page shows, by the key of the container that holds its ``st.image``."""
+    spec, bias = state.filters[state.sel], state.bias[state.sel]
+    detail, _ = detail_maps(input_key, spec, state.k, bias, state.relu, x)
+    out = {"img_px_input": [cell_source(lambda: hover.pixel_texts(x), "px", input_key)]}
+    if x.shape[2] == 3:
+        out["img_px_channels"] = [cell_source(lambda c=c: hover.cell_texts(x[:, :, c].astype(np.int64)),
+                                              "ch", input_key, c) for c in range(3)]
+    out["img_px_detail"] = [cell_source(lambda m=m: hover.cell_texts(m), "detail", input_key, spec, state.k, bias,
+                                        state.relu, i) for i, m in enumerate(detail)]
+    what = [(input_key, state.k, s, b, state.relu) for s, b in zip(state.filters, state.bias)]
+    out["img_px_volume"] = [cell_source(lambda m=m: hover.cell_texts(m.act), "map", *w)
+                            for m, w in zip(result.maps, what)]
+    if result.pooled_shape:
+        out["img_px_pooled"] = [cell_source(lambda m=m: hover.cell_texts(pool2d(m.act, 2)), "pooled", *w)
+                                for m, w in zip(result.maps, what)]
+    return out
+
+
+def cell_values_ui(groups: dict[str, list[CellSource]]) -> None:
+    """Mount the component that shows the value under the pointer on each group's pictures.
+
+    A picture's texts go to the browser only when the pointer first enters it (the component asks
+    with its state value ``want``); that answer reruns this fragment alone, not the page.
+    """
+    tokens = {s.token: s for items in groups.values() for s in items}
+    data = {"groups": [{"box": box, "tokens": [s.token for s in items]} for box, items in groups.items()]}
+
+    @st.fragment
+    def mount() -> None:
+        ss = st.session_state
+        value = ss.get(CELLS_KEY)
+        want = value.get("want") if hasattr(value, "get") else getattr(value, "want", None)
+        sent = dict(data)
+        if isinstance(want, dict) and want.get("token") in tokens:
+            asked = (want["token"], want.get("n"))
+            if asked != ss.get("img_cells_served"):  # a new question: answer it once
+                ss["img_cells_served"] = asked
+                sent["pack"] = {"token": want["token"], "b64": cell_pack(want["token"], tokens[want["token"]].texts)}
+        _cells_component(key=CELLS_KEY, data=sent, default={"want": None}, on_want_change=lambda: None)
+
+    mount()

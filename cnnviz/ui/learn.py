@@ -207,6 +207,7 @@ class Inspection:
 
     patches: str  # HTML: each filter beside its nine strongest training windows
     confusion: np.ndarray  # (10, 10)
+    figure: go.Figure  # the confusion matrix drawn, built once per run (about 15 ms)
     wrong: tuple[tuple[int, int, int], ...]  # (test index, true digit, answer)
     accuracy: float
 
@@ -219,7 +220,8 @@ def inspection(key: tuple) -> Inspection:
     answers = model.predict(split.test_images).argmax(axis=1)
     wrong = tuple((int(i), int(split.test_labels[i]), int(answers[i]))
                   for i in np.flatnonzero(answers != split.test_labels))
-    return Inspection(fig_learn.patches_html(model.filters, top), confusion_matrix(split.test_labels, answers),
+    confusion = confusion_matrix(split.test_labels, answers)
+    return Inspection(fig_learn.patches_html(model.filters, top), confusion, fig_learn.confusion_figure(confusion),
                       wrong, float(np.mean(answers == split.test_labels)))
 
 
@@ -316,8 +318,12 @@ def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.nd
     st.caption(f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
                "Blue negative, white 0, red positive; one scale for all filters.")
     st.html(filters_html)
-    st.markdown("**Their activation maps of the digit** (before ReLU; the network sees the cells divided by 16)")
-    st.html(maps_html)
+    if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there
+        st.caption("Their activation maps of the digit are the first layer below (**Activation maps**); "
+                   "slide to an earlier epoch to see that epoch's maps here.")
+    else:
+        st.markdown("**Their activation maps of the digit** (before ReLU; the network sees the cells divided by 16)")
+        st.html(maps_html)
     return replace(state, epoch=None if epoch == last else epoch)
 
 
@@ -338,14 +344,21 @@ def digit_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, np.ndarray
     return state, digit, errors
 
 
+LAYER_TABS = ("Activation maps", "After ReLU", "After 2x2 max pooling")
+RELU2_TAB = "After the second convolution and ReLU"
+LAYER_TAB_KEY = "learn_layer_tab"
+
+
 def layers_ui(view: DigitView) -> None:
     """Every layer of the digit, with its shape, then the scores and probabilities."""
     st.markdown(f"### {view.shapes}")
     st.html(view.layers["input"])
-    tabs = st.tabs(["Activation maps", "After ReLU", "After 2x2 max pooling"]
-                   + (["After the second convolution and ReLU"] if "relu2" in view.layers else []))
+    # Only the open tab is drawn (Streamlit sends every tab's content otherwise); switching reruns this part.
+    tabs = st.tabs(list(LAYER_TABS) + ([RELU2_TAB] if "relu2" in view.layers else []), key=LAYER_TAB_KEY,
+                   on_change="rerun")
     for tab, name in zip(tabs, ["conv", "relu", "pool", "relu2"]):
-        tab.html(view.layers[name])
+        if tab.open is not False:
+            tab.html(view.layers[name])
     p = float(view.probabilities[view.predicted]) * 100
     st.markdown(f"**The network reads a {view.predicted}** ({p:.1f} % sure). The dense layer turns the pooled maps "
                 "into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
@@ -381,7 +394,7 @@ def inspection_ui(state: LearnState) -> None:
     st.html(view.patches)
     st.subheader(f"Where it goes wrong: {len(view.wrong)} of {N_TEST} test digits")
     left, right = st.columns([1, 1])
-    left.plotly_chart(fig_learn.confusion_figure(view.confusion), width="content", config={"displayModeBar": False},
+    left.plotly_chart(view.figure, width="content", config={"displayModeBar": False},
                       key="learn_confusion")
     left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are mistakes.")
     split = digits_split()

@@ -173,6 +173,15 @@ _PRESENT_CSS = """<style>
 </style>"""
 
 
+def numbered_frame(rows, dtype=None):
+    """A grid as a table whose rows and columns are numbered from 1, as every grid of the app counts."""
+    import pandas as pd  # streamlit depends on pandas already
+
+    rows = np.asarray(rows, dtype=dtype)
+    H, W = rows.shape
+    return pd.DataFrame(rows, columns=[str(c + 1) for c in range(W)], index=[str(r + 1) for r in range(H)])
+
+
 def presenter_view(on: bool, key: str) -> None:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro`` and ``player_tools``)
     and offer a way back; the toggle ``key`` (in the sidebar) switches it."""

@@ -110,6 +110,17 @@ def _cell_style(r: int, g: int, b: int) -> str:
     return f"background-color:rgb({r}, {g}, {b});color:{text_colour((r, g, b))}"
 
 
+def short_cell_style(rgb) -> str:
+    """``cell_style`` in fewer characters (``background:#e8f2f7;color:#000``), for pages of many small grids."""
+    r, g, b = (int(c) for c in rgb)
+    return _short_cell_style(r, g, b)
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_cell_style(r: int, g: int, b: int) -> str:
+    return f"background:#{r:02x}{g:02x}{b:02x};color:{text_colour((r, g, b))}"
+
+
 def plotly_colorscale() -> list[list]:
     """The scale as a Plotly colorscale (positions 0 to 1); use it with ``heatmap_colours``.
 

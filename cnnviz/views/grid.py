@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .assets import asset
-from .colour import cell_style, diverging_rgb
+from .colour import cell_style, diverging_rgb, short_cell_style
 from .numbers import exact_number, format_number
 
 __all__ = ["grid_html", "grid_rows_html", "length_class"]
@@ -30,7 +30,8 @@ def length_class(text: str) -> str:
 
 def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | None = None,
               colours: np.ndarray | None = None, classes: Callable[[int, int], str] | None = None,
-              attrs: Callable[[int, int], str] | None = None, numbers: bool = True, hover: bool = False) -> str:
+              attrs: Callable[[int, int], str] | None = None, numbers: bool = True, hover: bool = False,
+              compact: bool = False) -> str:
     """One grid ``(H, W)`` as an HTML panel: a title, then a cell per value, its number written in.
 
     Parameters
@@ -51,6 +52,9 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
         Write the numbers in the cells (False: cells too small to read).
     hover : bool
         Also give each cell a tooltip, ``row 1, column 2: 5`` (counted from 1).
+    compact : bool
+        Cells with their colour and number only: no id, ``data-value`` or per-grid class (about half
+        the bytes, for pages that draw hundreds of small grids and never address a cell).
 
     Examples
     --------
@@ -70,9 +74,14 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
     for r in range(H):
         for c in range(W):
             text = format_number(g[r, c])
-            cls = " ".join(filter(None, ("cell", prefix, length_class(text), classes(r, c).strip() if classes else "")))
+            cls = " ".join(filter(None, ("cell", None if compact else prefix, length_class(text),
+                                         classes(r, c).strip() if classes else "")))
             tip = f' title="row {r + 1}, column {c + 1}: {text}"' if hover else ""
             extra = attrs(r, c) if attrs else ""
+            if compact:
+                parts.append(f'<div class="{cls}" style="{short_cell_style(rgb[r][c])}"{tip}{extra}>'
+                             f'{text if numbers else ""}</div>')
+                continue
             parts.append(f'<div class="{cls}" id="{prefix}-{r}-{c}" style="{cell_style(rgb[r][c])}" '
                          f'data-value="{exact_number(g[r, c])}"{tip}{extra}>{text if numbers else ""}</div>')
     parts.append("</div></div>")

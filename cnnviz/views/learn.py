@@ -82,10 +82,13 @@ def filters_html(filters, biases=None, *, prefix: str = "f") -> str:
 
 
 def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> str:
-    """Activation maps ``(H, W, F)`` as numbered grids, all on one scale (``vmax``: default their largest)."""
+    """Activation maps ``(H, W, F)`` as numbered grids, all on one scale (``vmax``: default their largest).
+
+    Compact cells (``grid_html(compact=True)``): the page draws dozens of these maps at once.
+    """
     m = np.asarray(maps, dtype=np.float64)
     top = symmetric_limit(m, vmax)
-    panels = [grid_html(np.round(m[:, :, f], 2), f"{prefix}{f + 1}", title=title.format(f + 1), vmax=top)
+    panels = [grid_html(np.round(m[:, :, f], 2), f"{prefix}{f + 1}", title=title.format(f + 1), vmax=top, compact=True)
               for f in range(m.shape[2])]
     return grid_rows_html([panels], cell=MAP_CELL, cell_width=MAP_CELL + 6)
 
@@ -93,7 +96,7 @@ def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> st
 def digit_html(image, *, prefix: str = "digit", title: str | None = None, cell: int = 34) -> str:
     """A digit ``(8, 8)`` in its grey scale, each cell's value 0..16 written in."""
     img = np.asarray(image)
-    return grid_rows_html([[grid_html(img, prefix, title=title, colours=grey_colours(img))]], cell=cell)
+    return grid_rows_html([[grid_html(img, prefix, title=title, colours=grey_colours(img), compact=True)]], cell=cell)
 
 
 def layers_html(layers: dict, image) -> dict[str, str]:
@@ -147,7 +150,7 @@ def patches_html(filters, top) -> str:
     rows = []
     for f in range(w.shape[2]):
         weights = grid_html(np.round(w[:, :, f], 2), f"wf{f + 1}", title=f"Filter {f + 1}", vmax=vmax)
-        windows = "".join(grid_html(patch, f"p{f + 1}-{j + 1}", colours=grey_colours(patch),
+        windows = "".join(grid_html(patch, f"p{f + 1}-{j + 1}", colours=grey_colours(patch), compact=True,
                                     title=format_number(round(float(top.values[f, j]), 1)))
                           for j, patch in enumerate(top.patches[f]))
         # the filter at a readable size, its windows smaller: two cell sizes side by side
@@ -155,7 +158,9 @@ def patches_html(filters, top) -> str:
                     f'--cw:{PATCH_CELL + 28}px"><div class="row">{weights}</div></div>'
                     f'<div class="cnnviz-grids" style="--cs:{PATCH_CELL}px"><div class="row">{windows}</div>'
                     '</div></div>')
-    css = ".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
+    # the nine windows closer together than separate grids, so that they stay on one line on a laptop
+    css = (".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
+           ".look .cnnviz-grids .row{column-gap:14px}")
     return f"<style>{asset('grid.css')}{css}</style>" + "".join(rows)
 
 
