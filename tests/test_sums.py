@@ -1,23 +1,10 @@
 """The written sum: one structured form, the same words as HTML (the player) and as plain text (GIF frames)."""
-import html as _html
-import re
-
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
-from cnnviz.views.sums import FOLD_AT, Zeros, sum_html, sum_text, written_sum
-
-SUB = str.maketrans("0123456789−", "₀₁₂₃₄₅₆₇₈₉₋")
-
-
-def html_as_text(html: str) -> str:
-    """What a reader sees in the HTML, written as ``sum_text`` writes it (subscripts as subscript digits)."""
-    html = re.sub(r"<sub>(.*?)</sub>", lambda m: m.group(1).translate(SUB), html)
-    html = html.replace("<br>", "\n").replace("</div>", "\n")
-    return _html.unescape(re.sub(r"<[^>]+>", "", html)).strip()
-
+from cnnviz.views.sums import FOLD_AT, Zeros, html_to_text, sum_html, sum_text, written_sum
 
 def test_the_lecture_window_as_text():
     s = written_sum(LECTURE_INPUT[:3, :3], LECTURE_FILTER)
@@ -76,5 +63,5 @@ def test_html_and_text_say_the_same(kh, kw, C, bias, relu, seed):
     if C == 1:
         v, w = v[:, :, 0], w[:, :, 0]
     s = written_sum(v, w, bias, relu=relu, names="RGB")
-    assert html_as_text(sum_html(s)) == sum_text(s)
+    assert html_to_text(sum_html(s)) == sum_text(s)
     assert s.total == (v * w).sum() + bias

@@ -79,7 +79,7 @@ class PlayerStep:
 
 @dataclass(frozen=True)
 class PlayerSpec:
-    """Everything the player shows. Grids are 2-D arrays, row 0 at the top."""
+    """Everything the player shows. Grids are 2-D arrays, row 0 at the top (3-D with a channel axis first)."""
 
     input: np.ndarray  # (Hp, Wp) the grid the window slides over, padding included
     output: np.ndarray  # (H_out, W_out) the final output
@@ -94,6 +94,26 @@ class PlayerSpec:
     theme: str = "auto"  # "light", "dark", or "auto" (read the app's background)
     winner_label: str = "winner"  # legend text for the winner cell, when any step has one
     max_cell: int = 60  # largest cell size in CSS pixels (a projector)
+    # Several channels: ``input`` is (C, Hp, Wp) and ``filter`` (C, kh, kw), one grid per channel.
+    channel_names: tuple[str, ...] = ()  # one name per channel ("R", "G", "B"); () for a 2-D input
+    bank: tuple[np.ndarray, ...] = ()  # a filter bank: every filter's full map (H_out, W_out), this one included
+    bank_index: int = 0  # which of ``bank`` this spec steps through
+    volume_caption: str = ""  # the volumes as the lecture writes them: "32x32x3 → 28x28x6"
+
+    def __post_init__(self):
+        x = np.asarray(self.input)
+        f = None if self.filter is None else np.asarray(self.filter)
+        if x.ndim == 3:
+            C = x.shape[0]
+            if f is not None and (f.ndim != 3 or f.shape[0] != C):
+                raise ValueError(f"The input has {C} channel(s) but the filter does not: "
+                                 "a filter always extends the full depth of the input.")
+            if self.channel_names and len(self.channel_names) != C:
+                raise ValueError(f"The input has {C} channel(s): give one name for each.")
+        elif f is not None and f.ndim == 3:
+            raise ValueError("The filter has channels but the input does not: give the input as (C, rows, columns).")
+        if self.bank and not 0 <= self.bank_index < len(self.bank):
+            raise ValueError(f"There are {len(self.bank)} filters in the bank: pick one of 1 to {len(self.bank)}.")
 
 
 def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Sequence[PlayerStep]) -> np.ndarray:

@@ -21,6 +21,7 @@ its products are written out only while there are at most ``WRITE_OUT_MAX`` of t
 from __future__ import annotations
 
 import html as _html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from .numbers import MINUS, format_number
 
-__all__ = ["Term", "Zeros", "Part", "WrittenSum", "written_sum", "sum_html", "sum_text", "signed_sum",
+__all__ = ["Term", "Zeros", "Part", "WrittenSum", "written_sum", "sum_html", "sum_text", "signed_sum", "html_to_text",
            "FOLD_AT", "WRITE_OUT_MAX"]
 
 FOLD_AT = 6  # a run of at least this many zero products is written once: "+ 0 × 31 cells"
@@ -270,3 +271,20 @@ def sum_html(s: WrittenSum) -> str:
         body += (f'<div><span class="mut">→ ReLU:</span> max(0, {format_number(s.total)}) ='
                  f' <b class="res">{format_number(s.value)}</b></div>')
     return head + body
+
+
+def html_to_text(html: str) -> str:
+    """Any explanation the player shows (this module's, pooling's) as plain text: ``sum_text``'s form.
+
+    Subscripts become subscript digits, rows and ``<div>``s become lines, tags go.
+
+    Examples
+    --------
+    >>> s = written_sum([[3, 1]], [[-2, 0]], bias=-20)
+    >>> html_to_text(sum_html(s)) == sum_text(s)
+    True
+    """
+    text = re.sub(r"<sub>(.*?)</sub>", lambda m: m.group(1).translate(_SUB), html)
+    text = re.sub(r"<br\s*/?>|</div>", "\n", text)
+    text = _html.unescape(re.sub(r"<[^>]+>", "", text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
