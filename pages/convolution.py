@@ -41,5 +41,7 @@ with col_play:
         st.caption("Keys: space plays or pauses, ← → step, Home/End jump. Hover an output cell to see the window "
                    "that made it. The link keeps the step you stop on.")
         ui_conv.pool_link(state, kept.value.amap)
+        if kept.ok:
+            ui_conv.slides_ui(state)
 
 ui_conv.URL.save(state)

@@ -117,3 +117,13 @@ def player_html(at) -> str:
     frames = at.get("iframe")
     assert len(frames) == 1, "the player is missing"
     return frames[0].proto.srcdoc
+
+
+def player_explains(at) -> list[str]:
+    """The explanation (HTML) the step player shows at each step, on an AppTest page."""
+    import json
+    import re
+
+    html = player_html(at)
+    data = json.loads(re.search(r"const D=(\{.*?\});\s*\(function", html, re.S).group(1).replace("<\\/", "</"))
+    return data["explain"]

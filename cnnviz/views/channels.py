@@ -15,10 +15,11 @@ import numpy as np
 from ..conv import conv2d, conv_trace, pad_input
 from ..layers import format_shape
 from ..shapes import as_pair
+from .grid import grid_html, grid_rows_html
 from .player import PlayerSpec, PlayerStep
 from .sums import sum_html, written_sum
 
-__all__ = ["channel_player_spec", "bank_player_spec", "one_channel", "CHANNEL_NAMES"]
+__all__ = ["channel_player_spec", "bank_player_spec", "one_channel", "bank_html", "CHANNEL_NAMES"]
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -137,3 +138,26 @@ def one_channel(spec: PlayerSpec, channel: int) -> PlayerSpec:
     t_in, t_f, t_out = spec.titles
     return replace(spec, input=x[channel], filter=None if spec.filter is None else np.asarray(spec.filter)[channel],
                    channel_names=(), titles=(f"{t_in}, channel {name}", f"{t_f}, channel {name}", t_out))
+
+
+def bank_html(spec: PlayerSpec) -> str:
+    """The output volume of a bank as HTML grids: every filter's activation map, the player's one marked.
+
+    Each map has its own colour scale, centred at 0; numbers are written in while the cells are big
+    enough to read, else shown on hover.
+
+    Examples
+    --------
+    >>> spec = bank_player_spec(np.ones((4, 4, 3), dtype=int), np.ones((2, 3, 3, 3), dtype=int), 0, 1)
+    >>> html = bank_html(spec)
+    >>> "Map 2 (in the player)" in html and html.count('data-grid="map') == 2
+    True
+    """
+    if not spec.bank:
+        return ""
+    H_out, W_out = np.asarray(spec.bank[0]).shape
+    cs = max(6, min(40, 220 // max(H_out, W_out)))
+    panels = [grid_html(m, f"map{f}", numbers=cs >= 26, hover=True,
+                        title=f"Map {f + 1}" + (" (in the player)" if f == spec.bank_index else ""))
+              for f, m in enumerate(spec.bank)]
+    return grid_rows_html([panels], cell=cs)
