@@ -13,22 +13,22 @@ def open_page(**params):
     return open_app_page("pages/channels.py", **params)
 
 
-def shown_map(at) -> np.ndarray:
-    cells = re.findall(r'id="out-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', player_html(at))
+def shown_grid(at, prefix: str) -> np.ndarray:
+    """The player's ``in`` or ``out`` grid as its cells write it."""
+    cells = re.findall(rf'id="{prefix}-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', player_html(at))
     H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
     grid = np.zeros((H, W), dtype=int)
     for r, c, v in cells:
         grid[int(r), int(c)] = int(v)
     return grid
+
+
+def shown_map(at) -> np.ndarray:
+    return shown_grid(at, "out")
 
 
 def shown_input(at) -> np.ndarray:
-    cells = re.findall(r'id="in-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', player_html(at))
-    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
-    grid = np.zeros((H, W), dtype=int)
-    for r, c, v in cells:
-        grid[int(r), int(c)] = int(v)
-    return grid
+    return shown_grid(at, "in")
 
 
 def bank_map(example: str, f: int, **kw) -> np.ndarray:

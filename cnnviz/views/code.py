@@ -45,11 +45,21 @@ def _literal(arr: np.ndarray, indent: int) -> str:
 def _array(name: str, arr: np.ndarray, code: str, comment: str, wrap: str = "np.array({})") -> str:
     """``name = np.array([...])  # comment``; the making code instead when given and the array is large."""
     arr = np.asarray(arr)
-    if code and arr.size > _LITERAL_MAX:
+    if _made(arr, code):
         return f"{name} = {wrap.format(code)}  # {comment}"
     head = f"{name} = {wrap.split('{}')[0]}"
     body = _literal(arr, len(head))
     return f"{head}{body}{wrap.split('{}')[1]}  # {comment}"
+
+
+def _made(arr: np.ndarray, code: str) -> bool:
+    """The snippet writes ``arr`` by the code that makes it, not number by number."""
+    return bool(code) and np.asarray(arr).size > _LITERAL_MAX
+
+
+def _ending(lines: list[str], relu: str) -> str:
+    """The snippet's lines, the ReLU line when there is one, and the printed result."""
+    return "\n".join(lines + ([relu] if relu else []) + ["print(out)"])
 
 
 def _biases(s: ConvSettings, F: int) -> list:
@@ -76,20 +86,16 @@ def _numpy(s: ConvSettings) -> str:
                + (f": {F} filters, the last axis" if F > 1 else "")),
         f"out = conv2d(x, w, {b}, stride={s.stride}, padding={s.padding}, dilation={s.dilation})",
     ]
-    if s.relu:
-        lines.append("out = np.maximum(out, 0)  # ReLU")
-    lines.append("print(out)")
-    return "\n".join(lines)
+    return _ending(lines, "out = np.maximum(out, 0)  # ReLU" if s.relu else "")
 
 
 def _torch(s: ConvSettings) -> str:
     xs, ws, F = _shapes(s)
     t = "torch.tensor({}, dtype=torch.float64)"
     make = "torch.from_numpy(np.asarray({}, dtype=np.float64))"
-    big = (s.input_code and np.asarray(s.input).size > _LITERAL_MAX) or (
-        s.filter_code and np.asarray(s.filter).size > _LITERAL_MAX)
-    xw = make if s.input_code and np.asarray(s.input).size > _LITERAL_MAX else t
-    ww = make if s.filter_code and np.asarray(s.filter).size > _LITERAL_MAX else t
+    made_x, made_w = _made(s.input, s.input_code), _made(s.filter, s.filter_code)
+    big = made_x or made_w
+    xw, ww = (make if made_x else t), (make if made_w else t)
     if len(xs) == 2:
         x_to, w_to, back = "x[None, None]", "w[None, None]", "[0, 0]"
         note = "(1, 1, H, W) and (1, 1, kh, kw): one channel, one filter"
@@ -110,10 +116,7 @@ def _torch(s: ConvSettings) -> str:
         f"out = F.conv2d({x_to}, {w_to}, b, stride={s.stride}, padding={s.padding}, dilation={s.dilation})",
         f"out = out{back}  # back to " + ("(H_out, W_out)" if F == 1 else "(H_out, W_out, F)"),
     ]
-    if s.relu:
-        lines.append("out = torch.relu(out)")
-    lines.append("print(out)")
-    return "\n".join(lines)
+    return _ending(lines, "out = torch.relu(out)" if s.relu else "")
 
 
 def _keras(s: ConvSettings) -> str:
