@@ -77,7 +77,7 @@ def test_a_list_of_filters_and_one_bias_each():
     spec = bank_player_spec(x, [np.ones((3, 3, 2), dtype=int), -np.ones((3, 3, 2), dtype=int)], [1, 2], 1,
                             names=("R", "G"))
     assert [m.tolist() for m in spec.bank] == [[[19, 19], [19, 19]], [[-16, -16], [-16, -16]]]
-    assert spec.volume_caption == "4x4x2 → 2x2x2" and spec.titles[1] == "Filter 2 of 2 (3x3x2)"
+    assert spec.volume_caption == "4x4x2 → 2x2x2" and spec.titles[1] == "Filter 2 of 2"
 
 
 @pytest.mark.parametrize("call, words", [
@@ -100,6 +100,6 @@ def test_one_channel_renders_in_the_two_dimensional_player():
     spec = channel_player_spec(x, w, 1)
     green = one_channel(spec, 1)
     assert np.array_equal(green.input, x[:, :, 1]) and np.array_equal(green.filter, w[:, :, 1])
-    assert green.titles[0].endswith("channel G") and green.steps == spec.steps
+    assert green.titles[0].endswith(": G") and green.steps == spec.steps
     html = player_html(green)
     assert 'id="out-1-1"' in html and "R + G + B + bias" in html

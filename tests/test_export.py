@@ -86,7 +86,7 @@ def test_csv_of_a_bank_holds_every_channel_and_every_map():
     spec = bank_player_spec(x, bank, [1, -1], 1)
     grids = read_grids_csv(grids_csv(spec))
     assert [np.array_equal(grids[f"Input 5x5x3 {n}"], x[:, :, c]) for c, n in enumerate("RGB")] == [True] * 3
-    assert np.array_equal(grids["Filter 2 of 2 (3x3x3) B"], bank[1, :, :, 2])
+    assert np.array_equal(grids["Filter 2 of 2 B"], bank[1, :, :, 2])
     assert np.array_equal(grids["Activation map 1"], spec.bank[0]) and "Activation map 2" in grids
 
 

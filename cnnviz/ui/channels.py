@@ -33,7 +33,7 @@ def _seeded(seed: int, lo: int, hi: int, shape: tuple[int, ...]) -> tuple[np.nda
 
 def _example(label: str, side: int, k: int, F: int, biases: tuple[int, ...], seed: int) -> Example:
     x, x_code = _seeded(seed, 0, 3 if side <= 8 else 5, (side, side, 3))
-    w, w_code = _seeded(seed + 1, -1, 1 if side <= 8 else 2, (F, k, k, 3))
+    w, w_code = _seeded(seed + 1, -1 if side <= 8 else -2, 1 if side <= 8 else 2, (F, k, k, 3))
     return Example(label, x, w, biases, x_code, w_code)
 
 
@@ -139,12 +139,11 @@ def settings_ui(state: ChannelsState, fresh: set[str]) -> ChannelsState:
     pick_key = f"chan_pick_{state.example}"  # one picker per example: they have different numbers of filters
     if switched or "pick" in fresh or pick_key not in ss:
         ss[pick_key] = state.pick
-    c1, c2 = st.columns([3, 2])
+    c1, c2, c3, c4 = st.columns([3, 2, 1.2, 1.2], vertical_alignment="bottom")
     pick = c1.segmented_control("Filter in the player", list(range(F)), key=pick_key, required=True,
                                 format_func=lambda f: f"{f + 1}")
     channel = c2.segmented_control("Channel drawn", list(range(len(CHANNELS))), key="chan_channel", required=True,
                                    format_func=lambda c: CHANNELS[c])
-    c3, c4 = st.columns(2)
     stride = c3.number_input("Stride", 1, 2, step=1, key="chan_stride")
     padding = c4.number_input("Zero padding", 0, 2, step=1, key="chan_padding")
     pick = state.pick if pick is None else int(pick)

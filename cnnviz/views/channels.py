@@ -119,8 +119,7 @@ def bank_player_spec(x, filters, biases=0, index: int = 0, *, stride=1, padding=
     t_in, _, _ = spec.titles
     return replace(spec, bank=tuple(maps[:, :, f] for f in range(F)), bank_index=int(index),
                    volume_caption=f"{format_shape(x.shape)} → {format_shape(maps.shape)}",
-                   titles=(t_in, f"Filter {index + 1} of {F} ({format_shape(bank.shape[1:])})",
-                           f"Activation map {index + 1} ({format_shape(maps.shape[:2])})"))
+                   titles=(t_in, f"Filter {index + 1} of {F}", f"Activation map {index + 1}"))
 
 
 def one_channel(spec: PlayerSpec, channel: int) -> PlayerSpec:
@@ -137,7 +136,7 @@ def one_channel(spec: PlayerSpec, channel: int) -> PlayerSpec:
     name = spec.channel_names[channel] if spec.channel_names else str(channel + 1)
     t_in, t_f, t_out = spec.titles
     return replace(spec, input=x[channel], filter=None if spec.filter is None else np.asarray(spec.filter)[channel],
-                   channel_names=(), titles=(f"{t_in}, channel {name}", f"{t_f}, channel {name}", t_out))
+                   channel_names=(), titles=(f"{t_in}: {name}", f"{t_f}: {name}", t_out))
 
 
 def bank_html(spec: PlayerSpec) -> str:
