@@ -63,20 +63,29 @@ def _pieces(text: str, size: int) -> tuple[tuple[str, str, float], ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=8192)
+def _mask(text: str, size: int) -> tuple[Image.Image, int, int]:
+    """``text`` drawn once as a mask, with its offset from the baseline's start: frames repeat the same pieces."""
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text, anchor="ls")
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255, anchor="ls")
+    return mask, left, top
+
+
 def _text_width(text: str, size: int) -> float:
     return sum(w for _, _, w in _pieces(text, size))
 
 
 def _draw_text(draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, size: int, fill) -> None:
     """Write ``text`` from ``x`` on ``baseline``, subscripts lowered, ``×``, ``−`` and ``→`` drawn as lines."""
-    font, small = _font(size), _font(size * 0.62)
     stroke = max(1, round(size / 12))
     mid = baseline - 0.34 * size  # the height of "+" and "="
     for kind, text_, width in _pieces(text, size):
-        if kind == "text":
-            draw.text((x, baseline), text_, font=font, fill=fill, anchor="ls")
-        elif kind == "sub":
-            draw.text((x, baseline + 0.22 * size), text_, font=small, fill=fill, anchor="ls")
+        if kind in ("text", "sub"):
+            at, font_size = (baseline, size) if kind == "text" else (baseline + 0.22 * size, int(size * 0.62))
+            mask, dx, dy = _mask(text_, font_size)
+            draw.bitmap((round(x + dx), round(at + dy)), mask, fill=fill)
         elif kind == "×":
             h = 0.2 * size
             c = x + width / 2
