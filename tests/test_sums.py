@@ -65,3 +65,9 @@ def test_html_and_text_say_the_same(kh, kw, C, bias, relu, seed):
     s = written_sum(v, w, bias, relu=relu, names="RGB")
     assert html_to_text(sum_html(s)) == sum_text(s)
     assert s.total == (v * w).sum() + bias
+
+
+def test_average_pooling_subtracts_a_negative_value():
+    from cnnviz.views.pool import pool_step_html
+
+    assert "(1 − 2 + 3 + 4) / 4 = 6 / 4 = " in pool_step_html([[1, -2], [3, 4]], "avg")
