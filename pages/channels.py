@@ -30,7 +30,7 @@ if kept.value is not None:
                "and the bias. Keys: space plays or pauses, ← → step.")
     st.subheader("The output volume: one activation map per filter")
     st.html(view.bank)
-    ui_export.downloads(view.spec, view.key, name=f"cnnviz-rgb-{view.key}", step=state.step)
-    ui_export.show_code(ui_chan.code_settings(state))
+    ui_export.slides_box(lambda: view.spec, lambda: ui_chan.code_settings(state), key="chan_slides",
+                         files_key=view.key, name=f"cnnviz-rgb-{view.key}", step=state.step)
 
 ui_chan.URL.save(state)

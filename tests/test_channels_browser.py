@@ -25,8 +25,11 @@ def test_the_lecture_bank_is_one_click_away(page, server_url):
 def test_the_gif_of_the_lecture_example_downloads_with_a_frame_per_step(page, server_url):
     page.goto(server_url + "/convolution")
     wait_for_app(page)
+    page.get_by_text("For slides").click()  # the box opens with a rerun that draws the buttons
+    gif_button = page.get_by_role("button", name="GIF of all 9 steps")
+    gif_button.wait_for()
     with page.expect_download() as download:
-        page.get_by_role("button", name="GIF of all 9 steps").click()
+        gif_button.click()
     gif = Image.open(io.BytesIO(open(download.value.path(), "rb").read()))
     assert gif.format == "GIF" and gif.n_frames == 9 + 2  # the empty map, each step, the full map
     assert download.value.suggested_filename == "cnnviz-convolution.gif"

@@ -50,12 +50,16 @@ def test_the_small_example_opens_with_every_channel_summed():
     assert 'data-steps="9"' in html and first[1].startswith("R: ") and first[1].count("×") == 9  # every product
     assert first[-1].startswith("R + G + B + bias = ")
     assert np.array_equal(shown_input(at), EXAMPLES["small"].input[:, :, 0])  # the red channel drawn
+    assert not at.get("download_button") and not at.code  # the slides box is closed: nothing made, nothing sent
+    at.session_state["chan_slides"] = True  # open it
+    at.run()
     assert [b.label for b in at.get("download_button")] == ["GIF of all 9 steps", "PNG of step 9", "Grids as CSV"]
     assert len(at.code) == 3 and "conv2d(x, w, [1, -2]" in at.code[0].value
 
 
 def test_the_lecture_bank_is_one_button_away():
     at = open_page()
+    at.session_state["chan_slides"] = True
     at.button(key="chan_example").click().run()
     assert not at.exception
     assert "32x32x3 → 28x28x6" in text(at) and "(5·5·3 + 1)·6 = 456" in text(at)

@@ -137,6 +137,7 @@ def slides_ui(state: ConvState) -> None:
     bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)
     key = (grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, state.stride, state.padding,
            state.dilation)
-    ui_export.downloads(_spec(*key), "|".join(map(str, key)), name="cnnviz-convolution", step=state.step)
-    ui_export.show_code(ConvSettings(state.input, state.filter, bias, state.stride, state.padding, state.dilation,
-                                     state.relu))
+    ui_export.slides_box(lambda: _spec(*key), lambda: ConvSettings(state.input, state.filter, bias, state.stride,
+                                                                   state.padding, state.dilation, state.relu),
+                         key="conv_slides", files_key="|".join(map(str, key)), name="cnnviz-convolution",
+                         step=state.step)

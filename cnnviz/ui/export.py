@@ -62,12 +62,28 @@ def downloads(spec: PlayerSpec, key: str, *, name: str = "cnnviz", step: int | N
                        width="stretch")
 
 
-def show_code(settings: view_code.ConvSettings, *, expanded: bool = False) -> None:
+def show_code(settings: view_code.ConvSettings) -> None:
     """The convolution in NumPy, PyTorch and Keras, one tab each, copyable."""
-    with st.expander("Show the code", icon=":material/code:", expanded=expanded):
-        snippets = view_code.code_snippets(settings)
-        for tab, (lang, text) in zip(st.tabs(list(snippets)), snippets.items(), strict=True):
-            with tab:
-                st.code(text, language="python")
-                if lang == "PyTorch":
-                    st.caption("PyTorch keeps channels first: the input (N, C, H, W), the filters (F, C, kh, kw).")
+    snippets = view_code.code_snippets(settings)
+    for tab, (lang, text) in zip(st.tabs(list(snippets)), snippets.items(), strict=True):
+        with tab:
+            st.code(text, language="python")
+            if lang == "PyTorch":
+                st.caption("PyTorch keeps channels first: the input (N, C, H, W), the filters (F, C, kh, kw).")
+
+
+def slides_box(make_spec: Callable[[], PlayerSpec], make_settings: Callable[[], view_code.ConvSettings], *,
+               key: str, files_key: str, name: str, step: int | None = None) -> None:
+    """A box under a player with the downloads for slides and the code of the same convolution.
+
+    Its content is built and sent only while the box is open (``st.session_state[key]``), so a
+    closed box costs a student's rerun nothing; ``make_spec`` and ``make_settings`` are called then.
+    """
+    box = st.expander("For slides: the animation as GIF, a step as PNG, the grids as CSV, and the code",
+                      icon=":material/slideshow:", key=key, on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        downloads(make_spec(), files_key, name=name, step=step)
+        st.markdown("**The same convolution in code**")
+        show_code(make_settings())
