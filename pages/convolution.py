@@ -51,5 +51,7 @@ with col_tools, st.container(key="player_tools"):  # hidden in the presenter vie
                "Hover an output cell to see the window that made it. The link keeps the step you stop on.")
     if kept.value is not None:
         ui_conv.pool_link(state, kept.value.amap)
+        if kept.ok:
+            ui_conv.slides_ui(state)
 
 ui_conv.URL.save(state)

@@ -133,3 +133,8 @@ def send_edit(at, player_key: str, grid: str, row: int, col: int, text: str):
     at.session_state[player_key] = {"edit": {"grid": grid, "row": row, "col": col, "text": text,
                                              "seq": f"test-{send_edit.seq}"}}
     return at.run()
+
+
+def player_explains(at) -> list[str]:
+    """The explanation (HTML) the step player shows at each step, on an AppTest page."""
+    return player_data(at)["explain"]

@@ -56,6 +56,8 @@ def test_explanation_uses_the_lecture_notation():
     html = conv_step_html(LECTURE_INPUT[:3, :3], LECTURE_FILTER)
     # 3₀ 3₁ 2₂ on the first row of the window, then the products and the sum
     assert "<i>3<sub>0</sub></i> <i>3<sub>1</sub></i> <i>2<sub>2</sub></i>" in html
+    assert "<i>2<sub>2</sub></i><br><i>0<sub>2</sub></i>" in html  # a row break, no "·" between the rows
+    assert "= 3×0 + 3×1 + 2×2 + 0×2 + 0×2 + 1×0 + 3×0 + 1×1 + 2×2</div>" in html
     assert "= 0 + 3 + 4 + 0 + 0 + 0 + 0 + 1 + 4 =" in html and '<b class="res">12</b>' in html
     with_bias = conv_step_html([[-3]], [[1]], bias=1, relu=True)
     assert "bias" in with_bias and "max(0, −2)" in with_bias and with_bias.endswith('<b class="res">0</b></div>')

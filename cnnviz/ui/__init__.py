@@ -39,6 +39,8 @@ class PageInfo:
 PAGES = [
     PageInfo("pages/convolution.py", "Convolution", ":material/grid_on:", "convolution",
              "Slide a filter over an input and watch each dot product fill the activation map."),
+    PageInfo("pages/channels.py", "RGB filters and filter banks", ":material/layers:", "channels",
+             "A filter spans every channel: watch R + G + B + bias fill a map; six filters stack into 28x28x6."),
     PageInfo("pages/pooling.py", "Pooling", ":material/compress:", "pooling",
              "Shrink activation maps with 2x2 max pooling, each map on its own."),
     PageInfo("pages/shapes.py", "Shapes & parameters", ":material/calculate:", "shapes",

@@ -14,7 +14,9 @@ from cnnviz.conv import conv2d
 from cnnviz.pool import covered_cells
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.shapes import conv_output_formula
+from cnnviz.ui import export as ui_export
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
+from cnnviz.views.code import ConvSettings
 
 LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
 
@@ -91,9 +93,7 @@ def convolve(state: ConvState) -> ConvView:
 def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
                 dilation: int) -> tuple[dict, np.ndarray]:
     """The player's data and the activation map, cached on the grids' link text, not on the step."""
-    x, w = grid_from_text(x_text), grid_from_text(w_text)
-    spec = fig_conv.conv_player_spec(x, w, bias, relu=relu, stride=stride, padding=padding, dilation=dilation)
-    spec = replace(spec, editable=("in", "flt"))
+    spec = replace(_spec(x_text, w_text, bias, relu, stride, padding, dilation), editable=("in", "flt"))
     amap = spec.output
     amap.flags.writeable = False
     return player.player_data(spec), amap
@@ -122,3 +122,21 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
                         f"({ex.input.shape[0]}×{ex.input.shape[1]}) through the lecture's "
                         f"{ex.filter.shape[0]}×{ex.filter.shape[1]} filter →"),
                  query_params={"input": grid_to_text(example_map), "from": "example"})
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _spec(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int) -> player.PlayerSpec:
+    """The player's spec, shared by every student on these grids (the downloads read it, never change it)."""
+    return fig_conv.conv_player_spec(grid_from_text(x_text), grid_from_text(w_text), bias, relu=relu, stride=stride,
+                                     padding=padding, dilation=dilation)
+
+
+def slides_ui(state: ConvState) -> None:
+    """Under the player: the animation as GIF, this step as PNG, the grids as CSV, and the code."""
+    bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)
+    key = (grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, state.stride, state.padding,
+           state.dilation)
+    ui_export.slides_box(lambda: _spec(*key), lambda: ConvSettings(state.input, state.filter, bias, state.stride,
+                                                                   state.padding, state.dilation, state.relu),
+                         key="conv_slides", files_key="|".join(map(str, key)), name="cnnviz-convolution",
+                         step=state.step)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..conv import conv2d, conv_trace, pad_input
 from ..shapes import as_pair
-from .numbers import MINUS, format_number
+from .sums import sum_html, written_sum
 from .player import PlayerSpec, PlayerStep
 
 __all__ = ["conv_player_spec", "conv_step_html", "activation_map"]
@@ -26,32 +26,15 @@ def activation_map(x, w, bias=0, *, relu=False, stride=1, padding=0, dilation=1)
 def conv_step_html(values, weights, bias=0, relu=False, out=(0, 0)) -> str:
     """One window as the lecture writes it: each value with its weight as a subscript, then the sum.
 
+    The HTML rendering of ``sums.written_sum`` (``sums.sum_text`` writes the same as plain text).
+
     Examples
     --------
     >>> html = conv_step_html([[3, 3], [0, 0]], [[0, 1], [2, 2]])
-    >>> "<i>3<sub>0</sub></i>" in html and "= <b class=\\"res\\">3</b>" in html
+    >>> "<i>3<sub>0</sub></i>" in html and "= 3×0 + 3×1 + 0×2 + 0×2" in html and "= <b class=\\"res\\">3</b>" in html
     True
     """
-    v = np.asarray(values)
-    w = np.asarray(weights)
-    kh, kw = v.shape
-    terms = " ".join(
-        f"<i>{format_number(v[i, j])}<sub>{format_number(w[i, j])}</sub></i>"
-        + (" ·" if j == kw - 1 and i < kh - 1 else "")  # a dot between the window's rows
-        for i in range(kh) for j in range(kw)
-    )
-    products = v * w
-    total = products.sum() + bias
-    prod_text = " + ".join(format_number(p) for p in products.ravel()).replace(f"+ {MINUS}", f"{MINUS} ")
-    head = f'<span class="mut">Output cell row {out[0] + 1}, column {out[1] + 1}:</span> {terms}'
-    line = f"= {prod_text}"
-    if bias:
-        line += f" <span class=\"mut\">+ bias</span> {format_number(bias)}"
-    line += f' = <b class="res">{format_number(total)}</b>'
-    if relu:
-        line += (f' <span class="mut">→ ReLU max(0, {format_number(total)}) =</span>'
-                 f' <b class="res">{format_number(max(total, 0))}</b>')
-    return f"<div>{head}</div><div>{line}</div>"
+    return sum_html(written_sum(values, weights, bias, relu=relu, out=out))
 
 
 def conv_player_spec(x, w, bias=0, *, relu=False, stride=1, padding=0, dilation=1,

@@ -103,6 +103,21 @@ class PlayerSpec:
     bank_index: int = 0  # which map of ``bank`` the output grid is
     volume_caption: str = ""  # the volumes' shapes, e.g. "32x32x3 → 28x28x6"
 
+    def __post_init__(self):
+        x = np.asarray(self.input)
+        f = None if self.filter is None else np.asarray(self.filter)
+        if x.ndim == 3:
+            C = x.shape[0]
+            if f is not None and (f.ndim != 3 or f.shape[0] != C):
+                raise ValueError(f"The input has {C} channel(s) but the filter does not: "
+                                 "a filter always extends the full depth of the input.")
+            if self.channel_names and len(self.channel_names) != C:
+                raise ValueError(f"The input has {C} channel(s): give one name for each.")
+        elif f is not None and f.ndim == 3:
+            raise ValueError("The filter has channels but the input does not: give the input as (C, rows, columns).")
+        if self.bank and not 0 <= self.bank_index < len(self.bank):
+            raise ValueError(f"There are {len(self.bank)} filters in the bank: pick one of 1 to {len(self.bank)}.")
+
 
 def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Sequence[PlayerStep]) -> np.ndarray:
     """Boolean mask ``(Hp, Wp)``: cells of the real input (not padding) that no window covers.

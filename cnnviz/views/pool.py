@@ -7,8 +7,9 @@ from ..layers import format_shape
 from ..pool import covered_cells, pool2d, pool_trace
 from .colour import symmetric_limit
 from .grid import grid_html, grid_rows_html
-from .numbers import MINUS, format_number
+from .numbers import format_number
 from .player import PlayerSpec, PlayerStep
+from .sums import signed_sum
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_html", "MODE_NAMES"]
 
@@ -41,7 +42,7 @@ def pool_step_html(values, mode: str = "max", winner: tuple[int, int] | None = N
                 if ties > 1 else "")
         return f"<div>{head}{line}</div><div>{note}</div>"
     total = v.sum()
-    line = (f"({' + '.join(flat)}) / {v.size}".replace(f"+ {MINUS}", f"{MINUS} ")
+    line = (f"({signed_sum(v.ravel())}) / {v.size}"
             + f" = {format_number(total)} / {v.size} = <b class=\"res\">{format_number(v.mean())}</b>")
     return f"<div>{head}{line}</div>"
 
