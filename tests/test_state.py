@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import architectures as ui_arch
+from cnnviz.ui import channels as ui_chan
 from cnnviz.ui import convolution as ui_conv
 from cnnviz.ui import images as ui_img
 from cnnviz.ui import learn as ui_learn
@@ -14,7 +15,7 @@ from cnnviz.ui import quiz as ui_quiz
 from cnnviz.ui import shapes as ui_shapes
 from cnnviz.ui.state import UrlState, int_field
 
-URLS = {"convolution": ui_conv.URL, "pooling": ui_pool.URL, "images": ui_img.URL, "quiz": ui_quiz.URL,
+URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL, "quiz": ui_quiz.URL,
         "architectures": ui_arch.URL, "learn": ui_learn.URL, **{url.key: url for url in ui_shapes.URLS}}
 
 
@@ -28,7 +29,9 @@ def same(a, b) -> bool:
 # One state per page that differs from the default in every field the link can carry.
 CHANGED = {
     "convolution": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
-                                     bias=-1.5, relu=True, stride=2, padding=1, dilation=2, step=3),
+                                     bias=-1.5, relu=True, stride=2, padding=1, dilation=2, step=3,
+                                     present=True),
+    "channels": lambda s: replace(s, example="lecture", pick=3, stride=2, padding=1, step=7),
     "pooling": lambda s: replace(s, src="stack", input=np.array([[1.5, 2], [3, 4]]), mode="avg", size=3, stride=1,
                                  side=28, maps=4, pick=2, step=5, origin="example"),
     "images": lambda s: replace(s, source="Camera", sample="RGB test pattern", size=64, gray=True, k=5,
