@@ -117,3 +117,31 @@ def player_html(at) -> str:
     frames = at.get("iframe")
     assert len(frames) == 1, "the player is missing"
     return frames[0].proto.srcdoc
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server on a free loopback port for the whole run (no persistence); its URL."""
+    from redis_support import have_redis, redis_server
+
+    if not have_redis():
+        msg = "redis-server is not installed (apt-get install -y redis-server; scripts/test.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (CI must run these tests)")
+        pytest.skip(msg)
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    """A fresh room store, once per backend: every store test runs against both."""
+    from cnnviz.rooms import MemoryStore, RedisStore
+
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    import uuid
+
+    store = RedisStore(request.getfixturevalue("redis_url"), prefix=f"test-{uuid.uuid4().hex[:8]}:")
+    yield store
