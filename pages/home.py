@@ -2,6 +2,7 @@
 import streamlit as st
 
 from cnnviz.ui import ROOT, available_pages, through_app
+from cnnviz.ui import rooms as ui_rooms
 
 through_app()
 
@@ -18,3 +19,5 @@ for number, page in enumerate(available_pages(), start=1):
         st.caption(page.blurb)
 
 st.caption("Every setting lives in the page's link: copy it to share exactly what you see.")
+
+ui_rooms.join_box()
