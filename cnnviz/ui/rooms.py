@@ -27,6 +27,7 @@ ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part 
 
 _CODE, _SECRET, _MODE, _SEEN, _ID = "room_code", "room_secret", "room_mode", "room_seen", "room_id"
 _BEAT, _PLAYER, _VOTES, _NOTE, _PAGE = "room_beat", "room_player", "room_votes", "room_note", "room_page"
+_SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
 
 # What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
 QUESTIONS = {
@@ -114,6 +115,7 @@ def _take_link() -> None:
 def _apply(view: View, page, pages: Mapping[str, object]) -> None:
     """Show the presenter's view: switch to its page with its link, or put its link into this page's."""
     _ss()[_SEEN] = view.version
+    _ss()[_SHOWN] = None
     target = pages.get(view.page)
     if target is None:
         return  # a page this replica does not have: stay
@@ -216,9 +218,15 @@ def after_page(page) -> None:
                 step, playing = None, False
             store.set_view(code, _ss()[_SECRET], page.url_path, params, step, playing)
         elif following():
-            view = store.view(code)
-            if view.version == _ss().get(_SEEN) and (view.page, view.query) != (page.url_path, params):
-                _ss()[_MODE] = "away"  # their own click: they explore on their own from here
+            # The page may write the presenter's link its own way (defaults left out): what it wrote on
+            # showing the view is the reference; a later difference is the student's own click. The
+            # player's step is left out: the player writes it into the link by itself while it plays.
+            now = (page.url_path, {k: v for k, v in params.items() if k != "step"})
+            shown = _ss().get(_SHOWN)
+            if shown is None:
+                _ss()[_SHOWN] = now
+            elif shown != now:
+                _ss()[_MODE] = "away"  # they explore on their own from here
                 _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
                                            "press Follow again to rejoin the lecturer.")
     except RoomError as exc:

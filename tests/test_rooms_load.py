@@ -1,0 +1,28 @@
+"""The follower driver against a real `streamlit run` sharing a real redis-server: a few students follow
+two presenter changes, none misses one, and the idle server does little."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.load import followers
+from conftest import in_own_thread, streamlit_server
+
+pytestmark = pytest.mark.slow  # a server and a redis-server of its own
+
+
+def test_three_followers_see_every_change(redis_url, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_REDIS_URL", redis_url)
+    with streamlit_server() as server:
+        rep = in_own_thread(followers.main, ["--url", server.url, "--pids", str(server.pid), "--redis", redis_url,
+                                             "--n", "3", "--idle", "4", "--changes", "2", "--gap", "3"])
+    assert rep.joined == 3 and not rep.errors, rep.errors
+    assert rep.changes == 2 and rep.missed == 0
+    assert rep.follow_ms["n"] == 6 and rep.follow_ms["max"] < 10_000
+    assert rep.idle_ticks > 0 and rep.idle_cpu_cores < 1.0
+
+
+def test_the_driver_refuses_anything_but_loopback():
+    with pytest.raises(SystemExit):
+        followers.parse_args(["--url", "http://example.com:8501", "--redis", "redis://127.0.0.1:6379"])
+    with pytest.raises(SystemExit):
+        followers.parse_args(["--redis", "redis://10.0.0.1:6379"])
