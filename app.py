@@ -31,4 +31,9 @@ def main() -> None:
     rooms.after_page(page)
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs this file as __main__ for every page view
+    main()
+else:  # `streamlit run app.py` imports it to find this App: the app plus the rooms' push channel
+    from cnnviz.ui import push  # noqa: E402
+
+    app = st.App(__file__, routes=push.routes())

@@ -19,7 +19,7 @@ def shared_store(request, monkeypatch):
         store = MemoryStore()
     else:
         store = RedisStore(request.getfixturevalue("redis_url"), prefix=f"apptest-{uuid.uuid4().hex[:8]}:")
-    ui_rooms.room_store.clear()
+    ui_rooms.room_store.cache_clear()
     monkeypatch.setattr(ui_rooms, "room_store", lambda: store)
     return store
 

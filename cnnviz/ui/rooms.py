@@ -2,12 +2,14 @@
 
 ``app.py`` calls ``room_bar(page, pages)`` before running the page (a join link, the follow bar, the
 poll) and ``after_page(page)`` after it (the presenter publishes the page's link; a follower who
-changed something on their own breaks away). A following student's session checks the room's
-version every ``TICK_S`` seconds in a fragment (one cheap store read) and reruns the app only when
-it changed.
+changed something on their own breaks away). A following student's page listens to the room's
+push channel (``cnnviz.ui.push``) and reruns the app only when the room changed; where nothing
+serves that channel (a page run on its own, AppTest), a fragment checks the room's version every
+``TICK_S`` seconds instead (one cheap store read per tick).
 """
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Mapping
@@ -17,7 +19,7 @@ import streamlit as st
 from cnnviz import rooms
 from cnnviz.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.rooms import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
-from cnnviz.ui import ROOT, available_pages, plain
+from cnnviz.ui import ROOT, available_pages, plain, push
 from cnnviz.views.rooms import join_qr_png, poll_figure
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
@@ -39,7 +41,7 @@ QUESTIONS = {
 }
 
 
-@st.cache_resource(show_spinner=False)
+@functools.cache
 def room_store() -> RoomStore:
     """The process's room store: Redis when ``CNNVIZ_REDIS_URL`` is set (shared by replicas), else memory."""
     return rooms.store_from_env()
@@ -159,7 +161,10 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
     if poll is not None:
         poll_ui(code, poll)
     if following():
-        _ticker()
+        if push.SERVED:  # the server pushes changes: no rerun until one comes
+            push.listener(code, _ss().get(_SEEN))
+        else:
+            _ticker()
 
 
 def _follow_again() -> None:
@@ -231,6 +236,9 @@ def after_page(page) -> None:
                                            "press Follow again to rejoin the lecturer.")
     except RoomError as exc:
         st.warning(plain(str(exc)))
+        return
+    if _ss().get(_NOTE) and not following() and not is_presenter():
+        st.rerun()  # the follow bar, drawn before the page, says so at once
 
 
 def player_command() -> tuple[str, int, bool] | None:
@@ -352,7 +360,8 @@ def join_ui(code: str) -> None:
     url = join_url(code)
     st.markdown(f'<div class="room-code" style="font-size:5.5rem;font-weight:700;letter-spacing:0.3em;'
                 f'font-family:monospace;line-height:1.1">{code}</div>', unsafe_allow_html=True)
-    st.markdown(f"Join at **{plain(url)}**, or type **{code}** on the home page.")
+    shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
+    st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
     st.image(_qr(url), width=440, caption="Scan to join")
 
 

@@ -1,0 +1,143 @@
+"""The push channel of rooms: Server-Sent Events per room, and the tiny listener a follower's page mounts.
+
+``app.py`` defines ``st.App(..., routes=routes())`` so that ``streamlit run app.py`` serves
+``/_cnnviz/rooms/CODE/events`` beside the app. Each process watches each room someone listens to
+with one cheap read of its version every ``WATCH_S`` seconds (whatever the store: memory, or Redis
+shared by every replica), however many students listen; each listener gets the version when it
+connects and again when it changes. The listener component (``listener``) asks Streamlit for a
+rerun only when the version differs from the one the page last showed: while nothing changes, a
+following student costs the server no rerun at all.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import streamlit as st
+
+from cnnviz import rooms
+
+WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
+KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
+EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
+SERVED = False  # True in a process that serves the routes (``streamlit run app.py``); else followers tick
+
+
+class _Watch:
+    """One room watched in this process: the version as last read, and the listeners waiting on it."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.version: int | None = -1  # -1: not read yet; None: no such room
+        self.listeners = 0
+        self.changed = asyncio.Condition()
+        self.task: asyncio.Task | None = None
+
+    async def run(self) -> None:
+        from cnnviz.ui.rooms import room_store
+
+        while self.listeners:
+            try:
+                version = await asyncio.to_thread(room_store().version, self.code)
+            except rooms.RoomError:  # the store is unreachable for now: keep the last version, try again
+                version = self.version
+            if version != self.version:
+                self.version = version
+                async with self.changed:
+                    self.changed.notify_all()
+            await asyncio.sleep(WATCH_S)
+        _WATCHES.pop(self.code, None)
+
+
+_WATCHES: dict[str, _Watch] = {}
+
+
+def _watch(code: str) -> _Watch:
+    watch = _WATCHES.get(code)
+    if watch is None or watch.task is None or watch.task.done():
+        watch = _WATCHES[code] = _Watch(code)
+    watch.listeners += 1
+    if watch.task is None:
+        watch.task = asyncio.get_running_loop().create_task(watch.run())
+    return watch
+
+
+async def _wait(watch: _Watch, differs_from, timeout: float) -> bool:
+    """Wait until the room's version is not ``differs_from``; False when ``timeout`` passed first."""
+    async with watch.changed:
+        try:
+            await asyncio.wait_for(watch.changed.wait_for(lambda: watch.version != differs_from), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+
+async def _events(watch: _Watch) -> AsyncIterator[str]:
+    """The stream one listener reads: ``data: VERSION`` on connecting and on each change; ``gone`` if it closed."""
+    try:
+        if not await _wait(watch, -1, 10):
+            yield "data: gone\n\n"
+            return
+        sent: int | None = -1  # nothing sent yet
+        while True:
+            if watch.version != sent:
+                sent = watch.version
+                yield f"data: {'gone' if sent is None else sent}\n\n"
+            elif not await _wait(watch, sent, KEEPALIVE_S):
+                yield ": still here\n\n"
+    finally:
+        watch.listeners -= 1
+
+
+async def room_events(request):
+    """``GET /_cnnviz/rooms/CODE/events``: the room's version as Server-Sent Events."""
+    from starlette.responses import PlainTextResponse, StreamingResponse
+
+    try:
+        code = rooms.normalise_code(request.path_params.get("code", ""))
+    except rooms.RoomError as exc:
+        return PlainTextResponse(str(exc), status_code=404)
+    return StreamingResponse(_events(_watch(code)), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def routes() -> list:
+    """The Starlette routes ``app.py`` mounts beside the app; from then on followers listen instead of ticking."""
+    from starlette.routing import Route
+
+    global SERVED
+    SERVED = True
+    return [Route(EVENTS_PATH, room_events, methods=["GET"])]
+
+
+_LISTENER_JS = """
+export default function ({ data, setTriggerValue, parentElement }) {
+  const root = parentElement.querySelector('.room-listener');
+  let seen = data.version, stream = null, closed = false;
+  const open = () => {
+    stream = new EventSource(data.url);
+    stream.onopen = () => { root.dataset.state = 'live'; };
+    stream.onmessage = (event) => {
+      root.dataset.heard = event.data;
+      if (event.data !== String(seen)) { seen = event.data; setTriggerValue('changed', event.data); }
+    };
+    stream.onerror = () => { root.dataset.state = 'reconnecting'; };  // EventSource reconnects by itself
+  };
+  root.dataset.version = String(seen);
+  open();
+  return () => { closed = true; if (stream) stream.close(); };
+}
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _listener_component():
+    return st.components.v2.component("cnnviz_room_listener", html='<span class="room-listener"></span>',
+                                      js=_LISTENER_JS)
+
+
+def listener(code: str, version: int | None) -> None:
+    """Mount the listener: a rerun of the app when room ``code``'s version is no longer ``version``."""
+    _listener_component()(data={"url": "." + EVENTS_PATH.format(code=code), "version": version},
+                          key=f"room-listener-{code}", on_changed_change=lambda: None)
+
