@@ -1,5 +1,5 @@
 """The follower driver against a real `streamlit run` sharing a real redis-server: a few students follow
-two presenter changes, none misses one, and the idle server does little."""
+two presenter changes, pushed or by ticks, and none misses one."""
 from __future__ import annotations
 
 import pytest
@@ -10,15 +10,20 @@ from conftest import in_own_thread, streamlit_server
 pytestmark = pytest.mark.slow  # a server and a redis-server of its own
 
 
-def test_three_followers_see_every_change(redis_url, monkeypatch):
+@pytest.mark.parametrize("push", ["1", "0"])
+def test_three_followers_see_every_change(redis_url, monkeypatch, push):
     monkeypatch.setenv("CNNVIZ_REDIS_URL", redis_url)
+    monkeypatch.setenv("CNNVIZ_ROOMS_PUSH", push)
     with streamlit_server() as server:
         rep = in_own_thread(followers.main, ["--url", server.url, "--pids", str(server.pid), "--redis", redis_url,
-                                             "--n", "3", "--idle", "4", "--changes", "2", "--gap", "3"])
+                                             "--n", "3", "--baseline", "1", "--idle", "4", "--changes", "2",
+                                             "--gap", "3"])
+    assert rep.mode == {"1": "push", "0": "tick"}[push]
     assert rep.joined == 3 and not rep.errors, rep.errors
     assert rep.changes == 2 and rep.missed == 0
     assert rep.follow_ms["n"] == 6 and rep.follow_ms["max"] < 10_000
-    assert rep.idle_ticks > 0 and rep.idle_cpu_cores < 1.0
+    if push == "0":
+        assert rep.idle_ticks > 0  # the tick ran while nothing changed; the push never reruns then
 
 
 def test_the_driver_refuses_anything_but_loopback():

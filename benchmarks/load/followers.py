@@ -1,14 +1,21 @@
 """Students following a lecturer's room, over Streamlit's own WebSocket protocol (loopback only, bounded).
 
 The driver makes a room in the same Redis the server uses (``--redis``, the server started with
-``CNNVIZ_REDIS_URL``), opens ``--n`` students on ``/?join=CODE`` and lets each run its follow tick as a
-browser does (the fragment's ``auto_rerun`` interval, a ``rerun_script`` naming the fragment). It
+``CNNVIZ_REDIS_URL``), opens ``--n`` students on ``/?join=CODE`` and lets each follow as its browser
+would: listening to the room's Server-Sent Events and asking for a run of the app when the version
+changes (the push), or, where the server registered a fragment tick instead, running that tick at
+its ``auto_rerun`` interval (a ``rerun_script`` naming the fragment). It
 measures the server's CPU while nothing changes, then the presenter changes the Convolution page's
 stride ``--changes`` times: the time from each change to each student's finished run showing it
 (p50/p95/max) and how many students missed it.
 
     python -m benchmarks.load.followers --url http://127.0.0.1:8501 --pids 1234 \
         --redis redis://127.0.0.1:6379/0 --n 3 --idle 10 --changes 2
+
+or, starting a throwaway redis-server and one ``streamlit run app.py`` of its own on free loopback
+ports (``--push 0``: the server's followers tick instead of listening)::
+
+    python -m benchmarks.load.followers --serve --push 1 --n 3
 """
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ class Follower(Student):
         self.full_runs = 0
         self.tick_runs = 0
         self.tick_ms: list[float] = []
+        self.listening = False
 
     async def _read_run(self, t0: float, full: bool) -> RunResult:
         result = RunResult(0.0)
@@ -76,6 +84,37 @@ class Follower(Student):
     def stride(self) -> str:
         return (parse_qs(self.query).get("stride") or [""])[-1]
 
+    async def listen(self, code: str, until: float, on_error) -> None:
+        """Read the room's Server-Sent Events as the page's listener does; rerun the app on each new version."""
+        u = urlsplit(self.base)
+        reader, writer = await asyncio.open_connection(u.hostname, u.port or 80)
+        head = [f"GET /_cnnviz/rooms/{code}/events HTTP/1.1", f"Host: {u.netloc}", "Accept: text/event-stream"]
+        if self.cookies:
+            head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        await writer.drain()
+        seen = None
+        self.listening = True
+        try:
+            while time.monotonic() < until:
+                line = await asyncio.wait_for(reader.readline(), max(0.1, until - time.monotonic()))
+                if not line:
+                    break
+                text = line.decode(errors="replace").strip()
+                if not text.startswith("data: "):
+                    continue
+                version = text[6:]
+                if seen is not None and version != seen:
+                    await self._rerun()  # what the listener's trigger asks for: a run of the app
+                seen = version
+        except TimeoutError:
+            pass
+        except (StudentError, OSError) as e:
+            on_error(e)
+        finally:
+            self.listening = False
+            writer.close()
+
     async def tick(self) -> RunResult:
         fid, _ = next(iter(self.ticks.items()))
         before = self.full_runs
@@ -89,9 +128,11 @@ class Follower(Student):
 @dataclass
 class FollowReport:
     students: int
+    mode: str = ""  # "push" (Server-Sent Events) or "tick" (a fragment rerun every few seconds)
     joined: int = 0
     idle_s: float = 0.0
-    idle_cpu_cores: float = 0.0  # server CPU seconds per second while nothing changed
+    baseline_cores: float = 0.0  # server CPU seconds per second before anyone joined
+    idle_cpu_cores: float = 0.0  # server CPU seconds per second while nothing changed, students following
     idle_ticks: int = 0
     cpu_ms_per_tick: float = 0.0
     tick_ms: dict = field(default_factory=dict)  # a tick's round trip (the server read the room's version)
@@ -102,14 +143,24 @@ class FollowReport:
 
     def line(self) -> str:
         f = self.follow_ms
-        return (f"{self.joined}/{self.students} following: idle {self.idle_cpu_cores:.3f} cores "
-                f"({self.cpu_ms_per_tick:.2f} ms CPU per tick, tick p50 {self.tick_ms.get('p50', 0):.0f} ms); "
+        ticks = (f", {self.cpu_ms_per_tick:.2f} ms CPU per tick, tick p50 {self.tick_ms.get('p50', 0):.0f} ms"
+                 if self.mode == "tick" else "")
+        return (f"{self.joined}/{self.students} following ({self.mode}): idle {self.idle_cpu_cores:.3f} cores "
+                f"(nobody connected: {self.baseline_cores:.3f}{ticks}); "
                 f"{self.changes} changes: follow p50 {f.get('p50', float('nan')):.0f} p95 "
                 f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed}, "
                 f"errors {sum(self.errors.values())}")
 
 
-async def _tick_loop(s: Follower, until: float, rep: FollowReport) -> None:
+async def _tick_loop(s: Follower, until: float, rep: FollowReport, code: str) -> None:
+    def error(e: Exception) -> None:
+        rep.errors[str(e)[:60]] = rep.errors.get(str(e)[:60], 0) + 1
+
+    if not s.ticks:  # the server pushes: listen to the room's events instead of ticking
+        rep.mode = "push"
+        await s.listen(code, until, error)
+        return
+    rep.mode = "tick"
     while time.monotonic() < until and s.ws is not None:
         if not s.ticks:
             return  # not following (the room is gone or the student broke away)
@@ -127,6 +178,9 @@ async def run(args) -> FollowReport:
     store = RedisStore(args.redis)
     code, secret = store.create_room(View("convolution", (("stride", "1"),)))
     rep = FollowReport(args.n)
+    cpu0, t0 = cpu_seconds(args.pids), time.monotonic()
+    await asyncio.sleep(args.baseline)  # the server with nobody connected: what its idle costs anyway
+    rep.baseline_cores = (cpu_seconds(args.pids) - cpu0) / max(1e-9, time.monotonic() - t0)
     students = [Follower(args.url, "", f"join={code}", timeout=args.timeout) for _ in range(args.n)]
 
     async def join(s: Follower) -> None:
@@ -138,9 +192,9 @@ async def run(args) -> FollowReport:
 
     for i in range(0, len(students), 20):  # arrivals in small waves, as a class scanning a code does
         await asyncio.gather(*(join(s) for s in students[i:i + 20]))
-    live = [s for s in students if s.ws is not None and s.ticks]
+    live = [s for s in students if s.ws is not None]
     end = time.monotonic() + args.idle + args.changes * args.gap + args.timeout
-    loops = [asyncio.create_task(_tick_loop(s, end, rep)) for s in live]
+    loops = [asyncio.create_task(_tick_loop(s, end, rep, code)) for s in live]
     await asyncio.sleep(min(5.0, args.idle / 2))  # every tick loop running
     ticks0, cpu0, t0 = sum(s.tick_runs for s in live), cpu_seconds(args.pids), time.monotonic()
     await asyncio.sleep(args.idle)
@@ -178,15 +232,20 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default="http://127.0.0.1:8501")
     p.add_argument("--pids", default="", help="server pids to watch, comma separated")
-    p.add_argument("--redis", required=True, help="the Redis the server uses (CNNVIZ_REDIS_URL)")
+    p.add_argument("--redis", default="", help="the Redis the server uses (CNNVIZ_REDIS_URL)")
+    p.add_argument("--serve", action="store_true", help="start a redis-server and a server of its own")
+    p.add_argument("--push", type=int, choices=[0, 1], default=1, help="with --serve: 1 push, 0 fragment ticks")
     p.add_argument("--n", type=int, default=3, help="students following")
+    p.add_argument("--baseline", type=float, default=5.0, help="seconds of CPU measured before anyone joins")
     p.add_argument("--idle", type=float, default=10.0, help="seconds of nothing changing, CPU measured")
     p.add_argument("--changes", type=int, default=2, help="presenter changes after the idle time")
     p.add_argument("--gap", type=float, default=4.0, help="seconds between two presenter changes")
     p.add_argument("--timeout", type=float, default=20.0, help="a change not seen within this is missed")
     p.add_argument("--json", default="", help="append the report as one JSON line to this file")
     args = p.parse_args(argv)
-    for url in (args.url, args.redis):
+    if not args.serve and not args.redis:
+        p.error("--redis (the server's CNNVIZ_REDIS_URL) is needed unless --serve")
+    for url in (args.url, args.redis or "redis://127.0.0.1"):
         if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             p.error("the follower driver only talks to loopback")
     args.n = max(1, min(args.n, HARD_CAP_STUDENTS))
@@ -196,9 +255,31 @@ def parse_args(argv=None):
     return args
 
 
+def _serve_and_run(args) -> FollowReport:
+    """A redis-server and a ``streamlit run app.py`` of the driver's own, on free loopback ports, for one run."""
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+    from browser_support import streamlit_server
+    from redis_support import redis_server
+
+    with redis_server() as url:
+        old = {k: os.environ.get(k) for k in ("CNNVIZ_REDIS_URL", "CNNVIZ_ROOMS_PUSH")}
+        os.environ.update(CNNVIZ_REDIS_URL=url, CNNVIZ_ROOMS_PUSH=str(args.push))
+        try:
+            with streamlit_server() as server:
+                args.url, args.pids, args.redis = server.url, [server.pid], url
+                return asyncio.run(run(args))
+        finally:
+            for k, v in old.items():
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
 def main(argv=None) -> FollowReport:
     args = parse_args(argv)
-    rep = asyncio.run(run(args))
+    rep = _serve_and_run(args) if args.serve else asyncio.run(run(args))
     print(rep.line())
     if args.json:
         with open(args.json, "a") as f:

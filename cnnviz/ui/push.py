@@ -11,6 +11,7 @@ following student costs the server no rerun at all.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import streamlit as st
@@ -20,7 +21,9 @@ from cnnviz import rooms
 WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
 EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
-SERVED = False  # True in a process that serves the routes (``streamlit run app.py``); else followers tick
+# True in a process that serves the routes (``streamlit run app.py``, unless CNNVIZ_ROOMS_PUSH=0);
+# else followers tick.
+SERVED = False
 
 
 class _Watch:
@@ -106,7 +109,7 @@ def routes() -> list:
     from starlette.routing import Route
 
     global SERVED
-    SERVED = True
+    SERVED = os.environ.get("CNNVIZ_ROOMS_PUSH", "1").strip() != "0"  # 0: followers tick instead
     return [Route(EVENTS_PATH, room_events, methods=["GET"])]
 
 
