@@ -48,6 +48,16 @@ def test_nginx_websocket_location_has_what_streamlit_needs():
     assert "add_header" not in proxy
 
 
+def test_nginx_passes_the_rooms_events_unbuffered():
+    from cnnviz.ui.push import EVENTS_PATH
+
+    proxy = _code((DEPLOY / "nginx" / "cnnviz-proxy.conf").read_text())
+    prefix = EVENTS_PATH.split("{", 1)[0]
+    sse = re.search(r"location " + re.escape(prefix) + r" \{(.*?)\n\}", proxy, re.S).group(1)
+    assert "proxy_buffering off;" in sse and "proxy_http_version 1.1;" in sse
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", sse).group(1)) >= 3600
+
+
 def test_nginx_upload_limit_fits_the_apps_upload_limit():
     import tomllib
 
@@ -71,9 +81,9 @@ def test_nginx_accepts_the_generated_config(tmp_path):
     assert site.count("server 127.0.0.1:") == 2
 
 
-def _manifest():
+def _manifest(name: str = "cnnviz"):
     docs = [d for d in yaml.safe_load_all((DEPLOY / "k8s.yaml").read_text()) if d]
-    return {d["kind"]: d for d in docs}
+    return {d["kind"]: d for d in docs if d["metadata"]["name"] == name}
 
 
 def test_k8s_manifest_has_deployment_service_ingress():
@@ -86,6 +96,27 @@ def test_k8s_manifest_has_deployment_service_ingress():
     labels = dep["spec"]["template"]["metadata"]["labels"]
     assert dep["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert m["Service"]["spec"]["selector"].items() <= labels.items()
+
+
+def test_k8s_replicas_share_a_redis_without_persistence():
+    redis = _manifest("cnnviz-redis")
+    assert set(redis) == {"Deployment", "Service"}
+    c = _manifest()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    service = redis["Service"]["metadata"]["name"]
+    port = redis["Service"]["spec"]["ports"][0]["port"]
+    assert env["CNNVIZ_REDIS_URL"] == f"redis://{service}:{port}/0"
+    args = redis["Deployment"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--save") + 1] == "" and args[args.index("--appendonly") + 1] == "no"
+    assert redis["Service"]["spec"]["selector"].items() <= redis["Deployment"]["spec"]["template"]["metadata"][
+        "labels"].items()
+
+
+def test_replica_script_starts_a_loopback_redis_for_the_rooms():
+    script = _code((DEPLOY / "run_replicas.sh").read_text())
+    assert re.search(r"redis-server --port \"\$REDIS_PORT\" --bind 127\.0\.0\.1 --save '' --appendonly no", script)
+    assert 'export CNNVIZ_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"' in script
+    assert "redis.pid" in script.split("stop_all()", 1)[1].split("}", 1)[0]  # stopped with the rest
 
 
 def test_k8s_probes_ask_streamlits_health_endpoint():
@@ -146,7 +177,9 @@ def two_replicas():
     while _free_port_pair_taken(base):
         base = free_port()
     env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path),
+               CNNVIZ_REDIS_PORT=str(free_port()),
                PYTHON=sys.executable)  # the interpreter running the tests has streamlit
+    env.pop("CNNVIZ_REDIS_URL", None)  # the script starts its own
     proc = subprocess.Popen(["bash", str(DEPLOY / "run_replicas.sh"), "2"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
