@@ -59,7 +59,7 @@ def test_a_student_follows_the_presenters_page_and_settings(shared_store):
     student = _app(join=code)
     assert not student.exception
     assert "Following the lecturer" in _texts(student) and code in _texts(student)
-    assert "join" not in student.query_params
+    assert student.query_params["join"] in (code, [code])  # a reload (another replica) follows on
     presenter.switch_page("pages/convolution.py").run()
     presenter.number_input(key="conv_stride").set_value(2).run()
     assert shared_store.view(code).page == "convolution" and shared_store.view(code).query["stride"] == "2"
@@ -80,6 +80,7 @@ def test_a_student_breaks_away_and_follows_again(shared_store):
     assert student.title[0].value == "Convolution"
     student.button(key="room-break").click().run()
     assert "On your own" in _texts(student)
+    assert "join" not in student.query_params  # the link is the student's own view now
     presenter.number_input(key="conv_stride").set_value(2).run()
     student.run()
     assert student.number_input(key="conv_stride").value == 1  # away: the presenter's change does not arrive
@@ -98,6 +99,19 @@ def test_a_following_students_own_change_moves_only_them(shared_store):
     assert shared_store.view(code) == before
     other.run()
     assert other.number_input(key="conv_padding").value == 0 and "Following the lecturer" in _texts(other)
+
+
+def test_a_following_students_link_follows_again_in_a_new_session(shared_store):
+    """A reload, or a WebSocket reconnecting to another replica after one was stopped: a new session
+    with the student's link joins again and shows the presenter's current view."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    link = {k: student.query_params[k] for k in student.query_params}
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    again = _app(**{k: v[-1] if isinstance(v, list) else v for k, v in link.items()})
+    assert not again.exception and "Following the lecturer" in _texts(again)
+    assert again.title[0].value == "Convolution" and again.number_input(key="conv_stride").value == 3
 
 
 def test_the_presenter_link_is_taken_out_of_the_visible_link(shared_store):

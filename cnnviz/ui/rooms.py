@@ -80,6 +80,7 @@ def leave() -> None:
     """Leave the room (a follower), or stop presenting."""
     for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER):
         _ss().pop(key, None)
+    st.query_params.pop("join", None)
 
 
 def _page_params() -> dict[str, str]:
@@ -89,7 +90,7 @@ def _page_params() -> dict[str, str]:
 
 
 def _take_link() -> None:
-    """Read ``?join=CODE`` (a student) or ``?room=CODE&key=SECRET`` (the presenter) and take them out of the link."""
+    """Read ``?join=CODE`` (a student) or ``?room=CODE&key=SECRET`` (the presenter, taken out of the link)."""
     params = st.query_params
     if "room" in params and "key" in params:
         code, secret = params.get("room", ""), params.get("key", "")
@@ -105,12 +106,17 @@ def _take_link() -> None:
         else:
             _ss()[_NOTE] = ("error", "That presenter link is not valid (or its room has closed).")
     if "join" in params:
+        # While a student follows, the link keeps ``join=CODE``: a reload, or a reconnect to another
+        # replica (a new session), joins again and follows on.
         code = params.get("join", "")
-        del params["join"]
         try:
-            join(code)
-            _ss()[_NOTE] = ("success", f"You joined room {_ss()[_CODE]}: your page now follows the lecturer.")
+            if _ss().get(_CODE) != rooms.normalise_code(code) or is_presenter():
+                join(code)
+                _ss()[_NOTE] = ("success", f"You joined room {_ss()[_CODE]}: your page now follows the lecturer.")
+            if not following():
+                del params["join"]
         except RoomError as exc:
+            del params["join"]
             _ss()[_NOTE] = ("error", str(exc))
 
 
@@ -121,10 +127,11 @@ def _apply(view: View, page, pages: Mapping[str, object]) -> None:
     target = pages.get(view.page)
     if target is None:
         return  # a page this replica does not have: stay
+    link = {**view.query, "join": _ss()[_CODE]}
     if view.page != page.url_path:
-        st.switch_page(target, query_params=view.query)
+        st.switch_page(target, query_params=link)
     if _page_params() != view.query:
-        st.query_params.from_dict(view.query)
+        st.query_params.from_dict(link)
 
 
 def room_bar(page, pages: Mapping[str, object]) -> None:
@@ -169,10 +176,12 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
 
 def _follow_again() -> None:
     _ss().update({_MODE: "follow", _SEEN: None})
+    st.query_params["join"] = _ss()[_CODE]
 
 
 def _break_away() -> None:
     _ss()[_MODE] = "away"
+    st.query_params.pop("join", None)  # the link is the student's own view from here
 
 
 def _follow_bar(code: str) -> None:
@@ -231,7 +240,7 @@ def after_page(page) -> None:
             if shown is None:
                 _ss()[_SHOWN] = now
             elif shown != now:
-                _ss()[_MODE] = "away"  # they explore on their own from here
+                _break_away()  # they explore on their own from here
                 _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
                                            "press Follow again to rejoin the lecturer.")
     except RoomError as exc:
@@ -463,6 +472,7 @@ def present_ui() -> None:
 def _join_typed() -> None:
     try:
         code = join(_ss().get("room-join-code", ""))
+        st.query_params["join"] = code
         _ss()[_NOTE] = ("success", f"You joined room {code}: your page now follows the lecturer.")
     except RoomError as exc:
         _ss()[_NOTE] = ("error", str(exc))
