@@ -166,6 +166,18 @@ def test_a_poll_asked_answered_once_and_revealed(shared_store):
     assert "You got it right" in _texts(student)
 
 
+def test_a_setting_the_presenter_leaves_at_its_default_is_the_default_for_followers(shared_store):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    student = _app(join=code)
+    assert student.number_input(key="conv_stride").value == 2
+    presenter.number_input(key="conv_stride").set_value(1).run()  # the default: left out of the link
+    assert "stride" not in shared_store.view(code).query
+    student.run()
+    assert student.number_input(key="conv_stride").value == 1
+
+
 def test_revealing_a_map_cell_sends_followers_to_its_step_in_the_player(shared_store):
     presenter, code = _presenter()
     student = _app(join=code)

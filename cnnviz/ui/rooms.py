@@ -20,6 +20,7 @@ from cnnviz import rooms
 from cnnviz.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.rooms import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
 from cnnviz.ui import ROOT, available_pages, plain, push
+from cnnviz.ui.state import UrlState
 from cnnviz.views.rooms import join_qr_png, poll_figure
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
@@ -128,6 +129,9 @@ def _apply(view: View, page, pages: Mapping[str, object]) -> None:
     if target is None:
         return  # a page this replica does not have: stay
     link = {**view.query, "join": _ss()[_CODE]}
+    # The presenter's link leaves defaults out: read it as a link opened fresh, so that a setting it
+    # leaves out is the default there too, not what this student had before.
+    UrlState.forget_links()
     if view.page != page.url_path:
         st.switch_page(target, query_params=link)
     if _page_params() != view.query:
