@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 __all__ = [
     "CODE_ALPHABET", "CODE_LENGTH", "IDLE_TTL_S", "FOLLOWER_TTL_S", "POLL_KINDS", "POLL_STATUSES",
     "View", "Poll", "RoomError", "RoomNotFound", "NotPresenter", "VoteRefused", "RoomLost",
-    "RoomStore", "MemoryStore", "RedisStore", "store_from_env", "normalise_code", "player_command",
+    "RoomStore", "MemoryStore", "RedisStore", "store_from_env", "normalise_code", "valid_id", "player_command",
     "player_update",
 ]
 
@@ -123,6 +123,11 @@ def normalise_code(text: str | None) -> str:
         raise RoomNotFound(f"'{shown}' is not a room code: a code has {CODE_LENGTH} letters and digits, "
                            f"like K7M2Q.")
     return code
+
+
+def valid_id(text: object) -> bool:
+    """True when ``text`` has the form of a follower's or voter's id (random, made by the server)."""
+    return isinstance(text, str) and _ID.match(text) is not None
 
 
 def _hash(secret: str) -> str:

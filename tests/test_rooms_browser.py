@@ -94,4 +94,7 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         wait_for_app(student)
         assert "padding=" not in presenter.url and "padding=" not in student.url
         assert _stride(student) == "2" and student.get_by_text("Following the lecturer", exact=True).count() == 1
+        # One push stream per following tab, however many runs and pages it went through; none once away.
+        assert student.evaluate("window.__cnnvizRoom.streams") == 1
+        other.wait_for_function("() => window.__cnnvizRoom.streams === 0")
         assert all(t.locator('[data-testid="stException"]').count() == 0 for t in (presenter, student, other))

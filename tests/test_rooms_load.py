@@ -21,6 +21,7 @@ def test_three_followers_see_every_change(redis_url, monkeypatch, push):
     assert rep.mode == {"1": "push", "0": "tick"}[push]
     assert rep.joined == 3 and not rep.errors, rep.errors
     assert rep.changes == 2 and rep.missed == 0
+    assert rep.counted == 3  # the presenter sees how many follow
     assert rep.follow_ms["n"] == 6 and rep.follow_ms["max"] < 10_000
     if push == "0":
         assert rep.idle_ticks > 0  # the tick ran while nothing changed; the push never reruns then

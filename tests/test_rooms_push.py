@@ -52,6 +52,25 @@ def test_listeners_get_the_version_on_connecting_and_on_each_change(push_store):
     assert len(reads) < 50 and seconds < 10
 
 
+def test_a_listener_with_a_follower_id_counts_as_following(push_store):
+    import uuid
+
+    code, _ = push_store.create_room()
+
+    async def go():
+        streams = [push._events(push._watch(code), uuid.uuid4().hex) for _ in range(3)]
+        streams.append(push._events(push._watch(code)))  # no id: listens, is not counted
+        for s in streams:
+            await _next(s)
+        await asyncio.sleep(0.1)  # the heartbeats, made in a thread
+        count = push_store.followers(code)
+        for s in streams:
+            await s.aclose()
+        return count
+
+    assert asyncio.run(go()) == 3
+
+
 def test_a_room_that_is_gone_says_so(push_store):
     async def go():
         s = push._events(push._watch("K7M2Q"))

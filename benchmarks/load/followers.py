@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -88,7 +89,8 @@ class Follower(Student):
         """Read the room's Server-Sent Events as the page's listener does; rerun the app on each new version."""
         u = urlsplit(self.base)
         reader, writer = await asyncio.open_connection(u.hostname, u.port or 80)
-        head = [f"GET /_cnnviz/rooms/{code}/events HTTP/1.1", f"Host: {u.netloc}", "Accept: text/event-stream"]
+        head = [f"GET /_cnnviz/rooms/{code}/events?f={uuid.uuid4().hex} HTTP/1.1", f"Host: {u.netloc}",
+                "Accept: text/event-stream"]
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
@@ -134,6 +136,7 @@ class FollowReport:
     baseline_cores: float = 0.0  # server CPU seconds per second before anyone joined
     idle_cpu_cores: float = 0.0  # server CPU seconds per second while nothing changed, students following
     idle_ticks: int = 0
+    counted: int = 0  # followers the presenter's page counts (heartbeats in the store)
     cpu_ms_per_tick: float = 0.0
     tick_ms: dict = field(default_factory=dict)  # a tick's round trip (the server read the room's version)
     changes: int = 0
@@ -145,7 +148,8 @@ class FollowReport:
         f = self.follow_ms
         ticks = (f", {self.cpu_ms_per_tick:.2f} ms CPU per tick, tick p50 {self.tick_ms.get('p50', 0):.0f} ms"
                  if self.mode == "tick" else "")
-        return (f"{self.joined}/{self.students} following ({self.mode}): idle {self.idle_cpu_cores:.3f} cores "
+        return (f"{self.joined}/{self.students} following ({self.mode}, {self.counted} counted): "
+                f"idle {self.idle_cpu_cores:.3f} cores "
                 f"(nobody connected: {self.baseline_cores:.3f}{ticks}); "
                 f"{self.changes} changes: follow p50 {f.get('p50', float('nan')):.0f} p95 "
                 f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed}, "
@@ -199,6 +203,7 @@ async def run(args) -> FollowReport:
     ticks0, cpu0, t0 = sum(s.tick_runs for s in live), cpu_seconds(args.pids), time.monotonic()
     await asyncio.sleep(args.idle)
     rep.idle_s = time.monotonic() - t0
+    rep.counted = store.followers(code)
     rep.idle_ticks = sum(s.tick_runs for s in live) - ticks0
     rep.idle_cpu_cores = (cpu_seconds(args.pids) - cpu0) / rep.idle_s
     rep.cpu_ms_per_tick = (cpu_seconds(args.pids) - cpu0) * 1000 / max(1, rep.idle_ticks)

@@ -173,7 +173,7 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
         poll_ui(code, poll)
     if following():
         if push.SERVED:  # the server pushes changes: no rerun until one comes
-            push.listener(code, _ss().get(_SEEN))
+            push.listener(code, _ss().get(_SEEN), session_id())
         else:
             _ticker()
 

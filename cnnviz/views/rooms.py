@@ -49,7 +49,7 @@ def poll_figure(counts: Mapping[str, int], options: Sequence[str] = (), answer: 
                 revealed: bool = False) -> go.Figure:
     """The room's answers as bars, each labelled with its count; once revealed, the right answer's bar is
     hatched and outlined and its label says "✓ right", so colour is never the only mark."""
-    order = poll_order(counts, options, answer)
+    order = poll_order(counts, options, answer if revealed else "")  # no empty bar that gives the answer away
     total = sum(counts.values())
     right = [revealed and a == answer for a in order]
     values = [counts.get(a, 0) for a in order]
