@@ -50,6 +50,10 @@ def _start_room(page, url) -> tuple[str, str]:
     code = page.locator(".room-code").inner_text(timeout=TIMEOUT_MS).strip()
     wait_for_app(page)
     link = page.locator("h4", has_text="Join at").locator("code").inner_text().strip()
+    qr = page.locator("img.room-qr")
+    assert qr.evaluate("img => img.naturalWidth > 0")
+    height = page.viewport_size["height"]
+    assert height / 6 <= qr.bounding_box()["height"] <= height / 2  # readable from the back, on screen
     assert link.endswith(f"/?join={code}")
     return code, link
 

@@ -39,6 +39,12 @@ def _presenter() -> tuple[AppTest, str]:
     return at, at.session_state["room_code"]
 
 
+def ui_rooms_question(poll):
+    from cnnviz.ui.rooms import question_for
+
+    return question_for(poll)
+
+
 def _texts(at) -> str:
     return " ".join(e.value for kind in ("markdown", "caption", "success", "warning", "error", "info")
                     for e in getattr(at, kind))
@@ -48,7 +54,8 @@ def test_present_shows_the_code_the_join_link_and_a_qr_code(shared_store):
     at, code = _presenter()
     texts = _texts(at)
     assert code in texts and f"?join={code}" in texts
-    assert [i.caption for e in at.get("image") for i in e.proto.imgs] == ["Scan to join"]  # the QR code
+    qr = [m.value for m in at.markdown if 'class="room-qr"' in m.value]
+    assert len(qr) == 1 and "data:image/png;base64," in qr[0] and f"?join={code}" in qr[0]  # the QR code
     # The join link never carries the presenter's secret.
     assert at.session_state["room_secret"] not in f"?join={code}"
     assert shared_store.is_presenter(code, at.session_state["room_secret"])
@@ -162,8 +169,14 @@ def test_a_poll_asked_answered_once_and_revealed(shared_store):
     assert hist and poll.answer in hist[0].proto.spec
     presenter.button(key="room-reveal").click().run()
     student.run()
-    assert f"The answer: **{poll.answer}**" in " ".join(s.value for s in student.success)
+    question = ui_rooms_question(poll)
+    assert f"The answer: **{question.answer_text}**" in " ".join(s.value for s in student.success)
     assert "You got it right" in _texts(student)
+    presenter.switch_page("pages/pooling.py").run()  # the lecture moves on: the question folds away
+    student.run()
+    assert student.title[0].value.startswith("Pooling")
+    assert [e.label for e in student.expander if e.label.startswith("The last question")] == [
+        f"The last question: The answer: **{question.answer_text}**. You got it right."]
 
 
 def test_a_setting_the_presenter_leaves_at_its_default_is_the_default_for_followers(shared_store):

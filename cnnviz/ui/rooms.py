@@ -30,6 +30,7 @@ ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part 
 
 _CODE, _SECRET, _MODE, _SEEN, _ID = "room_code", "room_secret", "room_mode", "room_seen", "room_id"
 _BEAT, _PLAYER, _VOTES, _NOTE, _PAGE = "room_beat", "room_player", "room_votes", "room_note", "room_page"
+_REVEALED = "room_revealed"  # poll id -> the room's version when this session first saw it revealed
 _SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
 
 # What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
@@ -310,10 +311,28 @@ def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
         votes[poll.id] = ("refused", str(exc))
 
 
+def _answer_line(poll: Poll, question: Question | None, vote) -> str:
+    mine = vote[1] if vote and vote[0] == "counted" else None
+    said = "" if mine is None else (" You got it right." if mine == poll.answer else f" You answered {plain(mine)}.")
+    return f"The answer: **{plain(question.answer_text if question else poll.answer)}**.{said}"
+
+
 def poll_ui(code: str, poll: Poll) -> None:
-    """A student's view of the room's poll: the question, an answer box, then the answer once revealed."""
+    """A student's view of the room's poll: the question, an answer box, then the answer once revealed.
+
+    Once the lecture moves on after the reveal, the question folds into one line, so that a phone's
+    screen shows the page that follows.
+    """
     question = question_for(poll)
     vote = _ss().get(_VOTES, {}).get(poll.id)
+    if poll.status == "revealed":
+        first_seen = _ss().setdefault(_REVEALED, {}).setdefault(poll.id, _ss().get(_SEEN))
+        if first_seen != _ss().get(_SEEN):
+            with st.expander(f"The last question: {_answer_line(poll, question, vote)}"):
+                _question_ui(poll, question)
+                if question is not None:
+                    st.markdown(question.solution)
+            return
     with st.container(border=True, key="room-poll"):
         st.markdown("#### :material/how_to_vote: The lecturer asks")
         _question_ui(poll, question)
@@ -335,10 +354,7 @@ def poll_ui(code: str, poll: Poll) -> None:
             st.info("Voting has closed: the answer comes next.")
         if poll.status == "revealed":
             if poll.answer:
-                mine = vote[1] if vote and vote[0] == "counted" else None
-                said = "" if mine is None else (" You got it right." if mine == poll.answer else
-                                                f" You answered {plain(mine)}.")
-                st.success(f"The answer: **{plain(poll.answer)}**.{said}", icon=":material/lightbulb:")
+                st.success(_answer_line(poll, question, vote), icon=":material/lightbulb:")
             if question is not None:
                 with st.expander("The worked solution", expanded=True):
                     st.markdown(question.solution)
@@ -369,13 +385,18 @@ def _qr(url: str) -> bytes:
 
 
 def join_ui(code: str) -> None:
-    """The join code large, the join link written out, and its QR code (about half the projector's height)."""
+    """The join code large, the join link written out, and its QR code: 440 px, or under half the
+    screen's height on a small one (a phone reads it from the back of a hall at a sixth of it)."""
+    import base64
+
     url = join_url(code)
     st.markdown(f'<div class="room-code" style="font-size:5.5rem;font-weight:700;letter-spacing:0.3em;'
                 f'font-family:monospace;line-height:1.1">{code}</div>', unsafe_allow_html=True)
     shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
     st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
-    st.image(_qr(url), width=440, caption="Scan to join")
+    png = base64.b64encode(_qr(url)).decode()
+    st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="QR code of the join link {shown}" '
+                f'style="width:min(440px,45vh);image-rendering:pixelated">', unsafe_allow_html=True)
 
 
 @st.fragment(run_every=TICK_S)
