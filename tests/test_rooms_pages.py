@@ -176,7 +176,7 @@ def test_a_poll_asked_answered_once_and_revealed(shared_store):
     student.run()
     assert student.title[0].value.startswith("Pooling")
     assert [e.label for e in student.expander if e.label.startswith("The last question")] == [
-        f"The last question: The answer: **{question.answer_text}**. You got it right."]
+        f"The last question's answer: **{question.answer_text}**. You got it right."]
 
 
 def test_a_setting_the_presenter_leaves_at_its_default_is_the_default_for_followers(shared_store):

@@ -311,10 +311,10 @@ def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
         votes[poll.id] = ("refused", str(exc))
 
 
-def _answer_line(poll: Poll, question: Question | None, vote) -> str:
+def _answer_line(poll: Poll, question: Question | None, vote, lead: str = "The answer") -> str:
     mine = vote[1] if vote and vote[0] == "counted" else None
     said = "" if mine is None else (" You got it right." if mine == poll.answer else f" You answered {plain(mine)}.")
-    return f"The answer: **{plain(question.answer_text if question else poll.answer)}**.{said}"
+    return f"{lead}: **{plain(question.answer_text if question else poll.answer)}**.{said}"
 
 
 def poll_ui(code: str, poll: Poll) -> None:
@@ -328,7 +328,7 @@ def poll_ui(code: str, poll: Poll) -> None:
     if poll.status == "revealed":
         first_seen = _ss().setdefault(_REVEALED, {}).setdefault(poll.id, _ss().get(_SEEN))
         if first_seen != _ss().get(_SEEN):
-            with st.expander(f"The last question: {_answer_line(poll, question, vote)}"):
+            with st.expander(_answer_line(poll, question, vote, "The last question's answer")):
                 _question_ui(poll, question)
                 if question is not None:
                     st.markdown(question.solution)
