@@ -102,3 +102,46 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         assert student.evaluate("window.__cnnvizRoom.streams") == 1
         other.wait_for_function("() => window.__cnnvizRoom.streams === 0")
         assert all(t.locator('[data-testid="stException"]').count() == 0 for t in (presenter, student, other))
+
+
+def _replicas(page) -> list[str]:
+    """The replicas that served the page's documents, in order (nginx names the one that answered last)."""
+    served: list[str] = []
+    page.on("response", lambda r: served.append((r.headers.get("x-cnnviz-replica") or "").split(", ")[-1])
+            if r.request.resource_type == "document" else None)
+    return served
+
+
+def test_a_student_on_a_killed_replica_follows_again_from_the_other(browser, two_replicas):
+    """Two replicas behind nginx sharing the script's redis-server: the replica serving a following
+    student is killed; its page reconnects to the other one, joins again by its link and follows the
+    presenter's next change."""
+    import signal
+    import time
+
+    url, pids = two_replicas
+    with _tab(browser) as presenter:
+        served = _replicas(presenter)
+        code, link = _start_room(presenter, url)
+        presenter_replica = served[-1]
+        for _ in range(12):  # a student whose cookie lands on the other replica
+            with _tab(browser) as student:
+                mine = _replicas(student)
+                student.goto(link)
+                wait_for_app(student)
+                if mine[-1] == presenter_replica:
+                    continue
+                student.get_by_text("Following the lecturer", exact=True).wait_for()
+                killed = time.monotonic()
+                os.kill(pids[mine[-1]], signal.SIGKILL)
+                presenter.get_by_role("link", name="Pooling").first.click()
+                presenter.locator("h1", has_text="Pooling").wait_for()
+                student.locator("h1", has_text="Pooling").wait_for(timeout=TIMEOUT_MS)
+                took = time.monotonic() - killed
+                wait_for_app(student)
+                assert f"join={code}" in student.url
+                assert student.get_by_text("Following the lecturer", exact=True).count() == 1
+                assert student.locator('[data-testid="stException"]').count() == 0
+                print(f"followed again {took:.1f} s after its replica was killed")
+                return
+        pytest.fail("every student landed on the presenter's replica")
