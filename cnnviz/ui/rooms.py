@@ -190,19 +190,20 @@ def _break_away() -> None:
 
 
 def _follow_bar(code: str) -> None:
+    """Which mode this student is in, and the one button that changes it (in one row, on a phone too)."""
     with st.container(border=True, key="room-follow-bar"):
-        text, buttons = st.columns([3, 2], vertical_alignment="center")
         if following():
-            text.markdown(f":material/sync: **Following the lecturer** (room {code}): this page changes with theirs.")
-            b1, b2 = buttons.columns(2)
-            b1.button("Break away", key="room-break", on_click=_break_away, icon=":material/call_split:",
-                      help="Explore on your own; your link keeps this view.")
+            st.markdown(f":material/sync: **Following the lecturer** (room {code}): this page changes with theirs.")
         else:
-            text.markdown(f":material/explore: **On your own** (room {code}): your changes are yours alone.")
-            b1, b2 = buttons.columns(2)
-            b1.button("Follow again", key="room-follow", on_click=_follow_again, icon=":material/sync:",
-                      type="primary")
-        b2.button("Leave the room", key="room-leave", on_click=leave, icon=":material/logout:")
+            st.markdown(f":material/explore: **On your own** (room {code}): your changes are yours alone.")
+        with st.container(horizontal=True, gap="small"):
+            if following():
+                st.button("Break away", key="room-break", on_click=_break_away, icon=":material/call_split:",
+                          help="Explore on your own; your link keeps this view.")
+            else:
+                st.button("Follow again", key="room-follow", on_click=_follow_again, icon=":material/sync:",
+                          type="primary")
+            st.button("Leave the room", key="room-leave", on_click=leave, icon=":material/logout:")
 
 
 @st.fragment(run_every=TICK_S)
