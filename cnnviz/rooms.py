@@ -118,10 +118,13 @@ def normalise_code(text: str | None) -> str:
     """
     raw = "" if text is None else str(text)[:40]
     code = re.sub(r"[\s-]", "", raw).upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        shown = raw.strip()[:12]
+    shown = raw.strip()[:12]
+    if len(code) != CODE_LENGTH:
         raise RoomNotFound(f"'{shown}' is not a room code: a code has {CODE_LENGTH} letters and digits, "
                            f"like K7M2Q.")
+    if any(ch not in CODE_ALPHABET for ch in code):
+        raise RoomNotFound(f"'{shown}' is not a room code: codes have letters and digits but never 0, O, 1 "
+                           f"or I, like K7M2Q.")
     return code
 
 

@@ -13,11 +13,11 @@ st.markdown(
     "Each page below shows one building block; follow them in order, as the lecture does."
 )
 
+ui_rooms.join_box()  # near the top: a phone shows it without scrolling
+
 for number, page in enumerate(available_pages(), start=1):
     with st.container(border=True):
         st.page_link(ROOT / page.file, label=f"{number}. {page.title}", icon=page.icon)
         st.caption(page.blurb)
 
 st.caption("Every setting lives in the page's link: copy it to share exactly what you see.")
-
-ui_rooms.join_box()
