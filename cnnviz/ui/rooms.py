@@ -10,6 +10,7 @@ serves that channel (a page run on its own, AppTest), a fragment checks the room
 from __future__ import annotations
 
 import functools
+import html
 import time
 import uuid
 from collections.abc import Mapping
@@ -396,7 +397,8 @@ def join_ui(code: str) -> None:
     shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
     st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
     png = base64.b64encode(_qr(url)).decode()
-    st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="QR code of the join link {shown}" '
+    alt = html.escape(f"QR code of the join link {url}", quote=True)
+    st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}" '
                 f'style="width:min(440px,45vh);image-rendering:pixelated">', unsafe_allow_html=True)
 
 
