@@ -47,10 +47,34 @@ class Follower(Student):
         self.tick_runs = 0
         self.tick_ms: list[float] = []
         self.listening = False
+        self.poll_widgets: dict[str, str] = {}  # "answer" / "send" -> the widget id, from the last full run
+        self._lock: asyncio.Lock | None = None
+
+    async def _rerun(self, page_name: str = "", fragment_id: str = "") -> RunResult:
+        # One run at a time on this tab's WebSocket (its listener and a vote may both ask for one).
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            return await super()._rerun(page_name, fragment_id)
+
+    async def vote(self, answer: str) -> RunResult:
+        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run (as a form sends)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if set(self.poll_widgets) != {"answer", "send"}:
+            raise StudentError("the poll's answer box is not on the page")
+        pick, send = WidgetState(id=self.poll_widgets["answer"]), WidgetState(id=self.poll_widgets["send"])
+        pick.string_value = answer
+        send.trigger_value = True
+        self.widget_states = {pick.id: pick, send.id: send}
+        try:
+            return await self._rerun()
+        finally:
+            self.widget_states = {}
 
     async def _read_run(self, t0: float, full: bool) -> RunResult:
         result = RunResult(0.0)
         registered: dict[str, float] = {}  # a full run registers its fragments' ticks anew
+        poll: dict[str, str] = {}
         while True:
             fm = ForwardMsg()
             fm.ParseFromString(await self.ws.recv())
@@ -69,8 +93,13 @@ class Follower(Student):
                 self.session_id = fm.new_session.initialize.session_id or self.session_id
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
-                if el.WhichOneof("type") == "exception":
+                kind_of = el.WhichOneof("type")
+                if kind_of == "exception":
                     result.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+                elif kind_of == "radio" and "room-answer" in el.radio.id:
+                    poll["answer"] = el.radio.id
+                elif kind_of == "button" and el.button.is_form_submitter and "room-form" in el.button.form_id:
+                    poll["send"] = el.button.id
             elif kind == "script_finished":
                 if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # the tick saw a change: a full run of the app follows
@@ -80,6 +109,7 @@ class Follower(Student):
                 if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                     self.full_runs += 1
                     self.ticks = registered
+                    self.poll_widgets = poll
                 return result
 
     def stride(self) -> str:
@@ -142,6 +172,10 @@ class FollowReport:
     changes: int = 0
     follow_ms: dict = field(default_factory=dict)  # a presenter's change -> a student's finished run showing it
     missed: int = 0  # (student, change) pairs not seen within --timeout
+    voters: int = 0  # followers whose page showed the poll's answer box
+    votes_s: float = 0.0  # from the first vote sent to the last run finished (each voter votes twice)
+    votes_counted: int = 0
+    votes_right: bool = False  # the store's counts are exactly the answers sent, each once
     errors: dict = field(default_factory=dict)
 
     def line(self) -> str:
@@ -153,7 +187,9 @@ class FollowReport:
                 f"(nobody connected: {self.baseline_cores:.3f}{ticks}); "
                 f"{self.changes} changes: follow p50 {f.get('p50', float('nan')):.0f} p95 "
                 f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed}, "
-                f"errors {sum(self.errors.values())}")
+                f"errors {sum(self.errors.values())}"
+                + (f"; {self.votes_counted} of {self.voters} votes counted in {self.votes_s:.1f} s "
+                   f"({'right' if self.votes_right else 'WRONG'})" if self.voters else ""))
 
 
 async def _tick_loop(s: Follower, until: float, rep: FollowReport, code: str) -> None:
@@ -226,11 +262,40 @@ async def run(args) -> FollowReport:
         await asyncio.sleep(max(0.0, args.gap - (time.monotonic() - changed)))
     rep.follow_ms = {"p50": pct(waits, 50), "p95": pct(waits, 95), "max": max(waits) if waits else float("nan"),
                      "n": len(waits)}
+    if args.vote:
+        await _votes(store, code, secret, live, args, rep)
     for t in loops:
         t.cancel()
     await asyncio.gather(*loops, return_exceptions=True)
     await asyncio.gather(*(s.close() for s in students))
     return rep
+
+
+async def _votes(store, code: str, secret: str, live: list[Follower], args, rep: FollowReport) -> None:
+    """Ask a show of hands; every follower answers at once through its page; check every vote counted once."""
+    poll = store.open_poll(code, secret, "choice", options=("A", "B", "C", "D"))
+    asked = time.monotonic()
+    while any(set(s.poll_widgets) != {"answer", "send"} for s in live) and time.monotonic() - asked < args.timeout:
+        await asyncio.sleep(0.05)  # the interval between two looks at which pages show the question
+    ready = [s for s in live if set(s.poll_widgets) == {"answer", "send"}]
+    rep.voters = len(ready)
+    answers = ["ABCD"[i % 4] for i in range(len(ready))]
+    started = time.monotonic()
+
+    async def one(s: Follower, answer: str) -> None:
+        try:
+            ids = dict(s.poll_widgets)
+            await s.vote(answer)
+            s.poll_widgets = ids  # the same message sent again, as a client replaying it would: not counted
+            await s.vote("ABCD"[("ABCD".index(answer) + 1) % 4])
+        except (StudentError, OSError) as e:
+            rep.errors["vote: " + str(e)[:60]] = rep.errors.get("vote: " + str(e)[:60], 0) + 1
+
+    await asyncio.gather(*(one(s, a) for s, a in zip(ready, answers)))
+    rep.votes_s = time.monotonic() - started
+    counts = store.counts(code, poll.id)
+    rep.votes_counted = sum(counts.values())
+    rep.votes_right = counts == {a: answers.count(a) for a in set(answers)}
 
 
 def parse_args(argv=None):
@@ -246,6 +311,7 @@ def parse_args(argv=None):
     p.add_argument("--changes", type=int, default=2, help="presenter changes after the idle time")
     p.add_argument("--gap", type=float, default=4.0, help="seconds between two presenter changes")
     p.add_argument("--timeout", type=float, default=20.0, help="a change not seen within this is missed")
+    p.add_argument("--vote", action="store_true", help="then a show of hands: every follower votes twice")
     p.add_argument("--json", default="", help="append the report as one JSON line to this file")
     args = p.parse_args(argv)
     if not args.serve and not args.redis:
