@@ -410,7 +410,6 @@ class MemoryStore(RoomStore):
         self._clock = clock
         self._lock = threading.Lock()
         self._rooms: dict[str, _MemoryRoom] = {}
-        self._changed = threading.Condition(self._lock)  # notified on every version change
 
     def _live(self, code: str) -> _MemoryRoom | None:
         now = self._clock()
@@ -456,7 +455,6 @@ class MemoryStore(RoomStore):
                 room.votes.pop(clear_votes, None)
             room.version += 1
             room.touched = self._clock()
-            self._changed.notify_all()
             return room.version
 
     def _vote(self, code, poll_id, voter, answer):
@@ -501,13 +499,6 @@ class MemoryStore(RoomStore):
             for f in [f for f, t in room.beats.items() if t < since]:
                 del room.beats[f]
             return len(room.beats)
-
-    def wait_for_change(self, code: str, version: int, timeout: float) -> int | None:
-        """Block until the room's version differs from ``version`` (or ``timeout`` seconds); return it."""
-        with self._lock:
-            self._changed.wait_for(lambda: (r := self._live(code)) is None or r.version != version, timeout)
-            room = self._live(code)
-            return None if room is None else room.version
 
 
 # Redis: one hash per room (secret, version, view, poll), a sorted set of followers by last heartbeat,
@@ -607,8 +598,7 @@ class RedisStore(RoomStore):
                 pipe.delete(self._k(code, "poll", clear_votes, "voters"), self._k(code, "poll", clear_votes, "counts"))
             pipe.hincrby(key, "version", 1)
             pipe.expire(key, self.idle_ttl_s)
-            pipe.publish(self._k(code, "changed"), "1")
-            return int(pipe.execute()[-3])
+            return int(pipe.execute()[-2])
         return self._call(go)
 
     def _vote(self, code, poll_id, voter, answer):

@@ -258,15 +258,6 @@ def test_redis_keys_expire_when_idle(redis_url):
     assert all(0 < store._redis.ttl(k) <= 120 for k in keys)
 
 
-def test_memory_wait_for_change_wakes_on_a_new_version():
-    import threading
-
-    store = MemoryStore()
-    code, secret = store.create_room()
-    threading.Timer(0.05, lambda: store.set_view(code, secret, "pooling", {})).start()
-    assert store.wait_for_change(code, 1, timeout=10) == 2
-
-
 def test_a_restarted_redis_gives_a_clear_error_never_a_hang():
     import time
 

@@ -382,10 +382,6 @@ def join_url(code: str) -> str:
     return url.rstrip("/") + "/?join=" + code
 
 
-def _qr(url: str) -> bytes:
-    return join_qr_png(url)
-
-
 def join_ui(code: str) -> None:
     """The join code large, the join link written out, and its QR code: 440 px, or under half the
     screen's height on a small one (a phone reads it from the back of a hall at a sixth of it)."""
@@ -396,7 +392,7 @@ def join_ui(code: str) -> None:
                 f'font-family:monospace;line-height:1.1">{code}</div>', unsafe_allow_html=True)
     shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
     st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
-    png = base64.b64encode(_qr(url)).decode()
+    png = base64.b64encode(join_qr_png(url)).decode()
     alt = html.escape(f"QR code of the join link {url}", quote=True)
     st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}" '
                 f'style="width:min(440px,45vh);image-rendering:pixelated">', unsafe_allow_html=True)
