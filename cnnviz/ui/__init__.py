@@ -3,7 +3,8 @@
 This package holds the page registry and the messages every page shows; `state` keeps a page's
 state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the grid
 editor and the step player, and there is one module per page (`convolution`, `pooling`, `shapes`,
-`architectures`, `images`, `learn`, `quiz`).
+`architectures`, `images`, `learn`, `quiz`); `rooms` is the lecturer's room around every page (the
+present page, the follow bar, polls) and `push` the channel that tells followers of a change.
 """
 from __future__ import annotations
 
