@@ -202,3 +202,19 @@ def test_revealing_a_map_cell_sends_followers_to_its_step_in_the_player(shared_s
     student.run()
     assert student.title[0].value == "Convolution"
     assert student.query_params["step"] in (str(view.step), [str(view.step)])
+
+
+def test_a_room_the_store_forgot_is_said_plainly_to_presenter_and_students(shared_store):
+    """What a restarted Redis (no persistence) leaves: the room is gone; nobody sees a traceback."""
+    presenter, code = _presenter()
+    student = _app(join=code)
+    if isinstance(shared_store, MemoryStore):
+        shared_store._rooms.clear()
+    else:
+        shared_store._redis.delete(*shared_store._redis.keys(shared_store.prefix + "*"))
+    presenter.run()
+    student.run()
+    assert not presenter.exception and not student.exception
+    assert any("no room" in e.value and "Start a new room" in e.value for e in presenter.error)
+    assert any("has closed" in w.value for w in student.warning)
+    assert "Following the lecturer" not in _texts(student)
