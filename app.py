@@ -9,6 +9,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from cnnviz.ui import ROOT, available_pages, favicon_png  # noqa: E402
+from cnnviz.ui import rooms  # noqa: E402
 
 
 def main() -> None:
@@ -20,7 +21,19 @@ def main() -> None:
     # The home page lives at / (Streamlit serves the default page there only); /home, where people
     # look for it, forwards there instead of showing "Page not found".
     forward = st.Page(lambda: st.switch_page(home), title="Home", url_path="home", visibility="hidden")
-    st.navigation(pages + [forward]).run()
+    present = st.Page(ROOT / "pages" / "present.py", title="Present to a room", icon=":material/co_present:",
+                      url_path=rooms.PRESENT_PAGE)
+    page = st.navigation(pages + [present, forward])
+    # A room around the page: a join link, the follow bar and the poll before it; the presenter's
+    # view published after it.
+    rooms.room_bar(page, {p.url_path: p for p in pages + [present]})
+    page.run()
+    rooms.after_page(page)
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs this file as __main__ for every page view
+    main()
+else:  # `streamlit run app.py` imports it to find this App: the app plus the rooms' push channel
+    from cnnviz.ui import push  # noqa: E402
+
+    app = st.App(__file__, routes=push.routes())

@@ -34,6 +34,7 @@ __all__ = [
     "Question",
     "Verdict",
     "make_question",
+    "question_of_kind",
     "make_quiz",
     "check_answer",
     "hint_for",
@@ -709,6 +710,22 @@ def make_question(seed: int, index: int) -> Question:
     # A stream of its own per question, so that question i does not depend on the quiz length.
     rng = np.random.default_rng([seed, block, pos, 1])
     return _GENERATORS[kind](rng)
+
+
+def question_of_kind(kind: str, seed: int) -> Question:
+    """A question of one kind (one of ``QUIZ_KINDS``) drawn from ``seed``: the same pair, the same question.
+
+    What a presenter asks the whole room; every replica rebuilds it from ``(kind, seed)``.
+
+    Examples
+    --------
+    >>> question_of_kind("conv_params", 7).kind
+    'conv_params'
+    """
+    seed = _check_seed(seed)
+    if kind not in _GENERATORS:
+        raise ValueError(f"There is no question of the kind {str(kind)[:24]!r}: pick one of {', '.join(QUIZ_KINDS)}.")
+    return _GENERATORS[kind](np.random.default_rng([seed, 7_919]))  # a stream apart from make_question's
 
 
 def make_quiz(seed: int, n: int = 5) -> list[Question]:

@@ -9,7 +9,11 @@
 # each pinned to its own core with taskset when N >= 2 and there are at least N cores. The nginx config is the
 # shipped deploy/nginx/cnnviz-site.conf with these ports filled in. Extra flags for every replica go
 # in CNNVIZ_STREAMLIT_ARGS (e.g. "--server.disconnectedSessionTTL 10").
-# Pids and addresses are written to $RUN_DIR/replicas ("pid address" per line) and $RUN_DIR/nginx.pid.
+# Rooms (a presenter and the students following) live in a redis-server this script starts on
+# 127.0.0.1:${CNNVIZ_REDIS_PORT:-BASE+N}, without persistence, shared by every replica through
+# CNNVIZ_REDIS_URL; set CNNVIZ_REDIS_URL yourself to use another Redis instead.
+# Pids and addresses are written to $RUN_DIR/replicas ("pid address" per line), $RUN_DIR/nginx.pid
+# and $RUN_DIR/redis.pid.
 # nginx's workers read Streamlit's frontend files from $RUN_DIR: it must be reachable by them.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -24,6 +28,7 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 stop_all() {
   local pids=()
   [ -f "$RUN_DIR/nginx.pid" ] && pids+=("$(cat "$RUN_DIR/nginx.pid")")
+  [ -f "$RUN_DIR/redis.pid" ] && pids+=("$(cat "$RUN_DIR/redis.pid")")
   [ -f "$RUN_DIR/replicas" ] && while read -r pid _; do pids+=("$pid"); done < "$RUN_DIR/replicas"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
@@ -33,7 +38,7 @@ stop_all() {
     sleep 0.2
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -f "$RUN_DIR/replicas" "$RUN_DIR/nginx.pid"
+  rm -f "$RUN_DIR/replicas" "$RUN_DIR/nginx.pid" "$RUN_DIR/redis.pid"
 }
 
 wait_health() {  # url, pid: wait until /_stcore/health answers ok (60 s at most)
@@ -102,6 +107,22 @@ for port in "$PORT" $(seq "$BASE" $((BASE + N - 1))); do
     echo "port $port is already in use (set CNNVIZ_PORT / CNNVIZ_BASE_PORT)" >&2; exit 1
   fi
 done
+if [ -z "${CNNVIZ_REDIS_URL:-}" ]; then
+  command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install -y redis-server" >&2; exit 1; }
+  REDIS_PORT="${CNNVIZ_REDIS_PORT:-$((BASE + N))}"
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    echo "port $REDIS_PORT already has a Redis (set CNNVIZ_REDIS_PORT, or CNNVIZ_REDIS_URL to use it)" >&2; exit 1
+  fi
+  # Loopback only, nothing written to disk: rooms are a lecture's, and expire after hours idle anyway.
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    > "$RUN_DIR/redis.log" 2>&1 &
+  echo "$!" > "$RUN_DIR/redis.pid"
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ] && break
+    sleep 0.1
+  done
+  export CNNVIZ_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+fi
 CORES="$(nproc)"
 : > "$RUN_DIR/replicas"
 for i in $(seq 0 $((N - 1))); do
@@ -130,5 +151,5 @@ nginx -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR" -g "daemon off;" &
 NGINX_PID=$!
 wait_health "http://127.0.0.1:$PORT" "$NGINX_PID"
 echo "$NGINX_PID" > "$RUN_DIR/nginx.pid"   # nginx also writes it; this one is there at once
-echo "ready http://127.0.0.1:$PORT replicas: $(tr '\n' ' ' < "$RUN_DIR/replicas")"
+echo "ready http://127.0.0.1:$PORT replicas: $(tr '\n' ' ' < "$RUN_DIR/replicas")rooms: $CNNVIZ_REDIS_URL"
 wait "$NGINX_PID"

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from cnnviz.ui import ROOT, available_pages, through_app
+from cnnviz.ui import rooms as ui_rooms
 
 through_app()
 
@@ -11,6 +12,8 @@ st.markdown(
     "at every position to build **activation maps**, then shrinks them with **pooling**. "
     "Each page below shows one building block; follow them in order, as the lecture does."
 )
+
+ui_rooms.join_box()  # near the top: a phone shows it without scrolling
 
 for number, page in enumerate(available_pages(), start=1):
     with st.container(border=True):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,87 @@ def send_edit(at, player_key: str, grid: str, row: int, col: int, text: str):
 def player_explains(at) -> list[str]:
     """The explanation (HTML) the step player shows at each step, on an AppTest page."""
     return player_data(at)["explain"]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server on a free loopback port for the whole run (no persistence); its URL."""
+    from redis_support import have_redis, redis_server
+
+    if not have_redis():
+        msg = "redis-server is not installed (apt-get install -y redis-server; scripts/test.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (CI must run these tests)")
+        pytest.skip(msg)
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    """A fresh room store, once per backend: every store test runs against both."""
+    from cnnviz.rooms import MemoryStore, RedisStore
+
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    import uuid
+
+    store = RedisStore(request.getfixturevalue("redis_url"), prefix=f"test-{uuid.uuid4().hex[:8]}:")
+    yield store
+
+
+@pytest.fixture
+def two_replicas():
+    """deploy/run_replicas.sh 2 on free loopback ports; yields (url, {address: pid})."""
+    import signal
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from browser_support import free_port, healthy
+
+    if not shutil.which("nginx"):
+        pytest.skip("nginx is not installed (apt-get install -y nginx); CI does not install it")
+    # nginx's workers read the frontend files from here: not pytest's private tmp_path.
+    tmp_path = Path(tempfile.mkdtemp(prefix="cnnviz-deploy-test-"))
+    tmp_path.chmod(0o755)
+    port = free_port()
+    base = free_port()
+    while _free_port_pair_taken(base):
+        base = free_port()
+    env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path),
+               CNNVIZ_REDIS_PORT=str(free_port()),
+               PYTHON=sys.executable)  # the interpreter running the tests has streamlit
+    env.pop("CNNVIZ_REDIS_URL", None)  # the script starts its own
+    proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "run_replicas.sh"), "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while not (tmp_path / "nginx.pid").exists() or not healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            logs = "\n".join(p.read_text()[-800:] for p in sorted(tmp_path.glob("*.log")))
+            pytest.fail(f"run_replicas.sh did not start:\n{logs}")
+        time.sleep(0.1)  # the interval between two polls of nginx's pid file and the health endpoint
+    rows = [r.split() for r in (tmp_path / "replicas").read_text().splitlines() if r.strip()]
+    yield url, {addr: int(pid) for pid, addr in rows}
+    proc.terminate()  # the script stops its replicas and nginx
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _free_port_pair_taken(base: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", base + 1))
+        except OSError:
+            return True
+    return False

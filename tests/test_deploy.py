@@ -2,12 +2,10 @@
 classroom deployment needs, and parse."""
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -48,6 +46,16 @@ def test_nginx_websocket_location_has_what_streamlit_needs():
     assert "add_header" not in proxy
 
 
+def test_nginx_passes_the_rooms_events_unbuffered():
+    from cnnviz.ui.push import EVENTS_PATH
+
+    proxy = _code((DEPLOY / "nginx" / "cnnviz-proxy.conf").read_text())
+    prefix = EVENTS_PATH.split("{", 1)[0]
+    sse = re.search(r"location " + re.escape(prefix) + r" \{(.*?)\n\}", proxy, re.S).group(1)
+    assert "proxy_buffering off;" in sse and "proxy_http_version 1.1;" in sse
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", sse).group(1)) >= 3600
+
+
 def test_nginx_upload_limit_fits_the_apps_upload_limit():
     import tomllib
 
@@ -71,9 +79,9 @@ def test_nginx_accepts_the_generated_config(tmp_path):
     assert site.count("server 127.0.0.1:") == 2
 
 
-def _manifest():
+def _manifest(name: str = "cnnviz"):
     docs = [d for d in yaml.safe_load_all((DEPLOY / "k8s.yaml").read_text()) if d]
-    return {d["kind"]: d for d in docs}
+    return {d["kind"]: d for d in docs if d["metadata"]["name"] == name}
 
 
 def test_k8s_manifest_has_deployment_service_ingress():
@@ -86,6 +94,27 @@ def test_k8s_manifest_has_deployment_service_ingress():
     labels = dep["spec"]["template"]["metadata"]["labels"]
     assert dep["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert m["Service"]["spec"]["selector"].items() <= labels.items()
+
+
+def test_k8s_replicas_share_a_redis_without_persistence():
+    redis = _manifest("cnnviz-redis")
+    assert set(redis) == {"Deployment", "Service"}
+    c = _manifest()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    service = redis["Service"]["metadata"]["name"]
+    port = redis["Service"]["spec"]["ports"][0]["port"]
+    assert env["CNNVIZ_REDIS_URL"] == f"redis://{service}:{port}/0"
+    args = redis["Deployment"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--save") + 1] == "" and args[args.index("--appendonly") + 1] == "no"
+    assert redis["Service"]["spec"]["selector"].items() <= redis["Deployment"]["spec"]["template"]["metadata"][
+        "labels"].items()
+
+
+def test_replica_script_starts_a_loopback_redis_for_the_rooms():
+    script = _code((DEPLOY / "run_replicas.sh").read_text())
+    assert re.search(r"redis-server --port \"\$REDIS_PORT\" --bind 127\.0\.0\.1 --save '' --appendonly no", script)
+    assert 'export CNNVIZ_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"' in script
+    assert "redis.pid" in script.split("stop_all()", 1)[1].split("}", 1)[0]  # stopped with the rest
 
 
 def test_k8s_probes_ask_streamlits_health_endpoint():
@@ -124,60 +153,6 @@ def test_server_config_is_hardened_for_a_public_classroom():
     assert cfg["runner"]["postScriptGC"] is False  # no full collection after every click
     assert cfg["client"]["showErrorDetails"] == "none"
     assert cfg["browser"]["gatherUsageStats"] is False
-
-
-@pytest.fixture
-def two_replicas():
-    """deploy/run_replicas.sh 2 on free loopback ports; yields (url, {address: pid})."""
-    import signal
-    import tempfile
-    import time
-    from pathlib import Path
-
-    from browser_support import free_port, healthy
-
-    if not shutil.which("nginx"):
-        pytest.skip("nginx is not installed (apt-get install -y nginx); CI does not install it")
-    # nginx's workers read the frontend files from here: not pytest's private tmp_path.
-    tmp_path = Path(tempfile.mkdtemp(prefix="cnnviz-deploy-test-"))
-    tmp_path.chmod(0o755)
-    port = free_port()
-    base = free_port()
-    while _free_port_pair_taken(base):
-        base = free_port()
-    env = dict(os.environ, CNNVIZ_PORT=str(port), CNNVIZ_BASE_PORT=str(base), CNNVIZ_RUN_DIR=str(tmp_path),
-               PYTHON=sys.executable)  # the interpreter running the tests has streamlit
-    proc = subprocess.Popen(["bash", str(DEPLOY / "run_replicas.sh"), "2"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while not (tmp_path / "nginx.pid").exists() or not healthy(url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            logs = "\n".join(p.read_text()[-800:] for p in sorted(tmp_path.glob("*.log")))
-            pytest.fail(f"run_replicas.sh did not start:\n{logs}")
-        time.sleep(0.1)  # the interval between two polls of nginx's pid file and the health endpoint
-    rows = [r.split() for r in (tmp_path / "replicas").read_text().splitlines() if r.strip()]
-    yield url, {addr: int(pid) for pid, addr in rows}
-    proc.terminate()  # the script stops its replicas and nginx
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    shutil.rmtree(tmp_path, ignore_errors=True)
-
-
-def _free_port_pair_taken(base: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", base + 1))
-        except OSError:
-            return True
-    return False
 
 
 @pytest.mark.browser

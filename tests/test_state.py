@@ -15,8 +15,9 @@ from cnnviz.ui import quiz as ui_quiz
 from cnnviz.ui import shapes as ui_shapes
 from cnnviz.ui.state import UrlState, int_field
 
-URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL, "quiz": ui_quiz.URL,
-        "architectures": ui_arch.URL, "learn": ui_learn.URL, **{url.key: url for url in ui_shapes.URLS}}
+URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL,
+        "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL,
+        **{url.key: url for url in ui_shapes.URLS}}
 
 
 def same(a, b) -> bool:

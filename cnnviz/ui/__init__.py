@@ -2,8 +2,9 @@
 
 This package holds the page registry and the messages every page shows; `state` keeps a page's
 state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the step player
-component and the grids typed into it, and there is one module per page (`convolution`, `pooling`, `shapes`,
-`architectures`, `images`, `learn`, `quiz`).
+component and the grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`,
+`shapes`, `architectures`, `images`, `learn`, `quiz`); `rooms` is the lecturer's room around every page (the
+present page, the follow bar, polls) and `push` the channel that tells followers of a change.
 """
 from __future__ import annotations
 

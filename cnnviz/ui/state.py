@@ -152,6 +152,8 @@ class UrlState(Generic[S]):
     >>> # URL = UrlState("conv", ConvState, [int_field("stride", 1, 1, 4, "stride"), ...])
     """
 
+    _keys: set[str] = set()  # every page's key: what ``forget_links`` forgets
+
     def __init__(self, key: str, state: type[S], fields: list[UrlField], *,
                  widgets: Mapping[str, str] | None = None, defaults_in_link: bool = False,
                  check: Callable[[dict], tuple[dict, list[str]]] | None = None):
@@ -161,6 +163,7 @@ class UrlState(Generic[S]):
             f"{state.__name__} has fields {names}; the link has {[f.key for f in fields]}")
         assert set(widgets or {}) <= set(names), f"widgets {sorted(widgets or {})} are not all fields of {names}"
         self.key = key
+        UrlState._keys.add(key)
         self.state = state
         self.fields = {f.key: f for f in fields}
         self.widgets = dict(widgets or {})
@@ -253,6 +256,14 @@ class UrlState(Generic[S]):
             if value is not None and (self.defaults_in_link or not left_out):
                 texts[f.name] = f.encode(value)
         return texts
+
+    @staticmethod
+    def forget_links() -> None:
+        """Forget what every page last wrote into the link and kept for this session: the next link
+        a page reads counts as opened fresh (a setting it leaves out is that setting's default)."""
+        for key in UrlState._keys:
+            st.session_state.pop(f"{key}__written", None)
+            st.session_state.pop(f"{key}__state", None)
 
     def save(self, state: S) -> None:
         """Write ``state`` into the link (defaults left out) and remember it for this session."""

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.grids import parse_cells, tidy
+from cnnviz.ui import rooms
 from cnnviz.ui.state import LastValid
 from cnnviz.views.numbers import exact_number
 from cnnviz.views.player import COMPONENT_HTML, component_css, component_js
@@ -18,21 +19,25 @@ _PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=c
                                      js=component_js())
 
 
-def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False,
-                command: tuple[str, int, bool] | None = None, report: bool = False, ack: str | None = None):
+def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None):
     """Mount the step player on ``data`` (``cnnviz.views.player.player_data``); returns its ``ComponentResult``.
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
     playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
-    screen). ``command`` (token, step, playing) makes the player jump and play or pause once per new
-    token; with ``report`` it sends ``{step, playing, speed}`` as the state ``view`` on each thing the
-    student does (never while it plays). ``ack`` names the last edit the page applied, so the
+    screen). In a room (``ui.rooms``) a following student's player is told the presenter's step
+    (``command``: token, step, playing; applied once per new token), and the presenter's player reports
+    ``{step, playing, speed}`` as the state ``view`` on each thing the presenter does (never while it
+    plays), which the room publishes. ``ack`` names the last edit the page applied, so the
     component redraws after every edit, accepted or not. Edits arrive as the state ``edit``
     (``apply_edit``).
     """
-    full = {**data, "key": key, "initial": step, "present": bool(present), "report": bool(report),
+    command, report = rooms.player_command(), rooms.is_presenter()
+    full = {**data, "key": key, "initial": step, "present": bool(present), "report": report,
             "command": list(command) if command else None, "ack": ack}
-    return _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing)
+    result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing)
+    if report:
+        rooms.publish_player_view(getattr(result, "view", None))
+    return result
 
 
 def _nothing() -> None:

@@ -1,0 +1,362 @@
+"""Students following a lecturer's room, over Streamlit's own WebSocket protocol (loopback only, bounded).
+
+The driver makes a room in the same Redis the server uses (``--redis``, the server started with
+``CNNVIZ_REDIS_URL``), opens ``--n`` students on ``/?join=CODE`` and lets each follow as its browser
+would: listening to the room's Server-Sent Events and asking for a run of the app when the version
+changes (the push), or, where the server registered a fragment tick instead, running that tick at
+its ``auto_rerun`` interval (a ``rerun_script`` naming the fragment). It
+measures the server's CPU while nothing changes, then the presenter changes the Convolution page's
+stride ``--changes`` times: the time from each change to each student's finished run showing it
+(p50/p95/max) and how many students missed it.
+
+    python -m benchmarks.load.followers --url http://127.0.0.1:8501 --pids 1234 \
+        --redis redis://127.0.0.1:6379/0 --n 3 --idle 10 --changes 2
+
+or, starting a throwaway redis-server and one ``streamlit run app.py`` of its own on free loopback
+ports (``--push 0``: the server's followers tick instead of listening)::
+
+    python -m benchmarks.load.followers --serve --push 1 --n 3
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from benchmarks.load.client import FINISHED_OK, RunResult, Student, StudentError
+from benchmarks.load.harness import cpu_seconds, pct
+
+HARD_CAP_STUDENTS = 400
+DEBUG = False
+HARD_CAP_SECONDS = 300
+
+
+class Follower(Student):
+    """A tab that joined a room: keeps the link the server writes, and runs the follow tick when asked."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticks: dict[str, float] = {}  # fragment id -> seconds between its automatic reruns
+        self.full_runs = 0
+        self.tick_runs = 0
+        self.tick_ms: list[float] = []
+        self.listening = False
+        self.poll_widgets: dict[str, str] = {}  # "answer" / "send" -> the widget id, from the last full run
+        self._lock: asyncio.Lock | None = None
+
+    async def _rerun(self, page_name: str = "", fragment_id: str = "") -> RunResult:
+        # One run at a time on this tab's WebSocket (its listener and a vote may both ask for one).
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            return await super()._rerun(page_name, fragment_id)
+
+    async def vote(self, answer: str) -> RunResult:
+        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run (as a form sends)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if set(self.poll_widgets) != {"answer", "send"}:
+            raise StudentError("the poll's answer box is not on the page")
+        pick, send = WidgetState(id=self.poll_widgets["answer"]), WidgetState(id=self.poll_widgets["send"])
+        pick.string_value = answer
+        send.trigger_value = True
+        self.widget_states = {pick.id: pick, send.id: send}
+        try:
+            return await self._rerun()
+        finally:
+            self.widget_states = {}
+
+    async def _read_run(self, t0: float, full: bool) -> RunResult:
+        result = RunResult(0.0)
+        registered: dict[str, float] = {}  # a full run registers its fragments' ticks anew
+        poll: dict[str, str] = {}
+        while True:
+            fm = ForwardMsg()
+            fm.ParseFromString(await self.ws.recv())
+            kind = fm.WhichOneof("type")
+            if DEBUG:
+                print(kind, fm.script_finished if kind == "script_finished" else "",
+                      fm.page_info_changed.query_string if kind == "page_info_changed" else "",
+                      fm.navigation.page_script_hash if kind == "navigation" else "")
+            if kind == "auto_rerun":
+                registered[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
+            elif kind == "page_info_changed":  # the link the server wrote: the browser's next runs send it
+                self.query = fm.page_info_changed.query_string
+            elif kind == "navigation":
+                self.page_hash = fm.navigation.page_script_hash
+            elif kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                kind_of = el.WhichOneof("type")
+                if kind_of == "exception":
+                    result.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+                elif kind_of == "radio" and "room-answer" in el.radio.id:
+                    poll["answer"] = el.radio.id
+                elif kind_of == "button" and el.button.is_form_submitter and "room-form" in el.button.form_id:
+                    poll["send"] = el.button.id
+            elif kind == "script_finished":
+                if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the tick saw a change: a full run of the app follows
+                result.seconds = time.perf_counter() - t0
+                if fm.script_finished not in FINISHED_OK:
+                    result.exceptions.append(f"script finished with status {fm.script_finished}")
+                if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    self.full_runs += 1
+                    self.ticks = registered
+                    self.poll_widgets = poll
+                return result
+
+    def stride(self) -> str:
+        return (parse_qs(self.query).get("stride") or [""])[-1]
+
+    async def listen(self, code: str, until: float, on_error) -> None:
+        """Read the room's Server-Sent Events as the page's listener does; rerun the app on each new version."""
+        u = urlsplit(self.base)
+        reader, writer = await asyncio.open_connection(u.hostname, u.port or 80)
+        head = [f"GET /_cnnviz/rooms/{code}/events?f={uuid.uuid4().hex} HTTP/1.1", f"Host: {u.netloc}",
+                "Accept: text/event-stream"]
+        if self.cookies:
+            head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        await writer.drain()
+        seen = None
+        self.listening = True
+        try:
+            while time.monotonic() < until:
+                line = await asyncio.wait_for(reader.readline(), max(0.1, until - time.monotonic()))
+                if not line:
+                    break
+                text = line.decode(errors="replace").strip()
+                if not text.startswith("data: "):
+                    continue
+                version = text[6:]
+                if seen is not None and version != seen:
+                    await self._rerun()  # what the listener's trigger asks for: a run of the app
+                seen = version
+        except TimeoutError:
+            pass
+        except (StudentError, OSError) as e:
+            on_error(e)
+        finally:
+            self.listening = False
+            writer.close()
+
+    async def tick(self) -> RunResult:
+        fid, _ = next(iter(self.ticks.items()))
+        before = self.full_runs
+        r = await self._rerun(fragment_id=fid)
+        if self.full_runs == before:
+            self.tick_runs += 1
+            self.tick_ms.append(r.seconds * 1000)
+        return r
+
+
+@dataclass
+class FollowReport:
+    students: int
+    mode: str = ""  # "push" (Server-Sent Events) or "tick" (a fragment rerun every few seconds)
+    joined: int = 0
+    idle_s: float = 0.0
+    baseline_cores: float = 0.0  # server CPU seconds per second before anyone joined
+    idle_cpu_cores: float = 0.0  # server CPU seconds per second while nothing changed, students following
+    idle_ticks: int = 0
+    counted: int = 0  # followers the presenter's page counts (heartbeats in the store)
+    cpu_ms_per_tick: float = 0.0
+    tick_ms: dict = field(default_factory=dict)  # a tick's round trip (the server read the room's version)
+    changes: int = 0
+    follow_ms: dict = field(default_factory=dict)  # a presenter's change -> a student's finished run showing it
+    missed: int = 0  # (student, change) pairs not seen within --timeout
+    voters: int = 0  # followers whose page showed the poll's answer box
+    votes_s: float = 0.0  # from the first vote sent to the last run finished (each voter votes twice)
+    votes_counted: int = 0
+    votes_right: bool = False  # the store's counts are exactly the answers sent, each once
+    errors: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        f = self.follow_ms
+        ticks = (f", {self.cpu_ms_per_tick:.2f} ms CPU per tick, tick p50 {self.tick_ms.get('p50', 0):.0f} ms"
+                 if self.mode == "tick" else "")
+        return (f"{self.joined}/{self.students} following ({self.mode}, {self.counted} counted): "
+                f"idle {self.idle_cpu_cores:.3f} cores "
+                f"(nobody connected: {self.baseline_cores:.3f}{ticks}); "
+                f"{self.changes} changes: follow p50 {f.get('p50', float('nan')):.0f} p95 "
+                f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed}, "
+                f"errors {sum(self.errors.values())}"
+                + (f"; {self.votes_counted} of {self.voters} votes counted in {self.votes_s:.1f} s "
+                   f"({'right' if self.votes_right else 'WRONG'})" if self.voters else ""))
+
+
+async def _tick_loop(s: Follower, until: float, rep: FollowReport, code: str) -> None:
+    def error(e: Exception) -> None:
+        rep.errors[str(e)[:60]] = rep.errors.get(str(e)[:60], 0) + 1
+
+    if not s.ticks:  # the server pushes: listen to the room's events instead of ticking
+        rep.mode = "push"
+        await s.listen(code, until, error)
+        return
+    rep.mode = "tick"
+    while time.monotonic() < until and s.ws is not None:
+        if not s.ticks:
+            return  # not following (the room is gone or the student broke away)
+        await asyncio.sleep(min(s.ticks.values()))
+        try:
+            await s.tick()
+        except (StudentError, OSError) as e:
+            rep.errors[str(e)[:60]] = rep.errors.get(str(e)[:60], 0) + 1
+            return
+
+
+async def run(args) -> FollowReport:
+    from cnnviz.rooms import RedisStore, View
+
+    store = RedisStore(args.redis)
+    code, secret = store.create_room(View("convolution", (("stride", "1"),)))
+    rep = FollowReport(args.n)
+    cpu0, t0 = cpu_seconds(args.pids), time.monotonic()
+    await asyncio.sleep(args.baseline)  # the server with nobody connected: what its idle costs anyway
+    rep.baseline_cores = (cpu_seconds(args.pids) - cpu0) / max(1e-9, time.monotonic() - t0)
+    students = [Follower(args.url, "", f"join={code}", timeout=args.timeout) for _ in range(args.n)]
+
+    async def join(s: Follower) -> None:
+        try:
+            await s.open()
+            rep.joined += 1
+        except (StudentError, OSError) as e:
+            rep.errors["join: " + str(e)[:60]] = rep.errors.get("join: " + str(e)[:60], 0) + 1
+
+    for i in range(0, len(students), 20):  # arrivals in small waves, as a class scanning a code does
+        await asyncio.gather(*(join(s) for s in students[i:i + 20]))
+    live = [s for s in students if s.ws is not None]
+    end = time.monotonic() + args.idle + args.changes * args.gap + args.timeout
+    loops = [asyncio.create_task(_tick_loop(s, end, rep, code)) for s in live]
+    await asyncio.sleep(min(5.0, args.idle / 2))  # every tick loop running
+    ticks0, cpu0, t0 = sum(s.tick_runs for s in live), cpu_seconds(args.pids), time.monotonic()
+    await asyncio.sleep(args.idle)
+    rep.idle_s = time.monotonic() - t0
+    rep.counted = store.followers(code)
+    rep.idle_ticks = sum(s.tick_runs for s in live) - ticks0
+    rep.idle_cpu_cores = (cpu_seconds(args.pids) - cpu0) / rep.idle_s
+    rep.cpu_ms_per_tick = (cpu_seconds(args.pids) - cpu0) * 1000 / max(1, rep.idle_ticks)
+    rep.tick_ms = {"p50": pct([m for s in live for m in s.tick_ms], 50),
+                   "p95": pct([m for s in live for m in s.tick_ms], 95)}
+    waits: list[float] = []
+    for k in range(args.changes):
+        stride = str(2 + k % 3)
+        changed = time.monotonic()
+        store.set_view(code, secret, "convolution", {"stride": stride})
+        rep.changes += 1
+        seen: dict[int, float] = {}
+        while len(seen) < len(live) and time.monotonic() - changed < args.timeout:
+            for i, s in enumerate(live):
+                if i not in seen and s.stride() == stride:
+                    seen[i] = time.monotonic() - changed
+            await asyncio.sleep(0.02)  # the interval between two looks at what the students' links say
+        waits += [v * 1000 for v in seen.values()]
+        rep.missed += len(live) - len(seen)
+        await asyncio.sleep(max(0.0, args.gap - (time.monotonic() - changed)))
+    rep.follow_ms = {"p50": pct(waits, 50), "p95": pct(waits, 95), "max": max(waits) if waits else float("nan"),
+                     "n": len(waits)}
+    if args.vote:
+        await _votes(store, code, secret, live, args, rep)
+    for t in loops:
+        t.cancel()
+    await asyncio.gather(*loops, return_exceptions=True)
+    await asyncio.gather(*(s.close() for s in students))
+    return rep
+
+
+async def _votes(store, code: str, secret: str, live: list[Follower], args, rep: FollowReport) -> None:
+    """Ask a show of hands; every follower answers at once through its page; check every vote counted once."""
+    poll = store.open_poll(code, secret, "choice", options=("A", "B", "C", "D"))
+    asked = time.monotonic()
+    while any(set(s.poll_widgets) != {"answer", "send"} for s in live) and time.monotonic() - asked < args.timeout:
+        await asyncio.sleep(0.05)  # the interval between two looks at which pages show the question
+    ready = [s for s in live if set(s.poll_widgets) == {"answer", "send"}]
+    rep.voters = len(ready)
+    answers = ["ABCD"[i % 4] for i in range(len(ready))]
+    started = time.monotonic()
+
+    async def one(s: Follower, answer: str) -> None:
+        try:
+            ids = dict(s.poll_widgets)
+            await s.vote(answer)
+            s.poll_widgets = ids  # the same message sent again, as a client replaying it would: not counted
+            await s.vote("ABCD"[("ABCD".index(answer) + 1) % 4])
+        except (StudentError, OSError) as e:
+            rep.errors["vote: " + str(e)[:60]] = rep.errors.get("vote: " + str(e)[:60], 0) + 1
+
+    await asyncio.gather(*(one(s, a) for s, a in zip(ready, answers)))
+    rep.votes_s = time.monotonic() - started
+    counts = store.counts(code, poll.id)
+    rep.votes_counted = sum(counts.values())
+    rep.votes_right = counts == {a: answers.count(a) for a in set(answers)}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default="http://127.0.0.1:8501")
+    p.add_argument("--pids", default="", help="server pids to watch, comma separated")
+    p.add_argument("--redis", default="", help="the Redis the server uses (CNNVIZ_REDIS_URL)")
+    p.add_argument("--serve", action="store_true", help="start a redis-server and a server of its own")
+    p.add_argument("--push", type=int, choices=[0, 1], default=1, help="with --serve: 1 push, 0 fragment ticks")
+    p.add_argument("--n", type=int, default=3, help="students following")
+    p.add_argument("--baseline", type=float, default=5.0, help="seconds of CPU measured before anyone joins")
+    p.add_argument("--idle", type=float, default=10.0, help="seconds of nothing changing, CPU measured")
+    p.add_argument("--changes", type=int, default=2, help="presenter changes after the idle time")
+    p.add_argument("--gap", type=float, default=4.0, help="seconds between two presenter changes")
+    p.add_argument("--timeout", type=float, default=20.0, help="a change not seen within this is missed")
+    p.add_argument("--vote", action="store_true", help="then a show of hands: every follower votes twice")
+    p.add_argument("--json", default="", help="append the report as one JSON line to this file")
+    args = p.parse_args(argv)
+    if not args.serve and not args.redis:
+        p.error("--redis (the server's CNNVIZ_REDIS_URL) is needed unless --serve")
+    for url in (args.url, args.redis or "redis://127.0.0.1"):
+        if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            p.error("the follower driver only talks to loopback")
+    args.n = max(1, min(args.n, HARD_CAP_STUDENTS))
+    args.idle = min(args.idle, HARD_CAP_SECONDS)
+    args.changes = max(0, min(args.changes, 20))
+    args.pids = [int(x) for x in str(args.pids).split(",") if x.strip()]
+    return args
+
+
+def _serve_and_run(args) -> FollowReport:
+    """A redis-server and a ``streamlit run app.py`` of the driver's own, on free loopback ports, for one run."""
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+    from browser_support import streamlit_server
+    from redis_support import redis_server
+
+    with redis_server() as url:
+        old = {k: os.environ.get(k) for k in ("CNNVIZ_REDIS_URL", "CNNVIZ_ROOMS_PUSH")}
+        os.environ.update(CNNVIZ_REDIS_URL=url, CNNVIZ_ROOMS_PUSH=str(args.push))
+        try:
+            with streamlit_server() as server:
+                args.url, args.pids, args.redis = server.url, [server.pid], url
+                return asyncio.run(run(args))
+        finally:
+            for k, v in old.items():
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
+def main(argv=None) -> FollowReport:
+    args = parse_args(argv)
+    rep = _serve_and_run(args) if args.serve else asyncio.run(run(args))
+    print(rep.line())
+    if args.json:
+        with open(args.json, "a") as f:
+            f.write(json.dumps(asdict(rep)) + "\n")
+    return rep
+
+
+if __name__ == "__main__":
+    main()

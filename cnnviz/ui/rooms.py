@@ -1,0 +1,514 @@
+"""Rooms in the app: the presenter's page, the follow bar on every page, polls, and the follower's tick.
+
+``app.py`` calls ``room_bar(page, pages)`` before running the page (a join link, the follow bar, the
+poll) and ``after_page(page)`` after it (the presenter publishes the page's link; a follower who
+changed something on their own breaks away). A following student's page listens to the room's
+push channel (``cnnviz.ui.push``) and reruns the app only when the room changed; where nothing
+serves that channel (a page run on its own, AppTest), a fragment checks the room's version every
+``TICK_S`` seconds instead (one cheap store read per tick).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import time
+import uuid
+from collections.abc import Mapping
+
+import streamlit as st
+
+from cnnviz import rooms
+from cnnviz.quiz import Question, check_answer, grid_markdown, question_of_kind
+from cnnviz.rooms import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
+from cnnviz.ui import ROOT, available_pages, plain, push
+from cnnviz.ui.state import UrlState
+from cnnviz.views.rooms import join_qr_png, poll_figure
+
+TICK_S = 2.0  # how often a follower's session looks at the room's version
+BEAT_S = 10.0  # how often a follower says it is still there (FOLLOWER_TTL_S is 30)
+PRESENT_PAGE = "present"
+ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part of a shared view
+
+_CODE, _SECRET, _MODE, _SEEN, _ID = "room_code", "room_secret", "room_mode", "room_seen", "room_id"
+_BEAT, _PLAYER, _VOTES, _NOTE, _PAGE = "room_beat", "room_player", "room_votes", "room_note", "room_page"
+_REVEALED = "room_revealed"  # poll id -> the room's version when this session first saw it revealed
+_SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
+
+# What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
+QUESTIONS = {
+    "activation_cell": "What is this cell of the activation map?",
+    "conv_output": "What size is the output?",
+    "conv_params": "How many parameters?",
+    "edge_filter": "Which filter finds these edges? (multiple choice)",
+    "hands": "A show of hands: A, B, C or D (asked aloud)",
+}
+
+
+@functools.cache
+def room_store() -> RoomStore:
+    """The process's room store: Redis when ``CNNVIZ_REDIS_URL`` is set (shared by replicas), else memory."""
+    return rooms.store_from_env()
+
+
+def _ss():
+    return st.session_state
+
+
+def session_id() -> str:
+    """This browser session's random id (follower and voter): no personal data."""
+    return _ss().setdefault(_ID, uuid.uuid4().hex)
+
+
+def is_presenter() -> bool:
+    """True when this session holds its room's presenter secret."""
+    return bool(_ss().get(_CODE) and _ss().get(_SECRET))
+
+
+def following() -> bool:
+    """True when this session is a student following its room's presenter."""
+    return bool(_ss().get(_CODE)) and not is_presenter() and _ss().get(_MODE) == "follow"
+
+
+def join(code: str) -> str:
+    """Join the room ``code`` as a follower (raises RoomError saying why not); returns its normalised code."""
+    code = rooms.normalise_code(code)
+    if not room_store().exists(code):
+        raise RoomNotFound(f"There is no room {code}: check the code on the projector.")
+    _ss().update({_CODE: code, _MODE: "follow", _SEEN: None})
+    _ss().pop(_SECRET, None)
+    return code
+
+
+def leave() -> None:
+    """Leave the room (a follower), or stop presenting."""
+    for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER):
+        _ss().pop(key, None)
+    st.query_params.pop("join", None)
+
+
+def _page_params() -> dict[str, str]:
+    """The link's parameters as a page reads them (the last of repeated ones), without the room's own."""
+    return {k: st.query_params.get_all(k)[-1] for k in st.query_params if k not in ROOM_PARAMS
+            and st.query_params.get_all(k)}
+
+
+def _take_link() -> None:
+    """Read ``?join=CODE`` (a student) or ``?room=CODE&key=SECRET`` (the presenter, taken out of the link)."""
+    params = st.query_params
+    if "room" in params and "key" in params:
+        code, secret = params.get("room", ""), params.get("key", "")
+        del params["room"], params["key"]
+        try:
+            ok = room_store().is_presenter(code, secret)
+        except RoomError as exc:
+            _ss()[_NOTE] = ("error", str(exc))
+            return
+        if ok:
+            _ss().update({_CODE: rooms.normalise_code(code), _SECRET: secret})
+            _ss().pop(_MODE, None)
+        else:
+            _ss()[_NOTE] = ("error", "That presenter link is not valid (or its room has closed).")
+    if "join" in params:
+        # While a student follows, the link keeps ``join=CODE``: a reload, or a reconnect to another
+        # replica (a new session), joins again and follows on.
+        code = params.get("join", "")
+        try:
+            if _ss().get(_CODE) != rooms.normalise_code(code) or is_presenter():
+                join(code)
+                _ss()[_NOTE] = ("success", f"You joined room {_ss()[_CODE]}: your page now follows the lecturer.")
+            if not following():
+                del params["join"]
+        except RoomError as exc:
+            del params["join"]
+            _ss()[_NOTE] = ("error", str(exc))
+
+
+def _apply(view: View, page, pages: Mapping[str, object]) -> None:
+    """Show the presenter's view: switch to its page with its link, or put its link into this page's."""
+    _ss()[_SEEN] = view.version
+    _ss()[_SHOWN] = None
+    target = pages.get(view.page)
+    if target is None:
+        return  # a page this replica does not have: stay
+    link = {**view.query, "join": _ss()[_CODE]}
+    # The presenter's link leaves defaults out: read it as a link opened fresh, so that a setting it
+    # leaves out is the default there too, not what this student had before.
+    UrlState.forget_links()
+    if view.page != page.url_path:
+        st.switch_page(target, query_params=link)
+    if _page_params() != view.query:
+        st.query_params.from_dict(link)
+
+
+def room_bar(page, pages: Mapping[str, object]) -> None:
+    """Before the page runs: a join or presenter link, the follow bar, the poll, and the follower's tick.
+
+    ``page`` is the page about to run (``st.navigation``'s result), ``pages`` every page by url_path.
+    """
+    _ss()[_PAGE] = page.url_path
+    _take_link()
+    code = _ss().get(_CODE)
+    poll = None
+    if code and not is_presenter():
+        try:
+            version = room_store().version(code)
+            if version is None:
+                leave()
+                _ss()[_NOTE] = ("warning", f"Room {code} has closed: this page is your own now.")
+            elif _ss().get(_MODE) == "follow" and version != _ss().get(_SEEN):
+                _apply(room_store().view(code), page, pages)  # may switch page: the note waits for that run
+            poll = room_store().poll(code) if _ss().get(_CODE) else None
+        except RoomLost as exc:
+            _ss()[_NOTE] = ("warning", str(exc))
+    note = _ss().pop(_NOTE, None)
+    if note:
+        {"success": st.success, "warning": st.warning}.get(note[0], st.error)(plain(note[1]))
+    code = _ss().get(_CODE)
+    if not code:
+        return
+    if is_presenter():
+        if page.url_path != PRESENT_PAGE:
+            st.caption(f":material/co_present: Presenting room **{code}**: students following see this page.")
+        return
+    _follow_bar(code)
+    if poll is not None:
+        poll_ui(code, poll)
+    if following():
+        if push.SERVED:  # the server pushes changes: no rerun until one comes
+            push.listener(code, _ss().get(_SEEN), session_id())
+        else:
+            _ticker()
+
+
+def _follow_again() -> None:
+    _ss().update({_MODE: "follow", _SEEN: None})
+    st.query_params["join"] = _ss()[_CODE]
+
+
+def _break_away() -> None:
+    _ss()[_MODE] = "away"
+    st.query_params.pop("join", None)  # the link is the student's own view from here
+
+
+def _follow_bar(code: str) -> None:
+    """Which mode this student is in, and the one button that changes it (in one row, on a phone too)."""
+    with st.container(border=True, key="room-follow-bar"):
+        if following():
+            st.markdown(f":material/sync: **Following the lecturer** (room {code}): this page changes with theirs.")
+        else:
+            st.markdown(f":material/explore: **On your own** (room {code}): your changes are yours alone.")
+        with st.container(horizontal=True, gap="small"):
+            if following():
+                st.button("Break away", key="room-break", on_click=_break_away, icon=":material/call_split:",
+                          help="Explore on your own; your link keeps this view.")
+            else:
+                st.button("Follow again", key="room-follow", on_click=_follow_again, icon=":material/sync:",
+                          type="primary")
+            st.button("Leave the room", key="room-leave", on_click=leave, icon=":material/logout:")
+
+
+@st.fragment(run_every=TICK_S)
+def _ticker() -> None:
+    """A follower's tick: one read of the room's version, a heartbeat now and then; a full rerun on a change."""
+    if not following():
+        return
+    code, store = _ss()[_CODE], room_store()
+    try:
+        version = store.version(code)
+        now = time.time()
+        if now - _ss().get(_BEAT, 0.0) > BEAT_S:
+            _ss()[_BEAT] = now
+            store.heartbeat(code, session_id(), now)
+    except RoomError:
+        return  # the next full run says what is wrong
+    if version != _ss().get(_SEEN):
+        st.rerun(scope="app")
+
+
+def after_page(page) -> None:
+    """After the page ran: the presenter publishes its page and link; a follower who changed it breaks away."""
+    code = _ss().get(_CODE)
+    if not code or page.url_path == PRESENT_PAGE:
+        return
+    params = _page_params()
+    store = room_store()
+    try:
+        if is_presenter():
+            reported, step, playing = _ss().get(_PLAYER, ("", None, False))
+            if reported != page.url_path:
+                step, playing = None, False
+            store.set_view(code, _ss()[_SECRET], page.url_path, params, step, playing)
+        elif following():
+            # The page may write the presenter's link its own way (defaults left out): what it wrote on
+            # showing the view is the reference; a later difference is the student's own click. The
+            # player's step is left out: the player writes it into the link by itself while it plays.
+            now = (page.url_path, {k: v for k, v in params.items() if k != "step"})
+            shown = _ss().get(_SHOWN)
+            if shown is None:
+                _ss()[_SHOWN] = now
+            elif shown != now:
+                _break_away()  # they explore on their own from here
+                _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
+                                           "press Follow again to rejoin the lecturer.")
+    except RoomError as exc:
+        st.warning(plain(str(exc)))
+        return
+    if _ss().get(_NOTE) and not following() and not is_presenter():
+        st.rerun()  # the follow bar, drawn before the page, says so at once
+
+
+def player_command() -> tuple[str, int, bool] | None:
+    """For the step player of a following student: ``(token, step, playing)`` from the presenter, else None."""
+    if not following():
+        return None
+    try:
+        return rooms.player_command(room_store().view(_ss()[_CODE]))
+    except RoomError:
+        return None
+
+
+def publish_player_view(report: object) -> None:
+    """The presenter's step player reported ``{step, playing, speed}``: students' players follow it."""
+    update = rooms.player_update(report)
+    if is_presenter() and update is not None:
+        _ss()[_PLAYER] = (_ss().get(_PAGE, ""), *update)
+
+
+# -- polls ------------------------------------------------------------------------------------------
+
+def question_for(poll: Poll) -> Question | None:
+    """The quiz question a poll asks (rebuilt from its kind and seed), or None for a show of hands."""
+    return question_of_kind(poll.quiz, poll.seed) if poll.quiz else None
+
+
+def counted_text(question: Question, given) -> str:
+    """An answer as the room counts it: ``760``, ``28x28x6``, ``B``."""
+    return "x".join(map(str, given)) if isinstance(given, tuple) else str(given)
+
+
+def _question_ui(poll: Poll, question: Question | None) -> None:
+    if question is None:
+        st.markdown("**The lecturer asks aloud:** pick A, B, C or D.")
+        return
+    st.markdown(question.text)
+    if question.grids:
+        cols = st.columns(len(question.grids))
+        for col, (caption, grid) in zip(cols, question.grids):
+            col.markdown(f"**{caption}**\n\n{grid_markdown(grid)}")
+
+
+def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
+    raw = _ss().get(key)
+    votes = _ss().setdefault(_VOTES, {})
+    if question is not None:
+        verdict = check_answer(question, raw)
+        if not verdict.valid:
+            votes[poll.id] = ("refused", verdict.message)
+            return
+        raw = counted_text(question, verdict.given)
+    try:
+        counted = room_store().vote(code, poll.id, session_id(), raw or "")
+        votes[poll.id] = ("counted", counted)
+    except RoomError as exc:
+        votes[poll.id] = ("refused", str(exc))
+
+
+def _answer_line(poll: Poll, question: Question | None, vote, lead: str = "The answer") -> str:
+    mine = vote[1] if vote and vote[0] == "counted" else None
+    said = "" if mine is None else (" You got it right." if mine == poll.answer else f" You answered {plain(mine)}.")
+    return f"{lead}: **{plain(question.answer_text if question else poll.answer)}**.{said}"
+
+
+def poll_ui(code: str, poll: Poll) -> None:
+    """A student's view of the room's poll: the question, an answer box, then the answer once revealed.
+
+    Once the lecture moves on after the reveal, the question folds into one line, so that a phone's
+    screen shows the page that follows.
+    """
+    question = question_for(poll)
+    vote = _ss().get(_VOTES, {}).get(poll.id)
+    if poll.status == "revealed":
+        first_seen = _ss().setdefault(_REVEALED, {}).setdefault(poll.id, _ss().get(_SEEN))
+        if first_seen != _ss().get(_SEEN):
+            with st.expander(_answer_line(poll, question, vote, "The last question's answer")):
+                _question_ui(poll, question)
+                if question is not None:
+                    st.markdown(question.solution)
+            return
+    with st.container(border=True, key="room-poll"):
+        st.markdown("#### :material/how_to_vote: The lecturer asks")
+        _question_ui(poll, question)
+        key = f"room-answer-{poll.id}"
+        if poll.status == "open" and (vote is None or vote[0] == "refused"):
+            with st.form(f"room-form-{poll.id}", border=False):
+                if poll.kind == "choice":
+                    st.radio("Your answer", poll.options, key=key, horizontal=True, index=None)
+                else:
+                    st.text_input("Your answer", key=key, max_chars=rooms.MAX_ANSWER_CHARS,
+                                  placeholder=question.placeholder if question else "")
+                st.form_submit_button("Send my answer", on_click=_vote, args=(code, poll, question, key),
+                                      type="primary")
+        if vote and vote[0] == "counted":
+            st.success(f"Your answer **{plain(vote[1])}** was counted.", icon=":material/check_circle:")
+        elif vote:
+            st.warning(plain(vote[1]), icon=":material/block:")
+        if poll.status == "closed":
+            st.info("Voting has closed: the answer comes next.")
+        if poll.status == "revealed":
+            if poll.answer:
+                st.success(_answer_line(poll, question, vote), icon=":material/lightbulb:")
+            if question is not None:
+                with st.expander("The worked solution", expanded=True):
+                    st.markdown(question.solution)
+
+
+# -- the presenter's page ---------------------------------------------------------------------------
+
+def _start_room() -> None:
+    try:
+        code, secret = room_store().create_room()
+    except RoomError as exc:
+        _ss()[_NOTE] = ("error", str(exc))
+        return
+    _ss().update({_CODE: code, _SECRET: secret})
+    _ss().pop(_MODE, None)
+
+
+def join_url(code: str) -> str:
+    """The join link students open: the app's address with ``?join=CODE``."""
+    url = (st.context.url or "http://localhost:8501/").split("?")[0].split("#")[0]
+    if url.rstrip("/").endswith("/" + PRESENT_PAGE):
+        url = url.rstrip("/")[: -len(PRESENT_PAGE)]
+    return url.rstrip("/") + "/?join=" + code
+
+
+def join_ui(code: str) -> None:
+    """The join code large, the join link written out, and its QR code: 440 px, or under half the
+    screen's height on a small one (a phone reads it from the back of a hall at a sixth of it)."""
+    import base64
+
+    url = join_url(code)
+    st.markdown(f'<div class="room-code" style="font-size:5.5rem;font-weight:700;letter-spacing:0.3em;'
+                f'font-family:monospace;line-height:1.1">{code}</div>', unsafe_allow_html=True)
+    shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
+    st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
+    png = base64.b64encode(join_qr_png(url)).decode()
+    alt = html.escape(f"QR code of the join link {url}", quote=True)
+    st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}" '
+                f'style="width:min(440px,45vh);image-rendering:pixelated">', unsafe_allow_html=True)
+
+
+@st.fragment(run_every=TICK_S)
+def _live_ui(code: str) -> None:
+    """How many follow, and the poll with its live histogram (the presenter's own tick)."""
+    store = room_store()
+    try:
+        count, poll = store.followers(code), store.poll(code)
+        counts = store.counts(code) if poll else {}
+    except RoomError as exc:
+        st.error(plain(str(exc)) + " Start a new room if it does not come back.")
+        return
+    st.metric("Students following", count)
+    if poll is None:
+        return
+    question = question_for(poll)
+    with st.container(border=True):
+        label = {"open": "open: students are answering", "closed": "closed", "revealed": "revealed"}[poll.status]
+        st.markdown(f"**Poll ({label})**")
+        _question_ui(poll, question)
+        st.plotly_chart(poll_figure(counts, poll.options, poll.answer, poll.status == "revealed"),
+                        key=f"room-hist-{poll.id}", config={"displayModeBar": False})
+        c1, c2 = st.columns(2)
+        c1.button("Close voting", key="room-close", disabled=poll.status != "open", on_click=_presenter_do,
+                  args=("close",))
+        c2.button("Reveal the answer", key="room-reveal", disabled=poll.status == "revealed", type="primary",
+                  on_click=_presenter_do, args=("reveal",))
+        if poll.status == "revealed" and question is not None:
+            st.markdown(f"The answer: **{plain(poll.answer)}**")
+            with st.expander("The worked solution"):
+                st.markdown(question.solution)
+            link = question.player
+            info = {p.url_path: p for p in available_pages()}.get(link.page) if link else None
+            if info is not None:
+                st.page_link(ROOT / info.file, label=link.label + " (students are there now)",
+                             query_params=link.query, icon=":material/play_circle:")
+
+
+def _presenter_do(action: str, kind: str = "") -> None:
+    code, secret, store = _ss().get(_CODE), _ss().get(_SECRET), room_store()
+    try:
+        if action == "close":
+            store.close_poll(code, secret)
+        elif action == "reveal":
+            poll = store.reveal_poll(code, secret)
+            question = question_for(poll)
+            if question is not None and question.player is not None:  # the player jumps to the solution
+                link = question.player
+                store.set_view(code, secret, link.page, link.query, int(link.query.get("step", 0)) or None)
+        elif action == "ask":
+            ask(store, code, secret, kind, int(time.time() * 1000) % 1_000_000_000)
+    except RoomError as exc:
+        _ss()[_NOTE] = ("error", str(exc))
+
+
+def ask(store: RoomStore, code: str, secret: str, kind: str, seed: int) -> Poll:
+    """Open a poll of ``kind`` (a key of ``QUESTIONS``), its numbers drawn from ``seed``."""
+    if kind == "hands":
+        return store.open_poll(code, secret, "choice", options=("A", "B", "C", "D"))
+    question = question_of_kind(kind, seed)
+    if question.answer_type == "choice":
+        return store.open_poll(code, secret, "choice", quiz=kind, seed=seed, options=question.choices,
+                               answer=str(question.answer))
+    return store.open_poll(code, secret, "number", quiz=kind, seed=seed,
+                           answer=counted_text(question, question.answer))
+
+
+def present_ui() -> None:
+    """The /present page: start a room, or the running room's code, QR code, links, followers and polls."""
+    note = _ss().pop(_NOTE, None)
+    if note:
+        st.error(plain(note[1]))
+    if not is_presenter():
+        st.markdown("Start a room and show this page on the projector: students scan the code or type it, and "
+                    "their pages follow yours, page and settings, until they break away to explore.")
+        st.button("Start a room", key="room-start", type="primary", icon=":material/co_present:",
+                  on_click=_start_room)
+        return
+    code, secret = _ss()[_CODE], _ss()[_SECRET]
+    left, right = st.columns([5, 4], gap="large")
+    with left:
+        join_ui(code)
+    with right:
+        _live_ui(code)
+        with st.container(border=True):
+            st.markdown("**Ask the room**")
+            kind = st.selectbox("Question", list(QUESTIONS), format_func=QUESTIONS.get, key="room-kind")
+            st.button("Ask", key="room-ask", on_click=_presenter_do, args=("ask", kind), icon=":material/quiz:")
+        st.markdown("**Lead the class**: open a page; every student following sees it with your settings.")
+        for info in available_pages():
+            st.page_link(ROOT / info.file, label=info.title, icon=info.icon)
+        with st.expander("Your presenter link (keep it private)"):
+            st.caption("Opens this room as its presenter in another browser; never show it to the class.")
+            st.code(join_url(code).replace("?join=", "present?room=") + f"&key={secret}", language=None)
+        st.button("Close the room here", key="room-stop", on_click=leave, icon=":material/logout:")
+
+
+def _join_typed() -> None:
+    try:
+        code = join(_ss().get("room-join-code", ""))
+        st.query_params["join"] = code
+        _ss()[_NOTE] = ("success", f"You joined room {code}: your page now follows the lecturer.")
+    except RoomError as exc:
+        _ss()[_NOTE] = ("error", str(exc))
+
+
+def join_box() -> None:
+    """On the home page: type the room code shown on the projector."""
+    if _ss().get(_CODE):
+        return
+    with st.container(border=True, key="room-join"):
+        st.markdown("**In a lecture?** Type the room code on the projector to follow the lecturer.")
+        with st.form("room-join-form", border=False):
+            c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+            c1.text_input("Room code", key="room-join-code", max_chars=12, placeholder="K7M2Q")
+            c2.form_submit_button("Join", on_click=_join_typed, type="primary")

@@ -1,0 +1,73 @@
+"""What a room shows: the join link's QR code and a poll's answers as labelled bars."""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from .numbers import format_number
+
+__all__ = ["join_qr_png", "poll_figure", "poll_order"]
+
+
+def join_qr_png(url: str, scale: int = 12) -> bytes:
+    """The QR code of ``url`` as a PNG: black modules on white, a 4-module quiet zone, ``scale`` pixels a module.
+
+    A join link is about 30 modules wide: at the default scale about 450 px, a quarter of a 1080p
+    projector's height or more, which a phone camera reads from the back of a hall.
+    """
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="png", scale=scale, border=4, dark="#000", light="#fff")
+    return buf.getvalue()
+
+
+def _sort_key(answer: str):
+    if re.fullmatch(r"-?\d+", answer):
+        return (0, int(answer), "")
+    return (1, 0, answer)
+
+
+def poll_order(counts: Mapping[str, int], options: Sequence[str] = (), answer: str = "", most: int = 12) -> list[str]:
+    """The bars to draw: every option in order; for typed answers the ``most`` most given (and the right one), sorted.
+
+    >>> poll_order({"8": 3, "10": 1, "-2": 2})
+    ['-2', '8', '10']
+    """
+    if options:
+        return list(options)
+    top = sorted(counts, key=lambda a: -counts[a])[:most]
+    if answer and answer not in top:
+        top.append(answer)
+    return sorted(top, key=_sort_key)
+
+
+def poll_figure(counts: Mapping[str, int], options: Sequence[str] = (), answer: str = "",
+                revealed: bool = False) -> go.Figure:
+    """The room's answers as bars, each labelled with its count; once revealed, the right answer's bar is
+    hatched and outlined and its label says "✓ right", so colour is never the only mark."""
+    order = poll_order(counts, options, answer if revealed else "")  # no empty bar that gives the answer away
+    total = sum(counts.values())
+    right = [revealed and a == answer for a in order]
+    values = [counts.get(a, 0) for a in order]
+    labels = [f"<b>{a} ✓ right</b>" if r else a for a, r in zip(order, right)]
+    fig = go.Figure(go.Bar(
+        x=labels, y=values, text=[format_number(v) for v in values], textposition="outside", cliponaxis=False,
+        hovertext=[f"{a}: {format_number(v)} of {format_number(total)}" for a, v in zip(order, values)],
+        hoverinfo="text",
+        marker={"color": ["#1a9850" if r else "#92c5de" for r in right],
+                "line": {"color": ["#000" if r else "rgba(0,0,0,0)" for r in right], "width": 2},
+                "pattern": {"shape": ["/" if r else "" for r in right], "fgcolor": "#fff"}},
+    ))
+    top = max(values, default=0)
+    fig.update_layout(
+        height=360, margin={"l": 50, "r": 20, "t": 30, "b": 60}, font={"size": 18}, plot_bgcolor="white",
+        xaxis={"title": "answer", "type": "category", "fixedrange": True},
+        yaxis={"title": "students", "range": [0, max(4, top * 1.25)], "fixedrange": True, "gridcolor": "#ddd",
+               "rangemode": "tozero"},
+        title={"text": f"{format_number(total)} answer{'' if total == 1 else 's'}", "x": 0.01},
+    )
+    return fig

@@ -1,0 +1,147 @@
+"""Rooms in Chromium, with each store: a presenter starts a room on /present, students open the join link
+shown there, the presenter opens Convolution and changes the stride; the first student's page follows
+within 3 s, and a second student's own click moves neither of them."""
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+from browser_support import TIMEOUT_MS, wait_for_app, wait_for_link
+
+from conftest import streamlit_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server of its own per store
+
+FOLLOW_MS = 3_000  # the issue's bound: a student's page follows within 3 s
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def rooms_server(request):
+    """``streamlit run app.py`` with the in-process store, or with a real redis-server behind it."""
+    env = {}
+    if request.param == "redis":
+        env["CNNVIZ_REDIS_URL"] = request.getfixturevalue("redis_url")
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with streamlit_server() as server:
+            yield server.url
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+
+
+@contextlib.contextmanager
+def _tab(browser, **kw):
+    context = browser.new_context(**({"viewport": {"width": 1400, "height": 1000}} | kw))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _start_room(page, url) -> tuple[str, str]:
+    page.goto(url + "/present")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start a room").click()
+    code = page.locator(".room-code").inner_text(timeout=TIMEOUT_MS).strip()
+    wait_for_app(page)
+    link = page.locator("h4", has_text="Join at").locator("code").inner_text().strip()
+    qr = page.locator("img.room-qr")
+    assert qr.evaluate("img => img.naturalWidth > 0")
+    height = page.viewport_size["height"]
+    assert height / 6 <= qr.bounding_box()["height"] <= height / 2  # readable from the back, on screen
+    assert link.endswith(f"/?join={code}")
+    return code, link
+
+
+def _stride(page) -> str:
+    return page.get_by_role("spinbutton", name="Stride").input_value()
+
+
+def test_a_student_follows_and_another_students_click_moves_neither(browser, rooms_server):
+    with _tab(browser) as presenter, _tab(browser) as student, _tab(browser) as other:
+        code, link = _start_room(presenter, rooms_server)
+        for tab in (student, other):
+            tab.goto(link)
+            wait_for_app(tab)
+            tab.get_by_text("Following the lecturer", exact=True).wait_for()
+            assert f"join={code}" in tab.url  # a reload, or another replica, follows on
+        presenter.get_by_role("link", name="Convolution").first.click()
+        presenter.locator("h1", has_text="Convolution").wait_for()
+        wait_for_app(presenter)
+        for tab in (student, other):  # the presenter's page reaches them
+            tab.locator("h1", has_text="Convolution").wait_for(timeout=FOLLOW_MS * 3)
+            wait_for_app(tab)
+        stride = presenter.get_by_role("spinbutton", name="Stride")
+        stride.fill("2")
+        stride.press("Enter")
+        wait_for_link(presenter, "stride", "2")
+        # The student's own link becomes the presenter's view, with nothing to click.
+        student.wait_for_function("() => new URL(location.href).searchParams.get('stride') === '2'",
+                                  timeout=FOLLOW_MS)
+        wait_for_app(student)
+        assert _stride(student) == "2"
+        other.wait_for_function("() => new URL(location.href).searchParams.get('stride') === '2'",
+                                timeout=FOLLOW_MS)
+        wait_for_app(other)
+        # The second student's own click: they break away; the presenter and the first student stay.
+        mine = other.get_by_role("spinbutton", name="Padding")
+        mine.fill("1")
+        mine.press("Enter")
+        wait_for_link(other, "padding", "1")
+        other.get_by_text("On your own", exact=True).wait_for()
+        presenter.wait_for_timeout(FOLLOW_MS)  # long enough for a wrong change to have arrived
+        wait_for_app(student)
+        assert "padding=" not in presenter.url and "padding=" not in student.url
+        assert _stride(student) == "2" and student.get_by_text("Following the lecturer", exact=True).count() == 1
+        # One push stream per following tab, however many runs and pages it went through; none once away.
+        assert student.evaluate("window.__cnnvizRoom.streams") == 1
+        other.wait_for_function("() => window.__cnnvizRoom.streams === 0")
+        assert all(t.locator('[data-testid="stException"]').count() == 0 for t in (presenter, student, other))
+
+
+def _replicas(page) -> list[str]:
+    """The replicas that served the page's documents, in order (nginx names the one that answered last)."""
+    served: list[str] = []
+    page.on("response", lambda r: served.append((r.headers.get("x-cnnviz-replica") or "").split(", ")[-1])
+            if r.request.resource_type == "document" else None)
+    return served
+
+
+def test_a_student_on_a_killed_replica_follows_again_from_the_other(browser, two_replicas):
+    """Two replicas behind nginx sharing the script's redis-server: the replica serving a following
+    student is killed; its page reconnects to the other one, joins again by its link and follows the
+    presenter's next change."""
+    import signal
+    import time
+
+    url, pids = two_replicas
+    with _tab(browser) as presenter:
+        served = _replicas(presenter)
+        code, link = _start_room(presenter, url)
+        presenter_replica = served[-1]
+        for _ in range(12):  # a student whose cookie lands on the other replica
+            with _tab(browser) as student:
+                mine = _replicas(student)
+                student.goto(link)
+                wait_for_app(student)
+                if mine[-1] == presenter_replica:
+                    continue
+                student.get_by_text("Following the lecturer", exact=True).wait_for()
+                killed = time.monotonic()
+                os.kill(pids[mine[-1]], signal.SIGKILL)
+                presenter.get_by_role("link", name="Pooling").first.click()
+                presenter.locator("h1", has_text="Pooling").wait_for()
+                student.locator("h1", has_text="Pooling").wait_for(timeout=TIMEOUT_MS)
+                took = time.monotonic() - killed
+                wait_for_app(student)
+                assert f"join={code}" in student.url
+                assert student.get_by_text("Following the lecturer", exact=True).count() == 1
+                assert student.locator('[data-testid="stException"]').count() == 0
+                print(f"followed again {took:.1f} s after its replica was killed")
+                return
+        pytest.fail("every student landed on the presenter's replica")

@@ -1,0 +1,220 @@
+"""The rooms in the app, in AppTest: /present starts a room, a student joins by link or code and follows
+the presenter's page and settings, breaks away and follows again; polls are answered and revealed."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.rooms import MemoryStore, RedisStore
+
+
+@pytest.fixture(params=["memory", "redis"])
+def shared_store(request, monkeypatch):
+    """Every AppTest session of the test shares one store, in memory or in a real redis-server."""
+    import uuid
+
+    from cnnviz.ui import rooms as ui_rooms
+
+    if request.param == "memory":
+        store = MemoryStore()
+    else:
+        store = RedisStore(request.getfixturevalue("redis_url"), prefix=f"apptest-{uuid.uuid4().hex[:8]}:")
+    ui_rooms.room_store.cache_clear()
+    monkeypatch.setattr(ui_rooms, "room_store", lambda: store)
+    return store
+
+
+def _app(**params) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=30)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _presenter() -> tuple[AppTest, str]:
+    at = _app()
+    at.switch_page("pages/present.py").run()
+    at.button(key="room-start").click().run()
+    assert not at.exception
+    return at, at.session_state["room_code"]
+
+
+def ui_rooms_question(poll):
+    from cnnviz.ui.rooms import question_for
+
+    return question_for(poll)
+
+
+def _texts(at) -> str:
+    return " ".join(e.value for kind in ("markdown", "caption", "success", "warning", "error", "info")
+                    for e in getattr(at, kind))
+
+
+def test_present_shows_the_code_the_join_link_and_a_qr_code(shared_store):
+    at, code = _presenter()
+    texts = _texts(at)
+    assert code in texts and f"?join={code}" in texts
+    qr = [m.value for m in at.markdown if 'class="room-qr"' in m.value]
+    assert len(qr) == 1 and "data:image/png;base64," in qr[0] and f"?join={code}" in qr[0]  # the QR code
+    # The join link never carries the presenter's secret.
+    assert at.session_state["room_secret"] not in f"?join={code}"
+    assert shared_store.is_presenter(code, at.session_state["room_secret"])
+
+
+def test_a_student_follows_the_presenters_page_and_settings(shared_store):
+    presenter, code = _presenter()
+    student = _app(join=code)
+    assert not student.exception
+    assert "Following the lecturer" in _texts(student) and code in _texts(student)
+    assert student.query_params["join"] in (code, [code])  # a reload (another replica) follows on
+    presenter.switch_page("pages/convolution.py").run()
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    assert shared_store.view(code).page == "convolution" and shared_store.view(code).query["stride"] == "2"
+    student.run()  # what the tick does when the version changed
+    assert not student.exception
+    assert student.title[0].value == "Convolution"
+    assert student.number_input(key="conv_stride").value == 2
+    assert student.query_params["stride"] in ("2", ["2"])  # the student's own link is the presenter's view
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    student.run()
+    assert student.number_input(key="conv_stride").value == 3
+
+
+def test_a_student_breaks_away_and_follows_again(shared_store):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    assert student.title[0].value == "Convolution"
+    student.button(key="room-break").click().run()
+    assert "On your own" in _texts(student)
+    assert "join" not in student.query_params  # the link is the student's own view now
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    student.run()
+    assert student.number_input(key="conv_stride").value == 1  # away: the presenter's change does not arrive
+    student.button(key="room-follow").click().run()
+    assert "Following the lecturer" in _texts(student)
+    assert student.number_input(key="conv_stride").value == 2
+
+
+def test_a_following_students_own_change_moves_only_them(shared_store):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student, other = _app(join=code), _app(join=code)
+    before = shared_store.view(code)
+    student.number_input(key="conv_padding").set_value(2).run()
+    assert "On your own" in _texts(student.run())
+    assert shared_store.view(code) == before
+    other.run()
+    assert other.number_input(key="conv_padding").value == 0 and "Following the lecturer" in _texts(other)
+
+
+def test_a_following_students_link_follows_again_in_a_new_session(shared_store):
+    """A reload, or a WebSocket reconnecting to another replica after one was stopped: a new session
+    with the student's link joins again and shows the presenter's current view."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    link = {k: student.query_params[k] for k in student.query_params}
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    again = _app(**{k: v[-1] if isinstance(v, list) else v for k, v in link.items()})
+    assert not again.exception and "Following the lecturer" in _texts(again)
+    assert again.title[0].value == "Convolution" and again.number_input(key="conv_stride").value == 3
+
+
+def test_the_presenter_link_is_taken_out_of_the_visible_link(shared_store):
+    code, secret = shared_store.create_room()
+    at = _app(room=code, key=secret)
+    assert not at.exception
+    assert "key" not in at.query_params and "room" not in at.query_params
+    assert at.session_state["room_secret"] == secret
+    forged = _app(room=code, key="not-the-secret")
+    assert "not valid" in _texts(forged) and "room_secret" not in forged.session_state
+
+
+@pytest.mark.parametrize("code", ["AAAA", "<b>x</b>", "x" * 5000, "ZZZZZ"])
+def test_a_wrong_join_code_says_so_and_the_page_works(shared_store, code):
+    at = _app(join=code)
+    assert not at.exception
+    assert any(("not a room code" in e.value or "no room" in e.value) for e in at.error)
+    assert "room_code" not in at.session_state
+
+
+def test_a_code_typed_on_home_joins(shared_store):
+    presenter, code = _presenter()
+    student = _app()
+    student.text_input(key="room-join-code").set_value(code.lower())
+    next(b for b in student.button if b.label == "Join").click().run()
+    assert not student.exception
+    assert "Following the lecturer" in _texts(student)
+
+
+def test_a_poll_asked_answered_once_and_revealed(shared_store):
+    presenter, code = _presenter()
+    student, other = _app(join=code), _app(join=code)
+    presenter.selectbox(key="room-kind").set_value("conv_params").run()
+    presenter.button(key="room-ask").click().run()
+    poll = shared_store.poll(code)
+    assert poll.status == "open" and poll.quiz == "conv_params"
+    student.run()
+    assert "The lecturer asks" in _texts(student)
+    student.text_input(key=f"room-answer-{poll.id}").set_value(poll.answer)
+    next(b for b in student.button if b.label == "Send my answer").click().run()
+    assert "was counted" in _texts(student)
+    other.run()
+    other.text_input(key=f"room-answer-{poll.id}").set_value("banana")
+    next(b for b in other.button if b.label == "Send my answer").click().run()
+    assert "not a number" in _texts(other) and shared_store.counts(code) == {poll.answer: 1}
+    presenter.run()
+    hist = presenter.get("plotly_chart")
+    assert hist and poll.answer in hist[0].proto.spec
+    presenter.button(key="room-reveal").click().run()
+    student.run()
+    question = ui_rooms_question(poll)
+    assert f"The answer: **{question.answer_text}**" in " ".join(s.value for s in student.success)
+    assert "You got it right" in _texts(student)
+    presenter.switch_page("pages/pooling.py").run()  # the lecture moves on: the question folds away
+    student.run()
+    assert student.title[0].value.startswith("Pooling")
+    assert [e.label for e in student.expander if e.label.startswith("The last question")] == [
+        f"The last question's answer: **{question.answer_text}**. You got it right."]
+
+
+def test_a_setting_the_presenter_leaves_at_its_default_is_the_default_for_followers(shared_store):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    student = _app(join=code)
+    assert student.number_input(key="conv_stride").value == 2
+    presenter.number_input(key="conv_stride").set_value(1).run()  # the default: left out of the link
+    assert "stride" not in shared_store.view(code).query
+    student.run()
+    assert student.number_input(key="conv_stride").value == 1
+
+
+def test_revealing_a_map_cell_sends_followers_to_its_step_in_the_player(shared_store):
+    presenter, code = _presenter()
+    student = _app(join=code)
+    presenter.selectbox(key="room-kind").set_value("activation_cell").run()
+    presenter.button(key="room-ask").click().run()
+    presenter.button(key="room-reveal").click().run()
+    view = shared_store.view(code)
+    assert view.page == "convolution" and view.step is not None and view.query["step"] == str(view.step)
+    student.run()
+    assert student.title[0].value == "Convolution"
+    assert student.query_params["step"] in (str(view.step), [str(view.step)])
+
+
+def test_a_room_the_store_forgot_is_said_plainly_to_presenter_and_students(shared_store):
+    """What a restarted Redis (no persistence) leaves: the room is gone; nobody sees a traceback."""
+    presenter, code = _presenter()
+    student = _app(join=code)
+    if isinstance(shared_store, MemoryStore):
+        shared_store._rooms.clear()
+    else:
+        shared_store._redis.delete(*shared_store._redis.keys(shared_store.prefix + "*"))
+    presenter.run()
+    student.run()
+    assert not presenter.exception and not student.exception
+    assert any("no room" in e.value and "Start a new room" in e.value for e in presenter.error)
+    assert any("has closed" in w.value for w in student.warning)
+    assert "Following the lecturer" not in _texts(student)
