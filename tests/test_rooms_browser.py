@@ -1,6 +1,6 @@
 """Rooms in Chromium, with each store: a presenter starts a room on /present, students open the join link
-shown there, the presenter opens Convolution and changes the stride; the first student's page follows
-within 3 s, and a second student's own click moves neither of them."""
+shown there, the presenter opens Convolution, changes the stride and steps the player; the first student's
+page and player follow within 3 s, and a second student's own click moves neither of them."""
 from __future__ import annotations
 
 import contextlib
@@ -94,8 +94,18 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         mine.press("Enter")
         wait_for_link(other, "padding", "1")
         other.get_by_text("On your own", exact=True).wait_for()
-        presenter.wait_for_timeout(FOLLOW_MS)  # long enough for a wrong change to have arrived
+        # The presenter steps the player and the first student's player follows, step by step. The room's
+        # changes arrive in order, so a change the other student's click had wrongly made would be there
+        # before this one.
+        away_step = other.locator("#player").get_attribute("data-step")
+        presenter.locator("#btn-reset").click()
+        student.locator('#player[data-step="0"]').wait_for(timeout=FOLLOW_MS)
+        for _ in range(2):
+            presenter.locator("#btn-fwd").click()
+        presenter.locator('#player[data-step="2"]').wait_for()
+        student.locator('#player[data-step="2"]').wait_for(timeout=FOLLOW_MS)
         wait_for_app(student)
+        assert other.locator("#player").get_attribute("data-step") == away_step  # away: not moved
         assert "padding=" not in presenter.url and "padding=" not in student.url
         assert _stride(student) == "2" and student.get_by_text("Following the lecturer", exact=True).count() == 1
         # One push stream per following tab, however many runs and pages it went through; none once away.
