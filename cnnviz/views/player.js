@@ -5,6 +5,7 @@ const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 
 class Player {
   constructor(data) {
@@ -102,6 +103,11 @@ class Player {
       o.onmouseleave = () => { this.peek = -1; this.paint(); };
       o.onclick = () => { this.peek = -1; this.go(k + 1); };
     });
+    host.querySelectorAll('.bankmap').forEach(m => {  // a map of the output volume: step through its filter
+      const pick = () => { if (!m.classList.contains('pick')) this.send('pick', {f: +m.dataset.f, seq: Date.now() + '-' + (++this.seq)}); };
+      m.onclick = pick;
+      m.onkeydown = e => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); pick(); } };
+    });
     host.querySelectorAll('.cell.edit').forEach(cell => {
       cell.onclick = () => { const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c); };
     });
@@ -140,6 +146,11 @@ class Player {
     else this.el.explain.innerHTML = n ? '<span class="mut">Step 0 of ' + n
       + ': nothing computed yet. Press ▶ or → to slide the window.</span>' : '';
     if (this.peek >= 0) { const o = this.outs[this.peek]; o.classList.add('peek'); this.lit.push([o, 'peek']); }
+    const P = this.D.partials;  // each channel's partial sum, written by Python, under its pair
+    if (P) for (let c = 0; c < this.D.channels; c++) {
+      const el = this.$('psum-' + c);
+      if (el) el.textContent = k >= 0 && k < n && P[k][c] != null ? P[k][c] : '';
+    }
   }
   render() {
     const el = this.el;
@@ -300,6 +311,7 @@ class Player {
   // screen's width and height with no cap on the cell.
   fit() {
     if (!this.el || !this.el.player.isConnected) return;
+    if (this.D.channels) { this.fitChannels(); return; }
     const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = Math.max(1, D.channels || 0);
     const host = this.el.player.parentElement, present = !!D.present;
     this.width = host.clientWidth;
@@ -328,9 +340,65 @@ class Player {
     }
     host.style.setProperty('--cs', cs + 'px');
   }
+  // Every channel side by side (R | G | B), each filter slice under its channel, then = the map and the
+  // output volume on the same line ('row') or on the next ('split'); else (a phone) one channel a line
+  // ('wrap'). The parts' widths are measured at two cell sizes: each grows linearly with the cell.
+  fitChannels() {
+    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present;
+    const host = this.el.player.parentElement, panels = this.el.panels;
+    this.width = host.clientWidth;
+    host.classList.toggle('nonum', !D.numbers);
+    const W = Math.max(200, host.clientWidth - 8);
+    const parts = [panels.querySelector('[data-part="in"]'), this.el.eq, this.el.out];
+    const widths = cs => {
+      this.size(host, cs);
+      return parts.map(p => p.offsetWidth);
+    };
+    const vol = this.el.out.querySelector('.outvol');
+    const fitOf = below => {  // [a, b] of each part's width a + b * cs, the volume beside or under the map
+      if (vol) vol.classList.toggle('below', below);
+      const w40 = widths(40), w60 = widths(60);
+      return [w40.map((w, i) => w - 2 * (w60[i] - w)), w40.map((w, i) => Math.max(0.01, (w60[i] - w) / 20))];
+    };
+    this.layout('row');
+    panels.style.width = 'max-content';
+    const beside = fitOf(false), under = vol ? fitOf(true) : beside;
+    panels.style.width = '';
+    const rowOf = ([a, b]) => Math.floor((W - a[0] - a[1] - a[2] - 20) / (b[0] + b[1] + b[2]));
+    const cap = D.max_cell || 60, rowB = rowOf(beside), rowU = rowOf(under);
+    const volBelow = rowB < Math.min(cap, rowU);
+    const [a, b] = volBelow ? under : beside, row = volBelow ? rowU : rowB;
+    if (vol) vol.classList.toggle('below', volBelow);
+    const split = Math.floor(Math.min((W - a[0]) / b[0], (W - a[1] - a[2] - 10) / (b[1] + b[2])));
+    const least = D.numbers ? 24 : 5;
+    let mode = 'row', cs = row;
+    if (row < least || split > Math.min(cap, row) * 1.25) { mode = 'split'; cs = split; }
+    if (cs < least) {  // one channel a line: a channel is a third of the channels' part
+      const C = D.channels;
+      mode = 'wrap'; cs = Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - a[2]) / b[2]));
+    }
+    this.layout(mode);
+    const floor = D.numbers ? 14 : 3;
+    const gridRows = mode === 'row' ? Math.max(Hp + kh, Ho) : mode === 'split' ? Hp + kh + Ho
+      : D.channels * (Hp + kh) + Ho;
+    if (present) {
+      this.size(host, 20);
+      const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+      const rest = this.el.player.offsetHeight - gridRows * 22;
+      cs = Math.max(floor, Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+    } else {
+      cs = Math.max(floor, Math.min(D.max_cell || 60, cs, Math.floor(680 / Math.max(Hp + kh + 2, gridRows / 2))));
+    }
+    this.size(host, cs);
+  }
+  size(host, cs) {
+    host.style.setProperty('--cs', cs + 'px');
+    host.style.setProperty('--bs', Math.max(3, Math.floor(cs * BANK_SCALE)) + 'px');
+  }
   layout(mode) {
     const el = this.el, stage = el.player.querySelector('.stage');
     stage.dataset.layout = mode;
+    if (this.D.channels) return;  // the multi-channel layouts are CSS only
     if (mode === 'split') { if (el.out.parentElement !== el.side) el.side.prepend(el.out); }
     else if (el.out.parentElement !== el.panels) el.panels.append(el.out);
   }
