@@ -58,6 +58,9 @@ class Player {
       if (data.command[2]) this.play(false);
     }
     this.theme(); this.fit(); this.setSpeed(this.speedIndex, false); this.render();
+    if (data.present && document.fonts && !this.fontsFitted) {  // text measured in the page's own font
+      this.fontsFitted = true; document.fonts.ready.then(() => this.fit());
+    }
     if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
     if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text);
   }
@@ -344,7 +347,7 @@ class Player {
   // output volume on the same line ('row') or on the next ('split'); else (a phone) one channel a line
   // ('wrap'). The parts' widths are measured at two cell sizes: each grows linearly with the cell.
   fitChannels() {
-    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present;
+    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present, floor = D.numbers ? 14 : 3;
     const host = this.el.player.parentElement, panels = this.el.panels;
     this.width = host.clientWidth;
     host.classList.toggle('nonum', !D.numbers);
@@ -371,25 +374,39 @@ class Player {
     if (vol) vol.classList.toggle('below', volBelow);
     const split = Math.floor(Math.min((W - a[0]) / b[0], (W - a[1] - a[2] - 10) / (b[1] + b[2])));
     const least = D.numbers ? 24 : 5;
-    let mode = 'row', cs = row;
-    if (row < least || split > Math.min(cap, row) * 1.25) { mode = 'split'; cs = split; }
-    if (cs < least) {  // one channel a line: a channel is a third of the channels' part
-      const C = D.channels;
-      mode = 'wrap'; cs = Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - a[2]) / b[2]));
-    }
-    this.layout(mode);
-    const floor = D.numbers ? 14 : 3;
-    const gridRows = mode === 'row' ? Math.max(Hp + kh, Ho) : mode === 'split' ? Hp + kh + Ho
-      : D.channels * (Hp + kh) + Ho;
-    if (present) {
+    const rowsOf = {row: Math.max(Hp + kh, Ho), split: Hp + kh + Ho, wrap: D.channels * (Hp + kh) + Ho};
+    // The cell a layout gets once its height is counted too: the presenter view's whole player on one
+    // screen (all that is not a grid row keeps its height), else a cap that keeps the grids near a screen.
+    const limit = (mode, cs) => {
+      this.layout(mode);
+      if (!present) return Math.min(D.max_cell || 60, cs, Math.floor(680 / Math.max(Hp + kh + 2, rowsOf[mode] / 2)));
       this.size(host, 20);
       const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
-      const rest = this.el.player.offsetHeight - gridRows * 22;
-      cs = Math.max(floor, Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
-    } else {
-      cs = Math.max(floor, Math.min(D.max_cell || 60, cs, Math.floor(680 / Math.max(Hp + kh + 2, gridRows / 2))));
+      const rest = this.el.player.offsetHeight - rowsOf[mode] * 22;
+      let c = Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / rowsOf[mode]) - 2);
+      for (let i = 0; i < 4 && c > floor; i++) {  // what grows with the cell besides the rows: measure, shrink
+        this.size(host, c);
+        const over = top + this.el.player.offsetHeight + 12 - window.innerHeight;
+        if (over <= 0) break;
+        c -= Math.max(1, Math.ceil(over / rowsOf[mode]));
+      }
+      return c;
+    };
+    // Measured with the longest explanation, which then sets its box's height: stepping moves nothing.
+    const ex = this.el.explain, shown = ex.innerHTML;
+    ex.style.minHeight = '';
+    if (present) ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
+    let mode = 'row', cs = row >= least ? limit('row', row) : -1;
+    const other = split >= least ? limit('split', split) : -1;
+    if (other > cs * 1.25 || (cs < least && other > cs)) { mode = 'split'; cs = other; }
+    if (cs < least) {  // one channel a line: a channel is a third of the channels' part
+      const C = D.channels;
+      mode = 'wrap';
+      cs = limit('wrap', Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - a[2]) / b[2])));
     }
-    this.size(host, cs);
+    this.layout(mode);
+    this.size(host, Math.max(floor, cs));
+    if (present) { ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown; }
   }
   size(host, cs) {
     host.style.setProperty('--cs', cs + 'px');
