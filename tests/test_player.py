@@ -110,7 +110,7 @@ def test_a_multi_channel_spec_names_each_channels_cells():
     assert data["channels"] == 2 and len(data["weights"]) == 2 and data["volume"] == "4x4x2 → 2x2x2"
     assert out_values(html) == {(r, c): str(v) for (r, c), v in np.ndenumerate(out)}  # the output grid: map 0
     assert len(re.findall(r'class="bankmap( pick)?"', html)) == 2 and 'class="bankmap pick"' in html
-    with pytest.raises(ValueError, match="one grid per channel"):
+    with pytest.raises(ValueError, match="full depth of the input"):
         player_data(replace(spec, filter=w[0]))
     with pytest.raises(ValueError, match="name per channel"):
         player_data(replace(spec, channel_names=()))
