@@ -5,6 +5,7 @@ const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const ASIDE = 380;  // the width the written sums take beside the grids (presenter view)
 const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 
 class Player {
@@ -377,8 +378,10 @@ class Player {
     const rowsOf = {row: Math.max(Hp + kh, Ho), split: Hp + kh + Ho, wrap: D.channels * (Hp + kh) + Ho};
     // The cell a layout gets once its height is counted too: the presenter view's whole player on one
     // screen (all that is not a grid row keeps its height), else a cap that keeps the grids near a screen.
-    const limit = (mode, cs) => {
+    const stage = this.el.player.querySelector('.stage');
+    const limit = (mode, cs, aside = false) => {
       this.layout(mode);
+      stage.classList.toggle('aside', aside);
       if (!present) return Math.min(D.max_cell || 60, cs, Math.floor(680 / Math.max(Hp + kh + 2, rowsOf[mode] / 2)));
       this.size(host, 20);
       const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
@@ -399,6 +402,14 @@ class Player {
     let mode = 'row', cs = row >= least ? limit('row', row) : -1;
     const other = split >= least ? limit('split', split) : -1;
     if (other > cs * 1.25 || (cs < least && other > cs)) { mode = 'split'; cs = other; }
+    let aside = false;
+    if (present && W > 900) {  // a projector: the written sums beside the grids may leave the cells bigger
+      const [sa, sb] = [a.reduce((x, y) => x + y), b.reduce((x, y) => x + y)];
+      const narrow = Math.floor((W - ASIDE - sa - 20) / sb);
+      const besideCs = narrow >= least ? limit('row', narrow, true) : -1;
+      if (besideCs > cs * 1.1) { mode = 'row'; cs = besideCs; aside = true; }
+    }
+    stage.classList.toggle('aside', aside);
     if (cs < least) {  // one channel a line: a channel is a third of the channels' part
       const C = D.channels;
       mode = 'wrap';
