@@ -5,7 +5,7 @@ const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
-const ASIDE = 380;  // the width the written sums take beside the grids (presenter view)
+const ASIDE = 330;  // the width the written sums take beside the grids (presenter view)
 const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 
 class Player {
@@ -333,12 +333,30 @@ class Player {
       else { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
     }
     this.layout(mode);
+    const stage = this.el.player.querySelector('.stage');
+    stage.classList.remove('aside');
     if (present) {  // the whole player on one screen: all that is not a grid row keeps its height
-      host.style.setProperty('--cs', '20px');
-      const gridRows = mode === 'wrap' ? Hp + kh + Ho : mode === 'split' ? Math.max(Hp, kh) + Ho : rows;
-      const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
-      const rest = this.el.player.offsetHeight - gridRows * 22;
-      cs = Math.max(16, Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+      const ex = this.el.explain, shown = ex.innerHTML;  // measured with the longest written sum
+      ex.style.minHeight = '';
+      ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
+      const fitHeight = (m, c) => {
+        host.style.setProperty('--cs', '20px');
+        const gridRows = m === 'wrap' ? Hp + kh + Ho : m === 'split' ? Math.max(Hp, kh) + Ho : rows;
+        const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+        const rest = this.el.player.offsetHeight - gridRows * 22;
+        return Math.max(16, Math.min(c, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+      };
+      cs = fitHeight(mode, cs);
+      // a projector: the written sum beside the grids may leave the cells bigger
+      const narrow = Math.floor((W - ASIDE - ops - gap(Wp) - gap(kw) - gap(Wo)) / cols);
+      if (W > 900 && narrow > cs) {
+        this.layout('row'); stage.classList.add('aside');
+        const c = fitHeight('row', narrow);
+        if (c > cs * 1.1) cs = c;
+        else { stage.classList.remove('aside'); this.layout(mode); }
+      }
+      host.style.setProperty('--cs', cs + 'px');
+      ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown;
     } else {
       cs = Math.max(14, Math.min(D.max_cell || 60, cs, Math.floor(540 / rows)));
     }
