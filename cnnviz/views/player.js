@@ -431,7 +431,9 @@ class Player {
     if (cs < least) {  // one channel a line: a channel is a third of the channels' part
       const C = D.channels;
       mode = 'wrap';
-      cs = limit('wrap', Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - a[2]) / b[2])));
+      if (vol) vol.classList.add('below');  // the volume under the map, each as wide as the screen allows
+      const Wo = D.dims[5], wide = Math.max(Wo, D.bank ? 2 * D.bank[2] * BANK_SCALE : 0);
+      cs = limit('wrap', Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - 16) / wide - 2)));
     }
     this.layout(mode);
     this.size(host, Math.max(floor, cs));
