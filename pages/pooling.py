@@ -10,21 +10,24 @@ from cnnviz.pool import TIE_RULE
 
 ui.through_app()
 
-st.title("Pooling: shrink each activation map on its own")
-st.caption(
-    "A window slides over an activation map and keeps one number per position: the largest (max pooling) "
-    "or the mean (average pooling). It makes the representation smaller and more manageable, and works on "
-    "each activation map independently."
-)
-
 state, fresh, warnings = ui_pool.load_state()
+with st.container(key="page_intro"):
+    st.title("Pooling: shrink each activation map on its own")
+    st.caption(
+        "A window slides over an activation map and keeps one number per position: the largest (max pooling) "
+        "or the mean (average pooling). It makes the representation smaller and more manageable, and works on "
+        "each activation map independently."
+    )
 ui.show_warnings(warnings)
+with st.sidebar:
+    state = replace(state, present=ui_pool.present_ui())
+ui_widgets.presenter_view(state.present, "pool_present")
 MAP = ui_widgets.GridSlot("pool_input", "Activation map")
 ui_widgets.grid_value(MAP.key, ui_pool.DEFAULT_MAP, state.input if "input" in fresh else None)
 ui_widgets.apply_edit("pool_player", {"in": MAP})
 
-col_play, col_set = st.columns([3, 2], gap="medium")
-with col_set:
+col_play, col_set = st.columns([3, 2], gap="medium") if not state.present else (st.container(), st.container())
+with col_set, st.container(key="player_tools"):  # hidden in the presenter view
     st.markdown("**Settings**")
     state = replace(state, **ui_pool.settings_ui())
     if state.src == "stack":
@@ -35,7 +38,7 @@ with col_set:
 if state.src == "map":
     x = ui_widgets.grid_value(MAP.key)
     in_shape = x.shape
-    with col_set:
+    with col_set, st.container(key="page_numbers"):
         state = replace(state, origin=ui_pool.origin_ui(state, x))
 else:
     stack = ui_pool.stack_maps(state.side, state.maps)  # (H, W, C)
@@ -48,19 +51,21 @@ with col_play:
     if kept.value is not None:
         if state.src == "stack":
             st.markdown(f"**Map {state.pick}, window by window**")
-        ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step,
+        ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step, present=state.present,
                                ack=ui_widgets.edit_ack("pool_player"))
-        st.caption("Keys anywhere on the page: space plays or pauses, ← → step, Home/End jump. Hover an output cell "
-                   "to see its window; the link keeps the step you stop on."
-                   + (" Click a cell of the map to type a number." if state.src == "map" else ""))
-        if state.mode == "max":
+    with st.container(key="player_notes"):  # hidden in the presenter view
+        if kept.value is not None:
+            st.caption("Keys anywhere on the page: space plays or pauses, ← → step, Home/End jump. Hover an output "
+                       "cell to see its window; the link keeps the step you stop on."
+                       + (" Click a cell of the map to type a number." if state.src == "map" else ""))
+        if kept.value is not None and state.mode == "max":
             st.caption(f"Ties: {TIE_RULE}")
 
-if kept.value is not None:
+if kept.value is not None and not state.present:
     view = kept.value
     ui_pool.numbers_ui(view.in_shape, view.out_shape, view.size, view.stride)
 
-if state.src == "stack":
+if state.src == "stack" and not state.present:
     st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
     st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
                "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
@@ -68,7 +73,7 @@ if state.src == "stack":
     with st.container(key="pool_stack"):
         st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
-if kept.value is not None:
+if kept.value is not None and not state.present:
     st.subheader("Max beside average, same input")
     st.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
     st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "

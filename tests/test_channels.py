@@ -7,7 +7,8 @@ import pytest
 
 from cnnviz.conv import conv2d
 from cnnviz.views.channels import bank_player_spec, channel_player_spec
-from cnnviz.views.player import PlayerSpec
+from cnnviz.views.numbers import format_number
+from cnnviz.views.player import PlayerSpec, player_data
 from cnnviz.views.sums import html_to_text
 
 
@@ -64,6 +65,32 @@ def test_the_lecture_bank_32x32x3_with_six_5x5x3_filters():
                "explain": [st.explain for st in spec.steps], "bank": [m.tolist() for m in spec.bank]}
     size = len(json.dumps(payload, separators=(",", ":")).encode())
     assert size < 200_000, f"{size} bytes"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_partial_sums_sent_per_step_are_each_channels_conv2d(seed):
+    rng = np.random.default_rng(100 + seed)
+    H, C, k = int(rng.integers(4, 8)), int(rng.integers(2, 4)), int(rng.integers(1, 4))
+    s, p = int(rng.integers(1, 3)), int(rng.integers(0, 2))
+    x, w, b = rng.integers(-5, 6, (H, H, C)), rng.integers(-3, 4, (k, k, C)), int(rng.integers(-9, 10))
+    data = player_data(channel_player_spec(x, w, b, stride=s, padding=p))
+    partial = [conv2d(x[:, :, c], w[:, :, c], stride=s, padding=p) for c in range(C)]
+    assert len(data["partials"]) == data["n"] == partial[0].size
+    for (_, _, r, c, _, _), texts in zip(data["steps"], data["partials"], strict=True):
+        assert texts == [f"{'RGB'[ch]} = {format_number(partial[ch][r, c])}" for ch in range(C)]
+    assert data["bias"] == format_number(b) if b >= 0 else data["bias"] == f"({format_number(b)})"
+    # every channel has its input, its filter slice and its partial sum's place, in one row
+    html = data["html"]
+    assert [html.count(f'id="{g}-grid-{ch}"') for ch in range(C) for g in ("in", "flt")] == [1] * 2 * C
+    assert all(f'id="psum-{ch}"' in html for ch in range(C)) and data["numbers"] is True
+
+
+def test_big_grids_write_no_numbers_but_keep_the_values_in_reach():
+    rng = np.random.default_rng(1)
+    data = player_data(bank_player_spec(rng.integers(0, 6, (32, 32, 3)), rng.integers(-2, 3, (6, 5, 5, 3)), 0))
+    assert data["numbers"] is False and data["bank"] == [6, 28, 28]
+    first = re.search(r'<div class="cell in[^"]*" id="in-0-0-0"[^>]*>([^<]*)</div>', data["html"])
+    assert first and first.group(1) == "" and 'title="row 1, column 1: ' in data["html"]
 
 
 def test_a_small_window_writes_every_product():

@@ -79,10 +79,33 @@ def test_the_filter_picker_and_the_link():
     assert at.query_params["filter"] == "4"
     assert np.array_equal(shown_map(at), bank_map("lecture", 3))
     assert np.array_equal(shown_input(at, 2), EXAMPLES["lecture"].input[:, :, 2])
-    assert any(h.value == "Filter 4, window by window" for h in at.subheader)
+    assert "Activation map 4" in player_html(at) and "Map 4 ◀ shown" in player_html(at)
     again = open_page(example="lecture", filter="4", stride="2", padding="1")
     assert np.array_equal(shown_map(again), bank_map("lecture", 3, stride=2, padding=1))
     assert "Filter 4 of 6" in player_html(again)
+
+
+def test_the_output_volume_is_drawn_once_and_a_click_on_a_map_picks_its_filter():
+    at = open_page(example="lecture")
+    html = player_html(at)
+    assert html.count(' data-f="') == 6 and html.count('aria-current="true"') == 1
+    assert "Output volume 28x28x6" in html
+    assert not any('data-grid="map' in h.proto.body for h in at.get("html"))  # no second drawing under the player
+    at.session_state["chan_player"] = {"pick": {"f": 2, "seq": "test-pick-1"}}  # what a click on map 3 sends
+    at.run()
+    assert not at.exception and at.query_params["filter"] == "3"
+    assert np.array_equal(shown_map(at), bank_map("lecture", 2))
+    assert at.button_group(key="chan_pick_lecture").value == 2
+    at.button_group(key="chan_pick_lecture").set_value(0).run()  # the same click, read once: the picker still works
+    assert "filter" not in at.query_params and np.array_equal(shown_map(at), bank_map("lecture", 0))
+
+
+def test_the_presenter_view_is_in_the_link():
+    at = open_page(present="1")
+    assert not at.exception and player_data(at)["present"] is True
+    assert any(".st-key-player_tools" in h.proto.body for h in at.get("html"))  # the controls are hidden
+    at.button(key="chan_present__leave").click().run()
+    assert "present" not in at.query_params and player_data(at)["present"] is False
 
 
 def test_a_bad_link_falls_back_with_a_warning():

@@ -59,3 +59,24 @@ def test_typing_into_the_map_pools_the_new_value(page, server_url):
     wait_for_app(page)
     assert shown(page) == ["6", "8", "9", "4"]
     assert page.evaluate("new URL(location.href).searchParams.get('input')").startswith("1,1,2,4;5,6,7,8;9,")
+
+
+@pytest.mark.parametrize("width, height, digits", [(1920, 1080, 40), (1280, 720, 28)])
+def test_presenter_view_fills_the_screen(page, server_url, width, height, digits):
+    page.set_viewport_size({"width": width, "height": height})
+    open_pool(page, server_url, "?present=1")
+    page.locator(".cnnviz-host.present").wait_for()
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    assert page.get_by_role("button", name="Randomise").is_hidden()
+    sizes = page.locator(".cell.in, .cell.out").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert len(sizes) == 16 + 4 and min(sizes) >= digits
+    whole = page.locator("#player").bounding_box()
+    assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
+    page.keyboard.press("Home")
+    page.keyboard.press("PageDown")
+    assert page.locator("#player").get_attribute("data-step") == "1"
+    page.get_by_role("button", name="Leave the presenter view").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('present')")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stSidebar"]').is_visible()

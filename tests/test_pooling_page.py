@@ -294,3 +294,14 @@ def test_the_typed_map_stays_in_the_link_while_the_stack_is_shown():
     assert at.query_params["src"] == "stack" and at.query_params["input"].split(";")[1] == "5,60,7,8"
     at.radio(key="pool_src").set_value("map").run()
     assert pooled(at) == [[60, 8], [3, 4]] and not at.error
+
+
+def test_the_presenter_view_is_in_the_link_and_shows_only_the_player():
+    at = open_page(present="1")
+    assert not at.exception and player_data(at)["present"] is True
+    assert any(".st-key-player_tools" in h.proto.body for h in at.get("html"))  # the controls are hidden
+    assert not at.metric and not any("Max beside average" in s.value for s in at.subheader)  # nothing below it
+    assert pooled(at) == [[6, 8], [3, 4]]
+    at.button(key="pool_present__leave").click().run()
+    assert "present" not in at.query_params and player_data(at)["present"] is False
+    assert metrics(at)["Parameters"] == "0"

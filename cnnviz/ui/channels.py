@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.shapes import conv_param_formula
-from cnnviz.ui.state import UrlState, choice_field, index_field, int_field
+from cnnviz.ui.state import UrlState, bool_field, choice_field, index_field, int_field
 from cnnviz.views import channels as view_channels, player
 from cnnviz.views.code import ConvSettings
 
@@ -53,6 +53,7 @@ class ChannelsState:
     stride: int
     padding: int
     step: int | None  # the step the player opens on; None: the whole map
+    present: bool  # the presenter view: the player fills the screen
 
 
 def _check(values: dict) -> tuple[dict, list[str]]:
@@ -69,7 +70,8 @@ URL = UrlState("chan", ChannelsState, [
     int_field("stride", 1, 1, 2, "stride"),
     int_field("padding", 0, 0, 2, "padding"),
     int_field("step", None, 0, 100_000, "animation step"),
-], widgets={"stride": "chan_stride", "padding": "chan_padding"}, check=_check)
+    bool_field("present", False, "presenter view switch"),
+], widgets={"stride": "chan_stride", "padding": "chan_padding", "present": "chan_present"}, check=_check)
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,7 @@ class ChannelsView:
     """What the page shows of one example and filter."""
 
     spec: player.PlayerSpec  # the multi-channel spec (input (C, Hp, Wp), filter (C, kh, kw))
-    data: dict  # the player's data (every channel drawn), without its step
-    bank: str  # every filter's map as HTML grids
+    data: dict  # the player's data (every channel drawn, every filter's map), without its step
     key: str  # names this view for the downloads
 
 
@@ -87,7 +88,7 @@ def _view(example: str, pick: int, stride: int, padding: int) -> ChannelsView:
     ex = EXAMPLES[example]
     spec = view_channels.bank_player_spec(ex.input, ex.filters, ex.biases, pick, stride=stride, padding=padding)
     key = f"{example}-{pick}-{stride}-{padding}"
-    return ChannelsView(spec, player.player_data(spec), view_channels.bank_html(spec), key)
+    return ChannelsView(spec, player.player_data(spec), key)
 
 
 def view(state: ChannelsState) -> ChannelsView:
@@ -111,12 +112,30 @@ def code_settings(state: ChannelsState) -> ConvSettings:
                         filter_code=f"{ex.filters_code}.transpose(1, 2, 3, 0)")
 
 
+def picked_map(player_key: str) -> int | None:
+    """The filter whose map the student last clicked in the player's output volume (its state ``pick``), once."""
+    pick = (st.session_state.get(player_key) or {}).get("pick")
+    if not isinstance(pick, dict) or pick.get("seq") == st.session_state.get(f"{player_key}__pick_ack"):
+        return None
+    st.session_state[f"{player_key}__pick_ack"] = pick.get("seq")
+    try:
+        return int(pick["f"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _switch(example: str) -> None:
     st.session_state["chan_switch_to"] = example
 
 
+def present_ui() -> bool:
+    """The presenter view switch (key ``chan_present``), for the sidebar."""
+    return st.toggle("Presenter view", key="chan_present",
+                     help="For a projector: the player fills the screen, the controls are hidden.")
+
+
 def settings_ui(state: ChannelsState, fresh: set[str]) -> ChannelsState:
-    """The example button, the filter picker, stride and padding; returns the new state."""
+    """The example button, the filter picker (a click on a map in the player picks too), stride and padding."""
     ss = st.session_state
     target = ss.pop("chan_switch_to", None)  # the example button was pressed
     switched = target in EXAMPLES and target != state.example
@@ -130,6 +149,9 @@ def settings_ui(state: ChannelsState, fresh: set[str]) -> ChannelsState:
     pick_key = f"chan_pick_{state.example}"  # one picker per example: they have different numbers of filters
     if switched or "pick" in fresh or pick_key not in ss:
         ss[pick_key] = state.pick
+    clicked = picked_map("chan_player")
+    if not switched and clicked is not None and 0 <= clicked < F:
+        ss[pick_key] = clicked
     c1, c3, c4 = st.columns([3, 1.2, 1.2], vertical_alignment="bottom")
     pick = c1.segmented_control("Filter in the player", list(range(F)), key=pick_key, required=True,
                                 format_func=lambda f: f"{f + 1}")

@@ -16,7 +16,7 @@ from cnnviz.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.presets import FILTER_PRESETS, pool_example
 from cnnviz.shapes import pool_output_formula
 from cnnviz.ui import ROOT, show_warnings
-from cnnviz.ui.state import UrlField, UrlState, choice_field, grid_field, int_field
+from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_value
 from cnnviz.views import player, pool as fig_pool
 
@@ -43,6 +43,7 @@ class PoolState:
     pick: int  # the map of the stack the player animates, from 1
     step: int | None  # the step the player opens on; None: the whole output
     origin: str | None  # where the typed map came from: "example", "conv-6x6-3x3" (input, filter), None
+    present: bool  # the presenter view: the player fills the screen
 
 
 _ORIGIN = re.compile(r"conv-(\d{1,2})x(\d{1,2})-(\d)x(\d)")
@@ -69,7 +70,8 @@ URL = UrlState("pool", PoolState, [
     int_field("pick", 1, 1, LIMITS["maps"][1], "animated map"),
     int_field("step", None, 0, 100_000, "animation step"),
     UrlField("from", None, parse_origin, str, "origin of the map", "Its origin is not shown.", attr="origin"),
-], widgets={name: f"pool_{name}" for name in ("src", "mode", "size", "stride", "side", "maps", "pick")})
+    bool_field("present", False, "presenter view switch"),
+], widgets={name: f"pool_{name}" for name in ("src", "mode", "size", "stride", "side", "maps", "pick", "present")})
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,12 @@ def settings_ui() -> dict:
     out["stride"] = c2.number_input("Stride", *LIMITS["stride"], step=1, key="pool_stride",
                                     help="How far the window moves each step.")
     return out
+
+
+def present_ui() -> bool:
+    """The presenter view switch (key ``pool_present``), for the sidebar."""
+    return st.toggle("Presenter view", key="pool_present",
+                     help="For a projector: the player fills the screen, the controls are hidden.")
 
 
 def stack_ui() -> dict:

@@ -29,12 +29,13 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     ``{step, playing, speed}`` as the state ``view`` on each thing the presenter does (never while it
     plays), which the room publishes. ``ack`` names the last edit the page applied, so the
     component redraws after every edit, accepted or not. Edits arrive as the state ``edit``
-    (``apply_edit``).
+    (``apply_edit``); a click on a map of the output volume as the state ``pick`` (``{f, seq}``).
     """
     command, report = rooms.player_command(), rooms.is_presenter()
     full = {**data, "key": key, "initial": step, "present": bool(present), "report": report,
             "command": list(command) if command else None, "ack": ack}
-    result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing)
+    result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
+                     on_pick_change=_nothing)
     if report:
         rooms.publish_player_view(getattr(result, "view", None))
     return result
@@ -173,7 +174,8 @@ def grid_controls(label: str, key: str, *, sides: tuple[int, int] = (1, 16), ran
 # The presenter view: the page's chrome and the controls beside the player hidden, the main column full width.
 _PRESENT_CSS = """<style>
 [data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],[data-testid="stHeader"],
-[data-testid="stExpandSidebarButton"],.st-key-player_tools,.st-key-page_intro{display:none !important}
+[data-testid="stExpandSidebarButton"],.st-key-player_tools,.st-key-page_intro,.st-key-page_numbers,
+.st-key-player_notes{display:none !important}
 [data-testid="stMainBlockContainer"]{padding:0.5rem 1rem 1rem !important;max-width:none !important}
 </style>"""
 
@@ -188,7 +190,8 @@ def numbered_frame(rows, dtype=None):
 
 
 def presenter_view(on: bool, key: str) -> None:
-    """In the presenter view, hide the sidebar and the controls (containers ``page_intro`` and ``player_tools``)
+    """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
+    ``page_numbers`` and ``player_notes``)
     and offer a way back; the toggle ``key`` (in the sidebar) switches it."""
     if on:
         st.html(_PRESENT_CSS)

@@ -15,11 +15,10 @@ import numpy as np
 from ..conv import conv2d, conv_trace, pad_input
 from ..layers import format_shape
 from ..shapes import as_pair
-from .grid import grid_html, grid_rows_html
 from .player import PlayerSpec, PlayerStep
 from .sums import sum_html, written_sum
 
-__all__ = ["channel_player_spec", "bank_player_spec", "bank_html", "CHANNEL_NAMES"]
+__all__ = ["channel_player_spec", "bank_player_spec", "CHANNEL_NAMES"]
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -65,13 +64,15 @@ def channel_player_spec(x, w, bias=0, *, stride=1, padding=0, dilation=1, names:
         r, c = s.out_row, s.out_col
         ws = written_sum(s.values, s.weights, s.bias, out=(r, c), names=names[:C], partials=partial[:, r, c],
                          total=out[r, c].item())
-        steps.append(PlayerStep(rows=s.rows, cols=s.cols, out=(r, c), value=out[r, c].item(), explain=sum_html(ws)))
+        steps.append(PlayerStep(rows=s.rows, cols=s.cols, out=(r, c), value=out[r, c].item(), explain=sum_html(ws),
+                                partials=tuple(v.item() for v in partial[:, r, c])))
     ph, pw = as_pair(padding, "padding", 0)
     padded = pad_input(x, (ph, pw)).transpose(2, 0, 1)  # (C, Hp, Wp)
     return PlayerSpec(input=padded, output=out, steps=steps, filter=w.transpose(2, 0, 1), padding=(int(ph), int(pw)),
                       titles=(f"Input {format_shape(x.shape)}" + (" (padded)" if ph or pw else ""),
                               f"Filter {format_shape(w.shape)}", f"Activation map {format_shape(out.shape)}"),
-                      channel_names=tuple(names[:C]), initial_step=initial_step, speed=speed)
+                      channel_names=tuple(names[:C]), initial_step=initial_step, speed=speed,
+                      bias=bias.item() if isinstance(bias, np.generic) else bias)
 
 
 def _bank(filters) -> np.ndarray:
@@ -120,26 +121,3 @@ def bank_player_spec(x, filters, biases=0, index: int = 0, *, stride=1, padding=
     return replace(spec, bank=tuple(maps[:, :, f] for f in range(F)), bank_index=int(index),
                    volume_caption=f"{format_shape(x.shape)} → {format_shape(maps.shape)}",
                    titles=(t_in, f"Filter {index + 1} of {F}", f"Activation map {index + 1}"))
-
-
-def bank_html(spec: PlayerSpec) -> str:
-    """The output volume of a bank as HTML grids: every filter's activation map, the player's one marked.
-
-    Each map has its own colour scale, centred at 0; numbers are written in while the cells are big
-    enough to read, else shown on hover.
-
-    Examples
-    --------
-    >>> spec = bank_player_spec(np.ones((4, 4, 3), dtype=int), np.ones((2, 3, 3, 3), dtype=int), 0, 1)
-    >>> html = bank_html(spec)
-    >>> "Map 2 (in the player)" in html and html.count('data-grid="map') == 2
-    True
-    """
-    if not spec.bank:
-        return ""
-    H_out, W_out = np.asarray(spec.bank[0]).shape
-    cs = max(6, min(40, 220 // max(H_out, W_out)))
-    panels = [grid_html(m, f"map{f}", numbers=cs >= 26, hover=True,
-                        title=f"Map {f + 1}" + (" (in the player)" if f == spec.bank_index else ""))
-              for f, m in enumerate(spec.bank)]
-    return grid_rows_html([panels], cell=cs)

@@ -5,6 +5,8 @@ const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const ASIDE = 330;  // the width the written sums take beside the grids (presenter view)
+const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 
 class Player {
   constructor(data) {
@@ -57,6 +59,9 @@ class Player {
       if (data.command[2]) this.play(false);
     }
     this.theme(); this.fit(); this.setSpeed(this.speedIndex, false); this.render();
+    if (data.present && document.fonts && !this.fontsFitted) {  // text measured in the page's own font
+      this.fontsFitted = true; document.fonts.ready.then(() => this.fit());
+    }
     if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
     if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text);
   }
@@ -102,6 +107,11 @@ class Player {
       o.onmouseleave = () => { this.peek = -1; this.paint(); };
       o.onclick = () => { this.peek = -1; this.go(k + 1); };
     });
+    host.querySelectorAll('.bankmap').forEach(m => {  // a map of the output volume: step through its filter
+      const pick = () => { if (!m.classList.contains('pick')) this.send('pick', {f: +m.dataset.f, seq: Date.now() + '-' + (++this.seq)}); };
+      m.onclick = pick;
+      m.onkeydown = e => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); pick(); } };
+    });
     host.querySelectorAll('.cell.edit').forEach(cell => {
       cell.onclick = () => { const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c); };
     });
@@ -140,6 +150,11 @@ class Player {
     else this.el.explain.innerHTML = n ? '<span class="mut">Step 0 of ' + n
       + ': nothing computed yet. Press ▶ or → to slide the window.</span>' : '';
     if (this.peek >= 0) { const o = this.outs[this.peek]; o.classList.add('peek'); this.lit.push([o, 'peek']); }
+    const P = this.D.partials;  // each channel's partial sum, written by Python, under its pair
+    if (P) for (let c = 0; c < this.D.channels; c++) {
+      const el = this.$('psum-' + c);
+      if (el) el.textContent = k >= 0 && k < n && P[k][c] != null ? P[k][c] : '';
+    }
   }
   render() {
     const el = this.el;
@@ -300,6 +315,7 @@ class Player {
   // screen's width and height with no cap on the cell.
   fit() {
     if (!this.el || !this.el.player.isConnected) return;
+    if (this.D.channels) { this.fitChannels(); return; }
     const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = Math.max(1, D.channels || 0);
     const host = this.el.player.parentElement, present = !!D.present;
     this.width = host.clientWidth;
@@ -317,20 +333,120 @@ class Player {
       else { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
     }
     this.layout(mode);
+    const stage = this.el.player.querySelector('.stage');
+    stage.classList.remove('aside');
     if (present) {  // the whole player on one screen: all that is not a grid row keeps its height
-      host.style.setProperty('--cs', '20px');
-      const gridRows = mode === 'wrap' ? Hp + kh + Ho : mode === 'split' ? Math.max(Hp, kh) + Ho : rows;
-      const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
-      const rest = this.el.player.offsetHeight - gridRows * 22;
-      cs = Math.max(16, Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+      const ex = this.el.explain, shown = ex.innerHTML;  // measured with the longest written sum
+      ex.style.minHeight = '';
+      ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
+      const fitHeight = (m, c) => {
+        host.style.setProperty('--cs', '20px');
+        const gridRows = m === 'wrap' ? Hp + kh + Ho : m === 'split' ? Math.max(Hp, kh) + Ho : rows;
+        const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+        const rest = this.el.player.offsetHeight - gridRows * 22;
+        return Math.max(16, Math.min(c, Math.floor((window.innerHeight - top - rest - 12) / gridRows) - 2));
+      };
+      cs = fitHeight(mode, cs);
+      // a projector: the written sum beside the grids may leave the cells bigger
+      const narrow = Math.floor((W - ASIDE - ops - gap(Wp) - gap(kw) - gap(Wo)) / cols);
+      if (W > 900 && narrow > cs) {
+        this.layout('row'); stage.classList.add('aside');
+        const c = fitHeight('row', narrow);
+        if (c > cs * 1.1) cs = c;
+        else { stage.classList.remove('aside'); this.layout(mode); }
+      }
+      host.style.setProperty('--cs', cs + 'px');
+      ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown;
     } else {
       cs = Math.max(14, Math.min(D.max_cell || 60, cs, Math.floor(540 / rows)));
     }
     host.style.setProperty('--cs', cs + 'px');
   }
+  // Every channel side by side (R | G | B), each filter slice under its channel, then = the map and the
+  // output volume on the same line ('row') or on the next ('split'); else (a phone) one channel a line
+  // ('wrap'). The parts' widths are measured at two cell sizes: each grows linearly with the cell.
+  fitChannels() {
+    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present, floor = D.numbers ? 14 : 3;
+    const host = this.el.player.parentElement, panels = this.el.panels;
+    this.width = host.clientWidth;
+    host.classList.toggle('nonum', !D.numbers);
+    const W = Math.max(200, host.clientWidth - 8);
+    const parts = [panels.querySelector('[data-part="in"]'), this.el.eq, this.el.out];
+    const widths = cs => {
+      this.size(host, cs);
+      return parts.map(p => p.offsetWidth);
+    };
+    const vol = this.el.out.querySelector('.outvol');
+    const fitOf = below => {  // [a, b] of each part's width a + b * cs, the volume beside or under the map
+      if (vol) vol.classList.toggle('below', below);
+      const w40 = widths(40), w60 = widths(60);
+      return [w40.map((w, i) => w - 2 * (w60[i] - w)), w40.map((w, i) => Math.max(0.01, (w60[i] - w) / 20))];
+    };
+    this.layout('row');
+    panels.style.width = 'max-content';
+    const beside = fitOf(false), under = vol ? fitOf(true) : beside;
+    panels.style.width = '';
+    const rowOf = ([a, b]) => Math.floor((W - a[0] - a[1] - a[2] - 20) / (b[0] + b[1] + b[2]));
+    const cap = D.max_cell || 60, rowB = rowOf(beside), rowU = rowOf(under);
+    const volBelow = rowB < Math.min(cap, rowU);
+    const [a, b] = volBelow ? under : beside, row = volBelow ? rowU : rowB;
+    if (vol) vol.classList.toggle('below', volBelow);
+    const split = Math.floor(Math.min((W - a[0]) / b[0], (W - a[1] - a[2] - 10) / (b[1] + b[2])));
+    const least = D.numbers ? 24 : 5;
+    const rowsOf = {row: Math.max(Hp + kh, Ho), split: Hp + kh + Ho, wrap: D.channels * (Hp + kh) + Ho};
+    // The cell a layout gets once its height is counted too: the presenter view's whole player on one
+    // screen (all that is not a grid row keeps its height), else a cap that keeps the grids near a screen.
+    const stage = this.el.player.querySelector('.stage');
+    const limit = (mode, cs, aside = false) => {
+      this.layout(mode);
+      stage.classList.toggle('aside', aside);
+      if (!present) return Math.min(D.max_cell || 60, cs, Math.floor(680 / Math.max(Hp + kh + 2, rowsOf[mode] / 2)));
+      this.size(host, 20);
+      const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+      const rest = this.el.player.offsetHeight - rowsOf[mode] * 22;
+      let c = Math.min(cs, Math.floor((window.innerHeight - top - rest - 12) / rowsOf[mode]) - 2);
+      for (let i = 0; i < 4 && c > floor; i++) {  // what grows with the cell besides the rows: measure, shrink
+        this.size(host, c);
+        const over = top + this.el.player.offsetHeight + 12 - window.innerHeight;
+        if (over <= 0) break;
+        c -= Math.max(1, Math.ceil(over / rowsOf[mode]));
+      }
+      return c;
+    };
+    // Measured with the longest explanation, which then sets its box's height: stepping moves nothing.
+    const ex = this.el.explain, shown = ex.innerHTML;
+    ex.style.minHeight = '';
+    if (present) ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
+    let mode = 'row', cs = row >= least ? limit('row', row) : -1;
+    const other = split >= least ? limit('split', split) : -1;
+    if (other > cs * 1.25 || (cs < least && other > cs)) { mode = 'split'; cs = other; }
+    let aside = false;
+    if (present && W > 900) {  // a projector: the written sums beside the grids may leave the cells bigger
+      const [sa, sb] = [a.reduce((x, y) => x + y), b.reduce((x, y) => x + y)];
+      const narrow = Math.floor((W - ASIDE - sa - 20) / sb);
+      const besideCs = narrow >= least ? limit('row', narrow, true) : -1;
+      if (besideCs > cs * 1.1) { mode = 'row'; cs = besideCs; aside = true; }
+    }
+    stage.classList.toggle('aside', aside);
+    if (cs < least) {  // one channel a line: a channel is a third of the channels' part
+      const C = D.channels;
+      mode = 'wrap';
+      if (vol) vol.classList.add('below');  // the volume under the map, each as wide as the screen allows
+      const Wo = D.dims[5], wide = Math.max(Wo, D.bank ? 2 * D.bank[2] * BANK_SCALE : 0);
+      cs = limit('wrap', Math.floor(Math.min((W - 16 - a[0] / C) / (b[0] / C), (W - 16) / wide - 2)));
+    }
+    this.layout(mode);
+    this.size(host, Math.max(floor, cs));
+    if (present) { ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown; }
+  }
+  size(host, cs) {
+    host.style.setProperty('--cs', cs + 'px');
+    host.style.setProperty('--bs', Math.max(3, Math.floor(cs * BANK_SCALE)) + 'px');
+  }
   layout(mode) {
     const el = this.el, stage = el.player.querySelector('.stage');
     stage.dataset.layout = mode;
+    if (this.D.channels) return;  // the multi-channel layouts are CSS only
     if (mode === 'split') { if (el.out.parentElement !== el.side) el.side.prepend(el.out); }
     else if (el.out.parentElement !== el.panels) el.panels.append(el.out);
   }

@@ -59,12 +59,14 @@ import numpy as np
 
 from .assets import asset
 from .grid import grid_html
-from .numbers import format_number
+from .numbers import MINUS, format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
            "component_css", "component_js"]
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
+NUMBERS_MAX_COLUMNS = 60  # a multi-channel row of more cells than this writes no numbers in them
+BANK_NUMBERS_MAX = 8  # the output volume's maps write their numbers up to this side
 COMPONENT_HTML = '<div class="cnnviz-grids cnnviz-host"></div>'  # what the component mounts; player.js fills it
 
 
@@ -78,6 +80,7 @@ class PlayerStep:
     value: float | int  # the value written there
     explain: str = ""  # HTML shown under the grids at this step (trusted: built by the app, not typed)
     winner: tuple[int, int] | None = None  # an input cell to single out (max pooling's winner)
+    partials: tuple[float | int, ...] = ()  # a multi-channel step: each channel's partial sum (no bias)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class PlayerSpec:
     bank: tuple[np.ndarray, ...] = ()  # every filter's full map (H_out, W_out), shown small as the output volume
     bank_index: int = 0  # which map of ``bank`` the output grid is
     volume_caption: str = ""  # the volumes' shapes, e.g. "32x32x3 → 28x28x6"
+    bias: float | int | None = None  # a multi-channel spec: the bias, written after the channels' sums
 
     def __post_init__(self):
         x = np.asarray(self.input)
@@ -191,26 +195,35 @@ def player_data(spec: PlayerSpec) -> dict:
 
     flt_classes = (lambda r, c: "edit") if "flt" in spec.editable else None
     t_in, t_f, t_out = spec.titles
-    ins, flts = [], []
-    for k, xk in enumerate(xs):
-        suffix = f"-{k}" if C else ""
-        name = f" · {spec.channel_names[k]}" if C else ""
-        ins.append(_suffixed(grid_html(xk, "in", title=t_in + name, classes=in_classes), "in", suffix))
-        if fs:
-            flts.append(_suffixed(grid_html(fs[k], "flt", title=t_f + name, classes=flt_classes), "flt", suffix))
+    # Big multi-channel grids (the lecture's 32x32x3) get cells too small to read: colours, the window and
+    # the tooltips stay, the numbers go.
+    numbers = not C or C * max(Wp, kw) + W_out <= NUMBERS_MAX_COLUMNS
+    grid = functools.partial(grid_html, numbers=numbers, hover=not numbers)
     op = f'<div class="op">{_html.escape(spec.operator)}</div>'
-    if C:  # a stack per side: the channels' inputs, then their filters
-        panels = [f'<div class="chans" data-part="in">{"".join(ins)}</div>']
-        if flts:
-            panels += [op, f'<div class="chans" data-part="flt">{"".join(flts)}</div>']
+    if C:  # the channels side by side, each channel's filter slice under it and its partial sum under the pair
+        chans = []
+        for k, name in enumerate(spec.channel_names):
+            col = [_suffixed(grid(xs[k], "in", title=f"{t_in} · {name}", classes=in_classes), "in", f"-{k}")]
+            if fs:
+                col += [op, _suffixed(grid(fs[k], "flt", title=f"{t_f} · {name}", classes=flt_classes), "flt",
+                                      f"-{k}")]
+            col.append(f'<div class="psum" id="psum-{k}"></div>')
+            chans.append(f'<div class="chan" data-ch="{k}">{"".join(col)}</div>')
+        tail = [] if spec.bias is None else [f'<div class="op">+</div><div class="biasbox"><div class="ttl">bias</div>'
+                                             f'<div class="bias">{_html.escape(_bracketed(spec.bias))}</div></div>']
+        panels = ['<div class="chans" data-part="in">' + '<div class="op">+</div>'.join(chans) + "".join(tail)
+                  + "</div>"]
     else:
-        panels = [f'<div class="part" data-part="in">{ins[0]}</div>']
-        if flts:
-            panels += [op, f'<div class="part" data-part="flt">{flts[0]}</div>']
-    out = grid_html(y, "out", title=t_out, attrs=out_attrs)
+        panels = [f'<div class="part" data-part="in">{grid_html(xs[0], "in", title=t_in, classes=in_classes)}</div>']
+        if fs:
+            panels += [op, f'<div class="part" data-part="flt">'
+                           f'{grid_html(fs[0], "flt", title=t_f, classes=flt_classes)}</div>']
+    out = grid(y, "out", title=t_out, attrs=out_attrs)
     if spec.bank:
-        out += _bank_html(spec.bank, spec.bank_index, spec.volume_caption)
-    panels += ['<div class="op eq">=</div>', f'<div class="part" data-part="out">{out}</div>']
+        out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index)}</div>'
+    # a multi-channel player may put the map on a line of its own: the break before "=" then takes the line
+    panels += ['<div class="brk"></div>' if C else "", '<div class="op eq">=</div>',
+               f'<div class="part" data-part="out">{out}</div>']
     legend = []
     if ph or pw:
         legend.append('<span><i class="sw pad"></i>padding (zeros)</span>')
@@ -242,6 +255,12 @@ def player_data(spec: PlayerSpec) -> dict:
         "html": "".join(panels),
         "legend": "".join(legend),
         "volume": spec.volume_caption,
+        "numbers": bool(numbers),
+        "bias": None if spec.bias is None or not C else _bracketed(spec.bias),
+        # per step: each channel's partial sum as written under its pair ("R = 12"), when multi-channel
+        "partials": [[f"{name} = {format_number(v)}" for name, v in zip(spec.channel_names, s.partials, strict=True)]
+                     if s.partials else [] for s in spec.steps] if C else None,
+        "bank": [len(spec.bank), *np.asarray(spec.bank[0]).shape] if spec.bank else None,  # F, H_out, W_out
     }
 
 
@@ -252,14 +271,25 @@ def _suffixed(grid: str, prefix: str, suffix: str) -> str:
     return re.sub(rf'id="{prefix}-(\d+-\d+|grid)"', lambda m: f'id="{prefix}-{m.group(1)}{suffix}"', grid)
 
 
-def _bank_html(bank: Sequence[np.ndarray], index: int, caption: str) -> str:
-    """Every filter's map, small and numberless, the one in the output grid framed: the output volume."""
+def _bracketed(v) -> str:
+    """A number as a sum writes it: ``3``, ``(−2)``."""
+    text = format_number(v)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
+    """The output volume: every filter's map, the one in the output grid framed and labelled; a click picks one."""
+    H_out, W_out = np.asarray(bank[0]).shape
+    small = max(H_out, W_out) <= BANK_NUMBERS_MAX
+    current = ' aria-current="true"'
     maps = "".join(
-        f'<div class="bankmap{" pick" if i == index else ""}">'
-        + grid_html(np.asarray(m), f"bank{i}", title=f"{i + 1}", numbers=False, hover=True) + "</div>"
+        f'<div class="bankmap{" pick" if i == index else ""}" data-f="{i}" role="button" tabindex="0"'
+        f'{current if i == index else ""} title="Show filter {i + 1} in the player">'
+        + grid_html(np.asarray(m), f"bank{i}", title=f"Map {i + 1}" + (" ◀ shown" if i == index else ""),
+                    numbers=small, hover=not small, compact=True) + "</div>"
         for i, m in enumerate(bank))
-    cap = f'<div class="ttl">{_html.escape(caption)}</div>' if caption else ""
-    return f'<div class="bank">{cap}<div class="bankmaps">{maps}</div></div>'
+    return (f'<div class="bank"><div class="ttl">Output volume {H_out}x{W_out}x{len(bank)}</div>'
+            f'<div class="bankmaps">{maps}</div></div>')
 
 
 @functools.cache
