@@ -32,9 +32,9 @@ CHANGED = {
     "convolution": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
                                      bias=-1.5, relu=True, stride=2, padding=1, dilation=2, step=3,
                                      present=True),
-    "channels": lambda s: replace(s, example="lecture", pick=3, stride=2, padding=1, step=7),
+    "channels": lambda s: replace(s, example="lecture", pick=3, stride=2, padding=1, step=7, present=True),
     "pooling": lambda s: replace(s, src="stack", input=np.array([[1.5, 2], [3, 4]]), mode="avg", size=3, stride=1,
-                                 side=28, maps=4, pick=2, step=5, origin="example"),
+                                 side=28, maps=4, pick=2, step=5, origin="example", present=True),
     "images": lambda s: replace(s, source="Camera", sample="RGB test pattern", size=64, gray=True, k=5,
                                 filters=("Sobel x@R", "|".join([";".join(["0,0,0,0,0"] * 2 + ["0,0,2.5,0,0"]
                                                                         + ["0,0,0,0,0"] * 2)] * 3)),
