@@ -9,6 +9,7 @@ import pytest
 from cnnviz.rooms import MemoryStore, RedisStore
 from cnnviz.ui import push
 from cnnviz.ui import rooms as ui_rooms
+from conftest import in_own_thread
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -46,7 +47,7 @@ def test_listeners_get_the_version_on_connecting_and_on_each_change(push_store):
         await asyncio.wait_for(watch.task, 5)  # the watch ends with its last listener
         assert code not in push._WATCHES
 
-    asyncio.run(go())
+    in_own_thread(asyncio.run, go())
     seconds = len(reads) * push.WATCH_S
     # One read per watch interval for the room, not one per listener.
     assert len(reads) < 50 and seconds < 10
@@ -68,7 +69,7 @@ def test_a_listener_with_a_follower_id_counts_as_following(push_store):
             await s.aclose()
         return count
 
-    assert asyncio.run(go()) == 3
+    assert in_own_thread(asyncio.run, go()) == 3
 
 
 def test_a_room_that_is_gone_says_so(push_store):
@@ -77,7 +78,7 @@ def test_a_room_that_is_gone_says_so(push_store):
         assert await _next(s) == "data: gone\n\n"
         await s.aclose()
 
-    asyncio.run(go())
+    in_own_thread(asyncio.run, go())
 
 
 def test_the_route_streams_and_refuses_a_malformed_code(push_store):
@@ -99,7 +100,7 @@ def test_the_route_streams_and_refuses_a_malformed_code(push_store):
         assert await _next(r.body_iterator) == "data: 1\n\n"
         await r.body_iterator.aclose()
 
-    asyncio.run(go())
+    in_own_thread(asyncio.run, go())
 
 
 def test_app_py_defines_the_app_streamlit_run_serves():
