@@ -121,7 +121,8 @@ def player_data(at) -> dict:
 
     players = [el for el in at.get("bidi_component") if el.proto.component_name == "cnnviz.player"]
     assert len(players) == 1, "the player is missing"
-    return json.loads(players[0].proto.json)
+    sent = json.loads(players[0].proto.json)
+    return {**json.loads(sent.pop("player")), **sent}
 
 
 def player_html(at) -> str:

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from cnnviz import pool2d_naive
 from cnnviz.pool import covered_cells, pool_trace
-from cnnviz.views.player import player_html, unreached_cells
+from cnnviz.views.player import player_data, unreached_cells
 from cnnviz.views.pool import max_avg_html, pool_player_spec, pool_step_html, stack_html
 
 EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
@@ -69,12 +69,12 @@ def test_every_step_matches_plain_loops(H, W, k, s, mode, seed):
     assert mask.sum() == H * W - len(covered_r) * len(covered_c)
 
 
-def test_player_html_writes_each_pooled_value_and_the_kept_cell():
-    html = player_html(pool_player_spec(EXAMPLE))
+def test_the_player_writes_each_pooled_value_and_the_kept_cell():
+    data = player_data(pool_player_spec(EXAMPLE))
     for (r, c), v in np.ndenumerate([[6, 8], [3, 4]]):
-        assert f'id="out-{r}-{c}"' in html and f'data-value="{v}"' in html
-    assert "kept (the maximum)" in html
-    assert "kept (the maximum)" not in player_html(pool_player_spec(EXAMPLE, mode="avg"))
+        assert re.search(f'id="out-{r}-{c}"[^>]*data-value="{v}"', data["html"])
+    assert "kept (the maximum)" in data["legend"]
+    assert "kept (the maximum)" not in player_data(pool_player_spec(EXAMPLE, mode="avg"))["legend"]
 
 
 def test_max_avg_html_numbers_orientation_and_scale():

@@ -316,16 +316,18 @@ def test_browser_a_rerun_keeps_step_speed_and_playing_and_clamps_the_step(player
     for _ in range(12):
         pg.keyboard.press("ArrowRight")
     pg.locator("#speed").fill("6")  # 20 steps a second
-    smaller = player_data(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER, stride=2))  # 4 steps
-    pg.evaluate("d => window.remount(d)", smaller)
+    def rerun(spec):  # what a rerun on new grids sends
+        pg.evaluate("d => window.remount({player: JSON.stringify(d)})", player_data(spec))
+
+    rerun(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER, stride=2))  # 4 steps
     assert step(pg) == "4" and pg.inner_text("#speed-label") == "20 steps/s"
     pg.click("#btn-reset")
     pg.keyboard.press("ArrowRight")
-    pg.evaluate("d => window.remount(d)", player_data(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER)))
+    rerun(conv_player_spec(np.ones((6, 6), int), LECTURE_FILTER))
     assert step(pg) == "1" and shown_values(pg).count("10") == 1
     pg.locator("#speed").fill("0")  # 0.5 steps a second: still playing after the rerun below
     pg.click("#btn-play")
-    pg.evaluate("d => window.remount(d)", player_data(conv_player_spec(np.ones((6, 6), int) * 2, LECTURE_FILTER)))
+    rerun(conv_player_spec(np.ones((6, 6), int) * 2, LECTURE_FILTER))
     assert pg.get_attribute("#player", "data-playing") == "1" and "20" in shown_values(pg)
 
 

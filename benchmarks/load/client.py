@@ -276,7 +276,7 @@ class Student:
 
     def _player_edit(self, w: Widget) -> dict:
         """What the step player sends when a student types a number into one of its editable cells."""
-        data = json.loads(w.proto.json or "{}")
+        data = json.loads(json.loads(w.proto.json or "{}").get("player") or "{}")
         grids = data.get("editable") or []
         if not grids:
             raise StudentError("the player has no cells to type into")

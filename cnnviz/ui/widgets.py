@@ -11,7 +11,7 @@ from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui import rooms
 from cnnviz.ui.state import LastValid
 from cnnviz.views.numbers import exact_number
-from cnnviz.views.player import COMPONENT_HTML, component_css, component_js
+from cnnviz.views.player import COMPONENT_HTML, component_css, component_data, component_js
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
 # cnnviz/views). Each mount gets the page's data; the browser plays every step itself.
@@ -32,8 +32,8 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     (``apply_edit``); a click on a map of the output volume as the state ``pick`` (``{f, seq}``).
     """
     command, report = rooms.player_command(), rooms.is_presenter()
-    full = {**data, "key": key, "initial": step, "present": bool(present), "report": report,
-            "command": list(command) if command else None, "ack": ack}
+    full = component_data(data, key=key, initial=step, present=bool(present), report=report,
+                          command=list(command) if command else None, ack=ack)
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)
     if report:

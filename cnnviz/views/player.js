@@ -452,8 +452,17 @@ class Player {
   }
 }
 
+// The page sends the player's data as one JSON text (``player``, the same for every student on these
+// grids) beside this student's own keys; the text is parsed once, not on every rerun that resends it.
+let shownText = null, shownData = null;
+function unpack(sent) {
+  const {player, ...own} = sent;
+  if (player !== shownText) { shownData = JSON.parse(player); shownText = player; }
+  return {...shownData, ...own};
+}
+
 export default function mount(component) {
-  const {data, parentElement, setStateValue} = component;
+  const {parentElement, setStateValue} = component, data = unpack(component.data);
   const id = data.key || 'player';
   let p = PLAYERS.get(id);
   if (!p) { p = new Player(data); PLAYERS.set(id, p); }

@@ -311,24 +311,32 @@ def component_js() -> str:
     return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
+def component_data(data: dict, **session) -> dict:
+    """What the player component is given: ``data`` (``player_data``) as one JSON text, and ``session``.
+
+    ``session`` is what one student's page adds (``key``, ``initial``, ``present``, ...). On every rerun
+    Streamlit looks at each first-level value of a component's data (is it a data frame?) and writes
+    the whole data out as JSON twice; one string is cheap to look at and to write, nested lists are not.
+    """
+    return {"player": json.dumps(data, separators=(",", ":")), **session}
+
+
 def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
     """A standalone HTML document running the player on ``spec`` (or its ``player_data``), without Streamlit.
 
     For tests and offline use: it mounts the component's HTML in a shadow root and calls ``player.js``'s
     default export as Streamlit does; what the player sends back is collected in ``window.playerEvents``,
-    and ``window.remount(data)`` calls it again as a rerun would. The grids' HTML is written out as it is
-    (in a ``<template>``), the rest of the data as JSON.
+    and ``window.remount(data)`` calls it again as a rerun would, ``data`` replacing keys of what the page
+    gives the component (``component_data``: ``{player: JSON text}`` for new grids, or ``command``, ...).
     """
     data = player_data(spec) if isinstance(spec, PlayerSpec) else dict(spec)
-    data = {**data, "key": key, "present": present}
-    grids = data.pop("html")
-    args = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    args = json.dumps(component_data(data, key=key, present=present)).replace("</", "<\\/")
     js = json.dumps(component_js()).replace("</", "<\\/")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-            f'<body style="margin:0"><template id="grids">{grids}</template><div id="host"></div>'
+            '<body style="margin:0"><div id="host"></div>'
             '<script type="module">'
-            f'const data={args};data.html=document.getElementById("grids").innerHTML;'
+            f'const data={args};'
             'const root=document.getElementById("host").attachShadow({mode:"open"});'
             f'root.innerHTML={json.dumps(COMPONENT_HTML)}+"<style>"+{json.dumps(component_css())}+"</style>";'
             f'const url=URL.createObjectURL(new Blob([{js}],{{type:"text/javascript"}}));'
