@@ -22,22 +22,29 @@ ui.show_warnings(warnings)
 with st.sidebar:
     state = replace(state, present=ui_chan.present_ui())
 ui_widgets.presenter_view(state.present, "chan_present")
-with st.container(key="player_tools"):  # hidden in the presenter view
-    state = ui_chan.settings_ui(state, fresh)
+# Below the title: a setting, a click on a map of the output volume or a step reruns this part alone.
+@ui.page_fragment
+def body(state: ui_chan.ChannelsState, fresh: set[str]) -> None:
+    if ui.fragment_rerun():
+        state, fresh, _ = ui_chan.URL.load()
+    with st.container(key="player_tools"):  # hidden in the presenter view
+        state = ui_chan.settings_ui(state, fresh)
 
-kept = ui.last_valid("chan", lambda: ui_chan.view(state))
-ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
-if kept.value is not None:
-    view = kept.value
-    with st.container(key="page_numbers"):
-        st.markdown(ui_chan.numbers_line(state, view))
-    ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=state.present)
-    with st.container(key="player_notes"):
-        st.caption("The window covers the same cells of every channel, each with that channel's slice of the "
-                   "filter; under each pair, that channel's partial sum; the map adds them and the bias. Click a "
-                   "map of the output volume to step through its filter. Keys anywhere on the page: space plays "
-                   "or pauses, ← → step, Home/End jump.")
-        ui_export.slides_box(lambda: view.spec, lambda: ui_chan.code_settings(state), key="chan_slides",
-                             files_key=view.key, name=f"cnnviz-rgb-{view.key}", step=state.step)
+    kept = ui.last_valid("chan", lambda: ui_chan.view(state))
+    ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
+    if kept.value is not None:
+        view = kept.value
+        with st.container(key="page_numbers"):
+            st.markdown(ui_chan.numbers_line(state, view))
+        ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=state.present)
+        with st.container(key="player_notes"):
+            st.caption("The window covers the same cells of every channel, each with that channel's slice of the "
+                       "filter; under each pair, that channel's partial sum; the map adds them and the bias. Click a "
+                       "map of the output volume to step through its filter. Keys anywhere on the page: space plays "
+                       "or pauses, ← → step, Home/End jump.")
+            ui_export.slides_box(lambda: view.spec, lambda: ui_chan.code_settings(state), key="chan_slides",
+                                 files_key=view.key, name=f"cnnviz-rgb-{view.key}", step=state.step)
+    ui_chan.URL.save(state)
 
-ui_chan.URL.save(state)
+
+body(state, fresh)

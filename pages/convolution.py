@@ -20,38 +20,48 @@ with st.container(key="page_intro"):
     )
 ui.show_warnings(warnings)
 
-INPUT = ui_widgets.GridSlot("conv_input", "Input")
-FILTER = ui_widgets.GridSlot("conv_filter", "Filter")
+INPUT = ui_widgets.GridSlot("conv_input", "Input", sides=ui_conv.LIMITS["input"], random_range=(0, 5))
+FILTER = ui_widgets.GridSlot("conv_filter", "Filter", sides=ui_conv.LIMITS["filter"], random_range=(-2, 2),
+                             presets=FILTER_PRESETS)
+GRIDS = {"in": INPUT, "flt": FILTER}
 ui_widgets.grid_value(INPUT.key, LECTURE_INPUT, state.input if "input" in fresh else None)
 ui_widgets.grid_value(FILTER.key, LECTURE_FILTER, state.filter if "filter" in fresh else None)
-ui_widgets.apply_edit("conv_player", {"in": INPUT, "flt": FILTER})
 with st.sidebar:
     st.markdown("**Convolution settings**")
-    state = replace(state, input=ui_widgets.grid_value(INPUT.key), filter=ui_widgets.grid_value(FILTER.key),
-                    **ui_conv.settings_ui())
+    state = replace(state, **ui_conv.settings_ui())
 ui_widgets.presenter_view(state.present, "conv_present")
 
-col_play, col_tools = st.columns([3, 1], gap="medium") if not state.present else (st.container(), st.container())
-with col_play:
-    kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
-    if kept.value is not None:
-        ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=state.present,
-                               ack=ui_widgets.edit_ack("conv_player"))
-with col_tools:
-    for slot in (INPUT, FILTER):
-        ui.show_errors(ui_widgets.grid_errors(slot.key), kept=f"The last valid {slot.label.lower()} is still used.")
-    ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
-with col_tools, st.container(key="player_tools"):  # hidden in the presenter view
-    if kept.ok:
-        st.markdown(kept.value.size_line)
-    ui_widgets.grid_controls("Input", INPUT.key, sides=ui_conv.LIMITS["input"], random_range=(0, 5))
-    ui_widgets.grid_controls("Filter", FILTER.key, sides=ui_conv.LIMITS["filter"], random_range=(-2, 2),
-                             presets=FILTER_PRESETS)
-    st.caption("Keys anywhere on the page: space plays or pauses, ← → (or PageUp/PageDown) step, Home/End jump. "
-               "Hover an output cell to see the window that made it. The link keeps the step you stop on.")
-    if kept.value is not None:
-        ui_conv.pool_link(state, kept.value.amap)
-        if kept.ok:
-            ui_conv.slides_ui(state)
 
-ui_conv.URL.save(state)
+# The player and its grids: a cell typed in, or a grid's tools under the player, rerun this part alone.
+@ui.page_fragment
+def player_area(state: ui_conv.ConvState) -> None:
+    if ui.fragment_rerun():
+        state = ui_conv.URL.load()[0]
+    ui_widgets.apply_edit("conv_player", GRIDS)
+    state = replace(state, input=ui_widgets.grid_value(INPUT.key), filter=ui_widgets.grid_value(FILTER.key))
+
+    col_play, col_tools = st.columns([3, 1], gap="medium") if not state.present else (st.container(), st.container())
+    with col_play:
+        kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
+        if kept.value is not None:
+            ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=state.present,
+                                   ack=ui_widgets.edit_ack("conv_player"), tools=GRIDS)
+    with col_tools:
+        for slot in (INPUT, FILTER):
+            ui.show_errors(ui_widgets.grid_errors(slot.key),
+                           kept=f"The last valid {slot.label.lower()} is still used.")
+        ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
+    with col_tools, st.container(key="player_tools"):  # hidden in the presenter view
+        if kept.ok:
+            st.markdown(kept.value.size_line)
+        st.caption("The tools under the player resize, randomise, clear or load a preset. Keys anywhere on the "
+                   "page: space plays or pauses, ← → (or PageUp/PageDown) step, Home/End jump. Hover an output cell "
+                   "to see the window that made it. The link keeps the step you stop on.")
+        if kept.value is not None:
+            ui_conv.pool_link(state, kept.value.amap)
+            if kept.ok:
+                ui_conv.slides_ui(state)
+    ui_conv.URL.save(state)
+
+
+player_area(state)

@@ -22,61 +22,69 @@ ui.show_warnings(warnings)
 with st.sidebar:
     state = replace(state, present=ui_pool.present_ui())
 ui_widgets.presenter_view(state.present, "pool_present")
-MAP = ui_widgets.GridSlot("pool_input", "Activation map")
+MAP = ui_widgets.GridSlot("pool_input", "Activation map", sides=ui_pool.LIMITS["input"], random_range=(0, 9))
 ui_widgets.grid_value(MAP.key, ui_pool.DEFAULT_MAP, state.input if "input" in fresh else None)
-ui_widgets.apply_edit("pool_player", {"in": MAP})
 
-col_play, col_set = st.columns([3, 2], gap="medium") if not state.present else (st.container(), st.container())
-with col_set, st.container(key="player_tools"):  # hidden in the presenter view
-    st.markdown("**Settings**")
-    state = replace(state, **ui_pool.settings_ui())
-    if state.src == "stack":
-        state = replace(state, **ui_pool.stack_ui())
-    else:
-        ui.show_errors(ui_widgets.grid_errors(MAP.key), kept="The last valid activation map is still used.")
-        ui_widgets.grid_controls("Activation map", MAP.key, sides=ui_pool.LIMITS["input"], random_range=(0, 9))
-if state.src == "map":
-    x = ui_widgets.grid_value(MAP.key)
-    in_shape = x.shape
-    with col_set, st.container(key="page_numbers"):
-        state = replace(state, origin=ui_pool.origin_ui(state, x))
-else:
-    stack = ui_pool.stack_maps(state.side, state.maps)  # (H, W, C)
-    x = stack[:, :, state.pick - 1]
-    in_shape = stack.shape
 
-kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state))
-with col_play:
-    ui.show_errors(kept.errors, kept="The last valid pooled map is still shown." if kept.value else "")
-    if kept.value is not None:
+# Everything below the title: a cell typed in, a tool under the player or a setting reruns this part alone.
+@ui.page_fragment
+def body(state: ui_pool.PoolState) -> None:
+    if ui.fragment_rerun():
+        state = ui_pool.URL.load()[0]
+    ui_widgets.apply_edit("pool_player", {"in": MAP})
+    col_play, col_set = st.columns([3, 2], gap="medium") if not state.present else (st.container(), st.container())
+    with col_set, st.container(key="player_tools"):  # hidden in the presenter view
+        st.markdown("**Settings**")
+        state = replace(state, **ui_pool.settings_ui())
         if state.src == "stack":
-            st.markdown(f"**Map {state.pick}, window by window**")
-        ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step, present=state.present,
-                               ack=ui_widgets.edit_ack("pool_player"))
-    with st.container(key="player_notes"):  # hidden in the presenter view
+            state = replace(state, **ui_pool.stack_ui())
+        else:
+            ui.show_errors(ui_widgets.grid_errors(MAP.key), kept="The last valid activation map is still used.")
+    if state.src == "map":
+        x = ui_widgets.grid_value(MAP.key)
+        in_shape = x.shape
+        with col_set, st.container(key="page_numbers"):
+            state = replace(state, origin=ui_pool.origin_ui(state, x))
+    else:
+        stack = ui_pool.stack_maps(state.side, state.maps)  # (H, W, C)
+        x = stack[:, :, state.pick - 1]
+        in_shape = stack.shape
+
+    kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state))
+    with col_play:
+        ui.show_errors(kept.errors, kept="The last valid pooled map is still shown." if kept.value else "")
         if kept.value is not None:
-            st.caption("Keys anywhere on the page: space plays or pauses, ← → step, Home/End jump. Hover an output "
-                       "cell to see its window; the link keeps the step you stop on."
-                       + (" Click a cell of the map to type a number." if state.src == "map" else ""))
-        if kept.value is not None and state.mode == "max":
-            st.caption(f"Ties: {TIE_RULE}")
+            if state.src == "stack":
+                st.markdown(f"**Map {state.pick}, window by window**")
+            ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step, present=state.present,
+                                   ack=ui_widgets.edit_ack("pool_player"),
+                                   tools={"in": MAP} if state.src == "map" else None)
+        with st.container(key="player_notes"):  # hidden in the presenter view
+            if kept.value is not None:
+                st.caption("Keys anywhere on the page: space plays or pauses, ← → step, Home/End jump. Hover an output "
+                           "cell to see its window; the link keeps the step you stop on."
+                           + (" Click a cell of the map to type a number." if state.src == "map" else ""))
+            if kept.value is not None and state.mode == "max":
+                st.caption(f"Ties: {TIE_RULE}")
 
-if kept.value is not None and not state.present:
-    view = kept.value
-    ui_pool.numbers_ui(view.in_shape, view.out_shape, view.size, view.stride)
+    if kept.value is not None and not state.present:
+        view = kept.value
+        ui_pool.numbers_ui(view.in_shape, view.out_shape, view.size, view.stride)
 
-if state.src == "stack" and not state.present:
-    st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
-    st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
-               "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
-               f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
-    with st.container(key="pool_stack"):
-        st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
+    if state.src == "stack" and not state.present:
+        st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
+        st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
+                   "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
+                   f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
+        with st.container(key="pool_stack"):
+            st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
-if kept.value is not None and not state.present:
-    st.subheader("Max beside average, same input")
-    st.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
-    st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
-               "average pooling smooths it out.")
+    if kept.value is not None and not state.present:
+        st.subheader("Max beside average, same input")
+        st.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
+        st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
+                   "average pooling smooths it out.")
+    ui_pool.URL.save(replace(state, input=ui_pool.kept_input(state)))
 
-ui_pool.URL.save(replace(state, input=ui_pool.kept_input(state)))
+
+body(state)

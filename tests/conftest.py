@@ -139,6 +139,18 @@ def send_edit(at, player_key: str, grid: str, row: int, col: int, text: str):
     return at.run()
 
 
+def use_tool(at, player_key: str, grid: str, op: str, value=None):
+    """Send what a tool under the player sends (``op``: rows, cols, random, clear, preset); rerun."""
+    send_edit.seq = getattr(send_edit, "seq", 0) + 1
+    at.session_state[player_key] = {"edit": {"grid": grid, "op": op, "value": value, "seq": f"test-{send_edit.seq}"}}
+    return at.run()
+
+
+def player_tools(at) -> str:
+    """The tools bar under the step player (HTML) on an AppTest page."""
+    return player_data(at).get("tools") or ""
+
+
 def player_explains(at) -> list[str]:
     """The explanation (HTML) the step player shows at each step, on an AppTest page."""
     return player_data(at)["explain"]

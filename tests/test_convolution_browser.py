@@ -159,3 +159,23 @@ def test_a_shared_link_opens_the_same_grids_and_step(page, server_url):
     assert page.get_by_role("spinbutton", name="Stride").input_value() == "2"
     assert np.array_equal(conv2d(np.arange(1, 17).reshape(4, 4) * np.where(np.arange(16) == 15, -1, 1).reshape(4, 4),
                                  [[1, 0], [0, -1]], stride=2), [[-5, -5], [-5, 27]])
+
+
+def test_the_tools_under_the_player_resize_load_a_preset_and_clear(page, server_url):
+    open_conv(page, server_url)
+    page.get_by_role("button", name="one column more in the input").click()  # 5x5 -> 5x6: a 3x4 map
+    page.locator("#out-0-3").wait_for()
+    wait_for_app(page)
+    x = np.hstack([LECTURE_INPUT, np.zeros((5, 1), int)])
+    assert shown(page) == [str(v) for v in conv2d(x, LECTURE_FILTER).ravel()]
+    assert page.get_by_role("group", name="Input").inner_text().startswith("Input 5×6")
+    assert url_params(page)["input"].startswith("3,3,2,1,0,0;")
+    page.get_by_role("combobox", name="load a preset into the filter").select_option("Vertical edge")
+    page.get_by_text("Vertical edge:").wait_for()  # the preset it holds, with what it does
+    wait_for_app(page)
+    edge = np.array([[1, 0, -1]] * 3)
+    assert shown(page) == [str(v).replace("-", "−") for v in conv2d(x, edge).ravel()]
+    page.get_by_role("button", name="every cell of the input to 0").click()
+    page.locator('#out-0-0:text-is("0")').wait_for()
+    wait_for_app(page)
+    assert set(shown(page)) == {"0"} and page.locator('[data-testid="stException"]').count() == 0

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import conv2d
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
-from conftest import open_app_page, player_data, player_html, send_edit
+from conftest import open_app_page, player_data, player_html, player_tools, send_edit, use_tool
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
 
@@ -30,6 +30,11 @@ def shown_map(at) -> list[list[float]]:
 def edit(at, key: str, row: int, col: int, text: str) -> AppTest:
     """Type ``text`` into a cell (row, col counted from 0, padding left out) of the player's input or filter."""
     return send_edit(at, "conv_player", {"conv_input": "in", "conv_filter": "flt"}[key], row, col, text)
+
+
+def tool(at, key: str, op: str, value=None) -> AppTest:
+    """Use a tool under the player on the input (``conv_input``) or the filter (``conv_filter``)."""
+    return use_tool(at, "conv_player", {"conv_input": "in", "conv_filter": "flt"}[key], op, value)
 
 
 def errors(at) -> str:
@@ -63,9 +68,8 @@ def test_stride_and_padding_change_the_output_shape():
 
 
 def test_rectangular_input_shows_both_formulas():
-    at = open_page()
-    at.number_input(key="conv_input__cols").set_value(7).run()
-    assert np.array(shown_map(at)).shape == (3, 5)
+    at = tool(open_page(), "conv_input", "cols", 7)
+    assert np.array(shown_map(at)).shape == (3, 5) and "Input <span class=\"dim\">5×7</span>" in player_tools(at)
     text = " ".join(m.value for m in at.markdown)
     assert "rows `(5 + 2·0 − 3) / 1 + 1 = 3`" in text and "columns `(7 + 2·0 − 3) / 1 + 1 = 5`" in text
 
@@ -93,7 +97,8 @@ def test_bad_cells_show_messages_and_keep_the_last_map():
 
 def test_an_edit_is_applied_once_and_an_edit_of_a_cell_that_is_gone_is_ignored():
     at = edit(open_page(), "conv_input", 0, 1, "13")
-    at.button(key="conv_input__clear").click().run()  # the same edit still in the component's state
+    at = tool(at, "conv_input", "clear")
+    at.run()  # the clear still in the component's state: applied once
     assert shown_map(at) == [[0] * 3] * 3
     at = edit(at, "conv_input", 9, 9, "5")  # outside the 5x5 grid (it was resized in another tab)
     assert not at.exception and not at.error and shown_map(at) == [[0] * 3] * 3
@@ -107,8 +112,7 @@ def test_decimal_cells_and_a_decimal_comma():
 
 
 def test_filter_larger_than_the_padded_input_keeps_the_last_map():
-    at = open_page()
-    at.number_input(key="conv_filter__rows").set_value(7).run()
+    at = tool(open_page(), "conv_filter", "rows", 7)
     assert not at.exception
     assert "larger than the padded input" in errors(at)
     assert "last valid activation map is still shown" in errors(at)
@@ -118,11 +122,11 @@ def test_filter_larger_than_the_padded_input_keeps_the_last_map():
 
 
 def test_presets_load_with_their_explanation():
-    at = open_page()
-    at.selectbox(key="conv_filter__preset").set_value("Sobel x").run()
+    at = tool(open_page(), "conv_filter", "preset", "Sobel x")
     sobel = FILTER_PRESETS["Sobel x"]
     assert shown_map(at) == conv2d(LECTURE_INPUT, sobel.weights).tolist()
-    assert any(sobel.explains in c.value for c in at.caption)
+    assert f"<b>Sobel x</b>: {sobel.explains}" in player_tools(at)
+    assert all(f'<option value="{name}">' in player_tools(at) for name in FILTER_PRESETS)
 
 
 def test_bias_and_relu():
@@ -144,7 +148,7 @@ def test_a_link_reproduces_the_view():
     np.testing.assert_allclose(shown_map(at), ref)
     assert player_data(at)["initial"] == 3
     assert at.number_input(key="conv_dilation").value == 2 and at.toggle(key="conv_relu").value is True
-    assert at.number_input(key="conv_input__cols").value == 6
+    assert "Input <span class=\"dim\">4×6</span>" in player_tools(at)
 
 
 def test_a_hostile_link_falls_back_with_warnings():
@@ -167,10 +171,9 @@ def test_link_grids_of_the_wrong_size_are_refused():
 
 
 def test_randomise_and_clear():
-    at = open_page()
-    at.button(key="conv_input__clear").click().run()
+    at = tool(open_page(), "conv_input", "clear")
     assert shown_map(at) == [[0] * 3] * 3
-    at.button(key="conv_input__rand").click().run()
+    at = tool(at, "conv_input", "random")
     x = np.array([[int(v) for v in row.split(",")] for row in at.query_params["input"].split(";")])
     assert x.shape == (5, 5) and x.min() >= 0 and x.max() <= 5
     assert shown_map(at) == conv2d(x, LECTURE_FILTER).tolist()
@@ -220,8 +223,18 @@ def test_text_from_a_link_cannot_become_a_link_in_the_warning():
 
 
 def test_a_preset_with_sixteenths_loads_exactly():
-    at = open_page()
-    at.selectbox(key="conv_filter__preset").set_value("Gaussian blur").run()
+    at = tool(open_page(), "conv_filter", "preset", "Gaussian blur")
     gauss = FILTER_PRESETS["Gaussian blur"]
     np.testing.assert_allclose(shown_map(at), conv2d(LECTURE_INPUT, gauss.weights))  # 1/16 is 0.0625, not 0.06
-    assert any(gauss.explains in c.value for c in at.caption)
+    assert gauss.explains in player_tools(at)
+
+
+def test_the_tools_keep_within_the_limits_and_ignore_what_no_tool_sends():
+    at = tool(open_page(), "conv_input", "rows", 99)  # past the largest input: the largest
+    assert np.array(shown_map(at)).shape == (14, 3) and 'data-v="17" disabled' in player_tools(at)
+    for op, value in [("rows", "abc"), ("rows", None), ("rows", 1e400), ("preset", "<script>"), ("explode", 1),
+                      ("preset", ["Sobel x"])]:
+        at = tool(at, "conv_filter", op, value)
+        assert not at.exception and not at.error and np.array(shown_map(at)).shape == (14, 3)
+    at = tool(at, "conv_filter", "cols", 0)  # fewer than one column: one
+    assert np.array(shown_map(at)).shape == (14, 5) and "Filter <span class=\"dim\">3×1</span>" in player_tools(at)

@@ -10,7 +10,7 @@ from cnnviz import TIE_RULE, pool2d_naive
 from cnnviz.grids import grid_to_text
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.views.conv import activation_map
-from conftest import open_app_page, player_data, player_html, send_edit
+from conftest import open_app_page, player_data, player_html, player_tools, send_edit, use_tool
 
 EXAMPLE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
@@ -231,8 +231,8 @@ def test_a_window_larger_than_the_map_keeps_the_last_output():
     at = open_page()
     at.number_input(key="pool_size").set_value(4).run()
     assert pooled(at) == [[8]]
-    at.number_input(key="pool_input__rows").set_value(3).run()
-    assert not at.exception
+    at = use_tool(at, "pool_player", "in", "rows", 3)
+    assert not at.exception and "Activation map <span class=\"dim\">3×4</span>" in player_tools(at)
     assert "larger than the activation map" in errors(at)
     assert pooled(at) == [[8]]
 
@@ -280,8 +280,7 @@ def test_a_carried_map_is_shown_even_after_looking_at_the_stack():
 
 
 def test_the_link_keeps_the_typed_map_while_the_window_does_not_fit():
-    at = open_page()
-    at.number_input(key="pool_input__rows").set_value(1).run()
+    at = use_tool(open_page(), "pool_player", "in", "rows", 1)
     assert "larger than the activation map" in errors(at)
     assert pooled(at) == [[6, 8], [3, 4]]  # the last valid output stays on screen
     assert at.query_params["input"] == "1,1,2,4"  # what the student typed, ready once the window fits
@@ -305,3 +304,8 @@ def test_the_presenter_view_is_in_the_link_and_shows_only_the_player():
     at.button(key="pool_present__leave").click().run()
     assert "present" not in at.query_params and player_data(at)["present"] is False
     assert metrics(at)["Parameters"] == "0"
+
+
+def test_only_a_typed_map_has_tools():
+    assert "Randomise" in player_tools(open_page())
+    assert player_tools(open_page(src="stack")) == ""  # the stack's maps are made by filters, not typed

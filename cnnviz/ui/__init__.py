@@ -57,6 +57,41 @@ PAGES = [
 ]
 
 
+def page_fragment(func=None, /, **kwargs):
+    """``st.fragment`` for a part of a page that writes the page's link (a tab of Shapes, a player and its grids).
+
+    Something done inside the part reruns the part alone, not the page (a class costs the server less,
+    and the browser redraws less). After such a rerun the room hears of the link as after a whole page
+    (``rooms.after_page``): a presenter's followers follow it, a follower who changed it breaks away.
+    ``kwargs`` go to ``st.fragment``.
+    """
+    if func is None:
+        return lambda f: page_fragment(f, **kwargs)
+
+    @functools.wraps(func)
+    def part(*args, **kw):
+        out = func(*args, **kw)
+        if fragment_rerun():  # app.py's hook after the page did not run
+            from cnnviz.ui import rooms
+
+            rooms.after_page()
+        return out
+
+    return st.fragment(part, **kwargs)
+
+
+def fragment_rerun() -> bool:
+    """True while only fragments rerun: what the page's script computed before them is as of its last run.
+
+    A page fragment then reads its state from the link again (``UrlState.load``): the arguments it was
+    called with are those of the last whole run.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 @functools.cache
 def favicon_png() -> bytes:
     """The lecture's 3x3 filter as a 30x30 PNG icon, served by the app itself (a Material icon would

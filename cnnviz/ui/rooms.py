@@ -225,24 +225,27 @@ def _ticker() -> None:
         st.rerun(scope="app")
 
 
-def after_page(page) -> None:
-    """After the page ran: the presenter publishes its page and link; a follower who changed it breaks away."""
-    code = _ss().get(_CODE)
-    if not code or page.url_path == PRESENT_PAGE:
+def after_page(page=None) -> None:
+    """After the page ran: the presenter publishes its page and link; a follower who changed it breaks away.
+
+    ``page`` is the page that ran (None: the one ``room_bar`` saw last, after a rerun of a fragment).
+    """
+    code, url_path = _ss().get(_CODE), _ss().get(_PAGE, "") if page is None else page.url_path
+    if not code or url_path == PRESENT_PAGE:
         return
     params = _page_params()
     store = room_store()
     try:
         if is_presenter():
             reported, step, playing = _ss().get(_PLAYER, ("", None, False))
-            if reported != page.url_path:
+            if reported != url_path:
                 step, playing = None, False
-            store.set_view(code, _ss()[_SECRET], page.url_path, params, step, playing)
+            store.set_view(code, _ss()[_SECRET], url_path, params, step, playing)
         elif following():
             # The page may write the presenter's link its own way (defaults left out): what it wrote on
             # showing the view is the reference; a later difference is the student's own click. The
             # player's step is left out: the player writes it into the link by itself while it plays.
-            now = (page.url_path, {k: v for k, v in params.items() if k != "step"})
+            now = (url_path, {k: v for k, v in params.items() if k != "step"})
             shown = _ss().get(_SHOWN)
             if shown is None:
                 _ss()[_SHOWN] = now

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
@@ -11,7 +11,7 @@ from cnnviz.grids import parse_cells, tidy
 from cnnviz.ui import rooms
 from cnnviz.ui.state import LastValid
 from cnnviz.views.numbers import exact_number
-from cnnviz.views.player import COMPONENT_HTML, component_css, component_data, component_js
+from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
 # cnnviz/views). Each mount gets the page's data; the browser plays every step itself.
@@ -19,7 +19,8 @@ _PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=c
                                      js=component_js())
 
 
-def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None):
+def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None,
+                tools: Mapping[str, GridSlot] | None = None):
     """Mount the step player on ``data`` (``cnnviz.views.player.player_data``); returns its ``ComponentResult``.
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
@@ -30,10 +31,12 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     plays), which the room publishes. ``ack`` names the last edit the page applied, so the
     component redraws after every edit, accepted or not. Edits arrive as the state ``edit``
     (``apply_edit``); a click on a map of the output volume as the state ``pick`` (``{f, seq}``).
+    ``tools`` (the same grids as ``apply_edit``'s ``slots``) draws each grid's tools under the player.
     """
     command, report = rooms.player_command(), rooms.is_presenter()
     full = component_data(data, key=key, initial=step, present=bool(present), report=report,
-                          command=list(command) if command else None, ack=ack)
+                          command=list(command) if command else None, ack=ack,
+                          tools=tools_html(tuple(_tools(grid, slot) for grid, slot in (tools or {}).items())))
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)
     if report:
@@ -49,9 +52,22 @@ def _nothing() -> None:
 class GridSlot:
     """A grid of the player that students type into: where its last valid value lives and what to call it."""
 
-    key: str  # the session key of its last valid value (``LastValid(key)``) and its controls
+    key: str  # the session key of its last valid value (``LastValid(key)``) and of its refused text
     label: str  # as the messages name it: "Input", "Filter", "Activation map"
     decimals: bool = True  # False: whole numbers only
+    sides: tuple[int, int] = (1, 16)  # the fewest and the most rows (and columns) the tools allow
+    random_range: tuple[int, int] = (0, 5)  # Randomise draws whole numbers in this range
+    # name -> an object with ``.weights`` and ``.explains`` (``FILTER_PRESETS``): the tools load one
+    presets: Mapping[str, object] | None = field(default=None, compare=False)
+
+
+def _tools(grid: str, slot: GridSlot) -> GridTools:
+    """The tools bar's part for ``slot``, as the grid is now (the preset it holds named, if any)."""
+    value = LastValid(slot.key).get()
+    presets = slot.presets or {}
+    holds = next((f"**{p.name}**: {p.explains}" for p in presets.values() if p.weights.shape == value.shape
+                  and np.allclose(p.weights, value, atol=1e-9)), "")
+    return GridTools(grid, slot.label, tuple(value.shape), tuple(slot.sides), tuple(presets), holds)
 
 
 def _texts(arr) -> list[list[str]]:
@@ -76,7 +92,10 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
 
     ``slots`` maps the player's grid names (``"in"``, ``"flt"``) to their grids. The typed text is parsed
     with ``cnnviz.grids.parse_cells``: a number replaces the cell in the grid's last valid value; anything
-    else leaves the grid as it was and ``grid_errors`` says why, row and column counted from 1.
+    else leaves the grid as it was and ``grid_errors`` says why, row and column counted from 1. An edit
+    with an ``op`` comes from the tools under the player (``show_player(tools=...)``): ``rows``/``cols``
+    (``value``: the new count, kept within the slot's ``sides``; the cells that stay are kept, new ones
+    are 0), ``random``, ``clear``, ``preset`` (``value``: its name). Whatever else arrives is ignored.
     """
     edit = (st.session_state.get(player_key) or {}).get("edit")
     if not isinstance(edit, Mapping) or edit.get("seq") == st.session_state.get(f"{player_key}__ack"):
@@ -84,6 +103,9 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     st.session_state[f"{player_key}__ack"] = edit.get("seq")
     slot = slots.get(edit.get("grid"))
     last = None if slot is None else LastValid(slot.key).get()
+    if last is not None and "op" in edit:
+        _tool(slot, last, edit.get("op"), edit.get("value"))
+        return
     try:
         r, c = int(edit["row"]), int(edit["col"])
     except (KeyError, TypeError, ValueError):
@@ -117,58 +139,26 @@ def _put(key: str, arr) -> None:
     LastValid(key).put(tidy(arr))
 
 
-def _resize(key: str) -> None:
-    old = LastValid(key).get()
-    H, W = int(st.session_state[f"{key}__rows"]), int(st.session_state[f"{key}__cols"])
-    new = np.zeros((H, W), dtype=old.dtype)
-    h, w = min(H, old.shape[0]), min(W, old.shape[1])
-    new[:h, :w] = old[:h, :w]
-    _put(key, new)
-
-
-def _random(key: str, lo: float, hi: float) -> None:
-    # whole numbers: they are what people can add up in their heads while the window slides
-    _put(key, np.random.default_rng().integers(int(lo), int(hi) + 1, LastValid(key).get().shape))
-
-
-def _clear(key: str) -> None:
-    _put(key, np.zeros(LastValid(key).get().shape, dtype=np.int64))
-
-
-def _preset(key: str, presets: dict) -> None:
-    name = st.session_state.get(f"{key}__preset")
-    if name in presets:
-        _put(key, presets[name].weights)
-
-
-def grid_controls(label: str, key: str, *, sides: tuple[int, int] = (1, 16), random_range: tuple[float, float] = (0, 5),
-                  presets: dict | None = None) -> None:
-    """Compact controls of grid ``key`` (typed into in the player): rows, columns, Randomise, Clear, presets.
-
-    Rows and columns keep the cells that stay and add zeros; Randomise draws whole numbers in
-    ``random_range``; with ``presets`` (name -> object with ``.weights`` and ``.explains``, e.g.
-    ``FILTER_PRESETS``) a select box loads one and the matching preset's one-line explanation is shown.
-    The grid's refused text, if any, is listed under them.
-    """
-    value = LastValid(key).get()
-    st.session_state[f"{key}__rows"], st.session_state[f"{key}__cols"] = value.shape
-    lo, hi = sides
-    st.markdown(f"**{label}** · {value.shape[0]}×{value.shape[1]}")
-    c1, c2 = st.columns(2)
-    c1.number_input("rows", lo, hi, step=1, key=f"{key}__rows", on_change=_resize, args=(key,))
-    c2.number_input("columns", lo, hi, step=1, key=f"{key}__cols", on_change=_resize, args=(key,))
-    b1, b2 = st.columns(2)
-    b1.button("Randomise", key=f"{key}__rand", on_click=_random, args=(key, *random_range),
-              icon=":material/casino:", width="stretch")
-    b2.button("Clear", key=f"{key}__clear", on_click=_clear, args=(key,), icon=":material/ink_eraser:",
-              width="stretch")
-    if presets:
-        st.selectbox("Load a preset", list(presets), index=None, placeholder="Load a preset…", key=f"{key}__preset",
-                     on_change=_preset, args=(key, presets), label_visibility="collapsed")
-        match = next((p for p in presets.values() if p.weights.shape == value.shape
-                      and np.allclose(p.weights, value, atol=1e-9)), None)
-        if match is not None:
-            st.caption(f"**{match.name}**: {match.explains}")
+def _tool(slot: GridSlot, last: np.ndarray, op, value) -> None:
+    """What a tool under the player asked of ``slot``'s grid (see ``apply_edit``)."""
+    lo, hi = slot.sides
+    if op in ("rows", "cols"):
+        try:
+            n = min(hi, max(lo, int(value)))
+        except (TypeError, ValueError, OverflowError):
+            return
+        H, W = (n, last.shape[1]) if op == "rows" else (last.shape[0], n)
+        new = np.zeros((H, W), dtype=last.dtype)
+        h, w = min(H, last.shape[0]), min(W, last.shape[1])
+        new[:h, :w] = last[:h, :w]
+        _put(slot.key, new)
+    elif op == "random":  # whole numbers: what people can add up in their heads while the window slides
+        _put(slot.key, np.random.default_rng().integers(int(slot.random_range[0]), int(slot.random_range[1]) + 1,
+                                                        last.shape))
+    elif op == "clear":
+        _put(slot.key, np.zeros(last.shape, dtype=np.int64))
+    elif op == "preset" and isinstance(value, str) and value in (slot.presets or {}):
+        _put(slot.key, slot.presets[value].weights)
 
 
 # The presenter view: the page's chrome and the controls beside the player hidden, the main column full width.

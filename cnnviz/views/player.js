@@ -37,7 +37,7 @@ class Player {
   update(data, root, send) {
     this.D = data; this.root = root; this.send = send;
     const host = root.querySelector('.cnnviz-host');
-    const html = data.html + '\u0000' + data.legend + '\u0000' + (data.ack || '');  // after an edit, redraw
+    const html = [data.html, data.legend, data.tools || '', data.ack || ''].join('\u0000');  // after an edit, redraw
     if (this.html !== html || !host.querySelector('#player')) {
       host.innerHTML = this.shell(data);
       this.html = html; this.bind(host);
@@ -49,7 +49,8 @@ class Player {
       this.ro.observe(host); this.observed = host;
     }
     host.classList.toggle('present', !!data.present);
-    this.step = clamp(this.step, 0, data.n);
+    // a student looking at the whole map keeps seeing the whole map when the grids change size
+    this.step = this.n != null && this.step === this.n ? data.n : clamp(this.step, 0, data.n);
     this.S = data.steps; this.n = data.n;
     this.outs = this.S.map(s => this.$('out-' + s[2] + '-' + s[3]));
     this.shown = data.n; this.lit = [];
@@ -82,7 +83,7 @@ class Player {
       + ' aria-label="speed"> <span id="speed-label"></span></label></div>'
       + '<div class="stage"><div class="panels">' + D.html + '</div>'
       + '<div class="side"><div id="explain" aria-live="polite"></div></div></div>'
-      + '<div class="legend">' + D.legend + '</div></div>';
+      + (D.tools || '') + '<div class="legend">' + D.legend + '</div></div>';
   }
 
   bind(host) {
@@ -111,6 +112,12 @@ class Player {
       const pick = () => { if (!m.classList.contains('pick')) this.send('pick', {f: +m.dataset.f, seq: Date.now() + '-' + (++this.seq)}); };
       m.onclick = pick;
       m.onkeydown = e => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); pick(); } };
+    });
+    host.querySelectorAll('.tool').forEach(group => {  // a grid's tools: its size, Randomise, Clear, a preset
+      const ask = (op, value) => this.send('edit', {grid: group.dataset.grid, op, value,
+                                                    seq: Date.now() + '-' + (++this.seq)});
+      group.querySelectorAll('button[data-op]').forEach(b => { b.onclick = () => ask(b.dataset.op, +b.dataset.v || null); });
+      group.querySelectorAll('select[data-op]').forEach(m => { m.onchange = () => { if (m.value) ask('preset', m.value); }; });
     });
     host.querySelectorAll('.cell.edit').forEach(cell => {
       cell.onclick = () => { const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c); };

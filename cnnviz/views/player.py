@@ -292,6 +292,60 @@ def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
             f'<div class="bankmaps">{maps}</div></div>')
 
 
+@dataclass(frozen=True)
+class GridTools:
+    """The tools of a grid students type into, drawn under the player: its size, Randomise, Clear, presets."""
+
+    grid: str  # the player's name for it: "in" or "flt"
+    label: str  # as the page names it: "Input", "Filter", "Activation map"
+    shape: tuple[int, int]  # its rows and columns now
+    sides: tuple[int, int]  # the fewest and the most rows (and columns) it may have
+    presets: tuple[str, ...] = ()  # the presets it can load, by name
+    holds: str = ""  # the preset it holds now and what that one does ("**Box blur**: ..."), else ""
+
+
+@functools.lru_cache(maxsize=512)
+def tools_html(tools: tuple[GridTools, ...]) -> str:
+    """The tools bar under the player: one group per grid (``data-grid``), each control with ``data-op``.
+
+    ``rows``/``cols`` buttons carry the size they ask for (``data-v``), and are disabled past ``sides``;
+    ``random`` and ``clear`` act on the whole grid; the ``preset`` select's value is a preset's name.
+    """
+    e, out = _html.escape, []
+    for t in tools:
+        (H, W), label = t.shape, t.label.lower()
+        group = [f'<div class="tool" data-grid="{e(t.grid)}" role="group" aria-label="{e(t.label)}">'
+                 f'<span class="tname">{e(t.label)} <span class="dim">{H}×{W}</span></span>',
+                 _stepper("rows", H, t.sides, "rows", "row", label),
+                 _stepper("cols", W, t.sides, "columns", "column", label),
+                 f'<button data-op="random" aria-label="random whole numbers in the {e(label)}">Randomise</button>',
+                 f'<button data-op="clear" aria-label="every cell of the {e(label)} to 0">Clear</button>']
+        if t.presets:
+            options = "".join(f'<option value="{e(n)}">{e(n)}</option>' for n in t.presets)
+            group.append(f'<select data-op="preset" aria-label="load a preset into the {e(label)}">'
+                         f'<option value="">Load a preset…</option>{options}</select>')
+        if t.holds:
+            group.append(f'<span class="holds">{_bold(t.holds)}</span>')
+        out.append("".join(group) + "</div>")
+    return '<div class="tools">' + "".join(out) + "</div>" if out else ""
+
+
+def _stepper(op: str, n: int, sides: tuple[int, int], word: str, one: str, label: str) -> str:
+    """``word − n +``: buttons asking for one fewer and one more (``one row more in the input``), disabled
+    past ``sides``."""
+    where = _html.escape(label)
+    less, more = (" disabled" if n <= sides[0] else ""), (" disabled" if n >= sides[1] else "")
+    return (f'<span class="stepper">{word} <button data-op="{op}" data-v="{n - 1}"{less} aria-label="one {one} '
+            f'fewer in the {where}">−</button><b>{n}</b><button data-op="{op}" data-v="{n + 1}"{more} '
+            f'aria-label="one {one} more in the {where}">+</button></span>')
+
+
+def _bold(text: str) -> str:
+    """``**x**`` as bold, the rest escaped."""
+    parts = _html.escape(text).split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
 @functools.cache
 def component_css() -> str:
     """The component's stylesheet: the grids' and the player's, without comments and blank lines.
