@@ -15,7 +15,7 @@ from cnnviz.views.colour import (
 from cnnviz.views.grid import grid_html
 from cnnviz.views.images import LUT, zoom_html
 from cnnviz.views.numbers import exact_number, format_number
-from cnnviz.views.player import player_html
+from cnnviz.views.player import player_data, player_html
 from cnnviz.views.pool import max_avg_html, pool_player_spec, stack_html
 from conftest import ROOT
 
@@ -174,13 +174,15 @@ def test_grid_colours_come_from_the_scale_unless_a_picture_brings_its_own():
 
 def test_the_player_the_pooling_grids_and_the_zoom_all_use_the_renderer():
     example = np.array([[1, -1], [2, 0]])
-    player = player_html(pool_player_spec(example, 1))
+    spec = pool_player_spec(example, 1)
+    player = player_data(spec)["html"]
     grids = max_avg_html(example, 1)
     zoom = zoom_html(np.full((2, 2, 3), 9.0), np.ones((2, 2, 3)), ["R", "G", "B"])
     for html, names in [(player, ["in", "out"]), (grids, ["input", "max", "avg"]),
                         (zoom, [f"{c}-{part}" for c in "RGB" for part in ("pixels", "filter", "products")])]:
         assert re.findall(r'data-grid="([^"]+)"', html) == names
-        assert "cnnviz-grids" in html and ".cnnviz-grids .cell{" in html  # the one stylesheet, inlined
+    for page in (player_html(spec), grids, zoom):
+        assert "cnnviz-grids" in page and ".cnnviz-grids .cell{" in page  # the one stylesheet, inlined
     assert [t for *_, t in cells(player)][:4] == ["1", "−1", "2", "0"]
 
 
