@@ -18,8 +18,8 @@ ui.show_warnings(ui_shapes.load_state())
 ui_shapes.TAB_URL.save(ui_shapes.TabState(open_tab))
 
 
-# Each tab is a fragment: a change inside one reruns only that tab (cheaper for a whole class).
-@st.fragment
+# Each tab is a page fragment: a change inside one reruns only that tab (cheaper for a whole class).
+@ui.page_fragment
 def calculator():
     st.caption("One layer at a time: its output shape and how many numbers it learns.")
     v = ui_shapes.int_inputs("sc_", SIZE)
@@ -63,7 +63,7 @@ def calculator():
     ui_shapes.CALC_URL.save(ui_shapes.CalcState(**v))
 
 
-@st.fragment
+@ui.page_fragment
 def compare():
     st.caption("The same input and output sizes, two ways to connect them. The fully connected layer "
                "treats the input as one long vector.")
@@ -93,7 +93,7 @@ def compare():
     ui_shapes.COMPARE_URL.save(ui_shapes.CompareState(**c, **g))
 
 
-@st.fragment
+@ui.page_fragment
 def builder():
     st.caption("Stack layers and see each one's output shape, parameters and the float32 memory of its output. "
                "Add rows at the bottom of the table; select rows to delete them.")

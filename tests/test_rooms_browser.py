@@ -7,8 +7,10 @@ import contextlib
 import os
 
 import pytest
-from browser_support import TIMEOUT_MS, wait_for_app, wait_for_link
+from browser_support import TIMEOUT_MS, type_into_player, wait_for_app, wait_for_link
 
+from cnnviz.grids import grid_to_text
+from cnnviz.presets import LECTURE_INPUT
 from conftest import streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server of its own per store
@@ -108,6 +110,24 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         assert other.locator("#player").get_attribute("data-step") == away_step  # away: not moved
         assert "padding=" not in presenter.url and "padding=" not in student.url
         assert _stride(student) == "2" and student.get_by_text("Following the lecturer", exact=True).count() == 1
+        # What reruns one part of a page alone reaches the student too: a cell typed into the presenter's
+        # player, and a number on Shapes & parameters (each of its tabs is a fragment).
+        x = LECTURE_INPUT.copy()
+        x[0, 1] = 13  # under weight 1 of the first window: 12 + 10
+        type_into_player(presenter, "13", "in-0-1")
+        wait_for_link(presenter, "input", grid_to_text(x))
+        student.locator('#out-0-0:text-is("22")').wait_for(timeout=FOLLOW_MS)
+        presenter.get_by_role("link", name="Shapes & parameters").first.click()
+        presenter.locator("h1", has_text="Shapes & parameters").wait_for()
+        wait_for_app(presenter)
+        student.locator("h1", has_text="Shapes & parameters").wait_for(timeout=FOLLOW_MS)
+        filters = presenter.get_by_role("spinbutton", name="Number of filters")
+        filters.fill("6")
+        filters.press("Enter")
+        wait_for_link(presenter, "f", "6")
+        student.wait_for_function("() => new URL(location.href).searchParams.get('f') === '6'", timeout=FOLLOW_MS)
+        wait_for_app(student)
+        assert student.get_by_role("spinbutton", name="Number of filters").input_value() == "6"
         # One push stream per following tab, however many runs and pages it went through; none once away.
         assert student.evaluate("window.__cnnvizRoom.streams") == 1
         other.wait_for_function("() => window.__cnnvizRoom.streams === 0")
