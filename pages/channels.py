@@ -21,7 +21,7 @@ with st.container(key="page_intro"):
 ui.show_warnings(warnings)
 with st.sidebar:
     state = replace(state, present=ui_chan.present_ui())
-ui_widgets.presenter_view(state.present, "chan_present")
+present = ui_widgets.presenter_view(state.present, "chan_present")
 with st.container(key="player_tools"):  # hidden in the presenter view
     state = ui_chan.settings_ui(state, fresh)
 
@@ -31,7 +31,7 @@ if kept.value is not None:
     view = kept.value
     with st.container(key="page_numbers"):
         st.markdown(ui_chan.numbers_line(state, view))
-    ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=state.present)
+    ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=present)
     with st.container(key="player_notes"):
         st.caption("The window covers the same cells of every channel, each with that channel's slice of the "
                    "filter; under each pair, that channel's partial sum; the map adds them and the bias. Click a "

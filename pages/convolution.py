@@ -29,13 +29,13 @@ with st.sidebar:
     st.markdown("**Convolution settings**")
     state = replace(state, input=ui_widgets.grid_value(INPUT.key), filter=ui_widgets.grid_value(FILTER.key),
                     **ui_conv.settings_ui())
-ui_widgets.presenter_view(state.present, "conv_present")
+present = ui_widgets.presenter_view(state.present, "conv_present")
 
-col_play, col_tools = st.columns([3, 1], gap="medium") if not state.present else (st.container(), st.container())
+col_play, col_tools = st.columns([3, 1], gap="medium") if not present else (st.container(), st.container())
 with col_play:
     kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
     if kept.value is not None:
-        ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=state.present,
+        ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=present,
                                ack=ui_widgets.edit_ack("conv_player"))
 with col_tools:
     for slot in (INPUT, FILTER):

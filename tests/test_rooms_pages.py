@@ -218,3 +218,54 @@ def test_a_room_the_store_forgot_is_said_plainly_to_presenter_and_students(share
     assert any("no room" in e.value and "Start a new room" in e.value for e in presenter.error)
     assert any("has closed" in w.value for w in student.warning)
     assert "Following the lecturer" not in _texts(student)
+
+
+def _player_data(at) -> dict:
+    """What the page's step player component got (its ``data``)."""
+    import json
+
+    players = [e for e in at.get("bidi_component") if e.proto.component_name == "cnnviz.player"]
+    assert len(players) == 1
+    return json.loads(players[0].proto.json)
+
+
+def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes_the_players_data(shared_store):
+    import json
+
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    view, _, stored = shared_store.shown(code)
+    published = json.loads(stored)
+    assert view.player and published["key"] == "conv_player" and published == _player_data(presenter)
+    student = _app(join=code)
+    assert not student.exception and student.title[0].value == "Convolution"
+    # The presenter view's layout: the controls hidden, the player alone under the follow bar, whose
+    # "Break away" is the way out (not the presenter view's own button).
+    assert any('[data-testid="stSidebar"]' in h.proto.body and "player_tools" in h.proto.body
+               for h in student.get("html"))
+    assert [b.key for b in student.button if b.key == "conv_present__leave"] == []
+    assert "Following the lecturer" in _texts(student) and student.button(key="room-break")
+    mine = _player_data(student)
+    assert mine["present"] is True and mine["report"] is False
+    # The map the student's page drew is the one the presenter published: what the player shows in place.
+    assert (mine["dims"], mine["html"], mine["steps"]) == (published["dims"], published["html"], published["steps"])
+    # A student's run publishes nothing: the room and its player data are as the presenter left them.
+    student.run()
+    assert shared_store.shown(code) == (view, None, stored)
+
+
+def test_breaking_away_after_changes_shown_in_place_keeps_the_presenters_latest_view(shared_store):
+    """The player showed the presenter's new stride without a run of the student's page; Break away opens the
+    page with it, in the controls and in the student's own link."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    presenter.number_input(key="conv_padding").set_value(1).run()
+    student.button(key="room-break").click().run()
+    assert not student.exception and "On your own" in _texts(student)
+    assert student.number_input(key="conv_stride").value == 3 and student.number_input(key="conv_padding").value == 1
+    assert student.query_params["stride"] in ("3", ["3"]) and "join" not in student.query_params
+    assert not any("player_tools" in h.proto.body for h in student.get("html"))  # the controls are back
+    assert _player_data(student)["present"] is False

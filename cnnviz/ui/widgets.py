@@ -37,7 +37,7 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)
     if report:
-        rooms.publish_player_view(getattr(result, "view", None))
+        rooms.publish_player_view(getattr(result, "view", None), full)
     return result
 
 
@@ -189,11 +189,18 @@ def numbered_frame(rows, dtype=None):
     return pd.DataFrame(rows, columns=[str(c + 1) for c in range(W)], index=[str(r + 1) for r in range(H)])
 
 
-def presenter_view(on: bool, key: str) -> None:
+def presenter_view(on: bool, key: str) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
-    ``page_numbers`` and ``player_notes``)
-    and offer a way back; the toggle ``key`` (in the sidebar) switches it."""
-    if on:
+    ``page_numbers`` and ``player_notes``) and offer a way back; the toggle ``key`` (in the sidebar) switches it.
+
+    A student following a room sees the presenter view too (the follow bar's *Break away* is the way out):
+    all the page shows is then the player, which follows the presenter's changes without a run of the page.
+    Returns True when the presenter view is shown.
+    """
+    follows = rooms.following()
+    if on or follows:
         st.html(_PRESENT_CSS)
+    if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
+    return on or follows
