@@ -247,7 +247,7 @@ def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes
     assert [b.key for b in student.button if b.key == "conv_present__leave"] == []
     assert "Following the lecturer" in _texts(student) and student.button(key="room-break")
     mine = _player_data(student)
-    assert mine["present"] is True and mine["report"] is False
+    assert mine["present"] is False and mine["report"] is False  # sized for the student's screen, reporting nothing
     # The map the student's page drew is the one the presenter published: what the player shows in place.
     assert (mine["dims"], mine["html"], mine["steps"]) == (published["dims"], published["html"], published["steps"])
     # A student's run publishes nothing: the room and its player data are as the presenter left them.

@@ -24,7 +24,8 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
     playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
-    screen). In a room (``ui.rooms``) a following student's player is told the presenter's step
+    screen; never for a student following a room, whose screen may be a phone). In a room (``ui.rooms``) a
+    following student's player is told the presenter's step
     (``command``: token, step, playing; applied once per new token), and the presenter's player reports
     ``{step, playing, speed}`` as the state ``view`` on each thing the presenter does (never while it
     plays), which the room publishes. ``ack`` names the last edit the page applied, so the
@@ -32,7 +33,8 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     (``apply_edit``); a click on a map of the output volume as the state ``pick`` (``{f, seq}``).
     """
     command, report = rooms.player_command(), rooms.is_presenter()
-    full = {**data, "key": key, "initial": step, "present": bool(present), "report": report,
+    present = bool(present) and not rooms.following()  # a follower's player is sized for their own screen
+    full = {**data, "key": key, "initial": step, "present": present, "report": report,
             "command": list(command) if command else None, "ack": ack}
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)

@@ -458,7 +458,7 @@ class Player {
 function followRoom(msg) {
   for (const p of PLAYERS.values()) {
     if (!(p.el && p.el.player.isConnected) || (msg.player && msg.player.key !== p.D.key)) continue;
-    const data = msg.player ? {...msg.player, present: true, report: false} : {...p.D};
+    const data = msg.player ? {...msg.player, present: false, report: false} : {...p.D};
     data.command = msg.step == null ? null : ['v' + msg.v, msg.step, msg.playing];
     p.update(data, p.root, p.send);
     return true;
