@@ -51,6 +51,7 @@ class Follower(Student):
         self.tick_ms: list[float] = []
         self.listening = False
         self.poll_widgets: dict[str, str] = {}  # "answer" / "send" -> the widget id, from the last full run
+        self.poll_fragment = ""  # the fragment the poll's form is drawn in: sending an answer reruns only it
         self.link = self.query  # the link the browser shows (the in-place changes write it, not the server)
         self.shown: dict = {}  # what the page's room listener was told it shows (version, page, poll, ph)
         self.has_player = False  # the last full run drew a step player
@@ -65,7 +66,8 @@ class Follower(Student):
             return await super()._rerun(page_name, fragment_id)
 
     async def vote(self, answer: str) -> RunResult:
-        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run (as a form sends)."""
+        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run of the poll's fragment (as a
+        form in a fragment sends)."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         if set(self.poll_widgets) != {"answer", "send"}:
@@ -75,7 +77,7 @@ class Follower(Student):
         send.trigger_value = True
         self.widget_states = {pick.id: pick, send.id: send}
         try:
-            return await self._rerun()
+            return await self._rerun(fragment_id=self.poll_fragment)
         finally:
             self.widget_states = {}
 
@@ -83,7 +85,7 @@ class Follower(Student):
         result = RunResult(0.0)
         registered: dict[str, float] = {}  # a full run registers its fragments' ticks anew
         poll: dict[str, str] = {}
-        shown, player = {}, False
+        shown, player, fragment = {}, False, ""
         while True:
             fm = ForwardMsg()
             fm.ParseFromString(await self.ws.recv())
@@ -108,7 +110,7 @@ class Follower(Student):
                 elif kind_of == "radio" and "room-answer" in el.radio.id:
                     poll["answer"] = el.radio.id
                 elif kind_of == "button" and el.button.is_form_submitter and "room-form" in el.button.form_id:
-                    poll["send"] = el.button.id
+                    poll["send"], fragment = el.button.id, fm.delta.fragment_id
                 elif kind_of == "bidi_component" and "room_listener" in el.bidi_component.component_name:
                     shown = json.loads(el.bidi_component.json or "{}")
                 elif kind_of == "bidi_component" and el.bidi_component.component_name.endswith("player"):
@@ -122,7 +124,7 @@ class Follower(Student):
                 if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                     self.full_runs += 1
                     self.ticks = registered
-                    self.poll_widgets = poll
+                    self.poll_widgets, self.poll_fragment = poll, fragment
                     self.shown, self.has_player = shown, player
                 return result
 
