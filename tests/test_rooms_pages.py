@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.rooms import MemoryStore, RedisStore
+from conftest import player_data, send_edit
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -220,15 +221,6 @@ def test_a_room_the_store_forgot_is_said_plainly_to_presenter_and_students(share
     assert "Following the lecturer" not in _texts(student)
 
 
-def _player_data(at) -> dict:
-    """What the page's step player component got (its ``data``)."""
-    import json
-
-    players = [e for e in at.get("bidi_component") if e.proto.component_name == "cnnviz.player"]
-    assert len(players) == 1
-    return json.loads(players[0].proto.json)
-
-
 def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes_the_players_data(shared_store):
     import json
 
@@ -237,7 +229,7 @@ def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes
     presenter.number_input(key="conv_stride").set_value(2).run()
     view, _, stored = shared_store.shown(code)
     published = json.loads(stored)
-    assert view.player and published["key"] == "conv_player" and published == _player_data(presenter)
+    assert view.player and published["key"] == "conv_player" and published == player_data(presenter)
     student = _app(join=code)
     assert not student.exception and student.title[0].value == "Convolution"
     # The presenter view's layout: the controls hidden, the player alone under the follow bar, whose
@@ -246,7 +238,7 @@ def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes
                for h in student.get("html"))
     assert [b.key for b in student.button if b.key == "conv_present__leave"] == []
     assert "Following the lecturer" in _texts(student) and student.button(key="room-break")
-    mine = _player_data(student)
+    mine = player_data(student)
     assert mine["present"] is False and mine["report"] is False  # sized for the student's screen, reporting nothing
     # The map the student's page drew is the one the presenter published: what the player shows in place.
     assert (mine["dims"], mine["html"], mine["steps"]) == (published["dims"], published["html"], published["steps"])
@@ -268,4 +260,19 @@ def test_breaking_away_after_changes_shown_in_place_keeps_the_presenters_latest_
     assert student.number_input(key="conv_stride").value == 3 and student.number_input(key="conv_padding").value == 1
     assert student.query_params["stride"] in ("3", ["3"]) and "join" not in student.query_params
     assert not any("player_tools" in h.proto.body for h in student.get("html"))  # the controls are back
-    assert _player_data(student)["present"] is False
+    assert player_data(student)["present"] is False
+
+
+def test_a_following_student_who_types_into_the_player_is_on_their_own(shared_store):
+    """After changes shown in place (no run of the student's page), the student's own cell: they break away
+    with the presenter's latest settings and their number; the presenter's view is unchanged."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    before = shared_store.shown(code)
+    send_edit(student, "conv_player", "in", 0, 0, "9")
+    assert not student.exception and "On your own" in _texts(student)
+    assert student.number_input(key="conv_stride").value == 2 and "join" not in student.query_params
+    assert student.query_params["input"].startswith("9,3,2,1,0;")  # their number, in their own link
+    assert shared_store.shown(code) == before

@@ -194,7 +194,6 @@ def _follow_again() -> None:
 def _break_away() -> None:
     """The student explores on their own from the presenter's latest view (which their player may have shown
     without a run of the page): its link becomes theirs."""
-    _ss()[_MODE] = "away"
     try:
         view = room_store().view(_ss()[_CODE])
     except RoomError:
@@ -202,7 +201,21 @@ def _break_away() -> None:
     if view is not None and view.version != _ss().get(_SEEN) and view.page == _ss().get(_PAGE):
         UrlState.forget_links()
         st.query_params.from_dict(view.query)
+    _go_own_way()
+
+
+def _go_own_way() -> None:
+    _ss()[_MODE] = "away"
     st.query_params.pop("join", None)  # the link is the student's own view from here
+
+
+def own_change() -> None:
+    """A following student changed the page themselves (typed into the player's cells): they are on their
+    own from here, with what they see. Nothing for anyone else."""
+    if following():
+        _go_own_way()
+        _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
+                                   "press Follow again to rejoin the lecturer.")
 
 
 def _follow_bar(code: str, title: str = "") -> None:
@@ -269,9 +282,7 @@ def after_page(page) -> None:
             if shown is None:
                 _ss()[_SHOWN] = now
             elif shown != now:
-                _break_away()  # they explore on their own from here
-                _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
-                                           "press Follow again to rejoin the lecturer.")
+                own_change()  # they explore on their own from here
     except RoomError as exc:
         st.warning(plain(str(exc)))
         return

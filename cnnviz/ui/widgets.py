@@ -97,6 +97,7 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     arr, errors = parse_cells(cells, name=slot.label.lower())
     if arr is not None and not slot.decimals and not np.issubdtype(arr.dtype, np.integer):
         arr, errors = None, [f"The {slot.label.lower()} takes whole numbers only."]
+    rooms.own_change()  # a following student who types into the player is on their own from here
     if errors:
         st.session_state[f"{slot.key}__errors"] = errors
     else:
