@@ -29,7 +29,7 @@ __all__ = [
     "CODE_ALPHABET", "CODE_LENGTH", "IDLE_TTL_S", "FOLLOWER_TTL_S", "POLL_KINDS", "POLL_STATUSES",
     "View", "Poll", "RoomError", "RoomNotFound", "NotPresenter", "VoteRefused", "RoomLost",
     "RoomStore", "MemoryStore", "RedisStore", "store_from_env", "normalise_code", "valid_id", "player_command",
-    "player_update",
+    "player_update", "player_hash", "poll_token",
 ]
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: a code read off a projector is unambiguous
@@ -41,6 +41,7 @@ POLL_STATUSES = ("open", "closed", "revealed")
 MAX_PARAMS = 40  # query parameters in a view
 MAX_PARAM_CHARS = 2000  # one parameter's text (a 16x16 grid of decimals fits)
 MAX_VIEW_CHARS = 16_000  # a whole view, as stored
+MAX_PLAYER_CHARS = 600_000  # the player's data shown with a view, as JSON (a 16x16 input is about 175,000)
 MAX_ANSWER_CHARS = 24
 MAX_OPTIONS = 8
 MAX_VOTERS = 2000  # per poll: more than any lecture hall, and a bound on what a poll can hold
@@ -82,6 +83,7 @@ class View:
     step: int | None = None  # the player's step; None: whatever the link says
     playing: bool = False  # the player plays
     version: int = 0  # grows by one with every change of the view or the poll
+    player: str = ""  # the hash of the player's data shown with this view ("" when the page shows none)
 
     @property
     def query(self) -> dict[str, str]:
@@ -171,7 +173,26 @@ def _view_json(view: View) -> str:
 
 def _view_from(text: str, version: int) -> View:
     d = json.loads(text)
-    return View(d["page"], tuple(tuple(p) for p in d["params"]), d["step"], d["playing"], version)
+    return View(d["page"], tuple(tuple(p) for p in d["params"]), d["step"], d["playing"], version,
+                d.get("player", ""))
+
+
+def player_hash(player_json: str) -> str:
+    """A short name of the player's data (JSON): equal for equal data, so a follower can tell it already shows it."""
+    return hashlib.sha256(player_json.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _check_player(player) -> str:
+    """The player's data as the presenter's page built it (a JSON object), bounded; RoomError if it is not."""
+    if not isinstance(player, str) or len(player) > MAX_PLAYER_CHARS:
+        raise RoomError("The player's view is too large to share with the room.")
+    try:
+        ok = isinstance(json.loads(player), dict)
+    except ValueError:
+        ok = False
+    if not ok or "\n" in player or "\r" in player:  # one line: it travels as one Server-Sent Event
+        raise RoomError("The player's view could not be shared with the room.")
+    return player
 
 
 def _poll_json(poll: Poll) -> str:
@@ -219,12 +240,18 @@ class RoomStore(ABC):
         """(secret hash, version, view JSON, poll JSON or None), or None when there is no such room."""
 
     @abstractmethod
+    def _shown(self, code: str) -> tuple[int, str, str | None, str] | None:
+        """(version, view JSON, poll JSON or None, player JSON or ""), read together; None: no such room."""
+
+    @abstractmethod
     def _version(self, code: str) -> int | None:
         """The room's version, or None when there is no such room."""
 
     @abstractmethod
-    def _write(self, code: str, view_json: str | None, poll_json: str | None, clear_votes: str | None) -> int:
-        """Replace the view and/or the poll (None: keep), drop poll ``clear_votes``'s votes; bump the version."""
+    def _write(self, code: str, view_json: str | None, poll_json: str | None, clear_votes: str | None,
+               player_json: str | None = None) -> int:
+        """Replace the view, the poll and/or the player's data (None: keep), drop poll ``clear_votes``'s votes;
+        bump the version."""
 
     @abstractmethod
     def _vote(self, code: str, poll_id: str, voter: str, answer: str) -> str:
@@ -298,15 +325,30 @@ class RoomStore(ABC):
         return True
 
     def set_view(self, code: str, secret: str, page: str, params, step: int | None = None,
-                 playing: bool = False) -> View:
-        """The presenter shows ``page`` with ``params``: followers go there. Returns the view with its version."""
+                 playing: bool = False, player: str | None = None) -> View:
+        """The presenter shows ``page`` with ``params``: followers go there. Returns the view with its version.
+
+        ``player`` is the data the presenter's step player got (JSON, at most ``MAX_PLAYER_CHARS``), kept
+        with the view so that a follower's player can show it without running the page; None: no player.
+        """
         record = self._presenter(code, secret)
         page, params, step, playing = _check_view(page, params, step, playing)
-        view = View(page, params, step, playing)
+        player = "" if player is None else _check_player(player)
+        view = View(page, params, step, playing, 0, player_hash(player) if player else "")
         if replace(record.view, version=0) == view:
             return record.view  # nothing changed: followers have nothing to do
-        version = self._write(normalise_code(code), _view_json(view), None, None)
+        keep = player and view.player == record.view.player  # the same data: not written again
+        version = self._write(normalise_code(code), _view_json(view), None, None, None if keep else player)
         return replace(view, version=version)
+
+    def shown(self, code: str) -> tuple[View, Poll | None, str]:
+        """What followers are shown, read together: the view (with its version), the poll, and the player's
+        data kept with the view (JSON, "" when the view has none)."""
+        row = self._shown(normalise_code(code))
+        if row is None:
+            raise RoomNotFound(f"There is no room {normalise_code(code)}.")
+        version, view_json, poll_json, player_json = row
+        return _view_from(view_json, version), _poll_from(poll_json), player_json
 
     def open_poll(self, code: str, secret: str, kind: str, *, quiz: str = "", seed: int = 0,
                   options: tuple[str, ...] = (), answer: str = "") -> Poll:
@@ -397,6 +439,7 @@ class _MemoryRoom:
     view_json: str
     version: int
     poll_json: str | None = None
+    player_json: str = ""
     votes: dict[str, dict[str, str]] = field(default_factory=dict)  # poll id -> voter -> answer
     beats: dict[str, float] = field(default_factory=dict)  # follower -> last heard
     touched: float = 0.0
@@ -437,18 +480,25 @@ class MemoryStore(RoomStore):
             room = self._live(code)
             return None if room is None else (room.secret_hash, room.version, room.view_json, room.poll_json)
 
+    def _shown(self, code):
+        with self._lock:
+            room = self._live(code)
+            return None if room is None else (room.version, room.view_json, room.poll_json, room.player_json)
+
     def _version(self, code):
         with self._lock:
             room = self._live(code)
             return None if room is None else room.version
 
-    def _write(self, code, view_json, poll_json, clear_votes):
+    def _write(self, code, view_json, poll_json, clear_votes, player_json=None):
         with self._lock:
             room = self._live(code)
             if room is None:
                 raise RoomLost(f"The room {code} has closed.")
             if view_json is not None:
                 room.view_json = view_json
+            if player_json is not None:
+                room.player_json = player_json
             if poll_json is not None:
                 room.poll_json = poll_json
             if clear_votes:
@@ -501,8 +551,8 @@ class MemoryStore(RoomStore):
             return len(room.beats)
 
 
-# Redis: one hash per room (secret, version, view, poll), a sorted set of followers by last heartbeat,
-# and per poll a set of voters and a hash of counts. Every key of a room expires after IDLE_TTL_S
+# Redis: one hash per room (secret, version, view, poll, the player's data), a sorted set of followers by last
+# heartbeat, and per poll a set of voters and a hash of counts. Every key of a room expires after IDLE_TTL_S
 # without a write. A vote is one Lua script: the poll's state, the voter's first vote and the count
 # change together, so 300 votes at once each count exactly once.
 _VOTE_LUA = """
@@ -580,18 +630,25 @@ class RedisStore(RoomStore):
             return row[0], int(row[1]), row[2], row[3]
         return self._call(go)
 
+    def _shown(self, code):
+        row = self._call(self._redis.hmget, self._k(code), ["version", "view", "poll", "player"])
+        if row[0] is None or row[1] is None:
+            return None
+        return int(row[0]), row[1], row[2], row[3] or ""
+
     def _version(self, code):
         v = self._call(self._redis.hget, self._k(code), "version")
         return None if v is None else int(v)
 
-    def _write(self, code, view_json, poll_json, clear_votes):
+    def _write(self, code, view_json, poll_json, clear_votes, player_json=None):
         def go():
             key = self._k(code)
             if not self._redis.exists(key):
                 raise RoomLost(f"The room {code} is gone (the server that keeps rooms may have restarted): "
                                f"start a new room.")
             pipe = self._redis.pipeline()  # MULTI/EXEC: students see the new view and version together
-            fields = {k: v for k, v in (("view", view_json), ("poll", poll_json)) if v is not None}
+            fields = {k: v for k, v in (("view", view_json), ("poll", poll_json), ("player", player_json))
+                      if v is not None}
             if fields:
                 pipe.hset(key, mapping=fields)
             if clear_votes:
@@ -640,6 +697,17 @@ def player_command(view: View) -> tuple[str, int, bool] | None:
     ('v7', 4, True)
     """
     return None if view.step is None else (f"v{view.version}", view.step, view.playing)
+
+
+def poll_token(poll: Poll | None) -> str:
+    """What a follower's page shows of the poll, as a short text: ``p-3:open``; "" before the first poll.
+
+    Examples
+    --------
+    >>> poll_token(Poll("p-3", "choice", options=("A", "B")))
+    'p-3:open'
+    """
+    return "" if poll is None else f"{poll.id}:{poll.status}"
 
 
 def player_update(report: object) -> tuple[int, bool] | None:

@@ -21,10 +21,12 @@ with st.container(key="page_intro"):
 ui.show_warnings(warnings)
 with st.sidebar:
     state = replace(state, present=ui_chan.present_ui())
-ui_widgets.presenter_view(state.present, "chan_present")
+present = ui_widgets.presenter_view(state.present, "chan_present")  # also while a student follows a room
+
+
 # Below the title: a setting, a click on a map of the output volume or a step reruns this part alone.
 @ui.page_fragment
-def body(state: ui_chan.ChannelsState, fresh: set[str]) -> None:
+def body(state: ui_chan.ChannelsState, fresh: set[str], present: bool) -> None:
     if ui.fragment_rerun():
         state, fresh, _ = ui_chan.URL.load()
     with st.container(key="player_tools"):  # hidden in the presenter view
@@ -36,7 +38,7 @@ def body(state: ui_chan.ChannelsState, fresh: set[str]) -> None:
         view = kept.value
         with st.container(key="page_numbers"):
             st.markdown(ui_chan.numbers_line(state, view))
-        ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=state.present)
+        ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=present)
         with st.container(key="player_notes"):
             st.caption("The window covers the same cells of every channel, each with that channel's slice of the "
                        "filter; under each pair, that channel's partial sum; the map adds them and the bias. Click a "
@@ -47,4 +49,4 @@ def body(state: ui_chan.ChannelsState, fresh: set[str]) -> None:
     ui_chan.URL.save(state)
 
 
-body(state, fresh)
+body(state, fresh, present)

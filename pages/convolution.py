@@ -29,22 +29,22 @@ ui_widgets.grid_value(FILTER.key, LECTURE_FILTER, state.filter if "filter" in fr
 with st.sidebar:
     st.markdown("**Convolution settings**")
     state = replace(state, **ui_conv.settings_ui())
-ui_widgets.presenter_view(state.present, "conv_present")
+present = ui_widgets.presenter_view(state.present, "conv_present")  # also while a student follows a room
 
 
 # The player and its grids: a cell typed in, or a grid's tools under the player, rerun this part alone.
 @ui.page_fragment
-def player_area(state: ui_conv.ConvState) -> None:
+def player_area(state: ui_conv.ConvState, present: bool) -> None:
     if ui.fragment_rerun():
         state = ui_conv.URL.load()[0]
     ui_widgets.apply_edit("conv_player", GRIDS)
     state = replace(state, input=ui_widgets.grid_value(INPUT.key), filter=ui_widgets.grid_value(FILTER.key))
 
-    col_play, col_tools = st.columns([3, 1], gap="medium") if not state.present else (st.container(), st.container())
+    col_play, col_tools = st.columns([3, 1], gap="medium") if not present else (st.container(), st.container())
     with col_play:
         kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
         if kept.value is not None:
-            ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=state.present,
+            ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=present,
                                    ack=ui_widgets.edit_ack("conv_player"), tools=GRIDS)
     with col_tools:
         for slot in (INPUT, FILTER):
@@ -64,4 +64,4 @@ def player_area(state: ui_conv.ConvState) -> None:
     ui_conv.URL.save(state)
 
 
-player_area(state)
+player_area(state, present)

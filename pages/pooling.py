@@ -21,18 +21,18 @@ with st.container(key="page_intro"):
 ui.show_warnings(warnings)
 with st.sidebar:
     state = replace(state, present=ui_pool.present_ui())
-ui_widgets.presenter_view(state.present, "pool_present")
+present = ui_widgets.presenter_view(state.present, "pool_present")  # also while a student follows a room
 MAP = ui_widgets.GridSlot("pool_input", "Activation map", sides=ui_pool.LIMITS["input"], random_range=(0, 9))
 ui_widgets.grid_value(MAP.key, ui_pool.DEFAULT_MAP, state.input if "input" in fresh else None)
 
 
 # Everything below the title: a cell typed in, a tool under the player or a setting reruns this part alone.
 @ui.page_fragment
-def body(state: ui_pool.PoolState) -> None:
+def body(state: ui_pool.PoolState, present: bool) -> None:
     if ui.fragment_rerun():
         state = ui_pool.URL.load()[0]
     ui_widgets.apply_edit("pool_player", {"in": MAP})
-    col_play, col_set = st.columns([3, 2], gap="medium") if not state.present else (st.container(), st.container())
+    col_play, col_set = st.columns([3, 2], gap="medium") if not present else (st.container(), st.container())
     with col_set, st.container(key="player_tools"):  # hidden in the presenter view
         st.markdown("**Settings**")
         state = replace(state, **ui_pool.settings_ui())
@@ -56,7 +56,7 @@ def body(state: ui_pool.PoolState) -> None:
         if kept.value is not None:
             if state.src == "stack":
                 st.markdown(f"**Map {state.pick}, window by window**")
-            ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step, present=state.present,
+            ui_widgets.show_player(kept.value.data, key="pool_player", step=state.step, present=present,
                                    ack=ui_widgets.edit_ack("pool_player"),
                                    tools={"in": MAP} if state.src == "map" else None)
         with st.container(key="player_notes"):  # hidden in the presenter view
@@ -67,11 +67,11 @@ def body(state: ui_pool.PoolState) -> None:
             if kept.value is not None and state.mode == "max":
                 st.caption(f"Ties: {TIE_RULE}")
 
-    if kept.value is not None and not state.present:
+    if kept.value is not None and not present:
         view = kept.value
         ui_pool.numbers_ui(view.in_shape, view.out_shape, view.size, view.stride)
 
-    if state.src == "stack" and not state.present:
+    if state.src == "stack" and not present:
         st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
         st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
                    "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
@@ -79,7 +79,7 @@ def body(state: ui_pool.PoolState) -> None:
         with st.container(key="pool_stack"):
             st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
-    if kept.value is not None and not state.present:
+    if kept.value is not None and not present:
         st.subheader("Max beside average, same input")
         st.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
         st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
@@ -87,4 +87,4 @@ def body(state: ui_pool.PoolState) -> None:
     ui_pool.URL.save(replace(state, input=ui_pool.kept_input(state)))
 
 
-body(state)
+body(state, present)

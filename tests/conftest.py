@@ -121,7 +121,14 @@ def player_data(at) -> dict:
 
     players = [el for el in at.get("bidi_component") if el.proto.component_name == "cnnviz.player"]
     assert len(players) == 1, "the player is missing"
-    sent = json.loads(players[0].proto.json)
+    return unpack_player(json.loads(players[0].proto.json))
+
+
+def unpack_player(sent: dict) -> dict:
+    """The player's data as ``player.js`` reads what it was sent: the grids' JSON text and the page's own keys."""
+    import json
+
+    sent = dict(sent)
     return {**json.loads(sent.pop("player")), **sent}
 
 

@@ -10,6 +10,7 @@ import pytest
 from cnnviz.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    MAX_PLAYER_CHARS,
     MAX_VOTERS,
     MemoryStore,
     NotPresenter,
@@ -21,6 +22,7 @@ from cnnviz.rooms import (
     VoteRefused,
     normalise_code,
     player_command,
+    player_hash,
     player_update,
     store_from_env,
 )
@@ -60,6 +62,47 @@ def test_the_presenters_view_reaches_followers_with_a_new_version(store):
     # The same view again changes nothing: followers do not rerun for it.
     assert store.set_view(code, secret, "convolution", {"stride": "2", "input": "1,2;3,4"}, 3, True).version == 2
     assert store.set_view(code, secret, "pooling", {}).version == 3
+
+
+def test_the_players_data_is_kept_with_the_view_and_read_with_its_version(store):
+    import json
+
+    code, secret = store.create_room()
+    data = json.dumps({"key": "conv_player", "n": 9, "html": "<b>9</b>"}, separators=(",", ":"))
+    v = store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data)
+    assert v.player == player_hash(data) and v.version == 2
+    view, poll, player = store.shown(code)
+    assert (view, poll, player) == (v, None, data)
+    assert store.view(code) == v  # the view alone does not carry the data, only its hash
+    # The same view and data: no new version; a new step with the same data keeps the data.
+    assert store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data).version == 2
+    assert store.set_view(code, secret, "convolution", {"stride": "2"}, 4, True, player=data).version == 3
+    assert store.shown(code)[2] == data
+    # A page without a player: its view names none, and the old data is gone with it.
+    v = store.set_view(code, secret, "shapes", {})
+    assert v.player == "" and store.shown(code) == (v, None, "")
+    with pytest.raises(RoomNotFound):
+        store.shown("AAAAA")
+
+
+@pytest.mark.parametrize("bad", ["x" * 10, "[1, 2]", '{"a":\n1}', '{"html": "' + "x" * MAX_PLAYER_CHARS + '"}', 12])
+def test_player_data_that_is_not_a_players_is_refused_and_the_room_unchanged(store, bad):
+    code, secret = store.create_room()
+    store.set_view(code, secret, "convolution", {"stride": "2"}, player='{"n": 1}')
+    before = store.shown(code)
+    with pytest.raises(RoomError) as err:
+        store.set_view(code, secret, "convolution", {"stride": "3"}, player=bad)
+    assert len(str(err.value)) < 200 and store.shown(code) == before
+
+
+def test_without_the_secret_the_players_data_is_not_written(store):
+    code, secret = store.create_room()
+    store.set_view(code, secret, "convolution", {}, player='{"n": 1}')
+    before = store.shown(code)
+    for forged in (None, "", "wrong", secret + "x"):
+        with pytest.raises(NotPresenter):
+            store.set_view(code, forged, "convolution", {}, player='{"n": 2, "html": "<script>"}')
+    assert store.shown(code) == before
 
 
 @pytest.mark.parametrize("bad", [

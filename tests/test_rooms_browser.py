@@ -64,6 +64,16 @@ def _stride(page) -> str:
     return page.get_by_role("spinbutton", name="Stride").input_value()
 
 
+def _steps(page) -> str:
+    """How many steps the page's player has: the stride and padding of the map it shows."""
+    return page.locator("#player").get_attribute("data-steps")
+
+
+def _shown_in_place(page) -> bool:
+    """The room's last change reached the player without a run of the page (the listener applied it)."""
+    return page.locator(".room-listener").evaluate("e => !!e.dataset.applied && e.dataset.applied === e.dataset.heard")
+
+
 def test_a_student_follows_and_another_students_click_moves_neither(browser, rooms_server):
     with _tab(browser) as presenter, _tab(browser) as student, _tab(browser) as other:
         code, link = _start_room(presenter, rooms_server)
@@ -76,21 +86,28 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         presenter.locator("h1", has_text="Convolution").wait_for()
         wait_for_app(presenter)
         for tab in (student, other):  # the presenter's page reaches them
-            tab.locator("h1", has_text="Convolution").wait_for(timeout=FOLLOW_MS * 3)
+            tab.locator(".st-key-room-follow-bar", has_text="Convolution").wait_for(timeout=FOLLOW_MS * 3)
             wait_for_app(tab)
         stride = presenter.get_by_role("spinbutton", name="Stride")
         stride.fill("2")
         stride.press("Enter")
         wait_for_link(presenter, "stride", "2")
-        # The student's own link becomes the presenter's view, with nothing to click.
-        student.wait_for_function("() => new URL(location.href).searchParams.get('stride') === '2'",
+        # The student's own link becomes the presenter's view and the player shows the presenter's map, with
+        # nothing to click and no run of the student's page.
+        for tab in (student, other):
+            tab.wait_for_function("() => new URL(location.href).searchParams.get('stride') === '2'",
                                   timeout=FOLLOW_MS)
-        wait_for_app(student)
-        assert _stride(student) == "2"
-        other.wait_for_function("() => new URL(location.href).searchParams.get('stride') === '2'",
-                                timeout=FOLLOW_MS)
+        presenter_steps = _steps(presenter)
+        for tab in (student, other):
+            tab.locator(f'#player[data-steps="{presenter_steps}"]').wait_for(timeout=FOLLOW_MS)
+            assert _shown_in_place(tab)
+            wait_for_app(tab)
+        # The second student breaks away (the page's controls come back, at the presenter's latest settings)
+        # and changes the padding: the presenter and the first student stay.
+        other.get_by_role("button", name="Break away").click()
+        other.get_by_text("On your own", exact=True).wait_for()
         wait_for_app(other)
-        # The second student's own click: they break away; the presenter and the first student stay.
+        assert _stride(other) == "2"
         mine = other.get_by_role("spinbutton", name="Padding")
         mine.fill("1")
         mine.press("Enter")
@@ -106,10 +123,12 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
             presenter.locator("#btn-fwd").click()
         presenter.locator('#player[data-step="2"]').wait_for()
         student.locator('#player[data-step="2"]').wait_for(timeout=FOLLOW_MS)
+        assert _shown_in_place(student)  # the steps too, without a run of the page
         wait_for_app(student)
         assert other.locator("#player").get_attribute("data-step") == away_step  # away: not moved
         assert "padding=" not in presenter.url and "padding=" not in student.url
-        assert _stride(student) == "2" and student.get_by_text("Following the lecturer", exact=True).count() == 1
+        assert _steps(student) == presenter_steps
+        assert student.get_by_text("Following the lecturer", exact=True).count() == 1
         # What reruns one part of a page alone reaches the student too: a cell typed into the presenter's
         # player, and a number on Shapes & parameters (each of its tabs is a fragment).
         x = LECTURE_INPUT.copy()
@@ -166,7 +185,7 @@ def test_a_student_on_a_killed_replica_follows_again_from_the_other(browser, two
                 os.kill(pids[mine[-1]], signal.SIGKILL)
                 presenter.get_by_role("link", name="Pooling").first.click()
                 presenter.locator("h1", has_text="Pooling").wait_for()
-                student.locator("h1", has_text="Pooling").wait_for(timeout=TIMEOUT_MS)
+                student.locator(".st-key-room-follow-bar", has_text="Pooling").wait_for(timeout=TIMEOUT_MS)
                 took = time.monotonic() - killed
                 wait_for_app(student)
                 assert f"join={code}" in student.url

@@ -1,5 +1,6 @@
 """The follower driver against a real `streamlit run` sharing a real redis-server: a few students follow
-two presenter changes, pushed or by ticks, and none misses one; then each votes once, and a replayed
+two presenter changes made on the presenter's page, pushed (shown in the players in place) or by ticks, and
+none misses one; then each votes once, and a replayed
 vote is not counted."""
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def test_three_followers_see_every_change(redis_url, monkeypatch, push):
     assert rep.follow_ms["n"] == 6 and rep.follow_ms["max"] < 10_000
     # Every follower voted through its page, then replayed the vote with another answer: counted once each.
     assert rep.voters == 3 and rep.votes_counted == 3 and rep.votes_right
+    if push == "1":  # pushed: every change reached the players in place, no follower's page ran for it
+        assert rep.in_place == 6 and rep.room_runs == 0
     if push == "0":
         assert rep.idle_ticks > 0  # the tick ran while nothing changed; the push never reruns then
 

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.rooms import MemoryStore, RedisStore
+from conftest import player_data, send_edit, unpack_player
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -218,3 +219,60 @@ def test_a_room_the_store_forgot_is_said_plainly_to_presenter_and_students(share
     assert any("no room" in e.value and "Start a new room" in e.value for e in presenter.error)
     assert any("has closed" in w.value for w in student.warning)
     assert "Following the lecturer" not in _texts(student)
+
+
+def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes_the_players_data(shared_store):
+    import json
+
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    view, _, stored = shared_store.shown(code)
+    published = unpack_player(json.loads(stored))
+    assert view.player and published["key"] == "conv_player" and published == player_data(presenter)
+    student = _app(join=code)
+    assert not student.exception and student.title[0].value == "Convolution"
+    # The presenter view's layout: the controls hidden, the player alone under the follow bar, whose
+    # "Break away" is the way out (not the presenter view's own button).
+    assert any('[data-testid="stSidebar"]' in h.proto.body and "player_tools" in h.proto.body
+               for h in student.get("html"))
+    assert [b.key for b in student.button if b.key == "conv_present__leave"] == []
+    assert "Following the lecturer" in _texts(student) and student.button(key="room-break")
+    mine = player_data(student)
+    assert mine["present"] is False and mine["report"] is False  # sized for the student's screen, reporting nothing
+    # The map the student's page drew is the one the presenter published: what the player shows in place.
+    assert (mine["dims"], mine["html"], mine["steps"]) == (published["dims"], published["html"], published["steps"])
+    # A student's run publishes nothing: the room and its player data are as the presenter left them.
+    student.run()
+    assert shared_store.shown(code) == (view, None, stored)
+
+
+def test_breaking_away_after_changes_shown_in_place_keeps_the_presenters_latest_view(shared_store):
+    """The player showed the presenter's new stride without a run of the student's page; Break away opens the
+    page with it, in the controls and in the student's own link."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    presenter.number_input(key="conv_padding").set_value(1).run()
+    student.button(key="room-break").click().run()
+    assert not student.exception and "On your own" in _texts(student)
+    assert student.number_input(key="conv_stride").value == 3 and student.number_input(key="conv_padding").value == 1
+    assert student.query_params["stride"] in ("3", ["3"]) and "join" not in student.query_params
+    assert not any("player_tools" in h.proto.body for h in student.get("html"))  # the controls are back
+    assert player_data(student)["present"] is False
+
+
+def test_a_following_student_who_types_into_the_player_is_on_their_own(shared_store):
+    """After changes shown in place (no run of the student's page), the student's own cell: they break away
+    with the presenter's latest settings and their number; the presenter's view is unchanged."""
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    before = shared_store.shown(code)
+    send_edit(student, "conv_player", "in", 0, 0, "9")
+    assert not student.exception and "On your own" in _texts(student)
+    assert student.number_input(key="conv_stride").value == 2 and "join" not in student.query_params
+    assert student.query_params["input"].startswith("9,3,2,1,0;")  # their number, in their own link
+    assert shared_store.shown(code) == before

@@ -3,6 +3,7 @@ number of listeners, and the route mounted beside the app."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -28,6 +29,13 @@ def _next(gen, timeout=5):
     return asyncio.wait_for(gen.__anext__(), timeout)
 
 
+async def _event(gen, timeout=5) -> dict:
+    """The next event of a stream, parsed as the listener parses it."""
+    text = await _next(gen, timeout)
+    assert text.startswith("data: ") and text.endswith("\n\n") and "\n" not in text[:-2]  # one line
+    return json.loads(text[6:])
+
+
 def test_listeners_get_the_version_on_connecting_and_on_each_change(push_store):
     code, secret = push_store.create_room()
     reads = []
@@ -36,9 +44,9 @@ def test_listeners_get_the_version_on_connecting_and_on_each_change(push_store):
 
     async def go():
         streams = [push._events(push._watch(code)) for _ in range(50)]
-        assert {await _next(s) for s in streams} == {"data: 1\n\n"}
+        assert {(await _event(s))["v"] for s in streams} == {1}
         push_store.set_view(code, secret, "pooling", {})
-        assert {await _next(s) for s in streams} == {"data: 2\n\n"}
+        assert {(await _event(s))["v"] for s in streams} == {2}
         watch = push._WATCHES[code]
         assert watch.listeners == 50
         for s in streams:
@@ -97,7 +105,7 @@ def test_the_route_streams_and_refuses_a_malformed_code(push_store):
         code, _ = push_store.create_room()
         r = await routes[0].endpoint(request(code.lower()))
         assert r.media_type == "text/event-stream" and r.headers["x-accel-buffering"] == "no"
-        assert await _next(r.body_iterator) == "data: 1\n\n"
+        assert (await _event(r.body_iterator))["v"] == 1
         await r.body_iterator.aclose()
 
     in_own_thread(asyncio.run, go())
@@ -110,3 +118,33 @@ def test_app_py_defines_the_app_streamlit_run_serves():
 
     found = discover_asgi_app(ROOT / "app.py")
     assert found.is_asgi_app and found.import_string == "app:app"
+
+
+def test_a_change_carries_the_view_and_the_players_data_once_and_a_step_alone_carries_only_the_step(push_store):
+    code, secret = push_store.create_room()
+    data = json.dumps({"key": "conv_player", "n": 9, "html": "<div>1</div>"}, separators=(",", ":"))
+    shown = []
+    real = push_store.shown
+    push_store.shown = lambda c: shown.append(c) or real(c)
+
+    async def go():
+        streams = [push._events(push._watch(code)) for _ in range(20)]
+        for s in streams:
+            assert "player" not in await _event(s)  # on connecting: the page was just drawn from this view
+        push_store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data)
+        got = [await _event(s) for s in streams]
+        assert {json.dumps(e, sort_keys=True) for e in got} == {json.dumps(got[0], sort_keys=True)}  # all the same
+        e = got[0]
+        assert (e["v"], e["page"], e["params"], e["step"], e["playing"]) == (2, "convolution", [["stride", "2"]], 3,
+                                                                            False)
+        assert e["player"] == json.loads(data) and e["ph"] and e["poll"] == ""
+        push_store.set_view(code, secret, "convolution", {"stride": "2"}, 4, True, player=data)
+        e = await _event(streams[0])
+        assert (e["v"], e["step"], e["playing"], e["ph"]) == (3, 4, True, got[0]["ph"]) and "player" not in e
+        push_store.open_poll(code, secret, "choice", options=("A", "B"))
+        assert (await _event(streams[0]))["poll"] == "p-1:open"  # the page reruns to show the question
+        for s in streams:
+            await s.aclose()
+
+    in_own_thread(asyncio.run, go())
+    assert len(shown) <= 4  # what followers are shown is read once per version, not once per listener

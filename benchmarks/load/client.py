@@ -220,6 +220,16 @@ class Student:
         del states
         return result
 
+    async def set_number(self, label: str, value: float) -> RunResult:
+        """Type ``value`` into the number input whose label (or key) matches ``label``; wait for the rerun."""
+        found = self.find("number_input", label)
+        if not found:
+            raise StudentError(f"no number input {label!r} on page {self.page!r}")
+        state = WidgetState(id=found[0].id)
+        state.double_value = float(value)
+        self.widget_states[state.id] = state
+        return await self._rerun(fragment_id=found[0].fragment_id)
+
     def _new_state(self, w: Widget) -> WidgetState:
         rng, p, s = self.rng, w.proto, WidgetState(id=w.id)
         if w.kind in ("selectbox", "radio"):

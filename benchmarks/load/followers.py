@@ -1,13 +1,16 @@
 """Students following a lecturer's room, over Streamlit's own WebSocket protocol (loopback only, bounded).
 
 The driver makes a room in the same Redis the server uses (``--redis``, the server started with
-``CNNVIZ_REDIS_URL``), opens ``--n`` students on ``/?join=CODE`` and lets each follow as its browser
-would: listening to the room's Server-Sent Events and asking for a run of the app when the version
-changes (the push), or, where the server registered a fragment tick instead, running that tick at
-its ``auto_rerun`` interval (a ``rerun_script`` naming the fragment). It
-measures the server's CPU while nothing changes, then the presenter changes the Convolution page's
-stride ``--changes`` times: the time from each change to each student's finished run showing it
-(p50/p95/max) and how many students missed it.
+``CNNVIZ_REDIS_URL``), opens the presenter's Convolution page with the room's secret (a session over
+the protocol like the others), opens ``--n`` students on ``/?join=CODE`` and lets each follow as its
+browser would: reading the room's Server-Sent Events, each parsed whole (the player's data with it),
+and showing a change in place when the page's player can (the same page and poll, the player's data
+in the event or the one shown), else asking for a run of the app (the push); or, where the server
+registered a fragment tick instead, running that tick at its ``auto_rerun`` interval (a
+``rerun_script`` naming the fragment). It measures the server's CPU while nothing changes, then the
+presenter changes the stride ``--changes`` times through the page's own widget: the time from the
+presenter's click to each student having the change (the event parsed and shown in place, or the
+run showing it finished; p50/p95/max) and how many students missed it.
 
     python -m benchmarks.load.followers --url http://127.0.0.1:8501 --pids 1234 \
         --redis redis://127.0.0.1:6379/0 --n 3 --idle 10 --changes 2
@@ -25,7 +28,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -48,6 +51,12 @@ class Follower(Student):
         self.tick_ms: list[float] = []
         self.listening = False
         self.poll_widgets: dict[str, str] = {}  # "answer" / "send" -> the widget id, from the last full run
+        self.poll_fragment = ""  # the fragment the poll's form is drawn in: sending an answer reruns only it
+        self.link = self.query  # the link the browser shows (the in-place changes write it, not the server)
+        self.shown: dict = {}  # what the page's room listener was told it shows (version, page, poll, ph)
+        self.has_player = False  # the last full run drew a step player
+        self.in_place = 0  # room changes shown without a run of the page
+        self.room_runs = 0  # room changes that needed one
         self._lock: asyncio.Lock | None = None
 
     async def _rerun(self, page_name: str = "", fragment_id: str = "") -> RunResult:
@@ -57,7 +66,8 @@ class Follower(Student):
             return await super()._rerun(page_name, fragment_id)
 
     async def vote(self, answer: str) -> RunResult:
-        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run (as a form sends)."""
+        """Pick ``answer`` in the poll's radio and press "Send my answer", in one run of the poll's fragment (as a
+        form in a fragment sends)."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         if set(self.poll_widgets) != {"answer", "send"}:
@@ -67,7 +77,7 @@ class Follower(Student):
         send.trigger_value = True
         self.widget_states = {pick.id: pick, send.id: send}
         try:
-            return await self._rerun()
+            return await self._rerun(fragment_id=self.poll_fragment)
         finally:
             self.widget_states = {}
 
@@ -75,6 +85,7 @@ class Follower(Student):
         result = RunResult(0.0)
         registered: dict[str, float] = {}  # a full run registers its fragments' ticks anew
         poll: dict[str, str] = {}
+        shown, player, fragment = {}, False, ""
         while True:
             fm = ForwardMsg()
             fm.ParseFromString(await self.ws.recv())
@@ -86,7 +97,7 @@ class Follower(Student):
             if kind == "auto_rerun":
                 registered[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
             elif kind == "page_info_changed":  # the link the server wrote: the browser's next runs send it
-                self.query = fm.page_info_changed.query_string
+                self.query = self.link = fm.page_info_changed.query_string
             elif kind == "navigation":
                 self.page_hash = fm.navigation.page_script_hash
             elif kind == "new_session":
@@ -99,7 +110,11 @@ class Follower(Student):
                 elif kind_of == "radio" and "room-answer" in el.radio.id:
                     poll["answer"] = el.radio.id
                 elif kind_of == "button" and el.button.is_form_submitter and "room-form" in el.button.form_id:
-                    poll["send"] = el.button.id
+                    poll["send"], fragment = el.button.id, fm.delta.fragment_id
+                elif kind_of == "bidi_component" and "room_listener" in el.bidi_component.component_name:
+                    shown = json.loads(el.bidi_component.json or "{}")
+                elif kind_of == "bidi_component" and el.bidi_component.component_name.endswith("player"):
+                    player = True
             elif kind == "script_finished":
                 if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # the tick saw a change: a full run of the app follows
@@ -109,14 +124,32 @@ class Follower(Student):
                 if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                     self.full_runs += 1
                     self.ticks = registered
-                    self.poll_widgets = poll
+                    self.poll_widgets, self.poll_fragment = poll, fragment
+                    self.shown, self.has_player = shown, player
                 return result
 
     def stride(self) -> str:
-        return (parse_qs(self.query).get("stride") or [""])[-1]
+        return (parse_qs(self.link).get("stride") or [""])[-1]
+
+    def show_in_place(self, msg: dict) -> bool:
+        """What the page's listener does with a room's event: show it in the player when the page can (the same
+        page and poll, the player's data in the event or the one the player shows); False: a run is needed."""
+        shown = self.shown
+        if not (shown and self.has_player and msg.get("ph") and msg.get("page") == shown.get("page")
+                and msg.get("poll") == shown.get("poll")):
+            return False
+        if isinstance(msg.get("player"), dict):
+            json.loads(msg["player"].get("player") or "{}")  # the grids' JSON text, parsed as player.js does
+        elif msg["ph"] != shown.get("ph"):
+            return False
+        self.shown = {**shown, "version": msg["v"], "ph": msg["ph"]}
+        self.link = urlencode([*map(tuple, msg["params"]), ("join", shown.get("join", ""))])
+        self.in_place += 1
+        return True
 
     async def listen(self, code: str, until: float, on_error) -> None:
-        """Read the room's Server-Sent Events as the page's listener does; rerun the app on each new version."""
+        """Read the room's Server-Sent Events as the page's listener does: each change shown in place when the
+        player can show it, else a run of the app."""
         u = urlsplit(self.base)
         reader, writer = await asyncio.open_connection(u.hostname, u.port or 80)
         head = [f"GET /_cnnviz/rooms/{code}/events?f={uuid.uuid4().hex} HTTP/1.1", f"Host: {u.netloc}",
@@ -125,23 +158,28 @@ class Follower(Student):
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         await writer.drain()
-        seen = None
         self.listening = True
         try:
-            while time.monotonic() < until:
+            while time.monotonic() < until and self.ws is not None:
                 line = await asyncio.wait_for(reader.readline(), max(0.1, until - time.monotonic()))
                 if not line:
                     break
                 text = line.decode(errors="replace").strip()
                 if not text.startswith("data: "):
                     continue
-                version = text[6:]
-                if seen is not None and version != seen:
+                msg = None if text[6:] == "gone" else json.loads(text[6:])  # the whole event, as JSON.parse does
+                if msg is not None and str(msg["v"]) == str(self.shown.get("version")):
+                    continue  # the page shows it already
+                if msg is not None and self.show_in_place(msg):
+                    continue
+                self.room_runs += 1
+                try:
                     await self._rerun()  # what the listener's trigger asks for: a run of the app
-                seen = version
+                except StudentError as e:  # the browser asks again; this one goes on listening
+                    on_error(e)
         except TimeoutError:
             pass
-        except (StudentError, OSError) as e:
+        except OSError as e:
             on_error(e)
         finally:
             self.listening = False
@@ -170,8 +208,12 @@ class FollowReport:
     cpu_ms_per_tick: float = 0.0
     tick_ms: dict = field(default_factory=dict)  # a tick's round trip (the server read the room's version)
     changes: int = 0
-    follow_ms: dict = field(default_factory=dict)  # a presenter's change -> a student's finished run showing it
+    presenter_ms: dict = field(default_factory=dict)  # the presenter's click -> its own run finished (published)
+    follow_ms: dict = field(default_factory=dict)  # the presenter's click -> a student having the change
     missed: int = 0  # (student, change) pairs not seen within --timeout
+    change_cpu_ms: float = 0.0  # server CPU per presenter change, above the idle server's (its run included)
+    in_place: int = 0  # room changes the followers showed without a run of their page
+    room_runs: int = 0  # room changes that needed a run (the page, a poll, joining)
     voters: int = 0  # followers whose page showed the poll's answer box
     votes_s: float = 0.0  # from the first vote sent to the last run finished (each voter votes twice)
     votes_counted: int = 0
@@ -186,7 +228,9 @@ class FollowReport:
                 f"idle {self.idle_cpu_cores:.3f} cores "
                 f"(nobody connected: {self.baseline_cores:.3f}{ticks}); "
                 f"{self.changes} changes: follow p50 {f.get('p50', float('nan')):.0f} p95 "
-                f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed}, "
+                f"{f.get('p95', float('nan')):.0f} max {f.get('max', float('nan')):.0f} ms, missed {self.missed} "
+                f"(presenter's run p50 {self.presenter_ms.get('p50', float('nan')):.0f} ms; {self.in_place} shown "
+                f"in place, {self.room_runs} runs; server CPU {self.change_cpu_ms:.0f} ms a change), "
                 f"errors {sum(self.errors.values())}"
                 + (f"; {self.votes_counted} of {self.voters} votes counted in {self.votes_s:.1f} s "
                    f"({'right' if self.votes_right else 'WRONG'})" if self.voters else ""))
@@ -218,6 +262,12 @@ async def run(args) -> FollowReport:
     store = RedisStore(args.redis)
     code, secret = store.create_room(View("convolution", (("stride", "1"),)))
     rep = FollowReport(args.n)
+    # The presenter: the Convolution page opened with the room's secret, its stride changed by its own widget.
+    presenter = Student(args.url, "convolution", urlencode({"room": code, "key": secret}), timeout=args.timeout)
+    await presenter.open()
+    presenter.query = ""  # the page took the secret out of the link; the session keeps it and the settings
+    if not store.view(code).player:
+        raise StudentError("the presenter's page published no player's data with its view")
     cpu0, t0 = cpu_seconds(args.pids), time.monotonic()
     await asyncio.sleep(args.baseline)  # the server with nobody connected: what its idle costs anyway
     rep.baseline_cores = (cpu_seconds(args.pids) - cpu0) / max(1e-9, time.monotonic() - t0)
@@ -233,7 +283,8 @@ async def run(args) -> FollowReport:
     for i in range(0, len(students), 20):  # arrivals in small waves, as a class scanning a code does
         await asyncio.gather(*(join(s) for s in students[i:i + 20]))
     live = [s for s in students if s.ws is not None]
-    end = time.monotonic() + args.idle + args.changes * args.gap + args.timeout
+    # The followers listen until the run is over (cancelled below): a vote after slow changes still reaches them.
+    end = time.monotonic() + 4 * HARD_CAP_SECONDS
     loops = [asyncio.create_task(_tick_loop(s, end, rep, code)) for s in live]
     await asyncio.sleep(min(5.0, args.idle / 2))  # every tick loop running
     ticks0, cpu0, t0 = sum(s.tick_runs for s in live), cpu_seconds(args.pids), time.monotonic()
@@ -246,10 +297,16 @@ async def run(args) -> FollowReport:
     rep.tick_ms = {"p50": pct([m for s in live for m in s.tick_ms], 50),
                    "p95": pct([m for s in live for m in s.tick_ms], 95)}
     waits: list[float] = []
+    presenting: list[float] = []
+    runs0 = sum(s.in_place + s.room_runs for s in live)
+    cpu0, t0 = cpu_seconds(args.pids), time.monotonic()
     for k in range(args.changes):
         stride = str(2 + k % 3)
         changed = time.monotonic()
-        store.set_view(code, secret, "convolution", {"stride": stride})
+        await presenter.set_number("Stride", int(stride))  # its run publishes the view and the player's data
+        presenting.append((time.monotonic() - changed) * 1000)
+        if store.view(code).query.get("stride") != stride:
+            raise StudentError(f"the presenter's stride {stride} did not reach the room")
         rep.changes += 1
         seen: dict[int, float] = {}
         while len(seen) < len(live) and time.monotonic() - changed < args.timeout:
@@ -262,12 +319,17 @@ async def run(args) -> FollowReport:
         await asyncio.sleep(max(0.0, args.gap - (time.monotonic() - changed)))
     rep.follow_ms = {"p50": pct(waits, 50), "p95": pct(waits, 95), "max": max(waits) if waits else float("nan"),
                      "n": len(waits)}
+    rep.change_cpu_ms = ((cpu_seconds(args.pids) - cpu0) - rep.idle_cpu_cores * (time.monotonic() - t0)) * 1000 / max(
+        1, rep.changes)
+    rep.presenter_ms = {"p50": pct(presenting, 50), "max": max(presenting) if presenting else float("nan")}
+    rep.in_place = sum(s.in_place for s in live)
+    rep.room_runs = sum(s.in_place + s.room_runs for s in live) - runs0 - rep.in_place
     if args.vote:
         await _votes(store, code, secret, live, args, rep)
     for t in loops:
         t.cancel()
     await asyncio.gather(*loops, return_exceptions=True)
-    await asyncio.gather(*(s.close() for s in students))
+    await asyncio.gather(*(s.close() for s in [*students, presenter]))
     return rep
 
 

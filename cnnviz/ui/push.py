@@ -3,14 +3,17 @@
 ``app.py`` defines ``st.App(..., routes=routes())`` so that ``streamlit run app.py`` serves
 ``/_cnnviz/rooms/CODE/events`` beside the app. Each process watches each room someone listens to
 with one cheap read of its version every ``WATCH_S`` seconds (whatever the store: memory, or Redis
-shared by every replica), however many students listen; each listener gets the version when it
-connects and again when it changes. The listener component (``listener``) asks Streamlit for a
-rerun only when the version differs from the one the page last showed: while nothing changes, a
-following student costs the server no rerun at all.
+shared by every replica), however many students listen; on a new version it reads what followers
+are shown once (``RoomStore.shown``) and sends every listener one event: the version, the page, its
+link, the player's step, the poll, and the player's data when it changed. The listener component
+(``listener``) hands a change on the page it shows to the step player in place (and writes the
+presenter's link into the browser's), and asks Streamlit for a rerun only for what the player cannot
+show (another page, a poll, a page without a player): a settings change costs the server no rerun.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 
@@ -33,6 +36,9 @@ class _Watch:
     def __init__(self, code: str) -> None:
         self.code = code
         self.version: int | None = -1  # -1: not read yet; None: no such room
+        self.event = ""  # what a listener is sent on a change to ``version`` (with the player's data if new)
+        self.first = ""  # ... and on connecting (without: its page was just drawn from the same view)
+        self.player = ""  # the hash of the player's data last sent
         self.listeners = 0
         self.changed = asyncio.Condition()
         self.task: asyncio.Task | None = None
@@ -45,6 +51,15 @@ class _Watch:
                 version = await asyncio.to_thread(room_store().version, self.code)
             except rooms.RoomError:  # the store is unreachable for now: keep the last version, try again
                 version = self.version
+            if version is not None and version != self.version:
+                try:
+                    view, poll, player = await asyncio.to_thread(room_store().shown, self.code)
+                    version = view.version
+                    self.first = event(view, poll, "")
+                    self.event = event(view, poll, player if view.player != self.player else "")
+                    self.player = view.player
+                except rooms.RoomError:
+                    version = self.version  # gone between the two reads, or unreachable: the next read says
             if version != self.version:
                 self.version = version
                 async with self.changed:
@@ -54,6 +69,15 @@ class _Watch:
 
 
 _WATCHES: dict[str, _Watch] = {}
+
+
+def event(view: rooms.View, poll: rooms.Poll | None, player: str) -> str:
+    """One event's JSON: ``{"v", "page", "params", "step", "playing", "poll", "ph"}``, and ``"player"`` (the
+    player's data as the presenter's page built it) when ``player`` is given."""
+    head = json.dumps({"v": view.version, "page": view.page, "params": [list(p) for p in view.params],
+                       "step": view.step, "playing": view.playing, "poll": rooms.poll_token(poll),
+                       "ph": view.player}, separators=(",", ":"))
+    return head[:-1] + ',"player":' + player + "}" if player else head  # kept as stored: no second parse
 
 
 def _watch(code: str) -> _Watch:
@@ -87,7 +111,8 @@ async def _beat(code: str, follower: str) -> None:
 
 
 async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
-    """The stream one listener reads: ``data: VERSION`` on connecting and on each change; ``gone`` if it closed.
+    """The stream one listener reads: ``data: EVENT`` (``event``) on connecting and on each change; ``gone`` if
+    it closed.
 
     With ``follower`` (the session's random id), a heartbeat every ``BEAT_S`` seconds counts it as following.
     """
@@ -103,8 +128,8 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
                 beat = now
                 await _beat(watch.code, follower)
             if watch.version != sent:
-                sent = watch.version
-                yield f"data: {'gone' if sent is None else sent}\n\n"
+                first, sent = sent == -1, watch.version
+                yield f"data: {'gone' if sent is None else watch.first if first else watch.event}\n\n"
             elif not await _wait(watch, sent, min(KEEPALIVE_S, BEAT_S)):
                 yield ": still here\n\n"
     finally:
@@ -112,7 +137,7 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
 
 
 async def room_events(request):
-    """``GET /_cnnviz/rooms/CODE/events``: the room's version as Server-Sent Events."""
+    """``GET /_cnnviz/rooms/CODE/events``: the room's changes as Server-Sent Events."""
     from starlette.responses import PlainTextResponse, StreamingResponse
 
     try:
@@ -135,22 +160,43 @@ def routes() -> list:
 
 
 # The listener keeps one EventSource per browser tab (in ``window``), whatever Streamlit does with the
-# element between runs: each run hands it the version the page shows; a version heard that differs
-# asks for a rerun, and asks again every few seconds until the page shows it (a request made while
-# the page was being replaced can be lost). Unmounted and not mounted again within a second (the
-# student broke away, or left), the stream closes.
+# element between runs: each run hands it what the page shows (the version, the page, the poll, the hash
+# of the player's data). A version heard that differs is shown in place when only the player changes
+# (``inPlace``: the player module's ``window.__cnnvizFollow`` takes the presenter's data, or only the
+# step when the data is the one shown; the presenter's link replaces the browser's); otherwise it asks
+# for a rerun, and asks again every few seconds until the page shows it (a request made while the page
+# was being replaced can be lost). Unmounted and not mounted again within a second (the student broke
+# away, or left), the stream closes.
 _LISTENER_JS = """
+const inPlace = (self, msg) => {
+  if (self.off || !self.root.isConnected) return false;  // the page no longer follows: its player is its own
+  if (!msg || String(msg.v) !== self.heard || msg.page !== self.page || msg.poll !== self.poll || !msg.ph) return false;
+  if ((!msg.player && msg.ph !== self.ph) || !window.__cnnvizFollow || !window.__cnnvizFollow(msg)) return false;
+  self.shown = String(msg.v); self.ph = msg.ph;
+  self.root.dataset.version = self.shown; self.root.dataset.applied = self.shown;
+  const link = new URLSearchParams();
+  for (const [k, v] of msg.params) link.append(k, v);
+  link.set('join', self.join);
+  const u = new URL(window.location.href);
+  u.search = link.toString();
+  window.history.replaceState(window.history.state, '', u.toString());
+  return true;
+};
+
 export default function ({ data, setTriggerValue, parentElement }) {
   const root = parentElement.querySelector('.room-listener');
   const self = (window.__cnnvizRoom ||= { streams: 0 });
   clearTimeout(self.closing);
   clearInterval(self.again);
+  self.off = false;
   self.shown = String(data.version);
+  Object.assign(self, { page: data.page, poll: data.poll, ph: data.ph, join: data.join });
   self.ask = () => setTriggerValue('changed', self.heard + '@' + Date.now());
   self.root = root;
   const check = () => {
     clearInterval(self.again);
-    if (self.heard !== undefined && self.heard !== self.shown) {
+    if (self.off) return;  // unmounted: the next mount checks again, or the stream closes
+    if (self.heard !== undefined && self.heard !== self.shown && !inPlace(self, self.last)) {
       self.ask();
       self.again = setInterval(() => self.ask(), 3000);
     }
@@ -163,7 +209,12 @@ export default function ({ data, setTriggerValue, parentElement }) {
     self.streams += 1;
     self.stream.onopen = () => { self.root.dataset.state = 'live'; };
     self.stream.onerror = () => { self.root.dataset.state = 'reconnecting'; };  // it reconnects by itself
-    self.stream.onmessage = (event) => { self.heard = event.data; self.root.dataset.heard = event.data; check(); };
+    self.stream.onmessage = (event) => {
+      self.last = event.data === 'gone' ? null : JSON.parse(event.data);
+      self.heard = self.last ? String(self.last.v) : 'gone';
+      self.root.dataset.heard = self.heard;
+      check();
+    };
   } else {
     root.dataset.state = self.stream.readyState === 1 ? 'live' : 'reconnecting';
     if (self.heard !== undefined) root.dataset.heard = self.heard;
@@ -172,6 +223,7 @@ export default function ({ data, setTriggerValue, parentElement }) {
   check();
   return () => {
     clearInterval(self.again);
+    self.off = true;
     self.closing = setTimeout(() => {
       if (self.stream) { self.stream.close(); self.streams -= 1; }
       self.stream = null;
@@ -187,10 +239,14 @@ def _listener_component():
                                       js=_LISTENER_JS)
 
 
-def listener(code: str, version: int | None, follower: str) -> None:
-    """Mount the listener: a rerun of the app when room ``code``'s version is no longer ``version``;
-    its stream counts ``follower`` (the session's random id) as following."""
+def listener(code: str, version: int | None, follower: str, *, page: str = "", poll: str = "",
+             player: str = "") -> None:
+    """Mount the listener of room ``code`` on a page that shows its ``version`` (``page``, the poll as
+    ``rooms.poll_token``, ``player``: the hash of the player's data, "" for none): a change the step player
+    can show is shown in place, any other reruns the app. Its stream counts ``follower`` (the session's
+    random id) as following."""
     url = "." + EVENTS_PATH.format(code=code) + f"?f={follower}"
-    _listener_component()(data={"url": url, "version": version},
+    _listener_component()(data={"url": url, "version": version, "page": page, "poll": poll, "ph": player,
+                                "join": code},
                           key=f"room-listener-{code}", on_changed_change=lambda: None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -33,6 +34,8 @@ _CODE, _SECRET, _MODE, _SEEN, _ID = "room_code", "room_secret", "room_mode", "ro
 _BEAT, _PLAYER, _VOTES, _NOTE, _PAGE = "room_beat", "room_player", "room_votes", "room_note", "room_page"
 _REVEALED = "room_revealed"  # poll id -> the room's version when this session first saw it revealed
 _SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
+_SEEN_PLAYER = "room_seen_player"  # the hash of the presenter's player data in the view this follower showed
+_DRAWN = "room_player_data"  # (page, JSON): the data the presenter's player got in this run
 
 # What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
 QUESTIONS = {
@@ -126,6 +129,7 @@ def _take_link() -> None:
 def _apply(view: View, page, pages: Mapping[str, object]) -> None:
     """Show the presenter's view: switch to its page with its link, or put its link into this page's."""
     _ss()[_SEEN] = view.version
+    _ss()[_SEEN_PLAYER] = view.player
     _ss()[_SHOWN] = None
     target = pages.get(view.page)
     if target is None:
@@ -146,6 +150,7 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
     ``page`` is the page about to run (``st.navigation``'s result), ``pages`` every page by url_path.
     """
     _ss()[_PAGE] = page.url_path
+    _ss().pop(_DRAWN, None)
     _take_link()
     code = _ss().get(_CODE)
     poll = None
@@ -170,12 +175,13 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
         if page.url_path != PRESENT_PAGE:
             st.caption(f":material/co_present: Presenting room **{code}**: students following see this page.")
         return
-    _follow_bar(code)
+    _follow_bar(code, page.title)
     if poll is not None:
-        poll_ui(code, poll)
+        _poll_fragment(code, poll)
     if following():
         if push.SERVED:  # the server pushes changes: no rerun until one comes
-            push.listener(code, _ss().get(_SEEN), session_id())
+            push.listener(code, _ss().get(_SEEN), session_id(), page=page.url_path, poll=rooms.poll_token(poll),
+                          player=_ss().get(_SEEN_PLAYER, ""))
         else:
             _ticker()
 
@@ -186,15 +192,42 @@ def _follow_again() -> None:
 
 
 def _break_away() -> None:
+    """The student explores on their own from the presenter's latest view (which their player may have shown
+    without a run of the page): its link becomes theirs."""
+    try:
+        view = room_store().view(_ss()[_CODE])
+    except RoomError:
+        view = None
+    if view is not None and view.version != _ss().get(_SEEN) and view.page == _ss().get(_PAGE):
+        UrlState.forget_links()
+        st.query_params.from_dict(view.query)
+    _go_own_way()
+
+
+def _go_own_way() -> None:
     _ss()[_MODE] = "away"
     st.query_params.pop("join", None)  # the link is the student's own view from here
 
 
-def _follow_bar(code: str) -> None:
-    """Which mode this student is in, and the one button that changes it (in one row, on a phone too)."""
+def own_change() -> None:
+    """A following student changed the page themselves (typed into the player's cells): they are on their
+    own from here, with what they see. Nothing for anyone else."""
+    if following():
+        _go_own_way()
+        _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
+                                   "press Follow again to rejoin the lecturer.")
+
+
+def _follow_bar(code: str, title: str = "") -> None:
+    """Which mode this student is in, and the one button that changes it (in one row, on a phone too).
+
+    While following, the page shows the presenter view (its title hidden): the bar names the page.
+    """
     with st.container(border=True, key="room-follow-bar"):
         if following():
-            st.markdown(f":material/sync: **Following the lecturer** (room {code}): this page changes with theirs.")
+            on = f" on *{plain(title)}*" if title else ""
+            st.markdown(f":material/sync: **Following the lecturer**{on} (room {code}): this page changes with "
+                        f"theirs.")
         else:
             st.markdown(f":material/explore: **On your own** (room {code}): your changes are yours alone.")
         with st.container(horizontal=True, gap="small"):
@@ -240,7 +273,9 @@ def after_page(page=None) -> None:
             reported, step, playing = _ss().get(_PLAYER, ("", None, False))
             if reported != url_path:
                 step, playing = None, False
-            store.set_view(code, _ss()[_SECRET], url_path, params, step, playing)
+            drawn, player = _ss().get(_DRAWN, ("", None))
+            store.set_view(code, _ss()[_SECRET], url_path, params, step, playing,
+                           player if drawn == url_path else None)
         elif following():
             # The page may write the presenter's link its own way (defaults left out): what it wrote on
             # showing the view is the reference; a later difference is the student's own click. The
@@ -250,9 +285,7 @@ def after_page(page=None) -> None:
             if shown is None:
                 _ss()[_SHOWN] = now
             elif shown != now:
-                _break_away()  # they explore on their own from here
-                _ss()[_NOTE] = ("success", "You changed the page yourself, so you are on your own now: "
-                                           "press Follow again to rejoin the lecturer.")
+                own_change()  # they explore on their own from here
     except RoomError as exc:
         st.warning(plain(str(exc)))
         return
@@ -270,11 +303,16 @@ def player_command() -> tuple[str, int, bool] | None:
         return None
 
 
-def publish_player_view(report: object) -> None:
-    """The presenter's step player reported ``{step, playing, speed}``: students' players follow it."""
+def publish_player_view(report: object, data: Mapping | None = None) -> None:
+    """The presenter's step player got ``data`` and reported ``{step, playing, speed}``: students' players follow
+    both (the data is published with the page's link after the page ran, ``after_page``)."""
+    if not is_presenter():
+        return
     update = rooms.player_update(report)
-    if is_presenter() and update is not None:
+    if update is not None:
         _ss()[_PLAYER] = (_ss().get(_PAGE, ""), *update)
+    if data is not None:
+        _ss()[_DRAWN] = (_ss().get(_PAGE, ""), json.dumps(data, separators=(",", ":")))
 
 
 # -- polls ------------------------------------------------------------------------------------------
@@ -320,6 +358,13 @@ def _answer_line(poll: Poll, question: Question | None, vote, lead: str = "The a
     mine = vote[1] if vote and vote[0] == "counted" else None
     said = "" if mine is None else (" You got it right." if mine == poll.answer else f" You answered {plain(mine)}.")
     return f"{lead}: **{plain(question.answer_text if question else poll.answer)}**.{said}"
+
+
+@st.fragment
+def _poll_fragment(code: str, poll: Poll) -> None:
+    """The poll in a fragment of its own: an answer sent reruns this box, not the page under it (300 votes
+    cost 300 small runs, not 300 runs of the page). A change of the poll reaches it with the room's version."""
+    poll_ui(code, poll)
 
 
 def poll_ui(code: str, poll: Poll) -> None:

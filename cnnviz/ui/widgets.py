@@ -25,7 +25,8 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
     playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
-    screen). In a room (``ui.rooms``) a following student's player is told the presenter's step
+    screen; never for a student following a room, whose screen may be a phone). In a room (``ui.rooms``) a
+    following student's player is told the presenter's step
     (``command``: token, step, playing; applied once per new token), and the presenter's player reports
     ``{step, playing, speed}`` as the state ``view`` on each thing the presenter does (never while it
     plays), which the room publishes. ``ack`` names the last edit the page applied, so the
@@ -34,13 +35,14 @@ def show_player(data: dict, *, key: str, step: int | None = None, present: bool 
     ``tools`` (the same grids as ``apply_edit``'s ``slots``) draws each grid's tools under the player.
     """
     command, report = rooms.player_command(), rooms.is_presenter()
-    full = component_data(data, key=key, initial=step, present=bool(present), report=report,
+    present = bool(present) and not rooms.following()  # a follower's player is sized for their own screen
+    full = component_data(data, key=key, initial=step, present=present, report=report,
                           command=list(command) if command else None, ack=ack,
                           tools=tools_html(tuple(_tools(grid, slot) for grid, slot in (tools or {}).items())))
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)
     if report:
-        rooms.publish_player_view(getattr(result, "view", None))
+        rooms.publish_player_view(getattr(result, "view", None), full)
     return result
 
 
@@ -103,14 +105,17 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     st.session_state[f"{player_key}__ack"] = edit.get("seq")
     slot = slots.get(edit.get("grid"))
     last = None if slot is None else LastValid(slot.key).get()
-    if last is not None and "op" in edit:
+    if last is None:
+        return
+    rooms.own_change()  # a following student who types into the player or uses its tools is on their own now
+    if "op" in edit:
         _tool(slot, last, edit.get("op"), edit.get("value"))
         return
     try:
         r, c = int(edit["row"]), int(edit["col"])
     except (KeyError, TypeError, ValueError):
         return
-    if last is None or not (0 <= r < last.shape[0] and 0 <= c < last.shape[1]):
+    if not (0 <= r < last.shape[0] and 0 <= c < last.shape[1]):
         return  # a cell of a grid that has changed shape since: nothing to apply it to
     cells = _texts(last)
     cells[r][c] = str(edit.get("text", ""))[:100]
@@ -179,11 +184,18 @@ def numbered_frame(rows, dtype=None):
     return pd.DataFrame(rows, columns=[str(c + 1) for c in range(W)], index=[str(r + 1) for r in range(H)])
 
 
-def presenter_view(on: bool, key: str) -> None:
+def presenter_view(on: bool, key: str) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
-    ``page_numbers`` and ``player_notes``)
-    and offer a way back; the toggle ``key`` (in the sidebar) switches it."""
-    if on:
+    ``page_numbers`` and ``player_notes``) and offer a way back; the toggle ``key`` (in the sidebar) switches it.
+
+    A student following a room sees the presenter view too (the follow bar's *Break away* is the way out):
+    all the page shows is then the player, which follows the presenter's changes without a run of the page.
+    Returns True when the presenter view is shown.
+    """
+    follows = rooms.following()
+    if on or follows:
         st.html(_PRESENT_CSS)
+    if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
+    return on or follows

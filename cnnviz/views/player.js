@@ -468,6 +468,21 @@ function unpack(sent) {
   return {...shownData, ...own};
 }
 
+// A room's change shown in place (the room listener of cnnviz.ui.push calls it): the presenter's player
+// data when it changed, else the data this player shows, at the presenter's step (its token is the one a
+// rerun would send, so it is applied once). False when no player on the page can show it.
+function followRoom(msg) {
+  for (const p of PLAYERS.values()) {
+    if (!(p.el && p.el.player.isConnected) || (msg.player && msg.player.key !== p.D.key)) continue;
+    const data = msg.player ? {...unpack(msg.player), present: false, report: false} : {...p.D};
+    data.command = msg.step == null ? null : ['v' + msg.v, msg.step, msg.playing];
+    p.update(data, p.root, p.send);
+    return true;
+  }
+  return false;
+}
+window.__cnnvizFollow = followRoom;
+
 export default function mount(component) {
   const {parentElement, setStateValue} = component, data = unpack(component.data);
   const id = data.key || 'player';
