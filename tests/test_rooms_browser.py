@@ -194,3 +194,27 @@ def test_a_student_on_a_killed_replica_follows_again_from_the_other(browser, two
                 print(f"followed again {took:.1f} s after its replica was killed")
                 return
         pytest.fail("every student landed on the presenter's replica")
+
+
+def test_a_reload_is_still_the_same_voter(browser, rooms_server):
+    """One answer a question per browser: a reload starts a new session, and its answer is refused."""
+    with _tab(browser) as presenter, _tab(browser) as student:
+        _, link = _start_room(presenter, rooms_server)
+        student.goto(link)
+        wait_for_app(student)
+        student.get_by_text("Following the lecturer", exact=True).wait_for()
+        presenter.get_by_role("combobox", name="Question").click()
+        presenter.get_by_role("option", name="A show of hands: A, B, C or D (asked aloud)").click()
+        wait_for_app(presenter)
+        presenter.get_by_role("button", name="Ask").click()
+        wait_for_app(presenter)
+        for answer, says in [("A", "Your answer A was counted."),
+                             ("B", "You already answered this question: only your first answer counts.")]:
+            poll = student.get_by_test_id("stForm")
+            poll.get_by_text(answer, exact=True).click(timeout=FOLLOW_MS * 3)  # the question reaches the student
+            poll.get_by_role("button", name="Send my answer").click()
+            student.get_by_text(says).wait_for()
+            wait_for_app(student)
+            student.reload()  # a new session of the same browser
+            wait_for_app(student)
+        assert student.locator('[data-testid="stException"]').count() == 0

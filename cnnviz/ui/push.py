@@ -25,6 +25,7 @@ WATCH_S = 0.25  # how often a process reads the version of a room someone listen
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
 BEAT_S = 10.0  # how often a listening follower counts as still there (rooms.FOLLOWER_TTL_S is 30)
 EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
+VOTER_COOKIE = "cnnviz_voter"  # the listener keeps the browser's follower and voter id here, for a reload
 # True in a process that serves the routes (``streamlit run app.py``, unless CNNVIZ_ROOMS_PUSH=0);
 # else followers tick.
 SERVED = False
@@ -185,6 +186,10 @@ const inPlace = (self, msg) => {
 
 export default function ({ data, setTriggerValue, parentElement }) {
   const root = parentElement.querySelector('.room-listener');
+  // this browser's voter id, kept for a reload (a new session): one answer a question (8 hours, this site only)
+  const kept = data.cookie + '=' + data.voter;
+  if (data.voter && !document.cookie.split('; ').includes(kept))
+    document.cookie = kept + '; path=/; max-age=28800; SameSite=Strict';
   const self = (window.__cnnvizRoom ||= { streams: 0 });
   clearTimeout(self.closing);
   clearInterval(self.again);
@@ -247,6 +252,6 @@ def listener(code: str, version: int | None, follower: str, *, page: str = "", p
     random id) as following."""
     url = "." + EVENTS_PATH.format(code=code) + f"?f={follower}"
     _listener_component()(data={"url": url, "version": version, "page": page, "poll": poll, "ph": player,
-                                "join": code},
+                                "join": code, "voter": follower, "cookie": VOTER_COOKIE},
                           key=f"room-listener-{code}", on_changed_change=lambda: None)
 

@@ -58,8 +58,19 @@ def _ss():
 
 
 def session_id() -> str:
-    """This browser session's random id (follower and voter): no personal data."""
-    return _ss().setdefault(_ID, uuid.uuid4().hex)
+    """This browser's random id (follower and voter): no personal data.
+
+    The room's listener keeps it in the cookie ``push.VOTER_COOKIE``, so a reload of the page, which starts a
+    new session, is still the same voter (one answer a question); a session without it makes a new one.
+    """
+    sid = _ss().get(_ID)
+    if sid is None:
+        try:
+            kept = st.context.cookies.get(push.VOTER_COOKIE)
+        except Exception:  # noqa: BLE001 - no browser behind this run (AppTest, a bare script): a new id
+            kept = None
+        sid = _ss()[_ID] = kept if rooms.valid_id(kept) else uuid.uuid4().hex
+    return sid
 
 
 def is_presenter() -> bool:
