@@ -156,3 +156,28 @@ def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
     no_exceptions(conv)
     assert not conv.warning
     assert link_text(conv, "filter") == query["filter"][0]
+
+
+def test_a_killed_training_says_so_and_trains_again_on_request():
+    import os
+    import signal
+    import time
+
+    at = open_app_page("pages/learn.py", filters="16", epochs="30", seed="321")
+    at.button(key="learn_train").click().run()
+    run = ui_learn.shared_run(16, 30, 321, False)
+    end = time.monotonic() + 60
+    while run.pid is None and not run.done and time.monotonic() < end:  # it may wait for another training
+        time.sleep(0.05)
+    os.kill(run.pid, signal.SIGKILL)
+    assert run.wait(10)
+    at.run()
+    no_exceptions(at)
+    assert any("stopped before it finished" in e.value for e in at.error)
+    at.button(key="learn_retry").click().run()
+    no_exceptions(at)
+    assert not at.error and len(at.get("progress")) == 1  # training again, with its progress bar
+    again = ui_learn.shared_run(16, 30, 321, False)
+    assert again is not run and again.error is None
+    if again.pid is not None:
+        os.kill(again.pid, signal.SIGKILL)  # seen what matters; free the worker for the other tests

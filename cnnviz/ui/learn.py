@@ -1,14 +1,12 @@
 """The page "A CNN that learns": its state in the link, the shared training runs, the drawing canvas.
 
-Training runs off the rerun path: a ``TrainingRun`` trains in its own thread and keeps the history
-so far behind a lock. Runs are shared through ``st.cache_resource`` keyed by the settings (seed
-included), so a class pressing Train with the same settings trains once; the page polls a run's
-progress with a fragment only while it is in progress.
+Training runs off the rerun path and off the interpreter: the process's one ``Trainer``
+(``cnnviz.trainer``) trains in a worker process, one run at a time, and keeps each run by its settings
+(seed included), so a class pressing Train with the same settings trains once; the page polls a run's
+progress with a fragment only while it is waiting or in progress.
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +16,8 @@ import streamlit as st
 from cnnviz.digits import digits_split
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.interpret import confusion_matrix, top_patches
-from cnnviz.learn import EpochRecord, TrainConfig, TrainResult, train
+from cnnviz.learn import TrainConfig
+from cnnviz.trainer import Trainer, TrainingRun
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
@@ -87,51 +86,16 @@ def settings_key(state: LearnState) -> tuple[int, int, int, bool]:
     return state.filters, state.epochs, state.seed, state.conv2
 
 
-class TrainingRun:
-    """One training in its own thread; ``history()`` and ``result`` can be read from any thread meanwhile."""
-
-    def __init__(self, config: TrainConfig):
-        self.config = config
-        self._lock = threading.Lock()
-        self._history: list[EpochRecord] = []
-        self.result: TrainResult | None = None
-        self.error: str | None = None
-        self.started = time.monotonic()
-        self._thread = threading.Thread(target=self._work, name="cnnviz-train", daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        try:
-            result = train(self.config, on_epoch=self._record)
-        except Exception as exc:  # reported on the page, never as a traceback
-            self.error = f"Training stopped: {exc}"
-        else:
-            self.result = result
-
-    def _record(self, epoch: int, record: EpochRecord) -> None:
-        with self._lock:
-            self._history.append(record)
-
-    def history(self) -> tuple[EpochRecord, ...]:
-        """The epochs recorded so far (epoch 0 first)."""
-        with self._lock:
-            return tuple(self._history)
-
-    @property
-    def done(self) -> bool:
-        """The run has finished (or failed)."""
-        return self.result is not None or self.error is not None
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run is done (tests); True when it is."""
-        self._thread.join(timeout)
-        return self.done
+@st.cache_resource(show_spinner=False)
+def trainer() -> Trainer:
+    """The one trainer of this process: its worker trains one run at a time, off the interpreter."""
+    return Trainer(max_runs=MAX_RUNS)
 
 
-@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
-def shared_run(filters: int, epochs: int, seed: int, conv2: bool) -> TrainingRun:
-    """The one run of these settings in this process, started on first use."""
-    return TrainingRun(TrainConfig(filters=filters, epochs=epochs, seed=seed, conv2_filters=filters if conv2 else 0))
+def shared_run(filters: int, epochs: int, seed: int, conv2: bool, *, retry: bool = False) -> TrainingRun:
+    """The one run of these settings in this process, started (or queued) on first use."""
+    config = TrainConfig(filters=filters, epochs=epochs, seed=seed, conv2_filters=filters if conv2 else 0)
+    return trainer().run(config, retry=retry)
 
 
 def run_of(state: LearnState) -> TrainingRun:
@@ -261,11 +225,23 @@ def _ask(key: tuple) -> None:
     st.session_state["learn_asked"] = set(st.session_state.get("learn_asked", ())) | {key}
 
 
+def _retry(key: tuple) -> None:
+    _ask(key)
+    shared_run(*key, retry=True)
+
+
 def train_ui(state: LearnState) -> TrainingRun | None:
-    """The shared run of these settings when it was asked for (the defaults always are), else a Train button."""
+    """The shared run of these settings when it was asked for (the defaults always are), else a Train button;
+    a run that failed shows why and a button to train again."""
     key = settings_key(state)
     if key == settings_key(URL.default) or key in st.session_state.get("learn_asked", ()):
-        return run_of(state)
+        run = run_of(state)
+        if run.error is None:
+            return run
+        st.error(run.error, icon=":material/error:")
+        st.button("Train again", type="primary", icon=":material/refresh:", key="learn_retry", on_click=_retry,
+                  args=(key,))
+        return None
     st.button("Train", type="primary", icon=":material/play_arrow:", key="learn_train", on_click=_ask, args=(key,))
     st.info("Press **Train** to train this network. Everyone who asks for the same settings and seed shares one "
             "training: it runs once.", icon=":material/model_training:")
@@ -278,17 +254,19 @@ def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -
 
     @st.fragment(run_every=None if run.done else POLL_SECONDS)
     def live() -> None:
+        if run.done and st.session_state.get("learn_polling"):
+            st.session_state["learn_polling"] = False
+            st.rerun()  # the whole page, now with everything a finished (or failed) run shows; polling stops
         history = run.history()
         n = len(history)
-        if run.error:
-            st.error(run.error, icon=":material/error:")
-            return
         last = history[-1] if history else None
-        words = ("Not started yet" if last is None else
+        ahead = run.ahead
+        words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
+                 "server to finish" if run.waiting else "Starting" if last is None else
                  f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
                  f"loss {last.loss:.3f}, {last.seconds:.1f} s")
-        st.progress(0.0 if last is None else last.epoch / epochs, text=("Trained. " if run.done else "Training… ")
-                    + words)
+        st.progress(0.0 if last is None else last.epoch / epochs,
+                    text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
         if n:
             st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
                             key="learn_curves")
@@ -297,9 +275,6 @@ def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -
             st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
             st.html(filters_html)
             st.html(maps_html)
-        if run.done and st.session_state.get("learn_polling"):
-            st.session_state["learn_polling"] = False
-            st.rerun()  # the whole page, now with everything a finished run shows; polling stops
 
     st.session_state["learn_polling"] = not run.done
     live()
