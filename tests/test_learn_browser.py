@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def reading(page) -> str:
     """The sentence under the layers: the digit read and how sure, e.g. "The network reads a 1 (76.0 % sure). …"."""
-    return page.locator('[data-testid="stMarkdownContainer"]', has_text="The network reads a").first.inner_text()
+    return page.locator("p.cnnviz-lead", has_text="The network reads a").first.inner_text()
 
 
 def canvas_ready(page) -> None:
@@ -49,7 +49,7 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     first = reading(page)
     stroke(page, [(1, c) for c in range(1, 7)])  # a bar on top: now it looks like a seven
     page.wait_for_function(
-        "old => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        "old => [...document.querySelectorAll('p.cnnviz-lead')]"
         ".some(e => e.innerText.startsWith('The network reads a') && e.innerText !== old)", arg=first,
         timeout=60_000)
     wait_for_app(page)

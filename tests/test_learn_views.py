@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -76,13 +77,15 @@ def test_curves_keep_their_axes_while_they_grow():
 def test_the_predicted_digit_is_marked_by_more_than_colour():
     p = np.full(10, 0.02)
     p[7] = 0.82
-    fig = fig_learn.probabilities_figure(p)
-    bar = fig.data[0]
-    assert ["◀" in label for label in bar.y] == [i == 7 for i in range(10)]
-    assert fig.layout.yaxis.title.text == "digit (◀ predicted: 7)"
-    assert [s for s in bar.marker.pattern.shape] == ["/" if i == 7 else "" for i in range(10)]
-    assert bar.text[7].startswith("82 %")
-    assert list(fig.layout.xaxis.range) == [0, 125]
+    html = fig_learn.probabilities_html(p, np.arange(10.0))
+    rows = re.split(r'<div class="pr[ "]', html.split('<div class="axis">')[0])[1:]
+    assert len(rows) == 10
+    # the predicted digit is marked by more than colour: its label carries "◀" and its bar the class "best"
+    assert ["◀" in row for row in rows] == [i == 7 for i in range(10)] == [row.startswith("best") for row in rows]
+    assert '82 %</span>' in rows[7] and '2 %</span>' in rows[0]
+    assert 'width:65.6%' in rows[7]  # 82 % of the 80 % a certain answer would fill
+    assert 'title="digit 7: 82 %, score 7"' in rows[7]
+    assert "predicted: 7" in html and "<script" not in html
 
 
 def test_filters_share_one_scale_and_write_their_numbers():

@@ -8,6 +8,7 @@ progress with a fragment only while it is waiting or in progress.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -128,41 +129,53 @@ def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def epoch_views(key: tuple, epoch: int, digit_text: str) -> tuple[str, str]:
-    """The filters at ``epoch`` and their activation maps of the digit (before ReLU): two HTML fragments."""
+def epoch_filters(key: tuple, epoch: int) -> str:
+    """The filters of run ``key`` after ``epoch``, as HTML."""
     rec = shared_run(*key).history()[epoch]
-    digit = grid_from_text(digit_text, max_side=8)
-    x = digit[None, :, :, None] / 16  # the network's input: cells / 16
+    return fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f")
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def epoch_maps(key: tuple, epoch: int, digit_text: str) -> str:
+    """The activation maps (before ReLU) of the filters after ``epoch`` on one digit, as HTML."""
     from cnnviz.conv import conv2d
 
+    rec = shared_run(*key).history()[epoch]
+    x = grid_from_text(digit_text, max_side=8)[None, :, :, None] / 16  # the network's input: cells / 16
     maps = conv2d(x, rec.filters.astype(np.float64), rec.biases.astype(np.float64), padding=1)[0]  # (8, 8, F)
-    return (fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f"),
-            fig_learn.maps_html(maps, prefix=f"e{epoch}m", title="Map {}"))
+    return fig_learn.maps_html(maps, prefix=f"e{epoch}m", title="Map {}")
 
 
 @dataclass(frozen=True)
 class DigitView:
-    """Every layer of one digit through the trained network."""
+    """One digit through the trained network: its layers as arrays, what it reads, and how sure."""
 
-    layers: dict  # name -> HTML (views.learn.layers_html)
-    probabilities: np.ndarray  # (10,)
-    scores: np.ndarray  # (10,)
+    layers: dict  # name -> array (DigitsCNN.forward_layers)
     shapes: str  # "8x8x1 → 8x8x8 → 4x4x8 → 10"
     predicted: int
-    figure: go.Figure  # the probabilities as bars
+    answer: str  # HTML: what the network reads, then the probabilities as bars
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
-    digit = parse_drawing(digit_text)
-    layers = result.model.forward_layers(digit)
+    layers = result.model.forward_layers(parse_drawing(digit_text))
     chain = ["input", "conv", "pool"] + (["conv2"] if "conv2" in layers else []) + ["scores"]
     shapes = result.config.shapes()
-    return DigitView(fig_learn.layers_html(layers, digit), layers["probabilities"], layers["scores"],
-                     fig_learn.format_shape_chain([shapes[c] for c in chain]), int(np.argmax(layers["scores"])),
-                     fig_learn.probabilities_figure(layers["probabilities"], layers["scores"]))
+    predicted = int(np.argmax(layers["scores"]))
+    sure = float(layers["probabilities"][predicted]) * 100
+    reading = (f'<b class="reading">The network reads a {predicted}</b> ({sure:.1f} % sure). The dense layer turns '
+               "the pooled maps into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
+    answer = fig_learn.section_html(("lead", reading),
+                                    ("html", fig_learn.probabilities_html(layers["probabilities"], layers["scores"])))
+    return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def digit_layer(key: tuple, digit_text: str, name: str) -> str:
+    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn)."""
+    return fig_learn.layer_html(digit_view(key, digit_text).layers, grid_from_text(digit_text, max_side=8), name)
 
 
 @dataclass(frozen=True)
@@ -271,13 +284,29 @@ def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -
             st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
                             key="learn_curves")
         if not run.done and n and digit is not None:
-            filters_html, maps_html = epoch_views(key, n - 1, grid_to_text(digit))
             st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
-            st.html(filters_html)
-            st.html(maps_html)
+            st.html(epoch_filters(key, n - 1))
+            st.html(epoch_maps(key, n - 1, grid_to_text(digit)))
 
     st.session_state["learn_polling"] = not run.done
     live()
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def epoch_section(key: tuple, epoch: int, last: int, digit_text: str) -> str:
+    """The filters after ``epoch`` with their caption and, before the last epoch, their maps of the digit:
+    one HTML element."""
+    rec = shared_run(*key).history()[epoch]
+    parts = [("note", f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
+                      "Blue negative, white 0, red positive; one scale for all filters."),
+             ("html", epoch_filters(key, epoch))]
+    if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there
+        parts.append(("note", "Their activation maps of the digit are the first layer below (<b>Activation maps</b>); "
+                              "slide to an earlier epoch to see that epoch's maps here."))
+    else:
+        parts += [("lead", "<b>Their activation maps of the digit</b> (before ReLU; the network sees the cells "
+                           "divided by 16)"), ("html", epoch_maps(key, epoch, digit_text))]
+    return fig_learn.section_html(*parts)
 
 
 def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.ndarray) -> LearnState:
@@ -288,17 +317,7 @@ def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.nd
     st.session_state["learn_epoch"] = min(int(st.session_state["learn_epoch"]), last)
     epoch = st.slider("Epoch shown", 0, last, key="learn_epoch",
                       help="0 is the network before training: random filters. Slide to watch edges emerge.")
-    filters_html, maps_html = epoch_views(settings_key(state), epoch, grid_to_text(digit))
-    rec = run.result.history[epoch]
-    st.caption(f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
-               "Blue negative, white 0, red positive; one scale for all filters.")
-    st.html(filters_html)
-    if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there
-        st.caption("Their activation maps of the digit are the first layer below (**Activation maps**); "
-                   "slide to an earlier epoch to see that epoch's maps here.")
-    else:
-        st.markdown("**Their activation maps of the digit** (before ReLU; the network sees the cells divided by 16)")
-        st.html(maps_html)
+    st.html(epoch_section(settings_key(state), epoch, last, grid_to_text(digit) if epoch < last else ""))
     return replace(state, epoch=None if epoch == last else epoch)
 
 
@@ -324,40 +343,30 @@ RELU2_TAB = "After the second convolution and ReLU"
 LAYER_TAB_KEY = "learn_layer_tab"
 
 
-def layers_ui(view: DigitView) -> None:
+def layers_ui(key: tuple, digit_text: str, view: DigitView) -> None:
     """Every layer of the digit, with its shape, then the scores and probabilities."""
     st.markdown(f"### {view.shapes}")
-    st.html(view.layers["input"])
+    st.html(digit_layer(key, digit_text, "input"))
     # Only the open tab is drawn (Streamlit sends every tab's content otherwise); switching reruns this part.
     tabs = st.tabs(list(LAYER_TABS) + ([RELU2_TAB] if "relu2" in view.layers else []), key=LAYER_TAB_KEY,
                    on_change="rerun")
     for tab, name in zip(tabs, ["conv", "relu", "pool", "relu2"]):
         if tab.open is not False:
-            tab.html(view.layers[name])
-    p = float(view.probabilities[view.predicted]) * 100
-    st.markdown(f"**The network reads a {view.predicted}** ({p:.1f} % sure). The dense layer turns the pooled maps "
-                "into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
-    st.plotly_chart(view.figure, width="stretch",
-                    config={"displayModeBar": False}, key="learn_probs")
+            tab.html(digit_layer(key, digit_text, name))
+    st.html(view.answer)
 
 
-def conv_links_ui(run: TrainingRun, digit: np.ndarray) -> None:
-    """One link per learned filter: the Convolution player with that filter (2 decimals) on this digit."""
-    from cnnviz import ui
-
-    page = ui.ROOT / "pages" / "convolution.py"
-    if not page.exists():
-        return
-    w = run.result.model.filters  # (3, 3, 1, F)
-    per_row = min(4, w.shape[3])
-    for f in range(w.shape[3]):
-        if f % per_row == 0:
-            cols = st.columns(per_row)  # a row at a time: a phone stacks them in order
-        weights = grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2))
-        cols[f % per_row].page_link(page, label=f"Filter {f + 1} on this digit", icon=":material/grid_on:",
-                                      query_params={"input": grid_to_text(digit), "filter": weights, "padding": "1"})
-    st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
-               "scales the map (and the network adds its bias).")
+@st.cache_resource(max_entries=512, show_spinner=False)
+def conv_links(key: tuple, digit_text: str) -> str:
+    """One link per learned filter of run ``key``: the Convolution player with that filter (2 decimals) on
+    the digit, as one HTML element (plain links: eight page links cost a rerun about 4 ms more)."""
+    w = shared_run(*key).result.model.filters  # (3, 3, 1, F)
+    links = [(f"Filter {f + 1} on this digit", "convolution?" + urlencode(
+        {"input": digit_text, "filter": grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2)), "padding": "1"}))
+        for f in range(w.shape[3])]
+    note = ("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
+            "scales the map (and the network adds its bias).")
+    return fig_learn.section_html(("html", fig_learn.links_html(links)), ("note", note))
 
 
 def inspection_ui(state: LearnState) -> None:
@@ -403,12 +412,13 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
             st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
                     icon=":material/draw:")
         else:
-            kept = ui.last_valid("learn_digit_view", lambda: digit_view(settings_key(s), grid_to_text(digit)))
+            key, digit_text = settings_key(s), grid_to_text(digit)
+            kept = ui.last_valid("learn_digit_view", lambda: (digit_text, digit_view(key, digit_text)))
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
-                layers_ui(kept.value)
+                layers_ui(key, *kept.value)
             st.subheader("Open a learned filter in the Convolution player")
-            conv_links_ui(run, digit)
+            st.html(conv_links(key, digit_text))
         URL.save(s)
 
     explore()
