@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from .colour import heatmap_colours, symmetric_limit
+from .colour import diverging_rgb, heatmap_colours, symmetric_limit
 from .assets import asset
 from .grid import grid_html, grid_rows_html
 from .numbers import format_number
@@ -88,9 +88,10 @@ def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> st
 
     Compact cells (``grid_html(compact=True)``): the page draws dozens of these maps at once.
     """
-    m = np.asarray(maps, dtype=np.float64)
-    top = symmetric_limit(m, vmax)
-    panels = [grid_html(np.round(m[:, :, f], 2), f"{prefix}{f + 1}", title=title.format(f + 1), vmax=top, compact=True)
+    m = np.round(np.asarray(maps, dtype=np.float64), 2)  # (H, W, F): the numbers as written
+    top = symmetric_limit(np.asarray(maps, dtype=np.float64), vmax)
+    rgb = diverging_rgb(m, top)  # (H, W, F, 3): every map coloured in one call
+    panels = [grid_html(m[:, :, f], f"{prefix}{f + 1}", title=title.format(f + 1), colours=rgb[:, :, f], compact=True)
               for f in range(m.shape[2])]
     return grid_rows_html([panels], cell=MAP_CELL, cell_width=MAP_CELL + 6)
 
