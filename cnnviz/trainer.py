@@ -30,9 +30,10 @@ from pathlib import Path
 
 from .learn import DigitsCNN, EpochRecord, TrainConfig, TrainResult
 
-__all__ = ["Trainer", "TrainingRun", "WORKER_ENDED"]
+__all__ = ["Trainer", "TrainingRun", "WORKER_ENDED", "WORKER_SILENT"]
 
 WORKER_ENDED = "The training stopped before it finished (its worker process ended)."
+WORKER_SILENT = "The training stopped: its worker process sent no news for {seconds:g} s and was stopped."
 _ROOT = Path(__file__).resolve().parent.parent  # the directory that holds the cnnviz package
 
 
@@ -52,6 +53,8 @@ class TrainingRun:
         self.started: float | None = None  # time.monotonic() when its worker started
         self.pid: int | None = None  # the worker's process id while it runs
         self.ahead = 0  # runs waiting before this one (set by the trainer while it waits)
+        self._heard = 0.0  # time.monotonic() of the worker's last message (or its start)
+        self._silenced = False  # its worker was stopped for sending nothing for too long
 
     def history(self) -> tuple[EpochRecord, ...]:
         """The epochs recorded so far (epoch 0 first)."""
@@ -73,6 +76,7 @@ class TrainingRun:
         return self._finished.wait(timeout)
 
     def _add(self, record: EpochRecord) -> None:
+        self._heard = time.monotonic()
         for arr in (record.filters, record.biases):
             if arr is not None:
                 arr.flags.writeable = False  # shared by every page that shows it
@@ -87,8 +91,11 @@ class TrainingRun:
 class Trainer:
     """Runs trainings in a worker process, one at a time, and keeps them by their config."""
 
-    def __init__(self, *, max_runs: int = 12, max_waiting: int = 8, python: str = sys.executable):
-        self.max_runs, self.max_waiting, self.python = max_runs, max_waiting, python
+    def __init__(self, *, max_runs: int = 12, max_waiting: int = 8, max_silence: float = 120.0,
+                 python: str = sys.executable):
+        # max_silence: seconds a worker may go without sending an epoch before it is stopped (an epoch
+        # takes well under a second; a stopped or stuck worker must not leave a page waiting for ever)
+        self.max_runs, self.max_waiting, self.max_silence, self.python = max_runs, max_waiting, max_silence, python
         self._lock = threading.Lock()
         self._runs: collections.OrderedDict[TrainConfig, TrainingRun] = collections.OrderedDict()
         self._queue: collections.deque[TrainingRun] = collections.deque()
@@ -146,7 +153,18 @@ class Trainer:
             self._next()
             return
         self._proc, run.pid, run.started = proc, proc.pid, time.monotonic()
+        run._heard = run.started
         threading.Thread(target=self._watch, args=(run, proc), name="cnnviz-train-watch", daemon=True).start()
+        threading.Thread(target=self._guard, args=(run, proc), name="cnnviz-train-guard", daemon=True).start()
+
+    def _guard(self, run: TrainingRun, proc: subprocess.Popen) -> None:
+        """Stop a worker that has sent nothing for ``max_silence`` seconds (its pipe then ends the run)."""
+        while proc.poll() is None and not run.done:
+            if time.monotonic() - run._heard > self.max_silence:
+                run._silenced = True
+                proc.kill()
+                return
+            time.sleep(min(1.0, self.max_silence / 4))
 
     def _next(self) -> None:
         """Start the first waiting run (the lock is held)."""
@@ -172,7 +190,7 @@ class Trainer:
                     error = f"Training stopped: {value}"
                     break
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):
-            error = WORKER_ENDED
+            error = WORKER_SILENT.format(seconds=self.max_silence) if run._silenced else WORKER_ENDED
         finally:
             for pipe in (proc.stdin, proc.stdout):
                 try:

@@ -177,12 +177,17 @@ def test_a_killed_training_says_so_and_trains_again_on_request():
     import signal
     import time
 
-    at = open_app_page("pages/learn.py", filters="16", epochs="30", seed="321")
+    # the longest training the page offers (a second convolution too): time to look at it, then to kill it
+    at = open_app_page("pages/learn.py", filters="16", epochs="30", seed="321", conv2="1")
     at.button(key="learn_train").click().run()
-    run = ui_learn.shared_run(16, 30, 321, False)
+    run = ui_learn.shared_run(16, 30, 321, True)
     end = time.monotonic() + 60
-    while run.pid is None and not run.done and time.monotonic() < end:  # it may wait for another training
+    while len(run.history()) < 2 and not run.done and time.monotonic() < end:  # it may wait for another one
         time.sleep(0.05)
+    at.run()  # while it trains: progress, the curves so far, the filters of the last epoch recorded
+    no_exceptions(at)
+    assert "Training… Epoch" in at.get("progress")[0].proto.text and len(at.get("plotly_chart")) == 1
+    assert re.search(r'data-grid="e\d+f1"', html_of(at))
     os.kill(run.pid, signal.SIGKILL)
     assert run.wait(10)
     at.run()
@@ -191,7 +196,7 @@ def test_a_killed_training_says_so_and_trains_again_on_request():
     at.button(key="learn_retry").click().run()
     no_exceptions(at)
     assert not at.error and len(at.get("progress")) == 1  # training again, with its progress bar
-    again = ui_learn.shared_run(16, 30, 321, False)
+    again = ui_learn.shared_run(16, 30, 321, True)
     assert again is not run and again.error is None
     if again.pid is not None:
         os.kill(again.pid, signal.SIGKILL)  # seen what matters; free the worker for the other tests

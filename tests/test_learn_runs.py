@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cnnviz.learn import TrainConfig, train
-from cnnviz.trainer import WORKER_ENDED, Trainer
+from cnnviz.trainer import WORKER_ENDED, WORKER_SILENT, Trainer
 from cnnviz.ui.learn import parse_drawing
 
 LONG = TrainConfig(filters=16, epochs=30, seed=11)  # several seconds: long enough to watch and to kill
@@ -74,6 +74,20 @@ def test_progress_arrives_while_training_and_a_killed_worker_gives_a_message_and
     again = trainer.run(LONG, retry=True)  # ... until someone trains again
     assert again is not run and not again.done and again.pid != pid
     assert trainer.run(LONG) is again
+
+
+def test_a_stuck_worker_is_stopped_and_the_run_fails_with_a_message():
+    trainer = Trainer(max_silence=1.0)
+    try:
+        run = trainer.run(LONG)
+        while not run.history() and not run.done:
+            time.sleep(0.05)
+        pid = run.pid
+        os.kill(pid, signal.SIGSTOP)  # alive, but silent
+        assert run.wait(15), "a silent worker must not leave the run waiting for ever"
+        assert run.error == WORKER_SILENT.format(seconds=1.0) and gone_within(pid, 5)
+    finally:
+        trainer.close()
 
 
 def test_one_training_at_a_time_with_a_bounded_queue(trainer):
