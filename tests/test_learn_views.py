@@ -1,6 +1,7 @@
 """What the page "A CNN that learns" computes and draws: top windows, confusion counts, figures, grids."""
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -107,6 +108,17 @@ def test_digits_are_drawn_in_their_own_grey_scale():
     img[0, 0] = 16
     png = Image.open(io.BytesIO(fig_learn.digit_png(img, side=64)))
     assert png.size == (64, 64) and png.getpixel((3, 3)) == 0 and png.getpixel((60, 60)) == 255
+
+
+def test_a_gallery_inlines_each_digit_as_a_png_with_its_caption():
+    digits = digits_split().test_images[:3]
+    html = fig_learn.gallery_html(digits, ["#0: a 0, read 8", "#1: a <b>1</b>, read 7", "#2: a 2, read 3"])
+    sources = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(sources) == 3 and html.count("<figcaption>") == 3
+    png = Image.open(io.BytesIO(base64.b64decode(sources[1])))
+    assert png.size == (64, 64)
+    assert np.array_equal(np.asarray(png)[::8, ::8], fig_learn.grey_colours(digits[1])[..., 0])  # cell by cell
+    assert "&lt;b&gt;1&lt;/b&gt;" in html and "<b>1</b>" not in html  # captions are text, not markup
 
 
 def test_layers_of_a_digit_have_a_grid_per_map():

@@ -186,6 +186,7 @@ class Inspection:
     confusion: np.ndarray  # (10, 10)
     figure: go.Figure  # the confusion matrix drawn, built once per run (about 15 ms)
     wrong: tuple[tuple[int, int, int], ...]  # (test index, true digit, answer)
+    gallery: str  # HTML: the first 40 wrong test digits, each with its caption
     accuracy: float
 
 
@@ -198,14 +199,11 @@ def inspection(key: tuple) -> Inspection:
     wrong = tuple((int(i), int(split.test_labels[i]), int(answers[i]))
                   for i in np.flatnonzero(answers != split.test_labels))
     confusion = confusion_matrix(split.test_labels, answers)
+    shown = wrong[:40]
+    gallery = fig_learn.gallery_html([split.test_images[i] for i, _, _ in shown],
+                                     [f"#{i}: a {y}, read {p}" for i, y, p in shown])
     return Inspection(fig_learn.patches_html(model.filters, top), confusion, fig_learn.confusion_figure(confusion),
-                      wrong, float(np.mean(answers == split.test_labels)))
-
-
-@st.cache_resource(max_entries=512, show_spinner=False)
-def digit_png(digit_text: str, side: int = 64) -> bytes:
-    """A digit as a small grey PNG."""
-    return fig_learn.digit_png(grid_from_text(digit_text, max_side=8), side)
+                      wrong, gallery, float(np.mean(answers == split.test_labels)))
 
 
 # --- the drawing canvas ---
@@ -381,11 +379,8 @@ def inspection_ui(state: LearnState) -> None:
     left.plotly_chart(view.figure, width="content", config={"displayModeBar": False},
                       key="learn_confusion")
     left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are mistakes.")
-    split = digits_split()
-    shown = view.wrong[:40]
-    if shown:
-        right.image([digit_png(grid_to_text(split.test_images[i])) for i, _, _ in shown],
-                    caption=[f"#{i}: a {y}, read {p}" for i, y, p in shown], width=64)
+    if view.wrong:
+        right.html(view.gallery)
 
 
 def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:

@@ -6,6 +6,7 @@ with fixed axes, so that a curve growing epoch by epoch does not make the axes j
 """
 from __future__ import annotations
 
+import base64
 import html as _html
 import io
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from .numbers import format_number
 
 __all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html",
            "layer_html", "layers_html", "probabilities_html", "patches_html", "confusion_figure", "digit_png",
-           "format_shape_chain", "section_html", "links_html"]
+           "format_shape_chain", "section_html", "links_html", "gallery_html"]
 
 INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
 FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
@@ -230,6 +231,23 @@ def links_html(links: Sequence[tuple[str, str]]) -> str:
     items = "".join(f'<a href="{_html.escape(href)}" target="_self">▦ {_html.escape(label)}</a>'
                     for label, href in links)
     return f'<style>{LINKS_CSS}</style><nav class="cnnviz-links">{items}</nav>'
+
+
+GALLERY_CSS = (".cnnviz-gallery{display:flex;flex-wrap:wrap;gap:10px 12px}.cnnviz-gallery figure{margin:0;"
+               "display:flex;flex-direction:column;align-items:center;font-size:13px}"
+               ".cnnviz-gallery img{border:1px solid rgba(128,128,128,.5);image-rendering:pixelated}")
+
+
+def gallery_html(images, captions: Sequence[str], side: int = 64) -> str:
+    """Digits ``(N, 8, 8)`` as small grey pictures with a caption each, in one wrapping HTML fragment
+    (the PNGs inline: one element on the page, nothing else to fetch)."""
+    items = []
+    for image, caption in zip(images, captions):
+        src = "data:image/png;base64," + base64.b64encode(digit_png(image, side)).decode("ascii")
+        text = _html.escape(caption)
+        items.append(f'<figure><img src="{src}" width="{side}" height="{side}" alt="{text}">'
+                     f"<figcaption>{text}</figcaption></figure>")
+    return f'<style>{GALLERY_CSS}</style><div class="cnnviz-gallery">{"".join(items)}</div>'
 
 
 def digit_png(image, side: int = 64) -> bytes:
