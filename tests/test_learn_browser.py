@@ -81,3 +81,24 @@ def test_a_tab_of_the_layers_is_drawn_when_opened(page, server_url):
     wait_for_app(page)
     assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_earlier_epochs_maps_follow_a_new_digit(page, server_url):
+    """The filters and the digit are separate parts of the page: a new digit must still redraw the maps of
+    the epoch on the slider, which sit in the filters' part."""
+    page.goto(server_url + "/learn?digit=7&epoch=3")
+    wait_for_app(page)
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
+    wait_for_app(page)
+    maps = page.locator('[data-grid="e3m1"]')
+    before = maps.inner_text()
+    field = page.get_by_label("Test digit (0 to 354)")
+    field.fill("8")
+    field.press("Enter")
+    page.wait_for_function("old => !document.querySelector('[data-grid=\"e3m1\"]') || "
+                           "document.querySelector('[data-grid=\"e3m1\"]').innerText !== old", arg=before,
+                           timeout=60_000)
+    wait_for_app(page)
+    assert maps.inner_text() != before  # the maps of epoch 3, now of digit 8
+    assert "digit=8" in page.url and "epoch=3" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -383,26 +383,49 @@ def inspection_ui(state: LearnState) -> None:
         right.html(view.gallery)
 
 
+def shown_digit(state: LearnState) -> np.ndarray:
+    """The digit ``state`` follows: its test digit, or the drawing (blank before anything is drawn)."""
+    if state.src == "test":
+        return np.asarray(digits_split().test_images[state.digit])
+    return state.draw if state.draw is not None else np.zeros((8, 8), np.int64)
+
+
+MAPS_DIGIT_KEY = "learn_maps_digit"  # the digit whose maps the epoch part shows (None: none shown)
+
+
 def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
-    """The filters epoch by epoch and one digit through every layer, in one fragment: a student moving
-    the slider, picking a digit or drawing reruns only this part (and writes the link), not the page."""
+    """The filters epoch by epoch, then one digit through every layer: two fragments, so that moving the
+    slider reruns (and resends) only the filters, and picking or drawing a digit only the digit's part.
+    Each writes the link. The one link between them: an earlier epoch's maps show the digit, so a new
+    digit then reruns the page."""
     from cnnviz import ui
 
-    runs = {"n": 0}
+    training = {k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")}
+    runs = {"epochs": 0, "digit": 0}
+
+    def current(part: str) -> tuple[LearnState, set[str]]:
+        """The state as the link has it now (the epoch part may just have written it), and what in it is
+        new from the link (only on the page's own run)."""
+        first = runs[part] == 0
+        runs[part] += 1
+        base = state if first and part == "epochs" else URL.load()[0]
+        return replace(base, **training), fresh if first else set()
 
     @st.fragment
-    def explore() -> None:
-        new = fresh if runs["n"] == 0 else set()  # a rerun of the fragment alone has nothing new from the link
-        runs["n"] += 1
-        s = state if runs["n"] == 1 else URL.load()[0]
-        s = replace(s, **{k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")})
+    def epochs_part() -> None:
+        s, new = current("epochs")
         st.subheader("The filters, epoch by epoch")
-        filters_box = st.container()
+        digit = shown_digit(s)
+        s = epochs_ui(s, new, run, digit)
+        st.session_state[MAPS_DIGIT_KEY] = None if s.epoch is None else grid_to_text(digit)
+        URL.save(s)
+
+    @st.fragment
+    def digit_part() -> None:
+        s, new = current("digit")
         st.subheader("Follow one digit through every layer")
         s, digit, draw_errors = digit_ui(s, new)
         ui.show_errors(draw_errors, kept="The last drawing is still used.")
-        with filters_box:
-            s = epochs_ui(s, new, run, digit)
         if not digit.any():
             st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
                     icon=":material/draw:")
@@ -415,5 +438,11 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
             st.subheader("Open a learned filter in the Convolution player")
             st.html(conv_links(key, digit_text))
         URL.save(s)
+        digit_text = grid_to_text(digit)
+        if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \
+                st.session_state.get(MAPS_DIGIT_KEY + "__rerun") != digit_text:
+            st.session_state[MAPS_DIGIT_KEY + "__rerun"] = digit_text  # once per digit, whatever happens
+            st.rerun()  # the epoch part above shows the maps of the digit before: draw them again
 
-    explore()
+    epochs_part()
+    digit_part()
