@@ -249,7 +249,9 @@ def train_ui(state: LearnState) -> TrainingRun | None:
         run = run_of(state)
         if run.error is None:
             return run
-        st.error(run.error, icon=":material/error:")
+        from cnnviz import ui
+
+        st.error(ui.plain(run.error) + " Press **Train again** to try once more.", icon=":material/error:")
         st.button("Train again", type="primary", icon=":material/refresh:", key="learn_retry", on_click=_retry,
                   args=(key,))
         return None
