@@ -1,6 +1,6 @@
 """What one rerun of a page costs the server and sends: AppTest timing and the bytes of its elements.
 
-    python benchmarks/bench_page_reruns.py [--page learn] [--reruns 20]
+    python benchmarks/bench_page_reruns.py [--page learn] [--reruns 20] [--new-digit]
 
 Runs ``app.py`` in AppTest, opens the page (the Learn page waits for its default training first), then
 times ``--reruns`` reruns of the same view and prints their median against the home page's, measured
@@ -63,9 +63,12 @@ def open_page(page: str):
     return at
 
 
-def rerun_ms(at, n: int) -> float:
+def rerun_ms(at, n: int, new_digit: bool = False) -> float:
+    """Median ms of ``n`` reruns; with ``new_digit`` (Learn page) each one picks the next test digit first."""
     times = []
-    for _ in range(n):
+    for i in range(n):
+        if new_digit:
+            at.number_input(key="learn_digit").set_value((i + 1) % 355)
         t0 = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - t0)
@@ -93,6 +96,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", default="learn", help="a file name in pages/ without .py (default learn)")
     parser.add_argument("--reruns", type=int, default=20, help="reruns timed per page (default 20)")
+    parser.add_argument("--new-digit", action="store_true",
+                        help="Learn page: also time reruns that each pick a new test digit (what students do most)")
     a = parser.parse_args(argv)
     home = open_page("home")
     at = open_page(a.page)
@@ -105,6 +110,10 @@ def main(argv=None) -> None:
     print("| element type | KB |\n|---|---|")
     for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:8]:
         print(f"| {name} | {size / 1024:.1f} |")
+    if a.new_digit and a.page == "learn":
+        fresh = rerun_ms(at, a.reruns, new_digit=True)
+        print(f"\nA new test digit each rerun: {fresh:.1f} ms (x{fresh / ref:.1f} the home page's); in the browser "
+              "only the digit's fragment reruns, AppTest reruns the whole page")
     if a.page == "images":
         print("\n| pictures (cell texts, sent on the pointer's first visit) | base64 |\n|---|---|")
         pointer_packs(at)

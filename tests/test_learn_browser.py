@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def reading(page) -> str:
     """The sentence under the layers: the digit read and how sure, e.g. "The network reads a 1 (76.0 % sure). …"."""
-    return page.locator('[data-testid="stMarkdownContainer"]', has_text="The network reads a").first.inner_text()
+    return page.locator("p.cnnviz-lead", has_text="The network reads a").first.inner_text()
 
 
 def canvas_ready(page) -> None:
@@ -49,7 +49,7 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     first = reading(page)
     stroke(page, [(1, c) for c in range(1, 7)])  # a bar on top: now it looks like a seven
     page.wait_for_function(
-        "old => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        "old => [...document.querySelectorAll('p.cnnviz-lead')]"
         ".some(e => e.innerText.startsWith('The network reads a') && e.innerText !== old)", arg=first,
         timeout=60_000)
     wait_for_app(page)
@@ -80,4 +80,25 @@ def test_a_tab_of_the_layers_is_drawn_when_opened(page, server_url):
     page.get_by_text("Map 8 pooled", exact=True).wait_for()
     wait_for_app(page)
     assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_earlier_epochs_maps_follow_a_new_digit(page, server_url):
+    """The filters and the digit are separate parts of the page: a new digit must still redraw the maps of
+    the epoch on the slider, which sit in the filters' part."""
+    page.goto(server_url + "/learn?digit=7&epoch=3")
+    wait_for_app(page)
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
+    wait_for_app(page)
+    maps = page.locator('[data-grid="e3m1"]')
+    before = maps.inner_text()
+    field = page.get_by_label("Test digit (0 to 354)")
+    field.fill("8")
+    field.press("Enter")
+    page.wait_for_function("old => !document.querySelector('[data-grid=\"e3m1\"]') || "
+                           "document.querySelector('[data-grid=\"e3m1\"]').innerText !== old", arg=before,
+                           timeout=60_000)
+    wait_for_app(page)
+    assert maps.inner_text() != before  # the maps of epoch 3, now of digit 8
+    assert "digit=8" in page.url and "epoch=3" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,6 +1,8 @@
 """The page "A CNN that learns" in AppTest: it trains, follows a test or drawn digit, survives bad links."""
 from __future__ import annotations
 
+import html
+import re
 import urllib.parse
 
 import numpy as np
@@ -29,6 +31,15 @@ def texts(at) -> list[str]:
     return [m.value for m in at.markdown]
 
 
+def html_of(at) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
+def reads(at, digit: int) -> bool:
+    """The page says the network reads ``digit``."""
+    return f'<b class="reading">The network reads a {digit}</b>' in html_of(at)
+
+
 def link_text(at, name: str) -> str:
     value = at.query_params[name]
     return value if isinstance(value, str) else value[-1]
@@ -43,10 +54,12 @@ def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
     no_exceptions(at)
     assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)
     expected = int(default_net.predict(digits_split().test_images[7]).argmax())
-    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert reads(at, expected)
     assert at.slider(key="learn_epoch").value == 12  # the slider opens on the last epoch
     charts = at.get("plotly_chart")
-    assert len(charts) == 3  # curves, probabilities, confusion matrix
+    assert len(charts) == 2  # curves and the confusion matrix (the probabilities are HTML bars)
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert f'<span class="d">{expected} ◀</span>' in html  # the predicted digit's bar
     html = " ".join(h.proto.body for h in at.get("html"))
     # Each activation map is sent once: in the layers (the last epoch's maps are not repeated above them).
     assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html and 'data-grid="p8-9"' in html
@@ -103,14 +116,14 @@ def test_a_drawn_digit_given_through_the_canvas_is_classified(default_net):
     at.run()
     no_exceptions(at)
     expected = int(default_net.predict(one).argmax())
-    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert reads(at, expected)
     assert grid_from_text(link_text(at, "draw")).tolist() == one.tolist()  # the drawing is in the link
     # A broken canvas value is refused with a message; the last drawing stays.
     at.session_state[ui_learn.CANVAS_KEY] = {"cells": ["x"] * 64}
     at.run()
     no_exceptions(at)
     assert any("could not be read" in e.value for e in at.error)
-    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert reads(at, expected)
 
 
 def test_a_shared_drawing_reopens(default_net):
@@ -120,7 +133,7 @@ def test_a_shared_drawing_reopens(default_net):
     at = finished(open_app_page("pages/learn.py", src="draw", draw=grid_to_text(seven)))
     no_exceptions(at)
     expected = int(default_net.predict(seven).argmax())
-    assert any(t.startswith(f"**The network reads a {expected}**") for t in texts(at))
+    assert reads(at, expected)
 
 
 @pytest.mark.parametrize("params, words", [
@@ -143,10 +156,11 @@ def test_a_bad_link_falls_back_with_a_warning(params, words):
 
 def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
     at = finished(open_app_page("pages/learn.py", digit="3"))
-    links = at.get("page_link")
-    assert len(links) == 8
-    third = next(link for link in links if link.proto.label == "Filter 3 on this digit")
-    query = urllib.parse.parse_qs(third.proto.query_string)
+    hrefs = re.findall(r'<a href="([^"]+)" target="_self">▦ Filter (\d+) on this digit</a>', html_of(at))
+    assert [int(n) for _, n in hrefs] == list(range(1, 9))
+    page, _, query_string = html.unescape(hrefs[2][0]).partition("?")
+    assert page == "convolution"
+    query = urllib.parse.parse_qs(query_string)
     digit = digits_split().test_images[3]
     assert grid_from_text(query["input"][0]).tolist() == digit.tolist()
     learned = ui_learn.shared_run(8, 12, 0, False).result.model.filters[:, :, 0, 2]
@@ -156,3 +170,33 @@ def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
     no_exceptions(conv)
     assert not conv.warning
     assert link_text(conv, "filter") == query["filter"][0]
+
+
+def test_a_killed_training_says_so_and_trains_again_on_request():
+    import os
+    import signal
+    import time
+
+    # the longest training the page offers (a second convolution too): time to look at it, then to kill it
+    at = open_app_page("pages/learn.py", filters="16", epochs="30", seed="321", conv2="1")
+    at.button(key="learn_train").click().run()
+    run = ui_learn.shared_run(16, 30, 321, True)
+    end = time.monotonic() + 60
+    while len(run.history()) < 2 and not run.done and time.monotonic() < end:  # it may wait for another one
+        time.sleep(0.05)
+    at.run()  # while it trains: progress, the curves so far, the filters of the last epoch recorded
+    no_exceptions(at)
+    assert "Training… Epoch" in at.get("progress")[0].proto.text and len(at.get("plotly_chart")) == 1
+    assert re.search(r'data-grid="e\d+f1"', html_of(at))
+    os.kill(run.pid, signal.SIGKILL)
+    assert run.wait(10)
+    at.run()
+    no_exceptions(at)
+    assert any("stopped before it finished" in e.value for e in at.error)
+    at.button(key="learn_retry").click().run()
+    no_exceptions(at)
+    assert not at.error and len(at.get("progress")) == 1  # training again, with its progress bar
+    again = ui_learn.shared_run(16, 30, 321, True)
+    assert again is not run and again.error is None
+    if again.pid is not None:
+        os.kill(again.pid, signal.SIGKILL)  # seen what matters; free the worker for the other tests

@@ -1,7 +1,9 @@
 """What the page "A CNN that learns" computes and draws: top windows, confusion counts, figures, grids."""
 from __future__ import annotations
 
+import base64
 import io
+import re
 
 import numpy as np
 import pytest
@@ -76,13 +78,15 @@ def test_curves_keep_their_axes_while_they_grow():
 def test_the_predicted_digit_is_marked_by_more_than_colour():
     p = np.full(10, 0.02)
     p[7] = 0.82
-    fig = fig_learn.probabilities_figure(p)
-    bar = fig.data[0]
-    assert ["◀" in label for label in bar.y] == [i == 7 for i in range(10)]
-    assert fig.layout.yaxis.title.text == "digit (◀ predicted: 7)"
-    assert [s for s in bar.marker.pattern.shape] == ["/" if i == 7 else "" for i in range(10)]
-    assert bar.text[7].startswith("82 %")
-    assert list(fig.layout.xaxis.range) == [0, 125]
+    html = fig_learn.probabilities_html(p, np.arange(10.0))
+    rows = re.split(r'<div class="pr[ "]', html.split('<div class="axis">')[0])[1:]
+    assert len(rows) == 10
+    # the predicted digit is marked by more than colour: its label carries "◀" and its bar the class "best"
+    assert ["◀" in row for row in rows] == [i == 7 for i in range(10)] == [row.startswith("best") for row in rows]
+    assert '82 %</span>' in rows[7] and '2 %</span>' in rows[0]
+    assert 'width:65.6%' in rows[7]  # 82 % of the 80 % a certain answer would fill
+    assert 'title="digit 7: 82 %, score 7"' in rows[7]
+    assert "predicted: 7" in html and "<script" not in html
 
 
 def test_filters_share_one_scale_and_write_their_numbers():
@@ -104,6 +108,17 @@ def test_digits_are_drawn_in_their_own_grey_scale():
     img[0, 0] = 16
     png = Image.open(io.BytesIO(fig_learn.digit_png(img, side=64)))
     assert png.size == (64, 64) and png.getpixel((3, 3)) == 0 and png.getpixel((60, 60)) == 255
+
+
+def test_a_gallery_inlines_each_digit_as_a_png_with_its_caption():
+    digits = digits_split().test_images[:3]
+    html = fig_learn.gallery_html(digits, ["#0: a 0, read 8", "#1: a <b>1</b>, read 7", "#2: a 2, read 3"])
+    sources = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(sources) == 3 and html.count("<figcaption>") == 3
+    png = Image.open(io.BytesIO(base64.b64decode(sources[1])))
+    assert png.size == (64, 64)
+    assert np.array_equal(np.asarray(png)[::8, ::8], fig_learn.grey_colours(digits[1])[..., 0])  # cell by cell
+    assert "&lt;b&gt;1&lt;/b&gt;" in html and "<b>1</b>" not in html  # captions are text, not markup
 
 
 def test_layers_of_a_digit_have_a_grid_per_map():

@@ -6,7 +6,8 @@ Starts one ``streamlit run app.py`` (the project's .streamlit/config.toml) on a 
 runs the harness's steady scenario on the learn page (each student picks test digits, the
 ``number_input:^Test digit`` interaction), and meanwhile keeps a training going: every
 ``--every`` seconds one more student presses Train on 16 filters x 30 epochs with a new seed.
-Prints the harness's report line and how many trainings were started; stops the server.
+Prints the harness's report line, how many trainings were started and the CPU their worker processes
+used (the server's finished children: not part of the report's CPU per run); stops the server.
 """
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the server's finished child processes (the training workers)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime (fields 16, 17)
 
 
 async def keep_training(url: str, every: float, until: float, started: list[int]) -> None:
@@ -88,6 +96,8 @@ def main() -> None:
         for k, v in report.error_kinds.items():
             print(f"    {v} x {k}")
         print(f"trainings started during the run: {len(started)} (16 filters x 30 epochs, one every {a.every:g} s)")
+        print(f"CPU of the finished training workers (child processes, not in the figure above): "
+              f"{children_cpu_seconds(proc.pid):.1f} s")
         print(f"load average: {os.getloadavg()}")
     finally:
         proc.terminate()

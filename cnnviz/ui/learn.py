@@ -1,15 +1,14 @@
 """The page "A CNN that learns": its state in the link, the shared training runs, the drawing canvas.
 
-Training runs off the rerun path: a ``TrainingRun`` trains in its own thread and keeps the history
-so far behind a lock. Runs are shared through ``st.cache_resource`` keyed by the settings (seed
-included), so a class pressing Train with the same settings trains once; the page polls a run's
-progress with a fragment only while it is in progress.
+Training runs off the rerun path and off the interpreter: the process's one ``Trainer``
+(``cnnviz.trainer``) trains in a worker process, one run at a time, and keeps each run by its settings
+(seed included), so a class pressing Train with the same settings trains once; the page polls a run's
+progress with a fragment only while it is waiting or in progress.
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,7 +17,8 @@ import streamlit as st
 from cnnviz.digits import digits_split
 from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.interpret import confusion_matrix, top_patches
-from cnnviz.learn import EpochRecord, TrainConfig, TrainResult, train
+from cnnviz.learn import TrainConfig
+from cnnviz.trainer import Trainer, TrainingRun
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
@@ -87,51 +87,16 @@ def settings_key(state: LearnState) -> tuple[int, int, int, bool]:
     return state.filters, state.epochs, state.seed, state.conv2
 
 
-class TrainingRun:
-    """One training in its own thread; ``history()`` and ``result`` can be read from any thread meanwhile."""
-
-    def __init__(self, config: TrainConfig):
-        self.config = config
-        self._lock = threading.Lock()
-        self._history: list[EpochRecord] = []
-        self.result: TrainResult | None = None
-        self.error: str | None = None
-        self.started = time.monotonic()
-        self._thread = threading.Thread(target=self._work, name="cnnviz-train", daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        try:
-            result = train(self.config, on_epoch=self._record)
-        except Exception as exc:  # reported on the page, never as a traceback
-            self.error = f"Training stopped: {exc}"
-        else:
-            self.result = result
-
-    def _record(self, epoch: int, record: EpochRecord) -> None:
-        with self._lock:
-            self._history.append(record)
-
-    def history(self) -> tuple[EpochRecord, ...]:
-        """The epochs recorded so far (epoch 0 first)."""
-        with self._lock:
-            return tuple(self._history)
-
-    @property
-    def done(self) -> bool:
-        """The run has finished (or failed)."""
-        return self.result is not None or self.error is not None
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run is done (tests); True when it is."""
-        self._thread.join(timeout)
-        return self.done
+@st.cache_resource(show_spinner=False)
+def trainer() -> Trainer:
+    """The one trainer of this process: its worker trains one run at a time, off the interpreter."""
+    return Trainer(max_runs=MAX_RUNS)
 
 
-@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
-def shared_run(filters: int, epochs: int, seed: int, conv2: bool) -> TrainingRun:
-    """The one run of these settings in this process, started on first use."""
-    return TrainingRun(TrainConfig(filters=filters, epochs=epochs, seed=seed, conv2_filters=filters if conv2 else 0))
+def shared_run(filters: int, epochs: int, seed: int, conv2: bool, *, retry: bool = False) -> TrainingRun:
+    """The one run of these settings in this process, started (or queued) on first use."""
+    config = TrainConfig(filters=filters, epochs=epochs, seed=seed, conv2_filters=filters if conv2 else 0)
+    return trainer().run(config, retry=retry)
 
 
 def run_of(state: LearnState) -> TrainingRun:
@@ -164,41 +129,53 @@ def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def epoch_views(key: tuple, epoch: int, digit_text: str) -> tuple[str, str]:
-    """The filters at ``epoch`` and their activation maps of the digit (before ReLU): two HTML fragments."""
+def epoch_filters(key: tuple, epoch: int) -> str:
+    """The filters of run ``key`` after ``epoch``, as HTML."""
     rec = shared_run(*key).history()[epoch]
-    digit = grid_from_text(digit_text, max_side=8)
-    x = digit[None, :, :, None] / 16  # the network's input: cells / 16
+    return fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f")
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def epoch_maps(key: tuple, epoch: int, digit_text: str) -> str:
+    """The activation maps (before ReLU) of the filters after ``epoch`` on one digit, as HTML."""
     from cnnviz.conv import conv2d
 
+    rec = shared_run(*key).history()[epoch]
+    x = grid_from_text(digit_text, max_side=8)[None, :, :, None] / 16  # the network's input: cells / 16
     maps = conv2d(x, rec.filters.astype(np.float64), rec.biases.astype(np.float64), padding=1)[0]  # (8, 8, F)
-    return (fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f"),
-            fig_learn.maps_html(maps, prefix=f"e{epoch}m", title="Map {}"))
+    return fig_learn.maps_html(maps, prefix=f"e{epoch}m", title="Map {}")
 
 
 @dataclass(frozen=True)
 class DigitView:
-    """Every layer of one digit through the trained network."""
+    """One digit through the trained network: its layers as arrays, what it reads, and how sure."""
 
-    layers: dict  # name -> HTML (views.learn.layers_html)
-    probabilities: np.ndarray  # (10,)
-    scores: np.ndarray  # (10,)
+    layers: dict  # name -> array (DigitsCNN.forward_layers)
     shapes: str  # "8x8x1 → 8x8x8 → 4x4x8 → 10"
     predicted: int
-    figure: go.Figure  # the probabilities as bars
+    answer: str  # HTML: what the network reads, then the probabilities as bars
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
-    digit = parse_drawing(digit_text)
-    layers = result.model.forward_layers(digit)
+    layers = result.model.forward_layers(parse_drawing(digit_text))
     chain = ["input", "conv", "pool"] + (["conv2"] if "conv2" in layers else []) + ["scores"]
     shapes = result.config.shapes()
-    return DigitView(fig_learn.layers_html(layers, digit), layers["probabilities"], layers["scores"],
-                     fig_learn.format_shape_chain([shapes[c] for c in chain]), int(np.argmax(layers["scores"])),
-                     fig_learn.probabilities_figure(layers["probabilities"], layers["scores"]))
+    predicted = int(np.argmax(layers["scores"]))
+    sure = float(layers["probabilities"][predicted]) * 100
+    reading = (f'<b class="reading">The network reads a {predicted}</b> ({sure:.1f} % sure). The dense layer turns '
+               "the pooled maps into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
+    answer = fig_learn.section_html(("lead", reading),
+                                    ("html", fig_learn.probabilities_html(layers["probabilities"], layers["scores"])))
+    return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def digit_layer(key: tuple, digit_text: str, name: str) -> str:
+    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn)."""
+    return fig_learn.layer_html(digit_view(key, digit_text).layers, grid_from_text(digit_text, max_side=8), name)
 
 
 @dataclass(frozen=True)
@@ -209,6 +186,7 @@ class Inspection:
     confusion: np.ndarray  # (10, 10)
     figure: go.Figure  # the confusion matrix drawn, built once per run (about 15 ms)
     wrong: tuple[tuple[int, int, int], ...]  # (test index, true digit, answer)
+    gallery: str  # HTML: the first 40 wrong test digits, each with its caption
     accuracy: float
 
 
@@ -221,14 +199,11 @@ def inspection(key: tuple) -> Inspection:
     wrong = tuple((int(i), int(split.test_labels[i]), int(answers[i]))
                   for i in np.flatnonzero(answers != split.test_labels))
     confusion = confusion_matrix(split.test_labels, answers)
+    shown = wrong[:40]
+    gallery = fig_learn.gallery_html([split.test_images[i] for i, _, _ in shown],
+                                     [f"#{i}: a {y}, read {p}" for i, y, p in shown])
     return Inspection(fig_learn.patches_html(model.filters, top), confusion, fig_learn.confusion_figure(confusion),
-                      wrong, float(np.mean(answers == split.test_labels)))
-
-
-@st.cache_resource(max_entries=512, show_spinner=False)
-def digit_png(digit_text: str, side: int = 64) -> bytes:
-    """A digit as a small grey PNG."""
-    return fig_learn.digit_png(grid_from_text(digit_text, max_side=8), side)
+                      wrong, gallery, float(np.mean(answers == split.test_labels)))
 
 
 # --- the drawing canvas ---
@@ -261,11 +236,25 @@ def _ask(key: tuple) -> None:
     st.session_state["learn_asked"] = set(st.session_state.get("learn_asked", ())) | {key}
 
 
+def _retry(key: tuple) -> None:
+    _ask(key)
+    shared_run(*key, retry=True)
+
+
 def train_ui(state: LearnState) -> TrainingRun | None:
-    """The shared run of these settings when it was asked for (the defaults always are), else a Train button."""
+    """The shared run of these settings when it was asked for (the defaults always are), else a Train button;
+    a run that failed shows why and a button to train again."""
     key = settings_key(state)
     if key == settings_key(URL.default) or key in st.session_state.get("learn_asked", ()):
-        return run_of(state)
+        run = run_of(state)
+        if run.error is None:
+            return run
+        from cnnviz import ui
+
+        st.error(ui.plain(run.error) + " Press **Train again** to try once more.", icon=":material/error:")
+        st.button("Train again", type="primary", icon=":material/refresh:", key="learn_retry", on_click=_retry,
+                  args=(key,))
+        return None
     st.button("Train", type="primary", icon=":material/play_arrow:", key="learn_train", on_click=_ask, args=(key,))
     st.info("Press **Train** to train this network. Everyone who asks for the same settings and seed shares one "
             "training: it runs once.", icon=":material/model_training:")
@@ -278,31 +267,46 @@ def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -
 
     @st.fragment(run_every=None if run.done else POLL_SECONDS)
     def live() -> None:
+        if run.done and st.session_state.get("learn_polling"):
+            st.session_state["learn_polling"] = False
+            st.rerun()  # the whole page, now with everything a finished (or failed) run shows; polling stops
         history = run.history()
         n = len(history)
-        if run.error:
-            st.error(run.error, icon=":material/error:")
-            return
         last = history[-1] if history else None
-        words = ("Not started yet" if last is None else
+        ahead = run.ahead
+        words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
+                 "server to finish" if run.waiting else "Starting" if last is None else
                  f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
                  f"loss {last.loss:.3f}, {last.seconds:.1f} s")
-        st.progress(0.0 if last is None else last.epoch / epochs, text=("Trained. " if run.done else "Training… ")
-                    + words)
+        st.progress(0.0 if last is None else last.epoch / epochs,
+                    text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
         if n:
             st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
                             key="learn_curves")
         if not run.done and n and digit is not None:
-            filters_html, maps_html = epoch_views(key, n - 1, grid_to_text(digit))
             st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
-            st.html(filters_html)
-            st.html(maps_html)
-        if run.done and st.session_state.get("learn_polling"):
-            st.session_state["learn_polling"] = False
-            st.rerun()  # the whole page, now with everything a finished run shows; polling stops
+            st.html(epoch_filters(key, n - 1))
+            st.html(epoch_maps(key, n - 1, grid_to_text(digit)))
 
     st.session_state["learn_polling"] = not run.done
     live()
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def epoch_section(key: tuple, epoch: int, last: int, digit_text: str) -> str:
+    """The filters after ``epoch`` with their caption and, before the last epoch, their maps of the digit:
+    one HTML element."""
+    rec = shared_run(*key).history()[epoch]
+    parts = [("note", f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
+                      "Blue negative, white 0, red positive; one scale for all filters."),
+             ("html", epoch_filters(key, epoch))]
+    if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there
+        parts.append(("note", "Their activation maps of the digit are the first layer below (<b>Activation maps</b>); "
+                              "slide to an earlier epoch to see that epoch's maps here."))
+    else:
+        parts += [("lead", "<b>Their activation maps of the digit</b> (before ReLU; the network sees the cells "
+                           "divided by 16)"), ("html", epoch_maps(key, epoch, digit_text))]
+    return fig_learn.section_html(*parts)
 
 
 def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.ndarray) -> LearnState:
@@ -313,17 +317,7 @@ def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.nd
     st.session_state["learn_epoch"] = min(int(st.session_state["learn_epoch"]), last)
     epoch = st.slider("Epoch shown", 0, last, key="learn_epoch",
                       help="0 is the network before training: random filters. Slide to watch edges emerge.")
-    filters_html, maps_html = epoch_views(settings_key(state), epoch, grid_to_text(digit))
-    rec = run.result.history[epoch]
-    st.caption(f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
-               "Blue negative, white 0, red positive; one scale for all filters.")
-    st.html(filters_html)
-    if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there
-        st.caption("Their activation maps of the digit are the first layer below (**Activation maps**); "
-                   "slide to an earlier epoch to see that epoch's maps here.")
-    else:
-        st.markdown("**Their activation maps of the digit** (before ReLU; the network sees the cells divided by 16)")
-        st.html(maps_html)
+    st.html(epoch_section(settings_key(state), epoch, last, grid_to_text(digit) if epoch < last else ""))
     return replace(state, epoch=None if epoch == last else epoch)
 
 
@@ -349,40 +343,30 @@ RELU2_TAB = "After the second convolution and ReLU"
 LAYER_TAB_KEY = "learn_layer_tab"
 
 
-def layers_ui(view: DigitView) -> None:
+def layers_ui(key: tuple, digit_text: str, view: DigitView) -> None:
     """Every layer of the digit, with its shape, then the scores and probabilities."""
     st.markdown(f"### {view.shapes}")
-    st.html(view.layers["input"])
+    st.html(digit_layer(key, digit_text, "input"))
     # Only the open tab is drawn (Streamlit sends every tab's content otherwise); switching reruns this part.
     tabs = st.tabs(list(LAYER_TABS) + ([RELU2_TAB] if "relu2" in view.layers else []), key=LAYER_TAB_KEY,
                    on_change="rerun")
     for tab, name in zip(tabs, ["conv", "relu", "pool", "relu2"]):
         if tab.open is not False:
-            tab.html(view.layers[name])
-    p = float(view.probabilities[view.predicted]) * 100
-    st.markdown(f"**The network reads a {view.predicted}** ({p:.1f} % sure). The dense layer turns the pooled maps "
-                "into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
-    st.plotly_chart(view.figure, width="stretch",
-                    config={"displayModeBar": False}, key="learn_probs")
+            tab.html(digit_layer(key, digit_text, name))
+    st.html(view.answer)
 
 
-def conv_links_ui(run: TrainingRun, digit: np.ndarray) -> None:
-    """One link per learned filter: the Convolution player with that filter (2 decimals) on this digit."""
-    from cnnviz import ui
-
-    page = ui.ROOT / "pages" / "convolution.py"
-    if not page.exists():
-        return
-    w = run.result.model.filters  # (3, 3, 1, F)
-    per_row = min(4, w.shape[3])
-    for f in range(w.shape[3]):
-        if f % per_row == 0:
-            cols = st.columns(per_row)  # a row at a time: a phone stacks them in order
-        weights = grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2))
-        cols[f % per_row].page_link(page, label=f"Filter {f + 1} on this digit", icon=":material/grid_on:",
-                                      query_params={"input": grid_to_text(digit), "filter": weights, "padding": "1"})
-    st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
-               "scales the map (and the network adds its bias).")
+@st.cache_resource(max_entries=512, show_spinner=False)
+def conv_links(key: tuple, digit_text: str) -> str:
+    """One link per learned filter of run ``key``: the Convolution player with that filter (2 decimals) on
+    the digit, as one HTML element (plain links: eight page links cost a rerun about 4 ms more)."""
+    w = shared_run(*key).result.model.filters  # (3, 3, 1, F)
+    links = [(f"Filter {f + 1} on this digit", "convolution?" + urlencode(
+        {"input": digit_text, "filter": grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2)), "padding": "1"}))
+        for f in range(w.shape[3])]
+    note = ("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
+            "scales the map (and the network adds its bias).")
+    return fig_learn.section_html(("html", fig_learn.links_html(links)), ("note", note))
 
 
 def inspection_ui(state: LearnState) -> None:
@@ -397,43 +381,70 @@ def inspection_ui(state: LearnState) -> None:
     left.plotly_chart(view.figure, width="content", config={"displayModeBar": False},
                       key="learn_confusion")
     left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are mistakes.")
-    split = digits_split()
-    shown = view.wrong[:40]
-    if shown:
-        right.image([digit_png(grid_to_text(split.test_images[i])) for i, _, _ in shown],
-                    caption=[f"#{i}: a {y}, read {p}" for i, y, p in shown], width=64)
+    if view.wrong:
+        right.html(view.gallery)
+
+
+def shown_digit(state: LearnState) -> np.ndarray:
+    """The digit ``state`` follows: its test digit, or the drawing (blank before anything is drawn)."""
+    if state.src == "test":
+        return np.asarray(digits_split().test_images[state.digit])
+    return state.draw if state.draw is not None else np.zeros((8, 8), np.int64)
+
+
+MAPS_DIGIT_KEY = "learn_maps_digit"  # the digit whose maps the epoch part shows (None: none shown)
 
 
 def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
-    """The filters epoch by epoch and one digit through every layer, in one fragment: a student moving
-    the slider, picking a digit or drawing reruns only this part (and writes the link), not the page."""
+    """The filters epoch by epoch, then one digit through every layer: two fragments, so that moving the
+    slider reruns (and resends) only the filters, and picking or drawing a digit only the digit's part.
+    Each writes the link. The one link between them: an earlier epoch's maps show the digit, so a new
+    digit then reruns the page."""
     from cnnviz import ui
 
-    runs = {"n": 0}
+    training = {k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")}
+    runs = {"epochs": 0, "digit": 0}
+
+    def current(part: str) -> tuple[LearnState, set[str]]:
+        """The state as the link has it now (the epoch part may just have written it), and what in it is
+        new from the link (only on the page's own run)."""
+        first = runs[part] == 0
+        runs[part] += 1
+        base = state if first and part == "epochs" else URL.load()[0]
+        return replace(base, **training), fresh if first else set()
 
     @st.fragment
-    def explore() -> None:
-        new = fresh if runs["n"] == 0 else set()  # a rerun of the fragment alone has nothing new from the link
-        runs["n"] += 1
-        s = state if runs["n"] == 1 else URL.load()[0]
-        s = replace(s, **{k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")})
+    def epochs_part() -> None:
+        s, new = current("epochs")
         st.subheader("The filters, epoch by epoch")
-        filters_box = st.container()
+        digit = shown_digit(s)
+        s = epochs_ui(s, new, run, digit)
+        st.session_state[MAPS_DIGIT_KEY] = None if s.epoch is None else grid_to_text(digit)
+        URL.save(s)
+
+    @st.fragment
+    def digit_part() -> None:
+        s, new = current("digit")
         st.subheader("Follow one digit through every layer")
         s, digit, draw_errors = digit_ui(s, new)
         ui.show_errors(draw_errors, kept="The last drawing is still used.")
-        with filters_box:
-            s = epochs_ui(s, new, run, digit)
         if not digit.any():
             st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
                     icon=":material/draw:")
         else:
-            kept = ui.last_valid("learn_digit_view", lambda: digit_view(settings_key(s), grid_to_text(digit)))
+            key, digit_text = settings_key(s), grid_to_text(digit)
+            kept = ui.last_valid("learn_digit_view", lambda: (digit_text, digit_view(key, digit_text)))
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
-                layers_ui(kept.value)
+                layers_ui(key, *kept.value)
             st.subheader("Open a learned filter in the Convolution player")
-            conv_links_ui(run, digit)
+            st.html(conv_links(key, digit_text))
         URL.save(s)
+        digit_text = grid_to_text(digit)
+        if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \
+                st.session_state.get(MAPS_DIGIT_KEY + "__rerun") != digit_text:
+            st.session_state[MAPS_DIGIT_KEY + "__rerun"] = digit_text  # once per digit, whatever happens
+            st.rerun()  # the epoch part above shows the maps of the digit before: draw them again
 
-    explore()
+    epochs_part()
+    digit_part()

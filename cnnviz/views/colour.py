@@ -112,8 +112,8 @@ def _cell_style(r: int, g: int, b: int) -> str:
 
 def short_cell_style(rgb) -> str:
     """``cell_style`` in fewer characters (``background:#e8f2f7;color:#000``), for pages of many small grids."""
-    r, g, b = (int(c) for c in rgb)
-    return _short_cell_style(r, g, b)
+    r, g, b = rgb
+    return _short_cell_style(int(r), int(g), int(b))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -6,6 +6,8 @@ with fixed axes, so that a curve growing epoch by epoch does not make the axes j
 """
 from __future__ import annotations
 
+import base64
+import html as _html
 import io
 from collections.abc import Sequence
 
@@ -13,13 +15,14 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from .colour import heatmap_colours, symmetric_limit
+from .colour import diverging_rgb, heatmap_colours, symmetric_limit
 from .assets import asset
 from .grid import grid_html, grid_rows_html
 from .numbers import format_number
 
-__all__ = ["INK_MAX", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html", "layers_html",
-           "probabilities_figure", "patches_html", "confusion_figure", "digit_png", "format_shape_chain"]
+__all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html",
+           "layer_html", "layers_html", "probabilities_html", "patches_html", "confusion_figure", "digit_png",
+           "format_shape_chain", "section_html", "links_html", "gallery_html"]
 
 INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
 FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
@@ -86,9 +89,10 @@ def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> st
 
     Compact cells (``grid_html(compact=True)``): the page draws dozens of these maps at once.
     """
-    m = np.asarray(maps, dtype=np.float64)
-    top = symmetric_limit(m, vmax)
-    panels = [grid_html(np.round(m[:, :, f], 2), f"{prefix}{f + 1}", title=title.format(f + 1), vmax=top, compact=True)
+    m = np.round(np.asarray(maps, dtype=np.float64), 2)  # (H, W, F): the numbers as written
+    top = symmetric_limit(np.asarray(maps, dtype=np.float64), vmax)
+    rgb = diverging_rgb(m, top)  # (H, W, F, 3): every map coloured in one call
+    panels = [grid_html(m[:, :, f], f"{prefix}{f + 1}", title=title.format(f + 1), colours=rgb[:, :, f], compact=True)
               for f in range(m.shape[2])]
     return grid_rows_html([panels], cell=MAP_CELL, cell_width=MAP_CELL + 6)
 
@@ -99,48 +103,57 @@ def digit_html(image, *, prefix: str = "digit", title: str | None = None, cell: 
     return grid_rows_html([[grid_html(img, prefix, title=title, colours=grey_colours(img), compact=True)]], cell=cell)
 
 
+LAYER_NAMES = ("input", "conv", "relu", "pool", "relu2")
+
+
+def layer_html(layers: dict, image, name: str) -> str:
+    """HTML for one layer of one digit (``DigitsCNN.forward_layers``): ``input`` the digit, ``conv``,
+    ``relu``, ``pool`` or ``relu2`` its maps. The convolution, the ReLU and the pooling share one scale,
+    so the ReLU only whitens the negative cells."""
+    if name == "input":
+        return digit_html(image, title="The digit, 8x8x1 (cells 0..16)")
+    if name == "relu2":
+        return maps_html(layers["relu2"], prefix="relu2", title="Map {}")
+    titles = {"conv": "Map {}", "relu": "Map {} after ReLU", "pool": "Map {} pooled"}
+    if name not in titles:
+        raise ValueError(f"A digit's layers are {', '.join(LAYER_NAMES)}, not {name!r}.")
+    return maps_html(layers[name], prefix=name, title=titles[name], vmax=symmetric_limit(layers["conv"]))
+
+
 def layers_html(layers: dict, image) -> dict[str, str]:
-    """HTML for each layer of one digit (``DigitsCNN.forward_layers``): the digit, then each map stage.
-
-    Keys: ``input``, ``conv``, ``relu``, ``pool`` and, with a second convolution, ``relu2``. The
-    convolution and the ReLU share one scale, so the ReLU only whitens the negative cells.
-    """
-    conv_top = symmetric_limit(layers["conv"])
-    out = {
-        "input": digit_html(image, title="The digit, 8x8x1 (cells 0..16)"),
-        "conv": maps_html(layers["conv"], prefix="conv", title="Map {}", vmax=conv_top),
-        "relu": maps_html(layers["relu"], prefix="relu", title="Map {} after ReLU", vmax=conv_top),
-        "pool": maps_html(layers["pool"], prefix="pool", title="Map {} pooled", vmax=conv_top),
-    }
-    if "relu2" in layers:
-        out["relu2"] = maps_html(layers["relu2"], prefix="relu2", title="Map {}")
-    return out
+    """``layer_html`` of every layer: keys ``input``, ``conv``, ``relu``, ``pool`` and, with a second
+    convolution, ``relu2``."""
+    return {name: layer_html(layers, image, name) for name in LAYER_NAMES if name == "input" or name in layers}
 
 
-def probabilities_figure(probabilities, scores=None) -> go.Figure:
-    """The softmax probabilities of the ten digits as bars, 0 to 100 %; the predicted digit's bar is
-    hatched and outlined and its label reads "5 ◀ predicted", so colour is not the only mark."""
+PROBS_CSS = (".probs{max-width:560px;font-size:15px;font-variant-numeric:tabular-nums}"
+             ".probs .pr{display:grid;grid-template-columns:3.2em 1fr;align-items:center;gap:8px;margin:3px 0}"
+             ".probs .d{text-align:right;font-weight:600}"
+             ".probs .track{display:flex;align-items:center;gap:6px;height:24px}"
+             ".probs .bar{height:22px;min-width:2px;background:#92c5de;border-radius:2px;box-sizing:border-box}"
+             ".probs .best .bar{background:repeating-linear-gradient(135deg,#b2182b 0 7px,#d6604d 7px 10px);"
+             "border:2px solid #000}"
+             ".probs .v{white-space:nowrap}.probs .best .v,.probs .best .d{font-weight:700}"
+             ".probs .axis{margin:6px 0 0 calc(3.2em + 8px);color:#666;font-size:13px}")
+
+
+def probabilities_html(probabilities, scores=None) -> str:
+    """The softmax probabilities of the ten digits as bars, 0 to 100 %, each with its number; the
+    predicted digit's bar is hatched and outlined and its label reads "5 ◀", so colour is not the
+    only mark. Plain HTML and CSS (a tooltip per bar gives the exact value and the score)."""
     p = np.asarray(probabilities, dtype=np.float64) * 100
     best = int(np.argmax(p))
-    labels = [f"<b>{i} ◀</b>" if i == best else str(i) for i in range(10)]
-    hover = [f"digit {i}: {format_number(round(v, 2))} %"
-             + ("" if scores is None else f", score {format_number(round(float(scores[i]), 2))}")
-             for i, v in enumerate(p)]
-    fig = go.Figure(go.Bar(
-        y=labels, x=p, orientation="h", text=[f"{format_number(round(v, 1))} %" for v in p], textposition="outside",
-        cliponaxis=False, hovertext=hover, hoverinfo="text",
-        marker={"color": ["#b2182b" if i == best else "#92c5de" for i in range(10)],
-                "line": {"color": ["#000" if i == best else "rgba(0,0,0,0)" for i in range(10)], "width": 2},
-                "pattern": {"shape": ["/" if i == best else "" for i in range(10)], "fgcolor": "#fff"}},
-    ))
-    fig.update_layout(
-        height=360, margin={"l": 70, "r": 20, "t": 10, "b": 50}, font={"size": 15}, plot_bgcolor="white",
-        xaxis={"range": [0, 125], "title": "probability (%)", "fixedrange": True, "tickvals": [0, 25, 50, 75, 100],
-               "gridcolor": "#ddd"},
-        yaxis={"title": f"digit (◀ predicted: {best})", "autorange": "reversed", "fixedrange": True,
-               "type": "category"},
-    )
-    return fig
+    rows = []
+    for i, v in enumerate(p):
+        tip = f"digit {i}: {format_number(round(v, 2))} %" + (
+            "" if scores is None else f", score {format_number(round(float(scores[i]), 2))}")
+        # bars scaled to 80 % of the track at 100 %, so that the number beside the longest still fits
+        rows.append(f'<div class="pr{" best" if i == best else ""}" title="{tip}">'
+                    f'<span class="d">{i}{" ◀" if i == best else ""}</span><span class="track">'
+                    f'<span class="bar" style="width:{v * 0.8:.1f}%"></span>'
+                    f'<span class="v">{format_number(round(v, 1))} %</span></span></div>')
+    axis = f'<div class="axis">probability of each digit (◀ predicted: {best})</div>'
+    return f'<style>{PROBS_CSS}</style><div class="probs">' + "".join(rows) + axis + "</div>"
 
 
 def patches_html(filters, top) -> str:
@@ -184,6 +197,57 @@ def confusion_figure(matrix) -> go.Figure:
                "showgrid": False},
     )
     return fig
+
+
+NOTE_CSS = ".cnnviz-note{font-size:14px;opacity:.72;margin:4px 0 8px}.cnnviz-lead{font-size:16px;margin:10px 0 6px}"
+
+
+def section_html(*parts: tuple[str, str]) -> str:
+    """Pieces of one section as one HTML fragment (one element on the page instead of one per piece).
+
+    Each part is ``(kind, html)``: ``"note"`` a caption-sized line, ``"lead"`` a line of body text,
+    ``"html"`` a fragment already built (grids, bars). The texts are trusted HTML (``<b>`` for bold).
+    """
+    out = [f"<style>{NOTE_CSS}</style>"]
+    for kind, body in parts:
+        if kind == "html":
+            out.append(body)
+        elif kind in ("note", "lead"):
+            out.append(f'<p class="cnnviz-{kind}">{body}</p>')
+        else:
+            raise ValueError(f"A part of a section is 'note', 'lead' or 'html', not {kind!r}.")
+    return "".join(out)
+
+
+LINKS_CSS = (".cnnviz-links{display:flex;flex-wrap:wrap;gap:6px 10px;margin:4px 0}"
+             ".cnnviz-links a{display:inline-flex;align-items:center;gap:6px;padding:6px 10px;border-radius:8px;"
+             "border:1px solid rgba(128,128,128,.4);text-decoration:none;color:inherit;font-size:15px}"
+             ".cnnviz-links a:hover{border-color:#b2182b;color:#b2182b}"
+             ".cnnviz-links a:focus-visible{outline:2px solid #2166ac;outline-offset:2px}")
+
+
+def links_html(links: Sequence[tuple[str, str]]) -> str:
+    """Links ``(label, href)`` as a wrapping row of outlined link buttons, opened in the same tab."""
+    items = "".join(f'<a href="{_html.escape(href)}" target="_self">▦ {_html.escape(label)}</a>'
+                    for label, href in links)
+    return f'<style>{LINKS_CSS}</style><nav class="cnnviz-links">{items}</nav>'
+
+
+GALLERY_CSS = (".cnnviz-gallery{display:flex;flex-wrap:wrap;gap:10px 12px}.cnnviz-gallery figure{margin:0;"
+               "display:flex;flex-direction:column;align-items:center;font-size:13px}"
+               ".cnnviz-gallery img{border:1px solid rgba(128,128,128,.5);image-rendering:pixelated}")
+
+
+def gallery_html(images, captions: Sequence[str], side: int = 64) -> str:
+    """Digits ``(N, 8, 8)`` as small grey pictures with a caption each, in one wrapping HTML fragment
+    (the PNGs inline: one element on the page, nothing else to fetch)."""
+    items = []
+    for image, caption in zip(images, captions):
+        src = "data:image/png;base64," + base64.b64encode(digit_png(image, side)).decode("ascii")
+        text = _html.escape(caption)
+        items.append(f'<figure><img src="{src}" width="{side}" height="{side}" alt="{text}">'
+                     f"<figcaption>{text}</figcaption></figure>")
+    return f'<style>{GALLERY_CSS}</style><div class="cnnviz-gallery">{"".join(items)}</div>'
 
 
 def digit_png(image, side: int = 64) -> bytes:

@@ -1,6 +1,7 @@
 """Numbers as people read them in a cell, a sentence or a figure: one formatter for every view."""
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 
@@ -52,7 +53,11 @@ def format_number(value: float | int) -> str:
         if -_EXACT_BELOW < n < _EXACT_BELOW:
             return f"{sign}{abs(n)}"
         return sign + _scientific(format(Decimal(abs(n)), ".2e"))
-    v = float(value)
+    return _format_float(float(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # pages write the same few thousand numbers again and again (about 4 MB)
+def _format_float(v: float) -> str:
     if not math.isfinite(v):
         return "NaN" if v != v else ("" if v > 0 else MINUS) + "∞"
     sign, a = (MINUS, -v) if v < 0 else ("", v)
