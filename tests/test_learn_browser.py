@@ -57,7 +57,7 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     assert page.locator('[data-testid="stException"]').count() == 0
     drawn = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["draw"][0]
     assert drawn.split(";")[1].split(",")[1:7] == ["16"] * 6  # the drawing is in the link
-    page.get_by_role("link", name="Filter 1 on this digit").click()
+    page.get_by_test_id("stButtonGroup").get_by_text("Filter 1", exact=True).click()  # in the app, with the session
     page.wait_for_url("**/convolution?**", timeout=60_000)
     wait_for_app(page)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)

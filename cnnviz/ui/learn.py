@@ -8,7 +8,6 @@ progress with a fragment only while it is waiting or in progress.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,6 +18,7 @@ from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.interpret import confusion_matrix, top_patches
 from cnnviz.learn import TrainConfig
 from cnnviz.trainer import Trainer, TrainingRun
+from cnnviz.ui import ROOT
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
@@ -356,17 +356,35 @@ def layers_ui(key: tuple, digit_text: str, view: DigitView) -> None:
     st.html(view.answer)
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
-def conv_links(key: tuple, digit_text: str) -> str:
-    """One link per learned filter of run ``key``: the Convolution player with that filter (2 decimals) on
-    the digit, as one HTML element (plain links: eight page links cost a rerun about 4 ms more)."""
+OPEN_FILTER_KEY = "learn_open_filter"  # the filter picked to open in the Convolution player
+
+
+def conv_query(key: tuple, digit_text: str, f: int) -> dict[str, str]:
+    """The Convolution page's link for learned filter ``f`` of run ``key`` (2 decimals) on the digit."""
     w = shared_run(*key).result.model.filters  # (3, 3, 1, F)
-    links = [(f"Filter {f + 1} on this digit", "convolution?" + urlencode(
-        {"input": digit_text, "filter": grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2)), "padding": "1"}))
-        for f in range(w.shape[3])]
-    note = ("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
-            "scales the map (and the network adds its bias).")
-    return fig_learn.section_html(("html", fig_learn.links_html(links)), ("note", note))
+    return {"input": digit_text, "filter": grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2)), "padding": "1"}
+
+
+def _open_filter_asked() -> None:
+    """The pick is taken once (and cleared): coming back to this page opens nothing by itself."""
+    st.session_state[OPEN_FILTER_KEY + "__go"] = st.session_state.get(OPEN_FILTER_KEY)
+    st.session_state[OPEN_FILTER_KEY] = None
+
+
+def open_filter_ui(key: tuple, digit_text: str) -> None:
+    """One button per learned filter of run ``key``: the Convolution player with that filter on the digit.
+
+    One widget for all of them (eight page links cost a rerun about 4 ms more); the page opens in the app,
+    as a page link does, so the session (a room's presenter, the other pages' state) goes with it.
+    """
+    F = shared_run(*key).result.model.filters.shape[3]
+    go = st.session_state.pop(OPEN_FILTER_KEY + "__go", None)
+    if isinstance(go, int) and 0 <= go < F:
+        st.switch_page(ROOT / "pages" / "convolution.py", query_params=conv_query(key, digit_text, go))
+    st.pills("Open a learned filter in the Convolution player, on this digit", list(range(F)), key=OPEN_FILTER_KEY,
+             format_func=lambda f: f"Filter {f + 1}", on_change=_open_filter_asked, label_visibility="collapsed")
+    st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
+               "scales the map (and the network adds its bias).")
 
 
 def inspection_ui(state: LearnState) -> None:
@@ -398,8 +416,8 @@ MAPS_DIGIT_KEY = "learn_maps_digit"  # the digit whose maps the epoch part shows
 def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     """The filters epoch by epoch, then one digit through every layer: two fragments, so that moving the
     slider reruns (and resends) only the filters, and picking or drawing a digit only the digit's part.
-    Each writes the link. The one link between them: an earlier epoch's maps show the digit, so a new
-    digit then reruns the page."""
+    Each writes the link (and a room hears of it). The one link between them: an earlier epoch's maps show
+    the digit, so a new digit then reruns the page."""
     from cnnviz import ui
 
     training = {k: getattr(state, k) for k in ("filters", "epochs", "seed", "conv2")}
@@ -413,7 +431,7 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
         base = state if first and part == "epochs" else URL.load()[0]
         return replace(base, **training), fresh if first else set()
 
-    @st.fragment
+    @ui.page_fragment
     def epochs_part() -> None:
         s, new = current("epochs")
         st.subheader("The filters, epoch by epoch")
@@ -422,7 +440,7 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
         st.session_state[MAPS_DIGIT_KEY] = None if s.epoch is None else grid_to_text(digit)
         URL.save(s)
 
-    @st.fragment
+    @ui.page_fragment
     def digit_part() -> None:
         s, new = current("digit")
         st.subheader("Follow one digit through every layer")
@@ -438,7 +456,7 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
             if kept.value is not None:
                 layers_ui(key, *kept.value)
             st.subheader("Open a learned filter in the Convolution player")
-            st.html(conv_links(key, digit_text))
+            open_filter_ui(key, digit_text)
         URL.save(s)
         digit_text = grid_to_text(digit)
         if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \

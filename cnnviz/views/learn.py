@@ -22,7 +22,7 @@ from .numbers import format_number
 
 __all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html",
            "layer_html", "layers_html", "probabilities_html", "patches_html", "confusion_figure", "digit_png",
-           "format_shape_chain", "section_html", "links_html", "gallery_html"]
+           "format_shape_chain", "section_html", "gallery_html"]
 
 INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
 FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
@@ -217,20 +217,6 @@ def section_html(*parts: tuple[str, str]) -> str:
         else:
             raise ValueError(f"A part of a section is 'note', 'lead' or 'html', not {kind!r}.")
     return "".join(out)
-
-
-LINKS_CSS = (".cnnviz-links{display:flex;flex-wrap:wrap;gap:6px 10px;margin:4px 0}"
-             ".cnnviz-links a{display:inline-flex;align-items:center;gap:6px;padding:6px 10px;border-radius:8px;"
-             "border:1px solid rgba(128,128,128,.4);text-decoration:none;color:inherit;font-size:15px}"
-             ".cnnviz-links a:hover{border-color:#b2182b;color:#b2182b}"
-             ".cnnviz-links a:focus-visible{outline:2px solid #2166ac;outline-offset:2px}")
-
-
-def links_html(links: Sequence[tuple[str, str]]) -> str:
-    """Links ``(label, href)`` as a wrapping row of outlined link buttons, opened in the same tab."""
-    items = "".join(f'<a href="{_html.escape(href)}" target="_self">▦ {_html.escape(label)}</a>'
-                    for label, href in links)
-    return f'<style>{LINKS_CSS}</style><nav class="cnnviz-links">{items}</nav>'
 
 
 GALLERY_CSS = (".cnnviz-gallery{display:flex;flex-wrap:wrap;gap:10px 12px}.cnnviz-gallery figure{margin:0;"
