@@ -159,9 +159,10 @@ class Follower(Student):
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         await writer.drain()
         self.listening = True
+        lines = _event_lines(reader)
         try:
             while time.monotonic() < until and self.ws is not None:
-                line = await asyncio.wait_for(reader.readline(), max(0.1, until - time.monotonic()))
+                line = await asyncio.wait_for(anext(lines, b""), max(0.1, until - time.monotonic()))
                 if not line:
                     break
                 text = line.decode(errors="replace").strip()
@@ -179,7 +180,7 @@ class Follower(Student):
                     on_error(e)
         except TimeoutError:
             pass
-        except OSError as e:
+        except (OSError, asyncio.IncompleteReadError) as e:  # the replica went away
             on_error(e)
         finally:
             self.listening = False
@@ -193,6 +194,30 @@ class Follower(Student):
             self.tick_runs += 1
             self.tick_ms.append(r.seconds * 1000)
         return r
+
+
+async def _event_lines(reader: asyncio.StreamReader):
+    """The lines of a Server-Sent Events response body, as a browser reads them: behind a proxy (nginx) the
+    body comes in chunks (``Transfer-Encoding: chunked``) that cut a long event (the player's data) anywhere."""
+    chunked = False
+    while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        chunked |= header.lower().startswith(b"transfer-encoding:") and b"chunked" in header.lower()
+    if not chunked:
+        while line := await reader.readline():
+            yield line
+        return
+    pending = b""
+    while size_line := await reader.readline():
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        pending += await reader.readexactly(size)
+        await reader.readexactly(2)  # the chunk's CRLF
+        *done, pending = pending.split(b"\n")
+        for line in done:
+            yield line + b"\n"
+    if pending:
+        yield pending
 
 
 @dataclass
