@@ -10,17 +10,16 @@ ui.through_app()
 
 state, fresh, warnings = ui_chan.URL.load()
 ui_chan.URL.seed(state, fresh)
-with st.container(key="page_intro"):
-    st.title("RGB filters and filter banks")
-    st.caption(
-        "Filters always extend the full depth of the input volume: a 3x3x3 filter on an RGB input is three 3x3 "
-        "slices, one per channel. Each slice makes a dot product with its own channel; the three partial sums "
-        "plus one bias give one number of the activation map. Several filters give several maps, stacked into "
-        "the output volume."
-    )
+ui_widgets.page_intro(
+    "RGB filters and filter banks",
+    "Filters always extend the full depth of the input volume: a 3x3x3 filter on an RGB input is three 3x3 "
+    "slices, one per channel. Each slice makes a dot product with its own channel; the three partial sums "
+    "plus one bias give one number of the activation map. Several filters give several maps, stacked into "
+    "the output volume."
+)
 ui.show_warnings(warnings)
 with st.sidebar:
-    state = replace(state, present=ui_chan.present_ui())
+    state = replace(state, present=ui_widgets.presenter_toggle("chan_present"))
 present = ui_widgets.presenter_view(state.present, "chan_present")  # also while a student follows a room
 
 

@@ -11,13 +11,12 @@ ui.through_app()
 
 state, fresh, warnings = ui_conv.URL.load()
 ui_conv.URL.seed(state, fresh)
-with st.container(key="page_intro"):
-    st.title("Convolution")
-    st.caption(
-        "The filter slides over the input; at each position its weights multiply the values under it and the "
-        "products are summed (+ bias): one number of the activation map. This is cross-correlation, what CNNs "
-        "call convolution: the filter is not flipped. Click a cell of the input or the filter to type a number."
-    )
+ui_widgets.page_intro(
+    "Convolution",
+    "The filter slides over the input; at each position its weights multiply the values under it and the "
+    "products are summed (+ bias): one number of the activation map. This is cross-correlation, what CNNs "
+    "call convolution: the filter is not flipped. Click a cell of the input or the filter to type a number."
+)
 ui.show_warnings(warnings)
 
 INPUT = ui_widgets.GridSlot("conv_input", "Input", sides=ui_conv.LIMITS["input"], random_range=(0, 5))

@@ -11,16 +11,15 @@ from cnnviz.pool import TIE_RULE
 ui.through_app()
 
 state, fresh, warnings = ui_pool.load_state()
-with st.container(key="page_intro"):
-    st.title("Pooling: shrink each activation map on its own")
-    st.caption(
-        "A window slides over an activation map and keeps one number per position: the largest (max pooling) "
-        "or the mean (average pooling). It makes the representation smaller and more manageable, and works on "
-        "each activation map independently."
-    )
+ui_widgets.page_intro(
+    "Pooling: shrink each activation map on its own",
+    "A window slides over an activation map and keeps one number per position: the largest (max pooling) "
+    "or the mean (average pooling). It makes the representation smaller and more manageable, and works on "
+    "each activation map independently."
+)
 ui.show_warnings(warnings)
 with st.sidebar:
-    state = replace(state, present=ui_pool.present_ui())
+    state = replace(state, present=ui_widgets.presenter_toggle("pool_present"))
 present = ui_widgets.presenter_view(state.present, "pool_present")  # also while a student follows a room
 MAP = ui_widgets.GridSlot("pool_input", "Activation map", sides=ui_pool.LIMITS["input"], random_range=(0, 9))
 ui_widgets.grid_value(MAP.key, ui_pool.DEFAULT_MAP, state.input if "input" in fresh else None)

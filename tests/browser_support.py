@@ -181,3 +181,15 @@ def type_into_player(page, text: str, cell: str, timeout: float = TIMEOUT_MS) ->
     expect(field, f"typing into {cell} did not reach its field").to_have_value(text, timeout=timeout)
     page.keyboard.press("Enter")
     expect(field, f"Enter did not close the field of {cell}").to_have_count(0, timeout=timeout)
+
+
+def assert_presenter_view_fills(page, width: int, height: int, digits: float, cells: str, count: int) -> None:
+    """The presenter view at ``width`` x ``height``: sidebar and tools hidden, the ``count`` cells matching
+    ``cells`` with digits of at least ``digits`` px, the whole player on screen, nothing scrolled."""
+    page.locator(".cnnviz-host.present").wait_for()
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    assert page.get_by_role("button", name="Randomise").first.is_hidden()
+    sizes = page.locator(cells).evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert len(sizes) == count and min(sizes) >= digits
+    whole = page.locator("#player").bounding_box()
+    assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width

@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from browser_support import type_into_player, wait_for_app, wait_for_link
+from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_link
 
 from cnnviz import conv2d
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -134,14 +134,7 @@ def test_keys_step_and_play_wherever_the_focus_is_and_nothing_scrolls(page, serv
 def test_presenter_view_fills_the_screen(page, server_url, width, height, digits):
     page.set_viewport_size({"width": width, "height": height})
     open_conv(page, server_url, "?present=1")
-    page.locator(".cnnviz-host.present").wait_for()
-    assert page.locator('[data-testid="stSidebar"]').is_hidden()
-    assert page.get_by_role("button", name="Randomise").first.is_hidden()
-    sizes = page.locator(".cell.in, .cell.out, .cell.flt").evaluate_all(
-        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
-    assert len(sizes) == 25 + 9 + 9 and min(sizes) >= digits
-    whole = page.locator("#player").bounding_box()
-    assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
+    assert_presenter_view_fills(page, width, height, digits, ".cell.in, .cell.out, .cell.flt", 25 + 9 + 9)
     assert page.evaluate("window.scrollY") == 0
     page.get_by_role("button", name="Leave the presenter view").click()
     page.wait_for_function("() => !new URL(location.href).searchParams.has('present')")

@@ -1,6 +1,6 @@
 """The Pooling page in Chromium: the player plays to its end in the browser, and the map is typed into in place."""
 import pytest
-from browser_support import type_into_player, wait_for_app
+from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -65,14 +65,7 @@ def test_typing_into_the_map_pools_the_new_value(page, server_url):
 def test_presenter_view_fills_the_screen(page, server_url, width, height, digits):
     page.set_viewport_size({"width": width, "height": height})
     open_pool(page, server_url, "?present=1")
-    page.locator(".cnnviz-host.present").wait_for()
-    assert page.locator('[data-testid="stSidebar"]').is_hidden()
-    assert page.get_by_role("button", name="Randomise").is_hidden()
-    sizes = page.locator(".cell.in, .cell.out").evaluate_all(
-        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
-    assert len(sizes) == 16 + 4 and min(sizes) >= digits
-    whole = page.locator("#player").bounding_box()
-    assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
+    assert_presenter_view_fills(page, width, height, digits, ".cell.in, .cell.out", 16 + 4)
     page.keyboard.press("Home")
     page.keyboard.press("PageDown")
     assert page.locator("#player").get_attribute("data-step") == "1"

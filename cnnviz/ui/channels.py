@@ -79,7 +79,7 @@ class ChannelsView:
     """What the page shows of one example and filter."""
 
     spec: player.PlayerSpec  # the multi-channel spec (input (C, Hp, Wp), filter (C, kh, kw))
-    data: dict  # the player's data (every channel drawn, every filter's map), without its step
+    data: str  # the player's data as JSON (every channel drawn, every filter's map), without its step
     key: str  # names this view for the downloads
 
 
@@ -88,7 +88,7 @@ def _view(example: str, pick: int, stride: int, padding: int) -> ChannelsView:
     ex = EXAMPLES[example]
     spec = view_channels.bank_player_spec(ex.input, ex.filters, ex.biases, pick, stride=stride, padding=padding)
     key = f"{example}-{pick}-{stride}-{padding}"
-    return ChannelsView(spec, player.player_data(spec), key)
+    return ChannelsView(spec, player.player_json(spec), key)
 
 
 def view(state: ChannelsState) -> ChannelsView:
@@ -126,12 +126,6 @@ def picked_map(player_key: str) -> int | None:
 
 def _switch(example: str) -> None:
     st.session_state["chan_switch_to"] = example
-
-
-def present_ui() -> bool:
-    """The presenter view switch (key ``chan_present``), for the sidebar."""
-    return st.toggle("Presenter view", key="chan_present",
-                     help="For a projector: the player fills the screen, the controls are hidden.")
 
 
 def settings_ui(state: ChannelsState, fresh: set[str]) -> ChannelsState:

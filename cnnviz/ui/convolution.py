@@ -16,6 +16,7 @@ from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
 from cnnviz.shapes import conv_output_formula
 from cnnviz.ui import export as ui_export
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
+from cnnviz.ui.widgets import presenter_toggle
 from cnnviz.views.code import ConvSettings
 
 LIMITS = {"input": (3, 16), "filter": (1, 7), "stride": (1, 4), "padding": (0, 3), "dilation": (1, 3)}
@@ -53,7 +54,7 @@ URL = UrlState("conv", ConvState, [
 class ConvView:
     """What the page shows of one convolution that worked."""
 
-    data: dict  # the step player's data (views.player.player_data), shared by every student on these grids
+    data: str  # the step player's data (views.player.player_json), shared by every student on these grids
     amap: np.ndarray  # (H_out, W_out) the activation map
     size_line: str  # the output-size formula on each axis and the map's shape
 
@@ -71,8 +72,7 @@ def settings_ui() -> dict:
     out["bias"] = float(st.number_input("Bias", -1000.0, 1000.0, step=1.0, key="conv_bias", format="%g",
                                         help="Added to every dot product."))
     out["relu"] = st.toggle("ReLU", key="conv_relu", help="Replace negative outputs by 0: max(0, x).")
-    out["present"] = st.toggle("Presenter view", key="conv_present",
-                               help="For a projector: the player fills the screen, the controls are hidden.")
+    out["present"] = presenter_toggle("conv_present")
     return out
 
 
@@ -87,16 +87,16 @@ def convolve(state: ConvState) -> ConvView:
     return ConvView(data, amap, f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")
 
 
-# cache_resource: one read-only dict handed to every session (no copy per rerun); the page adds its own keys
-# to a new dict when it mounts the player.
+# cache_resource: one JSON text handed to every session (no copy, no second writing out per rerun); the page
+# adds its own keys beside it when it mounts the player.
 @st.cache_resource(max_entries=256, show_spinner=False)
 def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
-                dilation: int) -> tuple[dict, np.ndarray]:
+                dilation: int) -> tuple[str, np.ndarray]:
     """The player's data and the activation map, cached on the grids' link text, not on the step."""
     spec = replace(_spec(x_text, w_text, bias, relu, stride, padding, dilation), editable=("in", "flt"))
     amap = spec.output
     amap.flags.writeable = False
-    return player.player_data(spec), amap
+    return player.player_json(spec), amap
 
 
 def pools_well(amap: np.ndarray) -> bool:

@@ -78,7 +78,7 @@ URL = UrlState("pool", PoolState, [
 class PoolView:
     """What the page shows of one pooling that worked."""
 
-    data: dict  # the step player's data (views.player.player_data), shared by every student on this map
+    data: str  # the step player's data (views.player.player_json), shared by every student on this map
     shown: np.ndarray  # (H, W) the map the player pools
     in_shape: tuple[int, ...]  # (H, W) or (H, W, C) for a stack
     out_shape: tuple[int, ...]  # (H_out, W_out) or (H_out, W_out, C)
@@ -151,12 +151,6 @@ def settings_ui() -> dict:
     return out
 
 
-def present_ui() -> bool:
-    """The presenter view switch (key ``pool_present``), for the sidebar."""
-    return st.toggle("Presenter view", key="pool_present",
-                     help="For a projector: the player fills the screen, the controls are hidden.")
-
-
 def stack_ui() -> dict:
     """Size and number of the stack's maps, and which one the player animates (1-based)."""
     c1, c2 = st.columns(2)
@@ -192,17 +186,17 @@ def stack_maps(side: int, maps: int) -> np.ndarray:
     return out
 
 
-# cache_resource: one read-only dict handed to every session (no copy per rerun); the page adds its own keys
-# to a new dict when it mounts the player.
+# cache_resource: one JSON text handed to every session (no copy, no second writing out per rerun); the page
+# adds its own keys beside it when it mounts the player.
 @st.cache_resource(max_entries=256, show_spinner=False)
-def step_player(x_text: str, size: int, stride: int, mode: str, editable: bool) -> tuple[dict, np.ndarray]:
+def step_player(x_text: str, size: int, stride: int, mode: str, editable: bool) -> tuple[str, np.ndarray]:
     """The player's data and the pooled map, cached on the map's link text, not on the step."""
     spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode)
     if editable:
         spec = replace(spec, editable=("in",))
     out = spec.output
     out.flags.writeable = False
-    return player.player_data(spec), out
+    return player.player_json(spec), out
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -19,9 +19,9 @@ _PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=c
                                      js=component_js())
 
 
-def show_player(data: dict, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None,
+def show_player(data: str, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None,
                 tools: Mapping[str, GridSlot] | None = None):
-    """Mount the step player on ``data`` (``cnnviz.views.player.player_data``); returns its ``ComponentResult``.
+    """Mount the step player on ``data`` (``cnnviz.views.player.player_json``); returns its ``ComponentResult``.
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
     playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
@@ -182,6 +182,19 @@ def numbered_frame(rows, dtype=None):
     rows = np.asarray(rows, dtype=dtype)
     H, W = rows.shape
     return pd.DataFrame(rows, columns=[str(c + 1) for c in range(W)], index=[str(r + 1) for r in range(H)])
+
+
+def page_intro(title: str, caption: str) -> None:
+    """A player page's title and caption, in the container ``page_intro`` (hidden in the presenter view)."""
+    with st.container(key="page_intro"):
+        st.title(title)
+        st.caption(caption)
+
+
+def presenter_toggle(key: str) -> bool:
+    """The presenter view switch (toggle ``key``, in the sidebar, kept in the link as ``present=1``)."""
+    return st.toggle("Presenter view", key=key,
+                     help="For a projector: the player fills the screen, the controls are hidden.")
 
 
 def presenter_view(on: bool, key: str) -> bool:

@@ -365,14 +365,20 @@ def component_js() -> str:
     return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
-def component_data(data: dict, **session) -> dict:
-    """What the player component is given: ``data`` (``player_data``) as one JSON text, and ``session``.
+def player_json(spec: PlayerSpec) -> str:
+    """``player_data(spec)`` as the compact JSON text the component is given: build it once per grids and
+    settings (the pages cache it), not on every rerun."""
+    return json.dumps(player_data(spec), separators=(",", ":"))
+
+
+def component_data(player: str, **session) -> dict:
+    """What the player component is given: ``player`` (``player_json``) and ``session``.
 
     ``session`` is what one student's page adds (``key``, ``initial``, ``present``, ...). On every rerun
     Streamlit looks at each first-level value of a component's data (is it a data frame?) and writes
     the whole data out as JSON twice; one string is cheap to look at and to write, nested lists are not.
     """
-    return {"player": json.dumps(data, separators=(",", ":")), **session}
+    return {"player": player, **session}
 
 
 def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
@@ -383,8 +389,8 @@ def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool =
     and ``window.remount(data)`` calls it again as a rerun would, ``data`` replacing keys of what the page
     gives the component (``component_data``: ``{player: JSON text}`` for new grids, or ``command``, ...).
     """
-    data = player_data(spec) if isinstance(spec, PlayerSpec) else dict(spec)
-    args = json.dumps(component_data(data, key=key, present=present)).replace("</", "<\\/")
+    text = player_json(spec) if isinstance(spec, PlayerSpec) else json.dumps(spec, separators=(",", ":"))
+    args = json.dumps(component_data(text, key=key, present=present)).replace("</", "<\\/")
     js = json.dumps(component_js()).replace("</", "<\\/")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
