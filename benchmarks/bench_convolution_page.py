@@ -7,7 +7,8 @@ case (default 30); ``--n 3 --reruns 3`` checks that everything runs.
 
 (a) Typing a cell of the player as a person does (click the cell, see its field open, type, see the
     field hold the text, Enter) to the updated activation map, timed from the Enter key, median over
-    edits, against a reference measured in the same run: a stride change through its +/- buttons.
+    edits; and to the page's answer drawn (the player redrawn, nothing left pending); against a
+    reference measured in the same run: a stride change through its +/- buttons.
 (b) Steps a second the player achieves at the speed asked (5x5 and 16x16 inputs, 3x3 filter),
     the longest gap between two steps, and the bytes of the player's data and of the page load.
 (c) Server time per rerun of the page (AppTest, cache warm and cold) against the home page.
@@ -35,16 +36,19 @@ from dataclasses import replace  # noqa: E402
 from cnnviz.views.player import player_data, player_html  # noqa: E402
 from browser_support import launch_chromium, streamlit_server, type_into_player, wait_for_app  # noqa: E402
 
-# Sets window.__took to the ms from the next Enter keydown in a cell's field (mode "key") or pointer release
-# (mode "pointer") to the moment check(d) holds, d being the player component's shadow root; polled every frame.
-WATCH = """([mode, check]) => {
-  window.__took = null;
-  const ok = new Function('d', 'return ' + check);
+# Sets window.__took[i] to the ms from the next Enter keydown in a cell's field (mode "key") or pointer release
+# (mode "pointer") to the moment checks[i](d) first holds, d being the player component's shadow root; polled
+# every frame.
+WATCH = """([mode, checks]) => {
+  window.__took = checks.map(() => null);
+  const oks = checks.map(check => new Function('d', 'return ' + check));
   let t0 = null;
   const poll = () => {  // polls only once the action started, so it cannot disturb typing
     const host = document.querySelector('[data-testid="stBidiComponentIsolated"]'), d = host && host.shadowRoot;
-    if (d && d.getElementById('player') && ok(d)) { window.__took = performance.now() - t0; return; }
-    requestAnimationFrame(poll);
+    const now = performance.now();
+    oks.forEach((ok, i) => { if (window.__took[i] === null && d && d.getElementById('player') && ok(d))
+      window.__took[i] = now - t0; });
+    if (window.__took.includes(null)) requestAnimationFrame(poll);
   };
   const start = () => { if (t0 === null) { t0 = performance.now(); requestAnimationFrame(poll); } };
   const onEnter = e => { if (e.key === 'Enter' && e.composedPath()[0].classList.contains('cell-edit')) start(); };
@@ -53,8 +57,8 @@ WATCH = """([mode, check]) => {
 }"""
 
 
-def took(pg, timeout=30_000) -> float:
-    pg.wait_for_function("() => window.__took !== null", timeout=timeout)
+def took(pg, timeout=30_000) -> list[float]:
+    pg.wait_for_function("() => !window.__took.includes(null)", timeout=timeout)
     return pg.evaluate("window.__took")
 
 
@@ -81,7 +85,8 @@ def bench_edit(browser, url, n=10):
         pg.goto(url + "/convolution")
         wait_for_app(pg)
         pg.locator("#player").wait_for()
-        pg.evaluate(WATCH, ["key", f"d.getElementById('out-0-0').textContent === '{22 + i}'"])
+        shown = f"d.getElementById('out-0-0').textContent === '{22 + i}'"
+        pg.evaluate(WATCH, ["key", [shown, shown + " && !d.querySelector('.pending')"]])  # the map; the answer
         type_into_player(pg, str(13 + i), "in-0-1")  # under weight 1 of the first window
         edits.append(took(pg))
         wait_for_app(pg)
@@ -90,9 +95,9 @@ def bench_edit(browser, url, n=10):
     stride = pg.locator('[data-testid="stNumberInput"]').filter(has_text="Stride")
     for i in range(n):  # stride 1 -> 2 gives a 2x2 map, 2 -> 1 the 3x3 map again
         cells = 4 if i % 2 == 0 else 9
-        pg.evaluate(WATCH, ["pointer", f"d.querySelectorAll('.cell.out').length === {cells}"])
+        pg.evaluate(WATCH, ["pointer", [f"d.querySelectorAll('.cell.out').length === {cells}"]])
         stride.get_by_test_id("stNumberInputStepUp" if i % 2 == 0 else "stNumberInputStepDown").click()
-        ref.append(took(pg))
+        ref.append(took(pg)[0])
         wait_for_app(pg)
     ctx.close()
     return edits, ref
@@ -178,12 +183,16 @@ def main(argv=None):
         page.goto(url)
         wait_for_app(page)
         page.close()
-        edits, ref = bench_edit(browser, url, n)
+        timed, ref = bench_edit(browser, url, n)
+        edits, answers = [t[0] for t in timed], [t[1] for t in timed]
         print(f"(a) type a cell -> updated map: median {med(edits):.0f} ms (min {min(edits):.0f}, "
               f"max {max(edits):.0f}, n={len(edits)}); target < 100 ms")
+        print(f"    -> the page's answer drawn (colours, written sums): median {med(answers):.0f} ms "
+              f"(min {min(answers):.0f}, max {max(answers):.0f})")
         print(f"    reference, stride +/- -> updated map: median {med(ref):.0f} ms; "
-              f"ratio edit / reference = {med(edits) / med(ref):.2f}")
-        results["edit_ms"], results["ref_ms"] = med(edits), med(ref)
+              f"ratio edit / reference = {med(edits) / med(ref):.2f}, answer / reference = "
+              f"{med(answers) / med(ref):.2f}")
+        results["edit_ms"], results["answer_ms"], results["ref_ms"] = med(edits), med(answers), med(ref)
         for size in (5, 16):
             for speed in (2, 10, 30):
                 steps, rate, gap, nbytes = bench_play(browser, size, speed)

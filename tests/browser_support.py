@@ -168,8 +168,8 @@ def type_into_player(page, text: str, cell: str, timeout: float = TIMEOUT_MS) ->
 
     ``cell`` is the cell's id (``in-R-C`` in padded coordinates, ``flt-R-C``). Click the cell and see its
     field open with the old value selected; type; see the field hold the text; Enter, and see the field
-    close. The rerun the edit starts is the caller's to wait for: wait for what it changes, then
-    ``wait_for_app``.
+    close. The rerun the edit starts is the caller's to wait for (``wait_for_player_answer``): the map the
+    browser writes at once is no sign that the page has answered.
     """
     from playwright.sync_api import expect
 
@@ -181,6 +181,16 @@ def type_into_player(page, text: str, cell: str, timeout: float = TIMEOUT_MS) ->
     expect(field, f"typing into {cell} did not reach its field").to_have_value(text, timeout=timeout)
     page.keyboard.press("Enter")
     expect(field, f"Enter did not close the field of {cell}").to_have_count(0, timeout=timeout)
+
+
+def wait_for_player_answer(page, timeout: float = TIMEOUT_MS) -> None:
+    """Wait for the page's answer to every cell typed into the player (it redraws the player: nothing in it is
+    left pending), then for the app to be idle."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#player .pending"), "the page did not answer a typed cell").to_have_count(0,
+                                                                                                  timeout=timeout)
+    wait_for_app(page, timeout)
 
 
 def assert_presenter_view_fills(page, width: int, height: int, digits: float, cells: str, count: int) -> None:

@@ -3,7 +3,9 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_link
+from browser_support import (
+    assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_link, wait_for_player_answer,
+)
 
 from cnnviz import conv2d
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -39,22 +41,21 @@ def test_rendered_map_edit_a_cell_and_see_it_change(page, server_url):
     assert shown(page) == LECTURE_MAP
     assert page.locator('[data-testid="stException"]').count() == 0
     type_into_player(page, "13", "in-0-1")  # the 3 under weight 1 of the first window
-    page.locator('#out-0-0:text-is("22")').wait_for()  # the rerun's new map
-    wait_for_app(page)
+    wait_for_player_answer(page)
     x = LECTURE_INPUT.copy()
     x[0, 1] = 13
     assert shown(page) == [str(v) for v in conv2d(x, LECTURE_FILTER).ravel()]
     assert url_params(page)["input"].startswith("3,13,2,1,0;")
     type_into_player(page, "-1", "flt-2-2")  # a filter cell, then a bad one: the map stays, a message says why
-    page.locator('#flt-2-2:text-is("−1")').wait_for()
-    wait_for_app(page)
+    wait_for_player_answer(page)
+    assert page.inner_text("#flt-2-2") == "−1"
     w = LECTURE_FILTER.copy()
     w[2, 2] = -1
     assert shown(page) == [str(v) for v in conv2d(x, w).ravel()]
     before = shown(page)
     type_into_player(page, "abc", "in-4-4")
+    wait_for_player_answer(page)
     page.get_by_text("Input, row 5, column 5: 'abc' is not a number").wait_for()
-    wait_for_app(page)
     assert shown(page) == before and page.inner_text("#in-4-4") == str(x[4, 4])  # the last valid value
 
 

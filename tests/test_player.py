@@ -10,6 +10,7 @@ import pytest
 from cnnviz.conv import conv2d
 from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.conv import conv_player_spec, conv_step_html
+from cnnviz.views.pool import pool_player_spec
 from cnnviz.views.player import (
     PlayerSpec, PlayerStep, component_css, component_js, player_data, player_html, unreached_cells,
 )
@@ -307,6 +308,81 @@ def test_browser_typing_into_a_cell_sends_the_edit(player):
     sent = [(e["grid"], e["row"], e["col"], e["text"]) for _, e in pg.evaluate("window.playerEvents")[1:]]
     assert sent == [("flt", 0, 0, "-1"), ("flt", 0, 1, "4")]
     assert len({e["seq"] for _, e in pg.evaluate("window.playerEvents")}) == 3  # each edit its own
+
+
+OUT_CELLS = ("els => els.map(e => [e.id, e.textContent, e.dataset.value,"  # the classes the page draws: not the step's
+             " [...e.classList].filter(c => !['pending', 'cur', 'peek'].includes(c)).join(' ')])")
+
+
+def drawn_out_cells(spec) -> list[list[str]]:
+    """The output cells the page's answer draws for ``spec``: id, text, exact value and classes, as the DOM has them."""
+    cells = re.findall(r'<div class="([^"]*)" id="(out-\d+-\d+)"[^>]*data-value="([^"]*)"[^>]*>([^<]*)</div>',
+                       player_data(spec)["html"])
+    return [[i, text, value, cls] for cls, i, value, text in cells]
+
+
+def typed(pg, cell: str, text: str) -> None:
+    pg.click("#" + cell)
+    pg.keyboard.type(text)
+    pg.keyboard.press("Enter")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("case", range(8))
+def test_browser_a_typed_cell_shows_the_page_answers_map_at_once(player, case):
+    """Before the page answers, the browser writes the map the page will draw, cell for cell."""
+    rng = np.random.default_rng(case)
+    H, W = rng.integers(3, 8, 2)
+    x = rng.integers(-9, 10, (H, W))
+    if case < 5:  # convolution: stride, padding, dilation, a bias, ReLU
+        k = int(rng.integers(1, min(H, W, 3) + 1))
+        w = rng.integers(-2, 3, (k, k))
+        kw = dict(bias=int(rng.integers(-5, 6)), relu=bool(case % 2), stride=int(rng.integers(1, 3)),
+                  padding=int(rng.integers(0, 2)), dilation=1 + int(case == 3 and k <= 2))
+        make = lambda x, w: replace(conv_player_spec(x, w, **kw), editable=("in", "flt"))  # noqa: E731
+        ph = kw["padding"]
+    else:  # pooling, max and average
+        w, ph = None, 0
+        mode = "max" if case < 7 else "avg"
+        x = x * 2 if mode == "avg" else x  # with even values a 2x2 mean can be whole: both ways happen
+        make = lambda x, w: replace(pool_player_spec(x, 2, mode=mode), editable=("in",))  # noqa: E731
+    pg = player(make(x, w))
+    for _ in range(3):
+        edit_filter = w is not None and rng.random() < 0.3
+        grid = w if edit_filter else x
+        r, c = (int(v) for v in rng.integers(0, grid.shape))
+        value = int(rng.integers(-60, 61))
+        grid[r, c] = value
+        cell = f"flt-{r}-{c}" if edit_filter else f"in-{r + ph}-{c + ph}"
+        before = pg.locator(".cell.out").evaluate_all(OUT_CELLS)
+        typed(pg, cell, str(value).replace("-", "−") if value % 3 == 0 else str(value))
+        expected = drawn_out_cells(make(x, w))
+        shown = pg.locator(".cell.out").evaluate_all(OUT_CELLS)
+        whole = all(float(v).is_integer() for _, _, v, _ in expected)
+        assert shown == (expected if whole else before)  # a map with fractions waits for the page
+        assert ("pending" in (pg.get_attribute("#explain", "class") or "")) == whole
+        pg.evaluate("d => window.remount({player: JSON.stringify(d)})", player_data(make(x, w)))  # the answer
+        assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == expected
+        assert pg.locator(".pending").count() == 0
+
+
+@pytest.mark.browser
+def test_browser_only_a_plain_number_is_shown_before_the_page_answers(player):
+    spec = replace(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER, bias=0.5), editable=("in", "flt"))
+    pg = player(spec)
+    before = pg.locator(".cell.out").evaluate_all(OUT_CELLS)
+    for text in ("1e3", "2,5", "abc", "1/2", "2000000", "3.25"):  # the page reads these (or refuses them)
+        typed(pg, "in-0-0", text)
+        assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == before, text
+    pg.click("#in-0-0")
+    pg.keyboard.press("Backspace")  # an empty cell
+    pg.keyboard.press("Enter")
+    assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == before
+    assert pg.get_attribute("#explain", "class") in (None, "")
+    typed(pg, "in-0-0", "4")  # with a bias of 0.5 no map is whole numbers: a plain number waits too
+    assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == before
+    sent = [e["text"] for _, e in pg.evaluate("window.playerEvents")]
+    assert sent == ["1e3", "2,5", "abc", "1/2", "2000000", "3.25", "", "4"]
 
 
 @pytest.mark.browser

@@ -1,6 +1,6 @@
 """The Pooling page in Chromium: the player plays to its end in the browser, and the map is typed into in place."""
 import pytest
-from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app
+from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_player_answer
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,7 @@ def test_typing_into_the_map_pools_the_new_value(page, server_url):
     open_pool(page, server_url)
     assert shown(page) == ["6", "8", "3", "4"]
     type_into_player(page, "9", "in-2-0")  # the 3 of the bottom-left window
-    page.locator('#out-1-0:text-is("9")').wait_for()
-    wait_for_app(page)
+    wait_for_player_answer(page)
     assert shown(page) == ["6", "8", "9", "4"]
     assert page.evaluate("new URL(location.href).searchParams.get('input')").startswith("1,1,2,4;5,6,7,8;9,")
 

@@ -66,4 +66,5 @@ def conv_player_spec(x, w, bias=0, *, relu=False, stride=1, padding=0, dilation=
     title = "Activation map" + (" (after ReLU)" if relu else "")
     return PlayerSpec(input=pad_input(x, (ph, pw)), output=out, steps=steps, filter=w, padding=(int(ph), int(pw)),
                       titles=("Input" + (" (padded)" if ph or pw else ""), "Filter", title),
-                      initial_step=initial_step, speed=speed)
+                      initial_step=initial_step, speed=speed, combine="sum", bias=np.asarray(bias).item(),
+                      relu=bool(relu))

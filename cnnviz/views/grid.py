@@ -19,13 +19,17 @@ from .assets import asset
 from .colour import cell_style, diverging_rgb, short_cell_style
 from .numbers import exact_number, format_number
 
-__all__ = ["grid_html", "grid_rows_html", "length_class"]
+__all__ = ["grid_html", "grid_rows_html", "length_class", "LENGTH_CLASSES"]
+
+
+# (most characters, class) in order, the last for any length: a smaller font for a longer number
+LENGTH_CLASSES = ((3, ""), (4, "l4"), (6, "l6"), (8, "l8"), (None, "l10"))
 
 
 def length_class(text: str) -> str:
-    """``""``, ``"l4"``, ``"l6"``, ``"l8"`` or ``"l10"``: a smaller font for a longer number."""
+    """``""``, ``"l4"``, ``"l6"``, ``"l8"`` or ``"l10"``: a smaller font for a longer number (``LENGTH_CLASSES``)."""
     n = len(text)
-    return "" if n <= 3 else "l4" if n <= 4 else "l6" if n <= 6 else "l8" if n <= 8 else "l10"
+    return next(cls for most, cls in LENGTH_CLASSES if most is None or n <= most)
 
 
 def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | None = None,

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import numpy as np
 
-__all__ = ["MINUS", "format_number", "exact_number"]
+__all__ = ["MINUS", "EXACT_BELOW", "format_number", "exact_number"]
 
 MINUS = "\u2212"  # the minus sign: as wide as "+", and read as "minus" by screen readers
-_EXACT_BELOW = 10**12  # whole numbers below this are written out digit by digit
+EXACT_BELOW = 10**12  # whole numbers below this are written out digit by digit
 _MAX_DECIMALS = 4  # a value with at most this many decimals is written exactly (1/16 is 0.0625)
 
 
@@ -50,7 +50,7 @@ def format_number(value: float | int) -> str:
     if isinstance(value, (int, np.integer)):  # bool too: True is 1
         n = int(value)  # exact, even beyond 2**53
         sign = MINUS if n < 0 else ""
-        if -_EXACT_BELOW < n < _EXACT_BELOW:
+        if -EXACT_BELOW < n < EXACT_BELOW:
             return f"{sign}{abs(n)}"
         return sign + _scientific(format(Decimal(abs(n)), ".2e"))
     return _format_float(float(value))
@@ -61,7 +61,7 @@ def _format_float(v: float) -> str:
     if not math.isfinite(v):
         return "NaN" if v != v else ("" if v > 0 else MINUS) + "∞"
     sign, a = (MINUS, -v) if v < 0 else ("", v)
-    if a >= _EXACT_BELOW:
+    if a >= EXACT_BELOW:
         return sign + _scientific(f"{a:.2e}")
     if a.is_integer():
         return sign + str(int(a)) if a else "0"

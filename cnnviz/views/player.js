@@ -5,6 +5,7 @@ const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const PLAIN = /^[+\-\u2212]?\d{1,7}(\.\d{1,12})?$/;  // a number as typed, which the page reads the same way
 const ASIDE = 330;  // the width the written sums take beside the grids (presenter view)
 const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 
@@ -270,7 +271,48 @@ class Player {
       ed.cell.classList.add('pending');
       this.send('edit', {grid: ed.grid, row: inp ? ed.r - ph : ed.r, col: inp ? ed.c - pw : ed.c, text: ed.text,
                          seq: Date.now() + '-' + (++this.seq)});
+      this.preview(ed.cell, ed.text);
     }
+  }
+  // A plain number typed into a cell changes the map before the page answers: every window is added up
+  // again from the cells' exact values (data.combine: each covered cell times its weight on every channel,
+  // plus the bias, then ReLU; or the window's largest value or mean) and written in when the whole map is
+  // whole numbers, which the page's formatter writes digit by digit. Anything else waits for the page. The
+  // written sum dims until then: the page's answer redraws the player, its colours and sums included.
+  preview(cell, text) {
+    const F = this.D.combine, t = text.trim();
+    if (!F || !PLAIN.test(t)) return;
+    const v = Number(t.replace('\u2212', '-'));
+    if (!(Math.abs(v) <= F.limit)) return;
+    const old = cell.dataset.value;
+    cell.dataset.value = String(v);
+    const val = el => +el.dataset.value;
+    const map = this.S.map(s => {
+      let acc = F.op === 'max' ? -Infinity : 0, n = 0;
+      s[0].forEach((r, i) => s[1].forEach((c, j) => {
+        const ins = this.cells('in', r, c), ws = F.op === 'sum' ? this.cells('flt', i, j) : null;
+        ins.forEach((x, ch) => {
+          if (F.op === 'sum') acc += val(x) * val(ws[ch]);
+          else if (F.op === 'max') acc = Math.max(acc, val(x));
+          else acc += val(x);
+          n += 1;
+        });
+      }));
+      if (F.op === 'avg') return acc / n;
+      if (F.op === 'sum') { acc += F.bias; if (F.relu) acc = Math.max(0, acc); }
+      return acc;
+    });
+    if (!map.every(y => Number.isInteger(y) && Math.abs(y) < F.whole)) { cell.dataset.value = old; return; }
+    const sizes = F.lengths.map(l => l[1]).filter(Boolean);
+    map.forEach((y, k) => {
+      const o = this.outs[k], txt = (y < 0 ? F.minus : '') + Math.abs(y);
+      o.dataset.value = String(y); o.textContent = txt;
+      o.classList.remove(...sizes);
+      const size = F.lengths.find(([most]) => most == null || txt.length <= most)[1];
+      if (size) o.classList.add(size);
+    });
+    this.el.explain.classList.add('pending');
+    this.html = null;  // the page's answer redraws it all
   }
   editKey(e, box) {
     const ed = this.editing;

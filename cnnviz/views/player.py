@@ -21,7 +21,10 @@ What it shows
   space plays/pauses, → and PageDown step forward, ← and PageUp back, Home/End jump.
   Hovering an output cell shows the window that produced it; clicking jumps there.
 - Editable grids (``PlayerSpec.editable``): click or tap a cell, type, Enter sends the text to
-  the page (Escape cancels; Tab and the arrows move to the next cell).
+  the page (Escape cancels; Tab and the arrows move to the next cell). When the spec says how a step's
+  value is made from its window (``PlayerSpec.combine``), the browser writes the new map at once from the
+  cells' exact values, before the page answers (a typed plain number, a map of whole numbers; anything
+  else waits for the page); the page's answer then redraws the player, colours and written sums included.
 - Step, playing and speed live in the browser per component key, so a rerun keeps them; when paused or
   stepped the step is written into the page's link (``?step=N``), so a copied link reopens it.
 
@@ -57,9 +60,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..grids import MAX_ABS_VALUE
 from .assets import asset
-from .grid import grid_html
-from .numbers import MINUS, format_number
+from .grid import LENGTH_CLASSES, grid_html
+from .numbers import EXACT_BELOW, MINUS, format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
            "component_css", "component_js"]
@@ -105,7 +109,12 @@ class PlayerSpec:
     bank: tuple[np.ndarray, ...] = ()  # every filter's full map (H_out, W_out), shown small as the output volume
     bank_index: int = 0  # which map of ``bank`` the output grid is
     volume_caption: str = ""  # the volumes' shapes, e.g. "32x32x3 → 28x28x6"
-    bias: float | int | None = None  # a multi-channel spec: the bias, written after the channels' sums
+    bias: float | int | None = None  # added to each window's sum (a multi-channel spec writes it after the channels')
+    # How a step's value is made from its window, for the browser to write the map of a typed cell at once:
+    # "sum" (each covered cell times its filter weight, every channel, plus ``bias``; then ReLU if ``relu``),
+    # "max" or "avg" (the covered cells' largest value or mean); "" (the default): it waits for the page.
+    combine: str = ""
+    relu: bool = False  # "sum": negative sums written as 0
 
     def __post_init__(self):
         x = np.asarray(self.input)
@@ -119,6 +128,8 @@ class PlayerSpec:
                 raise ValueError(f"The input has {C} channel(s): give one name for each.")
         elif f is not None and f.ndim == 3:
             raise ValueError("The filter has channels but the input does not: give the input as (C, rows, columns).")
+        if self.combine not in ("", "sum", "max", "avg"):
+            raise ValueError(f"combine is one of 'sum', 'max', 'avg' or '', not {self.combine!r}.")
         if self.bank and not 0 <= self.bank_index < len(self.bank):
             raise ValueError(f"There are {len(self.bank)} filters in the bank: pick one of 1 to {len(self.bank)}.")
 
@@ -261,6 +272,10 @@ def player_data(spec: PlayerSpec) -> dict:
         "partials": [[f"{name} = {format_number(v)}" for name, v in zip(spec.channel_names, s.partials, strict=True)]
                      if s.partials else [] for s in spec.steps] if C else None,
         "bank": [len(spec.bank), *np.asarray(spec.bank[0]).shape] if spec.bank else None,  # F, H_out, W_out
+        # what the browser needs to write the map of a typed cell before the page answers (see ``combine``)
+        "combine": {"op": spec.combine, "bias": float(spec.bias or 0), "relu": bool(spec.relu),
+                    "limit": MAX_ABS_VALUE, "whole": EXACT_BELOW, "minus": MINUS,
+                    "lengths": LENGTH_CLASSES} if spec.combine and spec.editable else None,
     }
 
 

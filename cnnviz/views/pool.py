@@ -71,7 +71,7 @@ def pool_player_spec(x, size=2, stride=None, mode: str = "max", *, initial_step:
                                 value=out[s.out_row, s.out_col].item(), winner=s.winner,
                                 explain=pool_step_html(s.values, mode, local, (s.out_row, s.out_col))))
     return PlayerSpec(input=x, output=out, steps=steps, titles=("Activation map", "", MODE_NAMES[mode]),
-                      initial_step=initial_step, speed=speed,
+                      initial_step=initial_step, speed=speed, combine=mode,
                       winner_label="kept (the maximum)" if mode == "max" else "winner")
 
 
