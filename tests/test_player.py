@@ -287,6 +287,7 @@ def test_browser_typing_into_a_cell_sends_the_edit(player):
     assert pg.locator("input.cell-edit").count() == 0
     pg.click("#in-1-2")  # the input's row 0, column 1 (padding 1)
     field = pg.locator("input.cell-edit")
+    assert pg.locator(".cell-sign").count() == 0  # a mouse and a keyboard have a minus
     assert field.get_attribute("inputmode") == "decimal" and field.input_value() == "3"
     pg.keyboard.type("13")  # the old value is selected: typing replaces it
     pg.keyboard.press("Enter")
@@ -383,6 +384,30 @@ def test_browser_only_a_plain_number_is_shown_before_the_page_answers(player):
     assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == before
     sent = [e["text"] for _, e in pg.evaluate("window.playerEvents")]
     assert sent == ["1e3", "2,5", "abc", "1/2", "2000000", "3.25", "", "4"]
+
+
+@pytest.mark.browser
+def test_browser_a_touch_screen_gets_a_sign_key_and_the_field_keeps_its_text(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True,
+                              is_mobile=True)
+    try:
+        pg = ctx.new_page()
+        pg.set_content(player_html(replace(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER), editable=("in", "flt"))))
+        pg.locator("#player").wait_for()
+        pg.tap("#flt-0-1")
+        field = pg.locator("input.cell-edit")
+        pg.keyboard.type("2")
+        pg.tap(".cell-sign")  # a phone's keypad without a minus
+        assert field.input_value() == "−2" and field.evaluate("e => e.getRootNode().activeElement === e")
+        pg.tap("#flt-0-1 input.cell-edit")  # a tap in the open field keeps what is typed
+        pg.tap(".cell-sign")
+        pg.tap(".cell-sign")
+        assert field.input_value() == "−2"
+        pg.keyboard.press("Enter")
+        assert pg.locator("input.cell-edit, .cell-sign").count() == 0
+        assert [(e["grid"], e["text"]) for _, e in pg.evaluate("window.playerEvents")] == [("flt", "−2")]
+    finally:
+        ctx.close()
 
 
 @pytest.mark.browser

@@ -121,7 +121,10 @@ class Player {
       group.querySelectorAll('select[data-op]').forEach(m => { m.onchange = () => { if (m.value) ask('preset', m.value); }; });
     });
     host.querySelectorAll('.cell.edit').forEach(cell => {
-      cell.onclick = () => { const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c); };
+      cell.onclick = e => {  // not a click in its own open field or on its ± key
+        if (e.target !== cell) return;
+        const [g, r, c] = cell.id.split('-'); this.open(g, +r, +c);
+      };
     });
   }
 
@@ -244,8 +247,7 @@ class Player {
   open(grid, r, c, text) {
     const cell = this.$(grid + '-' + r + '-' + c);
     if (!cell || !cell.classList.contains('edit')) { this.editing = null; return; }
-    const old = this.root.querySelector('input.cell-edit');
-    if (old) old.remove();
+    this.root.querySelectorAll('input.cell-edit, .cell-sign').forEach(el => el.remove());
     const box = document.createElement('input');
     box.className = 'cell-edit'; box.type = 'text'; box.inputMode = 'decimal'; box.enterKeyHint = 'done';
     box.autocomplete = 'off'; box.spellcheck = false;
@@ -257,14 +259,42 @@ class Player {
     if (text == null) box.select();
     box.oninput = () => { if (this.editing) this.editing.text = box.value; };
     box.onkeydown = e => this.editKey(e, box);
-    box.onblur = () => setTimeout(() => { if (this.editing && this.editing.box === box) this.close(true); }, 0);
+    box.onblur = () => setTimeout(() => {
+      if (this.editing && this.editing.box === box && !this.editing.keep) this.close(true);
+    }, 0);
     this.editing.box = box;
+    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) this.signKey(cell, box);
+  }
+  // A touch screen's number keypad may have no minus (an iPhone's has none): a ± key beside the field
+  // changes the sign of what is typed, the field keeping its focus.
+  signKey(cell, box) {
+    const sign = document.createElement('button');
+    sign.type = 'button'; sign.className = 'cell-sign'; sign.textContent = '±';
+    sign.setAttribute('aria-label', 'change the sign');
+    const hold = e => { e.preventDefault(); if (this.editing) this.editing.keep = true; };
+    sign.onpointerdown = hold; sign.onmousedown = hold;
+    const back = () => { if (this.editing) this.editing.keep = false; box.focus(); };
+    sign.onpointercancel = back;
+    sign.onclick = e => {
+      e.preventDefault(); e.stopPropagation();
+      const v = box.value.trim();
+      box.value = /^[-\u2212]/.test(v) ? v.slice(1) : '\u2212' + v.replace(/^\+/, '');
+      if (this.editing) this.editing.text = box.value;
+      back();
+    };
+    // beside the cell in its grid's panel (the cell clips what leaves it): under it, or over it in the lower half
+    const panel = cell.closest('.panel');
+    panel.appendChild(sign);
+    const lower = cell.offsetTop + cell.offsetHeight / 2 > panel.offsetHeight / 2;
+    sign.style.left = (cell.offsetLeft + cell.offsetWidth / 2) + 'px';
+    sign.style.top = (lower ? cell.offsetTop - sign.offsetHeight - 4 : cell.offsetTop + cell.offsetHeight + 4) + 'px';
   }
   close(commit) {
     const ed = this.editing;
     if (!ed) return;
     this.editing = null;
     if (ed.box) ed.box.remove();
+    this.root.querySelectorAll('.cell-sign').forEach(el => el.remove());
     if (commit && ed.text !== ed.cell.dataset.value) {
       const [ph, pw] = this.D.pad, inp = ed.grid === 'in';
       ed.cell.firstChild && ed.cell.firstChild.nodeType === 3 && (ed.cell.firstChild.textContent = ed.text);
