@@ -117,11 +117,12 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
         return
     ex = pool_example()
     example_map = conv2d(ex.input, ex.filter)  # (6, 6)
-    st.page_link(page, icon=":material/compress:",
-                 label=(f"Pool a {example_map.shape[0]}×{example_map.shape[1]} activation map: {ex.name} "
-                        f"({ex.input.shape[0]}×{ex.input.shape[1]}) through the lecture's "
-                        f"{ex.filter.shape[0]}×{ex.filter.shape[1]} filter →"),
+    (h, w), (H, W), (kh, kw) = example_map.shape, ex.input.shape, ex.filter.shape
+    st.page_link(page, icon=":material/compress:", label=f"Pool a {h}×{w} activation map made for it →",
                  query_params={"input": grid_to_text(example_map), "from": "example"})
+    why = ("is too small for" if min(amap.shape) < 4 else "would lose its last row or column to")
+    st.caption(f"This {amap.shape[0]}×{amap.shape[1]} map {why} 2×2 pooling with stride 2; that one is "
+               f"{ex.name} ({H}×{W}) through the lecture's {kh}×{kw} filter.")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
