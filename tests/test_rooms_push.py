@@ -3,7 +3,9 @@ number of listeners, and the route mounted beside the app."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import zlib
 
 import pytest
 
@@ -130,17 +132,18 @@ def test_a_change_carries_the_view_and_the_players_data_once_and_a_step_alone_ca
     async def go():
         streams = [push._events(push._watch(code)) for _ in range(20)]
         for s in streams:
-            assert "player" not in await _event(s)  # on connecting: the page was just drawn from this view
+            assert "playerz" not in await _event(s)  # on connecting: the page was just drawn from this view
         push_store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data)
         got = [await _event(s) for s in streams]
         assert {json.dumps(e, sort_keys=True) for e in got} == {json.dumps(got[0], sort_keys=True)}  # all the same
         e = got[0]
         assert (e["v"], e["page"], e["params"], e["step"], e["playing"]) == (2, "convolution", [["stride", "2"]], 3,
                                                                             False)
-        assert e["player"] == json.loads(data) and e["ph"] and e["poll"] == ""
+        assert json.loads(zlib.decompress(base64.b64decode(e["playerz"]))) == json.loads(data)  # deflated, base64
+        assert e["ph"] and e["poll"] == "" and "player" not in e
         push_store.set_view(code, secret, "convolution", {"stride": "2"}, 4, True, player=data)
         e = await _event(streams[0])
-        assert (e["v"], e["step"], e["playing"], e["ph"]) == (3, 4, True, got[0]["ph"]) and "player" not in e
+        assert (e["v"], e["step"], e["playing"], e["ph"]) == (3, 4, True, got[0]["ph"]) and "playerz" not in e
         push_store.open_poll(code, secret, "choice", options=("A", "B"))
         assert (await _event(streams[0]))["poll"] == "p-1:open"  # the page reruns to show the question
         for s in streams:

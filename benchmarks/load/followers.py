@@ -3,7 +3,7 @@
 The driver makes a room in the same Redis the server uses (``--redis``, the server started with
 ``CNNVIZ_REDIS_URL``), opens the presenter's Convolution page with the room's secret (a session over
 the protocol like the others), opens ``--n`` students on ``/?join=CODE`` and lets each follow as its
-browser would: reading the room's Server-Sent Events, each parsed whole (the player's data with it),
+browser would: reading the room's Server-Sent Events, each parsed whole (the player's data inflated with it),
 and showing a change in place when the page's player can (the same page and poll, the player's data
 in the event or the one shown), else asking for a run of the app (the push); or, where the server
 registered a fragment tick instead, running that tick at its ``auto_rerun`` interval (a
@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import time
 import uuid
+import zlib
 from dataclasses import asdict, dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -138,8 +140,9 @@ class Follower(Student):
         if not (shown and self.has_player and msg.get("ph") and msg.get("page") == shown.get("page")
                 and msg.get("poll") == shown.get("poll")):
             return False
-        if isinstance(msg.get("player"), dict):
-            json.loads(msg["player"].get("player") or "{}")  # the grids' JSON text, parsed as player.js does
+        if msg.get("playerz"):  # inflated and parsed as the listener and player.js do
+            player = json.loads(zlib.decompress(base64.b64decode(msg["playerz"])))
+            json.loads(player.get("player") or "{}")  # the grids' JSON text
         elif msg["ph"] != shown.get("ph"):
             return False
         self.shown = {**shown, "version": msg["v"], "ph": msg["ph"]}
