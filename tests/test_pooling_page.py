@@ -123,7 +123,8 @@ def captions(at) -> str:
 def test_the_lectures_small_map_links_to_an_example_that_pools_well():
     conv = open_app_page("pages/convolution.py")  # the lecture's 5x5 input and 3x3 filter: a 3x3 map
     label, query = pool_link_of(conv)
-    assert "6×6 activation map" in label and "8×8" in label and "3×3 filter" in label
+    assert label == "Pool a 6×6 activation map made for it →"
+    assert any("(8×8) through the lecture's 3×3 filter" in c.value for c in conv.caption)
     at = open_page(**query)
     assert not at.exception and not at.error and not at.warning
     ex = pool_example()
