@@ -196,9 +196,14 @@ def wait_for_player_answer(page, timeout: float = TIMEOUT_MS) -> None:
 def assert_presenter_view_fills(page, width: int, height: int, digits: float, cells: str, count: int) -> None:
     """The presenter view at ``width`` x ``height``: sidebar and tools hidden, the ``count`` cells matching
     ``cells`` with digits of at least ``digits`` px, the whole player on screen, nothing scrolled."""
+    from playwright.sync_api import expect
+
     page.locator(".cnnviz-host.present").wait_for()
-    assert page.locator('[data-testid="stSidebar"]').is_hidden()
-    assert page.get_by_role("button", name="Randomise").first.is_hidden()
+    wait_for_app(page)  # the run has drawn all it draws: the page's styles as well as the player
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    expect(page.get_by_role("button", name="Randomise").first).to_be_hidden()
+    # the player fits itself again once the page's fonts are in (player.js): then a frame
+    page.evaluate("() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
     sizes = page.locator(cells).evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert len(sizes) == count and min(sizes) >= digits
     whole = page.locator("#player").bounding_box()
