@@ -2,6 +2,7 @@
 import io
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from browser_support import rendered, wait_for_app, wait_for_link
@@ -101,7 +102,7 @@ def test_presenter_view_shows_the_whole_player(page, server_url, width, height):
     wait_for_app(page)
     page.locator(".cnnviz-host.present").wait_for()
     laid_out(page, "#in-grid-2")
-    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
     whole = page.locator("#player").bounding_box()
     assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
     if width == 1920:  # at 1280x720 the grids' eight rows and the written sums share 720 px: whole, not big

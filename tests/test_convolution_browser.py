@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from browser_support import (
     assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_link, wait_for_player_answer,
 )
@@ -140,7 +141,7 @@ def test_presenter_view_fills_the_screen(page, server_url, width, height, digits
     page.get_by_role("button", name="Leave the presenter view").click()
     page.wait_for_function("() => !new URL(location.href).searchParams.has('present')")
     wait_for_app(page)
-    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()
 
 
 def test_a_shared_link_opens_the_same_grids_and_step(page, server_url):

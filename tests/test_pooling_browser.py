@@ -1,5 +1,6 @@
 """The Pooling page in Chromium: the player plays to its end in the browser, and the map is typed into in place."""
 import pytest
+from playwright.sync_api import expect
 from browser_support import assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_player_answer
 
 pytestmark = pytest.mark.browser
@@ -71,4 +72,4 @@ def test_presenter_view_fills_the_screen(page, server_url, width, height, digits
     page.get_by_role("button", name="Leave the presenter view").click()
     page.wait_for_function("() => !new URL(location.href).searchParams.has('present')")
     wait_for_app(page)
-    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()
