@@ -194,14 +194,14 @@ def test_settings_and_edits_survive_a_visit_to_another_page():
 def test_the_pooling_link_carries_a_map_that_pools_well():
     at = open_page()  # the lecture's 3x3 map: 2x2 pooling with stride 2 would keep one window of it
     (link,) = [el.proto for el in at.get("page_link") if el.proto.page == "pooling"]
-    assert link.label == "Pool a 6×6 activation map made for it →"
+    assert link.label == "Pool a 6×6 map →"
     assert any("too small for 2×2 pooling" in c.value and "(8×8)" in c.value for c in at.caption)
     assert parse_qs(link.query_string)["from"] == ["example"]
     at = open_page(input="1,2,3,4,5,6,7;" * 6 + "1,2,3,4,5,6,7")  # a 5x5 map: its last row and column left out
     assert any("would lose its last row or column" in c.value for c in at.caption)
     at = open_page(input="1,2,3,4,5,6;" * 5 + "1,2,3,4,5,6")  # 6x6 input: a 4x4 map, which pools well
     (link,) = [el.proto for el in at.get("page_link") if el.proto.page == "pooling"]
-    assert link.label == "Pool this 4×4 activation map →"
+    assert link.label == "Pool this 4×4 map →"
     # the filter's columns sum to 2, 4, 4, so the window over columns j..j+2 (values j..j+2) gives 10j + 12
     assert parse_qs(link.query_string) == {"input": ["22,32,42,52;22,32,42,52;22,32,42,52;22,32,42,52"],
                                            "from": ["conv-6x6-3x3"]}

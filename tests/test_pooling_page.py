@@ -123,7 +123,7 @@ def captions(at) -> str:
 def test_the_lectures_small_map_links_to_an_example_that_pools_well():
     conv = open_app_page("pages/convolution.py")  # the lecture's 5x5 input and 3x3 filter: a 3x3 map
     label, query = pool_link_of(conv)
-    assert label == "Pool a 6×6 activation map made for it →"
+    assert label == "Pool a 6×6 map →"
     assert any("(8×8) through the lecture's 3×3 filter" in c.value for c in conv.caption)
     at = open_page(**query)
     assert not at.exception and not at.error and not at.warning
@@ -145,7 +145,7 @@ def test_a_map_that_pools_well_goes_across_and_says_where_it_came_from():
     conv = open_app_page("pages/convolution.py", input=grid_to_text(x))
     label, query = pool_link_of(conv)
     amap = activation_map(x, LECTURE_FILTER)  # 4x4
-    assert label == "Pool this 4×4 activation map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
+    assert label == "Pool this 4×4 map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
     at = open_page(**query)
     assert not at.exception and not at.warning
     assert pooled(at) == pool2d_naive(amap).tolist()

@@ -111,14 +111,14 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
         return
     if pools_well(amap):
         (H, W), (kh, kw) = state.input.shape, state.filter.shape
-        st.page_link(page, label=f"Pool this {amap.shape[0]}×{amap.shape[1]} activation map →",
+        st.page_link(page, label=f"Pool this {amap.shape[0]}×{amap.shape[1]} map →",
                      icon=":material/compress:",
                      query_params={"input": grid_to_text(amap), "from": f"conv-{H}x{W}-{kh}x{kw}"})
         return
     ex = pool_example()
     example_map = conv2d(ex.input, ex.filter)  # (6, 6)
     (h, w), (H, W), (kh, kw) = example_map.shape, ex.input.shape, ex.filter.shape
-    st.page_link(page, icon=":material/compress:", label=f"Pool a {h}×{w} activation map made for it →",
+    st.page_link(page, icon=":material/compress:", label=f"Pool a {h}×{w} map →",
                  query_params={"input": grid_to_text(example_map), "from": "example"})
     why = ("is too small for" if min(amap.shape) < 4 else "would lose its last row or column to")
     st.caption(f"This {amap.shape[0]}×{amap.shape[1]} map {why} 2×2 pooling with stride 2; that one is "
