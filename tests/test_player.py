@@ -361,7 +361,8 @@ def test_browser_a_typed_cell_shows_the_page_answers_map_at_once(player, case):
         shown = pg.locator(".cell.out").evaluate_all(OUT_CELLS)
         whole = all(float(v).is_integer() for _, _, v, _ in expected)
         assert shown == (expected if whole else before)  # a map with fractions waits for the page
-        assert ("pending" in (pg.get_attribute("#explain", "class") or "")) == whole
+        dimmed = float(pg.locator("#explain").evaluate("e => getComputedStyle(e).opacity")) < 1
+        assert ("pending" in (pg.get_attribute("#explain", "class") or "")) == whole == dimmed  # the sum is stale
         pg.evaluate("d => window.remount({player: JSON.stringify(d)})", player_data(make(x, w)))  # the answer
         assert pg.locator(".cell.out").evaluate_all(OUT_CELLS) == expected
         assert pg.locator(".pending").count() == 0
