@@ -25,12 +25,15 @@ def finished(at, *key):
     return at.run()
 
 
-def texts(at) -> list[str]:
-    return [m.value for m in at.markdown]
-
-
 def html_of(at) -> str:
     return " ".join(h.proto.body for h in at.get("html"))
+
+
+def shapes(at) -> str:
+    """The chain of shapes written above the digit's layers, e.g. ``8x8x1 → 8x8x8 → 4x4x8 → 10``."""
+    found = re.findall(r'<h3 class="shapes">([^<]*)</h3>', html_of(at))
+    assert len(found) == 1, found
+    return found[0]
 
 
 def reads(at, digit: int) -> bool:
@@ -50,26 +53,34 @@ def no_exceptions(at) -> None:
 def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
     at = finished(open_app_page("pages/learn.py", digit="7"))
     no_exceptions(at)
-    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)
+    assert shapes(at) == "8x8x1 → 8x8x8 → 4x4x8 → 10"
     expected = int(default_net.predict(digits_split().test_images[7]).argmax())
     assert reads(at, expected)
     assert at.slider(key="learn_epoch").value == 12  # the slider opens on the last epoch
-    charts = at.get("plotly_chart")
-    assert len(charts) == 2  # curves and the confusion matrix (the probabilities are HTML bars)
-    html = " ".join(h.proto.body for h in at.get("html"))
+    assert len(at.get("plotly_chart")) == 1  # the curves (the probabilities are HTML bars)
+    html = html_of(at)
     assert f'<span class="d">{expected} ◀</span>' in html  # the predicted digit's bar
-    html = " ".join(h.proto.body for h in at.get("html"))
     # Each activation map is sent once: in the layers (the last epoch's maps are not repeated above them).
-    assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html and 'data-grid="p8-9"' in html
-    # Only the open tab of the layers is drawn; opening another draws that one instead.
+    assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html
+    # Only the layer picked is drawn; picking another draws that one instead.
     assert 'data-grid="relu8"' not in html and 'data-grid="pool8"' not in html
-    at.session_state[ui_learn.LAYER_TAB_KEY] = "After ReLU"
-    at.run()
-    html = " ".join(h.proto.body for h in at.get("html"))
+    layer = at.button_group(key=ui_learn.LAYER_KEY)
+    assert layer.options == ["Activation maps", "After ReLU", "After 2x2 max pooling"]
+    layer.set_value("relu").run()
+    html = html_of(at)
     assert 'data-grid="relu8"' in html and 'data-grid="conv8"' not in html
-    at.session_state[ui_learn.LAYER_TAB_KEY] = "After 2x2 max pooling"
+    at.button_group(key=ui_learn.LAYER_KEY).set_value("pool").run()
+    assert 'data-grid="pool8"' in html_of(at)
+    # The two parts at the end are built once opened: the top windows, then the confusion matrix and mistakes.
+    look, wrong = at.expander
+    assert "What does each filter look for?" in look.label and "Where it goes wrong" in wrong.label
+    assert 'data-grid="p8-9"' not in html_of(at)
+    at.session_state[ui_learn.INSPECT_KEYS[0]] = True
     at.run()
-    assert 'data-grid="pool8"' in " ".join(h.proto.body for h in at.get("html"))
+    assert 'data-grid="p8-9"' in html_of(at) and len(at.get("plotly_chart")) == 1
+    at.session_state[ui_learn.INSPECT_KEYS[1]] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and 'class="cnnviz-gallery"' in html_of(at)
     # An earlier epoch shows that epoch's maps above the layers.
     at.slider(key="learn_epoch").set_value(3).run()
     assert 'data-grid="e3m1"' in " ".join(h.proto.body for h in at.get("html"))
@@ -80,7 +91,8 @@ def test_second_convolution_shapes_as_the_lecture_writes_them():
     at.button(key="learn_train").click().run()
     at = finished(at, 4, 2, 0, True)
     no_exceptions(at)
-    assert "### 8x8x1 → 8x8x4 → 4x4x4 → 4x4x4 → 10" in texts(at)
+    assert shapes(at) == "8x8x1 → 8x8x4 → 4x4x4 → 4x4x4 → 10"
+    assert ui_learn.LAYERS["relu2"] in at.button_group(key=ui_learn.LAYER_KEY).options
     assert at.slider(key="learn_epoch").max == 2
 
 
@@ -149,7 +161,7 @@ def test_a_bad_link_falls_back_with_a_warning(params, words):
     at = open_app_page("pages/learn.py", **params)
     no_exceptions(at)
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
-    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)  # the default network on the first test digit
+    assert shapes(at) == "8x8x1 → 8x8x8 → 4x4x8 → 10"  # the default network on the first test digit
 
 
 def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
