@@ -7,6 +7,7 @@ progress with a fragment only while it is waiting or in progress.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -156,7 +157,13 @@ class DigitView:
     answer: str  # HTML: what the network reads, then the probabilities as bars
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+# The digit's part reruns on every click of a class: its views are kept in plain LRU caches (a hit costs
+# well under a microsecond; ``st.cache_resource`` hashes its arguments on every call, about a millisecond
+# for a run's key and a digit's text). Bounded like the others; read-only, shared by every session.
+DIGIT_VIEWS = 512  # digits through a run's network (355 test digits, and drawings)
+
+
+@functools.lru_cache(maxsize=DIGIT_VIEWS)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
@@ -172,7 +179,7 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
 
 
-@st.cache_resource(max_entries=1024, show_spinner=False)
+@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)
 def digit_layer(key: tuple, digit_text: str, name: str) -> str:
     """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn)."""
     return fig_learn.layer_html(digit_view(key, digit_text).layers, grid_from_text(digit_text, max_side=8), name)
@@ -363,7 +370,7 @@ OPEN_FILTER_HEAD = ("<h3>Open a learned filter in the Convolution player</h3>"
                     "16 first, which only scales the map (and the network adds its bias).</p>")
 
 
-@st.cache_resource(max_entries=1024, show_spinner=False)
+@functools.lru_cache(maxsize=DIGIT_VIEWS)
 def digit_head(key: tuple, digit_text: str, note: str) -> str:
     """A line about the digit, the shapes of its layers as the lecture writes them, and the digit: one element."""
     view = digit_view(key, digit_text)
@@ -372,7 +379,7 @@ def digit_head(key: tuple, digit_text: str, note: str) -> str:
     return fig_learn.section_html(*parts)
 
 
-@st.cache_resource(max_entries=1024, show_spinner=False)
+@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)
 def digit_section(key: tuple, digit_text: str, name: str) -> str:
     """One layer of the digit, what the network reads and how sure, then the heading of the filter links:
     one element."""
@@ -487,11 +494,12 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
         s, new = current("digit")
         s, digit, draw_errors, note = digit_ui(s, new, inline_note=True)
         ui.show_errors(draw_errors, kept="The last drawing is still used.")
+        digit_text = grid_to_text(digit)
         if not digit.any():
             st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
                     icon=":material/draw:")
         else:
-            key, digit_text = settings_key(s), grid_to_text(digit)
+            key = settings_key(s)
             kept = ui.last_valid("learn_digit_view", lambda: (digit_text, digit_view(key, digit_text)))
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
@@ -500,7 +508,6 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
                 html(fig_learn.section_html(("html", OPEN_FILTER_HEAD)))
             open_filter_ui(key, digit_text)
         URL.save(s)
-        digit_text = grid_to_text(digit)
         if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \
                 st.session_state.get(MAPS_DIGIT_KEY + "__rerun") != digit_text:
             st.session_state[MAPS_DIGIT_KEY + "__rerun"] = digit_text  # once per digit, whatever happens
