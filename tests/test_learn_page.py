@@ -214,3 +214,47 @@ def test_a_killed_training_says_so_and_trains_again_on_request():
     assert again is not run and again.error is None
     if again.pid is not None:
         os.kill(again.pid, signal.SIGKILL)  # seen what matters; free the worker for the other tests
+
+
+def test_a_shared_figure_is_drawn_as_built_and_follows_the_run():
+    """The curves are one cached figure per run and record count, shared by every session: Plotly gets the
+    dict made once, the same JSON as the figure itself, and a later record count is a figure of its own."""
+    import plotly.io
+    import plotly.tools
+
+    from cnnviz.ui import ReadyFigure
+    from cnnviz.views.learn import curves_figure
+
+    key = (8, 12, 0, False)
+    assert ui_learn.shared_run(*key).wait(120)
+    history = ui_learn.shared_run(*key).history()
+    early, done = ui_learn.curves(key, 4, 12), ui_learn.curves(key, len(history), 12)
+    assert isinstance(early, ReadyFigure) and ui_learn.curves(key, 4, 12) is early
+    assert plotly.io.to_json(early, validate=False) == plotly.io.to_json(curves_figure(history[:4], 12), validate=False)
+    assert list(early.data[0].x) == [0, 1, 2, 3] and list(done.data[0].x) == list(range(len(history)))
+    # What st.plotly_chart does with it: the dict made once, and drawing it twice changes nothing.
+    assert plotly.tools.return_figure_from_figure_or_data(early, validate_figure=True) is early.to_dict()
+    at = finished(open_app_page("pages/learn.py"))
+    spec = at.get("plotly_chart")[0].proto.spec
+    # the page's chart is the plain figure's JSON (built now, with the template Streamlit made the default)
+    assert spec == plotly.io.to_json(curves_figure(history, 12), validate=False)
+    assert finished(at).get("plotly_chart")[0].proto.spec == spec
+    assert list(ui_learn.curves(key, 4, 12).data[0].x) == [0, 1, 2, 3]
+
+
+def test_the_digit_views_are_kept_in_bounded_caches():
+    key = (8, 12, 0, False)
+    assert ui_learn.shared_run(*key).wait(120)
+    for cache in (ui_learn.digit_view, ui_learn.digit_head):
+        assert cache.cache_info().maxsize == ui_learn.DIGIT_VIEWS
+    for cache in (ui_learn.digit_layer, ui_learn.digit_section):
+        assert cache.cache_info().maxsize == 2 * ui_learn.DIGIT_VIEWS
+    rng = np.random.default_rng(0)
+    texts = [grid_to_text(rng.integers(0, 17, (8, 8))) for _ in range(ui_learn.DIGIT_VIEWS + 40)]
+    for text in texts:
+        ui_learn.digit_section(key, text, "conv")
+    assert ui_learn.digit_view.cache_info().currsize == ui_learn.DIGIT_VIEWS  # the oldest went, not the memory
+    assert ui_learn.digit_section.cache_info().currsize <= 2 * ui_learn.DIGIT_VIEWS
+    # A digit seen again: what the cache holds is what building it anew gives.
+    for text in (texts[0], texts[-1]):
+        assert ui_learn.digit_section(key, text, "conv") == ui_learn.digit_section.__wrapped__(key, text, "conv")

@@ -204,7 +204,7 @@ class ReadyFigure(go.Figure):
 
     def __init__(self, figure: go.Figure):
         super().__init__(figure)
-        self._ready = super().to_dict()
+        self._ready = figure.to_dict()  # the figure's own dict: the JSON Plotly writes for it, key for key
 
     def to_dict(self) -> dict:
         return self._ready
