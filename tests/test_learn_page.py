@@ -247,8 +247,7 @@ def test_the_digit_views_are_kept_in_bounded_caches():
     assert ui_learn.shared_run(*key).wait(120)
     for cache in (ui_learn.digit_view, ui_learn.digit_head):
         assert cache.cache_info().maxsize == ui_learn.DIGIT_VIEWS
-    for cache in (ui_learn.digit_layer, ui_learn.digit_section):
-        assert cache.cache_info().maxsize == 2 * ui_learn.DIGIT_VIEWS
+    assert ui_learn.digit_section.cache_info().maxsize == 2 * ui_learn.DIGIT_VIEWS
     rng = np.random.default_rng(0)
     texts = [grid_to_text(rng.integers(0, 17, (8, 8))) for _ in range(ui_learn.DIGIT_VIEWS + 40)]
     for text in texts:

@@ -179,9 +179,9 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
 
 
-@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)
 def digit_layer(key: tuple, digit_text: str, name: str) -> str:
-    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn)."""
+    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn).
+    Not cached itself: the sections that hold it are (``digit_head``, ``digit_section``)."""
     return fig_learn.layer_html(digit_view(key, digit_text).layers, grid_from_text(digit_text, max_side=8), name)
 
 
@@ -379,7 +379,7 @@ def digit_head(key: tuple, digit_text: str, note: str) -> str:
     return fig_learn.section_html(*parts)
 
 
-@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)
+@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)  # about 45 KB an entry: at most about 50 MB
 def digit_section(key: tuple, digit_text: str, name: str) -> str:
     """One layer of the digit, what the network reads and how sure, then the heading of the filter links:
     one element."""
