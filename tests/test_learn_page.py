@@ -81,6 +81,14 @@ def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
     at.session_state[ui_learn.INSPECT_KEYS[1]] = True
     at.run()
     assert len(at.get("plotly_chart")) == 2 and 'class="cnnviz-gallery"' in html_of(at)
+    # Open parts are in the link (a room's followers follow it), and a link opens them.
+    assert link_text(at, "look") == "1" and link_text(at, "wrong") == "1"
+    shared = finished(open_app_page("pages/learn.py", digit="7", look="1", wrong="1"))
+    no_exceptions(shared)
+    assert 'data-grid="p8-9"' in html_of(shared) and len(shared.get("plotly_chart")) == 2
+    shared.session_state[ui_learn.INSPECT_KEYS[0]] = False
+    shared.run()
+    assert 'data-grid="p8-9"' not in html_of(shared) and "look" not in shared.query_params
     # An earlier epoch shows that epoch's maps above the layers.
     at.slider(key="learn_epoch").set_value(3).run()
     assert 'data-grid="e3m1"' in " ".join(h.proto.body for h in at.get("html"))
@@ -155,6 +163,7 @@ def test_a_shared_drawing_reopens(default_net):
     ({"draw": "99," * 63 + "99"}, "drawing"),
     ({"epoch": "NaN"}, "epoch shown"),
     ({"epoch": "20"}, "only 12 epochs"),
+    ({"look": "maybe"}, "top windows switch"),
 ])
 def test_a_bad_link_falls_back_with_a_warning(params, words):
     assert ui_learn.shared_run(8, 12, 0, False).wait(120)

@@ -43,6 +43,8 @@ class LearnState:
     digit: int  # index of the test digit, 0..354
     epoch: int | None  # the epoch whose filters are shown; None: the last
     draw: np.ndarray | None  # (8, 8) the drawn digit, cells 0..16; None: nothing drawn yet
+    look: bool = False  # "What does each filter look for?" open (in the link: a room's followers open it too)
+    wrong: bool = False  # "Where it goes wrong" open
 
 
 def parse_drawing(text) -> np.ndarray:
@@ -73,8 +75,10 @@ URL = UrlState("learn", LearnState, [
     int_field("digit", 0, 0, N_TEST - 1, "test digit"),
     int_field("epoch", None, 0, LIMITS["epochs"][1], "epoch shown"),
     UrlField("draw", None, parse_drawing, grid_to_text, "drawing"),
+    bool_field("look", False, "top windows switch"),
+    bool_field("wrong", False, "mistakes switch"),
 ], widgets={"filters": "learn_filters", "epochs": "learn_epochs", "seed": "learn_seed", "conv2": "learn_conv2",
-            "src": "learn_src", "digit": "learn_digit"}, check=_check)
+            "src": "learn_src", "digit": "learn_digit", "look": "learn_look", "wrong": "learn_wrong"}, check=_check)
 
 
 def config_of(state: LearnState) -> TrainConfig:
@@ -428,12 +432,13 @@ def open_filter_ui(key: tuple, digit_text: str) -> None:
              format_func=lambda f: f"Filter {f + 1}", on_change=_open_filter_asked, label_visibility="collapsed")
 
 
-INSPECT_KEYS = ("learn_look", "learn_wrong")  # the two closed-by-default parts at the end of the page
+INSPECT_KEYS = ("learn_look", "learn_wrong")  # the two closed-by-default parts at the end of the page (URL.widgets)
 
 
 def inspection_ui(state: LearnState) -> None:
     """What each filter looks for, the confusion matrix and the test digits it gets wrong: each part is
-    built (and sent) only once a student opens it; opening one reruns the page."""
+    built (and sent) only once a student opens it; opening one reruns the page and writes the link (so a
+    room's followers see it open too)."""
     view = inspection(settings_key(state))
     look = st.expander("**What does each filter look for?** The nine training windows that excite it most",
                        icon=":material/visibility:", key=INSPECT_KEYS[0], on_change="rerun")
@@ -450,6 +455,9 @@ def inspection_ui(state: LearnState) -> None:
                      "mistakes.")
         if view.wrong:
             html(view.gallery, where=right)
+    now = URL.load()[0]  # the link as the parts above wrote it
+    if (now.look, now.wrong) != (bool(look.open), bool(wrong.open)):
+        URL.save(replace(now, look=bool(look.open), wrong=bool(wrong.open)))
 
 
 def shown_digit(state: LearnState) -> np.ndarray:
