@@ -34,6 +34,7 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs this file as __main__ for every page view
     main()
 else:  # `streamlit run app.py` imports it to find this App: the app plus the rooms' push channel
-    from cnnviz.ui import push  # noqa: E402
+    from cnnviz.ui import push, serve  # noqa: E402
 
+    serve.send_small_writes_at_once()  # before the server accepts its first connection
     app = st.App(__file__, routes=push.routes())

@@ -23,12 +23,10 @@ with st.sidebar:
     state = replace(state, **ui_learn.settings_ui())
 
 run = ui_learn.train_ui(state)
-digit_box = st.container()  # the digit is chosen below, but its maps show while training
-if run is None or not run.done:
-    with digit_box:
-        st.subheader("A digit to follow")
-        state, digit, draw_errors = ui_learn.digit_ui(state, fresh)
-        ui.show_errors(draw_errors, kept="The last drawing is still used.")
+if run is None or not run.done:  # the digit first: its maps show while training
+    st.subheader("A digit to follow")
+    state, digit, draw_errors, _ = ui_learn.digit_ui(state, fresh)
+    ui.show_errors(draw_errors, kept="The last drawing is still used.")
     if run is not None:
         ui_learn.progress_ui(state, run, digit)
     ui_learn.URL.save(state)

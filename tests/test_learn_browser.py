@@ -67,19 +67,42 @@ def test_a_drawn_digit_is_classified_and_a_filter_opens_in_the_player(page, serv
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_a_tab_of_the_layers_is_drawn_when_opened(page, server_url):
+def pick_layer(page, name: str) -> None:
+    """Click a layer in the control below the digit (a segmented control)."""
+    page.get_by_test_id("stButtonGroup").get_by_text(name, exact=True).click()
+
+
+def test_a_layer_of_the_digit_is_drawn_when_picked(page, server_url):
     page.goto(server_url + "/learn?digit=7")
     wait_for_app(page)
     page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
     wait_for_app(page)
-    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0  # a closed tab is not sent
-    page.get_by_role("tab", name="After ReLU").click()
+    page.get_by_text("Map 1", exact=True).wait_for()
+    assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0  # a layer not picked is not sent
+    pick_layer(page, "After ReLU")
     page.get_by_text("Map 1 after ReLU", exact=True).wait_for()
     wait_for_app(page)
-    page.get_by_role("tab", name="After 2x2 max pooling").click()
+    pick_layer(page, "After 2x2 max pooling")
     page.get_by_text("Map 8 pooled", exact=True).wait_for()
     wait_for_app(page)
     assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_what_a_filter_looks_for_and_the_mistakes_open_on_request(page, server_url):
+    page.goto(server_url + "/learn")
+    wait_for_app(page)
+    page.get_by_text("The network reads a", exact=False).first.wait_for(timeout=120_000)  # trained
+    wait_for_app(page)
+    assert page.locator('[data-grid="p1-1"]').count() == 0  # closed: not built, not sent
+    page.get_by_text("What does each filter look for?").click()
+    page.locator('[data-grid="p8-9"]').wait_for()
+    wait_for_app(page)
+    page.get_by_text("Where it goes wrong").click()
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(1).wait_for()  # the confusion matrix
+    page.locator(".cnnviz-gallery figure").first.wait_for()
+    wait_for_app(page)
+    assert page.locator('[data-grid="p8-9"]').count() == 1  # the first part stays open
     assert page.locator('[data-testid="stException"]').count() == 0
 
 

@@ -25,12 +25,15 @@ def finished(at, *key):
     return at.run()
 
 
-def texts(at) -> list[str]:
-    return [m.value for m in at.markdown]
-
-
 def html_of(at) -> str:
     return " ".join(h.proto.body for h in at.get("html"))
+
+
+def shapes(at) -> str:
+    """The chain of shapes written above the digit's layers, e.g. ``8x8x1 → 8x8x8 → 4x4x8 → 10``."""
+    found = re.findall(r'<h3 class="shapes">([^<]*)</h3>', html_of(at))
+    assert len(found) == 1, found
+    return found[0]
 
 
 def reads(at, digit: int) -> bool:
@@ -50,26 +53,42 @@ def no_exceptions(at) -> None:
 def test_default_trains_and_shows_every_layer_of_a_test_digit(default_net):
     at = finished(open_app_page("pages/learn.py", digit="7"))
     no_exceptions(at)
-    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)
+    assert shapes(at) == "8x8x1 → 8x8x8 → 4x4x8 → 10"
     expected = int(default_net.predict(digits_split().test_images[7]).argmax())
     assert reads(at, expected)
     assert at.slider(key="learn_epoch").value == 12  # the slider opens on the last epoch
-    charts = at.get("plotly_chart")
-    assert len(charts) == 2  # curves and the confusion matrix (the probabilities are HTML bars)
-    html = " ".join(h.proto.body for h in at.get("html"))
+    assert len(at.get("plotly_chart")) == 1  # the curves (the probabilities are HTML bars)
+    html = html_of(at)
     assert f'<span class="d">{expected} ◀</span>' in html  # the predicted digit's bar
-    html = " ".join(h.proto.body for h in at.get("html"))
     # Each activation map is sent once: in the layers (the last epoch's maps are not repeated above them).
-    assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html and 'data-grid="p8-9"' in html
-    # Only the open tab of the layers is drawn; opening another draws that one instead.
+    assert html.count('data-grid="conv8"') == 1 and 'data-grid="e12m1"' not in html
+    # Only the layer picked is drawn; picking another draws that one instead.
     assert 'data-grid="relu8"' not in html and 'data-grid="pool8"' not in html
-    at.session_state[ui_learn.LAYER_TAB_KEY] = "After ReLU"
-    at.run()
-    html = " ".join(h.proto.body for h in at.get("html"))
+    layer = at.button_group(key=ui_learn.LAYER_KEY)
+    assert layer.options == ["Activation maps", "After ReLU", "After 2x2 max pooling"]
+    layer.set_value("relu").run()
+    html = html_of(at)
     assert 'data-grid="relu8"' in html and 'data-grid="conv8"' not in html
-    at.session_state[ui_learn.LAYER_TAB_KEY] = "After 2x2 max pooling"
+    at.button_group(key=ui_learn.LAYER_KEY).set_value("pool").run()
+    assert 'data-grid="pool8"' in html_of(at)
+    # The two parts at the end are built once opened: the top windows, then the confusion matrix and mistakes.
+    look, wrong = at.expander
+    assert "What does each filter look for?" in look.label and "Where it goes wrong" in wrong.label
+    assert 'data-grid="p8-9"' not in html_of(at)
+    at.session_state[ui_learn.INSPECT_KEYS[0]] = True
     at.run()
-    assert 'data-grid="pool8"' in " ".join(h.proto.body for h in at.get("html"))
+    assert 'data-grid="p8-9"' in html_of(at) and len(at.get("plotly_chart")) == 1
+    at.session_state[ui_learn.INSPECT_KEYS[1]] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and 'class="cnnviz-gallery"' in html_of(at)
+    # Open parts are in the link (a room's followers follow it), and a link opens them.
+    assert link_text(at, "look") == "1" and link_text(at, "wrong") == "1"
+    shared = finished(open_app_page("pages/learn.py", digit="7", look="1", wrong="1"))
+    no_exceptions(shared)
+    assert 'data-grid="p8-9"' in html_of(shared) and len(shared.get("plotly_chart")) == 2
+    shared.session_state[ui_learn.INSPECT_KEYS[0]] = False
+    shared.run()
+    assert 'data-grid="p8-9"' not in html_of(shared) and "look" not in shared.query_params
     # An earlier epoch shows that epoch's maps above the layers.
     at.slider(key="learn_epoch").set_value(3).run()
     assert 'data-grid="e3m1"' in " ".join(h.proto.body for h in at.get("html"))
@@ -80,7 +99,8 @@ def test_second_convolution_shapes_as_the_lecture_writes_them():
     at.button(key="learn_train").click().run()
     at = finished(at, 4, 2, 0, True)
     no_exceptions(at)
-    assert "### 8x8x1 → 8x8x4 → 4x4x4 → 4x4x4 → 10" in texts(at)
+    assert shapes(at) == "8x8x1 → 8x8x4 → 4x4x4 → 4x4x4 → 10"
+    assert ui_learn.LAYERS["relu2"] in at.button_group(key=ui_learn.LAYER_KEY).options
     assert at.slider(key="learn_epoch").max == 2
 
 
@@ -143,13 +163,14 @@ def test_a_shared_drawing_reopens(default_net):
     ({"draw": "99," * 63 + "99"}, "drawing"),
     ({"epoch": "NaN"}, "epoch shown"),
     ({"epoch": "20"}, "only 12 epochs"),
+    ({"look": "maybe"}, "top windows switch"),
 ])
 def test_a_bad_link_falls_back_with_a_warning(params, words):
     assert ui_learn.shared_run(8, 12, 0, False).wait(120)
     at = open_app_page("pages/learn.py", **params)
     no_exceptions(at)
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
-    assert "### 8x8x1 → 8x8x8 → 4x4x8 → 10" in texts(at)  # the default network on the first test digit
+    assert shapes(at) == "8x8x1 → 8x8x8 → 4x4x8 → 10"  # the default network on the first test digit
 
 
 def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
@@ -202,3 +223,46 @@ def test_a_killed_training_says_so_and_trains_again_on_request():
     assert again is not run and again.error is None
     if again.pid is not None:
         os.kill(again.pid, signal.SIGKILL)  # seen what matters; free the worker for the other tests
+
+
+def test_a_shared_figure_is_drawn_as_built_and_follows_the_run():
+    """The curves are one cached figure per run and record count, shared by every session: Plotly gets the
+    dict made once, the same JSON as the figure itself, and a later record count is a figure of its own."""
+    import plotly.io
+    import plotly.tools
+
+    from cnnviz.ui import ReadyFigure
+    from cnnviz.views.learn import curves_figure
+
+    key = (8, 12, 0, False)
+    assert ui_learn.shared_run(*key).wait(120)
+    history = ui_learn.shared_run(*key).history()
+    early, done = ui_learn.curves(key, 4, 12), ui_learn.curves(key, len(history), 12)
+    assert isinstance(early, ReadyFigure) and ui_learn.curves(key, 4, 12) is early
+    assert plotly.io.to_json(early, validate=False) == plotly.io.to_json(curves_figure(history[:4], 12), validate=False)
+    assert list(early.data[0].x) == [0, 1, 2, 3] and list(done.data[0].x) == list(range(len(history)))
+    # What st.plotly_chart does with it: the dict made once, and drawing it twice changes nothing.
+    assert plotly.tools.return_figure_from_figure_or_data(early, validate_figure=True) is early.to_dict()
+    at = finished(open_app_page("pages/learn.py"))
+    spec = at.get("plotly_chart")[0].proto.spec
+    # the page's chart is the plain figure's JSON (built now, with the template Streamlit made the default)
+    assert spec == plotly.io.to_json(curves_figure(history, 12), validate=False)
+    assert finished(at).get("plotly_chart")[0].proto.spec == spec
+    assert list(ui_learn.curves(key, 4, 12).data[0].x) == [0, 1, 2, 3]
+
+
+def test_the_digit_views_are_kept_in_bounded_caches():
+    key = (8, 12, 0, False)
+    assert ui_learn.shared_run(*key).wait(120)
+    for cache in (ui_learn.digit_view, ui_learn.digit_head):
+        assert cache.cache_info().maxsize == ui_learn.DIGIT_VIEWS
+    assert ui_learn.digit_section.cache_info().maxsize == 2 * ui_learn.DIGIT_VIEWS
+    rng = np.random.default_rng(0)
+    texts = [grid_to_text(rng.integers(0, 17, (8, 8))) for _ in range(ui_learn.DIGIT_VIEWS + 40)]
+    for text in texts:
+        ui_learn.digit_section(key, text, "conv")
+    assert ui_learn.digit_view.cache_info().currsize == ui_learn.DIGIT_VIEWS  # the oldest went, not the memory
+    assert ui_learn.digit_section.cache_info().currsize <= 2 * ui_learn.DIGIT_VIEWS
+    # A digit seen again: what the cache holds is what building it anew gives.
+    for text in (texts[0], texts[-1]):
+        assert ui_learn.digit_section(key, text, "conv") == ui_learn.digit_section.__wrapped__(key, text, "conv")

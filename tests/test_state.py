@@ -41,7 +41,7 @@ CHANGED = {
                                 bias=(1.5, -2), relu=False, pool=False, sel=1, at=(3, 4)),
     "quiz": lambda s: replace(s, seed=4821, n=10),
     "learn": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17, epoch=2,
-                               draw=np.eye(8, dtype=np.int64) * 16),
+                               draw=np.eye(8, dtype=np.int64) * 16, look=True, wrong=True),
     "architectures": lambda s: replace(s, arch="googlenet", open=True),
     "shapes_tab": lambda s: replace(s, tab="builder"),
     "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),

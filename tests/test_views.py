@@ -197,6 +197,19 @@ def test_compact_cells_keep_the_colour_and_number_in_fewer_bytes():
     assert f'style="background:#{r:02x}{g:02x}{b:02x};color:{text_colour((r, g, b))}">−1</div>' in compact
 
 
+@settings(max_examples=60)
+@given(hst.lists(hst.floats(-1e7, 1e7) | hst.just(float("nan")) | hst.integers(-40, 40), min_size=1, max_size=24),
+       hst.integers(1, 6), hst.booleans())
+def test_compact_cells_read_the_same_from_the_cached_cells(values, width, numbers):
+    """Plain compact cells come from a cache of cell strings: the same HTML as cells built one by one."""
+    width = min(width, len(values))
+    arr = np.round(np.array(values[: len(values) // width * width], dtype=np.float64).reshape(-1, width), 2)
+    cached = grid_html(arr, "m", title="Map", compact=True, numbers=numbers)
+    one_by_one = grid_html(arr, "m", title="Map", compact=True, numbers=numbers, classes=lambda r, c: "")
+    assert cached == one_by_one
+    assert cached.count('class="cell') == arr.size
+
+
 def test_a_component_script_travels_without_its_comment_lines():
     from cnnviz.views.assets import asset, script
 

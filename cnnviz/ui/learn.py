@@ -7,6 +7,7 @@ progress with a fragment only while it is waiting or in progress.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +19,7 @@ from cnnviz.grids import grid_from_text, grid_to_text
 from cnnviz.interpret import confusion_matrix, top_patches
 from cnnviz.learn import TrainConfig
 from cnnviz.trainer import Trainer, TrainingRun
-from cnnviz.ui import ROOT
+from cnnviz.ui import ROOT, ReadyFigure, html
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
@@ -42,6 +43,8 @@ class LearnState:
     digit: int  # index of the test digit, 0..354
     epoch: int | None  # the epoch whose filters are shown; None: the last
     draw: np.ndarray | None  # (8, 8) the drawn digit, cells 0..16; None: nothing drawn yet
+    look: bool = False  # "What does each filter look for?" open (in the link: a room's followers open it too)
+    wrong: bool = False  # "Where it goes wrong" open
 
 
 def parse_drawing(text) -> np.ndarray:
@@ -72,8 +75,10 @@ URL = UrlState("learn", LearnState, [
     int_field("digit", 0, 0, N_TEST - 1, "test digit"),
     int_field("epoch", None, 0, LIMITS["epochs"][1], "epoch shown"),
     UrlField("draw", None, parse_drawing, grid_to_text, "drawing"),
+    bool_field("look", False, "top windows switch"),
+    bool_field("wrong", False, "mistakes switch"),
 ], widgets={"filters": "learn_filters", "epochs": "learn_epochs", "seed": "learn_seed", "conv2": "learn_conv2",
-            "src": "learn_src", "digit": "learn_digit"}, check=_check)
+            "src": "learn_src", "digit": "learn_digit", "look": "learn_look", "wrong": "learn_wrong"}, check=_check)
 
 
 def config_of(state: LearnState) -> TrainConfig:
@@ -124,8 +129,8 @@ def settings_ui() -> dict:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
-    """The loss and accuracy curves of run ``key`` after its first ``n_records`` records."""
-    return fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs)
+    """The loss and accuracy curves of run ``key`` after its first ``n_records`` records (read-only)."""
+    return ReadyFigure(fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs))
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -156,7 +161,13 @@ class DigitView:
     answer: str  # HTML: what the network reads, then the probabilities as bars
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+# The digit's part reruns on every click of a class: its views are kept in plain LRU caches (a hit costs
+# well under a microsecond; ``st.cache_resource`` hashes its arguments on every call, about a millisecond
+# for a run's key and a digit's text). Bounded like the others; read-only, shared by every session.
+DIGIT_VIEWS = 512  # digits through a run's network (355 test digits, and drawings)
+
+
+@functools.lru_cache(maxsize=DIGIT_VIEWS)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
@@ -172,9 +183,9 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
 
 
-@st.cache_resource(max_entries=1024, show_spinner=False)
 def digit_layer(key: tuple, digit_text: str, name: str) -> str:
-    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn)."""
+    """One layer of a digit through run ``key``'s network, as HTML (only the layers someone opens are drawn).
+    Not cached itself: the sections that hold it are (``digit_head``, ``digit_section``)."""
     return fig_learn.layer_html(digit_view(key, digit_text).layers, grid_from_text(digit_text, max_side=8), name)
 
 
@@ -202,8 +213,9 @@ def inspection(key: tuple) -> Inspection:
     shown = wrong[:40]
     gallery = fig_learn.gallery_html([split.test_images[i] for i, _, _ in shown],
                                      [f"#{i}: a {y}, read {p}" for i, y, p in shown])
-    return Inspection(fig_learn.patches_html(model.filters, top), confusion, fig_learn.confusion_figure(confusion),
-                      wrong, gallery, float(np.mean(answers == split.test_labels)))
+    return Inspection(fig_learn.patches_html(model.filters, top), confusion,
+                      ReadyFigure(fig_learn.confusion_figure(confusion)), wrong, gallery,
+                      float(np.mean(answers == split.test_labels)))
 
 
 # --- the drawing canvas ---
@@ -261,34 +273,45 @@ def train_ui(state: LearnState) -> TrainingRun | None:
     return None
 
 
-def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -> None:
-    """Progress, curves, and the filters as they change: polled by a fragment while the run is in progress."""
-    key, epochs = settings_key(state), state.epochs
+def _progress(run: TrainingRun, key: tuple, epochs: int, digit: np.ndarray | None) -> None:
+    """The progress bar and the curves so far; while training, the last epoch's filters and their maps of
+    ``digit``."""
+    history = run.history()
+    n = len(history)
+    last = history[-1] if history else None
+    ahead = run.ahead
+    words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
+             "server to finish" if run.waiting else "Starting" if last is None else
+             f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
+             f"loss {last.loss:.3f}, {last.seconds:.1f} s")
+    st.progress(0.0 if last is None else last.epoch / epochs,
+                text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
+    if n:
+        st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
+                        key="learn_curves")
+    if not run.done and n and digit is not None:
+        st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
+        html(epoch_filters(key, n - 1))
+        html(epoch_maps(key, n - 1, grid_to_text(digit)))
 
-    @st.fragment(run_every=None if run.done else POLL_SECONDS)
+
+def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -> None:
+    """Progress, curves, and the filters as they change: polled by a fragment while the run is in progress;
+    a finished run's are drawn once, without a fragment."""
+    key, epochs = settings_key(state), state.epochs
+    if run.done:
+        st.session_state["learn_polling"] = False
+        _progress(run, key, epochs, digit)
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
     def live() -> None:
         if run.done and st.session_state.get("learn_polling"):
             st.session_state["learn_polling"] = False
             st.rerun()  # the whole page, now with everything a finished (or failed) run shows; polling stops
-        history = run.history()
-        n = len(history)
-        last = history[-1] if history else None
-        ahead = run.ahead
-        words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
-                 "server to finish" if run.waiting else "Starting" if last is None else
-                 f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
-                 f"loss {last.loss:.3f}, {last.seconds:.1f} s")
-        st.progress(0.0 if last is None else last.epoch / epochs,
-                    text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
-        if n:
-            st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
-                            key="learn_curves")
-        if not run.done and n and digit is not None:
-            st.markdown(f"**The filters after epoch {n - 1}**, and their activation maps of the digit below")
-            st.html(epoch_filters(key, n - 1))
-            st.html(epoch_maps(key, n - 1, grid_to_text(digit)))
+        _progress(run, key, epochs, digit)
 
-    st.session_state["learn_polling"] = not run.done
+    st.session_state["learn_polling"] = True
     live()
 
 
@@ -317,12 +340,15 @@ def epochs_ui(state: LearnState, fresh: set[str], run: TrainingRun, digit: np.nd
     st.session_state["learn_epoch"] = min(int(st.session_state["learn_epoch"]), last)
     epoch = st.slider("Epoch shown", 0, last, key="learn_epoch",
                       help="0 is the network before training: random filters. Slide to watch edges emerge.")
-    st.html(epoch_section(settings_key(state), epoch, last, grid_to_text(digit) if epoch < last else ""))
+    html(epoch_section(settings_key(state), epoch, last, grid_to_text(digit) if epoch < last else ""))
     return replace(state, epoch=None if epoch == last else epoch)
 
 
-def digit_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, np.ndarray, list[str]]:
-    """Choose a test digit or draw one; returns the state, the digit (8, 8) and what was wrong with a drawing."""
+def digit_ui(state: LearnState, fresh: set[str], *, inline_note: bool = False
+             ) -> tuple[LearnState, np.ndarray, list[str], str]:
+    """Choose a test digit or draw one; returns the state, the digit (8, 8), what was wrong with a drawing,
+    and a line about a test digit (HTML). With ``inline_note`` that line is returned to be drawn with what
+    follows (one element less); otherwise it is drawn here, as a caption."""
     labels = {"test": "A test digit", "draw": "Draw one"}
     src = st.radio("The digit", SOURCES, format_func=labels.get, key="learn_src", horizontal=True)
     state, errors = replace(state, src=src), []
@@ -330,30 +356,51 @@ def digit_ui(state: LearnState, fresh: set[str]) -> tuple[LearnState, np.ndarray
         i = int(st.number_input(f"Test digit (0 to {N_TEST - 1})", 0, N_TEST - 1, step=1, key="learn_digit"))
         state = replace(state, digit=i)
         split = digits_split()
-        st.caption(f"Test digit {i} is a **{split.test_labels[i]}** (written by one of the 13 people).")
-        return state, np.asarray(split.test_images[i]), errors
+        note = f"Test digit {i} is a <b>{split.test_labels[i]}</b> (written by one of the 13 people)."
+        if not inline_note:
+            html(fig_learn.section_html(("note", note)))
+        return state, np.asarray(split.test_images[i]), errors, note
     st.caption("Press and drag to ink cells (mouse or finger); **Erase** rubs out, **Clear** starts again.")
     state, errors = canvas_ui(state, fresh)
     digit = state.draw if state.draw is not None else np.zeros((8, 8), np.int64)
-    return state, digit, errors
+    return state, digit, errors, ""
 
 
-LAYER_TABS = ("Activation maps", "After ReLU", "After 2x2 max pooling")
-RELU2_TAB = "After the second convolution and ReLU"
-LAYER_TAB_KEY = "learn_layer_tab"
+LAYERS = {"conv": "Activation maps", "relu": "After ReLU", "pool": "After 2x2 max pooling",
+          "relu2": "After the second convolution and ReLU"}
+LAYER_KEY = "learn_layer"  # the layer shown below the digit (a segmented control: one element, not four tabs)
+OPEN_FILTER_HEAD = ("<h3>Open a learned filter in the Convolution player</h3>"
+                    '<p class="cnnviz-note">The player works on the digit\'s cells 0..16; the network divides them by '
+                    "16 first, which only scales the map (and the network adds its bias).</p>")
 
 
-def layers_ui(key: tuple, digit_text: str, view: DigitView) -> None:
-    """Every layer of the digit, with its shape, then the scores and probabilities."""
-    st.markdown(f"### {view.shapes}")
-    st.html(digit_layer(key, digit_text, "input"))
-    # Only the open tab is drawn (Streamlit sends every tab's content otherwise); switching reruns this part.
-    tabs = st.tabs(list(LAYER_TABS) + ([RELU2_TAB] if "relu2" in view.layers else []), key=LAYER_TAB_KEY,
-                   on_change="rerun")
-    for tab, name in zip(tabs, ["conv", "relu", "pool", "relu2"]):
-        if tab.open is not False:
-            tab.html(digit_layer(key, digit_text, name))
-    st.html(view.answer)
+@functools.lru_cache(maxsize=DIGIT_VIEWS)
+def digit_head(key: tuple, digit_text: str, note: str) -> str:
+    """A line about the digit, the shapes of its layers as the lecture writes them, and the digit: one element."""
+    view = digit_view(key, digit_text)
+    parts = ([("note", note)] if note else []) + [("html", f'<h3 class="shapes">{view.shapes}</h3>'),
+                                                 ("html", digit_layer(key, digit_text, "input"))]
+    return fig_learn.section_html(*parts)
+
+
+@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)  # about 45 KB an entry: at most about 50 MB
+def digit_section(key: tuple, digit_text: str, name: str) -> str:
+    """One layer of the digit, what the network reads and how sure, then the heading of the filter links:
+    one element."""
+    return fig_learn.section_html(("html", digit_layer(key, digit_text, name)),
+                                  ("html", digit_view(key, digit_text).answer), ("html", OPEN_FILTER_HEAD))
+
+
+def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "") -> None:
+    """Every layer of the digit, with its shape, then the scores and probabilities. Only the layer picked is
+    built and sent; picking another reruns this part."""
+    html(digit_head(key, digit_text, note))
+    names = [n for n in LAYERS if n in view.layers]
+    if st.session_state.get(LAYER_KEY) not in names:
+        st.session_state[LAYER_KEY] = names[0]
+    name = st.segmented_control("Layer shown", names, format_func=LAYERS.get, key=LAYER_KEY, required=True,
+                                label_visibility="collapsed")
+    html(digit_section(key, digit_text, name))
 
 
 OPEN_FILTER_KEY = "learn_open_filter"  # the filter picked to open in the Convolution player
@@ -383,24 +430,34 @@ def open_filter_ui(key: tuple, digit_text: str) -> None:
         st.switch_page(ROOT / "pages" / "convolution.py", query_params=conv_query(key, digit_text, go))
     st.pills("Open a learned filter in the Convolution player, on this digit", list(range(F)), key=OPEN_FILTER_KEY,
              format_func=lambda f: f"Filter {f + 1}", on_change=_open_filter_asked, label_visibility="collapsed")
-    st.caption("The player works on the digit's cells 0..16; the network divides them by 16 first, which only "
-               "scales the map (and the network adds its bias).")
+
+
+INSPECT_KEYS = ("learn_look", "learn_wrong")  # the two closed-by-default parts at the end of the page (URL.widgets)
 
 
 def inspection_ui(state: LearnState) -> None:
-    """What each filter looks for, the confusion matrix and the test digits it gets wrong."""
+    """What each filter looks for, the confusion matrix and the test digits it gets wrong: each part is
+    built (and sent) only once a student opens it; opening one reruns the page and writes the link (so a
+    room's followers see it open too)."""
     view = inspection(settings_key(state))
-    st.subheader("What does each filter look for?")
-    st.caption("Beside each filter, the nine 3x3 windows of training digits that excite it most (its activation "
-               "above each window). Grey: the digit's ink, 0 white to 16 black.")
-    st.html(view.patches)
-    st.subheader(f"Where it goes wrong: {len(view.wrong)} of {N_TEST} test digits")
-    left, right = st.columns([1, 1])
-    left.plotly_chart(view.figure, width="content", config={"displayModeBar": False},
-                      key="learn_confusion")
-    left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are mistakes.")
-    if view.wrong:
-        right.html(view.gallery)
+    look = st.expander("**What does each filter look for?** The nine training windows that excite it most",
+                       icon=":material/visibility:", key=INSPECT_KEYS[0], on_change="rerun")
+    if look.open:
+        html(fig_learn.section_html(("note", "Beside each filter, the nine 3x3 windows of training digits that "
+                                             "excite it most (its activation above each window). Grey: the digit's "
+                                             "ink, 0 white to 16 black."), ("html", view.patches)), where=look)
+    wrong = st.expander(f"**Where it goes wrong: {len(view.wrong)} of {N_TEST} test digits.** The confusion matrix "
+                        "and the digits it misreads", icon=":material/rule:", key=INSPECT_KEYS[1], on_change="rerun")
+    if wrong.open:
+        left, right = wrong.columns([1, 1])
+        left.plotly_chart(view.figure, width="content", config={"displayModeBar": False}, key="learn_confusion")
+        left.caption("Row: the true digit; column: the network's answer. The diagonal is right; red cells are "
+                     "mistakes.")
+        if view.wrong:
+            html(view.gallery, where=right)
+    now = URL.load()[0]  # the link as the parts above wrote it
+    if (now.look, now.wrong) != (bool(look.open), bool(wrong.open)):
+        URL.save(replace(now, look=bool(look.open), wrong=bool(wrong.open)))
 
 
 def shown_digit(state: LearnState) -> np.ndarray:
@@ -415,7 +472,8 @@ MAPS_DIGIT_KEY = "learn_maps_digit"  # the digit whose maps the epoch part shows
 
 def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     """The filters epoch by epoch, then one digit through every layer: two fragments, so that moving the
-    slider reruns (and resends) only the filters, and picking or drawing a digit only the digit's part.
+    slider reruns (and resends) only the filters, and picking or drawing a digit only the digit's part
+    (their headings stay outside: a fragment's rerun resends only what it draws).
     Each writes the link (and a room hears of it). The one link between them: an earlier epoch's maps show
     the digit, so a new digit then reruns the page."""
     from cnnviz import ui
@@ -434,7 +492,6 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     @ui.page_fragment
     def epochs_part() -> None:
         s, new = current("epochs")
-        st.subheader("The filters, epoch by epoch")
         digit = shown_digit(s)
         s = epochs_ui(s, new, run, digit)
         st.session_state[MAPS_DIGIT_KEY] = None if s.epoch is None else grid_to_text(digit)
@@ -443,26 +500,28 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     @ui.page_fragment
     def digit_part() -> None:
         s, new = current("digit")
-        st.subheader("Follow one digit through every layer")
-        s, digit, draw_errors = digit_ui(s, new)
+        s, digit, draw_errors, note = digit_ui(s, new, inline_note=True)
         ui.show_errors(draw_errors, kept="The last drawing is still used.")
+        digit_text = grid_to_text(digit)
         if not digit.any():
             st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
                     icon=":material/draw:")
         else:
-            key, digit_text = settings_key(s), grid_to_text(digit)
+            key = settings_key(s)
             kept = ui.last_valid("learn_digit_view", lambda: (digit_text, digit_view(key, digit_text)))
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
-                layers_ui(key, *kept.value)
-            st.subheader("Open a learned filter in the Convolution player")
+                layers_ui(key, *kept.value, note if kept.value[0] == digit_text else "")
+            else:
+                html(fig_learn.section_html(("html", OPEN_FILTER_HEAD)))
             open_filter_ui(key, digit_text)
         URL.save(s)
-        digit_text = grid_to_text(digit)
         if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \
                 st.session_state.get(MAPS_DIGIT_KEY + "__rerun") != digit_text:
             st.session_state[MAPS_DIGIT_KEY + "__rerun"] = digit_text  # once per digit, whatever happens
             st.rerun()  # the epoch part above shows the maps of the digit before: draw them again
 
+    st.subheader("The filters, epoch by epoch")
     epochs_part()
+    st.subheader("Follow one digit through every layer")
     digit_part()

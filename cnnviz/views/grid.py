@@ -10,6 +10,7 @@ whose cells are ``<div class="cell P …" id="P-R-C" style="…" data-value="…
 """
 from __future__ import annotations
 
+import functools
 import html as _html
 from collections.abc import Callable, Sequence
 
@@ -76,6 +77,11 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
         parts.append(f'<div class="ttl">{_html.escape(title)}</div>')
     parts.append(f'<div class="grid" id="{prefix}-grid" style="grid-template-columns:repeat({W},var(--cw,var(--cs)))">')
     cells = g.tolist()  # Python numbers: formatting them is several times faster than NumPy scalars
+    if compact and classes is None and attrs is None and not hover:  # the common case, one cached string a cell
+        parts.extend(_compact_cell(v, *colour, numbers) for row, colours_row in zip(cells, rgb)
+                     for v, colour in zip(row, colours_row))
+        parts.append("</div></div>")
+        return "".join(parts)
     for r in range(H):
         for c in range(W):
             text = format_number(cells[r][c])
@@ -91,6 +97,14 @@ def grid_html(values, prefix: str, *, title: str | None = None, vmax: float | No
                          f'data-value="{exact_number(g[r, c])}"{tip}{extra}>{text if numbers else ""}</div>')
     parts.append("</div></div>")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1 << 15)  # maps repeat their (rounded) numbers and colours: about 4 MB at most
+def _compact_cell(value: float, r: int, g: int, b: int, numbers: bool) -> str:
+    """One compact cell: its colour and its number (``grid_html(compact=True)``)."""
+    text = format_number(value)
+    cls = "cell " + length_class(text) if len(text) > 3 else "cell"
+    return f'<div class="{cls}" style="{short_cell_style((r, g, b))}">{text if numbers else ""}</div>'
 
 
 def grid_rows_html(rows: Sequence[Sequence[str]], *, cell: int, cell_width: int | None = None) -> str:
