@@ -122,3 +122,33 @@ def test_last_valid_keeps_the_last_result_and_says_why_the_new_one_failed():
     fresh.session_state["start"] = 7
     fresh.run()
     assert fresh.markdown[0].value == "value=None ok=False errors=['7 is odd']"  # nothing valid yet
+
+
+def _seeded_page():
+    from dataclasses import dataclass
+
+    import streamlit as st
+
+    from cnnviz.ui.state import UrlState, int_field
+
+    @dataclass(frozen=True)
+    class S:
+        n: int = 3
+
+    url = UrlState("seeded", S, [int_field("n", 3, 1, 9, "n")], widgets={"n": "seeded_n"})
+    state, fresh, _ = url.load()
+    url.seed(state, fresh)
+    n = int(st.number_input("n", 1, 9, key="seeded_n"))  # no value=: its default is 1
+    url.save(S(n=n))
+
+
+def test_every_run_gives_a_seeded_widget_its_value_so_a_browser_that_kept_none_shows_it():
+    at = AppTest.from_function(_seeded_page)
+    at.query_params["n"] = "7"
+    at.run()
+    for _ in range(3):  # a later run, not fresh: the value still travels with the element
+        proto = at.number_input(key="seeded_n").proto
+        assert proto.set_value and proto.value == 7 and proto.default == 1
+        at.run()
+    at.number_input(key="seeded_n").set_value(5).run()  # the student's own change stays theirs
+    assert at.number_input(key="seeded_n").value == 5 and at.query_params["n"] == "5"

@@ -240,11 +240,15 @@ class UrlState(Generic[S]):
         """Put the state into the widgets (``widgets``: field -> session key) before they are drawn.
 
         A field new in the link replaces what its widget holds; a widget whose state was dropped
-        (the user visited another page) gets its last value back.
+        (the user visited another page) gets its last value back; every other widget is given the value
+        it holds again. Given, a widget's value travels with the run's element, so the browser shows the
+        server's value even when it has not kept one itself: a page's first run can reach the browser
+        before its widgets have put their values in the browser's keeping, and a rerun asked for then
+        (a quick click) would come back drawing those widgets at their defaults.
         """
         for name, key in self.widgets.items():
-            if name in fresh or key not in st.session_state:
-                st.session_state[key] = getattr(state, name)
+            fresh_value = name in fresh or key not in st.session_state
+            st.session_state[key] = getattr(state, name) if fresh_value else st.session_state[key]
 
     def to_query(self, state: S) -> dict[str, str | list[str]]:
         """The link's texts for ``state`` (name -> text, a list when ``many``), defaults left out."""
