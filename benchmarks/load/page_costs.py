@@ -16,17 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 from benchmarks.load.client import Student
 from benchmarks.load.harness import cpu_seconds
-from benchmarks.load.learn_training import free_port
+from benchmarks.load.learn_training import local_app
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNS = 2000  # first pages plus clicks, whatever is asked
 
 
@@ -77,26 +71,8 @@ def main() -> None:
     p.add_argument("--settle", type=float, default=6.0, help="seconds for the page to warm up (a training)")
     a = p.parse_args()
     a.first, a.clicks = max(0, min(a.first, MAX_RUNS)), max(0, min(a.clicks, MAX_RUNS - a.first))
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with local_app() as (url, proc):
         asyncio.run(measure(a, url, proc.pid))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
 
 if __name__ == "__main__":
     main()
