@@ -9,7 +9,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from cnnviz.ui import ROOT, available_pages, favicon_png  # noqa: E402
-from cnnviz.ui import rooms  # noqa: E402
+from cnnviz.classroom import ui as rooms  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,8 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs this file as __main__ for every page view
     main()
 else:  # `streamlit run app.py` imports it to find this App: the app plus the rooms' push channel
-    from cnnviz.ui import push, serve  # noqa: E402
+    from cnnviz.classroom import push  # noqa: E402
+    from cnnviz.ui import serve  # noqa: E402
 
     serve.send_small_writes_at_once()  # before the server accepts its first connection
     app = st.App(__file__, routes=push.routes())

@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from cnnviz.grids import grid_to_text  # noqa: E402
-from cnnviz.presets import LECTURE_FILTER  # noqa: E402
+from cnnviz.kernel.grids import grid_to_text  # noqa: E402
+from cnnviz.lecture.presets import LECTURE_FILTER  # noqa: E402
 from cnnviz.views.conv import conv_player_spec  # noqa: E402
 from dataclasses import replace  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT  # noqa: E402
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT  # noqa: E402
 from cnnviz.views.channels import bank_player_spec  # noqa: E402
 from cnnviz.views.conv import conv_player_spec  # noqa: E402
 from cnnviz.views.export import MAX_GIF_STEPS, player_gif, player_png  # noqa: E402

@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 from cnnviz import conv2d, pool2d  # noqa: E402
-from cnnviz.images import filter_from_spec, resize_max_side, sample_image  # noqa: E402
+from cnnviz.images import resize_max_side, sample_image  # noqa: E402
+from cnnviz.lecture.presets import filter_from_spec  # noqa: E402
 
 FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen",
            "Emboss", "Sobel y@G")

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cnnviz.pool import pool2d  # noqa: E402
+from cnnviz.kernel.pool import pool2d  # noqa: E402
 from cnnviz.views.player import player_html  # noqa: E402
 from cnnviz.views.pool import max_avg_html, pool_player_spec, stack_figure  # noqa: E402
 

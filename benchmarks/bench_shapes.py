@@ -2,7 +2,7 @@
 
     python benchmarks/bench_shapes.py
 
-1. Building a network's table with ``cnnviz.layers`` against PyTorch building the same network on
+1. Building a network's table with ``cnnviz.lecture.layers`` against PyTorch building the same network on
    the ``meta`` device and running it (shapes only, nothing allocated), when PyTorch is installed.
 2. One rerun of each page (``streamlit.testing.v1.AppTest``: the real script runner, in process;
    it reruns the whole page, which draws only the open tab, where a browser reruns only that tab's
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cnnviz import layers as L  # noqa: E402
-from cnnviz.architectures import ARCHITECTURES  # noqa: E402
+from cnnviz.lecture import layers as L  # noqa: E402
+from cnnviz.lecture.architectures import ARCHITECTURES  # noqa: E402
 
 REPEATS = 30
 
@@ -86,7 +86,7 @@ def main() -> None:
     for key in ("lenet5", "alexnet", "vgg16", "googlenet", "resnet50", "resnet152"):
         arch = ARCHITECTURES[key]
         ours = median_ms(lambda arch=arch: L.build_network(arch.input_shape, arch.layers))
-        line = f"  {arch.name:<11} cnnviz.layers {ours:7.2f} ms"
+        line = f"  {arch.name:<11} cnnviz.lecture.layers {ours:7.2f} ms"
         if have_torch and arch.builder_spec:
             ref = median_ms(lambda arch=arch: torch_meta(arch))
             line += f"   PyTorch meta device {ref:7.2f} ms   ratio {ours / ref:5.2f}"

@@ -4,8 +4,8 @@
 
 One thread each: NumPy's BLAS is limited to one thread before NumPy is imported, and
 ``torch.set_num_threads(1)``. Both sides start from the same initial weights
-(``cnnviz.learn.init_parameters``), take the same mini-batches in the same order
-(``cnnviz.learn.epoch_batches``), use the same SGD with momentum (PyTorch's form) and, after every
+(``cnnviz.learn.network.init_parameters``), take the same mini-batches in the same order
+(``cnnviz.learn.network.epoch_batches``), use the same SGD with momentum (PyTorch's form) and, after every
 epoch, classify all training and test digits, as ``train_digits`` does for its history. Runs are
 interleaved (ours, torch, torch, ours, ...) so that load from other processes hits both alike.
 
@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cnnviz  # noqa: E402
-from cnnviz.learn import DigitsCNN, TrainConfig, epoch_batches, init_parameters  # noqa: E402
+from cnnviz.learn.network import DigitsCNN, TrainConfig, epoch_batches, init_parameters  # noqa: E402
 
 try:
     import torch

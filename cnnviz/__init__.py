@@ -1,79 +1,50 @@
-"""cnnviz: a small NumPy kernel for convolution and pooling, and the pieces of an app that shows them."""
-from .backward import conv2d_backward, conv2d_backward_naive, pool2d_backward, pool2d_backward_naive
-from .conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
-from .images import ImageError, load_image
-from .pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
-from .quiz import (
-    MAX_SEED,
-    QUIZ_KINDS,
-    QUIZ_LENGTHS,
-    Question,
-    Verdict,
-    check_answer,
-    make_question,
-    make_quiz,
-    parse_seed,
-)
-from .shapes import (
-    conv_output_formula,
-    conv_output_size,
-    conv_param_count,
-    conv_param_formula,
-    dense_param_count,
-    pool_output_formula,
-    pool_output_size,
-)
+"""cnnviz: see a CNN's building blocks.
 
-from .layers import LayerError, Network, Row, build_network, layer_from_spec, parse_network_spec
-from .architectures import ARCHITECTURES, Architecture
-from .digits import DIGITS_TEST_EVERY, DigitsSplit, digits_split, load_digits
-from .learn import DigitsCNN, EpochRecord, TrainConfig, TrainResult, train_digits
+The subpackages, each importing only those above it in this list:
 
-# More public names are exported below by the modules that define them.
+- ``kernel``: convolution, pooling, backward passes, sizes and parameter counts, grids (NumPy only);
+- ``images``: the safe image loader (Pillow);
+- ``lecture``: filter presets, the layer model, architectures, the network builder's grammar, the quiz;
+- ``learn``: the digits, the network and its training, interpretation, the training worker;
+- ``views``: arrays into HTML, Plotly, PNG and the step player (no Streamlit);
+- ``ui``: the app shell, page state, caches, widgets, one module per page (Streamlit);
+- ``classroom``: the room store, the push channel and the room's UI, plugged into the pages by ``app.py``.
 
-__all__ = [
-    "ConvStep",
-    "PoolStep",
-    "POOL_MODES",
-    "TIE_RULE",
-    "conv2d",
-    "conv2d_naive",
-    "conv_trace",
-    "pad_input",
-    "pool2d",
-    "pool2d_naive",
-    "pool_trace",
-    "conv2d_backward",
-    "conv2d_backward_naive",
-    "pool2d_backward",
-    "pool2d_backward_naive",
-    "conv_output_size",
-    "pool_output_size",
-    "conv_param_count",
-    "dense_param_count",
-    "conv_output_formula",
-    "pool_output_formula",
-    "conv_param_formula",
-    "ImageError",
-    "load_image",
-    "QUIZ_KINDS",
-    "QUIZ_LENGTHS",
-    "MAX_SEED",
-    "Question",
-    "Verdict",
-    "make_question",
-    "make_quiz",
-    "check_answer",
-    "parse_seed",
-    "ARCHITECTURES",
-    "Architecture",
-    "build_network",
-    "layer_from_spec",
-    "parse_network_spec",
-    "LayerError",
-    "Network",
-    "Row",
-]
+The public names below are loaded on first use, so ``import cnnviz.kernel`` loads NumPy alone.
+"""
+from __future__ import annotations
 
-__all__ += ["load_digits", "digits_split", "DigitsSplit", "DIGITS_TEST_EVERY"]
-__all__ += ["train_digits", "TrainConfig", "TrainResult", "EpochRecord", "DigitsCNN"]
+import importlib
+
+# name -> the module that defines it
+_EXPORTS = {
+    "cnnviz.kernel.conv": ["ConvStep", "conv2d", "conv2d_naive", "conv_trace", "pad_input"],
+    "cnnviz.kernel.pool": ["POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace"],
+    "cnnviz.kernel.backward": ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward",
+                               "pool2d_backward_naive"],
+    "cnnviz.kernel.shapes": ["conv_output_size", "pool_output_size", "conv_param_count", "dense_param_count",
+                             "conv_output_formula", "pool_output_formula", "conv_param_formula"],
+    "cnnviz.images": ["ImageError", "load_image"],
+    "cnnviz.lecture.quiz": ["QUIZ_KINDS", "QUIZ_LENGTHS", "MAX_SEED", "Question", "Verdict", "make_question",
+                            "make_quiz", "check_answer", "parse_seed"],
+    "cnnviz.lecture.architectures": ["ARCHITECTURES", "Architecture"],
+    "cnnviz.lecture.layers": ["build_network", "layer_from_spec", "parse_network_spec", "LayerError", "Network",
+                              "Row"],
+    "cnnviz.learn.digits": ["load_digits", "digits_split", "DigitsSplit", "DIGITS_TEST_EVERY"],
+    "cnnviz.learn.network": ["train_digits", "TrainConfig", "TrainResult", "EpochRecord", "DigitsCNN"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'cnnviz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -14,9 +14,7 @@ from importlib import resources
 import numpy as np
 from PIL import Image, ImageOps
 
-from .conv import conv2d
-from .grids import grid_from_text, grid_to_text
-from .presets import FILTER_PRESETS, preset_for_channels
+from cnnviz.kernel.conv import conv2d
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -34,10 +32,6 @@ __all__ = [
     "to_grayscale",
     "resize_max_side",
     "channel_maps",
-    "CHANNEL_NAMES",
-    "preset_specs",
-    "filter_from_spec",
-    "spec_from_filter",
 ]
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # identified by content, never by file name
@@ -483,85 +477,3 @@ def channel_maps(x: np.ndarray, w: np.ndarray, b: float = 0.0) -> tuple[np.ndarr
     for c in range(1, C):
         act += partials[:, :, c]
     return partials, act
-
-
-# --- filters for an image: a preset on every channel, on one channel, or typed in --------------------
-
-CHANNEL_NAMES = ("R", "G", "B")
-
-
-def preset_specs() -> list[str]:
-    """Every preset by name (spread over all channels), then each preset on one channel (``"Sobel x@R"``).
-
-    Examples
-    --------
-    >>> specs = preset_specs()
-    >>> "Sharpen" in specs and "Sobel x@R" in specs and "Sobel x@B" in specs
-    True
-    """
-    names = list(FILTER_PRESETS)
-    return names + [f"{n}@{c}" for c in CHANNEL_NAMES for n in names]
-
-
-def filter_from_spec(spec: str, k: int = 3, channels: int = 3) -> np.ndarray:
-    """The ``(k, k, channels)`` filter a short text describes, or a ValueError saying what is wrong.
-
-    ``spec`` is a preset name (spread over every channel with ``preset_for_channels``), a preset
-    name with ``@R``, ``@G`` or ``@B`` (the whole preset on that channel, zeros on the others), or
-    typed grids for R, G and B separated by ``|`` (each ``grid_to_text``'s ``"1,0,-1;..."``).
-    A 3x3 preset in a larger filter sits in its centre with zeros around it. A one-channel (grey)
-    input takes the sum of the three slices, so a preset means the same as on a grey picture.
-
-    Examples
-    --------
-    >>> filter_from_spec("Vertical edge@G")[:, :, 1].tolist()
-    [[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]
-    >>> filter_from_spec("5|-1|2", k=1, channels=1).tolist()
-    [[[6.0]]]
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError("A filter is empty: choose a preset or type its numbers.")
-    if k not in (1, 3, 5, 7):
-        raise ValueError("Filters here are 1x1, 3x3, 5x5 or 7x7.")
-    if channels not in (1, 3):
-        raise ValueError("An image has 1 (grey) or 3 (RGB) channels.")
-    name, _, where = spec.strip().partition("@")
-    if name in FILTER_PRESETS:
-        if where and where not in CHANNEL_NAMES:
-            raise ValueError(f"'{where}' is not a channel: use @R, @G or @B.")
-        if k < 3:
-            raise ValueError(f"The preset {name!r} is 3x3: it does not fit a {k}x{k} filter.")
-        w3 = np.zeros((3, 3, 3))
-        if where:
-            w3[:, :, CHANNEL_NAMES.index(where)] = FILTER_PRESETS[name].weights
-        else:
-            w3 = preset_for_channels(name, 3)
-        w = np.zeros((k, k, 3))
-        o = (k - 3) // 2
-        w[o:o + 3, o:o + 3] = w3
-    else:
-        slices = spec.split("|")
-        if len(slices) != 3:
-            raise ValueError(f"'{spec[:20]}' is neither a preset nor three grids (R|G|B) of numbers.")
-        grids = []
-        for c, text in zip(CHANNEL_NAMES, slices):
-            g = grid_from_text(text, max_side=7, name=f"{c} slice of the filter")
-            if g.shape != (k, k):
-                raise ValueError(f"The {c} slice of the filter is {g.shape[0]}x{g.shape[1]}, not {k}x{k}.")
-            grids.append(g)
-        w = np.stack(grids, axis=-1).astype(np.float64)  # (k, k, 3)
-    return w.sum(axis=2, keepdims=True) if channels == 1 else w
-
-
-def spec_from_filter(w: np.ndarray) -> str:
-    """The typed form of a ``(k, k, 3)`` filter, the inverse of ``filter_from_spec`` for typed grids.
-
-    Examples
-    --------
-    >>> spec_from_filter(np.stack([np.eye(2), np.zeros((2, 2)), np.full((2, 2), 0.5)], axis=-1))
-    '1,0;0,1|0,0;0,0|0.5,0.5;0.5,0.5'
-    """
-    w = np.asarray(w)
-    if w.ndim != 3 or w.shape[2] != 3:
-        raise ValueError("A typed filter has three slices: R, G and B.")
-    return "|".join(grid_to_text(w[:, :, c]) for c in range(3))

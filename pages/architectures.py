@@ -3,8 +3,8 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
-from cnnviz.architectures import ARCHITECTURES
-from cnnviz.layers import format_bytes
+from cnnviz.lecture.architectures import ARCHITECTURES
+from cnnviz.lecture.layers import format_bytes
 
 ui.through_app()
 

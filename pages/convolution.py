@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui import convolution as ui_conv, widgets as ui_widgets
-from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
 
 ui.through_app()
 

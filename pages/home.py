@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cnnviz.ui import ROOT, available_pages, through_app
-from cnnviz.ui import rooms as ui_rooms
+from cnnviz.classroom import ui as ui_rooms
 
 through_app()
 

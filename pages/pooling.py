@@ -5,8 +5,8 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui import pooling as ui_pool, widgets as ui_widgets
-from cnnviz.grids import grid_to_text
-from cnnviz.pool import TIE_RULE
+from cnnviz.kernel.grids import grid_to_text
+from cnnviz.kernel.pool import TIE_RULE
 
 ui.through_app()
 

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.ui import rooms as ui_rooms
+from cnnviz.classroom import ui as ui_rooms
 
 ui.through_app()
 

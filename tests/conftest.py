@@ -180,7 +180,7 @@ def redis_url():
 @pytest.fixture(params=["memory", "redis"])
 def store(request):
     """A fresh room store, once per backend: every store test runs against both."""
-    from cnnviz.rooms import MemoryStore, RedisStore
+    from cnnviz.classroom.store import MemoryStore, RedisStore
 
     if request.param == "memory":
         yield MemoryStore()

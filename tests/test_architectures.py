@@ -2,8 +2,8 @@
 import pytest
 
 import cnnviz
-from cnnviz.architectures import ARCHITECTURES, LECTURE_TABLE
-from cnnviz.layers import Conv2D, build_network, format_shape, parse_network_spec
+from cnnviz.lecture.architectures import ARCHITECTURES, LECTURE_TABLE
+from cnnviz.lecture.layers import Conv2D, build_network, format_shape, parse_network_spec
 
 PUBLISHED = {
     "lenet5": 61_706,
@@ -128,7 +128,7 @@ def test_sequential_presets_load_into_the_builder_unchanged():
 
 def _torch_module(layer, nn, x):
     """The same layer in PyTorch (channels first), for an independent count and shape check."""
-    from cnnviz import layers as L
+    from cnnviz.lecture import layers as L
 
     if isinstance(layer, L.Block):
         return None
@@ -151,7 +151,7 @@ def _torch_module(layer, nn, x):
 
 def _torch_run(layers, x, torch):
     """Run ``layers`` in PyTorch on the meta device; return (output, parameters) with blocks done branch by branch."""
-    from cnnviz import layers as L
+    from cnnviz.lecture import layers as L
 
     total = 0
     for layer in layers:

@@ -73,7 +73,7 @@ def test_conv2d_backward_of_integers_is_exact(seed, batch):
 def test_conv2d_backward_in_small_blocks_matches_naive(seed, monkeypatch):
     # Tiny blocks: a few rows of one image at a time, as on large images; large ones: many images.
     rng = np.random.default_rng(400 + seed)
-    monkeypatch.setattr(cnnviz.conv, "_BLOCK_BYTES", int(rng.choice([1, 50, 300, 1 << 20])))
+    monkeypatch.setattr(cnnviz.kernel.conv, "_BLOCK_BYTES", int(rng.choice([1, 50, 300, 1 << 20])))
     x, w, kwargs = random_conv(rng, batch=True, integers=True)
     dout = rng.integers(-5, 6, size=conv2d(x, w, **kwargs).shape)
     for a, b in zip(conv2d_backward(x, w, dout, **kwargs), conv2d_backward_naive(x, w, dout, **kwargs)):

@@ -5,9 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from cnnviz.conv import conv2d
+from cnnviz.kernel.conv import conv2d
 from cnnviz.views.channels import bank_player_spec, channel_player_spec
-from cnnviz.views.numbers import format_number
+from cnnviz.kernel.notation import format_number
 from cnnviz.views.player import PlayerSpec, player_data
 from cnnviz.views.sums import html_to_text
 

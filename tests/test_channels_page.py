@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from cnnviz.conv import conv2d
+from cnnviz.kernel.conv import conv2d
 from cnnviz.ui.channels import EXAMPLES
 from cnnviz.views.sums import html_to_text
 from conftest import open_app_page, player_data, player_explains, player_html

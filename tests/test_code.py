@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pytest
 
-from cnnviz.conv import conv2d
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.kernel.conv import conv2d
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.code import ConvSettings, code_snippets
 
 CASES = {

@@ -9,7 +9,7 @@ from browser_support import (
 )
 
 from cnnviz import conv2d
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 
 pytestmark = pytest.mark.browser
 

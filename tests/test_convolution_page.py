@@ -6,8 +6,8 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d
-from cnnviz.grids import grid_to_text
-from cnnviz.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.kernel.grids import grid_to_text
+from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER, LECTURE_INPUT
 from conftest import open_app_page, player_data, player_html, player_tools, send_edit, use_tool
 
 LECTURE_MAP = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]

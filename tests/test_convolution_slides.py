@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.conv import activation_map
 from conftest import open_app_page
 

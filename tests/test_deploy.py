@@ -47,7 +47,7 @@ def test_nginx_websocket_location_has_what_streamlit_needs():
 
 
 def test_nginx_passes_the_rooms_events_unbuffered():
-    from cnnviz.ui.push import EVENTS_PATH
+    from cnnviz.classroom.push import EVENTS_PATH
 
     proxy = _code((DEPLOY / "nginx" / "cnnviz-proxy.conf").read_text())
     prefix = EVENTS_PATH.split("{", 1)[0]

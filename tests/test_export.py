@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops
 
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.channels import bank_player_spec
 from cnnviz.views.conv import conv_player_spec
 from cnnviz.views.export import MAX_GIF_STEPS, frame_image, grids_csv, player_gif, player_png, read_grids_csv

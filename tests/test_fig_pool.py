@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from cnnviz import pool2d_naive
-from cnnviz.pool import covered_cells, pool_trace
+from cnnviz.kernel.pool import covered_cells, pool_trace
 from cnnviz.views.player import player_data, unreached_cells
 from cnnviz.views.pool import max_avg_html, pool_player_spec, pool_step_html, stack_html
 

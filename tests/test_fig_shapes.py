@@ -1,7 +1,7 @@
 """Figures for shapes: the edges a reader counts, the styles that tell weights apart, the table's points."""
 import pytest
 
-from cnnviz.architectures import ARCHITECTURES
+from cnnviz.lecture.architectures import ARCHITECTURES
 from cnnviz.views.shapes import architecture_table_figure, conv_vs_dense_figure
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from cnnviz.grids import grid_from_text, grid_to_text, parse_cells, parse_number
+from cnnviz.kernel.grids import grid_from_text, grid_to_text, parse_cells, parse_number
 
 
 @pytest.mark.parametrize("text, value", [("3", 3), (" -2 ", -2), ("2.5", 2.5), ("2,5", 2.5), ("1e3", 1000.0),

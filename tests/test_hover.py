@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 from cnnviz import conv2d
 from cnnviz.views.hover import cell_texts, pack_cells, pixel_texts, unpack_cells
-from cnnviz.views.numbers import format_number
+from cnnviz.kernel.notation import format_number
 
 
 def test_a_map_reads_back_cell_by_cell_in_reading_order():

@@ -15,8 +15,8 @@ from cnnviz import ImageError, conv2d, load_image
 from cnnviz.images import (
     SAMPLE_NAMES, channel_maps, load_image_info, resize_max_side, sample_image, to_grayscale,
 )
-from cnnviz.layers import format_shape
-from cnnviz.presets import FILTER_PRESETS, preset_for_channels
+from cnnviz.lecture.layers import format_shape
+from cnnviz.lecture.presets import FILTER_PRESETS, preset_for_channels
 
 
 def encode(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -353,7 +353,7 @@ def test_lecture_volume_shapes():
 # -- filters from text, and what the browser receives ----------------------------------------------
 
 def test_filter_specs_presets_channels_and_typed_grids():
-    from cnnviz.images import filter_from_spec, preset_specs, spec_from_filter
+    from cnnviz.lecture.presets import filter_from_spec, preset_specs, spec_from_filter
 
     assert len(preset_specs()) == 4 * len(FILTER_PRESETS)
     w = filter_from_spec("Sobel x@B", 5, 3)

@@ -85,8 +85,9 @@ def test_at_150_percent_the_photo_is_above_the_fold_and_maps_are_large_and_crisp
 
 def test_the_pointer_over_a_map_shows_its_value_there(page, server_url):
     from cnnviz import conv2d
-    from cnnviz.images import PHOTO, filter_from_spec, resize_max_side, sample_image
-    from cnnviz.views.numbers import format_number
+    from cnnviz.images import PHOTO, resize_max_side, sample_image
+    from cnnviz.lecture.presets import filter_from_spec
+    from cnnviz.kernel.notation import format_number
 
     page.goto(server_url + "/images?size=32&f=Sharpen&f=Sobel+x%40R&relu=0&pool=0")
     wait_for_app(page)

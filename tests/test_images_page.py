@@ -8,7 +8,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import conv2d, pool2d
-from cnnviz.images import PHOTO, filter_from_spec, resize_max_side, sample_image, to_grayscale
+from cnnviz.images import PHOTO, resize_max_side, sample_image, to_grayscale
+from cnnviz.lecture.presets import filter_from_spec
 from cnnviz.ui.images import URL, detail_index
 
 PAGE = "../pages/images.py"
@@ -345,7 +346,7 @@ def test_the_values_under_the_pointer_are_sent_for_the_picture_asked_and_written
 
     from cnnviz.ui.images import CELLS_KEY
     from cnnviz.views.hover import unpack_cells
-    from cnnviz.views.numbers import format_number
+    from cnnviz.kernel.notation import format_number
 
     def component_data(at) -> dict:
         (element,) = at.get("bidi_component")  # one component for every picture of the page

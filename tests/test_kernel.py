@@ -225,7 +225,7 @@ def test_fractional_bias_on_integers_gives_floats():
 @pytest.mark.parametrize("seed", range(8))
 def test_conv2d_blocks_of_rows_match_naive(seed, monkeypatch):
     # Tiny blocks: the output rows are computed a few at a time, as on large images.
-    monkeypatch.setattr(cnnviz.conv, "_BLOCK_BYTES", int(np.random.default_rng(seed).integers(1, 600)))
+    monkeypatch.setattr(cnnviz.kernel.conv, "_BLOCK_BYTES", int(np.random.default_rng(seed).integers(1, 600)))
     rng = np.random.default_rng(200 + seed)
     C, F = rng.integers(1, 4), rng.integers(1, 5)
     kh, kw = rng.integers(1, 4, size=2)
@@ -257,7 +257,7 @@ def test_conv2d_accepts_views_and_read_only_input():
 def test_pool2d_blocks_of_rows_match_naive(seed, monkeypatch):
     # Tiny blocks: the output rows are pooled a few at a time, as on large activation maps.
     rng = np.random.default_rng(300 + seed)
-    monkeypatch.setattr(cnnviz.pool, "_BLOCK_BYTES", int(rng.integers(1, 400)))
+    monkeypatch.setattr(cnnviz.kernel.pool, "_BLOCK_BYTES", int(rng.integers(1, 400)))
     size = tuple(int(v) for v in rng.integers(1, 4, size=2))
     stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
     C = int(rng.choice([1, 3, 12]))  # few channels and many take different loops
@@ -312,7 +312,7 @@ def test_conv2d_of_a_batch_is_each_image_on_its_own(seed, block_bytes):
     w = rng.integers(-3, 4, size=(kh, kw, C, F))
     b = rng.integers(-5, 6, size=F)
     with pytest.MonkeyPatch.context() as mp:  # blocks of a few rows, of one image, of many images
-        mp.setattr(cnnviz.conv, "_BLOCK_BYTES", block_bytes)
+        mp.setattr(cnnviz.kernel.conv, "_BLOCK_BYTES", block_bytes)
         out = conv2d(x, w, b, **kwargs)
     assert out.shape == (N, *conv2d(x[0], w, **kwargs).shape[:2], F) and out.flags.c_contiguous
     assert np.array_equal(out, np.stack([conv2d(x[n], w, b, **kwargs) for n in range(N)]))

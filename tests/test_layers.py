@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz.layers import (
+from cnnviz.lecture.layers import (
     Activation,
     AdaptiveAvgPool,
     BatchNorm,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.learn import DigitsCNN, TrainConfig, init_parameters
+from cnnviz.learn.network import DigitsCNN, TrainConfig, init_parameters
 
 SPLIT = cnnviz.digits_split()
 

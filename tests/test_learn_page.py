@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import open_app_page
-from cnnviz.digits import digits_split
-from cnnviz.grids import grid_from_text, grid_to_text
-from cnnviz.learn import TrainConfig, train
+from cnnviz.learn.digits import digits_split
+from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.learn.network import TrainConfig, train
 from cnnviz.ui import learn as ui_learn
 
 

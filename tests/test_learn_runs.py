@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz.learn import TrainConfig, train
-from cnnviz.trainer import WORKER_ENDED, WORKER_SILENT, Trainer
+from cnnviz.learn.network import TrainConfig, train
+from cnnviz.learn.worker import WORKER_ENDED, WORKER_SILENT, Trainer
 from cnnviz.ui.learn import parse_drawing
 
 LONG = TrainConfig(filters=16, epochs=30, seed=11)  # several seconds: long enough to watch and to kill
@@ -121,8 +121,8 @@ def test_a_server_that_dies_leaves_no_worker_behind():
     """However the server ends (here without any clean-up at all), its worker sees the pipe close and exits."""
     code = textwrap.dedent("""
         import os, sys, time
-        from cnnviz.learn import TrainConfig
-        from cnnviz.trainer import Trainer
+        from cnnviz.learn.network import TrainConfig
+        from cnnviz.learn.worker import Trainer
         run = Trainer().run(TrainConfig(filters=16, epochs=30, seed=12))
         while not run.history():
             time.sleep(0.05)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz.digits import digits_split
-from cnnviz.interpret import confusion_matrix, top_patches
-from cnnviz.learn import DigitsCNN, EpochRecord, TrainConfig, init_parameters
+from cnnviz.learn.digits import digits_split
+from cnnviz.learn.interpret import confusion_matrix, top_patches
+from cnnviz.learn.network import DigitsCNN, EpochRecord, TrainConfig, init_parameters
 from cnnviz.views import learn as fig_learn
 
 

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from cnnviz.architectures import ARCHITECTURES
-from cnnviz.layers import Block, build_network, format_shape, parse_network_spec
+from cnnviz.lecture.architectures import ARCHITECTURES
+from cnnviz.lecture.layers import Block, build_network, format_shape, parse_network_spec
 from cnnviz.views.network import network_diagram, network_figure
 
 

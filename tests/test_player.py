@@ -7,8 +7,8 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from cnnviz.conv import conv2d
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.kernel.conv import conv2d
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.conv import conv_player_spec, conv_step_html
 from cnnviz.views.pool import pool_player_spec
 from cnnviz.views.player import (
@@ -252,7 +252,7 @@ def test_browser_fits_a_phone_and_follows_dark_theme_with_badges_off_the_values(
 
 @pytest.mark.browser
 def test_browser_box_blur_badges_do_not_cover_the_values(player):
-    from cnnviz.presets import FILTER_PRESETS
+    from cnnviz.lecture.presets import FILTER_PRESETS
 
     pg = player(replace(conv_player_spec(LECTURE_INPUT, FILTER_PRESETS["Box blur"].weights), initial_step=1))
     assert set(pg.locator(".cell.in.win").evaluate_all("els => els.map(e => e.dataset.w)")) == {"0.11"}

@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import TIE_RULE, pool2d_naive
-from cnnviz.grids import grid_to_text
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
+from cnnviz.kernel.grids import grid_to_text
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.ui.pooling import pool_example
 from cnnviz.views.conv import activation_map
 from conftest import open_app_page, player_data, player_html, player_tools, send_edit, use_tool
 

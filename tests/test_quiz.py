@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from cnnviz import (
     MAX_SEED, QUIZ_KINDS, check_answer, conv2d_naive, make_question, make_quiz, parse_seed, pool2d_naive,
 )
-from cnnviz.presets import FILTER_PRESETS
-from cnnviz import quiz as quiz_module
-from cnnviz.quiz import edge_orientation, grid_markdown, hint_for, parse_integer_answer, parse_shape_answer
+from cnnviz.lecture.presets import FILTER_PRESETS
+from cnnviz.lecture import quiz as quiz_module
+from cnnviz.lecture.quiz import edge_orientation, grid_markdown, hint_for, parse_integer_answer, parse_shape_answer
 from cnnviz.views.conv import conv_player_spec
 from cnnviz.views.pool import pool_player_spec
-from cnnviz.grids import grid_from_text
+from cnnviz.kernel.grids import grid_from_text
 
 SEEDS = range(0, 400, 7)
 

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import make_quiz
-from cnnviz.quiz import hint_for
+from cnnviz.lecture.quiz import hint_for
 from conftest import open_app_page, player_data, player_html
 
 SEED = 1234

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from cnnviz.rooms import (
+from cnnviz.classroom.store import (
     CODE_ALPHABET,
     CODE_LENGTH,
     MAX_PLAYER_CHARS,
@@ -222,7 +222,7 @@ def _try_vote(store, code, poll_id, voter, answer) -> bool:
 
 
 def test_a_poll_holds_a_bounded_number_of_voters(store, monkeypatch):
-    import cnnviz.rooms as rooms
+    import cnnviz.classroom.store as rooms
 
     monkeypatch.setattr(rooms, "MAX_VOTERS", 3)
     code, secret = store.create_room()

@@ -9,8 +9,8 @@ import os
 import pytest
 from browser_support import TIMEOUT_MS, type_into_player, wait_for_app, wait_for_link
 
-from cnnviz.grids import grid_to_text
-from cnnviz.presets import LECTURE_INPUT
+from cnnviz.kernel.grids import grid_to_text
+from cnnviz.lecture.presets import LECTURE_INPUT
 from conftest import streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server of its own per store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.rooms import MemoryStore, RedisStore
+from cnnviz.classroom.store import MemoryStore, RedisStore
 from conftest import player_data, send_edit, unpack_player
 
 
@@ -14,7 +14,7 @@ def shared_store(request, monkeypatch):
     """Every AppTest session of the test shares one store, in memory or in a real redis-server."""
     import uuid
 
-    from cnnviz.ui import rooms as ui_rooms
+    from cnnviz.classroom import ui as ui_rooms
 
     if request.param == "memory":
         store = MemoryStore()
@@ -41,7 +41,7 @@ def _presenter() -> tuple[AppTest, str]:
 
 
 def ui_rooms_question(poll):
-    from cnnviz.ui.rooms import question_for
+    from cnnviz.classroom.ui import question_for
 
     return question_for(poll)
 

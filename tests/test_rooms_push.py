@@ -9,9 +9,9 @@ import zlib
 
 import pytest
 
-from cnnviz.rooms import MemoryStore, RedisStore
-from cnnviz.ui import push
-from cnnviz.ui import rooms as ui_rooms
+from cnnviz.classroom.store import MemoryStore, RedisStore
+from cnnviz.classroom import push
+from cnnviz.classroom import ui as ui_rooms
 from conftest import in_own_thread
 
 

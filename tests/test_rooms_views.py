@@ -5,7 +5,7 @@ import io
 
 from PIL import Image
 
-from cnnviz.views.rooms import join_qr_png, poll_figure, poll_order
+from cnnviz.classroom.figures import join_qr_png, poll_figure, poll_order
 
 
 def test_the_qr_code_is_black_on_white_with_a_quiet_zone_and_large_modules():

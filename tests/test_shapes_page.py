@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.architectures import ARCHITECTURES
+from cnnviz.lecture.architectures import ARCHITECTURES
 from conftest import open_app_page, wait_for_app
 
 SHAPES, ARCH = "../pages/shapes.py", "../pages/architectures.py"

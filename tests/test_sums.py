@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.views.sums import FOLD_AT, Zeros, html_to_text, sum_html, sum_text, written_sum
 
 def test_the_lecture_window_as_text():

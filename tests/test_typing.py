@@ -5,7 +5,8 @@ import typing
 
 import pytest
 
-CORE = ["conv", "pool", "shapes", "grids", "layers", "architectures", "presets", "quiz", "_validate", "images"]
+CORE = ["kernel.conv", "kernel.pool", "kernel.shapes", "kernel.grids", "lecture.layers", "lecture.architectures",
+        "lecture.presets", "lecture.quiz", "kernel.validate", "images"]
 
 
 def _public_callables(module):

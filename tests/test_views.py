@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as hst
 
-from cnnviz.grids import parse_number
+from cnnviz.kernel.grids import parse_number
 from cnnviz.views.colour import (
     STOPS, cell_style, contrast_ratio, css_colour, diverging_rgb, heatmap_colours, plotly_colorscale,
     relative_luminance, symmetric_limit, text_colour,
 )
 from cnnviz.views.grid import grid_html
 from cnnviz.views.images import LUT, zoom_html
-from cnnviz.views.numbers import exact_number, format_number
+from cnnviz.kernel.notation import exact_number, format_number
 from cnnviz.views.player import player_data, player_html
 from cnnviz.views.pool import max_avg_html, pool_player_spec, stack_html
 from conftest import ROOT

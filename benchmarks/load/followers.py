@@ -285,7 +285,7 @@ async def _tick_loop(s: Follower, until: float, rep: FollowReport, code: str) ->
 
 
 async def run(args) -> FollowReport:
-    from cnnviz.rooms import RedisStore, View
+    from cnnviz.classroom.store import RedisStore, View
 
     store = RedisStore(args.redis)
     code, secret = store.create_room(View("convolution", (("stride", "1"),)))

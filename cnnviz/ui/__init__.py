@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from cnnviz.presets import LECTURE_FILTER
+from cnnviz.lecture.presets import LECTURE_FILTER
 from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -73,7 +73,7 @@ def page_fragment(func=None, /, **kwargs):
     def part(*args, **kw):
         out = func(*args, **kw)
         if fragment_rerun():  # app.py's hook after the page did not run
-            from cnnviz.ui import rooms
+            from cnnviz.classroom import ui as rooms
 
             rooms.after_page()
         return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
-from cnnviz.shapes import conv_param_formula
+from cnnviz.kernel.shapes import conv_param_formula
 from cnnviz.ui.state import UrlState, bool_field, choice_field, index_field, int_field
 from cnnviz.views import channels as view_channels, player
 from cnnviz.views.code import ConvSettings

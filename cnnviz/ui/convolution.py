@@ -9,13 +9,14 @@ import streamlit as st
 from cnnviz import ui
 
 from cnnviz.views import conv as fig_conv, player
-from cnnviz.grids import grid_from_text, grid_to_text
-from cnnviz.conv import conv2d
-from cnnviz.pool import covered_cells
-from cnnviz.presets import LECTURE_FILTER, LECTURE_INPUT, pool_example
-from cnnviz.shapes import conv_output_formula
+from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.pool import covered_cells
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.kernel.shapes import conv_output_formula
 from cnnviz.ui import export as ui_export
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
+from cnnviz.ui.pooling import pool_example
 from cnnviz.ui.widgets import presenter_toggle
 from cnnviz.views.code import ConvSettings
 

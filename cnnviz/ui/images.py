@@ -10,9 +10,10 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import images
-from cnnviz.conv import conv2d, conv_trace
-from cnnviz.grids import parse_cells
-from cnnviz.pool import pool2d
+from cnnviz.lecture import presets
+from cnnviz.kernel.conv import conv2d, conv_trace
+from cnnviz.kernel.grids import parse_cells
+from cnnviz.kernel.pool import pool2d
 from cnnviz.ui import show_warnings
 from cnnviz.ui.widgets import numbered_frame
 from cnnviz.ui.state import (
@@ -21,7 +22,7 @@ from cnnviz.ui.state import (
 from cnnviz.views import hover
 from cnnviz.views import images as fig_images
 from cnnviz.views.assets import script
-from cnnviz.views.numbers import format_number
+from cnnviz.kernel.notation import format_number
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -50,7 +51,7 @@ class ImagesState:
     size: int  # one of SIZES
     gray: bool  # one grey channel instead of R, G, B
     k: int  # filters are k x k x C
-    filters: tuple[str, ...]  # specs for images.filter_from_spec, 1 to 16
+    filters: tuple[str, ...]  # specs for presets.filter_from_spec, 1 to 16
     bias: tuple[float, ...]  # one per filter
     relu: bool
     pool: bool  # 2x2 max pooling, stride 2
@@ -67,7 +68,7 @@ def _check_link(values: dict) -> tuple[dict, list[str]]:
     good = []
     for n, spec in enumerate(specs, start=1):
         try:
-            images.filter_from_spec(spec, values["k"], 3)
+            presets.filter_from_spec(spec, values["k"], 3)
             good.append(spec)
         except ValueError as exc:
             warnings.append(f"Filter {n} in the link was left out: {exc}")
@@ -199,11 +200,11 @@ def filter_explains(spec: str, channels: int = 3) -> str:
     """What the filter responds to, in a sentence."""
     if channels == 1:
         return ("On one grey channel the filter is a single slice: the R, G and B slices added up."
-                if "|" in spec or "@" in spec else images.FILTER_PRESETS[spec].explains)
+                if "|" in spec or "@" in spec else presets.FILTER_PRESETS[spec].explains)
     if "|" in spec:
         return "Typed numbers: each channel's slice is a filter of its own; their maps add up."
     name, _, where = spec.partition("@")
-    text = images.FILTER_PRESETS[name].explains
+    text = presets.FILTER_PRESETS[name].explains
     if where:
         return f"{text} Only the {dict(R='red', G='green', B='blue')[where]} channel counts: the other slices are 0."
     return text + " Spread over the channels: each slice holds a third of it."
@@ -303,15 +304,15 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
     relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
     pool = c[3].toggle("2x2 max pooling, stride 2", key="img_pool")
-    options = [CUSTOM] + images.preset_specs()
+    options = [CUSTOM] + presets.preset_specs()
     filters, bias, errors = list(state.filters), list(state.bias), []
     if k != state.k:  # typed filters keep their centre when the size changes
         for i, spec in ss.img_custom.items():
-            old = images.filter_from_spec(spec, state.k, 3)
+            old = presets.filter_from_spec(spec, state.k, 3)
             new, o, q = np.zeros((k, k, 3)), max(0, (k - state.k) // 2), max(0, (state.k - k) // 2)
             m = min(k, state.k)
             new[o:o + m, o:o + m] = old[q:q + m, q:q + m]
-            _img_set_custom(i, images.spec_from_filter(new))
+            _img_set_custom(i, presets.spec_from_filter(new))
     while len(filters) < n:
         filters.append("Identity")
     filters, bias = filters[:n], (bias + [0] * n)[:n]
@@ -325,7 +326,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     if choice == CUSTOM:
         if sel not in ss.img_custom:  # start typing from what the filter was
             start = filters[sel] if filters[sel] in options else "Identity"
-            _img_set_custom(sel, images.spec_from_filter(images.filter_from_spec(start, k, 3)))
+            _img_set_custom(sel, presets.spec_from_filter(presets.filter_from_spec(start, k, 3)))
         filters[sel] = ss.img_custom[sel]
     else:
         filters[sel] = choice
@@ -345,11 +346,11 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
 def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     """Three small grids (R, G, B) for typing filter i; bad cells keep the last valid filter."""
     ss = st.session_state
-    w = images.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
+    w = presets.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
     st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (the first row at the top).")
     row, slices, errors = st.container(horizontal=True, gap="medium"), [], []  # side by side while they fit
     version = ss.img_ed_version.get(i, 0)
-    for c, name in enumerate(images.CHANNEL_NAMES):
+    for c, name in enumerate(presets.CHANNEL_NAMES):
         frame = numbered_frame(w[:, :, c])
         with row.container(width="content", gap="small"):
             st.markdown(f"**{name} slice**")
@@ -361,7 +362,7 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
         slices.append(grid)
     if errors:
         return spec, errors
-    new = images.spec_from_filter(np.stack(slices, axis=-1))
+    new = presets.spec_from_filter(np.stack(slices, axis=-1))
     st.session_state.img_custom[i] = new
     return new, []
 
@@ -412,7 +413,7 @@ def filter_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, poo
 
     Cached per filter, not per bank: changing one filter or its bias recomputes only that filter.
     """
-    w = images.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)  # (k, k, C)
+    w = presets.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)  # (k, k, C)
     act = conv2d(_x.astype(np.float32), w, np.float32(bias))  # (H_out, W_out)
     if relu:
         np.maximum(act, 0, out=act)
@@ -435,7 +436,7 @@ def apply_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
     """Each channel filtered by its own slice, (H_out, W_out, C) float32; the bias does not change them."""
-    w = images.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
+    w = presets.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
     partials, _ = images.channel_maps(_x.astype(np.float32), w)
     partials.flags.writeable = False
     return partials
@@ -464,7 +465,7 @@ def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
     """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
     C = _x.shape[2]
     maps, vmax = detail_maps(input_key, spec, k, bias, relu, _x)
-    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
+    names = ["gray"] if C == 1 else list(presets.CHANNEL_NAMES)
     captions = [f"{n} channel * {n} slice" for n in names] + [
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
         ["after ReLU: the activation map"] if relu else [])
@@ -536,11 +537,11 @@ def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, 
     """The dot product at (r, c) for the selected filter: (HTML tables, sentence)."""
     k, f = state.k, state.sel
     window = x[r:r + k, c:c + k, :].astype(np.int64)  # (k, k, C) pixel values under the window
-    w = images.filter_from_spec(state.filters[f], k, x.shape[2])  # float64: 1/3 stays as exact as it can
+    w = presets.filter_from_spec(state.filters[f], k, x.shape[2])  # float64: 1/3 stays as exact as it can
     b = state.bias[f]
     step = conv_trace(window, w, b)[0]
     C = x.shape[2]
-    names = ["gray"] if C == 1 else list(images.CHANNEL_NAMES)
+    names = ["gray"] if C == 1 else list(presets.CHANNEL_NAMES)
     sums = [float(step.products[:, :, ch].sum()) for ch in range(C)]
     total = float(step.total)
     fig = fig_images.zoom_html(step.values.astype(float), step.weights, names)

@@ -1,7 +1,7 @@
 """The page "A CNN that learns": its state in the link, the shared training runs, the drawing canvas.
 
 Training runs off the rerun path and off the interpreter: the process's one ``Trainer``
-(``cnnviz.trainer``) trains in a worker process, one run at a time, and keeps each run by its settings
+(``cnnviz.learn.worker``) trains in a worker process, one run at a time, and keeps each run by its settings
 (seed included), so a class pressing Train with the same settings trains once; the page polls a run's
 progress with a fragment only while it is waiting or in progress.
 """
@@ -14,11 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.digits import digits_split
-from cnnviz.grids import grid_from_text, grid_to_text
-from cnnviz.interpret import confusion_matrix, top_patches
-from cnnviz.learn import TrainConfig
-from cnnviz.trainer import Trainer, TrainingRun
+from cnnviz.learn.digits import digits_split
+from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.learn.interpret import confusion_matrix, top_patches
+from cnnviz.learn.network import TrainConfig
+from cnnviz.learn.worker import Trainer, TrainingRun
 from cnnviz.ui import ROOT, ReadyFigure, html
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
@@ -143,7 +143,7 @@ def epoch_filters(key: tuple, epoch: int) -> str:
 @st.cache_resource(max_entries=512, show_spinner=False)
 def epoch_maps(key: tuple, epoch: int, digit_text: str) -> str:
     """The activation maps (before ReLU) of the filters after ``epoch`` on one digit, as HTML."""
-    from cnnviz.conv import conv2d
+    from cnnviz.kernel.conv import conv2d
 
     rec = shared_run(*key).history()[epoch]
     x = grid_from_text(digit_text, max_side=8)[None, :, :, None] / 16  # the network's input: cells / 16

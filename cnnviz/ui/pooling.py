@@ -1,6 +1,7 @@
 """The Pooling page's state in the link, its settings, the stack of maps and cached players."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -9,12 +10,12 @@ import streamlit as st
 
 from PIL import Image
 
-from cnnviz.digits import load_digits
-from cnnviz.conv import conv2d
-from cnnviz.grids import grid_from_text, grid_to_text
-from cnnviz.pool import POOL_MODES, covered_cells, pool2d
-from cnnviz.presets import FILTER_PRESETS, pool_example
-from cnnviz.shapes import pool_output_formula
+from cnnviz.learn.digits import load_digits
+from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.pool import POOL_MODES, covered_cells, pool2d
+from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER
+from cnnviz.kernel.shapes import pool_output_formula
 from cnnviz.ui import ROOT, show_warnings
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_value
@@ -27,6 +28,36 @@ SIDES = (6, 8, 12, 16, 24, 28, 32)  # sides of the stack's maps
 # The stack: a picture seen through these filters (then ReLU), one activation map per filter.
 STACK_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x", "Sobel y", "Sharpen", "Outline (Laplacian)",
                  "Emboss", "Identity")
+
+
+@dataclass(frozen=True, eq=False)
+class PoolExample:
+    """An input and a filter whose activation map pools well: 2x2 windows, stride 2, no cell dropped."""
+
+    input: np.ndarray  # (H, W) the picture, small whole numbers
+    filter: np.ndarray  # (kh, kw)
+    name: str  # what the picture shows, for a caption
+
+
+@functools.cache
+def pool_example() -> PoolExample:
+    """Pooling's first example: the first handwritten 0 of the digits data through the lecture's filter.
+
+    The 8x8 digit is scaled to whole numbers 0 to 3, as small as the lecture's input; the lecture's
+    3x3 filter makes a 6x6 activation map, which 2x2 max pooling with stride 2 takes to 3x3 without
+    dropping a cell, and the ring of the 0 is still there after pooling.
+
+    Examples
+    --------
+    >>> ex = pool_example()
+    >>> ex.input.shape, conv2d(ex.input, ex.filter).shape
+    ((8, 8), (6, 6))
+    """
+    images, labels = load_digits()  # (N, 8, 8) values 0..16, (N,)
+    zero = images[int(np.flatnonzero(labels == 0)[0])]
+    x = np.round(zero / 16 * 3).astype(np.int64)  # (8, 8) values 0..3
+    x.flags.writeable = False  # shared by every session
+    return PoolExample(x, LECTURE_FILTER, "a handwritten 0")
 
 
 @dataclass(frozen=True, eq=False)

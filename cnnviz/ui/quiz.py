@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from cnnviz.quiz import (
+from cnnviz.lecture.quiz import (
     DEFAULT_SEED, MAX_SEED, QUIZ_LENGTHS, Question, Verdict, check_answer, grid_markdown, hint_for, make_quiz,
     parse_seed,
 )

@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields, replace
 import streamlit as st
 
 from cnnviz.views import shapes as fig_shapes
-from cnnviz.architectures import ARCHITECTURES
-from cnnviz.layers import (
+from cnnviz.lecture.architectures import ARCHITECTURES
+from cnnviz.lecture.layers import (
     BUILDER_KINDS, MAX_DIM, as_shape, format_bytes, format_shape, layer_from_spec, network_spec, parse_network_spec,
 )
 from cnnviz.ui.state import UrlState, choice_field, int_field, text_field
@@ -58,7 +58,7 @@ def network_table_ui(records: list[dict]) -> None:
 @st.cache_resource(max_entries=32)
 def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float):
     """The drawing of a built network, made once per (input, layers, line width)."""
-    from cnnviz.layers import build_network
+    from cnnviz.lecture.layers import build_network
     from cnnviz.views import network as fig_network
 
     layers = parse_network_spec(spec)[0]

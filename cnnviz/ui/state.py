@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import streamlit as st
 
-from cnnviz.grids import grid_from_text, grid_to_text, parse_number, tidy
+from cnnviz.kernel.grids import grid_from_text, grid_to_text, parse_number, tidy
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from cnnviz.grids import parse_cells, tidy
-from cnnviz.ui import rooms
+from cnnviz.kernel.grids import parse_cells, tidy
+from cnnviz.classroom import ui as rooms
 from cnnviz.ui.state import LastValid
-from cnnviz.views.numbers import exact_number
+from cnnviz.kernel.notation import exact_number
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
@@ -93,7 +93,7 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     """Apply the cell the student last typed into the player ``player_key`` (its state ``edit``), once.
 
     ``slots`` maps the player's grid names (``"in"``, ``"flt"``) to their grids. The typed text is parsed
-    with ``cnnviz.grids.parse_cells``: a number replaces the cell in the grid's last valid value; anything
+    with ``cnnviz.kernel.grids.parse_cells``: a number replaces the cell in the grid's last valid value; anything
     else leaves the grid as it was and ``grid_errors`` says why, row and column counted from 1. An edit
     with an ``op`` comes from the tools under the player (``show_player(tools=...)``): ``rows``/``cols``
     (``value``: the new count, kept within the slot's ``sides``; the cells that stay are kept, new ones

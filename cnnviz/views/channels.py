@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..conv import conv2d, conv_trace, pad_input
-from ..layers import format_shape
-from ..shapes import as_pair
-from .player import PlayerSpec, PlayerStep
-from .sums import sum_html, written_sum
+from cnnviz.kernel.conv import conv2d, conv_trace, pad_input
+from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.shapes import as_pair
+from cnnviz.views.player import PlayerSpec, PlayerStep
+from cnnviz.views.sums import sum_html, written_sum
 
 __all__ = ["channel_player_spec", "bank_player_spec", "CHANNEL_NAMES"]
 

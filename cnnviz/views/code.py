@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import exact_number
+from cnnviz.kernel.notation import exact_number
 
 __all__ = ["ConvSettings", "code_snippets"]
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conv import conv2d, conv_trace, pad_input
-from ..shapes import as_pair
-from .sums import sum_html, written_sum
-from .player import PlayerSpec, PlayerStep
+from cnnviz.kernel.conv import conv2d, conv_trace, pad_input
+from cnnviz.kernel.shapes import as_pair
+from cnnviz.views.sums import sum_html, written_sum
+from cnnviz.views.player import PlayerSpec, PlayerStep
 
 __all__ = ["conv_player_spec", "conv_step_html", "activation_map"]
 
@@ -46,7 +46,7 @@ def conv_player_spec(x, w, bias=0, *, relu=False, stride=1, padding=0, dilation=
 
     Examples
     --------
-    >>> from cnnviz.presets import LECTURE_INPUT, LECTURE_FILTER
+    >>> from cnnviz.lecture.presets import LECTURE_INPUT, LECTURE_FILTER
     >>> spec = conv_player_spec(LECTURE_INPUT, LECTURE_FILTER)
     >>> spec.output.tolist(), len(spec.steps), spec.steps[0].value
     ([[12, 12, 17], [10, 17, 19], [9, 6, 14]], 9, 12)

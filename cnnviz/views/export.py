@@ -18,11 +18,11 @@ import re
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..grids import parse_cells
-from .colour import diverging_rgb, text_colour
-from .numbers import MINUS, exact_number, format_number
-from .player import PlayerSpec
-from .sums import html_to_text
+from cnnviz.kernel.grids import parse_cells
+from cnnviz.views.colour import diverging_rgb, text_colour
+from cnnviz.kernel.notation import MINUS, exact_number, format_number
+from cnnviz.views.player import PlayerSpec
+from cnnviz.views.sums import html_to_text
 
 __all__ = ["player_gif", "player_png", "grids_csv", "read_grids_csv", "frame_image", "MAX_GIF_STEPS"]
 
@@ -335,7 +335,7 @@ def grids_csv(spec: PlayerSpec) -> str:
 
 
 def read_grids_csv(text: str) -> dict[str, np.ndarray]:
-    """The grids of a ``grids_csv`` text, by title, each cell checked by ``cnnviz.grids.parse_cells``."""
+    """The grids of a ``grids_csv`` text, by title, each cell checked by ``cnnviz.kernel.grids.parse_cells``."""
     grids: dict[str, np.ndarray] = {}
     for block in text.strip().split("\n\n"):
         title, *rows = block.strip().splitlines()

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .assets import asset
-from .colour import cell_style, diverging_rgb, short_cell_style
-from .numbers import exact_number, format_number
+from cnnviz.views.assets import asset
+from cnnviz.views.colour import cell_style, diverging_rgb, short_cell_style
+from cnnviz.kernel.notation import exact_number, format_number
 
 __all__ = ["grid_html", "grid_rows_html", "length_class", "LENGTH_CLASSES"]
 

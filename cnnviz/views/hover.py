@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from .numbers import format_number
+from cnnviz.kernel.notation import format_number
 
 __all__ = ["cell_texts", "pixel_texts", "pack_cells", "unpack_cells"]
 

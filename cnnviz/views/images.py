@@ -11,9 +11,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from .colour import diverging_rgb
-from .grid import grid_html, grid_rows_html
-from .numbers import format_number
+from cnnviz.views.colour import diverging_rgb
+from cnnviz.views.grid import grid_html, grid_rows_html
+from cnnviz.kernel.notation import format_number
 
 __all__ = ["MARK", "LUT", "MARK_INDEX", "crisp_side", "map_indices", "maps_png", "fit", "draw_box", "to_png",
            "colour_bar", "zoom_html"]

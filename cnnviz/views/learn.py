@@ -15,10 +15,10 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from .colour import diverging_rgb, heatmap_colours, symmetric_limit
-from .assets import asset
-from .grid import grid_html, grid_rows_html
-from .numbers import format_number
+from cnnviz.views.colour import diverging_rgb, heatmap_colours, symmetric_limit
+from cnnviz.views.assets import asset
+from cnnviz.views.grid import grid_html, grid_rows_html
+from cnnviz.kernel.notation import format_number
 
 __all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html",
            "layer_html", "layers_html", "probabilities_html", "patches_html", "confusion_figure", "digit_png",

@@ -1,6 +1,6 @@
 """A network drawn as the lecture draws LeNet: one box per layer, volumes shrinking and deepening.
 
-The drawing is laid out from the same layers and table rows (``cnnviz.layers``) that count the
+The drawing is laid out from the same layers and table rows (``cnnviz.lecture.layers``) that count the
 parameters: ``network_diagram`` walks them and places a ``Box`` for every convolution, pooling
 and dense layer, a ``Merge`` for every concatenation or addition, and an ``Arrow`` for every
 connection; ``network_figure`` turns that into a Plotly figure. Activations, batch norm, dropout
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from cnnviz.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row, format_shape
+from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row, format_shape
 
 __all__ = ["Box", "Merge", "Arrow", "Diagram", "network_diagram", "network_figure", "KIND_STYLES"]
 
@@ -294,7 +294,7 @@ def network_diagram(network: Network, layers, wrap: float = 60.0) -> Diagram:
 
     Examples
     --------
-    >>> from cnnviz.architectures import ARCHITECTURES
+    >>> from cnnviz.lecture.architectures import ARCHITECTURES
     >>> a = ARCHITECTURES["lenet5"]
     >>> [b.label for b in network_diagram(a.network, a.layers).boxes]
     ['32x32x1', '28x28x6', '14x14x6', '10x10x16', '5x5x16', '120', '84', '10']
@@ -374,7 +374,7 @@ def network_figure(d: Diagram, px_per_unit: float = 17.0, font_size: int = 15) -
 
     Examples
     --------
-    >>> from cnnviz.architectures import ARCHITECTURES
+    >>> from cnnviz.lecture.architectures import ARCHITECTURES
     >>> a = ARCHITECTURES["lenet5"]
     >>> fig = network_figure(network_diagram(a.network, a.layers))
     >>> fig.data[-1].customdata[:3]

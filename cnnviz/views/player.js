@@ -540,7 +540,7 @@ function unpack(sent) {
   return {...shownData, ...own};
 }
 
-// A room's change shown in place (the room listener of cnnviz.ui.push calls it): the presenter's player
+// A room's change shown in place (the room listener of cnnviz.classroom.push calls it): the presenter's player
 // data when it changed, else the data this player shows, at the presenter's step (its token is the one a
 // rerun would send, so it is applied once). False when no player on the page can show it.
 function followRoom(msg) {

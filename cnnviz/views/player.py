@@ -60,10 +60,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..grids import MAX_ABS_VALUE
-from .assets import asset
-from .grid import LENGTH_CLASSES, grid_html
-from .numbers import EXACT_BELOW, MINUS, format_number
+from cnnviz.kernel.grids import MAX_ABS_VALUE
+from cnnviz.views.assets import asset
+from cnnviz.views.grid import LENGTH_CLASSES, grid_html
+from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_number
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
            "component_css", "component_js"]

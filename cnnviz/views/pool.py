@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import format_shape
-from ..pool import covered_cells, pool2d, pool_trace
-from .colour import symmetric_limit
-from .grid import grid_html, grid_rows_html
-from .numbers import format_number
-from .player import PlayerSpec, PlayerStep
-from .sums import signed_sum
+from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.pool import covered_cells, pool2d, pool_trace
+from cnnviz.views.colour import symmetric_limit
+from cnnviz.views.grid import grid_html, grid_rows_html
+from cnnviz.kernel.notation import format_number
+from cnnviz.views.player import PlayerSpec, PlayerStep
+from cnnviz.views.sums import signed_sum
 
 __all__ = ["pool_step_html", "pool_player_spec", "max_avg_html", "stack_html", "MODE_NAMES"]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .numbers import format_number
+from cnnviz.kernel.notation import format_number
 
 __all__ = ["WEIGHT_STYLES", "conv_vs_dense_figure", "architecture_table_figure"]
 

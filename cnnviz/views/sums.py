@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import MINUS, format_number
+from cnnviz.kernel.notation import MINUS, format_number
 
 __all__ = ["Term", "Zeros", "Part", "WrittenSum", "written_sum", "sum_html", "sum_text", "signed_sum", "html_to_text",
            "FOLD_AT", "WRITE_OUT_MAX"]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import finite_array
-from .shapes import as_pair, pool_output_size
+from cnnviz.kernel.validate import finite_array
+from cnnviz.kernel.shapes import as_pair, pool_output_size
 
 __all__ = ["pool2d", "pool2d_naive", "covered_cells", "pool_trace", "PoolStep", "POOL_MODES"]
 

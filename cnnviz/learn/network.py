@@ -25,12 +25,12 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from ._validate import finite_array
-from .backward import conv2d_backward, pool2d_backward
-from .conv import conv2d
-from .digits import digits_split
-from .pool import pool2d
-from .shapes import conv_output_size, pool_output_size
+from cnnviz.kernel.validate import finite_array
+from cnnviz.kernel.backward import conv2d_backward, pool2d_backward
+from cnnviz.kernel.conv import conv2d
+from cnnviz.learn.digits import digits_split
+from cnnviz.kernel.pool import pool2d
+from cnnviz.kernel.shapes import conv_output_size, pool_output_size
 
 __all__ = [
     "DigitsCNN",

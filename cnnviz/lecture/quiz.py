@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .conv import conv2d, pad_input
-from .grids import grid_to_text
-from .pool import pool2d
-from .presets import FILTER_PRESETS
-from .shapes import (
+from cnnviz.kernel.conv import conv2d, pad_input
+from cnnviz.kernel.grids import grid_to_text
+from cnnviz.kernel.pool import pool2d
+from cnnviz.lecture.presets import FILTER_PRESETS
+from cnnviz.kernel.shapes import (
     conv_output_formula,
     conv_output_size,
     conv_param_count,

@@ -1,13 +1,14 @@
 """Classic hand-made filters, each with the pattern it searches for."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.kernel.grids import grid_from_text, grid_to_text
+
 __all__ = ["FilterPreset", "FILTER_PRESETS", "LECTURE_INPUT", "LECTURE_FILTER", "preset_for_channels",
-           "PoolExample", "pool_example"]
+           "CHANNEL_NAMES", "preset_specs", "filter_from_spec", "spec_from_filter"]
 
 LECTURE_INPUT = np.array(
     [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]], dtype=np.int64
@@ -74,33 +75,82 @@ def preset_for_channels(name: str, channels: int) -> np.ndarray:
     return np.repeat(w[:, :, None] / channels, channels, axis=2)
 
 
-@dataclass(frozen=True, eq=False)
-class PoolExample:
-    """An input and a filter whose activation map pools well: 2x2 windows, stride 2, no cell dropped."""
-
-    input: np.ndarray  # (H, W) the picture, small whole numbers
-    filter: np.ndarray  # (kh, kw)
-    name: str  # what the picture shows, for a caption
+# Filters for an image: a preset on every channel, on one channel, or typed in.
+CHANNEL_NAMES = ("R", "G", "B")
 
 
-@functools.cache
-def pool_example() -> PoolExample:
-    """Pooling's first example: the first handwritten 0 of the digits data through the lecture's filter.
-
-    The 8x8 digit is scaled to whole numbers 0 to 3, as small as the lecture's input; the lecture's
-    3x3 filter makes a 6x6 activation map, which 2x2 max pooling with stride 2 takes to 3x3 without
-    dropping a cell, and the ring of the 0 is still there after pooling.
+def preset_specs() -> list[str]:
+    """Every preset by name (spread over all channels), then each preset on one channel (``"Sobel x@R"``).
 
     Examples
     --------
-    >>> from cnnviz.conv import conv2d
-    >>> ex = pool_example()
-    >>> ex.input.shape, conv2d(ex.input, ex.filter).shape
-    ((8, 8), (6, 6))
+    >>> specs = preset_specs()
+    >>> "Sharpen" in specs and "Sobel x@R" in specs and "Sobel x@B" in specs
+    True
     """
-    from .digits import load_digits
+    names = list(FILTER_PRESETS)
+    return names + [f"{n}@{c}" for c in CHANNEL_NAMES for n in names]
 
-    images, labels = load_digits()  # (N, 8, 8) values 0..16, (N,)
-    zero = images[int(np.flatnonzero(labels == 0)[0])]
-    x = _read_only(np.round(zero / 16 * 3).astype(np.int64))  # (8, 8) values 0..3
-    return PoolExample(x, LECTURE_FILTER, "a handwritten 0")
+
+def filter_from_spec(spec: str, k: int = 3, channels: int = 3) -> np.ndarray:
+    """The ``(k, k, channels)`` filter a short text describes, or a ValueError saying what is wrong.
+
+    ``spec`` is a preset name (spread over every channel with ``preset_for_channels``), a preset
+    name with ``@R``, ``@G`` or ``@B`` (the whole preset on that channel, zeros on the others), or
+    typed grids for R, G and B separated by ``|`` (each ``grid_to_text``'s ``"1,0,-1;..."``).
+    A 3x3 preset in a larger filter sits in its centre with zeros around it. A one-channel (grey)
+    input takes the sum of the three slices, so a preset means the same as on a grey picture.
+
+    Examples
+    --------
+    >>> filter_from_spec("Vertical edge@G")[:, :, 1].tolist()
+    [[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]
+    >>> filter_from_spec("5|-1|2", k=1, channels=1).tolist()
+    [[[6.0]]]
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("A filter is empty: choose a preset or type its numbers.")
+    if k not in (1, 3, 5, 7):
+        raise ValueError("Filters here are 1x1, 3x3, 5x5 or 7x7.")
+    if channels not in (1, 3):
+        raise ValueError("An image has 1 (grey) or 3 (RGB) channels.")
+    name, _, where = spec.strip().partition("@")
+    if name in FILTER_PRESETS:
+        if where and where not in CHANNEL_NAMES:
+            raise ValueError(f"'{where}' is not a channel: use @R, @G or @B.")
+        if k < 3:
+            raise ValueError(f"The preset {name!r} is 3x3: it does not fit a {k}x{k} filter.")
+        w3 = np.zeros((3, 3, 3))
+        if where:
+            w3[:, :, CHANNEL_NAMES.index(where)] = FILTER_PRESETS[name].weights
+        else:
+            w3 = preset_for_channels(name, 3)
+        w = np.zeros((k, k, 3))
+        o = (k - 3) // 2
+        w[o:o + 3, o:o + 3] = w3
+    else:
+        slices = spec.split("|")
+        if len(slices) != 3:
+            raise ValueError(f"'{spec[:20]}' is neither a preset nor three grids (R|G|B) of numbers.")
+        grids = []
+        for c, text in zip(CHANNEL_NAMES, slices):
+            g = grid_from_text(text, max_side=7, name=f"{c} slice of the filter")
+            if g.shape != (k, k):
+                raise ValueError(f"The {c} slice of the filter is {g.shape[0]}x{g.shape[1]}, not {k}x{k}.")
+            grids.append(g)
+        w = np.stack(grids, axis=-1).astype(np.float64)  # (k, k, 3)
+    return w.sum(axis=2, keepdims=True) if channels == 1 else w
+
+
+def spec_from_filter(w: np.ndarray) -> str:
+    """The typed form of a ``(k, k, 3)`` filter, the inverse of ``filter_from_spec`` for typed grids.
+
+    Examples
+    --------
+    >>> spec_from_filter(np.stack([np.eye(2), np.zeros((2, 2)), np.full((2, 2), 0.5)], axis=-1))
+    '1,0;0,1|0,0;0,0|0.5,0.5;0.5,0.5'
+    """
+    w = np.asarray(w)
+    if w.ndim != 3 or w.shape[2] != 3:
+        raise ValueError("A typed filter has three slices: R, G and B.")
+    return "|".join(grid_to_text(w[:, :, c]) for c in range(3))

@@ -2,7 +2,7 @@
 
 A training is many small NumPy steps; in a thread of the server each step would take the interpreter
 lock from the reruns of every student. Here a ``Trainer`` trains in a child process (started with
-``python -m cnnviz.trainer``, at a lower priority, one BLAS thread) while a thread of the server
+``python -m cnnviz.learn.worker``, at a lower priority, one BLAS thread) while a thread of the server
 waits on the child's pipe, which costs the server almost nothing. The child sends one
 ``EpochRecord`` per epoch (the page draws progress, curves and filters from them), then the trained
 parameters; the server rebuilds the same ``TrainResult`` that ``train`` returns in process.
@@ -28,13 +28,13 @@ import threading
 import time
 from pathlib import Path
 
-from .learn import DigitsCNN, EpochRecord, TrainConfig, TrainResult
+from cnnviz.learn.network import DigitsCNN, EpochRecord, TrainConfig, TrainResult
 
 __all__ = ["Trainer", "TrainingRun", "WORKER_ENDED", "WORKER_SILENT"]
 
 WORKER_ENDED = "The training stopped before it finished (its worker process ended)."
 WORKER_SILENT = "The training stopped: its worker process sent no news for {seconds:g} s and was stopped."
-_ROOT = Path(__file__).resolve().parent.parent  # the directory that holds the cnnviz package
+_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the cnnviz package
 
 
 class TrainingRun:
@@ -141,7 +141,7 @@ class Trainer:
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    PYTHONPATH=os.pathsep.join([str(_ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
         try:
-            proc = subprocess.Popen([self.python, "-m", "cnnviz.trainer"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([self.python, "-m", "cnnviz.learn.worker"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=_ROOT,
                                     start_new_session=True)  # a Ctrl-C to the server's terminal is the server's
             proc.stdin.write(pickle.dumps(run.config))
@@ -224,7 +224,7 @@ def _worker() -> None:
     """The child: read a config from stdin, train, write pickled messages to stdout."""
     import numpy as np  # the environment set one BLAS thread before this first import
 
-    from .learn import train
+    from cnnviz.learn.network import train
 
     os.nice(10)  # the server's reruns come first on a shared core
     stdin = sys.stdin.buffer

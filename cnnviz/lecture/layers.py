@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .shapes import (
+from cnnviz.kernel.shapes import (
     _as_int,
     as_pair,
     conv_output_size,

@@ -3,7 +3,7 @@
 ``app.py`` calls ``room_bar(page, pages)`` before running the page (a join link, the follow bar, the
 poll) and ``after_page(page)`` after it (the presenter publishes the page's link; a follower who
 changed something on their own breaks away). A following student's page listens to the room's
-push channel (``cnnviz.ui.push``) and reruns the app only when the room changed; where nothing
+push channel (``cnnviz.classroom.push``) and reruns the app only when the room changed; where nothing
 serves that channel (a page run on its own, AppTest), a fragment checks the room's version every
 ``TICK_S`` seconds instead (one cheap store read per tick).
 """
@@ -18,12 +18,13 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from cnnviz import rooms
-from cnnviz.quiz import Question, check_answer, grid_markdown, question_of_kind
-from cnnviz.rooms import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
-from cnnviz.ui import ROOT, available_pages, plain, push
+from cnnviz.classroom import store as rooms
+from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
+from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
+from cnnviz.ui import ROOT, available_pages, plain
+from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
-from cnnviz.views.rooms import join_qr_png, poll_figure
+from cnnviz.classroom.figures import join_qr_png, poll_figure
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
 BEAT_S = 10.0  # how often a follower says it is still there (FOLLOWER_TTL_S is 30)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from .numbers import format_number
+from cnnviz.kernel.notation import format_number
 
 __all__ = ["join_qr_png", "poll_figure", "poll_order"]
 

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 
 import streamlit as st
 
-from cnnviz import rooms
+from cnnviz.classroom import store as rooms
 
 WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
@@ -47,7 +47,7 @@ class _Watch:
         self.task: asyncio.Task | None = None
 
     async def run(self) -> None:
-        from cnnviz.ui.rooms import room_store
+        from cnnviz.classroom.ui import room_store
 
         while self.listeners:
             try:
@@ -109,7 +109,7 @@ async def _wait(watch: _Watch, differs_from, timeout: float) -> bool:
 
 async def _beat(code: str, follower: str) -> None:
     """The listener's follower is still there (the count the presenter sees); the store may be away."""
-    from cnnviz.ui.rooms import room_store
+    from cnnviz.classroom.ui import room_store
 
     try:
         await asyncio.to_thread(room_store().heartbeat, code, follower)

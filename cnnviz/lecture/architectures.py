@@ -1,4 +1,4 @@
-"""The lecture's architectures, modelled layer by layer with ``cnnviz.layers``.
+"""The lecture's architectures, modelled layer by layer with ``cnnviz.lecture.layers``.
 
 Each network follows a reference implementation (torchvision's, or the classic LeNet-5), so its
 parameter count can be checked against the published one; nothing here is a hard-coded total.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .layers import (
+from cnnviz.lecture.layers import (
     Activation,
     AdaptiveAvgPool,
     BatchNorm,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import abs_max, abs_sum_max, finite_array, fits_int64
-from .shapes import as_pair
+from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
+from cnnviz.kernel.shapes import as_pair
 
 __all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
 

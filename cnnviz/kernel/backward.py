@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
-from ._validate import abs_max, abs_sum_max, finite_array, fits_int64
-from .conv import _blocks, _channels_first_padded, _Conv, _prepare, _window, pad_input
-from .pool import _prepare as _pool_prepare
+from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
+from cnnviz.kernel.conv import _blocks, _channels_first_padded, _Conv, _prepare, _window, pad_input
+from cnnviz.kernel.pool import _prepare as _pool_prepare
 
 __all__ = ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive"]
 

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .conv import conv2d
-from .learn import CLASSES, DIGIT_MAX, KERNEL, DigitsCNN
+from cnnviz.kernel.conv import conv2d
+from cnnviz.learn.network import CLASSES, DIGIT_MAX, KERNEL, DigitsCNN
 
 __all__ = ["TopPatches", "top_patches", "confusion_matrix"]
 
@@ -45,8 +45,8 @@ def top_patches(model: DigitsCNN, images, k: int = 9) -> TopPatches:
 
     Examples
     --------
-    >>> from cnnviz.learn import TrainConfig, init_parameters
-    >>> from cnnviz.digits import digits_split
+    >>> from cnnviz.learn.network import TrainConfig, init_parameters
+    >>> from cnnviz.learn.digits import digits_split
     >>> net = DigitsCNN(TrainConfig(filters=2), init_parameters(TrainConfig(filters=2)))
     >>> top_patches(net, digits_split().train_images[:20], k=9).patches.shape
     (2, 9, 3, 3)

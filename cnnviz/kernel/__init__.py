@@ -1,0 +1,21 @@
+"""The kernel: convolution, pooling, their backward passes, sizes and parameter counts, grids. NumPy only."""
+from cnnviz.kernel.backward import conv2d_backward, conv2d_backward_naive, pool2d_backward, pool2d_backward_naive
+from cnnviz.kernel.conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
+from cnnviz.kernel.pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
+from cnnviz.kernel.shapes import (
+    conv_output_formula,
+    conv_output_size,
+    conv_param_count,
+    conv_param_formula,
+    dense_param_count,
+    pool_output_formula,
+    pool_output_size,
+)
+
+__all__ = [
+    "ConvStep", "conv2d", "conv2d_naive", "conv_trace", "pad_input",
+    "POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace",
+    "conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive",
+    "conv_output_size", "pool_output_size", "conv_param_count", "dense_param_count",
+    "conv_output_formula", "pool_output_formula", "conv_param_formula",
+]

@@ -1,0 +1,1 @@
+"""Learning: the digits, the network and its training by gradient descent, interpretation, the training worker."""
