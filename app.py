@@ -2,8 +2,8 @@
 import os
 
 # One BLAS thread per process, set before NumPy loads (Streamlit's server has not imported it by the
-# time it first runs this script): the digits network's matrices are small, and on this 2-core
-# machine under load OpenBLAS's second thread made a training run about twice as slow.
+# time it first runs this script): the digits network's matrices are small, and a second BLAS thread
+# on cores busy with other work slows a training down instead of speeding it up (docs/performance.md).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402

@@ -120,8 +120,8 @@ def pad_input(x: np.typing.ArrayLike, padding: int | tuple[int, int] = 0) -> np.
     return np.pad(x, widths)
 
 
-# Bytes of im2col columns per block: small enough to stay in a core's L2 cache next to the
-# block's output (measured on a 2 MiB L2: 256 KiB was fastest; 128 KiB and 1 MiB were slower).
+# Bytes of im2col columns per block: small enough to stay in a core's L2 cache next to the block's
+# output, and large enough that the calls per block cost little (docs/performance.md compares sizes).
 _BLOCK_BYTES = 1 << 18
 
 

@@ -52,7 +52,8 @@ def _out_shape(shape: tuple[int, ...], size_out: tuple[int, int]) -> tuple[int, 
 
 # Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
 _BLOCK_BYTES = 1 << 18
-# Below this many channels the column step runs faster with the columns as NumPy's inner loop (measured).
+# Below this many channels NumPy's innermost loop (over the last axis) would be too short to pay for
+# itself, so the column step puts the columns there instead.
 _FEW_CHANNELS = 8
 
 

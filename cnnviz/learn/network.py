@@ -1,19 +1,8 @@
 """A small CNN that learns the handwritten digits, in NumPy, on cnnviz's own convolution and pooling.
 
-The network, for an 8x8 digit (cells 0..16, divided by 16 on the way in)::
-
-    input (8, 8, 1)
-    -> convolution, F 3x3 filters, padding p      (H1, W1, F)       H1 = 8 + 2p - 2
-    -> ReLU
-    -> 2x2 max pooling, stride 2                  (H1/2, W1/2, F)
-    -> [convolution, F2 3x3 filters, padding p -> ReLU]   (optional)
-    -> dense layer, 10 scores                     (10,)
-    -> softmax                                    (10,) probabilities
-
-It learns by minimising the cross-entropy loss with stochastic gradient descent with momentum on
-mini-batches. The gradients come from ``conv2d_backward``, ``pool2d_backward`` and the chain rule
-written out below. Every random number comes from the seed: the same configuration gives the same
-network, bit for bit.
+Cross-entropy, SGD with momentum on mini-batches, gradients from ``conv2d_backward``,
+``pool2d_backward`` and the chain rule written out below. The same configuration and seed give the
+same network, bit for bit. The layers: ``DigitsCNN``.
 """
 from __future__ import annotations
 
@@ -176,7 +165,18 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class DigitsCNN:
-    """A trained (or freshly initialised) network; it keeps read-only copies of its parameters."""
+    """A trained (or freshly initialised) network; it keeps read-only copies of its parameters.
+
+    For an 8x8 digit (cells 0..16, divided by 16 on the way in)::
+
+        input (8, 8, 1)
+        -> convolution, F 3x3 filters, padding p      (H1, W1, F)       H1 = 8 + 2p - 2
+        -> ReLU
+        -> 2x2 max pooling, stride 2                  (H1/2, W1/2, F)
+        -> [convolution, F2 3x3 filters, padding p -> ReLU]   (optional)
+        -> dense layer, 10 scores                     (10,)
+        -> softmax                                    (10,) probabilities
+    """
 
     config: TrainConfig
     params: dict[str, np.ndarray]  # see init_parameters

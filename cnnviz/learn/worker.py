@@ -1,20 +1,8 @@
 """Trainings in a worker process, one at a time, shared by everyone who asks for the same settings.
 
 A training is many small NumPy steps; in a thread of the server each step would take the interpreter
-lock from the reruns of every student. Here a ``Trainer`` trains in a child process (started with
-``python -m cnnviz.learn.worker``, at a lower priority, one BLAS thread) while a thread of the server
-waits on the child's pipe, which costs the server almost nothing. The child sends one
-``EpochRecord`` per epoch (the page draws progress, curves and filters from them), then the trained
-parameters; the server rebuilds the same ``TrainResult`` that ``train`` returns in process.
-
-- **One at a time, bounded queue**: one child trains; at most ``max_waiting`` more runs wait; a run
-  asked for when the queue is full fails at once with a message saying so.
-- **Shared by settings**: ``Trainer.run(config)`` gives the same ``TrainingRun`` to everyone who asks
-  for the same config while it is kept (at most ``max_runs`` runs; the oldest finished one goes first).
-- **Failures are messages**: a child that exits without a result (killed, crashed, out of memory)
-  makes the run fail with a sentence to show; asking again with ``retry=True`` starts a new run.
-- **Nothing left running**: the child exits when its pipe from the server closes (the server stopped,
-  however it stopped), and ``Trainer.close()`` (also called at exit) kills what still runs.
+lock from the reruns of every student. A ``Trainer`` trains in a child process instead (``python -m
+cnnviz.learn.worker``) while a thread of the server waits on the child's pipe.
 """
 from __future__ import annotations
 
@@ -89,7 +77,21 @@ class TrainingRun:
 
 
 class Trainer:
-    """Runs trainings in a worker process, one at a time, and keeps them by their config."""
+    """Runs trainings in a worker process, one at a time, and keeps them by their config.
+
+    The child (a lower priority, one BLAS thread) sends one ``EpochRecord`` per epoch (the page draws
+    progress, curves and filters from them), then the trained parameters; the server rebuilds the same
+    ``TrainResult`` that ``train`` returns in process.
+
+    - **One at a time, bounded queue**: one child trains; at most ``max_waiting`` more runs wait; a run
+      asked for when the queue is full fails at once with a message saying so.
+    - **Shared by settings**: ``run(config)`` gives the same ``TrainingRun`` to everyone who asks for the
+      same config while it is kept (at most ``max_runs`` runs; the oldest finished one goes first).
+    - **Failures are messages**: a child that exits without a result (killed, crashed, out of memory)
+      makes the run fail with a sentence to show; asking again with ``retry=True`` starts a new run.
+    - **Nothing left running**: the child exits when its pipe from the server closes (the server stopped,
+      however it stopped), and ``close()`` (also called at exit) kills what still runs.
+    """
 
     def __init__(self, *, max_runs: int = 12, max_waiting: int = 8, max_silence: float = 120.0,
                  python: str = sys.executable):
