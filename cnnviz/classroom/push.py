@@ -25,7 +25,6 @@ from cnnviz.classroom import store as rooms
 
 WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
-BEAT_S = 10.0  # how often a listening follower counts as still there (rooms.FOLLOWER_TTL_S is 30)
 EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
 VOTER_COOKIE = "cnnviz_voter"  # the listener keeps the browser's follower and voter id here, for a reload
 # True in a process that serves the routes (``streamlit run app.py``, unless CNNVIZ_ROOMS_PUSH=0);
@@ -47,16 +46,14 @@ class _Watch:
         self.task: asyncio.Task | None = None
 
     async def run(self) -> None:
-        from cnnviz.classroom.ui import room_store
-
         while self.listeners:
             try:
-                version = await asyncio.to_thread(room_store().version, self.code)
+                version = await asyncio.to_thread(rooms.room_store().version, self.code)
             except rooms.RoomError:  # the store is unreachable for now: keep the last version, try again
                 version = self.version
             if version is not None and version != self.version:
                 try:
-                    view, poll, player = await asyncio.to_thread(room_store().shown, self.code)
+                    view, poll, player = await asyncio.to_thread(rooms.room_store().shown, self.code)
                     version = view.version
                     self.first = event(view, poll, "")
                     # deflated once here for every listener, off the event loop (a 16x16 input: 3 ms)
@@ -109,10 +106,8 @@ async def _wait(watch: _Watch, differs_from, timeout: float) -> bool:
 
 async def _beat(code: str, follower: str) -> None:
     """The listener's follower is still there (the count the presenter sees); the store may be away."""
-    from cnnviz.classroom.ui import room_store
-
     try:
-        await asyncio.to_thread(room_store().heartbeat, code, follower)
+        await asyncio.to_thread(rooms.room_store().heartbeat, code, follower)
     except rooms.RoomError:
         pass
 
@@ -121,9 +116,9 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
     """The stream one listener reads: ``data: EVENT`` (``event``) on connecting and on each change; ``gone`` if
     it closed.
 
-    With ``follower`` (the session's random id), a heartbeat every ``BEAT_S`` seconds counts it as following.
+    With ``follower`` (the session's random id), a heartbeat every ``rooms.BEAT_S`` seconds counts it as following.
     """
-    beat = asyncio.get_running_loop().time() - BEAT_S
+    beat = asyncio.get_running_loop().time() - rooms.BEAT_S
     try:
         if not await _wait(watch, -1, 10):
             yield "data: gone\n\n"
@@ -131,13 +126,13 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
         sent: int | None = -1  # nothing sent yet
         while True:
             now = asyncio.get_running_loop().time()
-            if follower and sent is not None and now - beat >= BEAT_S:
+            if follower and sent is not None and now - beat >= rooms.BEAT_S:
                 beat = now
                 await _beat(watch.code, follower)
             if watch.version != sent:
                 first, sent = sent == -1, watch.version
                 yield f"data: {'gone' if sent is None else watch.first if first else watch.event}\n\n"
-            elif not await _wait(watch, sent, min(KEEPALIVE_S, BEAT_S)):
+            elif not await _wait(watch, sent, min(KEEPALIVE_S, rooms.BEAT_S)):
                 yield ": still here\n\n"
     finally:
         watch.listeners -= 1
