@@ -2,10 +2,12 @@
 
 ``app.py`` calls ``room_bar(page, pages)`` before running the page (a join link, the follow bar, the
 poll) and ``after_page(page)`` after it (the presenter publishes the page's link; a follower who
-changed something on their own breaks away). A following student's page listens to the room's
-push channel (``cnnviz.classroom.push``) and reruns the app only when the room changed; where nothing
-serves that channel (a page run on its own, AppTest), a fragment checks the room's version every
-``TICK_S`` seconds instead (one cheap store read per tick).
+changed something on their own breaks away), and installs ``RoomSeam`` around every page
+(``cnnviz.ui.seam``): through it a follower's step player takes the presenter's step, and the
+presenter's player reports its own. A following student's page listens to the room's push channel
+(``cnnviz.classroom.push``) and reruns the app only when the room changed; where nothing serves that
+channel (a page run on its own, AppTest), a fragment checks the room's version every ``TICK_S``
+seconds instead (one cheap store read per tick).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import streamlit as st
 from cnnviz.classroom import store as rooms
 from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
-from cnnviz.ui import ROOT, available_pages, plain
+from cnnviz.ui import ROOT, available_pages, plain, seam
 from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
 from cnnviz.classroom.figures import join_qr_png, poll_figure
@@ -317,6 +319,17 @@ def publish_player_view(report: object, data: Mapping | None = None) -> None:
         _ss()[_PLAYER] = (_ss().get(_PAGE, ""), *update)
     if data is not None:
         _ss()[_DRAWN] = (_ss().get(_PAGE, ""), json.dumps(data, separators=(",", ":")))
+
+
+class RoomSeam(seam.Seam):
+    """The room around every page, as the pages and their players see it (``app.py`` installs it)."""
+
+    player_command = staticmethod(player_command)
+    reports_player = staticmethod(is_presenter)
+    following = staticmethod(following)
+    publish_player_view = staticmethod(publish_player_view)
+    own_change = staticmethod(own_change)
+    after_page = staticmethod(after_page)
 
 
 # -- polls ------------------------------------------------------------------------------------------
