@@ -149,6 +149,14 @@ def test_a_page_runs_alone_with_nothing_around_it():
     assert out.stdout.strip() == "", f"the page alone loaded: {out.stdout.strip()}"
 
 
+def test_the_step_player_knows_nothing_of_rooms():
+    """The player shows a view in place when asked (``window.__cnnvizPlayer.show``); the room's listener asks."""
+    player = (PACKAGE / "views" / "player.js").read_text()
+    listener = (PACKAGE / "classroom" / "listener.js").read_text()
+    assert "room" not in player.lower()
+    assert "window.__cnnvizPlayer = {show};" in player and "window.__cnnvizPlayer.show(" in listener
+
+
 def test_the_readme_kernel_table_imports_from_cnnviz():
     """Every name in the README's kernel table is importable as ``from cnnviz import name``."""
     import re
