@@ -8,7 +8,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
-from cnnviz.ui import ROOT, available_pages, favicon_png  # noqa: E402
+from cnnviz.ui import ROOT, available_pages, favicon_png, seam  # noqa: E402
 from cnnviz.classroom import ui as rooms  # noqa: E402
 
 
@@ -25,7 +25,8 @@ def main() -> None:
                       url_path=rooms.PRESENT_PAGE)
     page = st.navigation(pages + [present, forward])
     # A room around the page: a join link, the follow bar and the poll before it; the presenter's
-    # view published after it.
+    # view published after it; the page's player and fragments reach it through the seam.
+    seam.install(rooms.RoomSeam())
     rooms.room_bar(page, {p.url_path: p for p in pages + [present]})
     page.run()
     rooms.after_page(page)

@@ -14,14 +14,14 @@ def shared_store(request, monkeypatch):
     """Every AppTest session of the test shares one store, in memory or in a real redis-server."""
     import uuid
 
-    from cnnviz.classroom import ui as ui_rooms
+    from cnnviz.classroom import store as rooms
 
     if request.param == "memory":
         store = MemoryStore()
     else:
         store = RedisStore(request.getfixturevalue("redis_url"), prefix=f"apptest-{uuid.uuid4().hex[:8]}:")
-    ui_rooms.room_store.cache_clear()
-    monkeypatch.setattr(ui_rooms, "room_store", lambda: store)
+    rooms.room_store.cache_clear()
+    monkeypatch.setattr(rooms, "room_store", lambda: store)
     return store
 
 

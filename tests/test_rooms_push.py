@@ -9,9 +9,8 @@ import zlib
 
 import pytest
 
+from cnnviz.classroom import push, store as rooms
 from cnnviz.classroom.store import MemoryStore, RedisStore
-from cnnviz.classroom import push
-from cnnviz.classroom import ui as ui_rooms
 from conftest import in_own_thread
 
 
@@ -21,7 +20,7 @@ def push_store(request, monkeypatch):
 
     store = MemoryStore() if request.param == "memory" else RedisStore(
         request.getfixturevalue("redis_url"), prefix=f"push-{uuid.uuid4().hex[:8]}:")
-    monkeypatch.setattr(ui_rooms, "room_store", lambda: store)
+    monkeypatch.setattr(rooms, "room_store", lambda: store)
     monkeypatch.setattr(push, "WATCH_S", 0.02)
     monkeypatch.setattr(push, "SERVED", push.SERVED)  # routes() switches followers to listening: not beyond a test
     return store

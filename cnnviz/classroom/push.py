@@ -6,9 +6,9 @@ with one cheap read of its version every ``WATCH_S`` seconds (whatever the store
 shared by every replica), however many students listen; on a new version it reads what followers
 are shown once (``RoomStore.shown``) and sends every listener one event: the version, the page, its
 link, the player's step, the poll, and the player's data when it changed. The listener component
-(``listener``) hands a change on the page it shows to the step player in place (and writes the
-presenter's link into the browser's), and asks Streamlit for a rerun only for what the player cannot
-show (another page, a poll, a page without a player): a settings change costs the server no rerun.
+(``listener``, ``listener.js``) hands a change on the page it shows to the step player in place (and
+writes the presenter's link into the browser's), and asks Streamlit for a rerun only for what the player
+cannot show (another page, a poll, a page without a player): a settings change costs the server no rerun.
 """
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from collections.abc import AsyncIterator
 import streamlit as st
 
 from cnnviz.classroom import store as rooms
+from cnnviz.views.assets import script
 
 WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
-BEAT_S = 10.0  # how often a listening follower counts as still there (rooms.FOLLOWER_TTL_S is 30)
 EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
 VOTER_COOKIE = "cnnviz_voter"  # the listener keeps the browser's follower and voter id here, for a reload
 # True in a process that serves the routes (``streamlit run app.py``, unless CNNVIZ_ROOMS_PUSH=0);
@@ -47,16 +47,14 @@ class _Watch:
         self.task: asyncio.Task | None = None
 
     async def run(self) -> None:
-        from cnnviz.classroom.ui import room_store
-
         while self.listeners:
             try:
-                version = await asyncio.to_thread(room_store().version, self.code)
+                version = await asyncio.to_thread(rooms.room_store().version, self.code)
             except rooms.RoomError:  # the store is unreachable for now: keep the last version, try again
                 version = self.version
             if version is not None and version != self.version:
                 try:
-                    view, poll, player = await asyncio.to_thread(room_store().shown, self.code)
+                    view, poll, player = await asyncio.to_thread(rooms.room_store().shown, self.code)
                     version = view.version
                     self.first = event(view, poll, "")
                     # deflated once here for every listener, off the event loop (a 16x16 input: 3 ms)
@@ -109,10 +107,8 @@ async def _wait(watch: _Watch, differs_from, timeout: float) -> bool:
 
 async def _beat(code: str, follower: str) -> None:
     """The listener's follower is still there (the count the presenter sees); the store may be away."""
-    from cnnviz.classroom.ui import room_store
-
     try:
-        await asyncio.to_thread(room_store().heartbeat, code, follower)
+        await asyncio.to_thread(rooms.room_store().heartbeat, code, follower)
     except rooms.RoomError:
         pass
 
@@ -121,9 +117,9 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
     """The stream one listener reads: ``data: EVENT`` (``event``) on connecting and on each change; ``gone`` if
     it closed.
 
-    With ``follower`` (the session's random id), a heartbeat every ``BEAT_S`` seconds counts it as following.
+    With ``follower`` (the session's random id), a heartbeat every ``rooms.BEAT_S`` seconds counts it as following.
     """
-    beat = asyncio.get_running_loop().time() - BEAT_S
+    beat = asyncio.get_running_loop().time() - rooms.BEAT_S
     try:
         if not await _wait(watch, -1, 10):
             yield "data: gone\n\n"
@@ -131,13 +127,13 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
         sent: int | None = -1  # nothing sent yet
         while True:
             now = asyncio.get_running_loop().time()
-            if follower and sent is not None and now - beat >= BEAT_S:
+            if follower and sent is not None and now - beat >= rooms.BEAT_S:
                 beat = now
                 await _beat(watch.code, follower)
             if watch.version != sent:
                 first, sent = sent == -1, watch.version
                 yield f"data: {'gone' if sent is None else watch.first if first else watch.event}\n\n"
-            elif not await _wait(watch, sent, min(KEEPALIVE_S, BEAT_S)):
+            elif not await _wait(watch, sent, min(KEEPALIVE_S, rooms.BEAT_S)):
                 yield ": still here\n\n"
     finally:
         watch.listeners -= 1
@@ -166,103 +162,10 @@ def routes() -> list:
     return [Route(EVENTS_PATH, room_events, methods=["GET"])]
 
 
-# The listener keeps one EventSource per browser tab (in ``window``), whatever Streamlit does with the
-# element between runs: each run hands it what the page shows (the version, the page, the poll, the hash
-# of the player's data). A version heard that differs is shown in place when only the player changes
-# (``inPlace``: the player module's ``window.__cnnvizFollow`` takes the presenter's data, or only the
-# step when the data is the one shown; the presenter's link replaces the browser's); otherwise it asks
-# for a rerun, and asks again every few seconds until the page shows it (a request made while the page
-# was being replaced can be lost). Unmounted and not mounted again within a second (the student broke
-# away, or left), the stream closes.
-_LISTENER_JS = """
-// An event as sent (``event``): the presenter's player data, deflated, is inflated here, in the order heard.
-const read = async (text) => {
-  if (text === 'gone') return null;
-  const msg = JSON.parse(text);
-  if (msg.playerz) {
-    const bytes = Uint8Array.from(atob(msg.playerz), (ch) => ch.charCodeAt(0));
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-    msg.player = JSON.parse(await new Response(stream).text());
-    delete msg.playerz;
-  }
-  return msg;
-};
-const inPlace = (self, msg) => {
-  if (self.off || !self.root.isConnected) return false;  // the page no longer follows: its player is its own
-  if (!msg || String(msg.v) !== self.heard || msg.page !== self.page || msg.poll !== self.poll || !msg.ph) return false;
-  if ((!msg.player && msg.ph !== self.ph) || !window.__cnnvizFollow || !window.__cnnvizFollow(msg)) return false;
-  self.shown = String(msg.v); self.ph = msg.ph;
-  self.root.dataset.version = self.shown; self.root.dataset.applied = self.shown;
-  const link = new URLSearchParams();
-  for (const [k, v] of msg.params) link.append(k, v);
-  link.set('join', self.join);
-  const u = new URL(window.location.href);
-  u.search = link.toString();
-  window.history.replaceState(window.history.state, '', u.toString());
-  return true;
-};
-
-export default function ({ data, setTriggerValue, parentElement }) {
-  const root = parentElement.querySelector('.room-listener');
-  // this browser's voter id, kept for a reload (a new session): one answer a question (8 hours, this site only)
-  const kept = data.cookie + '=' + data.voter;
-  if (data.voter && !document.cookie.split('; ').includes(kept))
-    document.cookie = kept + '; path=/; max-age=28800; SameSite=Strict';
-  const self = (window.__cnnvizRoom ||= { streams: 0 });
-  clearTimeout(self.closing);
-  clearInterval(self.again);
-  self.off = false;
-  self.shown = String(data.version);
-  Object.assign(self, { page: data.page, poll: data.poll, ph: data.ph, join: data.join });
-  self.ask = () => setTriggerValue('changed', self.heard + '@' + Date.now());
-  self.root = root;
-  const check = () => {
-    clearInterval(self.again);
-    if (self.off) return;  // unmounted: the next mount checks again, or the stream closes
-    if (self.heard !== undefined && self.heard !== self.shown && !inPlace(self, self.last)) {
-      self.ask();
-      self.again = setInterval(() => self.ask(), 3000);
-    }
-  };
-  if (!self.stream || self.url !== data.url) {
-    if (self.stream) { self.stream.close(); self.streams -= 1; }
-    self.url = data.url;
-    self.heard = undefined;
-    self.stream = new EventSource(data.url);
-    self.streams += 1;
-    self.stream.onopen = () => { self.root.dataset.state = 'live'; };
-    self.stream.onerror = () => { self.root.dataset.state = 'reconnecting'; };  // it reconnects by itself
-    self.inbox = Promise.resolve();
-    self.stream.onmessage = (event) => {
-      self.inbox = self.inbox.then(() => read(event.data)).then((msg) => {
-        self.last = msg;
-        self.heard = msg ? String(msg.v) : 'gone';
-        self.root.dataset.heard = self.heard;
-        check();
-      }).catch(() => {});  // an event that cannot be read: the next one (or a rerun) shows the room
-    };
-  } else {
-    root.dataset.state = self.stream.readyState === 1 ? 'live' : 'reconnecting';
-    if (self.heard !== undefined) root.dataset.heard = self.heard;
-  }
-  root.dataset.version = self.shown;
-  check();
-  return () => {
-    clearInterval(self.again);
-    self.off = true;
-    self.closing = setTimeout(() => {
-      if (self.stream) { self.stream.close(); self.streams -= 1; }
-      self.stream = null;
-    }, 1000);
-  };
-}
-"""
-
-
 @st.cache_resource(show_spinner=False)
 def _listener_component():
     return st.components.v2.component("cnnviz_room_listener", html='<span class="room-listener"></span>',
-                                      js=_LISTENER_JS)
+                                      js=script("listener.js", package=__package__))
 
 
 def listener(code: str, version: int | None, follower: str, *, page: str = "", poll: str = "",

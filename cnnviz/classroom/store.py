@@ -14,6 +14,7 @@ subclasses whose message a student understands.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -26,16 +27,17 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, replace
 
 __all__ = [
-    "CODE_ALPHABET", "CODE_LENGTH", "IDLE_TTL_S", "FOLLOWER_TTL_S", "POLL_KINDS", "POLL_STATUSES",
+    "CODE_ALPHABET", "CODE_LENGTH", "IDLE_TTL_S", "FOLLOWER_TTL_S", "BEAT_S", "POLL_KINDS", "POLL_STATUSES",
     "View", "Poll", "RoomError", "RoomNotFound", "NotPresenter", "VoteRefused", "RoomLost",
-    "RoomStore", "MemoryStore", "RedisStore", "store_from_env", "normalise_code", "valid_id", "player_command",
-    "player_update", "player_hash", "poll_token",
+    "RoomStore", "MemoryStore", "RedisStore", "store_from_env", "room_store", "normalise_code", "valid_id",
+    "player_command", "player_update", "player_hash", "poll_token",
 ]
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: a code read off a projector is unambiguous
 CODE_LENGTH = 5  # 32**5, about 33 million codes
 IDLE_TTL_S = 4 * 3600  # a room nobody touches for this long is forgotten
 FOLLOWER_TTL_S = 30  # a follower not heard from for this long no longer counts
+BEAT_S = 10.0  # how often a follower says it is still there: three heartbeats within FOLLOWER_TTL_S
 POLL_KINDS = ("number", "choice")  # a typed answer (a number or a shape such as 28x28x6), or one of the options
 POLL_STATUSES = ("open", "closed", "revealed")
 MAX_PARAMS = 40  # query parameters in a view
@@ -684,6 +686,12 @@ def store_from_env(environ: dict | None = None) -> RoomStore:
     """``RedisStore`` when ``CNNVIZ_REDIS_URL`` is set (every replica shares it), else a ``MemoryStore``."""
     url = (os.environ if environ is None else environ).get("CNNVIZ_REDIS_URL", "").strip()
     return RedisStore(url) if url else MemoryStore()
+
+
+@functools.cache
+def room_store() -> RoomStore:
+    """The process's one room store (``store_from_env``), shared by the room's pages and its push channel."""
+    return store_from_env()
 
 
 def player_command(view: View) -> tuple[str, int, bool] | None:

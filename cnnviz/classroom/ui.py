@@ -2,14 +2,15 @@
 
 ``app.py`` calls ``room_bar(page, pages)`` before running the page (a join link, the follow bar, the
 poll) and ``after_page(page)`` after it (the presenter publishes the page's link; a follower who
-changed something on their own breaks away). A following student's page listens to the room's
-push channel (``cnnviz.classroom.push``) and reruns the app only when the room changed; where nothing
-serves that channel (a page run on its own, AppTest), a fragment checks the room's version every
-``TICK_S`` seconds instead (one cheap store read per tick).
+changed something on their own breaks away), and installs ``RoomSeam`` around every page
+(``cnnviz.ui.seam``): through it a follower's step player takes the presenter's step, and the
+presenter's player reports its own. A following student's page listens to the room's push channel
+(``cnnviz.classroom.push``) and reruns the app only when the room changed; where nothing serves that
+channel (a page run on its own, AppTest), a fragment checks the room's version every ``TICK_S``
+seconds instead (one cheap store read per tick).
 """
 from __future__ import annotations
 
-import functools
 import html
 import json
 import time
@@ -21,13 +22,12 @@ import streamlit as st
 from cnnviz.classroom import store as rooms
 from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
-from cnnviz.ui import ROOT, available_pages, plain
+from cnnviz.ui import ROOT, available_pages, plain, seam
 from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
 from cnnviz.classroom.figures import join_qr_png, poll_figure
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
-BEAT_S = 10.0  # how often a follower says it is still there (FOLLOWER_TTL_S is 30)
 PRESENT_PAGE = "present"
 ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part of a shared view
 
@@ -46,12 +46,6 @@ QUESTIONS = {
     "edge_filter": "Which filter finds these edges? (multiple choice)",
     "hands": "A show of hands: A, B, C or D (asked aloud)",
 }
-
-
-@functools.cache
-def room_store() -> RoomStore:
-    """The process's room store: Redis when ``CNNVIZ_REDIS_URL`` is set (shared by replicas), else memory."""
-    return rooms.store_from_env()
 
 
 def _ss():
@@ -87,7 +81,7 @@ def following() -> bool:
 def join(code: str) -> str:
     """Join the room ``code`` as a follower (raises RoomError saying why not); returns its normalised code."""
     code = rooms.normalise_code(code)
-    if not room_store().exists(code):
+    if not rooms.room_store().exists(code):
         raise RoomNotFound(f"There is no room {code}: check the code on the projector.")
     _ss().update({_CODE: code, _MODE: "follow", _SEEN: None})
     _ss().pop(_SECRET, None)
@@ -114,7 +108,7 @@ def _take_link() -> None:
         code, secret = params.get("room", ""), params.get("key", "")
         del params["room"], params["key"]
         try:
-            ok = room_store().is_presenter(code, secret)
+            ok = rooms.room_store().is_presenter(code, secret)
         except RoomError as exc:
             _ss()[_NOTE] = ("error", str(exc))
             return
@@ -168,13 +162,13 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
     poll = None
     if code and not is_presenter():
         try:
-            version = room_store().version(code)
+            version = rooms.room_store().version(code)
             if version is None:
                 leave()
                 _ss()[_NOTE] = ("warning", f"Room {code} has closed: this page is your own now.")
             elif _ss().get(_MODE) == "follow" and version != _ss().get(_SEEN):
-                _apply(room_store().view(code), page, pages)  # may switch page: the note waits for that run
-            poll = room_store().poll(code) if _ss().get(_CODE) else None
+                _apply(rooms.room_store().view(code), page, pages)  # may switch page: the note waits for that run
+            poll = rooms.room_store().poll(code) if _ss().get(_CODE) else None
         except RoomLost as exc:
             _ss()[_NOTE] = ("warning", str(exc))
     note = _ss().pop(_NOTE, None)
@@ -207,7 +201,7 @@ def _break_away() -> None:
     """The student explores on their own from the presenter's latest view (which their player may have shown
     without a run of the page): its link becomes theirs."""
     try:
-        view = room_store().view(_ss()[_CODE])
+        view = rooms.room_store().view(_ss()[_CODE])
     except RoomError:
         view = None
     if view is not None and view.version != _ss().get(_SEEN) and view.page == _ss().get(_PAGE):
@@ -257,11 +251,11 @@ def _ticker() -> None:
     """A follower's tick: one read of the room's version, a heartbeat now and then; a full rerun on a change."""
     if not following():
         return
-    code, store = _ss()[_CODE], room_store()
+    code, store = _ss()[_CODE], rooms.room_store()
     try:
         version = store.version(code)
         now = time.time()
-        if now - _ss().get(_BEAT, 0.0) > BEAT_S:
+        if now - _ss().get(_BEAT, 0.0) > rooms.BEAT_S:
             _ss()[_BEAT] = now
             store.heartbeat(code, session_id(), now)
     except RoomError:
@@ -279,7 +273,7 @@ def after_page(page=None) -> None:
     if not code or url_path == PRESENT_PAGE:
         return
     params = _page_params()
-    store = room_store()
+    store = rooms.room_store()
     try:
         if is_presenter():
             reported, step, playing = _ss().get(_PLAYER, ("", None, False))
@@ -310,7 +304,7 @@ def player_command() -> tuple[str, int, bool] | None:
     if not following():
         return None
     try:
-        return rooms.player_command(room_store().view(_ss()[_CODE]))
+        return rooms.player_command(rooms.room_store().view(_ss()[_CODE]))
     except RoomError:
         return None
 
@@ -325,6 +319,17 @@ def publish_player_view(report: object, data: Mapping | None = None) -> None:
         _ss()[_PLAYER] = (_ss().get(_PAGE, ""), *update)
     if data is not None:
         _ss()[_DRAWN] = (_ss().get(_PAGE, ""), json.dumps(data, separators=(",", ":")))
+
+
+class RoomSeam(seam.Seam):
+    """The room around every page, as the pages and their players see it (``app.py`` installs it)."""
+
+    player_command = staticmethod(player_command)
+    reports_player = staticmethod(is_presenter)
+    following = staticmethod(following)
+    publish_player_view = staticmethod(publish_player_view)
+    own_change = staticmethod(own_change)
+    after_page = staticmethod(after_page)
 
 
 # -- polls ------------------------------------------------------------------------------------------
@@ -360,7 +365,7 @@ def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
             return
         raw = counted_text(question, verdict.given)
     try:
-        counted = room_store().vote(code, poll.id, session_id(), raw or "")
+        counted = rooms.room_store().vote(code, poll.id, session_id(), raw or "")
         votes[poll.id] = ("counted", counted)
     except RoomError as exc:
         votes[poll.id] = ("refused", str(exc))
@@ -426,7 +431,7 @@ def poll_ui(code: str, poll: Poll) -> None:
 
 def _start_room() -> None:
     try:
-        code, secret = room_store().create_room()
+        code, secret = rooms.room_store().create_room()
     except RoomError as exc:
         _ss()[_NOTE] = ("error", str(exc))
         return
@@ -461,7 +466,7 @@ def join_ui(code: str) -> None:
 @st.fragment(run_every=TICK_S)
 def _live_ui(code: str) -> None:
     """How many follow, and the poll with its live histogram (the presenter's own tick)."""
-    store = room_store()
+    store = rooms.room_store()
     try:
         count, poll = store.followers(code), store.poll(code)
         counts = store.counts(code) if poll else {}
@@ -495,7 +500,7 @@ def _live_ui(code: str) -> None:
 
 
 def _presenter_do(action: str, kind: str = "") -> None:
-    code, secret, store = _ss().get(_CODE), _ss().get(_SECRET), room_store()
+    code, secret, store = _ss().get(_CODE), _ss().get(_SECRET), rooms.room_store()
     try:
         if action == "close":
             store.close_poll(code, secret)

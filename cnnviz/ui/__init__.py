@@ -3,8 +3,8 @@
 This package holds the page registry and the messages every page shows; `state` keeps a page's
 state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the step player
 component and the grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`,
-`shapes`, `architectures`, `images`, `learn`, `quiz`); `rooms` is the lecturer's room around every page (the
-present page, the follow bar, polls) and `push` the channel that tells followers of a change.
+`shapes`, `architectures`, `images`, `learn`, `quiz`); `seam` is what a page needs from whatever surrounds it
+(nothing by default; `app.py` installs the classroom's room there).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import streamlit as st
 from PIL import Image
 
 from cnnviz.lecture.presets import LECTURE_FILTER
+from cnnviz.ui import seam
 from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -62,9 +63,9 @@ def page_fragment(func=None, /, **kwargs):
     """``st.fragment`` for a part of a page that writes the page's link (a tab of Shapes, a player and its grids).
 
     Something done inside the part reruns the part alone, not the page (a class costs the server less,
-    and the browser redraws less). After such a rerun the room hears of the link as after a whole page
-    (``rooms.after_page``): a presenter's followers follow it, a follower who changed it breaks away.
-    ``kwargs`` go to ``st.fragment``.
+    and the browser redraws less). After such a rerun what surrounds the page hears of it as after a whole
+    page (``seam.current().after_page()``: in a room, a presenter's followers follow the link, a follower
+    who changed it breaks away). ``kwargs`` go to ``st.fragment``.
     """
     if func is None:
         return lambda f: page_fragment(f, **kwargs)
@@ -73,9 +74,7 @@ def page_fragment(func=None, /, **kwargs):
     def part(*args, **kw):
         out = func(*args, **kw)
         if fragment_rerun():  # app.py's hook after the page did not run
-            from cnnviz.classroom import ui as rooms
-
-            rooms.after_page()
+            seam.current().after_page()
         return out
 
     return st.fragment(part, **kwargs)

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.kernel.grids import parse_cells, tidy
-from cnnviz.classroom import ui as rooms
+from cnnviz.ui import seam
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
@@ -25,24 +25,24 @@ def show_player(data: str, *, key: str, step: int | None = None, present: bool =
 
     ``step`` is where a first mount opens (None: the last step); afterwards the browser keeps the step,
     playing and speed per ``key`` across reruns. ``present`` switches the presenter view (cells fill the
-    screen; never for a student following a room, whose screen may be a phone). In a room (``ui.rooms``) a
-    following student's player is told the presenter's step
-    (``command``: token, step, playing; applied once per new token), and the presenter's player reports
-    ``{step, playing, speed}`` as the state ``view`` on each thing the presenter does (never while it
-    plays), which the room publishes. ``ack`` names the last edit the page applied, so the
+    screen; never for a page that follows another's, whose screen may be a phone). What surrounds the page
+    (``seam.current()``) may tell the player a step (``command``: token, step, playing; applied once per new
+    token), or have it report ``{step, playing, speed}`` as the state ``view`` on each thing the student
+    does (never while it plays), which it publishes. ``ack`` names the last edit the page applied, so the
     component redraws after every edit, accepted or not. Edits arrive as the state ``edit``
     (``apply_edit``); a click on a map of the output volume as the state ``pick`` (``{f, seq}``).
     ``tools`` (the same grids as ``apply_edit``'s ``slots``) draws each grid's tools under the player.
     """
-    command, report = rooms.player_command(), rooms.is_presenter()
-    present = bool(present) and not rooms.following()  # a follower's player is sized for their own screen
+    around = seam.current()
+    command, report = around.player_command(), around.reports_player()
+    present = bool(present) and not around.following()  # a follower's player is sized for their own screen
     full = component_data(data, key=key, initial=step, present=present, report=report,
                           command=list(command) if command else None, ack=ack,
                           tools=tools_html(tuple(_tools(grid, slot) for grid, slot in (tools or {}).items())))
     result = _PLAYER(key=key, data=full, on_edit_change=_nothing, on_view_change=_nothing,
                      on_pick_change=_nothing)
     if report:
-        rooms.publish_player_view(getattr(result, "view", None), full)
+        around.publish_player_view(getattr(result, "view", None), full)
     return result
 
 
@@ -107,7 +107,7 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     last = None if slot is None else LastValid(slot.key).get()
     if last is None:
         return
-    rooms.own_change()  # a following student who types into the player or uses its tools is on their own now
+    seam.current().own_change()  # a following student who types into the player or uses its tools is on their own now
     if "op" in edit:
         _tool(slot, last, edit.get("op"), edit.get("value"))
         return
@@ -201,11 +201,12 @@ def presenter_view(on: bool, key: str) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
     ``page_numbers`` and ``player_notes``) and offer a way back; the toggle ``key`` (in the sidebar) switches it.
 
-    A student following a room sees the presenter view too (the follow bar's *Break away* is the way out):
-    all the page shows is then the player, which follows the presenter's changes without a run of the page.
+    A page that follows another's (``seam.current().following()``, a student in a room) shows the presenter
+    view too, without the way back (the follow bar's *Break away* is the way out): all the page shows is then
+    the player, which takes the presenter's changes without a run of the page.
     Returns True when the presenter view is shown.
     """
-    follows = rooms.following()
+    follows = seam.current().following()
     if on or follows:
         st.html(_PRESENT_CSS)
     if on and not follows:

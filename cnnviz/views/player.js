@@ -540,20 +540,18 @@ function unpack(sent) {
   return {...shownData, ...own};
 }
 
-// A room's change shown in place (the room listener of cnnviz.classroom.push calls it): the presenter's player
-// data when it changed, else the data this player shows, at the presenter's step (its token is the one a
-// rerun would send, so it is applied once). False when no player on the page can show it.
-function followRoom(msg) {
+// Another page's view shown in place, without a run of this page: ``sent`` (a player's data as a page sends
+// it, its key naming the player; null: the data shown) at ``command`` ([token, step, playing], applied once
+// per token, as a run would send it; null: none). False when no player on the page can show it.
+function show(sent, command) {
   for (const p of PLAYERS.values()) {
-    if (!(p.el && p.el.player.isConnected) || (msg.player && msg.player.key !== p.D.key)) continue;
-    const data = msg.player ? {...unpack(msg.player), present: false, report: false} : {...p.D};
-    data.command = msg.step == null ? null : ['v' + msg.v, msg.step, msg.playing];
-    p.update(data, p.root, p.send);
+    if (!(p.el && p.el.player.isConnected) || (sent && sent.key !== p.D.key)) continue;
+    p.update({...(sent ? unpack(sent) : p.D), command}, p.root, p.send);
     return true;
   }
   return false;
 }
-window.__cnnvizFollow = followRoom;
+window.__cnnvizPlayer = {show};
 
 export default function mount(component) {
   const {parentElement, setStateValue} = component, data = unpack(component.data);
