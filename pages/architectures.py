@@ -4,7 +4,7 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import format_bytes
+from cnnviz.kernel.notation import format_bytes
 
 ui.through_app()
 

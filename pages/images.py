@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cnnviz import images, ui
-from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.notation import format_shape
 from cnnviz.ui import images as ui_img
 
 ui.through_app()

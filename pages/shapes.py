@@ -2,10 +2,8 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.lecture.layers import (
-    Conv2D, Dense, LayerError, Network, as_clause, build_network, dense_param_formula, table_records,
-)
-from cnnviz.kernel.shapes import conv_output_formula, pool_output_formula, pool_output_size
+from cnnviz.kernel.shapes import conv_output_formula, dense_param_formula, pool_output_formula, pool_output_size
+from cnnviz.lecture.layers import Conv2D, Dense, LayerError, Network, as_clause, build_network, table_records
 from cnnviz.ui import shapes as ui_shapes
 
 ui.through_app()

@@ -8,7 +8,8 @@ import streamlit as st
 from cnnviz import ui
 
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import Conv2D, Dense, Pool2D, format_shape, table_records
+from cnnviz.kernel.notation import format_shape
+from cnnviz.lecture.layers import Conv2D, Dense, Pool2D, table_records
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.state import UrlState, bool_field, choice_field

@@ -7,9 +7,9 @@ import streamlit as st
 
 from cnnviz.views import shapes as fig_shapes
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import (
-    BUILDER_KINDS, MAX_DIM, as_shape, format_bytes, format_shape, layer_from_spec, network_spec, parse_network_spec,
-)
+from cnnviz.kernel.notation import format_bytes, format_shape
+from cnnviz.lecture.grammar import BUILDER_KINDS, layer_from_spec, network_spec, parse_network_spec
+from cnnviz.lecture.layers import MAX_DIM, as_shape
 from cnnviz.ui.state import UrlState, choice_field, int_field, text_field
 
 TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}

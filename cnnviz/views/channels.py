@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from cnnviz.kernel.conv import conv2d, conv_trace, pad_input
-from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.views.player import PlayerSpec, PlayerStep
 from cnnviz.views.sums import sum_html, written_sum

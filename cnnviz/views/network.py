@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row, format_shape
+from cnnviz.kernel.notation import format_shape
+from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row
 
 __all__ = ["Box", "Merge", "Arrow", "Diagram", "network_diagram", "network_figure", "KIND_STYLES"]
 
