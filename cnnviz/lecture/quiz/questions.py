@@ -84,7 +84,6 @@ class Question:
     text: str  # the question, Markdown
     answer_type: str  # "integer", "shape" ("HxWxC") or "choice" (a letter)
     answer: int | tuple[int, ...] | str  # the correct answer, computed by the kernel
-    answer_text: str  # the correct answer as a student would write it
     solution: str  # the worked solution with the numbers substituted, Markdown
     grids: tuple[tuple[str, np.ndarray], ...] = ()  # (caption, (rows, cols)) grids to show with the question
     choices: tuple[str, ...] = ()  # option letters for "choice" questions
@@ -97,6 +96,11 @@ class Question:
         # Questions are shared between sessions (cached): their grids must not change under anyone.
         for _, grid in self.grids:
             grid.setflags(write=False)
+
+    @property
+    def answer_text(self) -> str:
+        """The correct answer as a student would write it: ``760``, ``28x28x6``, ``B``."""
+        return write_answer(self.answer_type, self.answer)
 
 
 def write_answer(answer_type: str, value: int | tuple[int, ...] | str) -> str:
@@ -156,7 +160,6 @@ def _conv_output(rng: np.random.Generator) -> Question:
         ),
         answer_type="shape",
         answer=answer,
-        answer_text=write_answer("shape", answer),
         solution="\n".join(lines),
         placeholder="height x width x depth, like 28x28x6",
         hint=("Work out one side at a time with output = ⌊(input + 2×padding − filter) / stride⌋ + 1; "
@@ -186,7 +189,6 @@ def _conv_params(rng: np.random.Generator) -> Question:
         ),
         answer_type="integer",
         answer=total,
-        answer_text=write_answer("integer", total),
         solution=(
             f"A filter always extends the full depth of the input, so each filter is {format_shape((k, k, C))}: "
             f"{format_product(k, k, C)} + 1 = {format_count(per_filter)} parameters (+1 for the bias).\n\n"
@@ -233,7 +235,6 @@ def _pool_shape(rng: np.random.Generator) -> Question:
         ),
         answer_type="shape",
         answer=answer,
-        answer_text=write_answer("shape", answer),
         solution="\n".join(lines),
         placeholder="height x width x depth, like 14x14x6",
         hint=("On each side: output = ⌊(input − window) / stride⌋ + 1; pooling works on each activation map "
@@ -261,7 +262,6 @@ def _dense_vs_conv(rng: np.random.Generator) -> Question:
         ),
         answer_type="integer",
         answer=dense,
-        answer_text=write_answer("integer", dense),
         solution=(
             f"Inputs: {format_product(H, H, C)} = {format_count(n_in)}. "
             f"Outputs: {format_product(H_out, H_out, F)} = {format_count(n_out)}.\n\n"
@@ -345,7 +345,6 @@ def _edge_filter(rng: np.random.Generator) -> Question:
         ),
         answer_type="choice",
         answer=answer,
-        answer_text=answer,
         solution="\n".join(lines),
         grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights.copy()) for letter, name in zip(letters, names)),
         choices=letters,
@@ -417,7 +416,6 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         ),
         answer_type="integer",
         answer=value,
-        answer_text=write_answer("integer", value),
         solution="\n".join(lines),
         grids=(("Input", x), ("Filter", w)),
         placeholder="a whole number; it may be negative",
@@ -451,7 +449,6 @@ def _max_pool_cell(rng: np.random.Generator) -> Question:
         ),
         answer_type="integer",
         answer=value,
-        answer_text=write_answer("integer", value),
         solution="\n".join([
             f"The output is {format_shape(out.shape)}: {pool_output_formula(n, size, s)} along each side.",
             "",
