@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.notation import format_fixed, format_shape
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -191,7 +192,8 @@ def load_image_info(
     if not data:
         raise ImageError("The file is empty.")
     if len(data) > max_bytes:
-        raise ImageError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
+        raise ImageError(f"The file is {format_fixed(len(data) / 2**20, 1)} MB; "
+                         f"the limit is {format_fixed(max_bytes / 2**20, 0)} MB.")
     if not isinstance(max_side, (int, np.integer)) or max_side < 1:
         raise ValueError("max_side must be a whole number of pixels, at least 1.")
     allowed = ", ".join(ALLOWED_FORMATS[:-1]) + " or " + ALLOWED_FORMATS[-1].replace("WEBP", "WebP")
@@ -255,7 +257,7 @@ def load_image_info(
         scale = max_side / max(h, w)
         new = (max(1, round(w * scale)), max(1, round(h * scale)))
         rgb = rgb.resize(new, Image.Resampling.LANCZOS, reducing_gap=3.0)
-        notes.append(f"It was {W}x{H} pixels (width x height) and was shrunk to {new[0]}x{new[1]}.")
+        notes.append(f"It was {format_shape((W, H))} pixels (width x height) and was shrunk to {format_shape(new)}.")
     pixels = np.asarray(rgb, dtype=np.uint8).copy()  # (H, W, 3)
     return LoadedImage(pixels, fmt, (H, W), resized, tuple(notes))
 
@@ -287,15 +289,16 @@ def _aspect_message(H: int, W: int) -> str:
     long, short, way = (W, H, "wide as it is tall") if W > H else (H, W, "tall as it is wide")
     # Across at the smallest and the largest working size (the long side shrunk to 32 or 512, never enlarged).
     thin, thick = (max(1, round(short * min(side, long) / long)) for side in (32, 512))
-    return (f"The picture is {W}x{H} pixels (width x height), {long / short:.0f} times as {way}: at the page's "
+    return (f"The picture is {format_shape((W, H))} pixels (width x height), {format_fixed(long / short, 0)} times "
+            f"as {way}: at the page's "
             f"working sizes (32 to 512 pixels on the long side) it would be {thin} to {thick} pixels across, "
             f"too thin to show what a filter does. Pictures up to {MAX_ASPECT} times as long as they are wide "
             "are accepted: crop it and upload that part.")
 
 
 def _bomb_message(size, max_pixels: int) -> str:
-    declared = f"declares {size[1]}x{size[0]} pixels" if size else "declares an enormous size"
-    return (f"The image {declared}, more than the {max_pixels / 1e6:.0f} million allowed: "
+    declared = f"declares {format_shape((size[1], size[0]))} pixels" if size else "declares an enormous size"
+    return (f"The image {declared}, more than the {format_fixed(max_pixels / 1e6, 0)} million allowed: "
             "it could be a decompression bomb. Shrink it first.")
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import format_bytes
+from cnnviz.kernel.notation import format_bytes, format_count, format_fixed, format_number, format_shape
 
 ui.through_app()
 
@@ -17,16 +17,16 @@ a, b = st.columns([2, 1], vertical_alignment="bottom")
 key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
 expand = b.toggle("Show the layers inside each block", key="sa_open")
 arch = ARCHITECTURES[key]
-h, w, c = arch.input_shape
 
-st.markdown(f"**{arch.name}** ({arch.year}), input {h}x{w}x{c}. {arch.about}")
+st.markdown(f"**{arch.name}** ({arch.year}), input {format_shape(arch.input_shape)}. {arch.about}")
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Parameters", f"{arch.total_params:,}")
-m2.metric("Size (4 B × params)", f"{arch.size_mb:,.1f} MB",
+m1.metric("Parameters", format_count(arch.total_params))
+m2.metric("Size (4 B × params)", f"{format_fixed(arch.size_mb, 1)} MB",
           help="float32 weights: 4 bytes per parameter; MB = 10^6 bytes.")
 if arch.lecture:
-    m3.metric("The lecture's size", f"{arch.lecture.size_mb:g} MB", help="The lecture's column 'Size (M)'.")
-    m4.metric("Top-1 / top-5 error (%)", f"{arch.lecture.top1:.2f} / {arch.lecture.top5:.2f}",
+    m3.metric("The lecture's size", f"{format_number(arch.lecture.size_mb)} MB",
+              help="The lecture's column 'Size (M)'.")
+    m4.metric("Top-1 / top-5 error (%)", f"{format_fixed(arch.lecture.top1, 2)} / {format_fixed(arch.lecture.top5, 2)}",
               help=f"{arch.lecture.depth} layers: {arch.lecture.description}.")
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))

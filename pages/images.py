@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cnnviz import images, ui
-from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.notation import format_fixed, format_shape, format_shape_chain
 from cnnviz.ui import images as ui_img
 
 ui.through_app()
@@ -42,9 +42,9 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
 
     H_out, W_out, F = result.shape
     shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
-    st.markdown(f"### {' → '.join(format_shape(s) for s in shapes)}")
+    st.markdown(f"### {format_shape_chain(shapes)}")
     st.caption(
-        f"Input {format_shape(x.shape)} → {F} filter{'s' if F > 1 else ''} of {state.k}x{state.k}x{C}"
+        f"Input {format_shape(x.shape)} → {F} filter{'s' if F > 1 else ''} of {format_shape((state.k, state.k, C))}"
         + (", ReLU" if state.relu else "") + f" → activation volume {format_shape(result.shape)}"
         + (f" → 2x2 max pooling, stride 2 → {format_shape(result.pooled_shape)}" if result.pooled_shape else "")
         + f". Each map is {state.k - 1} pixels smaller than the input: {x.shape[0]} − {state.k} + 1 = {H_out}."
@@ -91,7 +91,8 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
                                               if result.pooled_shape else []))
         for i, (tab, pngs, box) in enumerate(zip(tabs, [result.volume_png, result.pooled_png],
                                                  ["img_px_volume", "img_px_pooled"])):
-            spans = [f" · {lo:.0f} to {hi:.0f}" if i == 0 else "" for lo, hi in result.ranges]  # maps, not pooled
+            spans = [f" · {format_fixed(lo, 0)} to {format_fixed(hi, 0)}" if i == 0 else ""  # maps, not pooled
+                     for lo, hi in result.ranges]
             names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
                      for f, (spec, span) in enumerate(zip(state.filters, spans))]
             tab.container(key=box).image(list(pngs), caption=names, output_format="PNG")

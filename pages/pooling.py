@@ -6,6 +6,7 @@ import streamlit as st
 from cnnviz import ui
 from cnnviz.ui import pooling as ui_pool, widgets as ui_widgets
 from cnnviz.kernel.grids import grid_to_text
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.pool import TIE_RULE
 
 ui.through_app()
@@ -71,7 +72,7 @@ def body(state: ui_pool.PoolState, present: bool) -> None:
         ui_pool.numbers_ui(view.in_shape, view.out_shape, view.size, view.stride)
 
     if state.src == "stack" and not present:
-        st.markdown(f"**A stack of {stack.shape[2]} activation maps, {stack.shape[0]}×{stack.shape[1]} each**")
+        st.markdown(f"**A stack of {stack.shape[2]} activation maps, {format_shape(stack.shape[:2])} each**")
         st.caption("A handwritten 0 seen through edge filters (then ReLU): one activation map per filter, as a "
                    "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
                    f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")

@@ -2,10 +2,9 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.lecture.layers import (
-    Conv2D, Dense, LayerError, Network, as_clause, build_network, dense_param_formula, table_records,
-)
-from cnnviz.kernel.shapes import conv_output_formula, pool_output_formula, pool_output_size
+from cnnviz.kernel.notation import format_count, format_product, format_shape, format_shape_chain
+from cnnviz.kernel.shapes import conv_output_formula, dense_param_formula, pool_output_formula, pool_output_size
+from cnnviz.lecture.layers import Conv2D, Dense, LayerError, Network, as_clause, build_network, table_records
 from cnnviz.ui import shapes as ui_shapes
 
 ui.through_app()
@@ -32,11 +31,12 @@ def calculator():
         H, W, F = conv_out = row.output_shape
         st.markdown(f"Output height: `{conv_output_formula(v['h'], v['k'], v['s'], v['p'])}`  \n"
                     f"Output width: `{conv_output_formula(v['w'], v['k'], v['s'], v['p'])}`  \n"
-                    f"Output shape: **{H}x{W}x{F}** (one {H}x{W} activation map per filter)")
+                    f"Output shape: **{format_shape((H, W, F))}** "
+                    f"(one {format_shape((H, W))} activation map per filter)")
         st.markdown(f"#### Parameters: `{row.formula}`")
-        st.caption(f"Each filter has {v['k']}·{v['k']}·{v['c']} weights (it spans all {v['c']} input channels) "
-                   "and 1 bias. The output takes "
-                   f"{H * W * F:,} float32 numbers = {row.memory_bytes:,} bytes per image.")
+        st.caption(f"Each filter has {format_product(v['k'], v['k'], v['c'])} weights "
+                   f"(it spans all {v['c']} input channels) and 1 bias. The output takes "
+                   f"{format_count(H * W * F)} float32 numbers = {format_count(row.memory_bytes)} bytes per image.")
     except ValueError as exc:
         ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")
     st.subheader("Pooling layer")
@@ -50,16 +50,17 @@ def calculator():
         try:
             fh, fw = pool_output_formula(ch, v["pk"], v["ps"]), pool_output_formula(cw, v["pk"], v["ps"])
             H, W = pool_output_size(ch, v["pk"], v["ps"]), pool_output_size(cw, v["pk"], v["ps"])
-            st.markdown(f"Input: **{ch}x{cw}x{cf}** (the convolution's output)  \nOutput height: `{fh}`  \n"
-                        f"Output width: `{fw}`  \nOutput shape: **{H}x{W}x{cf}** (each map pooled on its own)")
+            st.markdown(f"Input: **{format_shape(conv_out)}** (the convolution's output)  \nOutput height: `{fh}`  \n"
+                        f"Output width: `{fw}`  \n"
+                        f"Output shape: **{format_shape((H, W, cf))}** (each map pooled on its own)")
             st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")
         except ValueError as exc:
-            ui.show_errors([f"This pooling layer does not fit its input ({ch}x{cw}x{cf}): {as_clause(exc)}"],
+            ui.show_errors([f"This pooling layer does not fit its input ({format_shape(conv_out)}): {as_clause(exc)}"],
                            kept="")
     st.subheader("Dense (fully connected) layer")
     v |= ui_shapes.int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
     st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
-    st.caption("Every input is joined to every output (inputs·outputs weights), plus one bias per output.")
+    st.caption("Every input is joined to every output (inputs×outputs weights), plus one bias per output.")
     ui_shapes.CALC_URL.save(ui_shapes.CalcState(**v))
 
 
@@ -74,10 +75,12 @@ def compare():
         n_in, n_out = c["vh"] * c["vw"] * c["vc"], conv.memory_bytes // 4
         dense = Dense(n_out).apply((n_in,))
         a, b = st.columns(2)
-        a.markdown(f"**Convolutional** ({c['vh']}x{c['vw']}x{c['vc']} → "
-                   f"{'x'.join(map(str, conv.output_shape))})\n\n#### `{conv.formula}`")
-        b.markdown(f"**Fully connected** ({n_in:,} → {n_out:,} numbers)\n\n#### `{dense.formula}`")
-        st.markdown(f"The fully connected layer needs **{dense.params / conv.params:,.0f} times** as many parameters: "
+        a.markdown(f"**Convolutional** ({format_shape_chain([(c['vh'], c['vw'], c['vc']), conv.output_shape])})"
+                   f"\n\n#### `{conv.formula}`")
+        b.markdown(f"**Fully connected** ({format_count(n_in)} → {format_count(n_out)} numbers)"
+                   f"\n\n#### `{dense.formula}`")
+        times = format_count(round(dense.params / conv.params))
+        st.markdown(f"The fully connected layer needs **{times} times** as many parameters: "
                     "each output of the convolution sees only a small window, and every window reuses the same filter.")
     except ValueError as exc:
         ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")

@@ -3,7 +3,9 @@ import pytest
 
 import cnnviz
 from cnnviz.lecture.architectures import ARCHITECTURES, LECTURE_TABLE
-from cnnviz.lecture.layers import Conv2D, build_network, format_shape, parse_network_spec
+from cnnviz.kernel.notation import format_shape
+from cnnviz.lecture.grammar import parse_network_spec
+from cnnviz.lecture.layers import Conv2D, build_network
 
 PUBLISHED = {
     "lenet5": 61_706,
@@ -44,7 +46,7 @@ def test_alexnet_first_layer_lecture_original_and_torchvision_variant():
 
 
 def _vgg_reference(per_stage):
-    """VGG's count by plain arithmetic: 3x3 convolutions stage by stage, then 7·7·512 → 4096 → 4096 → 1000."""
+    """VGG's count by plain arithmetic: 3x3 convolutions stage by stage, then 7×7×512 → 4096 → 4096 → 1000."""
     total, c = 0, 3
     for n, f in zip(per_stage, (64, 128, 256, 512, 512)):
         for _ in range(n):

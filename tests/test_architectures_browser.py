@@ -24,7 +24,7 @@ def test_clicking_a_box_opens_its_numbers_in_the_shapes_calculator(page, server_
     page.wait_for_function("() => { const gd = document.querySelector("
                            "'[data-testid=\"stPlotlyChart\"] .js-plotly-plot');"
                            " return gd && gd._fullLayout && gd.data; }")
-    hover = page.locator(".hoverlayer").get_by_text("(5·5·1 + 1)·6 = 156")
+    hover = page.locator(".hoverlayer").get_by_text("(5×5×1 + 1)×6 = 156")
     for _ in range(20):  # the chart may still be settling into its width: aim again until the hover answers
         x, y = page.evaluate(BOX_CENTRE, 1)  # box 1 is C1 (box 0 is the input)
         page.mouse.move(x - 2, y)
@@ -40,7 +40,7 @@ def test_clicking_a_box_opens_its_numbers_in_the_shapes_calculator(page, server_
     link.wait_for()
     link.click()
     page.wait_for_function("() => location.pathname.endsWith('/shapes') && location.search.includes('f=6')")
-    page.get_by_text("(5·5·1 + 1)·6 = 156").wait_for()
+    page.get_by_text("(5×5×1 + 1)×6 = 156").wait_for()
     page.get_by_text("28x28x6").first.wait_for()
     assert len(page.context.pages) == 1  # the same tab
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -44,7 +44,7 @@ def text(at) -> str:
 def test_the_small_example_opens_with_every_channel_summed():
     at = open_page()
     assert not at.exception
-    assert "5x5x3 → 3x3x2" in text(at) and "(3·3·3 + 1)·2 = 56" in text(at)
+    assert "5x5x3 → 3x3x2" in text(at) and "(3×3×3 + 1)×2 = 56" in text(at)
     assert np.array_equal(shown_map(at), bank_map("small", 0))
     first = html_to_text(player_explains(at)[0]).splitlines()
     assert player_data(at)["n"] == 9 and first[1].startswith("R: ") and first[1].count("×") == 9  # every product
@@ -63,7 +63,7 @@ def test_the_lecture_bank_is_one_button_away():
     at.session_state["chan_slides"] = True
     at.button(key="chan_example").click().run()
     assert not at.exception
-    assert "32x32x3 → 28x28x6" in text(at) and "(5·5·3 + 1)·6 = 456" in text(at)
+    assert "32x32x3 → 28x28x6" in text(at) and "(5×5×3 + 1)×6 = 456" in text(at)
     assert at.query_params["example"] == "lecture"
     assert player_data(at)["n"] == 784
     assert np.array_equal(shown_map(at), bank_map("lecture", 0))

@@ -163,7 +163,7 @@ def test_the_tools_under_the_player_resize_load_a_preset_and_clear(page, server_
     wait_for_app(page)
     x = np.hstack([LECTURE_INPUT, np.zeros((5, 1), int)])
     assert shown(page) == [str(v) for v in conv2d(x, LECTURE_FILTER).ravel()]
-    assert page.get_by_role("group", name="Input").inner_text().startswith("Input 5×6")
+    assert page.get_by_role("group", name="Input").inner_text().startswith("Input 5x6")
     assert url_params(page)["input"].startswith("3,3,2,1,0,0;")
     page.get_by_role("combobox", name="load a preset into the filter").select_option("Vertical edge")
     page.get_by_text("Vertical edge:").wait_for()  # the preset it holds, with what it does

@@ -20,7 +20,7 @@ def test_conv_edges_few_and_shared_dense_edges_all_there(n_in, k):
     dense = next(t for t in fig.data if t.name and t.name.startswith("dense"))
     assert _segments(dense) == n_in * n_out
     labels = [a.text for a in fig.layout.annotations]
-    dense_title = f"Fully connected: {n_in}·{n_out} + {n_out} = {n_in * n_out + n_out} parameters, {n_in * n_out} edges"
+    dense_title = f"Fully connected: {n_in}×{n_out} + {n_out} = {n_in * n_out + n_out} parameters, {n_in * n_out} edges"
     assert dense_title in labels
     assert [f"<b>w{j + 1}</b>" for j in range(k)] == [a for a in labels if a.startswith("<b>w")]
 

@@ -14,7 +14,7 @@ def test_a_map_reads_back_cell_by_cell_in_reading_order():
     act = conv2d(np.arange(20.0).reshape(4, 5), np.array([[1.0, 0.0], [0.0, -0.5]]))  # (3, 4)
     cells = unpack_cells(pack_cells(*cell_texts(act)))
     assert len(cells) == 3 and len(cells[0]) == 4
-    # Row 2, column 3 as the page writes it (from 1) is act[1, 2]: 7 − 0.5·13 = 0.5.
+    # Row 2, column 3 as the page writes it (from 1) is act[1, 2]: 7 − 0.5×13 = 0.5.
     assert cells[1][2] == format_number(act[1, 2]) == "0.5"
     assert cells[0][0] == format_number(0 - 0.5 * 6) == "−3"
 

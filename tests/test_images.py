@@ -15,7 +15,7 @@ from cnnviz import ImageError, conv2d, load_image
 from cnnviz.images import (
     SAMPLE_NAMES, channel_maps, load_image_info, resize_max_side, sample_image, to_grayscale,
 )
-from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.notation import format_shape
 from cnnviz.lecture.presets import FILTER_PRESETS, preset_for_channels
 
 

@@ -337,7 +337,8 @@ def test_each_activation_map_says_its_range():
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(np.float32)
     act = conv2d(x, filter_from_spec("Vertical edge", 3, 3).astype(np.float32))
     captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
-    assert f"1: Vertical edge · {act.min():.0f} to {act.max():.0f}" in captions
+    low, high = (f"{v:.0f}".replace("-", "−") for v in (act.min(), act.max()))  # the real minus sign
+    assert f"1: Vertical edge · {low} to {high}" in captions
 
 
 def test_the_values_under_the_pointer_are_sent_for_the_picture_asked_and_written_by_the_shared_formatter():

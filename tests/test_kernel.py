@@ -28,7 +28,7 @@ def test_lecture_padding_1_stride_2():
 
 
 def test_first_window_by_hand():
-    # 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12
+    # 3×0 + 3×1 + 2×2 + 0×2 + 0×2 + 1×0 + 3×0 + 1×1 + 2×2 = 12
     step = conv_trace(LECTURE_X, LECTURE_W)[0]
     assert step.rows == (0, 1, 2) and step.cols == (0, 1, 2)
     assert step.products[:, :, 0].tolist() == [[0, 3, 4], [0, 0, 0], [0, 1, 4]]

@@ -5,6 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnnviz.kernel.notation import format_shape
+from cnnviz.kernel.shapes import dense_param_formula
+from cnnviz.lecture.blocks import bottleneck, inception
+from cnnviz.lecture.grammar import layer_from_spec, network_spec, parse_network_spec
 from cnnviz.lecture.layers import (
     Activation,
     AdaptiveAvgPool,
@@ -16,14 +20,7 @@ from cnnviz.lecture.layers import (
     LayerError,
     Pool2D,
     as_shape,
-    bottleneck,
     build_network,
-    dense_param_formula,
-    format_shape,
-    inception,
-    layer_from_spec,
-    network_spec,
-    parse_network_spec,
     pool_output_size_padded,
 )
 
@@ -32,16 +29,16 @@ def test_lecture_conv_layer_760_params_with_written_formula():
     row = Conv2D(10, 5).apply((32, 32, 3))
     assert row.output_shape == (28, 28, 10)
     assert row.params == 760
-    assert row.formula == "(5·5·3 + 1)·10 = 760"
+    assert row.formula == "(5×5×3 + 1)×10 = 760"
     assert row.memory_bytes == 28 * 28 * 10 * 4
 
 
 def test_conv_against_fully_connected_lecture_numbers():
     conv = Conv2D(6, 5).apply((32, 32, 3))
     fc = Dense(28 * 28 * 6).apply((32 * 32 * 3,))
-    assert conv.formula == "(5·5·3 + 1)·6 = 456"
-    assert fc.formula == "3072·4704 + 4704 = 14,455,392"
-    assert dense_param_formula(400, 120) == "400·120 + 120 = 48,120"
+    assert conv.formula == "(5×5×3 + 1)×6 = 456"
+    assert fc.formula == "3072×4704 + 4704 = 14,455,392"
+    assert dense_param_formula(400, 120) == "400×120 + 120 = 48,120"
 
 
 def test_conv_stride_padding_dilation_no_bias():
@@ -127,7 +124,7 @@ def test_pooling_and_activation_layers_have_no_parameters():
 def test_batchnorm_counts_scale_and_shift_only():
     row = BatchNorm().apply((56, 56, 64))
     assert row.params == 128
-    assert row.formula == "2·64 = 128 (scale γ and shift β)"
+    assert row.formula == "2×64 = 128 (scale γ and shift β)"
     assert "buffers" in BatchNorm.__doc__
 
 

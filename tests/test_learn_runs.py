@@ -85,7 +85,7 @@ def test_a_stuck_worker_is_stopped_and_the_run_fails_with_a_message():
         pid = run.pid
         os.kill(pid, signal.SIGSTOP)  # alive, but silent
         assert run.wait(15), "a silent worker must not leave the run waiting for ever"
-        assert run.error == WORKER_SILENT.format(seconds=1.0) and gone_within(pid, 5)
+        assert run.error == WORKER_SILENT.format(seconds="1") and gone_within(pid, 5)
     finally:
         trainer.close()
 

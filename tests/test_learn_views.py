@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cnnviz.kernel.notation import format_shape_chain
 from cnnviz.learn.digits import digits_split
 from cnnviz.learn.interpret import confusion_matrix, top_patches
 from cnnviz.learn.network import DigitsCNN, EpochRecord, TrainConfig, init_parameters
@@ -129,7 +130,7 @@ def test_layers_of_a_digit_have_a_grid_per_map():
     assert html["conv"].count('data-grid="conv') == 4 and html["pool"].count('data-grid="pool') == 4
     assert html["conv"].count('class="cell') == 4 * 64 and html["pool"].count('class="cell') == 4 * 16  # 4x4 pooled
     assert "repeat(4," in html["pool"] and "repeat(8," in html["conv"]
-    assert fig_learn.format_shape_chain([(8, 8, 1), (8, 8, 4), (4, 4, 4), (10,)]) == "8x8x1 → 8x8x4 → 4x4x4 → 10"
+    assert format_shape_chain([(8, 8, 1), (8, 8, 4), (4, 4, 4), (10,)]) == "8x8x1 → 8x8x4 → 4x4x4 → 10"
 
 
 def test_patches_sit_beside_their_filter():

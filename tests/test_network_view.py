@@ -6,7 +6,9 @@ import sys
 import pytest
 
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import Block, build_network, format_shape, parse_network_spec
+from cnnviz.kernel.notation import format_shape
+from cnnviz.lecture.grammar import parse_network_spec
+from cnnviz.lecture.layers import Block, build_network
 from cnnviz.views.network import network_diagram, network_figure
 
 
@@ -28,8 +30,8 @@ def test_lenet_is_seven_boxes_with_the_lecture_s_shapes_after_its_input():
     assert [b.label for b in layers] == ["28x28x6", "14x14x6", "10x10x16", "5x5x16", "120", "84", "10"]
     assert [b.kind for b in layers] == ["conv", "pool", "conv", "pool", "dense", "dense", "dense"]
     assert [b.title for b in layers[:2]] == ["C1 · conv 5x5", "S2 · avg pool 2x2"]
-    assert "(5·5·1 + 1)·6 = 156" in layers[0].hover and "32x32x1 → 28x28x6" in layers[0].hover
-    assert "400·120 + 120 = 48,120" in layers[4].hover
+    assert "(5×5×1 + 1)×6 = 156" in layers[0].hover and "32x32x1 → 28x28x6" in layers[0].hover
+    assert "400×120 + 120 = 48,120" in layers[4].hover
     # Sizes follow the shapes: a 28x28 map is taller than a 14x14 one, 16 channels longer than 6.
     assert layers[0].height > layers[1].height > layers[3].height
     assert layers[2].length > layers[1].length

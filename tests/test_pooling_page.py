@@ -74,7 +74,7 @@ def test_default_is_2x2_max_pooling_of_the_example():
     html = player_html(at)
     assert "kept (the maximum)" in html and "max(1, 1, 5, <b>6</b>)" in explains(at)[0]  # the first window's winner
     assert any("(4 − 2) / 2 + 1 = 2" in m.value for m in at.markdown)
-    assert metrics(at) == {"Input": "4 × 4", "Output": "2 × 2", "Activations kept": "25%", "Parameters": "0"}
+    assert metrics(at) == {"Input": "4x4", "Output": "2x2", "Activations kept": "25 %", "Parameters": "0"}
     assert any(TIE_RULE in c.value for c in at.caption)
     assert dict(at.query_params) == {}  # defaults keep the link short
 
@@ -103,7 +103,7 @@ def test_a_map_carried_from_the_convolution_page():
     at = open_page(input=grid_to_text(amap))
     assert not at.exception and not at.error and not at.warning
     assert pooled(at) == pool2d_naive(amap).tolist()
-    assert metrics(at)["Input"] == "5 × 5" and metrics(at)["Output"] == "2 × 2"
+    assert metrics(at)["Input"] == "5x5" and metrics(at)["Output"] == "2x2"
     assert any("⌊(5 − 2) / 2⌋ + 1 = 2" in m.value for m in at.markdown)
     # stride 2 over 5 cells leaves the last row and column out: said, and marked in the player
     assert any("1 row(s) and 1 column(s), 9 cell(s)" in i.value for i in at.info)
@@ -124,17 +124,17 @@ def captions(at) -> str:
 def test_the_lectures_small_map_links_to_an_example_that_pools_well():
     conv = open_app_page("pages/convolution.py")  # the lecture's 5x5 input and 3x3 filter: a 3x3 map
     label, query = pool_link_of(conv)
-    assert label == "Pool a 6×6 map →"
-    assert any("(8×8) through the lecture's 3×3 filter" in c.value for c in conv.caption)
+    assert label == "Pool a 6x6 map →"
+    assert any("(8x8) through the lecture's 3x3 filter" in c.value for c in conv.caption)
     at = open_page(**query)
     assert not at.exception and not at.error and not at.warning
     ex = pool_example()
     amap = activation_map(ex.input, ex.filter)
     assert amap.shape == (6, 6) and query["input"] == grid_to_text(amap)
     assert pooled(at) == pool2d_naive(amap).tolist()
-    assert metrics(at)["Input"] == "6 × 6" and metrics(at)["Output"] == "3 × 3"
+    assert metrics(at)["Input"] == "6x6" and metrics(at)["Output"] == "3x3"
     assert not at.info  # no cell dropped (the 3x3 map lost 5 of its 9 cells)
-    assert "The 6×6 activation map of a handwritten 0 (8×8 pixels" in captions(at)
+    assert "The 6x6 activation map of a handwritten 0 (8x8 pixels" in captions(at)
     assert "from the Convolution page" in captions(at)
     back = next(p.proto for p in at.get("page_link") if p.proto.page == "convolution")
     assert parse_qs(back.query_string)["input"][0] == grid_to_text(ex.input)
@@ -146,11 +146,11 @@ def test_a_map_that_pools_well_goes_across_and_says_where_it_came_from():
     conv = open_app_page("pages/convolution.py", input=grid_to_text(x))
     label, query = pool_link_of(conv)
     amap = activation_map(x, LECTURE_FILTER)  # 4x4
-    assert label == "Pool this 4×4 map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
+    assert label == "Pool this 4x4 map →" and query == {"input": grid_to_text(amap), "from": "conv-6x6-3x3"}
     at = open_page(**query)
     assert not at.exception and not at.warning
     assert pooled(at) == pool2d_naive(amap).tolist()
-    said = "The 4×4 activation map of your 6×6 input through your 3×3 filter, from the Convolution page."
+    said = "The 4x4 activation map of your 6x6 input through your 3x3 filter, from the Convolution page."
     assert said in captions(at)
 
 
@@ -173,8 +173,8 @@ def test_a_hand_edited_origin_is_refused_with_a_warning(origin):
 def test_a_28x28x6_stack_pools_to_14x14x6_each_map_on_its_own():
     at = open_page(src="stack", side="28", maps="6", pick="3")
     assert not at.exception and not at.error and not at.warning
-    assert metrics(at)["Input"] == "28 × 28 × 6" and metrics(at)["Output"] == "14 × 14 × 6"
-    assert metrics(at)["Activations kept"] == "25%"
+    assert metrics(at)["Input"] == "28x28x6" and metrics(at)["Output"] == "14x14x6"
+    assert metrics(at)["Activations kept"] == "25 %"
     html = stack_page_html(at)
     maps = [html_grid(html, f"map{c}") for c in range(6)]
     outs = [html_grid(html, f"pool{c}") for c in range(6)]
@@ -210,7 +210,7 @@ def test_changing_stride_and_window_updates_formula_and_link():
     at.number_input(key="pool_stride").set_value(1).run()
     assert pooled(at) == [[6, 7, 8], [6, 7, 8], [3, 3, 4]]
     assert any("(4 − 2) / 1 + 1 = 3" in m.value for m in at.markdown)
-    assert metrics(at)["Activations kept"] == "56%"
+    assert metrics(at)["Activations kept"] == "56 %"
     assert at.query_params["stride"] == "1"
     # the link reopens the same view in a new session
     again = open_page(stride="1", mode="avg")
@@ -234,7 +234,7 @@ def test_a_window_larger_than_the_map_keeps_the_last_output():
     at.number_input(key="pool_size").set_value(4).run()
     assert pooled(at) == [[8]]
     at = use_tool(at, "pool_player", "in", "rows", 3)
-    assert not at.exception and "Activation map <span class=\"dim\">3×4</span>" in player_tools(at)
+    assert not at.exception and "Activation map <span class=\"dim\">3x4</span>" in player_tools(at)
     assert "larger than the activation map" in errors(at)
     assert pooled(at) == [[8]]
 
@@ -265,13 +265,13 @@ def test_a_linked_map_smaller_than_the_window_says_so_and_a_smaller_window_fixes
     assert "The pooling window (2x2) is larger than the activation map (1x1)" in errors(at)
     at.number_input(key="pool_size").set_value(1).run()
     assert not at.error and pooled(at) == [[5]]
-    assert metrics(at)["Activations kept"] == "100%"
+    assert metrics(at)["Activations kept"] == "100 %"
 
 
 def test_a_carried_map_is_shown_even_after_looking_at_the_stack():
     at = open_page()
     at.radio(key="pool_src").set_value("stack").run()
-    assert metrics(at)["Input"] == "12 × 12 × 6"
+    assert metrics(at)["Input"] == "12x12x6"
     at.switch_page("pages/convolution.py").run()
     at.switch_page("pages/pooling.py")
     at.query_params.clear()  # the Convolution page's link carries only the map
@@ -291,7 +291,7 @@ def test_the_link_keeps_the_typed_map_while_the_window_does_not_fit():
 def test_the_typed_map_stays_in_the_link_while_the_stack_is_shown():
     at = edit(open_page(), 1, 1, "60")
     at.radio(key="pool_src").set_value("stack").run()
-    assert metrics(at)["Input"] == "12 × 12 × 6"
+    assert metrics(at)["Input"] == "12x12x6"
     assert at.query_params["src"] == "stack" and at.query_params["input"].split(";")[1] == "5,60,7,8"
     at.radio(key="pool_src").set_value("map").run()
     assert pooled(at) == [[60, 8], [3, 4]] and not at.error

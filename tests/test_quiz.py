@@ -10,7 +10,7 @@ from cnnviz import (
     MAX_SEED, QUIZ_KINDS, check_answer, conv2d_naive, make_question, make_quiz, parse_seed, pool2d_naive,
 )
 from cnnviz.lecture.presets import FILTER_PRESETS
-from cnnviz.lecture import quiz as quiz_module
+from cnnviz.lecture.quiz import questions as quiz_module
 from cnnviz.lecture.quiz import edge_orientation, grid_markdown, hint_for, parse_integer_answer, parse_shape_answer
 from cnnviz.views.conv import conv_player_spec
 from cnnviz.views.pool import pool_player_spec
@@ -103,13 +103,13 @@ def test_conv_params_by_hand():
     for q in questions_of("conv_params"):
         H, _, C, F, k = numbers(r"\*\*(\d+)x(\d+)x(\d+)\*\*.*\*\*(\d+) filters of size (\d+)x", q.text)
         assert q.answer == (k * k * C + 1) * F
-        assert f"({k}·{k}·{C} + 1)·{F} = {q.answer:,}" in q.solution
+        assert f"({k}×{k}×{C} + 1)×{F} = {q.answer:,}" in q.solution
 
 
 def test_the_lecture_parameter_example_reads_as_in_the_lecture():
     # Lecture: 32x32x3 input, 10 5x5 filters: (5*5*3 + 1)*10 = 760.
     q = find_question("conv_params", lambda q: "**32x32x3**" in q.text and "**10 filters of size 5x5**" in q.text)
-    assert q.answer == 760 and "(5·5·3 + 1)·10 = 760" in q.solution
+    assert q.answer == 760 and "(5×5×3 + 1)×10 = 760" in q.solution
     assert check_answer(q, "760").correct
 
 
@@ -134,7 +134,7 @@ def test_the_lecture_dense_example_checks():
     # 32x32x3 -> 28x28x6: 3072*4704 + 4704 = 14,455,392 against (5*5*3 + 1)*6 = 456.
     q = find_question("dense_vs_conv", lambda q: "input of **32x32x3** to an output of **28x28x6**" in q.text)
     assert q is not None
-    assert q.answer == 14_455_392 and "3,072·4,704 + 4,704 = **14,455,392**" in q.solution
+    assert q.answer == 14_455_392 and "3072×4704 + 4704 = **14,455,392**" in q.solution
     for typed in ["14,455,392", "14455392", " 14 455 392 ", "14.455.392"]:
         assert check_answer(q, typed).correct, typed
 

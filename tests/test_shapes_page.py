@@ -47,17 +47,17 @@ def test_shapes_defaults_show_the_lecture_numbers():
     at = run(SHAPES)
     assert not at.exception and not at.error and not at.warning
     md = texts(at)
-    assert "`(5·5·3 + 1)·10 = 760`" in md
+    assert "`(5×5×3 + 1)×10 = 760`" in md
     assert "Output shape: **28x28x10**" in md
     # The pooling layer pools what the convolution made, as the lecture does: 28x28x10 -> 14x14x10.
     assert "`(28 − 2) / 2 + 1 = 14`" in md and "Output shape: **14x14x10**" in md and "Parameters: `0`" in md
     assert "(32 − 2) / 2" not in md
-    assert "`400·120 + 120 = 48,120`" in md
+    assert "`400×120 + 120 = 48,120`" in md
     assert not at.metric and not at.get("plotly_chart")  # hidden tabs are not drawn
     assert dict(at.query_params) == {}  # defaults keep the link clean
     at = run(SHAPES, tab="compare")
     md = texts(at)
-    assert "`(5·5·3 + 1)·6 = 456`" in md and "`3072·4704 + 4704 = 14,455,392`" in md
+    assert "`(5×5×3 + 1)×6 = 456`" in md and "`3072×4704 + 4704 = 14,455,392`" in md
     assert "Convolution: 3 weights + 1 bias = 4 parameters, 15 edges" in at.get("plotly_chart")[0].proto.spec
     at = run(SHAPES, tab="builder")
     # The builder's example: LeNet-5's sizes with ReLU and max pooling: 156 + 2,416 + 48,120 + 10,164 + 850.
@@ -78,7 +78,7 @@ def test_switching_tabs_is_in_the_link_and_keeps_every_tab_s_settings():
     assert at.dataframe[-1].value["output shape"].tolist()[0] == "28x28x8"
     at.session_state["st_tabs"] = "Layer calculator"
     at.run()
-    assert "`(5·5·3 + 1)·6 = 456`" in texts(at)  # hidden widgets' values come back
+    assert "`(5×5×3 + 1)×6 = 456`" in texts(at)  # hidden widgets' values come back
     at.session_state["st_tabs"] = "Network builder"
     at.run()
     assert at.dataframe[-1].value["output shape"].tolist()[0] == "28x28x8"  # and the builder's edits
@@ -101,8 +101,8 @@ def test_calculator_inputs_change_formula_and_link():
     at.number_input(key="sc_p").set_value(1)
     at.run()
     md = texts(at)
-    assert "`(5·5·1 + 1)·6 = 156`" in md
-    assert "`⌊(32 + 2·1 − 5) / 2⌋ + 1 = 15`" in md and "**15x15x6**" in md
+    assert "`(5×5×1 + 1)×6 = 156`" in md
+    assert "`⌊(32 + 2×1 − 5) / 2⌋ + 1 = 15`" in md and "**15x15x6**" in md
     assert at.query_params["f"] == "6" and at.query_params["s"] == "2"
 
 
@@ -110,9 +110,9 @@ def test_a_link_reopens_the_same_calculator():
     at = run(SHAPES, h="28", w="28", c="1", k="5", f="6", vf="10")
     md = texts(at)
     assert not at.warning
-    assert "`(5·5·1 + 1)·6 = 156`" in md and "**24x24x6**" in md
+    assert "`(5×5×1 + 1)×6 = 156`" in md and "**24x24x6**" in md
     at = run(SHAPES, h="28", w="28", c="1", k="5", f="6", vf="10", tab="compare")
-    assert "`(5·5·3 + 1)·10 = 760`" in texts(at)  # the comparison keeps its own 32x32x3 input
+    assert "`(5×5×3 + 1)×10 = 760`" in texts(at)  # the comparison keeps its own 32x32x3 input
 
 
 def test_comparison_that_does_not_fit_or_cannot_be_drawn():
@@ -156,7 +156,7 @@ def test_bad_links_fall_back_with_a_warning(params, bad):
         warning = "\n".join(w.value for w in at.warning)
         assert bad[:12] in warning and "could not be used" in warning
         if tab == "calc" or "tab" in params:  # defaults back in place
-            assert "`(5·5·3 + 1)·10 = 760`" in texts(at)
+            assert "`(5×5×3 + 1)×10 = 760`" in texts(at)
         else:
             assert metric(at, "Parameters") == f"{156 + 2416 + 48120 + 10164 + 850:,}"  # the builder's example
 
@@ -168,7 +168,7 @@ def test_builder_names_the_layer_that_does_not_fit_and_keeps_the_layers_before()
     assert "Layer 4 (conv 20x20, 16 filters, stride 1, padding 0) does not fit its input 14x14x6" in err
     assert "larger than the padded input (14)" in err
     assert at.dataframe[-1].value["output shape"].tolist() == ["28x28x6", "28x28x6", "14x14x6"]
-    assert metric(at, "Parameters") == "156"  # (5·5·1 + 1)·6 on the default 32x32x1 input
+    assert metric(at, "Parameters") == "156"  # (5×5×1 + 1)×6 on the default 32x32x1 input
 
 
 def test_builder_dense_before_flatten_is_explained():
@@ -209,7 +209,7 @@ def test_builder_bad_input_shape_text():
 def test_builder_absurd_sizes_are_refused_by_name():
     at = run(SHAPES, tab="builder", **{"in": "100000x100000x100000", "net": "flatten,dense:100000"})
     assert not at.exception and not at.warning
-    assert "Layer 2 (dense, 100000 units) does not fit" in errors(at) and "1.0e+20 parameters" in errors(at)
+    assert "Layer 2 (dense, 100000 units) does not fit" in errors(at) and "1e20 parameters" in errors(at)
     assert "The table shows the layer before it." in errors(at)
     at = run(SHAPES, tab="builder")
     at.session_state["sb_editor_0"] = {"edited_rows": {0: {"filters / units": 10**12}}, "added_rows": [],
@@ -271,19 +271,19 @@ def test_shapes_page_in_browser_shows_the_760_formula(page, server_url):
     page.set_default_timeout(60_000)  # other work shares the CPU: wait on the app's signals, generously
     page.goto(server_url + "/shapes")
     wait_for_app(page)
-    page.get_by_text("(5·5·3 + 1)·10 = 760").wait_for()
+    page.get_by_text("(5×5×3 + 1)×10 = 760").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     filters = page.get_by_label("Number of filters")
     filters.fill("6")
     filters.press("Enter")
     calculator = page.locator('[role="tabpanel"]').first  # the comparison tab shows 456 too: look here only
-    calculator.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
+    calculator.locator("code", has_text="(5×5×3 + 1)×6 = 456").wait_for()
     page.wait_for_function("() => location.search.includes('f=6')")
     page.get_by_role("tab", name="Network builder").click()
     page.get_by_text("Final output").wait_for()
     page.wait_for_function("() => location.search.includes('tab=builder')")
     page.get_by_role("tab", name="Layer calculator").click()  # back: the calculator kept its values
-    page.locator('[role="tabpanel"]').first.locator("code", has_text="(5·5·3 + 1)·6 = 456").wait_for()
+    page.locator('[role="tabpanel"]').first.locator("code", has_text="(5×5×3 + 1)×6 = 456").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -292,7 +292,7 @@ def test_architectures_draws_the_network_above_the_tables():
     spec = chart_texts(at)
     for shape in ("32x32x1", "28x28x6", "14x14x6", "10x10x16", "5x5x16", "120", "84", "10"):
         assert f"<b>{shape}</b>" in spec
-    assert "(5·5·1 + 1)·6 = 156" in spec  # the hover works the parameters out
+    assert "(5×5×1 + 1)×6 = 156" in spec  # the hover works the parameters out
     at = run(ARCH, arch="resnet50")
     assert "shortcut, added at ⊕" in chart_texts(at)
     assert not at.exception
@@ -313,10 +313,10 @@ def test_each_drawn_layer_links_to_the_page_that_explains_it():
     query = {k: v[0] for k, v in parse_qs(c1.query_string).items()}
     assert query == {"tab": "calc", "h": "32", "w": "32", "c": "1", "k": "5", "f": "6", "s": "1", "p": "0"}
     calc = run(SHAPES, **query)
-    assert not calc.warning and "Output shape: **28x28x6**" in texts(calc) and "`(5·5·1 + 1)·6 = 156`" in texts(calc)
+    assert not calc.warning and "Output shape: **28x28x6**" in texts(calc) and "`(5×5×1 + 1)×6 = 156`" in texts(calc)
     assert parse_qs(s2.query_string) == {"mode": ["avg"], "size": ["2"], "stride": ["2"]}
     dense = run(SHAPES, **{k: v[0] for k, v in parse_qs(f6.query_string).items()})
-    assert "`120·84 + 84 = 10,164`" in texts(dense)
+    assert "`120×84 + 84 = 10,164`" in texts(dense)
 
 
 def test_builder_cells_read_cleanly_and_the_built_network_is_drawn():

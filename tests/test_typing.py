@@ -5,8 +5,9 @@ import typing
 
 import pytest
 
-CORE = ["kernel.conv", "kernel.pool", "kernel.shapes", "kernel.grids", "lecture.layers", "lecture.architectures",
-        "lecture.presets", "lecture.quiz", "kernel.validate", "images"]
+CORE = ["kernel.conv", "kernel.pool", "kernel.shapes", "kernel.grids", "kernel.notation", "lecture.layers",
+        "lecture.blocks", "lecture.grammar", "lecture.architectures", "lecture.presets", "lecture.quiz.questions",
+        "lecture.quiz.answers", "lecture.quiz.markdown", "kernel.validate", "images"]
 
 
 def _public_callables(module):

@@ -26,6 +26,8 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, replace
 
+from cnnviz.kernel.notation import format_count, format_number
+
 __all__ = [
     "CODE_ALPHABET", "CODE_LENGTH", "IDLE_TTL_S", "FOLLOWER_TTL_S", "BEAT_S", "POLL_KINDS", "POLL_STATUSES",
     "View", "Poll", "RoomError", "RoomNotFound", "NotPresenter", "VoteRefused", "RoomLost",
@@ -157,10 +159,10 @@ def _check_view(page: str, params, step, playing) -> tuple[str, tuple[tuple[str,
         if not isinstance(name, str) or not _PARAM.match(name) or not isinstance(text, str):
             raise RoomError("A view's settings are pairs of a name and a text.")
         if len(text) > MAX_PARAM_CHARS:
-            raise RoomError(f"The setting '{name}' is too long to share ({len(text):,} characters).")
+            raise RoomError(f"The setting '{name}' is too long to share ({format_count(len(text))} characters).")
         checked.append((name, text))
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP):
-        raise RoomError(f"The player's step must be a whole number from 0 to {MAX_STEP:,}.")
+        raise RoomError(f"The player's step must be a whole number from 0 to {format_count(MAX_STEP)}.")
     if not isinstance(playing, bool):
         raise RoomError("Playing is yes or no.")
     return page, tuple(checked), step, playing
@@ -288,7 +290,7 @@ class RoomStore(ABC):
         row = self._load(normalise_code(code))
         if row is None:
             raise RoomNotFound(f"There is no room {normalise_code(code)}: check the code (rooms close after "
-                               f"{self.idle_ttl_s / 3600:g} hours without use).")
+                               f"{format_number(self.idle_ttl_s / 3600)} hours without use).")
         secret_hash, version, view_json, poll_json = row
         return _Record(secret_hash, _view_from(view_json, version), _poll_from(poll_json))
 

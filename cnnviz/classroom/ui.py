@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from cnnviz.classroom import store as rooms
+from cnnviz.kernel.notation import format_shape
 from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
 from cnnviz.ui import ROOT, available_pages, plain, seam
@@ -341,7 +342,7 @@ def question_for(poll: Poll) -> Question | None:
 
 def counted_text(question: Question, given) -> str:
     """An answer as the room counts it: ``760``, ``28x28x6``, ``B``."""
-    return "x".join(map(str, given)) if isinstance(given, tuple) else str(given)
+    return format_shape(given) if isinstance(given, tuple) else str(given)
 
 
 def _question_ui(poll: Poll, question: Question | None) -> None:

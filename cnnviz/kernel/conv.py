@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
 from cnnviz.kernel.shapes import as_pair
 
@@ -71,9 +72,9 @@ def _prepare(x, w, b, stride, padding, dilation):
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the (dilated) filter's reach
     if span_h > H + 2 * ph or span_w > W + 2 * pw:
         raise ValueError(
-            f"The filter ({kh}x{kw}"
-            + (f", dilated to {span_h}x{span_w}" if (dh, dw) != (1, 1) else "")
-            + f") is larger than the padded input ({H + 2 * ph}x{W + 2 * pw}): "
+            f"The filter ({format_shape((kh, kw))}"
+            + (f", dilated to {format_shape((span_h, span_w))}" if (dh, dw) != (1, 1) else "")
+            + f") is larger than the padded input ({format_shape((H + 2 * ph, W + 2 * pw))}): "
             "use a smaller filter, a larger input or more padding."
         )
     # conv_output_size's formula, on arguments already checked

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cnnviz.kernel.notation import format_count, format_number, format_shape
+
 __all__ = ["MAX_ABS_VALUE", "parse_number", "parse_cells", "grid_to_text", "grid_from_text", "tidy"]
 
 MAX_ABS_VALUE = 1_000_000  # larger cells help nobody read a grid and only risk overflow
@@ -50,11 +52,15 @@ def parse_number(value: str | float | None, *, limit: float = MAX_ABS_VALUE) -> 
             number = int(text)
     if isinstance(number, float) and not math.isfinite(number):
         if isinstance(value, str) and math.isinf(number):  # typed digits too large for a float, like 1e400
-            raise ValueError(f"'{value.strip()[:12]}' is too large: keep cells between -{limit:,} and {limit:,}")
+            raise ValueError(f"'{value.strip()[:12]}' is too large: {_keep_within(limit)}")
         raise ValueError("is not a finite number")
     if abs(number) > limit:
-        raise ValueError(f"{number:g} is too large: keep cells between -{limit:,} and {limit:,}")
+        raise ValueError(f"{format_number(number)} is too large: {_keep_within(limit)}")
     return number
+
+
+def _keep_within(limit: float) -> str:
+    return f"keep cells between {format_count(-limit)} and {format_count(limit)}"
 
 
 def tidy(arr: np.ndarray) -> np.ndarray:
@@ -106,7 +112,7 @@ def grid_from_text(text: str, *, max_side: int = 64, name: str = "grid") -> np.n
         raise ValueError(f"The {name} in the link is far too long.")
     rows = [r.split(",") for r in text.strip().strip(";").split(";")]
     if len(rows) > max_side or any(len(r) > max_side for r in rows):
-        raise ValueError(f"The {name} in the link is larger than {max_side}x{max_side}.")
+        raise ValueError(f"The {name} in the link is larger than {format_shape((max_side, max_side))}.")
     arr, errors = parse_cells(rows, name=name)
     if errors:
         raise ValueError(errors[0])

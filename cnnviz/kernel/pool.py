@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.validate import finite_array
 from cnnviz.kernel.shapes import as_pair, pool_output_size
 
@@ -37,7 +38,8 @@ def _prepare(x, size, stride, mode):
     x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
     H, W = x4.shape[1:3]
     if kh > H or kw > W:
-        raise ValueError(f"The pooling window ({kh}x{kw}) is larger than the activation map ({H}x{W}).")
+        raise ValueError(f"The pooling window ({format_shape((kh, kw))}) is larger than the activation map "
+                         f"({format_shape((H, W))}).")
     H_out, W_out = (H - kh) // sh + 1, (W - kw) // sw + 1  # pool_output_size; the window fits
     shape_out = _out_shape(x.shape, (H_out, W_out))
     return x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out

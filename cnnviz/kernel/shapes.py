@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from cnnviz.kernel.notation import TIMES, format_count, format_product
+
 __all__ = [
     "as_pair",
     "conv_output_size",
@@ -15,6 +17,7 @@ __all__ = [
     "conv_output_formula",
     "pool_output_formula",
     "conv_param_formula",
+    "dense_param_formula",
 ]
 
 
@@ -137,20 +140,33 @@ def dense_param_count(n_in: int, n_out: int, bias: bool = True) -> int:
 
 
 def conv_output_formula(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> str:
-    """The output-size formula with the numbers substituted, e.g. ``(5 + 2·0 − 3) / 1 + 1 = 3``.
+    """The output-size formula with the numbers substituted.
 
     The floor brackets appear only when the stride does not divide evenly.
+
+    Examples
+    --------
+    >>> conv_output_formula(5, 3)
+    '(5 + 2×0 − 3) / 1 + 1 = 3'
+    >>> conv_output_formula(32, 5, stride=2, padding=1)
+    '⌊(32 + 2×1 − 5) / 2⌋ + 1 = 15'
     """
     out = conv_output_size(n, k, stride, padding, dilation)
-    span = f"{dilation}·({k} − 1) − 1" if dilation > 1 else f"{k}"
-    top = f"{n} + 2·{padding} − {span}"
+    span = f"{dilation}{TIMES}({k} − 1) − 1" if dilation > 1 else f"{k}"
+    top = f"{n} + {format_product(2, padding)} − {span}"
     if (n + 2 * padding - (dilation * (k - 1) + 1)) % stride:
         return f"⌊({top}) / {stride}⌋ + 1 = {out}"
     return f"({top}) / {stride} + 1 = {out}"
 
 
 def pool_output_formula(n: int, size: int = 2, stride: int | None = None) -> str:
-    """The pooling output-size formula with numbers, e.g. ``(4 − 2) / 2 + 1 = 2``."""
+    """The pooling output-size formula with the numbers substituted.
+
+    Examples
+    --------
+    >>> pool_output_formula(4, 2)
+    '(4 − 2) / 2 + 1 = 2'
+    """
     stride = size if stride is None else stride
     out = pool_output_size(n, size, stride)
     if (n - size) % stride:
@@ -159,7 +175,25 @@ def pool_output_formula(n: int, size: int = 2, stride: int | None = None) -> str
 
 
 def conv_param_formula(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> str:
-    """The parameter count written out, e.g. ``(5·5·3 + 1)·10 = 760``."""
+    """The parameter count written out.
+
+    Examples
+    --------
+    >>> conv_param_formula(5, 5, 3, 10)
+    '(5×5×3 + 1)×10 = 760'
+    """
     total = conv_param_count(kh, kw, c_in, filters, bias)
-    inner = f"{kh}·{kw}·{c_in}" + (" + 1" if bias else "")
-    return f"({inner})·{filters} = {total:,}"
+    inner = format_product(kh, kw, c_in) + (" + 1" if bias else "")
+    return f"({inner}){TIMES}{filters} = {format_count(total)}"
+
+
+def dense_param_formula(n_in: int, n_out: int, bias: bool = True) -> str:
+    """A dense layer's parameter count written out.
+
+    Examples
+    --------
+    >>> dense_param_formula(3072, 4704)
+    '3072×4704 + 4704 = 14,455,392'
+    """
+    total = dense_param_count(n_in, n_out, bias)
+    return format_product(n_in, n_out) + (f" + {n_out}" if bias else "") + f" = {format_count(total)}"

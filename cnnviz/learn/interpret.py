@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.notation import format_count
 from cnnviz.learn.network import CLASSES, DIGIT_MAX, KERNEL, DigitsCNN
 
 __all__ = ["TopPatches", "top_patches", "confusion_matrix"]
@@ -56,7 +57,7 @@ def top_patches(model: DigitsCNN, images, k: int = 9) -> TopPatches:
     maps = conv2d(x, model.params["w1"], model.params["b1"], padding=pad)  # (N, H1, W1, F)
     N, H1, W1, F = maps.shape
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= N * H1 * W1:
-        raise ValueError(f"Ask for between 1 and {N * H1 * W1:,} windows per filter, not {k!r}.")
+        raise ValueError(f"Ask for between 1 and {format_count(N * H1 * W1)} windows per filter, not {k!r}.")
     flat = maps.reshape(N * H1 * W1, F).T  # (F, N*H1*W1), digit-major order
     best = np.argsort(-flat, axis=1, kind="stable")[:, :k]  # (F, k)
     digit, rest = np.divmod(best, H1 * W1)

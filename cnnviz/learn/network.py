@@ -17,6 +17,7 @@ import numpy as np
 from cnnviz.kernel.validate import finite_array
 from cnnviz.kernel.backward import conv2d_backward, pool2d_backward
 from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.notation import format_count, format_number
 from cnnviz.learn.digits import digits_split
 from cnnviz.kernel.pool import pool2d
 from cnnviz.kernel.shapes import conv_output_size, pool_output_size
@@ -90,7 +91,7 @@ def _check_int(value, name: str, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"The {name} must be a whole number, not {value!r}.")
     if not low <= value <= high:
-        raise ValueError(f"The {name} must be between {low} and {high:,}, not {value}.")
+        raise ValueError(f"The {name} must be between {low} and {format_count(high)}, not {value}.")
 
 
 def _check_real(value, name: str, low: float, high: float, *, low_open=False, high_open=False) -> None:
@@ -98,7 +99,8 @@ def _check_real(value, name: str, low: float, high: float, *, low_open=False, hi
         raise ValueError(f"The {name} must be a number, not {value!r}.")
     if value < low or value > high or (low_open and value == low) or (high_open and value == high):
         left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"The {name} must be in {left}{low:g}, {high:g}{right}, not {value:g}.")
+        raise ValueError(f"The {name} must be in {left}{format_number(low)}, {format_number(high)}{right}, "
+                         f"not {format_number(value)}.")
 
 
 def _parameter_shapes(config: TrainConfig) -> dict[str, tuple[int, ...]]:
@@ -152,7 +154,7 @@ def _as_images(images, name: str = "images") -> np.ndarray:
     if x.min() < 0 or x.max() > DIGIT_MAX:
         raise ValueError(
             f"Each cell of the {name} must be between 0 (paper) and 16 (ink); "
-            f"these go from {x.min():g} to {x.max():g}."
+            f"these go from {format_number(x.min())} to {format_number(x.max())}."
         )
     return x[..., None]  # (N, 8, 8, 1)
 
@@ -360,7 +362,8 @@ def train(config: TrainConfig | None = None, on_epoch: OnEpoch | None = None) ->
     split = digits_split()
     n_train = len(split.train_labels) if config.train_size is None else config.train_size
     if n_train > len(split.train_labels):
-        raise ValueError(f"There are only {len(split.train_labels):,} training digits, not {n_train:,}.")
+        raise ValueError(f"There are only {format_count(len(split.train_labels))} training digits, "
+                         f"not {format_count(n_train)}.")
     model = DigitsCNN(config, init_parameters(config))
     x_train = model._scaled(split.train_images[:n_train])  # (n, 8, 8, 1)
     y_train = split.train_labels[:n_train]

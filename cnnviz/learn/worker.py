@@ -16,12 +16,13 @@ import threading
 import time
 from pathlib import Path
 
+from cnnviz.kernel.notation import format_number
 from cnnviz.learn.network import DigitsCNN, EpochRecord, TrainConfig, TrainResult
 
 __all__ = ["Trainer", "TrainingRun", "WORKER_ENDED", "WORKER_SILENT"]
 
 WORKER_ENDED = "The training stopped before it finished (its worker process ended)."
-WORKER_SILENT = "The training stopped: its worker process sent no news for {seconds:g} s and was stopped."
+WORKER_SILENT = "The training stopped: its worker process sent no news for {seconds} s and was stopped."
 _ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the cnnviz package
 
 
@@ -192,7 +193,7 @@ class Trainer:
                     error = f"Training stopped: {value}"
                     break
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):
-            error = WORKER_SILENT.format(seconds=self.max_silence) if run._silenced else WORKER_ENDED
+            error = WORKER_SILENT.format(seconds=format_number(self.max_silence)) if run._silenced else WORKER_ENDED
         finally:
             for pipe in (proc.stdin, proc.stdout):
                 try:

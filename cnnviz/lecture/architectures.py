@@ -20,11 +20,10 @@ from cnnviz.lecture.layers import (
     Network,
     Pool2D,
     Row,
-    bottleneck,
     build_network,
-    inception,
-    network_spec,
 )
+from cnnviz.lecture.blocks import bottleneck, inception
+from cnnviz.lecture.grammar import network_spec
 
 __all__ = ["Architecture", "LectureRow", "ARCHITECTURES", "LECTURE_TABLE"]
 

@@ -6,7 +6,7 @@ learnable parameters; a network is a list of layers applied in turn. A layer tha
 input raises ``ValueError`` naming the layer (its position and name) and why.
 
 Only learnable parameters are counted, as PyTorch's ``sum(p.numel() for p in model.parameters())``
-does: batch normalisation learns a scale and a shift per channel (2·C); its running mean and
+does: batch normalisation learns a scale and a shift per channel (2×C); its running mean and
 variance are buffers, updated by averaging, not learned, and not counted.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cnnviz.kernel.notation import format_bytes, format_count, format_number, format_product, format_shape
 from cnnviz.kernel.shapes import (
     _as_int,
     as_pair,
@@ -23,6 +24,7 @@ from cnnviz.kernel.shapes import (
     conv_param_count,
     conv_param_formula,
     dense_param_count,
+    dense_param_formula,
 )
 
 __all__ = [
@@ -44,18 +46,9 @@ __all__ = [
     "Network",
     "LayerError",
     "as_shape",
-    "format_shape",
     "as_clause",
     "pool_output_size_padded",
-    "dense_param_formula",
-    "inception",
-    "bottleneck",
     "build_network",
-    "layer_from_spec",
-    "parse_network_spec",
-    "network_spec",
-    "BUILDER_KINDS",
-    "format_bytes",
     "table_records",
 ]
 
@@ -87,13 +80,8 @@ def as_shape(shape: int | Iterable[int]) -> tuple[int, ...]:
     out = tuple(_as_int(d, n, 1) for d, n in zip(dims, names))
     for d, n in zip(out, names):
         if d > MAX_DIM:
-            raise ValueError(f"The {n} ({d:,}) is absurdly large: keep it at most {MAX_DIM:,}.")
+            raise ValueError(f"The {n} ({format_count(d)}) is absurdly large: keep it at most {format_count(MAX_DIM)}.")
     return out
-
-
-def format_shape(shape: Iterable[int]) -> str:
-    """``(28, 28, 6)`` as ``28x28x6``, ``(120,)`` as ``120``."""
-    return "x".join(str(d) for d in shape)
 
 
 def as_clause(message: object) -> str:
@@ -112,7 +100,7 @@ def as_clause(message: object) -> str:
 def _volume(shape, layer: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise ValueError(
-            f"a {layer} needs an H x W x C volume, but its input is a flat vector of {shape[0]:,}: "
+            f"a {layer} needs an H x W x C volume, but its input is a flat vector of {format_count(shape[0])}: "
             "put it before the flatten layer."
         )
     return shape
@@ -143,18 +131,6 @@ def pool_output_size_padded(n: int, size: int, stride: int, padding: int = 0, ce
         if (out - 1) * stride >= n + padding:  # last window would start in the right padding
             out -= 1
     return out
-
-
-def dense_param_formula(n_in: int, n_out: int, bias: bool = True) -> str:
-    """A dense layer's parameter count written out, e.g. ``400·120 + 120 = 48,120``.
-
-    Examples
-    --------
-    >>> dense_param_formula(3072, 4704)
-    '3072·4704 + 4704 = 14,455,392'
-    """
-    total = dense_param_count(n_in, n_out, bias)
-    return f"{n_in}·{n_out}" + (f" + {n_out}" if bias else "") + f" = {total:,}"
 
 
 @dataclass(frozen=True)
@@ -218,9 +194,9 @@ class Conv2D(Layer):
         kh, kw = as_pair(self.size, "filter size")
         sh, sw = as_pair(self.stride, "stride")
         ph, pw = as_pair(self.padding, "padding", 0)
-        s = f"{sh}" if sh == sw else f"{sh}x{sw}"
-        p = f"{ph}" if ph == pw else f"{ph}x{pw}"
-        text = f"conv {kh}x{kw}, {self.filters} filters, stride {s}, padding {p}"
+        s = f"{sh}" if sh == sw else format_shape((sh, sw))
+        p = f"{ph}" if ph == pw else format_shape((ph, pw))
+        text = f"conv {format_shape((kh, kw))}, {self.filters} filters, stride {s}, padding {p}"
         if as_pair(self.dilation, "dilation") != (1, 1):
             text += f", dilation {self.dilation}"
         return text + ("" if self.bias else ", no bias")
@@ -234,11 +210,11 @@ class Conv2D(Layer):
         for pad, k, d in ((ph, kh, dh), (pw, kw, dw)):
             span = d * (k - 1) + 1
             if pad >= span:
-                raise ValueError(f"the padding ({pad:,}) must be smaller than the filter size ({span}): with more, "
-                                 "the outer rows and columns of the output would see nothing but zeros.")
+                raise ValueError(f"the padding ({format_count(pad)}) must be smaller than the filter size ({span}): "
+                                 "with more, the outer rows and columns of the output would see nothing but zeros.")
         f = _as_int(self.filters, "number of filters", 1)
         if f > MAX_DIM:
-            raise ValueError(f"{f:,} filters is absurdly many: keep it at most {MAX_DIM:,}.")
+            raise ValueError(f"{format_count(f)} filters is absurdly many: keep it at most {format_count(MAX_DIM)}.")
         out = (conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw), f)
         return Row(self.label(), self.kind, self.describe(), out,
                    conv_param_count(kh, kw, c, f, self.bias), conv_param_formula(kh, kw, c, f, self.bias))
@@ -266,7 +242,7 @@ class Pool2D(Layer):
 
     def describe(self) -> str:
         stride = self.size if self.stride is None else self.stride
-        text = f"{self.mode} pool {self.size}x{self.size}, stride {stride}"
+        text = f"{self.mode} pool {format_shape((self.size, self.size))}, stride {stride}"
         if self.padding:
             text += f", padding {self.padding}"
         return text + (", rounding up (ceil mode)" if self.ceil_mode else "")
@@ -299,13 +275,13 @@ class AdaptiveAvgPool(Layer):
 
     def describe(self) -> str:
         n = self.output_size
-        return "global average pool" if n == 1 else f"adaptive average pool to {n}x{n}"
+        return "global average pool" if n == 1 else f"adaptive average pool to {format_shape((n, n))}"
 
     def apply(self, shape: tuple[int, ...]) -> Row:
         h, w, c = _volume(shape, "global average pooling")
         n = _as_int(self.output_size, "output size", 1)
         if n > MAX_DIM:
-            raise ValueError(f"an output size of {n:,} is absurdly large.")
+            raise ValueError(f"an output size of {format_count(n)} is absurdly large.")
         return Row(self.label(), self.kind, self.describe(), (n, n, c), 0, "0 (a fixed rule, nothing to learn)")
 
     def spec(self) -> str | None:
@@ -314,7 +290,7 @@ class AdaptiveAvgPool(Layer):
 
 @dataclass(frozen=True)
 class Flatten(Layer):
-    """Unroll an ``H x W x C`` volume into ``H·W·C`` numbers."""
+    """Unroll an ``H x W x C`` volume into ``H×W×C`` numbers."""
 
     name: str = ""
     kind = "flatten"
@@ -324,7 +300,7 @@ class Flatten(Layer):
 
     def apply(self, shape: tuple[int, ...]) -> Row:
         n = math.prod(shape)
-        formula = "0" if len(shape) == 1 else f"0 ({'·'.join(map(str, shape))} = {n:,} values in a row)"
+        formula = "0" if len(shape) == 1 else f"0 ({format_product(*shape)} = {format_count(n)} values in a row)"
         return Row(self.label(), self.kind, self.describe(), (n,), 0, formula)
 
     def spec(self) -> str:
@@ -351,7 +327,7 @@ class Dense(Layer):
             )
         units = _as_int(self.units, "number of units", 1)
         if units > MAX_DIM:
-            raise ValueError(f"{units:,} units is absurdly many: keep it at most {MAX_DIM:,}.")
+            raise ValueError(f"{format_count(units)} units is absurdly many: keep it at most {format_count(MAX_DIM)}.")
         return Row(self.label(), self.kind, self.describe(), (units,),
                    dense_param_count(shape[0], units, self.bias), dense_param_formula(shape[0], units, self.bias))
 
@@ -361,7 +337,7 @@ class Dense(Layer):
 
 @dataclass(frozen=True)
 class BatchNorm(Layer):
-    """Batch normalisation: a learned scale γ and shift β per channel (2·C parameters).
+    """Batch normalisation: a learned scale γ and shift β per channel (2×C parameters).
 
     Its running mean and variance are buffers (updated by averaging, not learned): not parameters.
     """
@@ -375,7 +351,7 @@ class BatchNorm(Layer):
     def apply(self, shape: tuple[int, ...]) -> Row:
         c = shape[-1]
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 2 * c,
-                   f"2·{c} = {2 * c:,} (scale γ and shift β)")
+                   f"{format_product(2, c)} = {format_count(2 * c)} (scale γ and shift β)")
 
     def spec(self) -> str:
         return "batchnorm"
@@ -410,7 +386,7 @@ class Dropout(Layer):
     kind = "dropout"
 
     def describe(self) -> str:
-        return f"dropout {self.p:g}"
+        return f"dropout {format_number(self.p)}"
 
     def apply(self, shape: tuple[int, ...]) -> Row:
         return Row(self.label(), self.kind, self.describe(), tuple(shape), 0, "0")
@@ -479,57 +455,12 @@ class Block(Layer):
             children.append(row)
             current = row.output_shape
         params = sum(c.params for c in children)
-        formula = " + ".join(f"{c.params:,}" for c in children if c.params) + f" = {params:,}"
+        formula = " + ".join(format_count(c.params) for c in children if c.params) + f" = {format_count(params)}"
         return Row(self.label(), self.kind, self.describe(), current, params, formula, tuple(children))
 
 
 def _renamed(row: Row, name: str) -> Row:
     return Row(name, row.kind, row.detail, row.output_shape, row.params, row.formula, row.children)
-
-
-def _conv_bn_relu(c_out: int, size: int, stride: int = 1, padding: int = 0, relu: bool = True,
-                  name: str = "") -> tuple[Layer, ...]:
-    """A convolution without bias, batch norm, and (optionally) ReLU, as torchvision builds them."""
-    layers: list[Layer] = [Conv2D(c_out, size, stride, padding, bias=False, name=name or f"conv {size}x{size}"),
-                           BatchNorm()]
-    if relu:
-        layers.append(Activation("relu"))
-    return tuple(layers)
-
-
-def inception(ch1x1: int, ch3x3red: int, ch3x3: int, ch5x5red: int, ch5x5: int, pool_proj: int,
-              name: str = "inception", *, fifth_branch_size: int = 3) -> Block:
-    """An Inception module as torchvision builds GoogLeNet's: four branches concatenated on channels.
-
-    Branches: 1x1; 1x1 then 3x3; 1x1 then the "5x5" branch; 3x3 max pool (stride 1) then 1x1.
-    Every convolution has no bias and is followed by batch norm and ReLU. torchvision's "5x5" branch
-    uses a 3x3 filter (``fifth_branch_size=3``, kept for its published weights); the paper uses 5x5.
-    """
-    branches = (
-        _conv_bn_relu(ch1x1, 1),
-        _conv_bn_relu(ch3x3red, 1) + _conv_bn_relu(ch3x3, 3, padding=1),
-        _conv_bn_relu(ch5x5red, 1) + _conv_bn_relu(ch5x5, fifth_branch_size, padding=fifth_branch_size // 2),
-        (Pool2D(3, 1, 1, "max", ceil_mode=True),) + _conv_bn_relu(pool_proj, 1),
-    )
-    return Block(branches, "concat", (), ("1x1", "3x3", "5x5" if fifth_branch_size == 5 else "\"5x5\" (3x3)", "pool"),
-                 name, "inception", f"inception: {ch1x1} + {ch3x3} + {ch5x5} + {pool_proj} channels from 4 branches")
-
-
-def bottleneck(c_in: int, planes: int, stride: int = 1, name: str = "bottleneck") -> Block:
-    """A ResNet bottleneck block (torchvision, v1.5): 1x1 → 3x3 (with the stride) → 1x1 to 4·planes, plus a shortcut.
-
-    The shortcut is the identity when the shape is unchanged, else a projection: a 1x1
-    convolution with the stride, and batch norm. ReLU follows the addition.
-    """
-    main = (_conv_bn_relu(planes, 1) + _conv_bn_relu(planes, 3, stride, 1)
-            + _conv_bn_relu(4 * planes, 1, relu=False))
-    shortcut: tuple[Layer, ...] = ()
-    if stride != 1 or c_in != 4 * planes:
-        shortcut = _conv_bn_relu(4 * planes, 1, stride, relu=False, name="projection 1x1")
-    how = f"projection shortcut{', stride ' + str(stride) if stride != 1 else ''}" if shortcut else "identity shortcut"
-    return Block((main, shortcut), "add", (Activation("relu"),),
-                 ("main", "shortcut" if shortcut else "identity"), name, "residual",
-                 f"bottleneck 1x1 → 3x3 → 1x1 ({planes}, {planes}, {4 * planes} filters), {how}")
 
 
 @dataclass(frozen=True)
@@ -594,8 +525,9 @@ def build_network(input_shape: int | Iterable[int], layers: Iterable[Layer]) -> 
         try:
             row = layer.apply(shape)
             if row.params > MAX_COUNT or math.prod(row.output_shape) > MAX_COUNT:
-                raise ValueError(f"it would have {max(row.params, math.prod(row.output_shape)):.1e} parameters or "
-                                 "output values, absurdly many: use smaller sizes.")
+                most = max(row.params, math.prod(row.output_shape))
+                raise ValueError(f"it would have {format_number(most)} parameters or output values, absurdly many: "
+                                 "use smaller sizes.")
         except ValueError as exc:
             raise LayerError(f"Layer {i} ({layer.label()}) does not fit its input {format_shape(shape)}: "
                              f"{as_clause(exc)}",
@@ -603,14 +535,6 @@ def build_network(input_shape: int | Iterable[int], layers: Iterable[Layer]) -> 
         rows.append(row)
         shape = row.output_shape
     return Network(tuple(as_shape(input_shape)), tuple(rows))
-
-
-def format_bytes(n: int) -> str:
-    """``n`` bytes in KB, MB or GB (powers of 1000), e.g. ``format_bytes(3136) == '3.1 KB'``."""
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n} B"
 
 
 def table_records(network: Network, expand: bool = False) -> list[dict]:
@@ -635,134 +559,3 @@ def table_records(network: Network, expand: bool = False) -> list[dict]:
                 "worked out": r.formula,
             })
     return records
-
-
-# --- the builder's words for layers: a table row or a URL token ---------------------------------
-
-# kind -> (label, which numbers it uses: n = filters or units, size, stride, padding)
-BUILDER_KINDS = {
-    "conv": ("convolution", ("n", "size", "stride", "padding")),
-    "maxpool": ("max pool", ("size", "stride", "padding")),
-    "avgpool": ("average pool", ("size", "stride", "padding")),
-    "gap": ("global average pool", ()),
-    "adaptivepool": ("adaptive average pool", ("size",)),
-    "flatten": ("flatten", ()),
-    "dense": ("dense (fully connected)", ("n",)),
-    "relu": ("ReLU", ()),
-    "tanh": ("tanh", ()),
-    "sigmoid": ("sigmoid", ()),
-    "softmax": ("softmax", ()),
-    "batchnorm": ("batch norm", ()),
-    "dropout": ("dropout", ()),
-}
-_DEFAULTS = {"n": None, "size": None, "stride": 1, "padding": 0}
-_FIELD_NAMES = {"n": "number of filters or units", "size": "size", "stride": "stride", "padding": "padding"}
-
-
-def _field(value, what: str, minimum: int):
-    blank = isinstance(value, str) and not value.strip()
-    if value is None or blank or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 12 or not text.lstrip("+-").isdigit():
-            shown = text if len(text) <= 12 else text[:12] + "…"
-            raise ValueError(f"the {what} must be a whole number, not '{shown}'")
-        value = int(text)
-    v = _as_int(value, what, minimum)
-    if v > MAX_DIM:
-        raise ValueError(f"the {what} ({v:,}) is absurdly large: keep it at most {MAX_DIM:,}")
-    return v
-
-
-def layer_from_spec(kind: str, n: int | str | None = None, size: int | str | None = None,
-                    stride: int | str | None = None, padding: int | str | None = None) -> Layer:
-    """Make a layer from the builder's words, e.g. ``layer_from_spec("conv", 6, 5)``.
-
-    Examples
-    --------
-    >>> layer_from_spec("conv", 6, 5).describe()
-    'conv 5x5, 6 filters, stride 1, padding 0'
-    >>> layer_from_spec("maxpool", size=2).describe()
-    'max pool 2x2, stride 2'
-    """
-    kind = str(kind).strip().lower() if kind is not None else ""
-    if kind not in BUILDER_KINDS:
-        shown = kind if len(kind) <= 20 else kind[:20] + "…"
-        raise ValueError(f"'{shown}' is not a layer: choose one of {', '.join(BUILDER_KINDS)}")
-    given = {"n": n, "size": size, "stride": stride, "padding": padding}
-    uses = BUILDER_KINDS[kind][1]
-    vals = {}
-    for key in uses:
-        v = _field(given[key], _FIELD_NAMES[key], 0 if key == "padding" else 1)
-        if v is None:
-            if kind in ("maxpool", "avgpool") and key == "stride":
-                v = vals["size"]  # pooling windows side by side unless told otherwise
-            elif _DEFAULTS[key] is None:
-                raise ValueError(f"a {BUILDER_KINDS[kind][0]} layer needs its {_FIELD_NAMES[key]}")
-            else:
-                v = _DEFAULTS[key]
-        vals[key] = v
-    if kind == "conv":
-        return Conv2D(vals["n"], vals["size"], vals["stride"], vals["padding"])
-    if kind in ("maxpool", "avgpool"):
-        if 2 * vals["padding"] > vals["size"]:
-            raise ValueError(f"the padding ({vals['padding']}) may be at most half the pooling window ({vals['size']})")
-        return Pool2D(vals["size"], vals["stride"], vals["padding"], kind[:3])
-    if kind == "gap":
-        return AdaptiveAvgPool(1)
-    if kind == "adaptivepool":
-        return AdaptiveAvgPool(vals["size"])
-    if kind == "flatten":
-        return Flatten()
-    if kind == "dense":
-        return Dense(vals["n"])
-    if kind == "batchnorm":
-        return BatchNorm()
-    if kind == "dropout":
-        return Dropout()
-    return Activation(kind)
-
-
-MAX_LAYERS = 200  # a builder network longer than this is a typo or a prank
-
-
-def parse_network_spec(text: str) -> tuple[list[Layer], list[str]]:
-    """Read ``conv:6:5:1:0,tanh,avgpool:2:2:0,...`` into layers; return ``(layers, messages)``.
-
-    Each comma-separated token is ``kind[:numbers]`` with the numbers in ``BUILDER_KINDS`` order.
-    A token that cannot be read gives a message naming its position; the others are kept.
-
-    Examples
-    --------
-    >>> layers, errors = parse_network_spec("conv:6:5,relu,maxpool:2,flatten,dense:10")
-    >>> build_network((32, 32, 1), layers).total_params, errors
-    (11926, [])
-    """
-    if not isinstance(text, str) or not text.strip():
-        return [], ["The network is empty."]
-    if len(text) > MAX_LAYERS * 24:
-        return [], [f"The network text is far too long (more than {MAX_LAYERS} layers)."]
-    layers, errors = [], []
-    for i, token in enumerate(t for t in text.split(",") if t.strip()):
-        parts = [p.strip() for p in token.split(":")]
-        kind, nums = parts[0].lower(), parts[1:]
-        try:
-            if kind not in BUILDER_KINDS:
-                raise ValueError(f"'{kind[:20]}' is not a layer")
-            uses = BUILDER_KINDS[kind][1]
-            if len(nums) > len(uses):
-                raise ValueError(f"a {BUILDER_KINDS[kind][0]} takes at most {len(uses)} numbers")
-            layers.append(layer_from_spec(kind, **dict(zip(uses, nums))))
-        except ValueError as exc:
-            errors.append(f"Layer {i + 1} ('{token.strip()[:30]}'): {exc}.")
-    if len(layers) > MAX_LAYERS:
-        errors.append(f"Only the first {MAX_LAYERS} layers are kept.")
-        layers = layers[:MAX_LAYERS]
-    return layers, errors
-
-
-def network_spec(layers: Iterable[Layer]) -> str | None:
-    """The builder's text for ``layers``, or ``None`` if some layer (a block, say) has no builder word."""
-    tokens = [layer.spec() for layer in layers]
-    return None if any(t is None for t in tokens) else ",".join(tokens)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.notation import format_shape
 
 __all__ = ["FilterPreset", "FILTER_PRESETS", "LECTURE_INPUT", "LECTURE_FILTER", "preset_for_channels",
            "CHANNEL_NAMES", "preset_specs", "filter_from_spec", "spec_from_filter"]
@@ -119,7 +120,7 @@ def filter_from_spec(spec: str, k: int = 3, channels: int = 3) -> np.ndarray:
         if where and where not in CHANNEL_NAMES:
             raise ValueError(f"'{where}' is not a channel: use @R, @G or @B.")
         if k < 3:
-            raise ValueError(f"The preset {name!r} is 3x3: it does not fit a {k}x{k} filter.")
+            raise ValueError(f"The preset {name!r} is 3x3: it does not fit a {format_shape((k, k))} filter.")
         w3 = np.zeros((3, 3, 3))
         if where:
             w3[:, :, CHANNEL_NAMES.index(where)] = FILTER_PRESETS[name].weights
@@ -136,7 +137,7 @@ def filter_from_spec(spec: str, k: int = 3, channels: int = 3) -> np.ndarray:
         for c, text in zip(CHANNEL_NAMES, slices):
             g = grid_from_text(text, max_side=7, name=f"{c} slice of the filter")
             if g.shape != (k, k):
-                raise ValueError(f"The {c} slice of the filter is {g.shape[0]}x{g.shape[1]}, not {k}x{k}.")
+                raise ValueError(f"The {c} slice of the filter is {format_shape(g.shape)}, not {format_shape((k, k))}.")
             grids.append(g)
         w = np.stack(grids, axis=-1).astype(np.float64)  # (k, k, 3)
     return w.sum(axis=2, keepdims=True) if channels == 1 else w

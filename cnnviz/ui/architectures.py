@@ -8,7 +8,8 @@ import streamlit as st
 from cnnviz import ui
 
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import Conv2D, Dense, Pool2D, format_shape, table_records
+from cnnviz.kernel.notation import format_count, format_fixed, format_shape
+from cnnviz.lecture.layers import Conv2D, Dense, Pool2D, table_records
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.state import UrlState, bool_field, choice_field
@@ -83,15 +84,16 @@ def layer_link(box) -> tuple[str, dict[str, str], str] | None:
         h, w, c = shape
         params = {"tab": "calc", "h": h, "w": w, "c": c, "k": k, "f": layer.filters, "s": s, "p": p}
         return ("pages/shapes.py", {n: str(v) for n, v in params.items()},
-                f"{name}: {k}x{k} conv on {format_shape(shape)} in the Shapes calculator")
+                f"{name}: {format_shape((k, k))} conv on {format_shape(shape)} in the Shapes calculator")
     if isinstance(layer, Dense) and len(shape) == 1:
         return ("pages/shapes.py", {"tab": "calc", "dn": str(shape[0]), "do": str(layer.units)},
-                f"{name}: dense {shape[0]:,} → {layer.units:,} in the Shapes calculator")
+                f"{name}: dense {format_count(shape[0])} → {format_count(layer.units)} in the Shapes calculator")
     if isinstance(layer, Pool2D):
         stride = layer.size if layer.stride is None else layer.stride
         if layer.size <= 4 and stride <= 4 and not layer.padding:
             return ("pages/pooling.py", {"mode": layer.mode, "size": str(layer.size), "stride": str(stride)},
-                    f"{name}: {layer.mode} pool {layer.size}x{layer.size}, stride {stride} in the Pooling page")
+                    f"{name}: {layer.mode} pool {format_shape((layer.size, layer.size))}, stride {stride} "
+                    "in the Pooling page")
     return None
 
 
@@ -126,6 +128,6 @@ def lecture_table_records() -> list[dict]:
     """The lecture's table beside the numbers computed from the presets."""
     return [{"model": a.name, "size in the lecture (MB)": a.lecture.size_mb,
              "4 bytes × parameters (MB)": round(a.size_mb, 1), "parameters": a.total_params,
-             "top-1 / top-5 error (%)": f"{a.lecture.top1:.2f} / {a.lecture.top5:.2f}",
+             "top-1 / top-5 error (%)": f"{format_fixed(a.lecture.top1, 2)} / {format_fixed(a.lecture.top5, 2)}",
              "layers": a.lecture.depth, "description": a.lecture.description}
             for a in ARCHITECTURES.values() if a.lecture]

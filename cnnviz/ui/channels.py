@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.shapes import conv_param_formula
 from cnnviz.ui.state import UrlState, bool_field, choice_field, index_field, int_field
 from cnnviz.views import channels as view_channels, player
@@ -100,8 +101,8 @@ def numbers_line(state: ChannelsState, v: ChannelsView) -> str:
     """``32x32x3 → 28x28x6``, the filters and their parameters, in the lecture's writing."""
     ex = EXAMPLES[state.example]
     F, kh, kw, C = ex.filters.shape
-    return (f"**{v.spec.volume_caption}**: {F} filters of {kh}x{kw}x{C}, each adds one activation map to the output "
-            f"volume. Parameters: {conv_param_formula(kh, kw, C, F)} (+1 for each filter's bias).")
+    return (f"**{v.spec.volume_caption}**: {F} filters of {format_shape((kh, kw, C))}, each adds one activation map "
+            f"to the output volume. Parameters: {conv_param_formula(kh, kw, C, F)} (+1 for each filter's bias).")
 
 
 def code_settings(state: ChannelsState) -> ConvSettings:

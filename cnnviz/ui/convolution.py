@@ -10,6 +10,7 @@ from cnnviz import ui
 
 from cnnviz.views import conv as fig_conv, player
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.conv import conv2d
 from cnnviz.kernel.pool import covered_cells
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -85,7 +86,7 @@ def convolve(state: ConvState) -> ConvView:
     bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)  # the player writes 0, not 0.0
     data, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d)
     axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
-    return ConvView(data, amap, f"Output size: {axes} → activation map **{amap.shape[0]} × {amap.shape[1]}**")
+    return ConvView(data, amap, f"Output size: {axes} → activation map **{format_shape(amap.shape)}**")
 
 
 # cache_resource: one JSON text handed to every session (no copy, no second writing out per rerun); the page
@@ -112,18 +113,17 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
         return
     if pools_well(amap):
         (H, W), (kh, kw) = state.input.shape, state.filter.shape
-        st.page_link(page, label=f"Pool this {amap.shape[0]}×{amap.shape[1]} map →",
+        st.page_link(page, label=f"Pool this {format_shape(amap.shape)} map →",
                      icon=":material/compress:",
                      query_params={"input": grid_to_text(amap), "from": f"conv-{H}x{W}-{kh}x{kw}"})
         return
     ex = pool_example()
     example_map = conv2d(ex.input, ex.filter)  # (6, 6)
-    (h, w), (H, W), (kh, kw) = example_map.shape, ex.input.shape, ex.filter.shape
-    st.page_link(page, icon=":material/compress:", label=f"Pool a {h}×{w} map →",
+    st.page_link(page, icon=":material/compress:", label=f"Pool a {format_shape(example_map.shape)} map →",
                  query_params={"input": grid_to_text(example_map), "from": "example"})
     why = ("is too small for" if min(amap.shape) < 4 else "would lose its last row or column to")
-    st.caption(f"This {amap.shape[0]}×{amap.shape[1]} map {why} 2×2 pooling with stride 2; that one is "
-               f"{ex.name} ({H}×{W}) through the lecture's {kh}×{kw} filter.")
+    st.caption(f"This {format_shape(amap.shape)} map {why} 2x2 pooling with stride 2; that one is {ex.name} "
+               f"({format_shape(ex.input.shape)}) through the lecture's {format_shape(ex.filter.shape)} filter.")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -22,7 +22,7 @@ from cnnviz.ui.state import (
 from cnnviz.views import hover
 from cnnviz.views import images as fig_images
 from cnnviz.views.assets import script
-from cnnviz.kernel.notation import format_number
+from cnnviz.kernel.notation import format_bytes, format_number, format_shape
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -300,7 +300,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
               on_click=_img_lecture_example, args=(state,), icon=":material/school:")
     _img_seed("img_n", len(state.filters))
     c = st.columns(2) + st.columns(2)
-    k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
+    k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: format_shape((k, k, channels)))
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
     relu = c[2].toggle("ReLU (negatives become 0)", key="img_relu")
     pool = c[3].toggle("2x2 max pooling, stride 2", key="img_pool")
@@ -347,7 +347,8 @@ def _img_custom_editor(i: int, spec: str, k: int) -> tuple[str, list[str]]:
     """Three small grids (R, G, B) for typing filter i; bad cells keep the last valid filter."""
     ss = st.session_state
     w = presets.filter_from_spec(ss.img_ed_base.get(i, spec), k, 3)  # (k, k, 3) the numbers the editors started from
-    st.caption(f"Type the numbers of filter {i + 1}, one {k}x{k} grid per channel (the first row at the top).")
+    st.caption(f"Type the numbers of filter {i + 1}, one {format_shape((k, k))} grid per channel "
+               "(the first row at the top).")
     row, slices, errors = st.container(horizontal=True, gap="medium"), [], []  # side by side while they fit
     version = ss.img_ed_version.get(i, 0)
     for c, name in enumerate(presets.CHANNEL_NAMES):
@@ -467,7 +468,7 @@ def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
     maps, vmax = detail_maps(input_key, spec, k, bias, relu, _x)
     names = ["gray"] if C == 1 else list(presets.CHANNEL_NAMES)
     captions = [f"{n} channel * {n} slice" for n in names] + [
-        ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({bias:g})"] + (
+        ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({format_number(bias)})"] + (
         ["after ReLU: the activation map"] if relu else [])
     r, c = at
     side = fig_images.crisp_side(max(maps[0].shape), SHOWN_PX)
@@ -506,7 +507,7 @@ def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesStat
     best = strongest_at(result, state.sel)
     r0, c0 = state.at if state.at is not None else best
     if r0 >= H_out or c0 >= W_out:
-        show_warnings([f"Row {r0 + 1}, column {c0 + 1} is outside the {H_out}x{W_out} activation map: "
+        show_warnings([f"Row {r0 + 1}, column {c0 + 1} is outside the {format_shape((H_out, W_out))} activation map: "
                        "the zoom moved to its edge."])
     r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
     # The widgets count from 1, as every page does; the state counts from 0.
@@ -557,8 +558,8 @@ def too_thin(x: np.ndarray, k: int, size: int) -> str:
     H, W = x.shape[:2]
     if min(H, W) >= k:
         return ""
-    return (f"The picture the filters see is {W}x{H} pixels (width x height; working size {size} px): a {k}x{k} "
-            f"filter needs at least {k} pixels each way, so it has no place to go.")
+    return (f"The picture the filters see is {format_shape((W, H))} pixels (width x height; working size {size} px): "
+            f"a {format_shape((k, k))} filter needs at least {k} pixels each way, so it has no place to go.")
 
 
 def crisp_style() -> None:
@@ -568,7 +569,7 @@ def crisp_style() -> None:
 
 def bytes_note(*pngs: bytes) -> str:
     """How much picture data this view sends to the browser."""
-    return f"{sum(len(p) for p in pngs) / 1024:.0f} KB of PNG"
+    return f"{format_bytes(sum(len(p) for p in pngs))} of PNG"
 
 
 # --- the value under the pointer: one small script component for every picture of the page ---

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cnnviz.learn.digits import digits_split
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.notation import format_fixed, format_percent, format_shape_chain
 from cnnviz.learn.interpret import confusion_matrix, top_patches
 from cnnviz.learn.network import TrainConfig
 from cnnviz.learn.worker import Trainer, TrainingRun
@@ -175,12 +176,12 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     chain = ["input", "conv", "pool"] + (["conv2"] if "conv2" in layers else []) + ["scores"]
     shapes = result.config.shapes()
     predicted = int(np.argmax(layers["scores"]))
-    sure = float(layers["probabilities"][predicted]) * 100
-    reading = (f'<b class="reading">The network reads a {predicted}</b> ({sure:.1f} % sure). The dense layer turns '
+    sure = format_percent(float(layers["probabilities"][predicted]), 1)
+    reading = (f'<b class="reading">The network reads a {predicted}</b> ({sure} sure). The dense layer turns '
                "the pooled maps into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
     answer = fig_learn.section_html(("lead", reading),
                                     ("html", fig_learn.probabilities_html(layers["probabilities"], layers["scores"])))
-    return DigitView(layers, fig_learn.format_shape_chain([shapes[c] for c in chain]), predicted, answer)
+    return DigitView(layers, format_shape_chain([shapes[c] for c in chain]), predicted, answer)
 
 
 def digit_layer(key: tuple, digit_text: str, name: str) -> str:
@@ -282,8 +283,8 @@ def _progress(run: TrainingRun, key: tuple, epochs: int, digit: np.ndarray | Non
     ahead = run.ahead
     words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
              "server to finish" if run.waiting else "Starting" if last is None else
-             f"Epoch {last.epoch} of {epochs}: test accuracy {last.test_accuracy * 100:.1f} %, "
-             f"loss {last.loss:.3f}, {last.seconds:.1f} s")
+             f"Epoch {last.epoch} of {epochs}: test accuracy {format_percent(last.test_accuracy, 1)}, "
+             f"loss {format_fixed(last.loss, 3)}, {format_fixed(last.seconds, 1)} s")
     st.progress(0.0 if last is None else last.epoch / epochs,
                 text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
     if n:
@@ -320,7 +321,8 @@ def epoch_section(key: tuple, epoch: int, last: int, digit_text: str) -> str:
     """The filters after ``epoch`` with their caption and, before the last epoch, their maps of the digit:
     one HTML element."""
     rec = shared_run(*key).history()[epoch]
-    parts = [("note", f"After epoch {epoch}: test accuracy {rec.test_accuracy * 100:.1f} %, loss {rec.loss:.3f}. "
+    accuracy, loss = format_percent(rec.test_accuracy, 1), format_fixed(rec.loss, 3)
+    parts = [("note", f"After epoch {epoch}: test accuracy {accuracy}, loss {loss}. "
                       "Blue negative, white 0, red positive; one scale for all filters."),
              ("html", epoch_filters(key, epoch))]
     if epoch == last:  # the trained filters' maps are the first layer of the digit below: drawn once, there

@@ -13,6 +13,7 @@ from PIL import Image
 from cnnviz.learn.digits import load_digits
 from cnnviz.kernel.conv import conv2d
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
+from cnnviz.kernel.notation import format_count, format_percent, format_shape
 from cnnviz.kernel.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER
 from cnnviz.kernel.shapes import pool_output_formula
@@ -138,21 +139,19 @@ def origin_ui(state: PoolState, x: np.ndarray) -> str | None:
     came = st.session_state.get("pool_origin_map")
     if state.origin is None or state.src != "map" or came is None or not np.array_equal(came, x):
         return None
-    h, w = x.shape
     conv_page = ROOT / "pages" / "convolution.py"
     if state.origin == "example":
         ex = pool_example()
-        H, W = ex.input.shape
-        st.caption(f"The {h}×{w} activation map of {ex.name} ({H}×{W} pixels, values 0 to 3) through the "
-                   f"lecture's {ex.filter.shape[0]}×{ex.filter.shape[1]} filter, from the Convolution page: "
-                   "2×2 windows with stride 2 pool it without dropping a cell.")
+        st.caption(f"The {format_shape(x.shape)} activation map of {ex.name} ({format_shape(ex.input.shape)} pixels, "
+                   f"values 0 to 3) through the lecture's {format_shape(ex.filter.shape)} filter, from the Convolution "
+                   "page: 2x2 windows with stride 2 pool it without dropping a cell.")
         if conv_page.exists():
             st.page_link(conv_page, label="See this map made, on the Convolution page", icon=":material/grid_on:",
                          query_params={"input": grid_to_text(ex.input), "filter": grid_to_text(ex.filter)})
         return state.origin
     H, W, kh, kw = map(int, _ORIGIN.fullmatch(state.origin).groups())
-    st.caption(f"The {h}×{w} activation map of your {H}×{W} input through your {kh}×{kw} filter, "
-               "from the Convolution page.")
+    st.caption(f"The {format_shape(x.shape)} activation map of your {format_shape((H, W))} input through your "
+               f"{format_shape((kh, kw))} filter, from the Convolution page.")
     return state.origin
 
 
@@ -176,7 +175,7 @@ def settings_ui() -> dict:
                             horizontal=True)}
     c1, c2 = st.columns(2)
     out["size"] = c1.number_input("Window size", *LIMITS["size"], step=1, key="pool_size",
-                                  help="The window is size × size cells.")
+                                  help="The window is size x size cells.")
     out["stride"] = c2.number_input("Stride", *LIMITS["stride"], step=1, key="pool_stride",
                                     help="How far the window moves each step.")
     return out
@@ -185,7 +184,7 @@ def settings_ui() -> dict:
 def stack_ui() -> dict:
     """Size and number of the stack's maps, and which one the player animates (1-based)."""
     c1, c2 = st.columns(2)
-    side = c1.selectbox("Each map is", SIDES, format_func=lambda s: f"{s}×{s}", key="pool_side")
+    side = c1.selectbox("Each map is", SIDES, format_func=lambda s: format_shape((s, s)), key="pool_side")
     maps = c2.number_input("Maps", *LIMITS["maps"], step=1, key="pool_maps")
     if not 1 <= st.session_state.get("pool_pick", 1) <= maps:
         show_warnings([f"There is no map {st.session_state['pool_pick']} in a stack of {maps}: animating map 1."])
@@ -251,19 +250,20 @@ def numbers_ui(in_shape: tuple[int, ...], out_shape: tuple[int, ...], size: int,
     st.markdown("Output size, (n − size) / stride + 1 on each axis:  \n"
                 + (f"`{fr}` on both axes" if fr == fc else f"rows `{fr}`  \ncolumns `{fc}`"))
     n_in, n_out = int(np.prod(in_shape)), int(np.prod(out_shape))
-    dims = lambda s: " × ".join(map(str, s))  # noqa: E731
+    kept = n_out / n_in
     a, b, c, d = st.columns(4)
-    a.metric("Input", dims(in_shape), help=f"{n_in:,} activations")
-    b.metric("Output", dims(out_shape), help=f"{n_out:,} activations")
-    c.metric("Activations kept", f"{n_out / n_in:.0%}" if n_out / n_in >= 0.01 else f"{n_out / n_in:.1%}",
-             help=f"{n_out:,} of {n_in:,}")
+    a.metric("Input", format_shape(in_shape), help=f"{format_count(n_in)} activations")
+    b.metric("Output", format_shape(out_shape), help=f"{format_count(n_out)} activations")
+    c.metric("Activations kept", format_percent(kept, 0 if kept >= 0.01 else 1),
+             help=f"{format_count(n_out)} of {format_count(n_in)}")
     d.metric("Parameters", "0", help="Pooling learns nothing: it has no weights and no bias.")
-    st.caption(f"{n_in:,} activations in, {n_out:,} out: pooling keeps {n_out:,} of {n_in:,} "
+    st.caption(f"{format_count(n_in)} activations in, {format_count(n_out)} out: pooling keeps {format_count(n_out)} "
+               f"of {format_count(n_in)} "
                f"and has 0 parameters to learn.")
     covered = covered_cells((H, W), size, stride)
     dr, dc = H - int(covered.any(axis=1).sum()), W - int(covered.any(axis=0).sum())
     if dr or dc:
         lost = int((~covered).sum())
-        st.info(f"A stride of {stride} with a {size}×{size} window does not cover the whole map: "
+        st.info(f"A stride of {stride} with a {format_shape((size, size))} window does not cover the whole map: "
                 f"{dr} row(s) and {dc} column(s), {lost} cell(s) of each map, are never in a window and are "
                 "dropped (hatched in the player and in the grids below).", icon=":material/grid_off:")

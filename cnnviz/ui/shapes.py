@@ -7,9 +7,9 @@ import streamlit as st
 
 from cnnviz.views import shapes as fig_shapes
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.lecture.layers import (
-    BUILDER_KINDS, MAX_DIM, as_shape, format_bytes, format_shape, layer_from_spec, network_spec, parse_network_spec,
-)
+from cnnviz.kernel.notation import format_bytes, format_count, format_shape
+from cnnviz.lecture.grammar import BUILDER_KINDS, layer_from_spec, network_spec, parse_network_spec
+from cnnviz.lecture.layers import MAX_DIM, as_shape
 from cnnviz.ui.state import UrlState, choice_field, int_field, text_field
 
 TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}
@@ -79,7 +79,7 @@ def network_drawing_ui(net, layers) -> None:
 def network_totals_ui(net) -> None:
     """Totals under a network's table."""
     a, b, c, d = st.columns(4)
-    a.metric("Parameters", f"{net.total_params:,}")
+    a.metric("Parameters", format_count(net.total_params))
     b.metric("Parameters in float32", format_bytes(net.param_bytes))
     c.metric("Outputs of every layer, one image", format_bytes(net.activation_bytes))
     d.metric("Final output", format_shape(net.output_shape))

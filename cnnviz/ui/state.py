@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.kernel.grids import grid_from_text, grid_to_text, parse_number, tidy
+from cnnviz.kernel.notation import format_number, format_shape
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def float_field(name: str, default: float, lo: float, hi: float, what: str) -> U
     def parse(text: str) -> float:
         v = parse_number(text, limit=10 ** 9)
         if not lo <= v <= hi:
-            raise ValueError(f"{v:g} is outside {lo:g} to {hi:g}")
+            raise ValueError(f"{format_number(v)} is outside {format_number(lo)} to {format_number(hi)}")
         return float(v)
     return UrlField(name, float(default), parse, lambda v: format(v, ".10g") if isinstance(v, float) else str(v),
                     what)
@@ -81,7 +82,7 @@ def grid_field(name: str, default, min_side: int, max_side: int, what: str) -> U
     def parse(text: str) -> np.ndarray:
         arr = grid_from_text(text, max_side=max_side, name=what)
         if min(arr.shape) < min_side:
-            raise ValueError(f"the {what} must be at least {min_side}x{min_side}")
+            raise ValueError(f"the {what} must be at least {format_shape((min_side, min_side))}")
         return arr
     default = tidy(default)
     default.flags.writeable = False  # one object handed to every session that falls back to it
@@ -116,7 +117,7 @@ def numbers_field(name: str, default: tuple | None, what: str, *, lo: float, hi:
             if whole and not float(v).is_integer():
                 raise ValueError(f"{v} is not a whole number")
             if not lo <= v <= hi:
-                raise ValueError(f"{v:g} is outside {lo:g} to {hi:g}")
+                raise ValueError(f"{format_number(v)} is outside {format_number(lo)} to {format_number(hi)}")
             out.append(int(v) if float(v).is_integer() else float(v))
         return tuple(out)
     return UrlField(name, default, parse, lambda vs: ",".join(format(v, ".6g") for v in vs), what, fallback)

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from cnnviz.kernel.conv import conv2d, conv_trace, pad_input
-from cnnviz.lecture.layers import format_shape
+from cnnviz.kernel.notation import format_shape, format_shape_chain
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.views.player import PlayerSpec, PlayerStep
 from cnnviz.views.sums import sum_html, written_sum
@@ -119,5 +119,5 @@ def bank_player_spec(x, filters, biases=0, index: int = 0, *, stride=1, padding=
                                names=names, initial_step=initial_step, speed=speed)
     t_in, _, _ = spec.titles
     return replace(spec, bank=tuple(maps[:, :, f] for f in range(F)), bank_index=int(index),
-                   volume_caption=f"{format_shape(x.shape)} → {format_shape(maps.shape)}",
+                   volume_caption=format_shape_chain([x.shape, maps.shape]),
                    titles=(t_in, f"Filter {index + 1} of {F}", f"Activation map {index + 1}"))

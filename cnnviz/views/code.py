@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.kernel.notation import exact_number
+from cnnviz.kernel.notation import exact_number, format_shape
 
 __all__ = ["ConvSettings", "code_snippets"]
 
@@ -81,8 +81,8 @@ def _numpy(s: ConvSettings) -> str:
         "import numpy as np",
         "from cnnviz import conv2d  # cross-correlation (no filter flip), what CNNs call convolution",
         "",
-        _array("x", s.input, s.input_code, "the input " + "x".join(map(str, xs))),
-        _array("w", s.filter, s.filter_code, "the filter " + "x".join(map(str, ws))
+        _array("x", s.input, s.input_code, "the input " + format_shape(xs)),
+        _array("w", s.filter, s.filter_code, "the filter " + format_shape(ws)
                + (f": {F} filters, the last axis" if F > 1 else "")),
         f"out = conv2d(x, w, {b}, stride={s.stride}, padding={s.padding}, dilation={s.dilation})",
     ]

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cnnviz.kernel.grids import parse_cells
 from cnnviz.views.colour import diverging_rgb, text_colour
-from cnnviz.kernel.notation import MINUS, exact_number, format_number
+from cnnviz.kernel.notation import MINUS, TIMES, exact_number, format_number
 from cnnviz.views.player import PlayerSpec
 from cnnviz.views.sums import html_to_text
 
@@ -33,7 +33,7 @@ _WINDOW, _CURRENT, _WINNER = (255, 140, 0), (123, 47, 247), (123, 47, 247)
 _PAD_FILL, _MASK_FILL, _INK, _MUTED, _PAPER = (217, 219, 225), (233, 234, 238), (31, 36, 48), (107, 112, 128), \
     (255, 255, 255)
 _SUB_DIGITS = "₀₁₂₃₄₅₆₇₈₉₋"
-_TOKEN = re.compile(f"([{_SUB_DIGITS}][{_SUB_DIGITS}.]*|×|{MINUS}|→|∗)")
+_TOKEN = re.compile(f"([{_SUB_DIGITS}][{_SUB_DIGITS}.]*|{TIMES}|{MINUS}|→|∗)")
 
 
 @functools.lru_cache(maxsize=32)
@@ -54,8 +54,8 @@ def _pieces(text: str, size: int) -> tuple[tuple[str, str, float], ...]:
         if part[0] in _SUB_DIGITS:
             ascii_ = part.translate(str.maketrans(_SUB_DIGITS, "0123456789-"))
             out.append(("sub", ascii_, small.getlength(ascii_)))
-        elif part in ("×", MINUS, "→"):
-            out.append((part, part, {"×": 0.62, MINUS: 0.62, "→": 1.1}[part] * size))
+        elif part in (TIMES, MINUS, "→"):
+            out.append((part, part, {TIMES: 0.62, MINUS: 0.62, "→": 1.1}[part] * size))
         elif part == "∗":
             out.append(("text", "*", font.getlength("*")))
         else:
@@ -86,7 +86,7 @@ def _draw_text(draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, 
             at, font_size = (baseline, size) if kind == "text" else (baseline + 0.22 * size, int(size * 0.62))
             mask, dx, dy = _mask(text_, font_size)
             draw.bitmap((round(x + dx), round(at + dy)), mask, fill=fill)
-        elif kind == "×":
+        elif kind == TIMES:
             h = 0.2 * size
             c = x + width / 2
             draw.line([(c - h, mid - h), (c + h, mid + h)], fill=fill, width=stroke)

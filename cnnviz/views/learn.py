@@ -22,7 +22,7 @@ from cnnviz.kernel.notation import format_number
 
 __all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_html", "maps_html", "digit_html",
            "layer_html", "layers_html", "probabilities_html", "patches_html", "confusion_figure", "digit_png",
-           "format_shape_chain", "section_html", "gallery_html"]
+           "section_html", "gallery_html"]
 
 INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
 FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
@@ -35,11 +35,6 @@ def grey_colours(image) -> np.ndarray:
     v = np.clip(np.asarray(image, dtype=np.float64), 0, INK_MAX)
     g = np.round(255 - v * 255 / INK_MAX).astype(np.uint8)
     return np.repeat(g[..., None], 3, axis=-1)
-
-
-def format_shape_chain(shapes: Sequence[tuple[int, ...]]) -> str:
-    """Shapes as the lecture writes them: ``8x8x1 → 8x8x8 → 4x4x8 → 10``."""
-    return " → ".join("x".join(str(n) for n in s) for s in shapes)
 
 
 def curves_figure(history: Sequence, epochs: int) -> go.Figure:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row, format_shape
+from cnnviz.kernel.notation import format_shape, format_shape_chain
+from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row
 
 __all__ = ["Box", "Merge", "Arrow", "Diagram", "network_diagram", "network_figure", "KIND_STYLES"]
 
@@ -36,12 +37,12 @@ _LABEL = 1.6  # units above and below a box for its two labels
 
 
 def _side(n: int) -> float:
-    """A box's height for ``n`` rows (or units): 1 + 1.3·log2(n), 7.5 for 32, 11 for 224."""
+    """A box's height for ``n`` rows (or units): 1 + 1.3×log2(n), 7.5 for 32, 11 for 224."""
     return 1 + 1.3 * math.log2(max(1, n))
 
 
 def _length(c: int) -> float:
-    """A box's length along the flow for ``c`` channels: 0.3 + 0.45·log2(c)."""
+    """A box's length along the flow for ``c`` channels: 0.3 + 0.45×log2(c)."""
     return 0.3 + 0.45 * math.log2(max(1, c))
 
 
@@ -128,7 +129,8 @@ def _kind_title(layer: Layer, row: Row) -> str:
         return f"conv {k}" + (f"/{s}" if s != 1 else "")
     if isinstance(layer, Pool2D):
         stride = layer.size if layer.stride is None else layer.stride
-        return f"{layer.mode} pool {layer.size}x{layer.size}" + (f"/{stride}" if stride not in (1, layer.size) else "")
+        every = f"/{stride}" if stride not in (1, layer.size) else ""
+        return f"{layer.mode} pool {format_shape((layer.size, layer.size))}{every}"
     if isinstance(layer, Dense):
         return "dense"
     return "global avg pool" if row.detail.startswith("global") else "avg pool"
@@ -152,7 +154,7 @@ def _slot(box: Box) -> float:
 
 
 def _hover(row: Row, in_shape) -> str:
-    return (f"<b>{row.name}</b>: {row.detail}<br>{format_shape(in_shape)} → {format_shape(row.output_shape)}"
+    return (f"<b>{row.name}</b>: {row.detail}<br>{format_shape_chain([in_shape, row.output_shape])}"
             f"<br>parameters: {row.formula}")
 
 

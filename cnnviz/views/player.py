@@ -63,7 +63,7 @@ import numpy as np
 from cnnviz.kernel.grids import MAX_ABS_VALUE
 from cnnviz.views.assets import asset
 from cnnviz.views.grid import LENGTH_CLASSES, grid_html
-from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_number
+from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_bracketed, format_number, format_shape
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
            "component_css", "component_js"]
@@ -220,8 +220,9 @@ def player_data(spec: PlayerSpec) -> dict:
                                       f"-{k}")]
             col.append(f'<div class="psum" id="psum-{k}"></div>')
             chans.append(f'<div class="chan" data-ch="{k}">{"".join(col)}</div>')
-        tail = [] if spec.bias is None else [f'<div class="op">+</div><div class="biasbox"><div class="ttl">bias</div>'
-                                             f'<div class="bias">{_html.escape(_bracketed(spec.bias))}</div></div>']
+        tail = [] if spec.bias is None else [
+            f'<div class="op">+</div><div class="biasbox"><div class="ttl">bias</div>'
+            f'<div class="bias">{_html.escape(format_bracketed(spec.bias))}</div></div>']
         panels = ['<div class="chans" data-part="in">' + '<div class="op">+</div>'.join(chans) + "".join(tail)
                   + "</div>"]
     else:
@@ -267,7 +268,7 @@ def player_data(spec: PlayerSpec) -> dict:
         "legend": "".join(legend),
         "volume": spec.volume_caption,
         "numbers": bool(numbers),
-        "bias": None if spec.bias is None or not C else _bracketed(spec.bias),
+        "bias": None if spec.bias is None or not C else format_bracketed(spec.bias),
         # per step: each channel's partial sum as written under its pair ("R = 12"), when multi-channel
         "partials": [[f"{name} = {format_number(v)}" for name, v in zip(spec.channel_names, s.partials, strict=True)]
                      if s.partials else [] for s in spec.steps] if C else None,
@@ -286,12 +287,6 @@ def _suffixed(grid: str, prefix: str, suffix: str) -> str:
     return re.sub(rf'id="{prefix}-(\d+-\d+|grid)"', lambda m: f'id="{prefix}-{m.group(1)}{suffix}"', grid)
 
 
-def _bracketed(v) -> str:
-    """A number as a sum writes it: ``3``, ``(−2)``."""
-    text = format_number(v)
-    return f"({text})" if text.startswith(MINUS) else text
-
-
 def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
     """The output volume: every filter's map, the one in the output grid framed and labelled; a click picks one."""
     H_out, W_out = np.asarray(bank[0]).shape
@@ -303,7 +298,7 @@ def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
         + grid_html(np.asarray(m), f"bank{i}", title=f"Map {i + 1}" + (" ◀ shown" if i == index else ""),
                     numbers=small, hover=not small, compact=True) + "</div>"
         for i, m in enumerate(bank))
-    return (f'<div class="bank"><div class="ttl">Output volume {H_out}x{W_out}x{len(bank)}</div>'
+    return (f'<div class="bank"><div class="ttl">Output volume {format_shape((H_out, W_out, len(bank)))}</div>'
             f'<div class="bankmaps">{maps}</div></div>')
 
 
@@ -330,7 +325,7 @@ def tools_html(tools: tuple[GridTools, ...]) -> str:
     for t in tools:
         (H, W), label = t.shape, t.label.lower()
         group = [f'<div class="tool" data-grid="{e(t.grid)}" role="group" aria-label="{e(t.label)}">'
-                 f'<span class="tname">{e(t.label)} <span class="dim">{H}×{W}</span></span>',
+                 f'<span class="tname">{e(t.label)} <span class="dim">{format_shape((H, W))}</span></span>',
                  _stepper("rows", H, t.sides, "rows", "row", label),
                  _stepper("cols", W, t.sides, "columns", "column", label),
                  f'<button data-op="random" aria-label="random whole numbers in the {e(label)}">Randomise</button>',

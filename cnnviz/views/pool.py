@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.lecture.layers import format_shape
 from cnnviz.kernel.pool import covered_cells, pool2d, pool_trace
 from cnnviz.views.colour import symmetric_limit
 from cnnviz.views.grid import grid_html, grid_rows_html
-from cnnviz.kernel.notation import format_number
+from cnnviz.kernel.notation import format_number, format_shape
 from cnnviz.views.player import PlayerSpec, PlayerStep
 from cnnviz.views.sums import signed_sum
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.kernel.notation import format_number
+from cnnviz.kernel.notation import format_count, format_number
+from cnnviz.kernel.shapes import dense_param_formula
 
 __all__ = ["WEIGHT_STYLES", "conv_vs_dense_figure", "architecture_table_figure"]
 
@@ -28,7 +29,7 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
 
     Both map ``n_in`` inputs to ``n_in - k + 1`` outputs. Convolution edges are drawn in the colour
     and dash of the weight they carry (``w1`` … ``wk``), each weight named in the legend and written
-    beside the first output's edges; the dense layer draws every one of its ``n_in · n_out`` edges.
+    beside the first output's edges; the dense layer draws every one of its ``n_in × n_out`` edges.
 
     Examples
     --------
@@ -42,7 +43,7 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
     xs_in = list(range(n_in))
     xs_out = [i + (k - 1) / 2 for i in range(n_out)]  # each output sits under the centre of its window
     conv_title = f"Convolution: {k} weights + 1 bias = {k + 1} parameters, {n_out * k} edges"
-    dense_title = f"Fully connected: {n_in}·{n_out} + {n_out} = {n_in * n_out + n_out} parameters, {n_in * n_out} edges"
+    dense_title = f"Fully connected: {dense_param_formula(n_in, n_out)} parameters, {format_count(n_in * n_out)} edges"
     # Stacked, not side by side: each panel keeps the full width on a phone too.
     fig = make_subplots(2, 1, subplot_titles=(conv_title, dense_title), vertical_spacing=0.12)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.kernel.notation import MINUS, format_number
+from cnnviz.kernel.notation import MINUS, TIMES, format_bracketed, format_number, format_product
 
 __all__ = ["Term", "Zeros", "Part", "WrittenSum", "written_sum", "sum_html", "sum_text", "signed_sum", "html_to_text",
            "FOLD_AT", "WRITE_OUT_MAX"]
@@ -150,12 +150,6 @@ def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, 
 
 # --- rendering --------------------------------------------------------------------------------------
 
-def _bracket(x) -> str:
-    """A number as a factor or an added term: negative ones in brackets, ``(−2)``."""
-    text = format_number(x)
-    return f"({text})" if text.startswith(MINUS) else text
-
-
 def signed_sum(numbers: Sequence) -> str:
     """``0 + 3 − 6 + 1``: numbers added, a negative one subtracted (the real minus sign)."""
     out = ""
@@ -170,11 +164,11 @@ def signed_sum(numbers: Sequence) -> str:
 
 
 def _zeros(n: int) -> str:
-    return f"0 × {n} cells"
+    return f"0 {TIMES} {n} cells"
 
 
 def _factors(terms) -> str:
-    return " + ".join(_zeros(t.count) if isinstance(t, Zeros) else f"{_bracket(t.value)}×{_bracket(t.weight)}"
+    return " + ".join(_zeros(t.count) if isinstance(t, Zeros) else format_product(t.value, t.weight)
                       for t in terms)
 
 
@@ -204,13 +198,13 @@ def _head(s: WrittenSum) -> str:
 
 
 def _bias_text(s: WrittenSum) -> str:
-    return _bracket(s.bias)
+    return format_bracketed(s.bias)
 
 
 def _channel_total(s: WrittenSum) -> tuple[str, str]:
     """``R + G + B + bias`` and ``12 + (−3) + 5 + (−20)``."""
     names = " + ".join(p.name for p in s.parts) + (" + bias" if s.bias else "")
-    numbers = " + ".join(_bracket(p.total) for p in s.parts) + (f" + {_bias_text(s)}" if s.bias else "")
+    numbers = " + ".join(format_bracketed(p.total) for p in s.parts) + (f" + {_bias_text(s)}" if s.bias else "")
     return names, numbers
 
 

@@ -1,48 +1,44 @@
-"""Quiz practice: questions generated from a seed, lenient answer checking, worked solutions.
+"""The quiz's questions: seven generators, each drawing one kind of question from a seeded stream.
 
-The same seed always gives the same questions, so an instructor can hand a whole class one quiz.
 Question ``i`` of a seed does not depend on how many questions the quiz has: a quiz of 10 starts
 with the quiz of 5. Every correct answer is computed by the kernel (``conv_output_size``,
 ``conv_param_count``, ``dense_param_count``, ``pool_output_size``, ``conv2d``, ``pool2d``).
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from cnnviz.kernel.conv import conv2d, pad_input
 from cnnviz.kernel.grids import grid_to_text
+from cnnviz.kernel.notation import format_count, format_number, format_product, format_shape
 from cnnviz.kernel.pool import pool2d
-from cnnviz.lecture.presets import FILTER_PRESETS
 from cnnviz.kernel.shapes import (
     conv_output_formula,
     conv_output_size,
     conv_param_count,
     conv_param_formula,
     dense_param_count,
+    dense_param_formula,
     pool_output_formula,
     pool_output_size,
 )
+from cnnviz.lecture.presets import FILTER_PRESETS
+from cnnviz.lecture.quiz.markdown import bold_total, grid_markdown, number_list, products_text
 
 __all__ = [
     "QUIZ_KINDS",
     "QUIZ_LENGTHS",
     "DEFAULT_SEED",
     "MAX_SEED",
+    "ANSWER_TYPES",
     "Question",
-    "Verdict",
+    "PlayerLink",
+    "write_answer",
     "make_question",
     "question_of_kind",
     "make_quiz",
-    "check_answer",
-    "hint_for",
-    "PlayerLink",
-    "parse_integer_answer",
-    "parse_shape_answer",
-    "parse_seed",
-    "grid_markdown",
     "edge_orientation",
 ]
 
@@ -88,7 +84,6 @@ class Question:
     text: str  # the question, Markdown
     answer_type: str  # "integer", "shape" ("HxWxC") or "choice" (a letter)
     answer: int | tuple[int, ...] | str  # the correct answer, computed by the kernel
-    answer_text: str  # the correct answer as a student would write it
     solution: str  # the worked solution with the numbers substituted, Markdown
     grids: tuple[tuple[str, np.ndarray], ...] = ()  # (caption, (rows, cols)) grids to show with the question
     choices: tuple[str, ...] = ()  # option letters for "choice" questions
@@ -102,214 +97,25 @@ class Question:
         for _, grid in self.grids:
             grid.setflags(write=False)
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """The result of checking one typed answer."""
-
-    status: str  # "right", "wrong", or "invalid" (could not be read: nothing is scored)
-    message: str  # a sentence for the student
-    given: int | tuple[int, ...] | str | None = field(default=None)  # the answer as understood
-
     @property
-    def valid(self) -> bool:
-        return self.status != "invalid"
-
-    @property
-    def correct(self) -> bool:
-        return self.status == "right"
+    def answer_text(self) -> str:
+        """The correct answer as a student would write it: ``760``, ``28x28x6``, ``B``."""
+        return write_answer(self.answer_type, self.answer)
 
 
-# -- reading answers -------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"[\s\u00a0\u2009\u202f_']+")  # spaces, thin spaces, 1_000, 1'000
-_DIGITS = re.compile(r"^[+-]?\d+$")
-_MAX_ANSWER_CHARS = 60
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= 16 else text[:16] + "…"
-
-
-def parse_integer_answer(text: str | int | None) -> int:
-    """Read a typed whole number, leniently; raise ValueError with a hint when it is not one.
-
-    Accepts thousands separators (``14,455,392``, ``14 455 392``), a leading ``=``, a Unicode
-    minus and ``28.0``; refuses text, decimals and absurdly long input.
+def write_answer(answer_type: str, value: int | tuple[int, ...] | str) -> str:
+    """An answer as the quiz writes it back: ``14,455,392``, ``28x28x6``, ``B``.
 
     Examples
     --------
-    >>> parse_integer_answer(" 14,455,392 ")
-    14455392
-    >>> parse_integer_answer("−3")
-    -3
+    >>> write_answer("integer", 14455392), write_answer("shape", (28, 28, 6)), write_answer("choice", "B")
+    ('14,455,392', '28x28x6', 'B')
     """
-    raw = "" if text is None else str(text).strip()
-    if not raw:
-        raise ValueError("Type a whole number, like 760.")
-    if len(raw) > _MAX_ANSWER_CHARS:
-        raise ValueError("That is far too long to be the answer: type a whole number, like 760.")
-    s = _SPACES.sub("", raw.lstrip("=").strip()).replace("−", "-").replace("–", "-")
-    if "," in s:
-        if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", s):
-            raise ValueError(
-                f"'{_shown(raw)}' is not a whole number: commas may only group thousands, like 14,455,392."
-            )
-        s = s.replace(",", "")
-    if "." in s:
-        if re.fullmatch(r"[+-]?\d+\.0*", s):
-            s = s.split(".")[0]
-        elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3}){2,}", s):  # 14.455.392
-            s = s.replace(".", "")
-        else:
-            raise ValueError(f"'{_shown(raw)}' is not a whole number: the answer here is a whole number, no decimals.")
-    if not _DIGITS.match(s):
-        raise ValueError(f"'{_shown(raw)}' is not a number: type a whole number, like 760.")
-    return int(s)
-
-
-def parse_shape_answer(text: str | None, dims: int = 3) -> tuple[int, ...]:
-    """Read a typed shape such as ``28x28x6``, ``28 × 28 × 6`` or ``(28, 28, 6)``.
-
-    Raises ValueError with a hint when it is not ``dims`` whole numbers.
-
-    Examples
-    --------
-    >>> parse_shape_answer("(28, 28, 6)")
-    (28, 28, 6)
-    >>> parse_shape_answer(" 28 X 28 × 6 ")
-    (28, 28, 6)
-    """
-    example = "x".join(["28", "28", "6"][:dims] if dims <= 3 else ["2"] * dims)
-    raw = "" if text is None else str(text).strip()
-    if not raw:
-        raise ValueError(f"Type a shape, height x width x depth, like {example}.")
-    if len(raw) > _MAX_ANSWER_CHARS:
-        raise ValueError(f"That is far too long to be a shape: type it like {example}.")
-    s = raw.strip("()[]{} ")
-    parts = [p for p in re.split(r"\s*[x×X*,;]\s*|\s+", s)]
-    if any(p == "" for p in parts) or not all(re.fullmatch(r"\d+", p) for p in parts):
-        raise ValueError(f"'{_shown(raw)}' is not a shape: type {dims} whole numbers separated by x, like {example}.")
-    if len(parts) != dims:
-        raise ValueError(
-            f"A shape here has {dims} numbers (height x width x depth, like {example}); you gave {len(parts)}."
-        )
-    return tuple(int(p) for p in parts)
-
-
-def _parse_choice(text, choices: tuple[str, ...]) -> str:
-    raw = "" if text is None else str(text).strip()
-    letter = raw.strip("()[]. ").upper()
-    if letter.startswith("FILTER "):
-        letter = letter[len("FILTER ") :].strip()
-    if letter not in choices:
-        raise ValueError(f"Pick one of {', '.join(choices)}.")
-    return letter
-
-
-def _format_answer(answer_type: str, value) -> str:
     if answer_type == "integer":
-        return f"{value:,}"
+        return format_count(value)
     if answer_type == "shape":
-        return "x".join(str(v) for v in value)
+        return format_shape(value)
     return str(value)
-
-
-def check_answer(question: Question, given: str | int | None) -> Verdict:
-    """Check a typed answer; never raises for what a student types.
-
-    Examples
-    --------
-    >>> q = make_question(1234, 0)
-    >>> check_answer(q, q.answer_text).status
-    'right'
-    >>> check_answer(q, "banana").status
-    'invalid'
-    """
-    try:
-        if question.answer_type == "integer":
-            value = parse_integer_answer(given)
-        elif question.answer_type == "shape":
-            value = parse_shape_answer(given, len(question.answer))
-        else:
-            value = _parse_choice(given, question.choices)
-    except ValueError as exc:
-        return Verdict("invalid", str(exc))
-    shown = _format_answer(question.answer_type, value)
-    if value == question.answer:
-        return Verdict("right", f"Right: {shown}.", value)
-    return Verdict("wrong", f"Not quite: you answered {shown}.", value)
-
-
-def hint_for(question: Question, given: object) -> str:
-    """What to look at after a wrong answer ``given`` (as ``check_answer`` read it): never the answer.
-
-    A wrong answer the question foresaw (a bias left out, the depth changed) gets its own sentence
-    first; then the question's hint, the first step of the worked solution.
-
-    Examples
-    --------
-    >>> q = make_question(1, 1)  # an output shape: 224x224x8
-    >>> q.answer_text in hint_for(q, (224, 224, 3))
-    False
-    >>> hint_for(q, (224, 224, 3)).split(".")[0]
-    'Your height and width are right'
-    """
-    said = [why for wrong, why in question.mistakes if wrong == given]
-    if question.answer_type == "shape" and isinstance(given, tuple) and len(given) == len(question.answer):
-        names = ("height", "width", "depth")[: len(given)]
-        right = [n for n, a, b in zip(names, given, question.answer) if a == b]
-        if right and len(right) < len(names):
-            said.append(f"Your {' and '.join(right)} {'is' if len(right) == 1 else 'are'} right.")
-    return " ".join(said + [question.hint])
-
-
-def parse_seed(text: str | int | None) -> int:
-    """Read a quiz seed (a whole number from 0 to ``MAX_SEED``), or raise ValueError saying why.
-
-    Examples
-    --------
-    >>> parse_seed(" 1234 ")
-    1234
-    """
-    raw = "" if text is None else str(text).strip()
-    if not raw:
-        raise ValueError("The quiz number is empty.")
-    if len(raw) > len(str(MAX_SEED)) or not raw.isdigit() or not raw.isascii():
-        raise ValueError(f"The quiz number '{_shown(raw)}' is not a whole number from 0 to {MAX_SEED:,}.")
-    return int(raw)
-
-
-# -- showing grids ---------------------------------------------------------------------------------
-
-def _cell(v) -> str:
-    v = v.item() if hasattr(v, "item") else v
-    return str(v).replace("-", "−")
-
-
-def _factor(v) -> str:
-    """A number as the second factor of a product: negative ones in brackets, ``1·(−1)`` not ``1·−1``."""
-    text = _cell(v)
-    return f"({text})" if text.startswith("−") else text
-
-
-def grid_markdown(grid: np.typing.ArrayLike, first_row: int = 1, first_col: int = 1) -> str:
-    """A 2-D grid as a Markdown table, rows and columns numbered from 1 (as people count).
-
-    ``first_row`` and ``first_col`` number a window cut from a larger grid by its place there.
-
-    Examples
-    --------
-    >>> print(grid_markdown([[1, -2]]))
-    | | **1** | **2** |
-    |---|---|---|
-    | **1** | 1 | −2 |
-    """
-    arr = np.asarray(grid)
-    head = "| | " + " | ".join(f"**{j + first_col}**" for j in range(arr.shape[1])) + " |"
-    rule = "|" + "---|" * (arr.shape[1] + 1)
-    rows = [f"| **{i + first_row}** | " + " | ".join(_cell(v) for v in row) + " |" for i, row in enumerate(arr)]
-    return "\n".join([head, rule] + rows)
 
 
 # -- generators, one per kind ----------------------------------------------------------------------
@@ -334,7 +140,7 @@ def _conv_output(rng: np.random.Generator) -> Question:
     answer = (H_out, W_out, F)
     uneven = (H + 2 * p - k) % s or (W + 2 * p - k) % s
     lines = [
-        "Along each side: output = ⌊(input + 2·padding − filter) / stride⌋ + 1.",
+        "Along each side: output = ⌊(input + 2×padding − filter) / stride⌋ + 1.",
         f"- Height: {conv_output_formula(H, k, s, p)}",
         f"- Width: {conv_output_formula(W, k, s, p)}",
         f"- Depth: one activation map per filter, so {F}.",
@@ -344,20 +150,19 @@ def _conv_output(rng: np.random.Generator) -> Question:
             "\nThe stride does not divide evenly, so round down: the last input cells that no "
             "window reaches are left out."
         )
-    lines.append(f"\nOutput volume: **{H_out}x{W_out}x{F}**.")
+    lines.append(f"\nOutput volume: **{format_shape(answer)}**.")
     return Question(
         kind="conv_output",
         text=(
-            f"An input volume of **{H}x{W}x{C}** goes through a convolutional layer with **{F} filters "
-            f"of size {k}x{k}**, stride **{s}** and zero padding **{p}**. "
+            f"An input volume of **{format_shape((H, W, C))}** goes through a convolutional layer with **{F} filters "
+            f"of size {format_shape((k, k))}**, stride **{s}** and zero padding **{p}**. "
             "What is the shape of the output volume?"
         ),
         answer_type="shape",
         answer=answer,
-        answer_text=_format_answer("shape", answer),
         solution="\n".join(lines),
         placeholder="height x width x depth, like 28x28x6",
-        hint=("Work out one side at a time with output = ⌊(input + 2·padding − filter) / stride⌋ + 1; "
+        hint=("Work out one side at a time with output = ⌊(input + 2×padding − filter) / stride⌋ + 1; "
               "the depth is one activation map per filter."),
         mistakes=_unique_mistakes(answer, [
             ((conv_output_size(H, k, s), conv_output_size(W, k, s), F), "Did you leave out the padding?")
@@ -378,17 +183,18 @@ def _conv_params(rng: np.random.Generator) -> Question:
     return Question(
         kind="conv_params",
         text=(
-            f"Input volume: **{H}x{H}x{C}**. A convolutional layer has **{F} filters of size {k}x{k}** "
+            f"Input volume: **{format_shape((H, H, C))}**. A convolutional layer has **{F} filters of size "
+            f"{format_shape((k, k))}** "
             "(each with a bias). How many parameters does this layer learn?"
         ),
         answer_type="integer",
         answer=total,
-        answer_text=_format_answer("integer", total),
         solution=(
-            f"A filter always extends the full depth of the input, so each filter is {k}x{k}x{C}: "
-            f"{k}·{k}·{C} + 1 = {per_filter:,} parameters (+1 for the bias).\n\n"
+            f"A filter always extends the full depth of the input, so each filter is {format_shape((k, k, C))}: "
+            f"{format_product(k, k, C)} + 1 = {format_count(per_filter)} parameters (+1 for the bias).\n\n"
             f"{F} filters: {conv_param_formula(k, k, C, F)}.\n\n"
-            f"The input's height and width ({H}x{H}) do not matter: the same weights slide over every position."
+            f"The input's height and width ({format_shape((H, H))}) do not matter: the same weights slide over every "
+            "position."
         ),
         placeholder="a whole number, like 760",
         hint=("A filter extends the full depth of the input: count the weights of one filter, add its bias, "
@@ -419,16 +225,16 @@ def _pool_shape(rng: np.random.Generator) -> Question:
     ]
     if uneven:
         lines.append("\nThe stride does not divide evenly, so round down: cells no window reaches are dropped.")
-    lines.append(f"\nOutput volume: **{out}x{out}x{C}** (pooling has no parameters).")
+    lines.append(f"\nOutput volume: **{format_shape(answer)}** (pooling has no parameters).")
     return Question(
         kind="pool_shape",
         text=(
-            f"A volume of **{H}x{H}x{C}** goes through **max pooling with {size}x{size} windows and "
+            f"A volume of **{format_shape((H, H, C))}** goes through **max pooling with {format_shape((size, size))} "
+            "windows and "
             f"stride {s}**. What is the shape of the output volume?"
         ),
         answer_type="shape",
         answer=answer,
-        answer_text=_format_answer("shape", answer),
         solution="\n".join(lines),
         placeholder="height x width x depth, like 14x14x6",
         hint=("On each side: output = ⌊(input − window) / stride⌋ + 1; pooling works on each activation map "
@@ -448,24 +254,24 @@ def _dense_vs_conv(rng: np.random.Generator) -> Question:
     return Question(
         kind="dense_vs_conv",
         text=(
-            f"A convolutional layer with **{F} filters of size {k}x{k}** (stride 1, no padding) maps an "
-            f"input of **{H}x{H}x{C}** to an output of **{H_out}x{H_out}x{F}**, with "
+            f"A convolutional layer with **{F} filters of size {format_shape((k, k))}** (stride 1, no padding) maps "
+            f"an input of **{format_shape((H, H, C))}** to an output of **{format_shape((H_out, H_out, F))}**, with "
             f"{conv_param_formula(k, k, C, F)} parameters. How many parameters would a **fully connected** "
             "layer need between the same input and output (every input value connected to every output "
             "value, plus one bias per output)?"
         ),
         answer_type="integer",
         answer=dense,
-        answer_text=_format_answer("integer", dense),
         solution=(
-            f"Inputs: {H}·{H}·{C} = {n_in:,}. Outputs: {H_out}·{H_out}·{F} = {n_out:,}.\n\n"
-            f"Fully connected: {n_in:,}·{n_out:,} + {n_out:,} = **{dense:,}**.\n\n"
-            f"Convolutional: {conv_param_formula(k, k, C, F)}, about {dense / conv:,.0f} times fewer: "
-            f"each output looks only at a {k}x{k}x{C} window, and the filter's weights are shared "
+            f"Inputs: {format_product(H, H, C)} = {format_count(n_in)}. "
+            f"Outputs: {format_product(H_out, H_out, F)} = {format_count(n_out)}.\n\n"
+            f"Fully connected: {bold_total(dense_param_formula(n_in, n_out))}.\n\n"
+            f"Convolutional: {conv_param_formula(k, k, C, F)}, about {format_count(round(dense / conv))} times "
+            f"fewer: each output looks only at a {format_shape((k, k, C))} window, and the filter's weights are shared "
             "across all positions."
         ),
         placeholder="a whole number; commas are fine, like 14,455,392",
-        hint=("Count the input values (height·width·depth) and the output values; every output value has a "
+        hint=("Count the input values (height×width×depth) and the output values; every output value has a "
               "weight for every input value, and a bias."),
         mistakes=_unique_mistakes(dense, [(n_in * n_out, "Did you count one bias per output value?")]),
     )
@@ -499,10 +305,6 @@ def edge_orientation(weights: np.typing.ArrayLike) -> str | None:
     return None
 
 
-def _sums(values) -> str:
-    return ", ".join(_cell(round(float(v), 6) if not float(v).is_integer() else int(v)) for v in values)
-
-
 def _edge_filter(rng: np.random.Generator) -> Question:
     orientation = _pick(rng, ["vertical", "horizontal"])
     right_name = _pick(rng, _EDGE_PRESETS[orientation])
@@ -531,8 +333,8 @@ def _edge_filter(rng: np.random.Generator) -> Question:
         found = edge_orientation(w)
         verdict = "✔ finds " + orientation + " edges" if found == orientation else "✘"
         lines.append(
-            f"- **{letter}** ({name}): rows sum to {_sums(w.sum(axis=1))}; columns sum to "
-            f"{_sums(w.sum(axis=0))}. {verdict}. {FILTER_PRESETS[name].explains}"
+            f"- **{letter}** ({name}): rows sum to {number_list(w.sum(axis=1))}; columns sum to "
+            f"{number_list(w.sum(axis=0))}. {verdict}. {FILTER_PRESETS[name].explains}"
         )
     lines.append(f"\nAnswer: **{answer}** ({right_name}).")
     return Question(
@@ -543,7 +345,6 @@ def _edge_filter(rng: np.random.Generator) -> Question:
         ),
         answer_type="choice",
         answer=answer,
-        answer_text=answer,
         solution="\n".join(lines),
         grids=tuple((f"Filter {letter}", FILTER_PRESETS[name].weights.copy()) for letter, name in zip(letters, names)),
         choices=letters,
@@ -585,12 +386,10 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         if np.count_nonzero(w) >= 2 and np.count_nonzero(window * w) >= 2:
             break
     value = int(out[r, c])
-    terms = " + ".join(f"{_cell(a)}·{_factor(f)}" for a, f in zip(window.ravel(), w.ravel()))
-    bias_term = f" + ({_cell(b)})" if b < 0 else (f" + {b}" if b else "")
-    setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{_cell(b)}**" if b else ", no bias")
+    setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{format_number(b)}**" if b else ", no bias")
     where = "input padded with a ring of zeros" if p else "input"
     lines = [
-        f"The activation map is {out.shape[0]}x{out.shape[1]}: "
+        f"The activation map is {format_shape(out.shape)}: "
         f"{conv_output_formula(n, k, s, p)} along each side.",
         "",
         f"Its cell at row {r + 1}, column {c + 1} comes from the window whose top-left corner is at "
@@ -599,7 +398,7 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         grid_markdown(window, r * s + 1, c * s + 1),
         "",
         f"Multiply each value by the filter weight at the same place and add{' the bias' if b else ''}:",
-        f"{terms}{bias_term} = **{_cell(value)}**",
+        f"{products_text(window.ravel(), w.ravel(), b)} = **{format_number(value)}**",
         "",
         "The whole activation map:",
         "",
@@ -617,7 +416,6 @@ def _activation_cell(rng: np.random.Generator) -> Question:
         ),
         answer_type="integer",
         answer=value,
-        answer_text=_format_answer("integer", value),
         solution="\n".join(lines),
         grids=(("Input", x), ("Filter", w)),
         placeholder="a whole number; it may be negative",
@@ -645,21 +443,21 @@ def _max_pool_cell(rng: np.random.Generator) -> Question:
     return Question(
         kind="max_pool_cell",
         text=(
-            f"Max pooling with **{size}x{size} windows and stride {s}** shrinks this {n}x{n} activation map. "
+            f"Max pooling with **{format_shape((size, size))} windows and stride {s}** shrinks this "
+            f"{format_shape((n, n))} activation map. "
             f"What is the value of the output at **row {r + 1}, column {c + 1}** (counting from 1 at the top left)?"
         ),
         answer_type="integer",
         answer=value,
-        answer_text=_format_answer("integer", value),
         solution="\n".join([
-            f"The output is {out.shape[0]}x{out.shape[1]}: {pool_output_formula(n, size, s)} along each side.",
+            f"The output is {format_shape(out.shape)}: {pool_output_formula(n, size, s)} along each side.",
             "",
             f"Its cell at row {r + 1}, column {c + 1} covers rows {r * s + 1}–{r * s + size} and "
             f"columns {c * s + 1}–{c * s + size} of the input:",
             "",
             grid_markdown(window, r * s + 1, c * s + 1),
             "",
-            f"max({', '.join(_cell(v) for v in window.ravel())}) = **{value}**",
+            f"max({number_list(window.ravel())}) = **{value}**",
             "",
             "The whole output:",
             "",
@@ -668,8 +466,8 @@ def _max_pool_cell(rng: np.random.Generator) -> Question:
         grids=(("Activation map", x),),
         placeholder="a whole number",
         hint=(f"The windows move {s} cell{'s' if s > 1 else ''} at a time, so the window of output row {r + 1}, "
-              f"column {c + 1} starts at row {r * s + 1}, column {c * s + 1} and is {size}x{size}: keep its "
-              "largest value."),
+              f"column {c + 1} starts at row {r * s + 1}, column {c * s + 1} and is {format_shape((size, size))}: "
+              "keep its largest value."),
         player=PlayerLink("pooling", params, "Watch this window in the Pooling player"),
     )
 
@@ -687,7 +485,7 @@ _GENERATORS = {
 
 def _check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"The quiz number must be a whole number from 0 to {MAX_SEED:,}, not {seed!r}.")
+        raise ValueError(f"The quiz number must be a whole number from 0 to {format_count(MAX_SEED)}, not {seed!r}.")
     return int(seed)
 
 
