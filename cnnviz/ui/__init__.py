@@ -21,6 +21,7 @@ import streamlit as st
 from PIL import Image
 
 from cnnviz.lecture.presets import LECTURE_FILTER
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -93,7 +94,7 @@ def fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-@functools.cache
+@bounded(max_entries=1)
 def favicon_png() -> bytes:
     """The lecture's 3x3 filter as a 30x30 PNG icon, served by the app itself (a Material icon would
     be fetched from a font CDN); drawn once per process."""

@@ -11,6 +11,7 @@ from cnnviz.lecture.quiz import (
     parse_seed,
 )
 from cnnviz.ui import ROOT, plain, show_errors
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlField, UrlState, choice_field
 
 _QUIZ_RESULTS = "quiz_results"  # {(seed, index): Verdict} the latest checked answer to each question
@@ -34,7 +35,7 @@ URL = UrlState("quiz", QuizSettings, [
 ], defaults_in_link=True)
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@bounded(max_entries=512)
 def questions_for(seed: int, n: int) -> tuple[Question, ...]:
     """The quiz, built once per (seed, n) and shared by every student (questions are read-only)."""
     return tuple(make_quiz(seed, n))
