@@ -58,7 +58,7 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         r, c = state.at if state.at is not None else ui_img.strongest_at(result, state.sel)
         fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
         st.markdown(f"At row {r + 1}, column {c + 1}: {sentence}")
-        st.html(fig)
+        ui.html(fig)
     ui_img.URL.save(state)
 
     input_pngs = ui_img.input_pngs(x, (r, c), state.k)

@@ -162,6 +162,7 @@ def page_link(page: str, label: str, params: dict[str, str], icon: str | None = 
     Outside ``app.py``'s navigation (a page file run on its own) ``st.page_link`` knows no pages:
     then the same link is a plain anchor, still in the same tab.
     """
+    from html import escape
     from urllib.parse import urlencode
 
     from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
@@ -170,7 +171,7 @@ def page_link(page: str, label: str, params: dict[str, str], icon: str | None = 
         st.page_link(page, label=label, query_params=params, icon=icon)
     except (StreamlitAPIException, StreamlitPageNotFoundError):
         href = Path(page).stem + "?" + urlencode(params)
-        st.markdown(f'<a href="{href}" target="_self">{plain(label)}</a>', unsafe_allow_html=True)
+        html(f'<a href="{escape(href)}" target="_self">{escape(label)}</a>')
 
 
 class _BuiltHtml:

@@ -12,7 +12,7 @@ from cnnviz.lecture import presets
 from cnnviz.kernel.conv import conv2d, conv_trace
 from cnnviz.kernel.grids import parse_cells
 from cnnviz.kernel.pool import pool2d
-from cnnviz.ui import show_warnings
+from cnnviz.ui import html, show_warnings
 from cnnviz.ui.cache import bounded, token
 from cnnviz.ui.widgets import numbered_frame
 from cnnviz.ui.state import (
@@ -20,7 +20,7 @@ from cnnviz.ui.state import (
 )
 from cnnviz.views import hover
 from cnnviz.views import images as fig_images
-from cnnviz.views.assets import script
+from cnnviz.views.assets import script, style
 from cnnviz.kernel.notation import format_number
 
 SOURCES = ("Sample", "Upload", "Camera")
@@ -558,7 +558,7 @@ def too_thin(x: np.ndarray, k: int, size: int) -> str:
 
 def crisp_style() -> None:
     """Show the page's pictures pixel for pixel: a browser that scales one (a phone) never smooths it."""
-    st.html("<style>.st-key-img_pictures img { image-rendering: pixelated; }</style>")
+    html(f"<style>{style('images.css', 'cnnviz.ui')}</style>")
 
 
 def bytes_note(*pngs: bytes) -> str:

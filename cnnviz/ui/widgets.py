@@ -9,8 +9,10 @@ import streamlit as st
 
 from cnnviz.kernel.grids import parse_cells, tidy
 from cnnviz.classroom import ui as rooms
+from cnnviz.ui import html
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
+from cnnviz.views.assets import style
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
@@ -166,15 +168,6 @@ def _tool(slot: GridSlot, last: np.ndarray, op, value) -> None:
         _put(slot.key, slot.presets[value].weights)
 
 
-# The presenter view: the page's chrome and the controls beside the player hidden, the main column full width.
-_PRESENT_CSS = """<style>
-[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],[data-testid="stHeader"],
-[data-testid="stExpandSidebarButton"],.st-key-player_tools,.st-key-page_intro,.st-key-page_numbers,
-.st-key-player_notes{display:none !important}
-[data-testid="stMainBlockContainer"]{padding:0.5rem 1rem 1rem !important;max-width:none !important}
-</style>"""
-
-
 def numbered_frame(rows, dtype=None):
     """A grid as a table whose rows and columns are numbered from 1, as every grid of the app counts."""
     import pandas as pd  # streamlit depends on pandas already
@@ -207,7 +200,7 @@ def presenter_view(on: bool, key: str) -> bool:
     """
     follows = rooms.following()
     if on or follows:
-        st.html(_PRESENT_CSS)
+        html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
     if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
