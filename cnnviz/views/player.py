@@ -364,26 +364,15 @@ def component_data(player: str, **session) -> dict:
 def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
     """A standalone HTML document running the player on ``spec`` (or its ``player_data``), without Streamlit.
 
-    For tests and offline use: it mounts the component's HTML in a shadow root and calls ``player.js``'s
-    default export as Streamlit does; what the player sends back is collected in ``window.playerEvents``,
-    and ``window.remount(data)`` calls it again as a rerun would, ``data`` replacing keys of what the page
-    gives the component (``component_data``: ``{player: JSON text}`` for new grids, or ``command``, ...).
+    For tests and offline use (``player_page.js`` mounts it as Streamlit does): what the player sends back
+    is collected in ``window.playerEvents``, and ``window.remount(data)`` calls it again as a rerun would,
+    ``data`` replacing keys of what the page gives the component (``component_data``: ``{player: JSON
+    text}`` for new grids, or ``command``, ...).
     """
     text = player_json(spec) if isinstance(spec, PlayerSpec) else json.dumps(spec, separators=(",", ":"))
-    args = json.dumps(component_data(text, key=key, present=present)).replace("</", "<\\/")
-    js = json.dumps(component_js()).replace("</", "<\\/")
+    args = json.dumps({"data": component_data(text, key=key, present=present), "html": COMPONENT_HTML,
+                       "css": component_css(), "js": component_js()}).replace("</", "<\\/")  # no early </script>
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-            '<body style="margin:0"><div id="host"></div>'
-            '<script type="module">'
-            f'const data={args};'
-            'const root=document.getElementById("host").attachShadow({mode:"open"});'
-            f'root.innerHTML={json.dumps(COMPONENT_HTML)}+"<style>"+{json.dumps(component_css())}+"</style>";'
-            f'const url=URL.createObjectURL(new Blob([{js}],{{type:"text/javascript"}}));'
-            'window.playerEvents=[];'
-            'const mount=(await import(url)).default;'
-            'const send=(name,value)=>window.playerEvents.push([name,value]);'
-            'window.remount=d=>mount({name:"cnnviz.player",key:"k",data:{...data,...d},parentElement:root,'
-            'setStateValue:send,setTriggerValue:send});'
-            'window.remount({});'
-            '</script></body></html>')
+            f'<body style="margin:0"><div id="host"></div><script type="module">const args={args};\n'
+            f'{script("player_page.js")}</script></body></html>')
