@@ -134,12 +134,6 @@ def detail_index(value, n: int) -> int:
     return min(max(int(value), 0), n - 1)
 
 
-def _img_seed(key: str, value) -> None:
-    """Give a widget its value from the page state unless the user has already set it this session."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-
-
 def _img_set_custom(i: int, spec: str) -> None:
     """Filter i becomes typed numbers set from outside its editors: new editors start from them."""
     ss = st.session_state
@@ -295,7 +289,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     ss = st.session_state
     st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
               on_click=_img_lecture_example, args=(state,), icon=":material/school:")
-    _img_seed("img_n", len(state.filters))
+    st.session_state.setdefault("img_n", len(state.filters))
     c = st.columns(2) + st.columns(2)
     k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: f"{k}x{k}x{channels}")
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
@@ -315,10 +309,10 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     filters, bias = filters[:n], (bias + [0] * n)[:n]
     # Only the filter shown in detail has widgets (its preset and bias): a bank of 16 filters would
     # otherwise send 16 boxes of 45 options to every student on every rerun.
-    _img_seed("img_sel", min(state.sel, n - 1))
+    st.session_state.setdefault("img_sel", min(state.sel, n - 1))
     sel = ss.img_sel = detail_index(ss.img_sel, n)
-    _img_seed(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
-    _img_seed(f"img_b{sel}", float(bias[sel]))
+    st.session_state.setdefault(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
+    st.session_state.setdefault(f"img_b{sel}", float(bias[sel]))
     choice = ss[f"img_f{sel}"]
     if choice == CUSTOM:
         if sel not in ss.img_custom:  # start typing from what the filter was
@@ -505,8 +499,8 @@ def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesStat
                        "the zoom moved to its edge."])
     r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
     # The widgets count from 1, as every page does; the state counts from 0.
-    _img_seed("img_row", r0 + 1)
-    _img_seed("img_col", c0 + 1)
+    st.session_state.setdefault("img_row", r0 + 1)
+    st.session_state.setdefault("img_col", c0 + 1)
     ss = st.session_state
     one_based_best = (best[0] + 1, best[1] + 1)
     if state.at is None and (ss.img_row, ss.img_col) == ss.get("img_last_best"):

@@ -56,7 +56,7 @@ def _nothing() -> None:
 class GridSlot:
     """A grid of the player that students type into: where its last valid value lives and what to call it."""
 
-    key: str  # the session key of its last valid value (``LastValid(key)``) and of its refused text
+    key: str  # the name of its last valid value and of why a typed text was refused (``LastValid(key)``)
     label: str  # as the messages name it: "Input", "Filter", "Activation map"
     decimals: bool = True  # False: whole numbers only
     sides: tuple[int, int] = (1, 16)  # the fewest and the most rows (and columns) the tools allow
@@ -84,7 +84,6 @@ def grid_value(key: str, default=None, reset_to=None) -> np.ndarray | None:
     """The last valid value of grid ``key`` in this session: ``default`` at first, ``reset_to`` (a link's) if given."""
     last = LastValid(key)
     if reset_to is not None:
-        st.session_state.pop(f"{key}__errors", None)
         return last.put(tidy(reset_to))
     if last.get() is None and default is not None:
         last.put(tidy(default))
@@ -125,9 +124,8 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     if arr is not None and not slot.decimals and not np.issubdtype(arr.dtype, np.integer):
         arr, errors = None, [f"The {slot.label.lower()} takes whole numbers only."]
     if errors:
-        st.session_state[f"{slot.key}__errors"] = errors
+        LastValid(slot.key).refuse(errors)
     else:
-        st.session_state.pop(f"{slot.key}__errors", None)
         LastValid(slot.key).put(arr)
 
 
@@ -138,11 +136,10 @@ def edit_ack(player_key: str) -> str | None:
 
 def grid_errors(key: str) -> list[str]:
     """Why the last text typed into grid ``key`` was refused (empty once a number is typed)."""
-    return list(st.session_state.get(f"{key}__errors") or [])
+    return list(LastValid(key).errors)
 
 
 def _put(key: str, arr) -> None:
-    st.session_state.pop(f"{key}__errors", None)
     LastValid(key).put(tidy(arr))
 
 
