@@ -1,10 +1,10 @@
 """UI glue: the one part of cnnviz that imports Streamlit.
 
-This package holds the page registry and the messages every page shows; `state` keeps a page's
-state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the step player
-component and the grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`,
-`shapes`, `architectures`, `images`, `learn`, `quiz`); `rooms` is the lecturer's room around every page (the
-present page, the follow bar, polls) and `push` the channel that tells followers of a change.
+This package holds the page registry, the messages every page shows and `html` for the HTML the app
+builds; `state` keeps a page's state in the link (`UrlState`) and its last valid result (`last_valid`),
+`cache` the results every session shares (`bounded`), `widgets` holds the step player component and the
+grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`, `shapes`,
+`architectures`, `images`, `learn`, `quiz`). The lecturer's room around every page is `cnnviz.classroom`.
 """
 from __future__ import annotations
 
