@@ -119,7 +119,6 @@ class Picture:
 
     pixels: np.ndarray  # (H, W, 3) uint8 as loaded, before the working size; read-only
     note: str  # what the page says about it (shrunk on loading, no picture yet), or ""
-    upload: str = ""  # the uploader's id of the file it came from; "" for a sample
 
 
 def detail_index(value, n: int) -> int:
@@ -214,12 +213,12 @@ def _img_decode(data: bytes) -> "images.LoadedImage | str":
     return loaded
 
 
-def _img_picture(data: bytes, upload: str) -> Picture:
+def _img_picture(data: bytes) -> Picture:
     """An uploaded file as a Picture; ValueError saying why it cannot be used."""
     loaded = _img_decode(data)
     if isinstance(loaded, str):
         raise ValueError(loaded)
-    return Picture(loaded.pixels, loaded.message, upload)
+    return Picture(loaded.pixels, loaded.message)
 
 
 @bounded(max_entries=32)
@@ -257,10 +256,10 @@ def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, list[str], s
     state = replace(state, source=source, sample=sample, size=size, gray=gray)
     last = LastValid[Picture]("img_picture")  # the last good upload or photo stays on screen
     if data is not None:
-        picture = last.get()
-        if picture is None or not file_id or picture.upload != file_id:  # read a file once, not on every rerun
-            kept = last.compute(lambda: _img_picture(data, file_id))
-            picture, errors = kept.value, list(kept.errors)
+        if not file_id or file_id != ss.get("img_upload_read"):  # read a file once, not on every rerun
+            ss.img_upload_read = file_id
+            last.compute(lambda: _img_picture(data))
+        picture, errors = last.get(), list(last.errors)  # a refused file: why, on every rerun while it is there
     elif source != "Sample":
         picture = last.get()
     if picture is None:
