@@ -44,7 +44,7 @@ def body(state: ui_chan.ChannelsState, fresh: set[str], present: bool) -> None:
                        "map of the output volume to step through its filter. Keys anywhere on the page: space plays "
                        "or pauses, ← → step, Home/End jump.")
             ui_export.slides_box(lambda: view.spec, lambda: ui_chan.code_settings(state), key="chan_slides",
-                                 files_key=view.key, name=f"cnnviz-rgb-{view.key}", step=state.step)
+                                 name=f"cnnviz-rgb-{view.key}", step=state.step)
     ui_chan.URL.save(state)
 
 

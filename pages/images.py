@@ -21,7 +21,7 @@ ui_img.crisp_style()
 pictures = st.container(key="img_pictures")  # every picture of the page, drawn pixel for pixel
 picture_col, settings_col = pictures.columns([2, 3], gap="medium")
 with settings_col:
-    state, x, key, load_errors, note = ui_img.source_ui(state)
+    state, x, load_errors, note = ui_img.source_ui(state)
     ui.show_errors(load_errors, kept="The last good picture is still shown.")
     if note:
         st.info(note, icon=":material/photo_size_select_large:")
@@ -34,7 +34,7 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
     try:
         if too_thin:
             raise ValueError(too_thin)
-        result = ui_img.apply_bank(key, state.k, state.filters, state.bias, state.relu, state.pool, x)
+        result = ui_img.apply_bank(x, state.k, state.filters, state.bias, state.relu, state.pool)
     except ValueError as exc:  # a filter larger than a thin or tiny picture
         ui_img.URL.save(state)
         ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
@@ -58,10 +58,10 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         r, c = state.at if state.at is not None else ui_img.strongest_at(result, state.sel)
         fig, sentence = ui_img.zoom_numbers(state, x, result, r, c)
         st.markdown(f"At row {r + 1}, column {c + 1}: {sentence}")
-        st.html(fig)
+        ui.html(fig)
     ui_img.URL.save(state)
 
-    input_pngs = ui_img.input_pngs(key, x, (r, c), state.k)
+    input_pngs = ui_img.input_pngs(x, (r, c), state.k)
     with picture_col, st.container(key="img_px_input"):
         st.image(input_pngs[0], output_format="PNG",
                  caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window (row {r + 1}, "
@@ -75,8 +75,8 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
             st.container(key="img_px_channels").image(
                 list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in "RGB"], output_format="PNG")
 
-    detail_pngs, captions = ui_img.channel_detail(key, state.filters[state.sel], state.k, state.bias[state.sel],
-                                                  state.relu, (r, c), x)
+    detail_pngs, captions = ui_img.channel_detail(x, state.filters[state.sel], state.k, state.bias[state.sel],
+                                                  state.relu, (r, c))
     with detail_box:
         st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
         st.caption(ui_img.filter_explains(state.filters[state.sel], C))
@@ -100,4 +100,4 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         st.caption(f"Pictures on this page: {sent}. Point at (or tap) a picture or a map for the value there. "
                    "Settings are in the link; an uploaded picture is not.")
 
-ui_img.cell_values_ui(ui_img.picture_sources(key, x, state, result))
+ui_img.cell_values_ui(ui_img.picture_sources(x, state, result))

@@ -77,11 +77,11 @@ def body(state: ui_pool.PoolState, present: bool) -> None:
                    "convolutional layer makes them. Each map is named after its filter, numbered as in *Animate "
                    f"map*; below it, its pooled map. Pooling never mixes maps: the depth stays {stack.shape[2]}.")
         with st.container(key="pool_stack"):
-            st.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
+            ui.html(ui_pool.stack_html(state.side, state.maps, state.size, state.stride, state.mode, state.pick))
 
     if kept.value is not None and not present:
         st.subheader("Max beside average, same input")
-        st.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
+        ui.html(ui_pool.max_avg_html(grid_to_text(kept.value.shown), kept.value.size, kept.value.stride))
         st.caption("Max pooling keeps the strongest response in each window (was the feature anywhere here?); "
                    "average pooling smooths it out.")
     ui_pool.URL.save(replace(state, input=ui_pool.kept_input(state)))

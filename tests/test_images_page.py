@@ -323,7 +323,7 @@ def test_maps_are_large_with_every_cell_a_whole_block():
 
     # What the page sent is what these functions make: blocks of 3x3 pixels per cell, near 360 px.
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 128)
-    m = ui_img.filter_map(("t", 128, False), 3, "Vertical edge", 0, True, True, x)
+    m = ui_img.filter_map(x, 3, "Vertical edge", 0, True, True)
     img = np.asarray(Image.open(io.BytesIO(m.png)))
     assert img.shape == (378, 378)  # 126 cells, 3 pixels each
     assert (img[::3] == img[1::3]).all() and (img[:, ::3] == img[:, 2::3]).all()  # crisp: no smoothing

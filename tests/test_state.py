@@ -124,6 +124,33 @@ def test_last_valid_keeps_the_last_result_and_says_why_the_new_one_failed():
     assert fresh.markdown[0].value == "value=None ok=False errors=['7 is odd']"  # nothing valid yet
 
 
+def _typed_page():
+    import streamlit as st
+
+    from cnnviz.ui.state import LastValid
+
+    last = LastValid("typed")
+    text = st.text_input("t", value="3", key="t")
+    if st.session_state.get("t_read") != text:  # each new text is read once, as a typed cell is
+        st.session_state["t_read"] = text
+        if text.isdigit():
+            last.put(int(text))
+        else:
+            last.refuse([f"'{text}' is not a number"])
+    st.markdown(f"value={last.get()} errors={list(last.errors)}")
+
+
+def test_a_refused_input_keeps_the_last_valid_value_and_says_why_until_a_valid_one_comes():
+    at = AppTest.from_function(_typed_page).run()
+    assert at.markdown[0].value == "value=3 errors=[]"
+    at.text_input(key="t").input("x").run()
+    assert at.markdown[0].value == "value=3 errors=[\"'x' is not a number\"]"
+    at.run()  # nothing new typed: still refused
+    assert at.markdown[0].value == "value=3 errors=[\"'x' is not a number\"]"
+    at.text_input(key="t").input("5").run()
+    assert at.markdown[0].value == "value=5 errors=[]"
+
+
 def _seeded_page():
     from dataclasses import dataclass
 

@@ -1,9 +1,10 @@
-"""UI glue: the one part of cnnviz that imports Streamlit.
+"""UI glue: the app shell on Streamlit, below the classroom that plugs into it.
 
-This package holds the page registry and the messages every page shows; `state` keeps a page's
-state in the link (`UrlState`) and its last valid result (`last_valid`), `widgets` holds the step player
-component and the grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`,
-`shapes`, `architectures`, `images`, `learn`, `quiz`); `seam` is what a page needs from whatever surrounds it
+This package holds the page registry, the messages every page shows and `html` for the HTML the app
+builds; `state` keeps a page's state in the link (`UrlState`) and its last valid result (`last_valid`),
+`cache` the results every session shares (`bounded`), `widgets` holds the step player component and the
+grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`, `shapes`,
+`architectures`, `images`, `learn`, `quiz`); `seam` is what a page needs from whatever surrounds it
 (nothing by default; `app.py` installs the classroom's room there).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PIL import Image
 
 from cnnviz.lecture.presets import LECTURE_FILTER
 from cnnviz.ui import seam
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -92,7 +94,7 @@ def fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-@functools.cache
+@bounded(max_entries=1)
 def favicon_png() -> bytes:
     """The lecture's 3x3 filter as a 30x30 PNG icon, served by the app itself (a Material icon would
     be fetched from a font CDN); drawn once per process."""
@@ -160,6 +162,7 @@ def page_link(page: str, label: str, params: dict[str, str], icon: str | None = 
     Outside ``app.py``'s navigation (a page file run on its own) ``st.page_link`` knows no pages:
     then the same link is a plain anchor, still in the same tab.
     """
+    from html import escape
     from urllib.parse import urlencode
 
     from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
@@ -168,7 +171,7 @@ def page_link(page: str, label: str, params: dict[str, str], icon: str | None = 
         st.page_link(page, label=label, query_params=params, icon=icon)
     except (StreamlitAPIException, StreamlitPageNotFoundError):
         href = Path(page).stem + "?" + urlencode(params)
-        st.markdown(f'<a href="{href}" target="_self">{plain(label)}</a>', unsafe_allow_html=True)
+        html(f'<a href="{escape(href)}" target="_self">{escape(label)}</a>')
 
 
 class _BuiltHtml:

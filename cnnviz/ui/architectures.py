@@ -12,6 +12,7 @@ from cnnviz.kernel.notation import format_count, format_fixed, format_shape
 from cnnviz.lecture.layers import Conv2D, Dense, Pool2D, table_records
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, choice_field
 
 
@@ -29,7 +30,7 @@ URL = UrlState("architectures", ArchState, [
 ], widgets={"arch": "sa_arch", "open": "sa_open"})
 
 
-@st.cache_resource(max_entries=1)
+@bounded(max_entries=1)
 def architecture_table_figure():
     """The lecture's table as a plot, with the sizes computed from the presets."""
     keys = [k for k, a in ARCHITECTURES.items() if a.lecture]
@@ -39,9 +40,9 @@ def architecture_table_figure():
                                           [x.lecture.top1 for x in a], [x.lecture.top5 for x in a])
 
 
-@st.cache_data(max_entries=32)
+@bounded(max_entries=32)
 def architecture_records(key: str, expand: bool) -> list[dict]:
-    """A preset's table as records (blocks opened when ``expand``), computed once per preset."""
+    """A preset's table as records (blocks opened when ``expand``), computed once per preset (read-only)."""
     return table_records(ARCHITECTURES[key].network, expand)
 
 
@@ -62,7 +63,7 @@ def diagram_width() -> float:
     return 22.0 if is_phone() else 64.0
 
 
-@st.cache_resource(max_entries=16)
+@bounded(max_entries=16)
 def network_drawing(key: str, wrap: float):
     """A preset's diagram and figure, laid out once per (preset, line width) and shared by every session."""
     arch = ARCHITECTURES[key]
@@ -123,9 +124,9 @@ def diagram_ui(diagram, figure, key: str) -> None:
             ui.page_link(page, label, params)
 
 
-@st.cache_data(max_entries=1)
+@bounded(max_entries=1)
 def lecture_table_records() -> list[dict]:
-    """The lecture's table beside the numbers computed from the presets."""
+    """The lecture's table beside the numbers computed from the presets (read-only)."""
     return [{"model": a.name, "size in the lecture (MB)": a.lecture.size_mb,
              "4 bytes × parameters (MB)": round(a.size_mb, 1), "parameters": a.total_params,
              "top-1 / top-5 error (%)": f"{format_fixed(a.lecture.top1, 2)} / {format_fixed(a.lecture.top5, 2)}",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.shapes import conv_param_formula
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, choice_field, index_field, int_field
 from cnnviz.views import channels as view_channels, player
 from cnnviz.views.code import ConvSettings
@@ -84,7 +85,7 @@ class ChannelsView:
     key: str  # names this view for the downloads
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@bounded(max_entries=32)
 def _view(example: str, pick: int, stride: int, padding: int) -> ChannelsView:
     ex = EXAMPLES[example]
     spec = view_channels.bank_player_spec(ex.input, ex.filters, ex.biases, pick, stride=stride, padding=padding)

@@ -16,6 +16,7 @@ from cnnviz.kernel.pool import covered_cells
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.kernel.shapes import conv_output_formula
 from cnnviz.ui import export as ui_export
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, float_field, grid_field, int_field
 from cnnviz.ui.pooling import pool_example
 from cnnviz.ui.widgets import presenter_toggle
@@ -89,9 +90,9 @@ def convolve(state: ConvState) -> ConvView:
     return ConvView(data, amap, f"Output size: {axes} → activation map **{format_shape(amap.shape)}**")
 
 
-# cache_resource: one JSON text handed to every session (no copy, no second writing out per rerun); the page
-# adds its own keys beside it when it mounts the player.
-@st.cache_resource(max_entries=256, show_spinner=False)
+# One JSON text handed to every session (no copy, no second writing out per rerun); the page adds its own
+# keys beside it when it mounts the player.
+@bounded(max_entries=256)
 def step_player(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
                 dilation: int) -> tuple[str, np.ndarray]:
     """The player's data and the activation map, cached on the grids' link text, not on the step."""
@@ -126,7 +127,7 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
                f"({format_shape(ex.input.shape)}) through the lecture's {format_shape(ex.filter.shape)} filter.")
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@bounded(max_entries=64)
 def _spec(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int) -> player.PlayerSpec:
     """The player's spec, shared by every student on these grids (the downloads read it, never change it)."""
     return fig_conv.conv_player_spec(grid_from_text(x_text), grid_from_text(w_text), bias, relu=relu, stride=stride,
@@ -136,9 +137,8 @@ def _spec(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int,
 def slides_ui(state: ConvState) -> None:
     """Under the player: the animation as GIF, this step as PNG, the grids as CSV, and the code."""
     bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)
-    key = (grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, state.stride, state.padding,
-           state.dilation)
-    ui_export.slides_box(lambda: _spec(*key), lambda: ConvSettings(state.input, state.filter, bias, state.stride,
+    args = (grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, state.stride, state.padding,
+            state.dilation)
+    ui_export.slides_box(lambda: _spec(*args), lambda: ConvSettings(state.input, state.filter, bias, state.stride,
                                                                    state.padding, state.dilation, state.relu),
-                         key="conv_slides", files_key="|".join(map(str, key)), name="cnnviz-convolution",
-                         step=state.step)
+                         key="conv_slides", name="cnnviz-convolution", step=state.step)

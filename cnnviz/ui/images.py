@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,14 +12,15 @@ from cnnviz.lecture import presets
 from cnnviz.kernel.conv import conv2d, conv_trace
 from cnnviz.kernel.grids import parse_cells
 from cnnviz.kernel.pool import pool2d
-from cnnviz.ui import show_warnings
+from cnnviz.ui import html, show_warnings
+from cnnviz.ui.cache import bounded, token
 from cnnviz.ui.widgets import numbered_frame
 from cnnviz.ui.state import (
     LastValid, UrlField, UrlState, bool_field, choice_field, index_field, numbers_field, texts_field,
 )
 from cnnviz.views import hover
 from cnnviz.views import images as fig_images
-from cnnviz.views.assets import script
+from cnnviz.views.assets import script, style
 from cnnviz.kernel.notation import format_bytes, format_number, format_shape
 
 SOURCES = ("Sample", "Upload", "Camera")
@@ -118,8 +117,7 @@ URL = UrlState("images", ImagesState, [
 class Picture:
     """A picture the filters can see."""
 
-    pixels: np.ndarray  # (H, W, 3) uint8 as loaded, before the working size
-    key: str  # its cache key: the file's SHA-256, or "sample:<name>"
+    pixels: np.ndarray  # (H, W, 3) uint8 as loaded, before the working size; read-only
     note: str  # what the page says about it (shrunk on loading, no picture yet), or ""
 
 
@@ -133,12 +131,6 @@ def detail_index(value, n: int) -> int:
         head = str(value).split(":")[0].strip()
         value = int(head) - 1 if head.isdigit() and len(head) < 4 else 0
     return min(max(int(value), 0), n - 1)
-
-
-def _img_seed(key: str, value) -> None:
-    """Give a widget its value from the page state unless the user has already set it this session."""
-    if key not in st.session_state:
-        st.session_state[key] = value
 
 
 def _img_set_custom(i: int, spec: str) -> None:
@@ -210,35 +202,36 @@ def filter_explains(spec: str, channels: int = 3) -> str:
     return text + " Spread over the channels: each slice holds a third of it."
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _img_decode(digest: str, _data: bytes) -> "images.LoadedImage | str":
-    """Decode an upload once per distinct file (keyed by its SHA-256); an error comes back as its message."""
+@bounded(max_entries=16)
+def _img_decode(data: bytes) -> "images.LoadedImage | str":
+    """Decode an upload once per distinct file; an error comes back as its message."""
     try:
-        return images.load_image_info(_data)
+        loaded = images.load_image_info(data)
     except images.ImageError as exc:
         return str(exc)
+    loaded.pixels.flags.writeable = False  # shared by every session that uploads the same file
+    return loaded
 
 
-def _img_picture(digest: str, data: bytes) -> Picture:
+def _img_picture(data: bytes) -> Picture:
     """An uploaded file as a Picture; ValueError saying why it cannot be used."""
-    loaded = _img_decode(digest, data)
+    loaded = _img_decode(data)
     if isinstance(loaded, str):
         raise ValueError(loaded)
-    return Picture(loaded.pixels, digest, loaded.message)
+    return Picture(loaded.pixels, loaded.message)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _img_input(key: tuple, _pixels: np.ndarray) -> np.ndarray:
+@bounded(max_entries=32)
+def _img_input(pixels: np.ndarray, size: int, gray: bool) -> np.ndarray:
     """The picture the filters see: shrunk to the working size, grey or RGB. (H, W, C) uint8, read-only."""
-    _, size, gray = key
-    x = images.resize_max_side(np.asarray(_pixels), size)
+    x = images.resize_max_side(np.asarray(pixels), size)
     x = images.to_grayscale(x) if gray else np.ascontiguousarray(x)
     x.flags.writeable = False
     return x
 
 
-def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[str], str]:
-    """Choose a picture. Returns the state, the (H, W, C) input, its cache key, errors and a note."""
+def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, list[str], str]:
+    """Choose a picture. Returns the state, the (H, W, C) input (read-only), errors and a note."""
     ss = st.session_state
     cols = st.columns(2) + st.columns(2, vertical_alignment="bottom")
     source = cols[0].segmented_control("Picture", SOURCES, key="img_src", required=True) or "Sample"
@@ -257,25 +250,22 @@ def source_ui(state: ImagesState) -> tuple[ImagesState, np.ndarray, tuple, list[
         else:
             up = cols[1].camera_input("Take a picture", key="img_camera")
         data = up.getvalue() if up is not None else None
-        file_id = getattr(up, "file_id", None)
+        file_id = getattr(up, "file_id", None) or ""
         st.caption("A picture you upload or take stays in this browser session: it cannot travel in a link. "
                    "The link keeps every other setting.")
     state = replace(state, source=source, sample=sample, size=size, gray=gray)
     last = LastValid[Picture]("img_picture")  # the last good upload or photo stays on screen
     if data is not None:
-        # Hash a file once, not on every rerun (10 MB take about 20 ms): remember it by its upload id.
-        seen = ss.get("img_digest")
-        digest = seen[1] if seen and file_id and seen[0] == file_id else hashlib.sha256(data).hexdigest()
-        ss.img_digest = (file_id, digest)
-        kept = last.compute(lambda: _img_picture(digest, data))
-        picture, errors = kept.value, list(kept.errors)
+        if not file_id or file_id != ss.get("img_upload_read"):  # read a file once, not on every rerun
+            ss.img_upload_read = file_id
+            last.compute(lambda: _img_picture(data))
+        picture, errors = last.get(), list(last.errors)  # a refused file: why, on every rerun while it is there
     elif source != "Sample":
         picture = last.get()
     if picture is None:
         note = "" if source == "Sample" else f"No picture yet: showing the sample ({sample}) until one loads."
-        picture = Picture(images.sample_image(sample, 512), f"sample:{sample}", note)
-    x = _img_input((picture.key, size, gray), picture.pixels)
-    return state, x, (picture.key, size, gray), errors, picture.note
+        picture = Picture(images.sample_image(sample, 512), note)
+    return state, _img_input(picture.pixels, size, gray), errors, picture.note
 
 
 LECTURE_FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@G", "Sobel x@B",
@@ -298,7 +288,7 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     ss = st.session_state
     st.button("The lecture's example: 32x32x3 → six 5x5x3 filters → 28x28x6 → 14x14x6",
               on_click=_img_lecture_example, args=(state,), icon=":material/school:")
-    _img_seed("img_n", len(state.filters))
+    st.session_state.setdefault("img_n", len(state.filters))
     c = st.columns(2) + st.columns(2)
     k = c[0].selectbox("Filter size", FILTER_SIZES, key="img_k", format_func=lambda k: format_shape((k, k, channels)))
     n = int(c[1].number_input("Number of filters", 1, MAX_FILTERS, step=1, key="img_n"))
@@ -318,10 +308,10 @@ def bank_ui(state: ImagesState, channels: int) -> tuple[ImagesState, list[str]]:
     filters, bias = filters[:n], (bias + [0] * n)[:n]
     # Only the filter shown in detail has widgets (its preset and bias): a bank of 16 filters would
     # otherwise send 16 boxes of 45 options to every student on every rerun.
-    _img_seed("img_sel", min(state.sel, n - 1))
+    st.session_state.setdefault("img_sel", min(state.sel, n - 1))
     sel = ss.img_sel = detail_index(ss.img_sel, n)
-    _img_seed(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
-    _img_seed(f"img_b{sel}", float(bias[sel]))
+    st.session_state.setdefault(f"img_f{sel}", CUSTOM if "|" in filters[sel] else filters[sel])
+    st.session_state.setdefault(f"img_b{sel}", float(bias[sel]))
     choice = ss[f"img_f{sel}"]
     if choice == CUSTOM:
         if sel not in ss.img_custom:  # start typing from what the filter was
@@ -408,14 +398,14 @@ class BankResult:
         return tuple((m.lo, m.hi) for m in self.maps)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)  # at 512 px an entry is about 1.1 MB
-def filter_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, pool: bool, _x: np.ndarray) -> MapResult:
+@bounded(max_entries=64)  # at 512 px an entry is about 1.1 MB
+def filter_map(x: np.ndarray, k: int, spec: str, bias: float, relu: bool, pool: bool) -> MapResult:
     """One filter's activation map, once per distinct (picture, filter, bias, ReLU, pooling) for every student.
 
     Cached per filter, not per bank: changing one filter or its bias recomputes only that filter.
     """
-    w = presets.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)  # (k, k, C)
-    act = conv2d(_x.astype(np.float32), w, np.float32(bias))  # (H_out, W_out)
+    w = presets.filter_from_spec(spec, k, x.shape[2]).astype(np.float32)  # (k, k, C)
+    act = conv2d(x.astype(np.float32), w, np.float32(bias))  # (H_out, W_out)
     if relu:
         np.maximum(act, 0, out=act)
     lo, hi = float(act.min()), float(act.max())
@@ -428,27 +418,25 @@ def filter_map(input_key: tuple, k: int, spec: str, bias: float, relu: bool, poo
     return MapResult(act, png, pooled_png, None if pooled is None else pooled.shape, lo, hi)
 
 
-def apply_bank(input_key: tuple, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool,
-               x: np.ndarray) -> BankResult:
-    """Apply every filter of the bank (each one cached on its own)."""
-    return BankResult(tuple(filter_map(input_key, k, s, b, relu, pool, x) for s, b in zip(filters, bias)))
+def apply_bank(x: np.ndarray, k: int, filters: tuple[str, ...], bias: tuple, relu: bool, pool: bool) -> BankResult:
+    """Apply every filter of the bank to ``x`` (H, W, C), read-only (each filter cached on its own)."""
+    return BankResult(tuple(filter_map(x, k, s, b, relu, pool) for s, b in zip(filters, bias)))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _partials(input_key: tuple, k: int, spec: str, _x: np.ndarray) -> np.ndarray:
+@bounded(max_entries=32)
+def _partials(x: np.ndarray, k: int, spec: str) -> np.ndarray:
     """Each channel filtered by its own slice, (H_out, W_out, C) float32; the bias does not change them."""
-    w = presets.filter_from_spec(spec, k, _x.shape[2]).astype(np.float32)
-    partials, _ = images.channel_maps(_x.astype(np.float32), w)
+    w = presets.filter_from_spec(spec, k, x.shape[2]).astype(np.float32)
+    partials, _ = images.channel_maps(x.astype(np.float32), w)
     partials.flags.writeable = False
     return partials
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def detail_maps(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
-                _x: np.ndarray) -> tuple[tuple[np.ndarray, ...], float]:
+@bounded(max_entries=48)
+def detail_maps(x: np.ndarray, spec: str, k: int, bias: float, relu: bool) -> tuple[tuple[np.ndarray, ...], float]:
     """The selected filter split by channel: C partial maps, their sum + bias, the activation; one scale."""
-    C = _x.shape[2]
-    partials = _partials(input_key, k, spec, _x)  # (H_out, W_out, C)
+    C = x.shape[2]
+    partials = _partials(x, k, spec)  # (H_out, W_out, C)
     act = partials[:, :, 0] + np.float32(bias)  # (H_out, W_out); added slice by slice: a sum over a
     for c in range(1, C):                        # length-3 last axis is several times slower
         act += partials[:, :, c]
@@ -460,12 +448,12 @@ def detail_maps(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
     return tuple(maps), vmax
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool, at: tuple[int, int],
-                   _x: np.ndarray) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+@bounded(max_entries=48)
+def channel_detail(x: np.ndarray, spec: str, k: int, bias: float, relu: bool,
+                   at: tuple[int, int]) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
     """The selected filter split by channel: the partial maps, their sum + bias, the activation; zoom marked."""
-    C = _x.shape[2]
-    maps, vmax = detail_maps(input_key, spec, k, bias, relu, _x)
+    C = x.shape[2]
+    maps, vmax = detail_maps(x, spec, k, bias, relu)
     names = ["gray"] if C == 1 else list(presets.CHANNEL_NAMES)
     captions = [f"{n} channel * {n} slice" for n in names] + [
         ("sum of the channel maps" if C > 1 else "the channel map") + f" + bias ({format_number(bias)})"] + (
@@ -476,29 +464,29 @@ def channel_detail(input_key: tuple, spec: str, k: int, bias: float, relu: bool,
     return pngs, tuple(captions)
 
 
-def input_pngs(input_key: tuple, x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
+def input_pngs(x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
     """The picture with the zoom window drawn on it, then each channel as a grey map."""
-    return (_picture_png(input_key, at, k, x),) + _channel_png(input_key, x)
+    return (_picture_png(x, at, k),) + _channel_png(x)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def _picture_png(input_key: tuple, at: tuple[int, int], k: int, _x: np.ndarray) -> bytes:
-    H, W, C = _x.shape
+@bounded(max_entries=48)
+def _picture_png(x: np.ndarray, at: tuple[int, int], k: int) -> bytes:
+    H, W, C = x.shape
     side = fig_images.crisp_side(max(H, W), PICTURE_PX)
-    shown = fig_images.fit(np.asarray(_x) if C == 3 else np.asarray(_x)[:, :, 0], side)  # (h, w[, 3])
+    shown = fig_images.fit(x if C == 3 else x[:, :, 0], side)  # (h, w[, 3])
     scale = shown.shape[0] / H
     box = (int(at[0] * scale), int(at[1] * scale), max(1, round(k * scale)), max(1, round(k * scale)))
     rgb = np.repeat(shown[:, :, None], 3, axis=2) if C == 1 else shown
     return fig_images.to_png(fig_images.draw_box(rgb, *box))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _channel_png(input_key: tuple, _x: np.ndarray) -> tuple[bytes, ...]:
-    if _x.shape[2] != 3:
+@bounded(max_entries=32)
+def _channel_png(x: np.ndarray) -> tuple[bytes, ...]:
+    if x.shape[2] != 3:
         return ()
     # Each channel as a grey picture, one byte per pixel.
-    side = fig_images.crisp_side(max(_x.shape[:2]), SHOWN_PX)
-    return tuple(fig_images.to_png(fig_images.fit(_x[:, :, c], side)) for c in range(3))
+    side = fig_images.crisp_side(max(x.shape[:2]), SHOWN_PX)
+    return tuple(fig_images.to_png(fig_images.fit(x[:, :, c], side)) for c in range(3))
 
 
 def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesState:
@@ -511,8 +499,8 @@ def zoom_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> ImagesStat
                        "the zoom moved to its edge."])
     r0, c0 = min(r0, H_out - 1), min(c0, W_out - 1)
     # The widgets count from 1, as every page does; the state counts from 0.
-    _img_seed("img_row", r0 + 1)
-    _img_seed("img_col", c0 + 1)
+    st.session_state.setdefault("img_row", r0 + 1)
+    st.session_state.setdefault("img_col", c0 + 1)
     ss = st.session_state
     one_based_best = (best[0] + 1, best[1] + 1)
     if state.at is None and (ss.img_row, ss.img_col) == ss.get("img_last_best"):
@@ -564,7 +552,7 @@ def too_thin(x: np.ndarray, k: int, size: int) -> str:
 
 def crisp_style() -> None:
     """Show the page's pictures pixel for pixel: a browser that scales one (a phone) never smooths it."""
-    st.html("<style>.st-key-img_pictures img { image-rendering: pixelated; }</style>")
+    html(f"<style>{style('images.css', 'cnnviz.ui')}</style>")
 
 
 def bytes_note(*pngs: bytes) -> str:
@@ -578,41 +566,45 @@ _cells_component = st.components.v2.component("cnnviz.cell_values", html="", js=
 CELLS_KEY = "img_cells"
 
 
+# How a picture's cells are written, by kind (the texts ``cells.js`` shows under the pointer).
+_CELL_TEXTS = {
+    "pixels": hover.pixel_texts,  # (H, W, C) a picture: every channel's value
+    "channel": lambda x, c: hover.cell_texts(x[:, :, c].astype(np.int64)),  # channel c of a picture
+    "map": hover.cell_texts,  # (H, W) an activation map
+    "pooled": lambda act: hover.cell_texts(pool2d(act, 2)),  # an activation map after 2x2 max pooling
+}
+
+
 @dataclass(frozen=True)
 class CellSource:
-    """One picture's cells: a token naming its content, and how to write their texts when asked."""
+    """One picture's cells: the kind of its texts, what they are written from, and a token naming both."""
 
+    kind: str  # a key of _CELL_TEXTS
+    args: tuple  # the read-only arrays (and numbers) the texts are written from
     token: str
-    texts: Callable[[], tuple[list[str], np.ndarray]]  # views.hover.cell_texts or pixel_texts of the picture
 
 
-def cell_source(texts: Callable[[], tuple[list[str], np.ndarray]], *what) -> CellSource:
-    """A ``CellSource`` whose token is a digest of ``what`` (everything the picture's values depend on)."""
-    return CellSource(hashlib.sha1(repr(what).encode()).hexdigest()[:16], texts)
+def cell_source(kind: str, *args) -> CellSource:
+    """A ``CellSource`` whose token is made from its content: the same pictures keep their tokens."""
+    return CellSource(kind, args, token(kind, *args))
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def cell_pack(token: str, _texts: Callable[[], tuple[list[str], np.ndarray]]) -> str:
+@bounded(max_entries=256)
+def cell_pack(kind: str, *args) -> str:
     """The packed texts of one picture's cells (``views.hover.pack_cells``) in base64, once for every student."""
-    return base64.b64encode(hover.pack_cells(*_texts())).decode("ascii")
+    return base64.b64encode(hover.pack_cells(*_CELL_TEXTS[kind](*args))).decode("ascii")
 
 
-def picture_sources(input_key: tuple, x: np.ndarray, state: ImagesState, result: BankResult) -> dict[str, list]:
+def picture_sources(x: np.ndarray, state: ImagesState, result: BankResult) -> dict[str, list[CellSource]]:
     """The cells of every picture the page shows, by the key of the container that holds its ``st.image``."""
-    spec, bias = state.filters[state.sel], state.bias[state.sel]
-    detail, _ = detail_maps(input_key, spec, state.k, bias, state.relu, x)
-    out = {"img_px_input": [cell_source(lambda: hover.pixel_texts(x), "px", input_key)]}
+    detail, _ = detail_maps(x, state.filters[state.sel], state.k, state.bias[state.sel], state.relu)
+    out = {"img_px_input": [cell_source("pixels", x)]}
     if x.shape[2] == 3:
-        out["img_px_channels"] = [cell_source(lambda c=c: hover.cell_texts(x[:, :, c].astype(np.int64)),
-                                              "ch", input_key, c) for c in range(3)]
-    out["img_px_detail"] = [cell_source(lambda m=m: hover.cell_texts(m), "detail", input_key, spec, state.k, bias,
-                                        state.relu, i) for i, m in enumerate(detail)]
-    what = [(input_key, state.k, s, b, state.relu) for s, b in zip(state.filters, state.bias)]
-    out["img_px_volume"] = [cell_source(lambda m=m: hover.cell_texts(m.act), "map", *w)
-                            for m, w in zip(result.maps, what)]
+        out["img_px_channels"] = [cell_source("channel", x, c) for c in range(3)]
+    out["img_px_detail"] = [cell_source("map", m) for m in detail]
+    out["img_px_volume"] = [cell_source("map", m.act) for m in result.maps]
     if result.pooled_shape:
-        out["img_px_pooled"] = [cell_source(lambda m=m: hover.cell_texts(pool2d(m.act, 2)), "pooled", *w)
-                                for m, w in zip(result.maps, what)]
+        out["img_px_pooled"] = [cell_source("pooled", m.act) for m in result.maps]
     return out
 
 
@@ -635,7 +627,8 @@ def cell_values_ui(groups: dict[str, list[CellSource]]) -> None:
             asked = (want["token"], want.get("n"))
             if asked != ss.get("img_cells_served"):  # a new question: answer it once
                 ss["img_cells_served"] = asked
-                sent["pack"] = {"token": want["token"], "b64": cell_pack(want["token"], tokens[want["token"]].texts)}
+                source = tokens[want["token"]]
+                sent["pack"] = {"token": source.token, "b64": cell_pack(source.kind, *source.args)}
         _cells_component(key=CELLS_KEY, data=sent, default={"want": None}, on_want_change=lambda: None)
 
     mount()

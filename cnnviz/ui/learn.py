@@ -7,7 +7,6 @@ progress with a fragment only while it is waiting or in progress.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,6 +20,7 @@ from cnnviz.learn.interpret import confusion_matrix, top_patches
 from cnnviz.learn.network import TrainConfig
 from cnnviz.learn.worker import Trainer, TrainingRun
 from cnnviz.ui import ROOT, ReadyFigure, html
+from cnnviz.ui.cache import bounded
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_field
@@ -93,7 +93,7 @@ def settings_key(state: LearnState) -> tuple[int, int, int, bool]:
     return state.filters, state.epochs, state.seed, state.conv2
 
 
-@st.cache_resource(show_spinner=False)
+@bounded(max_entries=1)
 def trainer() -> Trainer:
     """The one trainer of this process: its worker trains one run at a time, off the interpreter."""
     return Trainer(max_runs=MAX_RUNS)
@@ -128,20 +128,20 @@ def settings_ui() -> dict:
 
 # --- views of a run, cached per settings: one student computes them, the class shares them (read-only) ---
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@bounded(max_entries=64)
 def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
     """The loss and accuracy curves of run ``key`` after its first ``n_records`` records (read-only)."""
     return ReadyFigure(fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs))
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@bounded(max_entries=256)
 def epoch_filters(key: tuple, epoch: int) -> str:
     """The filters of run ``key`` after ``epoch``, as HTML."""
     rec = shared_run(*key).history()[epoch]
     return fig_learn.filters_html(rec.filters, rec.biases, prefix=f"e{epoch}f")
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@bounded(max_entries=512)
 def epoch_maps(key: tuple, epoch: int, digit_text: str) -> str:
     """The activation maps (before ReLU) of the filters after ``epoch`` on one digit, as HTML."""
     from cnnviz.kernel.conv import conv2d
@@ -162,13 +162,10 @@ class DigitView:
     answer: str  # HTML: what the network reads, then the probabilities as bars
 
 
-# The digit's part reruns on every click of a class: its views are kept in plain LRU caches (a hit costs
-# well under a microsecond; ``st.cache_resource`` hashes its arguments on every call, about a millisecond
-# for a run's key and a digit's text). Bounded like the others; read-only, shared by every session.
 DIGIT_VIEWS = 512  # digits through a run's network (355 test digits, and drawings)
 
 
-@functools.lru_cache(maxsize=DIGIT_VIEWS)
+@bounded(max_entries=DIGIT_VIEWS)
 def digit_view(key: tuple, digit_text: str) -> DigitView:
     """The trained network of run ``key`` on one digit (its cells as link text)."""
     result = shared_run(*key).result
@@ -202,7 +199,7 @@ class Inspection:
     accuracy: float
 
 
-@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
+@bounded(max_entries=MAX_RUNS)
 def inspection(key: tuple) -> Inspection:
     """The top windows of every filter and the confusion matrix of run ``key``."""
     model, split = shared_run(*key).result.model, digits_split()
@@ -316,7 +313,7 @@ def progress_ui(state: LearnState, run: TrainingRun, digit: np.ndarray | None) -
     live()
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@bounded(max_entries=512)
 def epoch_section(key: tuple, epoch: int, last: int, digit_text: str) -> str:
     """The filters after ``epoch`` with their caption and, before the last epoch, their maps of the digit:
     one HTML element."""
@@ -376,7 +373,7 @@ OPEN_FILTER_HEAD = ("<h3>Open a learned filter in the Convolution player</h3>"
                     "16 first, which only scales the map (and the network adds its bias).</p>")
 
 
-@functools.lru_cache(maxsize=DIGIT_VIEWS)
+@bounded(max_entries=DIGIT_VIEWS)
 def digit_head(key: tuple, digit_text: str, note: str) -> str:
     """A line about the digit, the shapes of its layers as the lecture writes them, and the digit: one element."""
     view = digit_view(key, digit_text)
@@ -385,7 +382,7 @@ def digit_head(key: tuple, digit_text: str, note: str) -> str:
     return fig_learn.section_html(*parts)
 
 
-@functools.lru_cache(maxsize=2 * DIGIT_VIEWS)  # about 45 KB an entry: at most about 50 MB
+@bounded(max_entries=2 * DIGIT_VIEWS)  # about 45 KB an entry: at most about 50 MB
 def digit_section(key: tuple, digit_text: str, name: str) -> str:
     """One layer of the digit, what the network reads and how sure, then the heading of the filter links:
     one element."""

@@ -1,7 +1,6 @@
 """The Pooling page's state in the link, its settings, the stack of maps and cached players."""
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -18,6 +17,7 @@ from cnnviz.kernel.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER
 from cnnviz.kernel.shapes import pool_output_formula
 from cnnviz.ui import ROOT, show_warnings
+from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_value
 from cnnviz.views import player, pool as fig_pool
@@ -40,7 +40,7 @@ class PoolExample:
     name: str  # what the picture shows, for a caption
 
 
-@functools.cache
+@bounded(max_entries=1)
 def pool_example() -> PoolExample:
     """Pooling's first example: the first handwritten 0 of the digits data through the lecture's filter.
 
@@ -194,7 +194,7 @@ def stack_ui() -> dict:
     return {"side": side, "maps": int(maps), "pick": pick}
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@bounded(max_entries=8)
 def stack_picture(side: int) -> np.ndarray:
     """``(side + 2, side + 2)`` grey levels 0-9: the first handwritten 0 of the digits data, enlarged smoothly.
 
@@ -207,7 +207,7 @@ def stack_picture(side: int) -> np.ndarray:
     return g
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@bounded(max_entries=16)
 def stack_maps(side: int, maps: int) -> np.ndarray:
     """``(side, side, maps)`` activation maps: the stack's picture through edge filters, then ReLU."""
     w = np.stack([FILTER_PRESETS[n].weights for n in STACK_FILTERS[:maps]], axis=-1)[:, :, None, :]  # (3,3,1,C)
@@ -216,9 +216,9 @@ def stack_maps(side: int, maps: int) -> np.ndarray:
     return out
 
 
-# cache_resource: one JSON text handed to every session (no copy, no second writing out per rerun); the page
-# adds its own keys beside it when it mounts the player.
-@st.cache_resource(max_entries=256, show_spinner=False)
+# One JSON text handed to every session (no copy, no second writing out per rerun); the page adds its own
+# keys beside it when it mounts the player.
+@bounded(max_entries=256)
 def step_player(x_text: str, size: int, stride: int, mode: str, editable: bool) -> tuple[str, np.ndarray]:
     """The player's data and the pooled map, cached on the map's link text, not on the step."""
     spec = fig_pool.pool_player_spec(grid_from_text(x_text), size, stride, mode)
@@ -229,13 +229,13 @@ def step_player(x_text: str, size: int, stride: int, mode: str, editable: bool) 
     return player.player_json(spec), out
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@bounded(max_entries=256)
 def max_avg_html(x_text: str, size: int, stride: int) -> str:
     """Max beside average on one map, as HTML grids (cached on the map's link text)."""
     return fig_pool.max_avg_html(grid_from_text(x_text), size, stride)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded(max_entries=32)
 def stack_html(side: int, maps: int, size: int, stride: int, mode: str, pick: int) -> str:
     """The picture, every map of the stack (labelled) above its pooled map, as HTML grids (cached)."""
     stack = stack_maps(side, maps)

@@ -11,7 +11,8 @@ from cnnviz.lecture.quiz import (
     parse_seed,
 )
 from cnnviz.ui import ROOT, plain, show_errors
-from cnnviz.ui.state import UrlField, UrlState, choice_field
+from cnnviz.ui.cache import bounded
+from cnnviz.ui.state import LastValid, UrlField, UrlState, choice_field
 
 _QUIZ_RESULTS = "quiz_results"  # {(seed, index): Verdict} the latest checked answer to each question
 _QUIZ_SCORE = "quiz_score"  # {"right": int, "answered": int} over the whole session
@@ -34,7 +35,7 @@ URL = UrlState("quiz", QuizSettings, [
 ], defaults_in_link=True)
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@bounded(max_entries=512)
 def questions_for(seed: int, n: int) -> tuple[Question, ...]:
     """The quiz, built once per (seed, n) and shared by every student (questions are read-only)."""
     return tuple(make_quiz(seed, n))
@@ -88,12 +89,11 @@ def _quiz_open(settings: QuizSettings, seed: int) -> None:
 
 
 def _quiz_open_typed(settings: QuizSettings) -> None:
-    typed = st.session_state.get("quiz-number")
+    typed = LastValid[int]("quiz-number")  # the quiz number typed last, and why it was refused
     try:
-        _quiz_open(settings, parse_seed(typed))
-        st.session_state.pop("quiz-number-error", None)
+        _quiz_open(settings, typed.put(parse_seed(st.session_state.get("quiz-number"))))
     except ValueError as exc:
-        st.session_state["quiz-number-error"] = str(exc)
+        typed.refuse([str(exc)])
         st.session_state["quiz-number"] = str(settings.seed)
 
 
@@ -118,8 +118,10 @@ def header_ui(settings: QuizSettings) -> None:
                  args=(settings,))
     new.button("New quiz", key="quiz-new", icon=":material/casino:", type="primary", on_click=_quiz_open,
                args=(settings, 100_000 + secrets.randbelow(900_000)), help="Draw new questions (a new quiz number).")
-    if st.session_state.get("quiz-number-error"):
-        show_errors([st.session_state.pop("quiz-number-error")], kept=f"Quiz {settings.seed} is still shown.")
+    typed = LastValid[int]("quiz-number")
+    if typed.errors:
+        show_errors(typed.errors, kept=f"Quiz {settings.seed} is still shown.")
+        typed.put(settings.seed)  # said once: the quiz shown is the valid one
     share = f"{(st.context.url or '').split('?')[0]}?seed={settings.seed}&n={settings.n}"
     st.markdown(f"**Quiz number {settings.seed}**: everyone who opens this link, or types this number, "
                 "gets the same questions.")

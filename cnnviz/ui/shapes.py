@@ -5,6 +5,7 @@ from dataclasses import dataclass, fields, replace
 
 import streamlit as st
 
+from cnnviz.ui.cache import bounded
 from cnnviz.views import shapes as fig_shapes
 from cnnviz.lecture.architectures import ARCHITECTURES
 from cnnviz.kernel.notation import format_bytes, format_count, format_shape
@@ -37,7 +38,7 @@ def int_inputs(prefix: str, specs, columns=None) -> dict[str, int]:
             for col, (name, label, lo, hi) in zip(cols, specs)}
 
 
-@st.cache_resource(max_entries=16)
+@bounded(max_entries=16)
 def conv_vs_dense_figure(n_in: int, k: int):
     """The node-link picture, built once per (inputs, filter size) and shared by every session."""
     return fig_shapes.conv_vs_dense_figure(n_in, k)
@@ -55,7 +56,7 @@ def network_table_ui(records: list[dict]) -> None:
     })
 
 
-@st.cache_resource(max_entries=32)
+@bounded(max_entries=32)
 def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float):
     """The drawing of a built network, made once per (input, layers, line width)."""
     from cnnviz.lecture.layers import build_network

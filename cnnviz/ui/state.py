@@ -6,7 +6,7 @@ the link and writes it back; what a page computed last without an error is kept 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -297,33 +297,47 @@ class Kept(Generic[T]):
 
 
 class LastValid(Generic[T]):
-    """The last valid result of one computation of a page, kept for this browser session.
+    """The last valid result of one computation of a page, kept for this browser session, and why the
+    newest input could not replace it.
 
     ``compute(fn)`` calls ``fn``; a ``ValueError`` (the student's input does not fit) leaves the
-    last valid result in place and returns the error's sentence with it. ``put`` and ``get`` keep a
-    value checked some other way (an edited grid).
+    last valid result in place and returns the error's sentence with it. ``put``, ``refuse`` and
+    ``get`` keep a value checked some other way (a cell typed into a grid); ``errors`` says why the
+    newest input was refused, until a valid one is put.
 
     >>> # kept = LastValid("conv").compute(lambda: convolve(x, w))
     """
 
     def __init__(self, name: str):
         self.key = f"{name}__last_valid"
+        self.errors_key = f"{name}__refused"
 
     def get(self) -> T | None:
         """The last valid value, or None before the first one."""
         return st.session_state.get(self.key)
 
     def put(self, value: T) -> T:
-        """Remember ``value`` as the last valid one; returns it."""
+        """Remember ``value`` as the last valid one (the input is no longer refused); returns it."""
         st.session_state[self.key] = value
+        st.session_state.pop(self.errors_key, None)
         return value
+
+    def refuse(self, errors: Sequence[str]) -> None:
+        """Keep the last valid value: the newest input could not replace it, for ``errors``."""
+        st.session_state[self.errors_key] = tuple(errors)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """Why the newest input was refused; empty once a valid value is put."""
+        return st.session_state.get(self.errors_key, ())
 
     def compute(self, fn: Callable[[], T]) -> Kept[T]:
         """``fn()`` kept as the last valid result, or the last valid result and why ``fn`` failed."""
         try:
             value = fn()
         except ValueError as exc:
-            return Kept(self.get(), (str(exc),))
+            self.refuse((str(exc),))
+            return Kept(self.get(), self.errors)
         return Kept(self.put(value))
 
 

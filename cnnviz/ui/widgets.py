@@ -8,9 +8,10 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.kernel.grids import parse_cells, tidy
-from cnnviz.ui import seam
+from cnnviz.ui import html, seam
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
+from cnnviz.views.assets import style
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
@@ -54,7 +55,7 @@ def _nothing() -> None:
 class GridSlot:
     """A grid of the player that students type into: where its last valid value lives and what to call it."""
 
-    key: str  # the session key of its last valid value (``LastValid(key)``) and of its refused text
+    key: str  # the name of its last valid value and of why a typed text was refused (``LastValid(key)``)
     label: str  # as the messages name it: "Input", "Filter", "Activation map"
     decimals: bool = True  # False: whole numbers only
     sides: tuple[int, int] = (1, 16)  # the fewest and the most rows (and columns) the tools allow
@@ -82,7 +83,6 @@ def grid_value(key: str, default=None, reset_to=None) -> np.ndarray | None:
     """The last valid value of grid ``key`` in this session: ``default`` at first, ``reset_to`` (a link's) if given."""
     last = LastValid(key)
     if reset_to is not None:
-        st.session_state.pop(f"{key}__errors", None)
         return last.put(tidy(reset_to))
     if last.get() is None and default is not None:
         last.put(tidy(default))
@@ -123,9 +123,8 @@ def apply_edit(player_key: str, slots: Mapping[str, GridSlot]) -> None:
     if arr is not None and not slot.decimals and not np.issubdtype(arr.dtype, np.integer):
         arr, errors = None, [f"The {slot.label.lower()} takes whole numbers only."]
     if errors:
-        st.session_state[f"{slot.key}__errors"] = errors
+        LastValid(slot.key).refuse(errors)
     else:
-        st.session_state.pop(f"{slot.key}__errors", None)
         LastValid(slot.key).put(arr)
 
 
@@ -136,11 +135,10 @@ def edit_ack(player_key: str) -> str | None:
 
 def grid_errors(key: str) -> list[str]:
     """Why the last text typed into grid ``key`` was refused (empty once a number is typed)."""
-    return list(st.session_state.get(f"{key}__errors") or [])
+    return list(LastValid(key).errors)
 
 
 def _put(key: str, arr) -> None:
-    st.session_state.pop(f"{key}__errors", None)
     LastValid(key).put(tidy(arr))
 
 
@@ -164,15 +162,6 @@ def _tool(slot: GridSlot, last: np.ndarray, op, value) -> None:
         _put(slot.key, np.zeros(last.shape, dtype=np.int64))
     elif op == "preset" and isinstance(value, str) and value in (slot.presets or {}):
         _put(slot.key, slot.presets[value].weights)
-
-
-# The presenter view: the page's chrome and the controls beside the player hidden, the main column full width.
-_PRESENT_CSS = """<style>
-[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],[data-testid="stHeader"],
-[data-testid="stExpandSidebarButton"],.st-key-player_tools,.st-key-page_intro,.st-key-page_numbers,
-.st-key-player_notes{display:none !important}
-[data-testid="stMainBlockContainer"]{padding:0.5rem 1rem 1rem !important;max-width:none !important}
-</style>"""
 
 
 def numbered_frame(rows, dtype=None):
@@ -208,7 +197,7 @@ def presenter_view(on: bool, key: str) -> bool:
     """
     follows = seam.current().following()
     if on or follows:
-        st.html(_PRESENT_CSS)
+        html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
     if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
-__all__ = ["asset", "script"]
+__all__ = ["asset", "script", "style"]
 
 
 @functools.cache
@@ -21,3 +22,14 @@ def script(name: str, package: str = __package__) -> str:
     """
     lines = (line.strip() for line in asset(name, package).splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def style(name: str, package: str = __package__) -> str:
+    """The stylesheet ``asset(name, package)`` without its comments and blank lines, as it travels to the browser.
+
+    >>> style("grid.css").splitlines()[0]
+    '.cnnviz-grids .row{display:flex;flex-wrap:wrap;gap:12px 28px;align-items:flex-end}'
+    """
+    text = re.sub(r"/\*.*?\*/", "", asset(name, package), flags=re.S)
+    # one rule a line: Streamlit takes a one-line stylesheet for a file name
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from cnnviz.views.colour import diverging_rgb, heatmap_colours, symmetric_limit
-from cnnviz.views.assets import asset
+from cnnviz.views.assets import asset, style
 from cnnviz.views.grid import grid_html, grid_rows_html
 from cnnviz.kernel.notation import format_number
 
@@ -121,17 +121,6 @@ def layers_html(layers: dict, image) -> dict[str, str]:
     return {name: layer_html(layers, image, name) for name in LAYER_NAMES if name == "input" or name in layers}
 
 
-PROBS_CSS = (".probs{max-width:560px;font-size:15px;font-variant-numeric:tabular-nums}"
-             ".probs .pr{display:grid;grid-template-columns:3.2em 1fr;align-items:center;gap:8px;margin:3px 0}"
-             ".probs .d{text-align:right;font-weight:600}"
-             ".probs .track{display:flex;align-items:center;gap:6px;height:24px}"
-             ".probs .bar{height:22px;min-width:2px;background:#92c5de;border-radius:2px;box-sizing:border-box}"
-             ".probs .best .bar{background:repeating-linear-gradient(135deg,#b2182b 0 7px,#d6604d 7px 10px);"
-             "border:2px solid #000}"
-             ".probs .v{white-space:nowrap}.probs .best .v,.probs .best .d{font-weight:700}"
-             ".probs .axis{margin:6px 0 0 calc(3.2em + 8px);color:#666;font-size:13px}")
-
-
 def probabilities_html(probabilities, scores=None) -> str:
     """The softmax probabilities of the ten digits as bars, 0 to 100 %, each with its number; the
     predicted digit's bar is hatched and outlined and its label reads "5 ◀", so colour is not the
@@ -148,7 +137,7 @@ def probabilities_html(probabilities, scores=None) -> str:
                     f'<span class="bar" style="width:{v * 0.8:.1f}%"></span>'
                     f'<span class="v">{format_number(round(v, 1))} %</span></span></div>')
     axis = f'<div class="axis">probability of each digit (◀ predicted: {best})</div>'
-    return f'<style>{PROBS_CSS}</style><div class="probs">' + "".join(rows) + axis + "</div>"
+    return f'<style>{style("probabilities.css")}</style><div class="probs">' + "".join(rows) + axis + "</div>"
 
 
 def patches_html(filters, top) -> str:
@@ -166,10 +155,7 @@ def patches_html(filters, top) -> str:
                     f'--cw:{PATCH_CELL + 28}px"><div class="row">{weights}</div></div>'
                     f'<div class="cnnviz-grids" style="--cs:{PATCH_CELL}px"><div class="row">{windows}</div>'
                     '</div></div>')
-    # the nine windows closer together than separate grids, so that they stay on one line on a laptop
-    css = (".look{display:flex;flex-wrap:wrap;gap:10px 36px;align-items:flex-end;margin-bottom:14px}"
-           ".look .cnnviz-grids .row{column-gap:14px}")
-    return f"<style>{asset('grid.css')}{css}</style>" + "".join(rows)
+    return f"<style>{asset('grid.css')}{style('patches.css')}</style>" + "".join(rows)
 
 
 def confusion_figure(matrix) -> go.Figure:
@@ -194,16 +180,13 @@ def confusion_figure(matrix) -> go.Figure:
     return fig
 
 
-NOTE_CSS = ".cnnviz-note{font-size:14px;opacity:.72;margin:4px 0 8px}.cnnviz-lead{font-size:16px;margin:10px 0 6px}"
-
-
 def section_html(*parts: tuple[str, str]) -> str:
     """Pieces of one section as one HTML fragment (one element on the page instead of one per piece).
 
     Each part is ``(kind, html)``: ``"note"`` a caption-sized line, ``"lead"`` a line of body text,
     ``"html"`` a fragment already built (grids, bars). The texts are trusted HTML (``<b>`` for bold).
     """
-    out = [f"<style>{NOTE_CSS}</style>"]
+    out = [f"<style>{style('section.css')}</style>"]
     for kind, body in parts:
         if kind == "html":
             out.append(body)
@@ -212,11 +195,6 @@ def section_html(*parts: tuple[str, str]) -> str:
         else:
             raise ValueError(f"A part of a section is 'note', 'lead' or 'html', not {kind!r}.")
     return "".join(out)
-
-
-GALLERY_CSS = (".cnnviz-gallery{display:flex;flex-wrap:wrap;gap:10px 12px}.cnnviz-gallery figure{margin:0;"
-               "display:flex;flex-direction:column;align-items:center;font-size:13px}"
-               ".cnnviz-gallery img{border:1px solid rgba(128,128,128,.5);image-rendering:pixelated}")
 
 
 def gallery_html(images, captions: Sequence[str], side: int = 64) -> str:
@@ -228,7 +206,7 @@ def gallery_html(images, captions: Sequence[str], side: int = 64) -> str:
         text = _html.escape(caption)
         items.append(f'<figure><img src="{src}" width="{side}" height="{side}" alt="{text}">'
                      f"<figcaption>{text}</figcaption></figure>")
-    return f'<style>{GALLERY_CSS}</style><div class="cnnviz-gallery">{"".join(items)}</div>'
+    return f'<style>{style("gallery.css")}</style><div class="cnnviz-gallery">{"".join(items)}</div>'
 
 
 def digit_png(image, side: int = 64) -> bytes:

@@ -1,47 +1,15 @@
 """The sliding-window step player: the data it is drawn from, built once per grids and settings.
 
-The player is one Streamlit component (``cnnviz.ui.widgets.show_player``) whose stylesheet and script
-are ``grid.css``, ``player.css`` and ``player.js`` beside this module; here is what it is given:
-``player_data(spec)``, a JSON-able dict holding the grids as HTML (``grid.grid_html``, the one grid
-renderer) and the steps. The browser plays every step itself (up to 30 a second with
-``requestAnimationFrame``); nothing goes back to the server while it plays. It serves any operation where
-a window slides over an input grid and writes one output cell per step: convolution (a filter),
-pooling (no filter, a winning cell).
+The player is one Streamlit component (``cnnviz.ui.widgets.show_player``) drawn by ``player.js`` and
+``player.css`` beside this module from ``player_data(spec)``: the grids as HTML (``grid.grid_html``) and
+the steps of a window sliding over an input grid, one output cell a step (convolution, pooling). The
+browser plays every step itself. Step ``s`` means the first ``s`` steps are done: 0 is the empty output,
+``len(steps)`` the full one.
 
-What it shows
--------------
-- The input grid, padding cells hatched and labelled, cells that no window reaches (a stride that
-  does not divide evenly) cross-hatched; an optional filter grid; the output grid, whose cells not
-  yet computed are blank. A multi-channel spec shows each channel's input and filter grid.
-- At each step: the covered input cells outlined (each with its filter weight in a strip along the
-  cell's bottom edge, never over the value), the output cell being written, an optional "winner"
-  cell, and the step's explanation (HTML) below the grids, or beside the output when the grids are wide.
-- Controls: reset, step back, play/pause, step forward, a slider to jump to any step, a speed
-  slider (0.5 to 30 steps a second). Keys anywhere on the page (not while typing in a field):
-  space plays/pauses, → and PageDown step forward, ← and PageUp back, Home/End jump.
-  Hovering an output cell shows the window that produced it; clicking jumps there.
-- Editable grids (``PlayerSpec.editable``): click or tap a cell, type, Enter sends the text to
-  the page (Escape cancels; Tab and the arrows move to the next cell). When the spec says how a step's
-  value is made from its window (``PlayerSpec.combine``), the browser writes the new map at once from the
-  cells' exact values, before the page answers (a typed plain number, a map of whole numbers; anything
-  else waits for the page); the page's answer then redraws the player, colours and written sums included.
-- Step, playing and speed live in the browser per component key, so a rerun keeps them; when paused or
-  stepped the step is written into the page's link (``?step=N``), so a copied link reopens it.
+DOM hooks for tests: ``#player[data-step][data-steps][data-playing]``; cells ``in-R-C`` (``in-R-C-K`` for
+channel K, class ``win`` while covered), ``flt-R-C``, ``out-R-C`` (``data-value``, ``data-shown``);
+``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``, ``#explain``.
 
-Step numbers: step ``s`` (0 to ``len(steps)``) means the first ``s`` steps are done; the window of
-step ``s`` (``steps[s - 1]``) is shown. Step 0 is the empty output, the last step the full output.
-
-DOM hooks (for tests)
----------------------
-``#player[data-step][data-steps][data-playing]``; output cells ``.cell.out`` with ``id="out-R-C"``,
-``data-value`` (the final value, exactly: ``numbers.exact_number``) and ``data-shown`` ("1" once
-computed); input cells ``id="in-R-C"`` (padded coordinates; ``in-R-C-K`` for channel K of a
-multi-channel spec) with class ``win`` while covered; filter cells ``flt-R-C`` (``flt-R-C-K``);
-controls ``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``;
-``#explain`` holds the explanation.
-
-Examples
---------
 >>> import numpy as np
 >>> spec = PlayerSpec(input=np.array([[1, 2], [3, 4]]), output=np.array([[10]]),
 ...                   steps=[PlayerStep(rows=(0, 1), cols=(0, 1), out=(0, 0), value=10, explain="1+2+3+4")])
@@ -61,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.kernel.grids import MAX_ABS_VALUE
-from cnnviz.views.assets import asset
+from cnnviz.views.assets import script, style
 from cnnviz.views.grid import LENGTH_CLASSES, grid_html
 from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_bracketed, format_number, format_shape
 
@@ -358,21 +326,18 @@ def _bold(text: str) -> str:
 
 @functools.cache
 def component_css() -> str:
-    """The component's stylesheet: the grids' and the player's, without comments and blank lines.
+    """The component's stylesheet: the grids' and the player's (``assets.style``: without comments).
 
     A component sends its stylesheet and script with every rerun, so they travel without what only a
     reader of the files needs.
     """
-    text = re.sub(r"/\*.*?\*/", "", asset("grid.css") + "\n" + asset("player.css"), flags=re.S)
-    # one rule a line: Streamlit takes a one-line stylesheet for a file name
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    return style("grid.css") + "\n" + style("player.css")
 
 
 @functools.cache
 def component_js() -> str:
-    """The component's script, ``player.js``, without its comment lines and indentation (see ``component_css``)."""
-    lines = (line.strip() for line in asset("player.js").splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
+    """The component's script, ``player.js``, without its comment lines and indentation (``assets.script``)."""
+    return script("player.js")
 
 
 def player_json(spec: PlayerSpec) -> str:
@@ -394,26 +359,15 @@ def component_data(player: str, **session) -> dict:
 def player_html(spec: PlayerSpec | dict, *, key: str = "player", present: bool = False) -> str:
     """A standalone HTML document running the player on ``spec`` (or its ``player_data``), without Streamlit.
 
-    For tests and offline use: it mounts the component's HTML in a shadow root and calls ``player.js``'s
-    default export as Streamlit does; what the player sends back is collected in ``window.playerEvents``,
-    and ``window.remount(data)`` calls it again as a rerun would, ``data`` replacing keys of what the page
-    gives the component (``component_data``: ``{player: JSON text}`` for new grids, or ``command``, ...).
+    For tests and offline use (``player_page.js`` mounts it as Streamlit does): what the player sends back
+    is collected in ``window.playerEvents``, and ``window.remount(data)`` calls it again as a rerun would,
+    ``data`` replacing keys of what the page gives the component (``component_data``: ``{player: JSON
+    text}`` for new grids, or ``command``, ...).
     """
     text = player_json(spec) if isinstance(spec, PlayerSpec) else json.dumps(spec, separators=(",", ":"))
-    args = json.dumps(component_data(text, key=key, present=present)).replace("</", "<\\/")
-    js = json.dumps(component_js()).replace("</", "<\\/")
+    args = json.dumps({"data": component_data(text, key=key, present=present), "html": COMPONENT_HTML,
+                       "css": component_css(), "js": component_js()}).replace("</", "<\\/")  # no early </script>
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-            '<body style="margin:0"><div id="host"></div>'
-            '<script type="module">'
-            f'const data={args};'
-            'const root=document.getElementById("host").attachShadow({mode:"open"});'
-            f'root.innerHTML={json.dumps(COMPONENT_HTML)}+"<style>"+{json.dumps(component_css())}+"</style>";'
-            f'const url=URL.createObjectURL(new Blob([{js}],{{type:"text/javascript"}}));'
-            'window.playerEvents=[];'
-            'const mount=(await import(url)).default;'
-            'const send=(name,value)=>window.playerEvents.push([name,value]);'
-            'window.remount=d=>mount({name:"cnnviz.player",key:"k",data:{...data,...d},parentElement:root,'
-            'setStateValue:send,setTriggerValue:send});'
-            'window.remount({});'
-            '</script></body></html>')
+            f'<body style="margin:0"><div id="host"></div><script type="module">const args={args};\n'
+            f'{script("player_page.js")}</script></body></html>')

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz.kernel.pool import covered_cells, pool2d, pool_trace
+from cnnviz.views.assets import style
 from cnnviz.views.colour import symmetric_limit
 from cnnviz.views.grid import grid_html, grid_rows_html
 from cnnviz.kernel.notation import format_number, format_shape
@@ -108,11 +109,6 @@ def _stack_cell(side: int) -> int:
     return max(5, min(44, 200 // side))
 
 
-_STACK_CSS = (".cnnviz-grids .card{display:flex;flex-direction:column;gap:8px;padding:6px 8px;border-radius:8px;"
-              "border:3px solid transparent}.cnnviz-grids .card.pick{border-color:#7b2ff7}"
-              ".cnnviz-grids .card .ttl{font-size:15px}.cnnviz-grids .sub{font-weight:400;opacity:.8}")
-
-
 def stack_html(picture, stack, pooled, names, pick: int = 0) -> str:
     """The picture, then each of its maps ``(H, W, C)`` above its pooled map ``(H_out, W_out, C)``, as HTML grids.
 
@@ -145,4 +141,4 @@ def stack_html(picture, stack, pooled, names, pick: int = 0) -> str:
         low = grid_html(pooled[:, :, c], f"pool{c}", title=f"pooled · {format_shape(pooled.shape[:2])}",
                         vmax=scale, numbers=numbers, hover=True)
         cards.append(f'<div class="card{" pick" if c == pick else ""}">{top}{low}</div>')
-    return f"<style>{_STACK_CSS}</style>" + grid_rows_html([cards], cell=cs)
+    return f"<style>{style('stack.css')}</style>" + grid_rows_html([cards], cell=cs)
