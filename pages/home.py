@@ -1,7 +1,7 @@
 """Home: the lecture's path through the app."""
 import streamlit as st
 
-from cnnviz.ui import ROOT, available_pages, through_app
+from cnnviz.ui import ROOT, available_pages, page_link, through_app
 from cnnviz.classroom import ui as ui_rooms
 
 through_app()
@@ -17,7 +17,7 @@ ui_rooms.join_box()  # near the top: a phone shows it without scrolling
 
 for number, page in enumerate(available_pages(), start=1):
     with st.container(border=True):
-        st.page_link(ROOT / page.file, label=f"{number}. {page.title}", icon=page.icon)
+        page_link(ROOT / page.file, f"{number}. {page.title}", icon=page.icon)
         st.caption(page.blurb)
 
 st.caption("Every setting lives in the page's link: copy it to share exactly what you see.")

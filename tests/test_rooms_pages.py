@@ -55,7 +55,7 @@ def test_present_shows_the_code_the_join_link_and_a_qr_code(shared_store):
     at, code = _presenter()
     texts = _texts(at)
     assert code in texts and f"?join={code}" in texts
-    qr = [m.value for m in at.markdown if 'class="room-qr"' in m.value]
+    qr = [e.proto.body for e in at.get("html") if 'class="room-qr"' in e.proto.body]
     assert len(qr) == 1 and "data:image/png;base64," in qr[0] and f"?join={code}" in qr[0]  # the QR code
     # The join link never carries the presenter's secret.
     assert at.session_state["room_secret"] not in f"?join={code}"

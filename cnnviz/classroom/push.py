@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 import streamlit as st
 
 from cnnviz.classroom import store as rooms
+from cnnviz.ui.cache import bounded
 from cnnviz.views.assets import script
 
 WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
@@ -57,7 +58,7 @@ class _Watch:
                     view, poll, player = await asyncio.to_thread(rooms.room_store().shown, self.code)
                     version = view.version
                     self.first = event(view, poll, "")
-                    # deflated once here for every listener, off the event loop (a 16x16 input: 3 ms)
+                    # deflated once here for every listener, off the event loop (a large player's data would block it)
                     self.event = await asyncio.to_thread(event, view, poll,
                                                          player if view.player != self.player else "")
                     self.player = view.player
@@ -162,7 +163,7 @@ def routes() -> list:
     return [Route(EVENTS_PATH, room_events, methods=["GET"])]
 
 
-@st.cache_resource(show_spinner=False)
+@bounded(max_entries=1)
 def _listener_component():
     return st.components.v2.component("cnnviz_room_listener", html='<span class="room-listener"></span>',
                                       js=script("listener.js", package=__package__))

@@ -23,7 +23,9 @@ from cnnviz.classroom import store as rooms
 from cnnviz.kernel.notation import format_shape
 from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
-from cnnviz.ui import ROOT, available_pages, plain, seam
+from cnnviz.ui import ROOT, available_pages, page_link, plain, seam
+from cnnviz.ui import html as ui_html
+from cnnviz.views.assets import style
 from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
 from cnnviz.classroom.figures import join_qr_png, poll_figure
@@ -454,14 +456,13 @@ def join_ui(code: str) -> None:
     import base64
 
     url = join_url(code)
-    st.markdown(f'<div class="room-code" style="font-size:5.5rem;font-weight:700;letter-spacing:0.3em;'
-                f'font-family:monospace;line-height:1.1">{code}</div>', unsafe_allow_html=True)
+    ui_html(f"<style>{style('present.css', __package__)}</style>"
+            f'<div class="room-code">{html.escape(code)}</div>')
     shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
     st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
     png = base64.b64encode(join_qr_png(url)).decode()
     alt = html.escape(f"QR code of the join link {url}", quote=True)
-    st.markdown(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}" '
-                f'style="width:min(440px,45vh);image-rendering:pixelated">', unsafe_allow_html=True)
+    ui_html(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}">')
 
 
 @st.fragment(run_every=TICK_S)
@@ -496,8 +497,8 @@ def _live_ui(code: str) -> None:
             link = question.player
             info = {p.url_path: p for p in available_pages()}.get(link.page) if link else None
             if info is not None:
-                st.page_link(ROOT / info.file, label=link.label + " (students are there now)",
-                             query_params=link.query, icon=":material/play_circle:")
+                page_link(ROOT / info.file, link.label + " (students are there now)", link.query,
+                          icon=":material/play_circle:")
 
 
 def _presenter_do(action: str, kind: str = "") -> None:
@@ -552,7 +553,7 @@ def present_ui() -> None:
             st.button("Ask", key="room-ask", on_click=_presenter_do, args=("ask", kind), icon=":material/quiz:")
         st.markdown("**Lead the class**: open a page; every student following sees it with your settings.")
         for info in available_pages():
-            st.page_link(ROOT / info.file, label=info.title, icon=info.icon)
+            page_link(ROOT / info.file, info.title, icon=info.icon)
         with st.expander("Your presenter link (keep it private)"):
             st.caption("Opens this room as its presenter in another browser; never show it to the class.")
             st.code(join_url(code).replace("?join=", "present?room=") + f"&key={secret}", language=None)

@@ -156,8 +156,8 @@ def through_app() -> None:
         st.rerun()
 
 
-def page_link(page: str, label: str, params: dict[str, str], icon: str | None = None) -> None:
-    """A link to another page of the app with ``params`` in its link, opened in the same tab.
+def page_link(page: str | Path, label: str, params: dict[str, str] | None = None, icon: str | None = None) -> None:
+    """A link to another page of the app (with ``params`` in its link), opened in the same tab.
 
     Outside ``app.py``'s navigation (a page file run on its own) ``st.page_link`` knows no pages:
     then the same link is a plain anchor, still in the same tab.
@@ -170,7 +170,7 @@ def page_link(page: str, label: str, params: dict[str, str], icon: str | None = 
     try:
         st.page_link(page, label=label, query_params=params, icon=icon)
     except (StreamlitAPIException, StreamlitPageNotFoundError):
-        href = Path(page).stem + "?" + urlencode(params)
+        href = Path(page).stem + ("?" + urlencode(params) if params else "")
         html(f'<a href="{escape(href)}" target="_self">{escape(label)}</a>')
 
 
@@ -190,7 +190,7 @@ def html(body: str, *, where=None) -> None:
     """``st.html`` (or ``where.html``, a container's) for HTML the app built itself, sent as it is.
 
     ``st.html`` dedents and strips a string body before sending it, a pass over the whole text on
-    every rerun (about 1 ms for the 40 KB of a digit's activation maps); the app's HTML has no
+    every rerun, which grows with the page's largest HTML (a digit's activation maps); the app's HTML has no
     indentation to remove, and a body with ``_repr_html_`` is sent without that pass.
     """
     (where or st).html(_BuiltHtml(body))
@@ -199,8 +199,8 @@ def html(body: str, *, where=None) -> None:
 class ReadyFigure(go.Figure):
     """A finished Plotly figure, for a cache shared by every session: its dict is made once.
 
-    ``st.plotly_chart`` copies a figure with ``to_dict()`` on every call (about 2 ms for a small
-    figure) before writing its JSON; this figure hands over the dict it made when it was built.
+    ``st.plotly_chart`` copies a figure with ``to_dict()`` on every call before writing its JSON; this
+    figure hands over the dict it made when it was built.
     Read-only: changing it afterwards would not change what is drawn.
     """
 

@@ -114,14 +114,13 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
         return
     if pools_well(amap):
         (H, W), (kh, kw) = state.input.shape, state.filter.shape
-        st.page_link(page, label=f"Pool this {format_shape(amap.shape)} map →",
-                     icon=":material/compress:",
-                     query_params={"input": grid_to_text(amap), "from": f"conv-{H}x{W}-{kh}x{kw}"})
+        ui.page_link(page, f"Pool this {format_shape(amap.shape)} map →",
+                     {"input": grid_to_text(amap), "from": f"conv-{H}x{W}-{kh}x{kw}"}, icon=":material/compress:")
         return
     ex = pool_example()
     example_map = conv2d(ex.input, ex.filter)  # (6, 6)
-    st.page_link(page, icon=":material/compress:", label=f"Pool a {format_shape(example_map.shape)} map →",
-                 query_params={"input": grid_to_text(example_map), "from": "example"})
+    ui.page_link(page, f"Pool a {format_shape(example_map.shape)} map →",
+                 {"input": grid_to_text(example_map), "from": "example"}, icon=":material/compress:")
     why = ("is too small for" if min(amap.shape) < 4 else "would lose its last row or column to")
     st.caption(f"This {format_shape(amap.shape)} map {why} 2x2 pooling with stride 2; that one is {ex.name} "
                f"({format_shape(ex.input.shape)}) through the lecture's {format_shape(ex.filter.shape)} filter.")

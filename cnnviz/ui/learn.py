@@ -193,7 +193,7 @@ class Inspection:
 
     patches: str  # HTML: each filter beside its nine strongest training windows
     confusion: np.ndarray  # (10, 10)
-    figure: go.Figure  # the confusion matrix drawn, built once per run (about 15 ms)
+    figure: go.Figure  # the confusion matrix drawn, built once per run (a Plotly figure: too slow to build every rerun)
     wrong: tuple[tuple[int, int, int], ...]  # (test index, true digit, answer)
     gallery: str  # HTML: the first 40 wrong test digits, each with its caption
     accuracy: float
@@ -420,8 +420,8 @@ def _open_filter_asked() -> None:
 def open_filter_ui(key: tuple, digit_text: str) -> None:
     """One button per learned filter of run ``key``: the Convolution player with that filter on the digit.
 
-    One widget for all of them (eight page links cost a rerun about 4 ms more); the page opens in the app,
-    as a page link does, so the session (a room's presenter, the other pages' state) goes with it.
+    One widget for all of them (eight page links would be eight more elements on every rerun); the page
+    opens in the app, as a page link does, so the session (a room's presenter, the other pages' state) goes with it.
     """
     F = shared_run(*key).result.model.filters.shape[3]
     go = st.session_state.pop(OPEN_FILTER_KEY + "__go", None)

@@ -16,7 +16,7 @@ from cnnviz.kernel.notation import format_count, format_percent, format_shape
 from cnnviz.kernel.pool import POOL_MODES, covered_cells, pool2d
 from cnnviz.lecture.presets import FILTER_PRESETS, LECTURE_FILTER
 from cnnviz.kernel.shapes import pool_output_formula
-from cnnviz.ui import ROOT, show_warnings
+from cnnviz.ui import ROOT, page_link, show_warnings
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import grid_value
@@ -146,8 +146,8 @@ def origin_ui(state: PoolState, x: np.ndarray) -> str | None:
                    f"values 0 to 3) through the lecture's {format_shape(ex.filter.shape)} filter, from the Convolution "
                    "page: 2x2 windows with stride 2 pool it without dropping a cell.")
         if conv_page.exists():
-            st.page_link(conv_page, label="See this map made, on the Convolution page", icon=":material/grid_on:",
-                         query_params={"input": grid_to_text(ex.input), "filter": grid_to_text(ex.filter)})
+            page_link(conv_page, "See this map made, on the Convolution page",
+                      {"input": grid_to_text(ex.input), "filter": grid_to_text(ex.filter)}, icon=":material/grid_on:")
         return state.origin
     H, W, kh, kw = map(int, _ORIGIN.fullmatch(state.origin).groups())
     st.caption(f"The {format_shape(x.shape)} activation map of your {format_shape((H, W))} input through your "

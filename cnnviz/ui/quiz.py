@@ -10,7 +10,7 @@ from cnnviz.lecture.quiz import (
     DEFAULT_SEED, MAX_SEED, QUIZ_LENGTHS, Question, Verdict, check_answer, grid_markdown, hint_for, make_quiz,
     parse_seed,
 )
-from cnnviz.ui import ROOT, plain, show_errors
+from cnnviz.ui import ROOT, page_link, plain, show_errors
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import LastValid, UrlField, UrlState, choice_field
 
@@ -157,8 +157,7 @@ def _quiz_solution_ui(question: Question) -> None:
         st.markdown(question.solution)
         link = question.player
         if link is not None and (ROOT / "pages" / f"{link.page}.py").exists():
-            st.page_link(ROOT / "pages" / f"{link.page}.py", label=f"{link.label} →", icon=":material/play_circle:",
-                         query_params=link.query)
+            page_link(ROOT / "pages" / f"{link.page}.py", f"{link.label} →", link.query, icon=":material/play_circle:")
 
 
 def question_ui(seed: int, index: int, question: Question) -> None:

@@ -1,11 +1,11 @@
-"""How the server process sends: a rerun's small WebSocket messages leave at once, not 40 ms later.
+"""How the server process sends: a rerun's small WebSocket messages leave at once, not after a delayed ACK.
 
 asyncio turns Nagle's algorithm off (``TCP_NODELAY``) on a connection only when its socket reports
 the protocol number ``IPPROTO_TCP``; Streamlit's listening socket is made as ``socket.socket(family)``,
 whose accepted connections report 0, so Nagle stays on. A rerun writes one message per element: after
 the first few, each small write then waits for the browser's acknowledgement, which a browser's TCP
-stack delays (40 ms on Linux, up to 200 ms on Windows). Measured here: every rerun of every page
-reached the client about 40 ms after its script had finished.
+stack delays (40 ms on Linux, up to 200 ms on Windows), so every rerun of every page would reach the
+client that much after its script finished.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from cnnviz.views.sums import html_to_text
 
 __all__ = ["player_gif", "player_png", "grids_csv", "read_grids_csv", "frame_image", "MAX_GIF_STEPS"]
 
-MAX_GIF_STEPS = 200  # more steps make a large GIF slowly (about 5 s of a server thread at 200): a PNG instead
+MAX_GIF_STEPS = 200  # more steps make a large GIF slowly, holding a server thread for seconds: a PNG instead
 _TEXT_SIZE = 26  # the written sum's font size in pixels: readable on a slide
 _NUMBERS_FROM = 20  # cells smaller than this many pixels show their colour only (a 32x32 input)
 _WINDOW, _CURRENT, _WINNER = (255, 140, 0), (123, 47, 247), (123, 47, 247)
