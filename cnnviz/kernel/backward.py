@@ -53,7 +53,10 @@ def _conv_grads_shaped(cv: _Conv, dx4, dw4, db):
     return dx4.reshape(cv.x_shape), dw4.reshape(cv.w_shape), db
 
 
-def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, dout: np.typing.ArrayLike, *, stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of ``conv2d(x, w, b, ...)`` with respect to ``x``, ``w`` and ``b``.
 
     With ``out[n, r, q, f] = b[f] + sum over i, j, c of xp[n, r*sh + i*dh, q*sw + j*dw, c] * w[i, j, c, f]``
@@ -125,7 +128,8 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
 
 
 def conv2d_backward_naive(
-    x, w, dout, *, stride=1, padding=0, dilation=1
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, dout: np.typing.ArrayLike, *, stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reference ``conv2d_backward`` written as plain loops over every output cell and filter tap."""
     cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation)
@@ -175,7 +179,10 @@ def _pool_grad_shaped(dx4: np.ndarray, ndim: int) -> np.ndarray:
     return dx4 if ndim == 4 else dx4[0] if ndim == 3 else dx4[0, :, :, 0]
 
 
-def pool2d_backward(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d_backward(
+    x: np.typing.ArrayLike, dout: np.typing.ArrayLike, size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None, mode: str = "max",
+) -> np.ndarray:
     """Gradient of ``pool2d(x, size, stride, mode)`` with respect to ``x``.
 
     Max pooling sends each window's gradient to the one cell it kept, the winner ``pool_trace``
@@ -234,7 +241,10 @@ def pool2d_backward(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarr
     return _pool_grad_shaped(dx4, ndim)
 
 
-def pool2d_backward_naive(x, dout, size=2, stride=None, mode: str = "max") -> np.ndarray:
+def pool2d_backward_naive(
+    x: np.typing.ArrayLike, dout: np.typing.ArrayLike, size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None, mode: str = "max",
+) -> np.ndarray:
     """Reference ``pool2d_backward`` as plain loops over output cells."""
     x4, (kh, kw), (sh, sw), (H_out, W_out), g4, dtype, ndim = _pool_setup(x, dout, size, stride, mode)
     N, _, _, C = x4.shape

@@ -27,7 +27,7 @@ class TopPatches(NamedTuple):
     col: np.ndarray  # (F, k) the window's output column
 
 
-def top_patches(model: DigitsCNN, images, k: int = 9) -> TopPatches:
+def top_patches(model: DigitsCNN, images: np.typing.ArrayLike, k: int = 9) -> TopPatches:
     """For each first-layer filter, the ``k`` 3x3 windows of ``images`` with the largest activation.
 
     Parameters
@@ -69,7 +69,7 @@ def top_patches(model: DigitsCNN, images, k: int = 9) -> TopPatches:
     return TopPatches(patches, values, digit, row, col)
 
 
-def confusion_matrix(labels, predicted) -> np.ndarray:
+def confusion_matrix(labels: np.typing.ArrayLike, predicted: np.typing.ArrayLike) -> np.ndarray:
     """Counts ``(10, 10)``: row = the true digit, column = the network's answer; the diagonal is right.
 
     Examples

@@ -219,7 +219,7 @@ class DigitsCNN:
     def _scaled(self, images, name: str = "images") -> np.ndarray:
         return (_as_images(images, name) / DIGIT_MAX).astype(self.config.dtype)
 
-    def predict(self, images) -> np.ndarray:
+    def predict(self, images: np.typing.ArrayLike) -> np.ndarray:
         """Class probabilities for each digit.
 
         Parameters
@@ -234,7 +234,7 @@ class DigitsCNN:
         """
         return self._forward(self._scaled(images))["probabilities"]
 
-    def forward_layers(self, image) -> dict[str, np.ndarray]:
+    def forward_layers(self, image: np.typing.ArrayLike) -> dict[str, np.ndarray]:
         """Every layer's output for one digit, in layer order.
 
         Parameters
@@ -256,7 +256,8 @@ class DigitsCNN:
             raise ValueError("forward_layers follows one digit: pass one (8, 8) image.")
         return {name: value[0] for name, value in self._forward(x).items()}
 
-    def loss_and_gradients(self, images, labels, params=None) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_gradients(self, images: np.typing.ArrayLike, labels: np.typing.ArrayLike,
+                           params: dict[str, np.ndarray] | None = None) -> tuple[float, dict[str, np.ndarray]]:
         """The mean cross-entropy loss over a batch and its gradient with respect to every parameter.
 
         ``params`` (same keys and shapes as ``self.params``) replaces the model's own parameters,
@@ -267,7 +268,7 @@ class DigitsCNN:
         y = _as_labels(labels, len(x))
         return _loss_and_gradients(self, x, y, p)
 
-    def accuracy(self, images, labels) -> float:
+    def accuracy(self, images: np.typing.ArrayLike, labels: np.typing.ArrayLike) -> float:
         """The share of digits whose most probable class is their label, 0..1."""
         probs = self.predict(images)
         return float(np.mean(probs.argmax(axis=1) == _as_labels(labels, len(probs))))
@@ -418,7 +419,7 @@ _OPTIONS = tuple(f.name for f in fields(TrainConfig) if f.name not in ("filters"
 
 
 def train_digits(*, filters: int = 8, epochs: int | None = None, seed: int = 0,
-                 on_epoch: OnEpoch | None = None, **options) -> TrainResult:
+                 on_epoch: OnEpoch | None = None, **options: int | float | str | None) -> TrainResult:
     """Train a small CNN on the UCI handwritten digits and return it with its history.
 
     Convolution (``filters`` 3x3 filters, padding 1) -> ReLU -> 2x2 max pooling -> dense ->

@@ -32,7 +32,7 @@ class TrainingRun:
     ``history()``, ``result``, ``error``, ``done`` and ``waiting`` can be read from any thread.
     """
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig) -> None:
         self.config = config
         self._lock = threading.Lock()
         self._history: list[EpochRecord] = []
@@ -95,7 +95,7 @@ class Trainer:
     """
 
     def __init__(self, *, max_runs: int = 12, max_waiting: int = 8, max_silence: float = 120.0,
-                 python: str = sys.executable):
+                 python: str = sys.executable) -> None:
         # max_silence: seconds a worker may go without sending an epoch before it is stopped (an epoch
         # takes well under a second; a stopped or stuck worker must not leave a page waiting for ever)
         self.max_runs, self.max_waiting, self.max_silence, self.python = max_runs, max_waiting, max_silence, python
