@@ -1,102 +1,21 @@
-"""Driving the app as a person does: a real ``streamlit run``, Debian's Chromium, and waits on the app's signals.
+"""Driving the app as a person does, in Debian's Chromium: waits on the app's signals.
 
-Shared by the browser tests (through ``conftest.py``) and the benchmarks. Every wait here is on something
-the page or the server reports (the health endpoint, Streamlit's script state, an element that changes),
-never a fixed sleep; timeouts are generous because the machine may be busy with other work.
+Used by the browser tests (through ``conftest.py``) and the benchmarks; the server and the browser
+come from ``benchmarks.serve``. Every wait here is on something the page reports (Streamlit's script
+state, an element that changes), never a fixed sleep; timeouts are generous because the machine may be
+busy with other work.
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TIMEOUT_MS = 30_000  # any wait on a signal
-SERVER_START_S = 90
 
 # Streamlit marks its root element with the script's run state ("initial", "running", "notRunning")
 # and the connection's; elements left from the previous run carry data-stale="true" while a run goes on.
 APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
 NOTHING_PENDING = """() => !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-stale="true"]') && !!document.querySelector('[data-testid="stMain"]')"""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    """True when the Streamlit server at ``url`` answers its health check."""
-    try:
-        return urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
-
-
-def wait_until_healthy(url: str, proc: subprocess.Popen, timeout_s: float = SERVER_START_S, what: str = "") -> None:
-    """Poll the health endpoint until it answers; raise RuntimeError if ``proc`` exits or time runs out."""
-    deadline = time.monotonic() + timeout_s
-    while not healthy(url):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode} before answering {what}".strip())
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer its health check within {timeout_s:.0f} s {what}".strip())
-        time.sleep(0.1)  # the interval between two polls of the health endpoint
-
-
-@dataclasses.dataclass(frozen=True)
-class Server:
-    """A running ``streamlit run app.py``."""
-
-    url: str  # http://127.0.0.1:PORT
-    pid: int
-
-
-@contextlib.contextmanager
-def streamlit_server(*flags: str, log_dir: Path | None = None) -> Iterator[Server]:
-    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``; stop it.
-
-    With ``log_dir``, the server's output goes to ``log_dir/streamlit-PORT.log``.
-    """
-    port = free_port()
-    log = log_dir / f"streamlit-{port}.log" if log_dir else None
-    with open(log, "w") if log else contextlib.nullcontext(subprocess.DEVNULL) as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             *flags],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(url, proc, what=f"(log: {log})" if log else "")
-            yield Server(url, proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def launch_chromium(playwright):
-    """Debian's Chromium, headless, kept from reaching the network on its own."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def wait_for_app(page, timeout: float = TIMEOUT_MS) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -12,16 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from browser_support import (  # noqa: F401 - re-exported for the tests
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    TIMEOUT_MS,
-    Server,
-    launch_chromium,
-    wait_for_app,
-)
-from browser_support import streamlit_server as _streamlit_server
+from benchmarks.serve import CHROMIUM, ROOT, free_port, healthy, launch_chromium
+from benchmarks.serve import streamlit_server as _streamlit_server
+from browser_support import TIMEOUT_MS, wait_for_app  # noqa: F401 - re-exported for the tests
 
 # Property tests draw the same examples on every run, so one that fails fails every time (never one run
 # in three), and no deadline: a loaded machine is slow, not wrong. HYPOTHESIS_PROFILE=explore draws anew.
@@ -61,16 +55,8 @@ def in_own_thread(fn, *args, **kwargs):
         return pool.submit(fn, *args, **kwargs).result()
 
 
-@contextlib.contextmanager
-def streamlit_server(*flags: str):
-    """Run ``streamlit run app.py`` (plus ``flags``) on a free loopback port; yield a ``Server``.
-
-    Its output goes to ``.pytest_cache/streamlit-PORT.log``.
-    """
-    logs = ROOT / ".pytest_cache"
-    logs.mkdir(exist_ok=True)
-    with _streamlit_server(*flags, log_dir=logs) as server:
-        yield server
+# The server's output stays in .pytest_cache/streamlit-PORT.log, for a test that failed.
+streamlit_server = functools.partial(_streamlit_server, log_dir=ROOT / ".pytest_cache")
 
 
 @pytest.fixture(scope="session")
@@ -198,8 +184,6 @@ def two_replicas():
     import tempfile
     import time
     from pathlib import Path
-
-    from browser_support import free_port, healthy
 
     if not shutil.which("nginx"):
         pytest.skip("nginx is not installed (apt-get install -y nginx); CI does not install it")

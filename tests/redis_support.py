@@ -7,7 +7,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-from browser_support import free_port
+from benchmarks.serve import free_port
 
 REDIS_SERVER = "redis-server"
 

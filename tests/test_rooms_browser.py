@@ -24,14 +24,8 @@ def rooms_server(request):
     env = {}
     if request.param == "redis":
         env["CNNVIZ_REDIS_URL"] = request.getfixturevalue("redis_url")
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        with streamlit_server() as server:
-            yield server.url
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    with streamlit_server(env=env) as server:
+        yield server.url
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT
 
 
 def _requirements(name: str) -> list[str]:
@@ -50,7 +50,7 @@ def test_test_command_refuses_a_python_older_than_3_11(tmp_path):
     assert not venv.exists()  # it stopped before creating anything
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or not shutil.which("redis-server"),
+@pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which("redis-server"),
                     reason="the test command would install chromium and redis-server with apt first")
 def test_test_command_passes_arguments_to_the_venvs_pytest_and_fails_on_zero_tests(tmp_path):
     # A prepared environment: its python is this interpreter, and its stamp says the requirements are installed.

@@ -418,24 +418,18 @@ def parse_args(argv=None):
 
 def _serve_and_run(args) -> FollowReport:
     """A redis-server and a ``streamlit run app.py`` of the driver's own, on free loopback ports, for one run."""
-    import os
     import sys
     from pathlib import Path
 
+    from benchmarks.serve import streamlit_server
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
-    from browser_support import streamlit_server
     from redis_support import redis_server
 
     with redis_server() as url:
-        old = {k: os.environ.get(k) for k in ("CNNVIZ_REDIS_URL", "CNNVIZ_ROOMS_PUSH")}
-        os.environ.update(CNNVIZ_REDIS_URL=url, CNNVIZ_ROOMS_PUSH=str(args.push))
-        try:
-            with streamlit_server() as server:
-                args.url, args.pids, args.redis = server.url, [server.pid], url
-                return asyncio.run(run(args))
-        finally:
-            for k, v in old.items():
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        with streamlit_server(env={"CNNVIZ_REDIS_URL": url, "CNNVIZ_ROOMS_PUSH": str(args.push)}) as server:
+            args.url, args.pids, args.redis = server.url, [server.pid], url
+            return asyncio.run(run(args))
 
 
 def main(argv=None) -> FollowReport:

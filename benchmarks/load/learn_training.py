@@ -13,51 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 from benchmarks.load import harness
 from benchmarks.load.client import Student
+from benchmarks.serve import streamlit_server
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_TRAININGS = 20  # bounded, whatever the duration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def local_app(log=None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run app.py`` on a free loopback port, healthy: yields its URL and process; stops it after."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT,
-                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT, env=dict(os.environ))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def children_cpu_seconds(pid: int) -> float:
@@ -104,16 +67,14 @@ def main() -> None:
     p.add_argument("--ramp", type=float, default=10.0)
     p.add_argument("--every", type=float, default=10.0, help="seconds between Train presses (0: no training)")
     a = p.parse_args()
-    log = (open(ROOT / ".pytest_cache" / f"learn-load-{free_port()}.log", "w")
-           if (ROOT / ".pytest_cache").is_dir() else None)
-    with local_app(log) as (url, proc):
-        report, started = asyncio.run(main_async(a, url, proc.pid))
+    with streamlit_server() as server:
+        report, started = asyncio.run(main_async(a, server.url, server.pid))
         print(report.line())
         for k, v in report.error_kinds.items():
             print(f"    {v} x {k}")
         print(f"trainings started during the run: {len(started)} (16 filters x 30 epochs, one every {a.every:g} s)")
         print(f"CPU of the finished training workers (child processes, not in the figure above): "
-              f"{children_cpu_seconds(proc.pid):.1f} s")
+              f"{children_cpu_seconds(server.pid):.1f} s")
         print(f"load average: {os.getloadavg()}")
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import statistics
 
 from benchmarks.load.client import Student
 from benchmarks.load.harness import cpu_seconds
-from benchmarks.load.learn_training import local_app
+from benchmarks.serve import streamlit_server
 
 MAX_RUNS = 2000  # first pages plus clicks, whatever is asked
 
@@ -71,8 +71,8 @@ def main() -> None:
     p.add_argument("--settle", type=float, default=6.0, help="seconds for the page to warm up (a training)")
     a = p.parse_args()
     a.first, a.clicks = max(0, min(a.first, MAX_RUNS)), max(0, min(a.clicks, MAX_RUNS - a.first))
-    with local_app() as (url, proc):
-        asyncio.run(measure(a, url, proc.pid))
+    with streamlit_server() as server:
+        asyncio.run(measure(a, server.url, server.pid))
 
 if __name__ == "__main__":
     main()
