@@ -11,16 +11,14 @@ case (default 30); ``--n 3 --reruns 3`` checks that everything runs.
     reference measured in the same run: a stride change through its +/- buttons.
 (b) Steps a second the player achieves at the speed asked (5x5 and 16x16 inputs, 3x3 filter),
     the longest gap between two steps, and the bytes of the player's data and of the page load.
-(c) Server time per rerun of the page (AppTest, cache warm and cold) against the home page.
+(c) Server time per rerun of the page (AppTest, cache warm and cold) against the home page, interleaved.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +32,9 @@ from cnnviz.views.conv import conv_player_spec  # noqa: E402
 from dataclasses import replace  # noqa: E402
 
 from cnnviz.views.player import player_data, player_html  # noqa: E402
-from browser_support import launch_chromium, streamlit_server, type_into_player, wait_for_app  # noqa: E402
+from benchmarks.serve import launch_chromium, streamlit_server  # noqa: E402
+from benchmarks.timing import Row, Timing, print_table, print_timings, race  # noqa: E402
+from browser_support import type_into_player, wait_for_app  # noqa: E402
 
 # Sets window.__took[i] to the ms from the next Enter keydown in a cell's field (mode "key") or pointer release
 # (mode "pointer") to the moment checks[i](d) first holds, d being the player component's shadow root; polled
@@ -134,36 +134,32 @@ def page_load_bytes(browser, url, query):
     return sum(received)
 
 
-def bench_server(n=30):
-    """(c) server time per rerun: AppTest runs of the page against the home page."""
+def bench_server(n=30) -> dict[str, Timing]:
+    """(c) server time per rerun: AppTest runs of the page against the home page, interleaved."""
     from streamlit.testing.v1 import AppTest
 
-    def runs(page, params=None, vary=None):
+    def rerun(page, params=None, vary=None):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         if page:
             at.switch_page(page)
         for k, v in (params or {}).items():
             at.query_params[k] = v
         at.run()
-        out = []
-        for i in range(n):
-            if vary:
-                vary(at, i)
-            t = time.perf_counter()
-            at.run()
-            out.append((time.perf_counter() - t) * 1000)
-        return out
+        calls = iter(range(1, 10**9))
 
-    home = runs(None)
-    warm = runs("pages/convolution.py")
+        def once():
+            if vary:
+                vary(at, next(calls))
+            at.run()
+        return once
 
     def new_bias(at, i):  # every rerun builds a new player (cache miss)
-        at.session_state["conv_bias"] = float(i + 1)
+        at.session_state["conv_bias"] = float(i)
 
     big = {"input": grid_to_text(np.random.default_rng(1).integers(0, 6, (16, 16)))}
-    cold16 = runs("pages/convolution.py", big, new_bias)
-    cold5 = runs("pages/convolution.py", None, new_bias)
-    return home, warm, cold5, cold16
+    return race({"home": rerun(None), "warm": rerun("pages/convolution.py"),
+                 "cold5": rerun("pages/convolution.py", None, new_bias),
+                 "cold16": rerun("pages/convolution.py", big, new_bias)}, n, target_s=0)
 
 
 def main(argv=None):
@@ -174,7 +170,6 @@ def main(argv=None):
     parser.add_argument("--reruns", type=int, default=30, help="AppTest reruns per case in (c) (default 30)")
     args = parser.parse_args(argv)
     n = args.n
-    med = statistics.median
     results = {}
     with streamlit_server() as server, sync_playwright() as p:
         url = server.url
@@ -184,38 +179,41 @@ def main(argv=None):
         wait_for_app(page)
         page.close()
         timed, ref = bench_edit(browser, url, n)
-        edits, answers = [t[0] for t in timed], [t[1] for t in timed]
-        print(f"(a) type a cell -> updated map: median {med(edits):.0f} ms (min {min(edits):.0f}, "
-              f"max {max(edits):.0f}, n={len(edits)}); target < 100 ms")
-        print(f"    -> the page's answer drawn (colours, written sums): median {med(answers):.0f} ms "
-              f"(min {min(answers):.0f}, max {max(answers):.0f})")
-        print(f"    reference, stride +/- -> updated map: median {med(ref):.0f} ms; "
-              f"ratio edit / reference = {med(edits) / med(ref):.2f}, answer / reference = "
-              f"{med(answers) / med(ref):.2f}")
-        results["edit_ms"], results["answer_ms"], results["ref_ms"] = med(edits), med(answers), med(ref)
+        edits = Timing(tuple(t[0] / 1000 for t in timed))
+        answers = Timing(tuple(t[1] / 1000 for t in timed))
+        stride = Timing(tuple(t / 1000 for t in ref))
+        print_timings("(a) Typing a cell of the player to the updated map (target under 100 ms)", [
+            Row("stride +/- to the updated map", stride),
+            Row("type a cell to the updated map", edits, "stride +/- to the updated map"),
+            Row("type a cell to the page's answer drawn (colours, written sums)", answers,
+                "stride +/- to the updated map")])
+        results.update(edit_ms=1000 * edits.median, answer_ms=1000 * answers.median, ref_ms=1000 * stride.median)
+        rows = []
         for size in (5, 16):
             for speed in (2, 10, 30):
                 steps, rate, gap, nbytes = bench_play(browser, size, speed)
-                print(f"(b) {size}x{size} input, 3x3 filter, {steps} steps, asked {speed}/s: achieved "
-                      f"{rate:.1f}/s (ratio {rate / speed:.2f}), longest gap {gap:.0f} ms "
-                      f"(expected {1000 / speed:.0f}), player data {nbytes / 1024:.0f} KB")
+                rows.append([f"{size}x{size}, 3x3 filter", steps, speed, f"{rate:.1f}", f"{rate / speed:.2f}",
+                             f"{gap:.0f} ms", f"{1000 / speed:.0f} ms", f"{nbytes / 1024:.0f} KB"])
                 results[f"play_{size}_{speed}"] = (rate, gap, nbytes)
+        print_table("(b) The player playing: steps a second achieved against asked", [
+            "input", "steps", "asked /s", "achieved /s", "ratio", "longest gap", "expected gap", "player data"], rows)
         worst = player_data(conv_player_spec(np.random.default_rng(0).normal(size=(16, 16)),
                                              np.random.default_rng(1).normal(size=(7, 7)), padding=3))
-        print("    largest case (16x16 decimals, 7x7 filter, padding 3): player data "
+        print("\nLargest case (16x16 decimals, 7x7 filter, padding 3): player data "
               f"{len(json.dumps(worst).encode()) / 1024:.0f} KB")
         q16 = "?input=" + grid_to_text(np.random.default_rng(1).integers(0, 6, (16, 16)))
         for name, query in (("default", ""), ("16x16", q16)):
             b = page_load_bytes(browser, url, query)
-            print(f"    page load over the WebSocket, {name}: {b / 1024:.0f} KB")
+            print(f"Page load over the WebSocket, {name}: {b / 1024:.0f} KB")
             results[f"ws_{name}"] = b
         browser.close()
-    home, warm, cold5, cold16 = bench_server(args.reruns)
-    print(f"(c) server time per rerun (AppTest, median of {len(home)}): home page {med(home):.1f} ms; "
-          f"Convolution page, player cached {med(warm):.1f} ms (x{med(warm) / med(home):.1f} home); "
-          f"new player 5x5 {med(cold5):.1f} ms, new player 16x16 {med(cold16):.1f} ms "
-          f"(x{med(cold16) / med(home):.1f} home)")
-    results.update(home=med(home), warm=med(warm), cold5=med(cold5), cold16=med(cold16))
+    t = bench_server(args.reruns)
+    print_timings("(c) Server time per rerun (AppTest)", [
+        Row("home page", t["home"]),
+        Row("Convolution page, player cached", t["warm"], "home page"),
+        Row("Convolution page, a new 5x5 player", t["cold5"], "home page"),
+        Row("Convolution page, a new 16x16 player", t["cold16"], "home page")])
+    results.update({k: 1000 * v.median for k, v in t.items()})
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(json.dumps(results, indent=1))
 

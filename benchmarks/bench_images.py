@@ -5,7 +5,7 @@
 Three measurements, each against a reference taken in the same run:
 
 1. Server compute, one thread (NumPy's BLAS and PyTorch each limited to one thread), runs
-   interleaved, median of the samples:
+   interleaved (``benchmarks.timing.race``):
    - kernel: ``conv2d`` + ReLU + ``pool2d`` on ``(512, 512, 3)`` float32, against PyTorch's
      ``F.conv2d`` + ``relu`` + ``F.max_pool2d`` on NCHW tensors made before timing (skipped when
      PyTorch is missing);
@@ -14,7 +14,7 @@ Three measurements, each against a reference taken in the same run:
      channel; the picture and its channels), and for a new bias of the filter shown (that filter
      and the detail again, the rest from the cache), against the kernel alone.
 2. Server time of one rerun of the page script (AppTest, bare mode), with the results cached
-   (another student, same setting) and with a new bias each time (nothing cached).
+   (another student, same setting), against a rerun with a new bias (nothing cached), interleaved.
 3. Chromium against ``streamlit run``: from typing a new bias and pressing Enter to the page
    showing the new maps (caption changed, every image decoded); and the bytes the browser
    received for it (WebSocket frames plus the PNGs fetched from /media).
@@ -28,9 +28,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
@@ -42,34 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
+from benchmarks.serve import launch_chromium, streamlit_server  # noqa: E402
+from benchmarks.timing import Row, Timing, load_average, print_table, print_timings, race  # noqa: E402
 from cnnviz import conv2d, pool2d  # noqa: E402
 from cnnviz.images import resize_max_side, sample_image  # noqa: E402
 from cnnviz.lecture.presets import filter_from_spec  # noqa: E402
 
 FILTERS = ("Vertical edge", "Horizontal edge", "Sobel x@R", "Sobel x@B", "Outline (Laplacian)", "Sharpen",
            "Emboss", "Sobel y@G")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def timed(fn, min_time=0.02):
-    """Seconds per call: loop ``fn`` long enough to last ``min_time``."""
-    n, t0 = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        t = time.perf_counter() - t0
-        if t >= min_time:
-            return t / n
-
-
-def interleaved(cases: dict, repeats: int) -> dict:
-    samples = {k: [] for k in cases}
-    for _ in range(repeats):
-        for k, fn in cases.items():
-            samples[k].append(timed(fn))
-    return {k: statistics.median(v) for k, v in samples.items()}
-
 
 def compute(repeats: int) -> None:
     from cnnviz.ui import images as ui  # the page's functions, each cached on its own
@@ -122,19 +100,14 @@ def compute(repeats: int) -> None:
         print("PyTorch is not installed: its column is skipped.")
     r = page_new_picture()
     png_bytes = sum(map(len, r.volume_png + r.pooled_png))
-    med = interleaved(cases, repeats)
-    print(f"\n## Server compute, one thread (median of {repeats} interleaved samples)\n")
-    print("| what | time | ratio |")
-    print("|---|---|---|")
-    if "torch" in med:
-        print(f"| PyTorch conv2d + ReLU + max_pool2d (reference) | {med['torch'] * 1e3:.1f} ms | 1.00 |")
-        print(f"| cnnviz conv2d + ReLU + pool2d | {med['ours'] * 1e3:.1f} ms | {med['ours'] / med['torch']:.2f} |")
-    else:
-        print(f"| cnnviz conv2d + ReLU + pool2d (reference) | {med['ours'] * 1e3:.1f} ms | 1.00 |")
-    print(f"| page, a new picture: 8 filters one by one, colouring and PNG encoding of every map | "
-          f"{med['page'] * 1e3:.1f} ms | {med['page'] / med['ours']:.1f}x the cnnviz kernel |")
-    print(f"| page, a new bias for the filter shown: its maps and the detail again | {med['bias'] * 1e3:.1f} ms | "
-          f"{med['bias'] / med['ours']:.1f}x the cnnviz kernel |")
+    t = race(cases, repeats, target_s=0.02)
+    kernel = "cnnviz conv2d + ReLU + pool2d"
+    rows = [Row("PyTorch conv2d + ReLU + max_pool2d", t["torch"])] if "torch" in t else []
+    rows += [Row(kernel, t["ours"], rows[0].label if rows else None),
+             Row("page, a new picture: 8 filters one by one, colouring and PNG encoding of every map", t["page"],
+                 kernel),
+             Row("page, a new bias for the filter shown: its maps and the detail again", t["bias"], kernel)]
+    print_timings("Server compute, one thread", rows)
     print(f"\n16 maps (8 activation, 8 pooled) as PNG: {png_bytes / 1024:.0f} KB; the same maps as JSON numbers "
           f"(float32 printed to 4 decimals) would be about {(510 * 510 + 255 * 255) * 8 * 9 / 2**20:.0f} MB.")
 
@@ -147,97 +120,69 @@ def reruns(repeats: int) -> None:
     at.query_params["f"] = list(FILTERS)
     at.run()
     assert not at.exception, at.exception
-    hit, miss = [], []
-    for i in range(repeats):
-        t0 = time.perf_counter()
+    bias = iter(range(1, 10**9))
+
+    def new_bias():
+        at.number_input(key="img_b0").set_value(float(next(bias)))
         at.run()
-        hit.append(time.perf_counter() - t0)
-        at.number_input(key="img_b0").set_value(float(i + 1))
-        t0 = time.perf_counter()
-        at.run()
-        miss.append(time.perf_counter() - t0)
-        assert not at.exception
-    print(f"\n## One rerun of the page script on the server (AppTest, median of {repeats})\n")
-    print("| case | time |")
-    print("|---|---|")
-    print(f"| results cached (another student, same setting) | {statistics.median(hit) * 1e3:.0f} ms |")
-    print(f"| new bias: nothing cached | {statistics.median(miss) * 1e3:.0f} ms |")
+        assert not at.exception, at.exception
+
+    t = race({"cached": at.run, "new bias": new_bias}, repeats)
+    print_timings("One rerun of the page script on the server (AppTest)", [
+        Row("new bias: nothing cached", t["new bias"]),
+        Row("results cached (another student, same setting)", t["cached"], "new bias: nothing cached")])
 
 
 def browser(clicks: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = b.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            received = {"ws": 0, "media": 0}
-            page.on("websocket", lambda ws: ws.on(
-                "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser_support import wait_for_app
 
-            def on_response(resp):
-                if "/media/" in resp.url:
-                    try:
-                        received["media"] += len(resp.body())
-                    except Exception:  # a response the page navigated away from
-                        pass
-            page.on("response", on_response)
-            query = "&".join(f"f={urllib.request.quote(f)}" for f in FILTERS)
-            page.goto(f"{url}/images?size=512&{query}")
-            page.wait_for_selector("h3:has-text('512x512x3 → 510x510x8 → 255x255x8')")
-            bias = page.get_by_label("Bias of filter 1")
-            bias.wait_for()
-            page.wait_for_timeout(1000)
-            times, sent = [], []
-            for i in range(clicks):
-                value = f"{(i + 1) * 7}"
-                bias.fill(value)
-                received.update(ws=0, media=0)
-                t0 = time.perf_counter()
-                bias.press("Enter")
-                page.wait_for_function(
-                    """v => { const c = [...document.querySelectorAll('[data-testid="stImageCaption"]')]
-                                .map(e => e.innerText).join(' ');
-                              return c.includes('+ bias (' + v + ')')
-                                && [...document.images].every(i => i.complete && i.naturalWidth > 0)
-                                && !document.querySelector('[data-testid="stStatusWidget"]'); }""",
-                    arg=value, polling=5)
-                times.append(time.perf_counter() - t0)
-                page.wait_for_timeout(300)  # late frames of this rerun count for it
-                sent.append(received["ws"] + received["media"])
-                page.wait_for_timeout(400)
-            b.close()
-    finally:
-        server.terminate()
-        server.wait(10)
-    print(f"\n## Chromium: typing a new bias (nothing cached) to the updated page, {clicks} times\n")
-    print("| measure | median | worst |")
-    print("|---|---|---|")
-    print(f"| interaction to updated page | {statistics.median(times) * 1e3:.0f} ms | {max(times) * 1e3:.0f} ms |")
-    print(f"| bytes received per interaction | {statistics.median(sent) / 1024:.0f} KB | {max(sent) / 1024:.0f} KB |")
-    print("Target: under 300 ms.")
+    with streamlit_server() as server, sync_playwright() as p:
+        b = launch_chromium(p)
+        page = b.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        received = {"ws": 0, "media": 0}
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
 
-
-def load_average() -> str:
-    try:
-        return " / ".join(open("/proc/loadavg").read().split()[:3]) + f" on {os.cpu_count()} cores"
-    except OSError:
-        return "unknown"
+        def on_response(resp):
+            if "/media/" in resp.url:
+                try:
+                    received["media"] += len(resp.body())
+                except Exception:  # a response the page navigated away from
+                    pass
+        page.on("response", on_response)
+        query = "&".join(f"f={urllib.request.quote(f)}" for f in FILTERS)
+        page.goto(f"{server.url}/images?sample=House&size=512&{query}")
+        page.wait_for_selector("h3:has-text('512x512x3 → 510x510x8 → 255x255x8')")
+        bias = page.get_by_label("Bias of filter 1")
+        bias.wait_for()
+        wait_for_app(page)
+        times, sent = [], []
+        for i in range(clicks):
+            value = f"{(i + 1) * 7}"
+            bias.fill(value)
+            received.update(ws=0, media=0)
+            t0 = time.perf_counter()
+            bias.press("Enter")
+            page.wait_for_function(
+                """v => { const c = [...document.querySelectorAll('[data-testid="stImageCaption"]')]
+                            .map(e => e.innerText).join(' ');
+                          return c.includes('+ bias (' + v + ')')
+                            && [...document.images].every(i => i.complete && i.naturalWidth > 0)
+                            && !document.querySelector('[data-testid="stStatusWidget"]'); }""",
+                arg=value, polling=5)
+            times.append(time.perf_counter() - t0)
+            page.wait_for_timeout(300)  # late frames of this rerun count for it
+            sent.append(received["ws"] + received["media"])
+            wait_for_app(page)
+        b.close()
+    print_timings("Chromium: typing a new bias (nothing cached) to the updated page; target under 300 ms",
+                  [Row("interaction to updated page", Timing(tuple(times)))])
+    print_table("Bytes received per interaction", ["median", "most"],
+                [[f"{statistics.median(sent) / 1024:.0f} KB", f"{max(sent) / 1024:.0f} KB"]])
 
 
 def main() -> None:
@@ -246,12 +191,12 @@ def main() -> None:
     ap.add_argument("--clicks", type=int, default=8)
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
-    print(f"Load average before: {load_average()}")
+    print(f"Before: {load_average()}")
     compute(args.repeats)
     reruns(args.repeats)
     if not args.no_browser:
         browser(args.clicks)
-    print(f"\nLoad average after: {load_average()}")
+    print(f"\nAfter: {load_average()}")
 
 
 if __name__ == "__main__":

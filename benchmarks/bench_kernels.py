@@ -3,10 +3,10 @@
     python benchmarks/bench_kernels.py [--repeats N]
 
 One thread each: NumPy's BLAS is limited to one thread before NumPy is imported, and
-``torch.set_num_threads(1)``. Runs are interleaved (ours, torch, torch, ours, ...) so that load
-from other processes hits both alike; each sample loops a call enough times to last about 10 ms.
-The table gives the median sample of each and their ratio, and the ratio of the best samples (the
-ones that load from other processes disturbed least).
+``torch.set_num_threads(1)``. Runs are interleaved (``benchmarks.timing.race``: PyTorch, cnnviz,
+cnnviz, PyTorch, ...) so that load from other processes hits both alike; each sample loops a call
+enough times to last about 10 ms. The table gives the median and best sample of each and their ratios
+to PyTorch's.
 
 What is counted
 ---------------
@@ -33,9 +33,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
 import platform  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 try:
@@ -51,6 +49,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cnnviz  # noqa: E402
+from benchmarks.timing import Row, load_average, print_timings, race  # noqa: E402
 
 # (label, (H, W, C), (kh, kw, F))
 CONV_CASES = [
@@ -102,36 +101,6 @@ def blas_info() -> str:
     return name
 
 
-def calls_per_sample(fn, target_s: float = 0.01) -> int:
-    """How many calls make a sample last about ``target_s`` seconds."""
-    fn()  # warm up
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    return max(1, int(target_s / max(once, 1e-7)))
-
-
-def sample(fn, number: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
-
-
-def race(ours, theirs, repeats: int) -> tuple[list[float], list[float]]:
-    """Per-call seconds of each, sampled in interleaved pairs whose order alternates."""
-    number = min(calls_per_sample(ours), calls_per_sample(theirs))
-    a, b = [], []
-    for r in range(repeats):
-        if r % 2:
-            b.append(sample(theirs, number))
-            a.append(sample(ours, number))
-        else:
-            a.append(sample(ours, number))
-            b.append(sample(theirs, number))
-    return a, b
-
-
 def conv_pair(shape, filt, rng):
     H, W, C = shape
     kh, kw, F = filt
@@ -162,33 +131,28 @@ def main() -> None:
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
-    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"CPU: {platform.processor() or platform.machine()}, {load_average()}")
     print(f"NumPy {np.__version__}, BLAS: {blas_info()}")
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
-    print(f"{args.repeats} interleaved samples per case; times are per call, float32.\n")
+    print("Times are per call, float32.")
 
-    header = f"| {'case':<30} | {'ours ms':>9} | {'torch ms':>9} | {'ours/torch':>10} | {'best ratio':>10} |"
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    worst = {}
+    rows, ratio = [], {}
     with torch.inference_mode():
         pairs = [(label, *conv_pair(s, f, rng)) for label, s, f in CONV_CASES]
         pairs += [(label, *pool_pair(s, rng)) for label, s in POOL_CASES]
         for label, ours, theirs in pairs:
-            a, b = race(ours, theirs, args.repeats)
-            ma, mb = statistics.median(a), statistics.median(b)
-            worst[label] = ma / mb
-            print(f"| {label:<30} | {ma * 1e3:>9.3f} | {mb * 1e3:>9.3f} | {ma / mb:>10.2f} | "
-                  f"{min(a) / min(b):>10.2f} |", flush=True)
+            t = race({"PyTorch": theirs, "cnnviz": ours}, args.repeats)
+            rows += [Row(f"PyTorch {label}", t["PyTorch"]), Row(f"cnnviz {label}", t["cnnviz"], f"PyTorch {label}")]
+            ratio[label] = t["cnnviz"].median / t["PyTorch"].median
+    print_timings("cnnviz against PyTorch's CPU kernels, one thread each", rows)
 
-    conv_ok = all(r <= 1.0 for k, r in worst.items() if k.startswith("conv"))
-    pool_ok = all(r <= 0.5 for k, r in worst.items() if k.startswith("max pool"))
+    conv_ok = all(r <= 1.0 for k, r in ratio.items() if k.startswith("conv"))
+    pool_ok = all(r <= 0.5 for k, r in ratio.items() if k.startswith("max pool"))
     print(f"\nTarget: convolution no slower than PyTorch: {'met' if conv_ok else 'MISSED'}; "
           f"pooling at least twice as fast: {'met' if pool_ok else 'MISSED'} (ratios of medians).")
-    print(f"Load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"After: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
     python benchmarks/bench_page_reruns.py [--page learn] [--reruns 20] [--new-digit]
 
 Runs ``app.py`` in AppTest, opens the page (the Learn page waits for its default training first), then
-times ``--reruns`` reruns of the same view and prints their median against the home page's, measured
-in the same run (AppTest's own cost cancels in the ratio). Bytes are the serialised protobuf of every
+times ``--reruns`` reruns of the same view interleaved with reruns of the home page, and prints their
+ratio (AppTest's own cost cancels in it). Bytes are the serialised protobuf of every
 element the rerun draws (what the server writes to the WebSocket for it, before compression), by
 element type. For Real images it also prints the size of each picture's cell texts, which the
 browser receives only when the pointer first enters that picture.
@@ -19,14 +19,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+from benchmarks.timing import Row, load_average, print_table, print_timings, race  # noqa: E402
 
 
 def elements(node) -> list:
@@ -63,25 +63,22 @@ def open_page(page: str):
     return at
 
 
-def rerun_ms(at, n: int, new_digit: bool = False) -> float:
-    """Median ms of ``n`` reruns; with ``new_digit`` (Learn page) each one picks the next test digit first."""
-    times = []
-    for i in range(n):
-        if new_digit:
-            at.number_input(key="learn_digit").set_value((i + 1) % 355)
-        t0 = time.perf_counter()
+def new_digit_rerun(at):
+    """A rerun of the Learn page that picks the next test digit first."""
+    digits = iter(range(1, 10**9))
+
+    def rerun():
+        at.number_input(key="learn_digit").set_value(next(digits) % 355)
         at.run()
-        times.append(time.perf_counter() - t0)
-    assert not at.exception, [e.value for e in at.exception]
-    return statistics.median(times) * 1e3
+    return rerun
 
 
-def pointer_packs(at) -> None:
+def pointer_packs(at) -> list[list[str]]:
     """Real images: the base64 size of each picture's cell texts, asked for as the browser does."""
     from cnnviz.ui.images import CELLS_KEY
 
     data = json.loads(at.get("bidi_component")[0].proto.json)
-    n = 0
+    n, rows = 0, []
     for group in data["groups"]:
         sizes = []
         for token in group["tokens"]:
@@ -89,7 +86,8 @@ def pointer_packs(at) -> None:
             at.session_state[CELLS_KEY] = {"want": {"token": token, "n": n}}
             at.run()
             sizes.append(len(json.loads(at.get("bidi_component")[0].proto.json)["pack"]["b64"]) / 1024)
-        print(f"| {group['box']} | " + ", ".join(f"{s:.1f}" for s in sizes) + " KB |")
+        rows.append([group["box"], ", ".join(f"{s:.1f}" for s in sizes) + " KB"])
+    return rows
 
 
 def main(argv=None) -> None:
@@ -101,22 +99,24 @@ def main(argv=None) -> None:
     a = parser.parse_args(argv)
     home = open_page("home")
     at = open_page(a.page)
-    rerun_ms(at, 3)  # caches warm
-    ours, ref = rerun_ms(at, a.reruns), rerun_ms(home, a.reruns)
-    sizes = sent_bytes(at)
-    print(f"## {a.page}: one rerun of the same view (AppTest, median of {a.reruns})\n")
-    print(f"{ours:.1f} ms against the home page's {ref:.1f} ms (x{ours / ref:.1f}); "
-          f"{sum(sizes.values()) / 1024:.1f} KB of elements, load average {os.getloadavg()[0]:.1f}\n")
-    print("| element type | KB |\n|---|---|")
-    for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:8]:
-        print(f"| {name} | {size / 1024:.1f} |")
+    for _ in range(3):  # caches warm
+        at.run()
+    cases = {"home": home.run, a.page: at.run}
     if a.new_digit and a.page == "learn":
-        fresh = rerun_ms(at, a.reruns, new_digit=True)
-        print(f"\nA new test digit each rerun: {fresh:.1f} ms (x{fresh / ref:.1f} the home page's); in the browser "
-              "only the digit's fragment reruns, AppTest reruns the whole page")
+        cases["new digit"] = new_digit_rerun(at)
+    t = race(cases, a.reruns, target_s=0)
+    assert not at.exception, [e.value for e in at.exception]
+    rows = [Row("home page", t["home"]), Row(f"{a.page}, the same view", t[a.page], "home page")]
+    if "new digit" in t:  # in the browser only the digit's fragment reruns, AppTest reruns the whole page
+        rows.append(Row(f"{a.page}, a new test digit each rerun (the whole page)", t["new digit"], "home page"))
+    print_timings(f"{a.page}: one rerun (AppTest); {load_average()}", rows)
+    at.run()
+    sizes = sent_bytes(at)
+    print_table(f"What the rerun draws: {sum(sizes.values()) / 1024:.1f} KB of elements", ["element type", "KB"],
+                [[name, f"{size / 1024:.1f}"] for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:8]])
     if a.page == "images":
-        print("\n| pictures (cell texts, sent on the pointer's first visit) | base64 |\n|---|---|")
-        pointer_packs(at)
+        print_table("Cell texts of each picture, sent on the pointer's first visit", ["pictures", "base64"],
+                    pointer_packs(at))
 
 
 if __name__ == "__main__":

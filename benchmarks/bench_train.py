@@ -7,7 +7,8 @@ One thread each: NumPy's BLAS is limited to one thread before NumPy is imported,
 (``cnnviz.learn.network.init_parameters``), take the same mini-batches in the same order
 (``cnnviz.learn.network.epoch_batches``), use the same SGD with momentum (PyTorch's form) and, after every
 epoch, classify all training and test digits, as ``train_digits`` does for its history. Runs are
-interleaved (ours, torch, torch, ours, ...) so that load from other processes hits both alike.
+interleaved (``benchmarks.timing.interleave``: cnnviz, torch, torch, cnnviz, ...) so that load from
+other processes hits both alike.
 
 What is counted
 ---------------
@@ -31,7 +32,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cnnviz  # noqa: E402
+from benchmarks.timing import Row, Timing, interleave, load_average, print_timings  # noqa: E402
 from cnnviz.learn.network import DigitsCNN, TrainConfig, epoch_batches, init_parameters  # noqa: E402
 
 try:
@@ -154,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     config = TrainConfig() if args.epochs is None else TrainConfig(epochs=args.epochs)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    print(f"{os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(load_average())
     print(f"NumPy {np.__version__}, BLAS: {blas_name()}")
     if torch is None:
         print("PyTorch is not installed: timing cnnviz alone (for the comparison: pip install torch==2.13.0).")
@@ -163,45 +164,36 @@ def main() -> None:
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"Network: {config}")
     print(f"{len(cnnviz.digits_split().train_labels)} training digits, batches of {config.batch_size}, "
-          f"{config.epochs} epochs; {args.repeats} interleaved runs of each.\n")
+          f"{config.epochs} epochs.")
 
     ours(TrainConfig(epochs=1))  # warm up: imports, the digits file, first BLAS calls
-    data = None
+    cases = {"cnnviz": lambda: ours(config)}
     if torch is not None:
         data = torch_data()
         check_same_network(config, data)
         theirs(TrainConfig(epochs=1), data)
-    runs = {"cnnviz": [], "torch": []}
-    for r in range(args.repeats):
-        order = ["cnnviz", "torch"] if r % 2 == 0 else ["torch", "cnnviz"]
-        for who in order:
-            if who == "cnnviz":
-                runs[who].append(ours(config))
-            elif torch is not None:
-                runs[who].append(theirs(config, data))
-
-    header = f"| {'':<8} | {'train_digits() s':>16} | {'best s':>7} | {'one epoch ms':>12} | {'test accuracy':>13} |"
-    print(header)
-    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
-    summary = {}
-    for who, rs in runs.items():
-        if not rs:
-            continue
-        total = statistics.median(r[0] for r in rs)
-        epoch = statistics.median(e for r in rs for e in r[1])
-        summary[who] = (total, min(r[0] for r in rs), epoch, rs[0][2], rs[0][3])
-        print(f"| {who:<8} | {total:>16.3f} | {summary[who][1]:>7.3f} | {epoch * 1e3:>12.1f} | {rs[0][2]:>13.3f} |")
-    total, _, epoch, accuracy, loss0 = summary["cnnviz"]
-    if "torch" in summary:
-        t = summary["torch"]
-        print(f"\nRatio cnnviz/torch: whole training {total / t[0]:.2f} (medians), {summary['cnnviz'][1] / t[1]:.2f} "
-              f"(best runs); one epoch {epoch / t[2]:.2f}.")
-        print(f"Same start: loss before training {loss0:.6f} (cnnviz) and {t[4]:.6f} (torch); "
-              f"test accuracy after training {accuracy:.3f} and {t[3]:.3f}.")
-    print(f"\nTargets: train_digits() under {TARGET_TOTAL_S:g} s: {'met' if total < TARGET_TOTAL_S else 'MISSED'}; "
-          f"one epoch under {TARGET_EPOCH_S:g} s: {'met' if epoch < TARGET_EPOCH_S else 'MISSED'}; "
+        cases["torch"] = lambda: theirs(config, data)
+    runs = interleave(cases, args.repeats)  # (seconds in all, seconds per epoch, test accuracy, loss before)
+    total = {who: Timing(tuple(r[0] for r in rs)) for who, rs in runs.items()}
+    epoch = {who: Timing(tuple(e for r in rs for e in r[1])) for who, rs in runs.items()}
+    ref = "torch" in runs
+    rows = [Row("torch training loop", total["torch"])] if ref else []
+    rows.append(Row("cnnviz train_digits()", total["cnnviz"], "torch training loop" if ref else None))
+    rows += [Row("torch one epoch", epoch["torch"])] if ref else []
+    rows.append(Row("cnnviz one epoch", epoch["cnnviz"], "torch one epoch" if ref else None))
+    print_timings("Training the digits network, one thread each", rows)
+    _, _, accuracy, loss0 = runs["cnnviz"][0]
+    if torch is not None:
+        _, _, t_accuracy, t_loss0 = runs["torch"][0]
+        print(f"\nSame start: loss before training {loss0:.6f} (cnnviz) and {t_loss0:.6f} (torch); "
+              f"test accuracy after training {accuracy:.3f} and {t_accuracy:.3f}.")
+    else:
+        print(f"\nLoss before training {loss0:.6f}; test accuracy after training {accuracy:.3f}.")
+    t, e = total["cnnviz"].median, epoch["cnnviz"].median
+    print(f"\nTargets: train_digits() under {TARGET_TOTAL_S:g} s: {'met' if t < TARGET_TOTAL_S else 'MISSED'}; "
+          f"one epoch under {TARGET_EPOCH_S:g} s: {'met' if e < TARGET_EPOCH_S else 'MISSED'}; "
           f"test accuracy at least {TARGET_ACCURACY:.0%}: {'met' if accuracy >= TARGET_ACCURACY else 'MISSED'}.")
-    print(f"Load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"After: {load_average()}")
 
 
 if __name__ == "__main__":
