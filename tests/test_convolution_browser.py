@@ -94,8 +94,7 @@ def test_step_and_speed_survive_a_stride_change(page, server_url):
     page.locator('[data-testid="stNumberInput"]').filter(has_text="Stride").get_by_test_id(
         "stNumberInputStepUp").click()
     wait_for_link(page, "stride", "2")
-    page.locator(".cell.out").nth(3).wait_for(state="attached")
-    assert page.locator(".cell.out").count() == 4  # stride 2: a 2x2 map, 4 steps
+    expect(page.locator(".cell.out")).to_have_count(4)  # stride 2: a 2x2 map, 4 steps
     assert page.locator("#player").get_attribute("data-step") == "3"
     assert page.inner_text("#speed-label") == "10 steps/s"
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser_support import TIMEOUT_MS, wait_for_app
+from browser_support import TIMEOUT_MS, rendered, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -83,36 +83,51 @@ def test_at_150_percent_the_photo_is_above_the_fold_and_maps_are_large_and_crisp
         context.close()
 
 
+def point_at(page, picture, row: int, col: int, rows: int, cols: int) -> None:
+    """Scroll ``picture`` (``rows`` x ``cols`` cells) into view and move the pointer to the middle of a cell.
+
+    The page hides the value on a scroll, and the browser delivers the scroll event with its next frame:
+    wait for the frames first, or the late scroll hides the value the pointer has just asked for.
+    """
+    picture.scroll_into_view_if_needed()
+    rendered(page)
+    box = picture.bounding_box()  # in the viewport, where the mouse can reach it
+    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / cols, box["y"] + (row + 0.5) * box["height"] / rows)
+
+
 def test_the_pointer_over_a_map_shows_its_value_there(page, server_url):
+    from playwright.sync_api import expect
+
     from cnnviz import conv2d
     from cnnviz.images import PHOTO, resize_max_side, sample_image
     from cnnviz.lecture.presets import filter_from_spec
     from cnnviz.kernel.notation import format_number
 
+    sent = []  # what the page sends the server
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     page.goto(server_url + "/images?size=32&f=Sharpen&f=Sobel+x%40R&relu=0&pool=0")
     wait_for_app(page)
     shape_heading(page).filter(has_text="32x32x3 → 30x30x2").wait_for()
+    page.wait_for_function("() => window.__cnnvizCellsOn")  # the page's pointer listeners are on
     img = page.locator(".st-key-img_px_volume img").nth(1)  # map 2: Sobel x on the red channel
     img.evaluate("i => i.decode()")
-    img.scroll_into_view_if_needed()
-    box = img.bounding_box()  # in the viewport, where the mouse can reach it
     tip = page.locator("#cnnviz-cell-value")
     x = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32).astype(np.float32)
     ref = conv2d(x, filter_from_spec("Sobel x@R", 3, 3).astype(np.float32))  # (30, 30)
     r, c = 6, 21  # from 0; the page writes them from 1
-    page.mouse.move(box["x"] + (c + 0.5) * box["width"] / 30, box["y"] + (r + 0.5) * box["height"] / 30)
+    point_at(page, img, r, c, 30, 30)
     expected = f"Row 7, column 22: {format_number(float(ref[r, c]))}"
     tip.filter(has_text=expected).wait_for(timeout=TIMEOUT_MS)
     assert tip.inner_text() == expected
     # The next cell needs nothing from the server: its text is already in the browser.
     wait_for_app(page)
-    page.mouse.move(box["x"] + (c + 1.5) * box["width"] / 30, box["y"] + (r + 0.5) * box["height"] / 30)
-    assert tip.inner_text() == f"Row 7, column 23: {format_number(float(ref[r, c + 1]))}"
+    asked = len(sent)
+    point_at(page, img, r, c + 1, 30, 30)
+    expect(tip).to_have_text(f"Row 7, column 23: {format_number(float(ref[r, c + 1]))}")
+    assert len(sent) == asked
     # The picture tells R, G and B at the pointer.
     photo = page.locator(".st-key-img_px_input img")
-    photo.scroll_into_view_if_needed()
-    pbox = photo.bounding_box()
-    page.mouse.move(pbox["x"] + 3.5 * pbox["width"] / 32, pbox["y"] + 0.5 * pbox["height"] / 32)
+    point_at(page, photo, 0, 3, 32, 32)
     u = resize_max_side(np.asarray(sample_image(PHOTO, 512)), 32)
     tip.filter(has_text=f"Row 1, column 4: R {u[0, 3, 0]}, G {u[0, 3, 1]}, B {u[0, 3, 2]}").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0

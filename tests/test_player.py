@@ -6,6 +6,7 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from browser_support import TIMEOUT_MS
 
 from cnnviz.kernel.conv import conv2d
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -168,7 +169,7 @@ def player(browser):
                                   color_scheme="dark" if dark else "light")
         contexts.append(ctx)
         pg = ctx.new_page()
-        pg.set_default_timeout(10_000)
+        pg.set_default_timeout(TIMEOUT_MS)
         pg.set_content(player_html(spec, present=present))
         pg.locator("#player").wait_for()
         return pg
@@ -220,9 +221,11 @@ def test_browser_plays_to_the_last_step(player):
 @pytest.mark.browser
 def test_browser_hover_shows_the_window_and_click_jumps(player):
     pg = player(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER))
-    pg.hover("#out-2-0")
+    from playwright.sync_api import expect
+
+    pg.hover("#out-2-0")  # the browser delivers the pointer's move with a frame: wait for what it changes
+    expect(pg.locator("#explain")).to_contain_text("Output cell row 3, column 1")
     assert pg.get_attribute("#in-4-0", "class").split().count("win") == 1  # bottom-left window
-    assert "Output cell row 3, column 1" in pg.inner_text("#explain")
     pg.click("#out-1-1")
     assert step(pg) == "5"
     assert shown_values(pg)[5] == ""
