@@ -7,6 +7,7 @@ import contextlib
 import os
 
 import pytest
+from playwright.sync_api import expect
 from browser_support import TIMEOUT_MS, type_into_player, wait_for_app, wait_for_link
 
 from cnnviz.kernel.grids import grid_to_text
@@ -82,10 +83,13 @@ def test_a_student_follows_and_another_students_click_moves_neither(browser, roo
         for tab in (student, other):  # the presenter's page reaches them
             tab.locator(".st-key-room-follow-bar", has_text="Convolution").wait_for(timeout=FOLLOW_MS * 3)
             wait_for_app(tab)
+        before = _steps(presenter)
         stride = presenter.get_by_role("spinbutton", name="Stride")
         stride.fill("2")
         stride.press("Enter")
         wait_for_link(presenter, "stride", "2")
+        # the player draws the run's new map after the run has ended
+        expect(presenter.locator("#player")).not_to_have_attribute("data-steps", before)
         # The student's own link becomes the presenter's view and the player shows the presenter's map, with
         # nothing to click and no run of the student's page.
         for tab in (student, other):
