@@ -22,6 +22,8 @@ _EXPORTS = {
     "cnnviz.kernel.pool": ["POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace"],
     "cnnviz.kernel.backward": ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward",
                                "pool2d_backward_naive"],
+    "cnnviz.kernel.gradients": ["weight_gradient_trace", "input_gradient_trace", "pool_gradient_trace",
+                                "spread_gradient", "map_gradient", "squared_loss"],
     "cnnviz.kernel.shapes": ["conv_output_size", "pool_output_size", "conv_param_count", "dense_param_count",
                              "conv_output_formula", "pool_output_formula", "conv_param_formula"],
     "cnnviz.images": ["ImageError", "load_image"],
