@@ -5,7 +5,8 @@ The subpackages, each importing only those above it in this list:
 - ``kernel``: convolution, pooling, backward passes, sizes and parameter counts, grids (NumPy only);
 - ``images``: the safe image loader (Pillow);
 - ``lecture``: filter presets, the layer model, architectures, the network builder's grammar, the quiz;
-- ``learn``: the digits, the network and its training, interpretation, the training worker;
+- ``learn``: one filter learned by gradient descent, the digits, the network and its training, interpretation,
+  the training worker;
 - ``views``: arrays into HTML, Plotly, PNG and the step player (no Streamlit);
 - ``ui``: the app shell, page state, caches, widgets, one module per page (Streamlit);
 - ``classroom``: the room store, the push channel and the room's UI, plugged into the pages by ``app.py``.
