@@ -23,7 +23,7 @@ from cnnviz.kernel.conv import conv2d, conv_trace
 from cnnviz.kernel.gradients import map_gradient, squared_loss
 from cnnviz.kernel.validate import finite_array
 
-__all__ = ["DescentStep", "Descent", "descend", "curvature", "default_rate", "STARTS", "DEFAULT_STEPS",
+__all__ = ["DescentStep", "Descent", "descend", "curvature", "curvatures", "default_rate", "STARTS", "DEFAULT_STEPS",
            "MAX_STEPS"]
 
 STARTS = ("zero", "random")  # the filter descent starts from: zeros, or seeded whole numbers in −2..2
@@ -69,8 +69,22 @@ def _windows(x, size, bias: bool, stride, padding, dilation) -> np.ndarray:
     return np.hstack([A, np.ones((len(A), 1))]) if bias else A
 
 
+def curvatures(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """The loss's curvature along each direction of the filter: the eigenvalues of ``AᵀA``, smallest first.
+
+    Examples
+    --------
+    >>> x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    >>> lam = curvatures(x, (3, 3))
+    >>> round(float(lam[-1]), 1), round(float(lam[0]), 4)
+    (167.4, 0.0012)
+    """
+    A = _windows(x, size, learn_bias, stride, padding, dilation)
+    return np.clip(np.linalg.eigvalsh(A.T @ A), 0, None)  # (kh*kw [+ 1],); rounding can dip below 0
+
+
 def curvature(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilation=1) -> float:
-    """``L``: the loss's largest curvature, the largest eigenvalue of ``AᵀA`` (the squared largest singular value).
+    """``L``, the largest curvature (``curvatures``): plain descent is stable for ``η < 2/L``.
 
     Examples
     --------
@@ -78,8 +92,7 @@ def curvature(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilatio
     >>> round(curvature(x, (3, 3)), 1)
     167.4
     """
-    A = _windows(x, size, learn_bias, stride, padding, dilation)
-    return float(np.linalg.norm(A, 2) ** 2)
+    return float(curvatures(x, size, learn_bias=learn_bias, stride=stride, padding=padding, dilation=dilation)[-1])
 
 
 def default_rate(L: float) -> float:
