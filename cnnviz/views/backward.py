@@ -188,7 +188,7 @@ def sgd_step_html(w, dw, b, db, rate: float) -> str:
            grid_html(new_w, "sgd-new", title="W after the step", vmax=vmax)]
     bias = (f'<p style="margin:6px 0 0;font-size:16px">b ← b − η×{DB}: {format_number(b)} − '
             f'{format_number(rate)}{TIMES}{format_bracketed(db)} = <b>{format_number(new_b)}</b></p>')
-    return grid_rows_html([row], cell=_CELL) + bias
+    return grid_rows_html([row], cell=_CELL, cell_width=_CELL + 20) + bias  # room for "−0.075"
 
 
 def _heatmap(z, vmax: float, xaxis: str, yaxis: str, name: str) -> go.Heatmap:
@@ -205,13 +205,17 @@ def descent_figure(run: Descent, maps: list[np.ndarray]) -> go.Figure:
 
     ``maps[k]`` is the map of ``run.steps[k].filter``. One frame per step, played by the browser (Play,
     Pause, a slider); each grid keeps one colour scale through every frame, so a gradient fading to
-    white is a gradient shrinking. The loss is drawn on a log scale.
+    white is a gradient shrinking (a diverging run's growing values take the scale's end colours). The
+    loss is drawn on a log scale.
     """
     steps = run.steps
-    w_max = symmetric_limit(np.concatenate([s.filter.ravel() for s in steps]))
-    dw_max = symmetric_limit(np.concatenate([s.dw.ravel() for s in steps]))
-    m_max = symmetric_limit(np.concatenate([run.target.ravel()] + [m.ravel() for m in maps]))
     losses = [max(s.loss, 1e-300) for s in steps]
+    # The scales come from the steps that did not make things worse: a diverging run's later steps then
+    # take the end colours instead of washing out the first ones.
+    sane = [k for k, loss in enumerate(losses) if loss <= losses[0]]
+    w_max = symmetric_limit(np.concatenate([steps[k].filter.ravel() for k in sane]))
+    dw_max = symmetric_limit(np.concatenate([steps[k].dw.ravel() for k in sane]))
+    m_max = symmetric_limit(np.concatenate([run.target.ravel()] + [maps[k].ravel() for k in sane]))
     panels = (("Filter W", "x", "y"), (DW, "x2", "y2"), ("Its map", "x3", "y3"), ("Target", "x4", "y4"))
 
     def frame_data(k: int) -> list:
@@ -245,13 +249,13 @@ def descent_figure(run: Descent, maps: list[np.ndarray]) -> go.Figure:
                         "anchor": "y5", "gridcolor": "#ddd"}
     low, high = min(losses), max(losses)
     layout["yaxis5"] = {"domain": [0, 0.38], "type": "log", "title": "loss", "fixedrange": True, "anchor": "x5",
-                        "gridcolor": "#ddd", "range": [np.log10(low) - 0.3, np.log10(high) + 0.3]}
+                        "gridcolor": "#ddd", "range": [np.log10(low) - 0.3, np.log10(high) + 0.3], "dtick": 1}
     play = {"frame": {"duration": 350, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
     fig.update_layout(
         height=620, margin={"l": 60, "r": 20, "t": 40, "b": 110}, font={"size": 14}, plot_bgcolor="white",
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.12, "xanchor": "left", "yanchor": "top",
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
-                                  {"label": "⏸ Pause", "method": "animate",
+                                  {"label": "Pause", "method": "animate",
                                    "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
         sliders=[{"active": 0, "x": 0.18, "len": 0.82, "y": -0.1, "currentvalue": {"prefix": "step "},
                   "steps": [{"label": str(k), "method": "animate",
