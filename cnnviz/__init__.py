@@ -5,7 +5,8 @@ The subpackages, each importing only those above it in this list:
 - ``kernel``: convolution, pooling, backward passes, sizes and parameter counts, grids (NumPy only);
 - ``images``: the safe image loader (Pillow);
 - ``lecture``: filter presets, the layer model, architectures, the network builder's grammar, the quiz;
-- ``learn``: the digits, the network and its training, interpretation, the training worker;
+- ``learn``: one filter learned by gradient descent, the digits, the network and its training, interpretation,
+  the training worker;
 - ``views``: arrays into HTML, Plotly, PNG and the step player (no Streamlit);
 - ``ui``: the app shell, page state, caches, widgets, one module per page (Streamlit);
 - ``classroom``: the room store, the push channel and the room's UI, plugged into the pages by ``app.py``.
@@ -22,6 +23,8 @@ _EXPORTS = {
     "cnnviz.kernel.pool": ["POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace"],
     "cnnviz.kernel.backward": ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward",
                                "pool2d_backward_naive"],
+    "cnnviz.kernel.gradients": ["weight_gradient_trace", "input_gradient_trace", "pool_gradient_trace",
+                                "spread_gradient", "map_gradient", "squared_loss"],
     "cnnviz.kernel.shapes": ["conv_output_size", "pool_output_size", "conv_param_count", "dense_param_count",
                              "conv_output_formula", "pool_output_formula", "conv_param_formula"],
     "cnnviz.images": ["ImageError", "load_image"],

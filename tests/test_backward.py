@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numerical import numerical_gradient
 
 import cnnviz
 from cnnviz import (
@@ -92,20 +93,6 @@ def test_pool2d_backward_matches_naive(seed, batch, mode):
 
 
 # -- what the gradients mean -------------------------------------------------------------------------
-
-def numerical_gradient(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar ``f()`` with respect to every cell of ``a`` (changed in place)."""
-    grad = np.zeros_like(a)
-    for i in np.ndindex(a.shape):
-        keep = a[i]
-        a[i] = keep + eps
-        up = f()
-        a[i] = keep - eps
-        down = f()
-        a[i] = keep
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
 
 @pytest.mark.parametrize("seed", range(6))
 def test_conv2d_backward_matches_finite_differences(seed):

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import architectures as ui_arch
+from cnnviz.ui import backward as ui_bw
 from cnnviz.ui import channels as ui_chan
 from cnnviz.ui import convolution as ui_conv
 from cnnviz.ui import images as ui_img
@@ -16,7 +17,7 @@ from cnnviz.ui import shapes as ui_shapes
 from cnnviz.ui.state import UrlState, int_field
 
 URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL,
-        "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL,
+        "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL, "backward": ui_bw.URL,
         **{url.key: url for url in ui_shapes.URLS}}
 
 
@@ -43,6 +44,9 @@ CHANGED = {
     "learn": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17, epoch=2,
                                draw=np.eye(8, dtype=np.int64) * 16, look=True, wrong=True),
     "architectures": lambda s: replace(s, arch="googlenet", open=True),
+    "backward": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
+                                  stride=2, padding=1, dilation=2, source="target", target=np.array([[1, -2]]),
+                                  part="x", step=4, rate=0.02, gd=100, start="random", present=True),
     "shapes_tab": lambda s: replace(s, tab="builder"),
     "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),
     "shapes_compare": lambda s: replace(s, vh=28, vw=28, vc=1, vk=3, vf=16, gn=5, gk=2),

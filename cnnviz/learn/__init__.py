@@ -1,1 +1,2 @@
-"""Learning: the digits, the network and its training by gradient descent, interpretation, the training worker."""
+"""Learning: one filter by plain gradient descent, the digits, the network and its training, interpretation, the
+training worker."""

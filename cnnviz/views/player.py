@@ -71,6 +71,7 @@ class PlayerSpec:
     url_param: str | None = "step"  # query parameter written into the page's link; None: never
     theme: str = "auto"  # "light", "dark", or "auto" (read the app's background)
     winner_label: str = "winner"  # legend text for the winner cell, when any step has one
+    window_label: str = "window"  # legend text for the cells a step covers
     max_cell: int = 60  # largest cell size in CSS pixels outside the presenter view
     editable: tuple[str, ...] = ()  # grids a student may type into: "in" (not its padding), "flt"
     channel_names: tuple[str, ...] = ()  # one name per channel of a (C, Hp, Wp) input, e.g. ("R", "G", "B")
@@ -209,7 +210,7 @@ def player_data(spec: PlayerSpec) -> dict:
         legend.append('<span><i class="sw pad"></i>padding (zeros)</span>')
     if unreached.any():
         legend.append('<span><i class="sw unr"></i>no window reaches these cells</span>')
-    legend.append('<span><i class="sw win"></i>window</span>')
+    legend.append(f'<span><i class="sw win"></i>{_html.escape(spec.window_label)}</span>')
     if any(s.winner is not None for s in spec.steps):
         legend.append(f'<span><i class="sw best"></i>{_html.escape(spec.winner_label)}</span>')
     if spec.editable:

@@ -73,6 +73,7 @@ class WrittenSum:
     bias: float | int
     total: float | int  # the parts plus the bias, before ReLU
     relu: bool = False
+    label: str = "Output cell"  # names the cell the sum writes: "Output cell row 1, column 1:"
 
     @property
     def value(self) -> float | int:
@@ -100,7 +101,8 @@ def _item(v):
 
 
 def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, int] = (0, 0),
-                names: Sequence[str] = (), partials: Sequence | None = None, total=None) -> WrittenSum:
+                names: Sequence[str] = (), partials: Sequence | None = None, total=None,
+                label: str = "Output cell") -> WrittenSum:
     """The structured sum of one window.
 
     Parameters
@@ -117,6 +119,8 @@ def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, 
     partials, total : optional
         The channels' partial sums and the total as the kernel computed them (so that the written
         numbers are exactly the map's); by default they are summed here.
+    label : str
+        Names the cell the sum writes (``"dL/dW"`` gives ``dL/dW row 1, column 1:``).
 
     Examples
     --------
@@ -145,7 +149,7 @@ def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, 
                           v[:, :, c] if write_out else None, w[:, :, c] if write_out else None, terms))
     bias = _item(bias)
     total = _item(sum(sums) + bias if total is None else total)
-    return WrittenSum((int(out[0]), int(out[1])), tuple(parts), bias, total, relu)
+    return WrittenSum((int(out[0]), int(out[1])), tuple(parts), bias, total, relu, label)
 
 
 # --- rendering --------------------------------------------------------------------------------------
@@ -194,7 +198,7 @@ def _notation_rows(part: Part) -> list[list[tuple[str, str]]]:
 
 
 def _head(s: WrittenSum) -> str:
-    return f"Output cell row {s.out[0] + 1}, column {s.out[1] + 1}:"
+    return f"{s.label} row {s.out[0] + 1}, column {s.out[1] + 1}:"
 
 
 def _bias_text(s: WrittenSum) -> str:
