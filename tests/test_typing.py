@@ -20,7 +20,8 @@ def _core_modules() -> list[str]:
     for package in CORE_PACKAGES:
         names.append(package)
         path = importlib.import_module(f"cnnviz.{package}").__path__
-        names += [info.name for info in pkgutil.walk_packages(path, prefix=f"{package}.")]
+        found = pkgutil.walk_packages(path, prefix=f"cnnviz.{package}.")  # full names: subpackages are walked too
+        names += [info.name.removeprefix("cnnviz.") for info in found]
     return sorted(names)
 
 

@@ -31,6 +31,9 @@ from cnnviz.kernel.pool import pool_trace
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.kernel.validate import finite_array
 
+ArrayLike = np.typing.ArrayLike
+Pair = int | tuple[int, int]  # one value for both axes, or (rows, columns)
+
 __all__ = ["GRADIENT_SOURCES", "map_gradient", "squared_loss", "WeightGradStep", "Cover", "InputGradStep",
            "PoolGradStep", "weight_gradient_trace", "input_gradient_trace", "spread_gradient",
            "pool_gradient_trace"]
@@ -48,7 +51,7 @@ def _target(amap, target) -> tuple[np.ndarray, np.ndarray]:
     return a, t
 
 
-def map_gradient(amap, target=None) -> np.ndarray:
+def map_gradient(amap: ArrayLike, target: ArrayLike | None = None) -> np.ndarray:
     """``dL/dmap``: 1 in every cell (``target`` None), or ``map − target``, the gradient of ``squared_loss``.
 
     Parameters
@@ -77,7 +80,7 @@ def map_gradient(amap, target=None) -> np.ndarray:
     return a - t
 
 
-def squared_loss(amap, target) -> float:
+def squared_loss(amap: ArrayLike, target: ArrayLike) -> float:
     """``L = ½ Σ (map − target)²``: half the sum of the squared differences, as a float.
 
     Examples
@@ -153,7 +156,8 @@ def _conv_arrays(x, w, dout, stride, padding, dilation):
     return (x3, w4, g3), (dx.reshape(x3.shape), dw.reshape(w4.shape), db)
 
 
-def weight_gradient_trace(x, w, dout, *, stride=1, padding=0, dilation=1) -> list[WeightGradStep]:
+def weight_gradient_trace(x: ArrayLike, w: ArrayLike, dout: ArrayLike, *, stride: Pair = 1, padding: Pair = 0,
+                          dilation: Pair = 1) -> list[WeightGradStep]:
     """Every weight's gradient written out, in the order of ``dW``'s cells (``(i, j, channel, filter)``).
 
     With ``out[r, q] = Σ xp[r*sh + i*dh, q*sw + j*dw] * w[i, j]`` (``xp`` the padded input), weight
@@ -197,7 +201,9 @@ def weight_gradient_trace(x, w, dout, *, stride=1, padding=0, dilation=1) -> lis
     return steps
 
 
-def spread_gradient(dout, size, *, stride=1, dilation=1, padded_shape: tuple[int, int] | None = None) -> np.ndarray:
+def spread_gradient(dout: ArrayLike, size: Pair, *, stride: Pair = 1,
+                    dilation: Pair = 1,
+                    padded_shape: tuple[int, int] | None = None) -> np.ndarray:
     """``dL/dmap`` put back at the input's spacing and framed with zeros: the grid the rotated filter slides over.
 
     ``G[(kh − 1)*dh + r*sh, (kw − 1)*dw + q*sw] = dout[r, q]`` and 0 elsewhere: ``stride − 1`` zeros
@@ -240,7 +246,8 @@ def spread_gradient(dout, size, *, stride=1, dilation=1, padded_shape: tuple[int
     return G
 
 
-def input_gradient_trace(x, w, dout, *, stride=1, padding=0, dilation=1) -> list[InputGradStep]:
+def input_gradient_trace(x: ArrayLike, w: ArrayLike, dout: ArrayLike, *, stride: Pair = 1, padding: Pair = 0,
+                         dilation: Pair = 1) -> list[InputGradStep]:
     """Every input cell's gradient written out, in the order of ``dX``'s cells (``(row, column, channel)``).
 
     Window ``(r, q)`` put weight ``(i, j)`` on padded cell ``(r*sh + i*dh, q*sw + j*dw)``: an input cell
@@ -308,7 +315,8 @@ class PoolGradStep:
     sends: np.ndarray  # (kh, kw) what each cell of the window gets from this window
 
 
-def pool_gradient_trace(x, dout, size=2, stride=None, mode: str = "max") -> list[PoolGradStep]:
+def pool_gradient_trace(x: ArrayLike, dout: ArrayLike, size: int = 2, stride: int | None = None,
+                        mode: str = "max") -> list[PoolGradStep]:
     """Every pooling window of one map ``(H, W)`` sending its gradient back, in row-major order of the output.
 
     Max pooling sends the whole gradient to the winner ``pool_trace`` names (ties: ``TIE_RULE``), the

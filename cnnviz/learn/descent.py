@@ -23,6 +23,9 @@ from cnnviz.kernel.conv import conv2d, conv_trace
 from cnnviz.kernel.gradients import map_gradient, squared_loss
 from cnnviz.kernel.validate import finite_array
 
+ArrayLike = np.typing.ArrayLike
+Pair = int | tuple[int, int]  # one value for both axes, or (rows, columns)
+
 __all__ = ["DescentStep", "Descent", "descend", "curvature", "curvatures", "default_rate", "STARTS", "DEFAULT_STEPS",
            "MAX_STEPS"]
 
@@ -69,7 +72,8 @@ def _windows(x, size, bias: bool, stride, padding, dilation) -> np.ndarray:
     return np.hstack([A, np.ones((len(A), 1))]) if bias else A
 
 
-def curvatures(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilation=1) -> np.ndarray:
+def curvatures(x: ArrayLike, size: Pair, *, learn_bias: bool = False, stride: Pair = 1, padding: Pair = 0,
+               dilation: Pair = 1) -> np.ndarray:
     """The loss's curvature along each direction of the filter: the eigenvalues of ``AᵀA``, smallest first.
 
     Examples
@@ -83,7 +87,8 @@ def curvatures(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilati
     return np.clip(np.linalg.eigvalsh(A.T @ A), 0, None)  # (kh*kw [+ 1],); rounding can dip below 0
 
 
-def curvature(x, size, *, learn_bias: bool = False, stride=1, padding=0, dilation=1) -> float:
+def curvature(x: ArrayLike, size: Pair, *, learn_bias: bool = False, stride: Pair = 1, padding: Pair = 0,
+              dilation: Pair = 1) -> float:
     """``L``, the largest curvature (``curvatures``): plain descent is stable for ``η < 2/L``.
 
     Examples
@@ -110,9 +115,9 @@ def default_rate(L: float) -> float:
     return round(math.floor(r / unit + 1e-9) * unit, 12)
 
 
-def descend(x, target_filter, *, target_bias: float = 0.0, steps: int = DEFAULT_STEPS, rate: float | None = None,
-            start: str = "zero", seed: int = 0, learn_bias: bool = False, stride=1, padding=0,
-            dilation=1) -> Descent:
+def descend(x: ArrayLike, target_filter: ArrayLike, *, target_bias: float = 0.0, steps: int = DEFAULT_STEPS,
+            rate: float | None = None, start: str = "zero", seed: int = 0, learn_bias: bool = False,
+            stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1) -> Descent:
     """Gradient descent from ``start`` toward the map ``target_filter`` makes of ``x``.
 
     Parameters
