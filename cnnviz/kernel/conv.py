@@ -84,7 +84,7 @@ def _prepare(x, w, b, stride, padding, dilation):
                  x.shape, w.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per call, and a frozen dataclass is slow to build
 class _Conv:
     """A checked convolution: its arrays in standard form and its geometry."""
 
@@ -139,12 +139,13 @@ def _channels_first_padded(x4, padding, dtype) -> np.ndarray:
     return xp
 
 
-def _blocks(N: int, H_out: int, row_bytes: int):
-    """Split the output into blocks of about ``_BLOCK_BYTES`` of columns: ``(n0, images, r0, rows)``.
+def _blocks(N: int, H_out: int, row_bytes: int, scale: int = 1):
+    """Split the output into blocks of about ``scale * _BLOCK_BYTES``: ``(n0, images, r0, rows)``.
 
-    Several whole images per block when one image fits, else blocks of rows of one image.
+    ``row_bytes`` is what one output row needs; several whole images per block when one image
+    fits, else blocks of rows of one image. No block is larger than the first.
     """
-    rows_fit = max(1, _BLOCK_BYTES // row_bytes)
+    rows_fit = max(1, scale * _BLOCK_BYTES // row_bytes)
     if rows_fit >= H_out:
         per_block = rows_fit // H_out
         for n0 in range(0, N, per_block):
@@ -223,8 +224,8 @@ def conv2d(
     wm = cv.w.astype(cv.dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order like the columns
     out = np.empty((N, H_out, W_out, F), dtype=cv.dtype)
     blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
-    largest = max(images * rows for _, images, _, rows in blocks) * W_out  # output cells of the largest block
-    buf = np.empty(K * largest, dtype=cv.dtype)
+    _, images, _, rows = blocks[0]  # the first block is the largest
+    buf = np.empty(K * images * rows * W_out, dtype=cv.dtype)
     for n0, images, r0, rows in blocks:
         n = images * rows * W_out
         cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
