@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
-from cnnviz.kernel.conv import _blocks, _channels_first_padded, _Conv, _prepare, pad_input
+from cnnviz.kernel.conv import _blocks, _channels_first_padded, _Conv, _keep, _prepare, _scratch, pad_input
 from cnnviz.kernel.pool import _prepare as _pool_prepare
 
 __all__ = ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive"]
@@ -90,8 +90,8 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
     row of ones, for ``db``) and ``dout`` adds to ``dw`` and ``db``, and the columns' gradient
     ``w @ dout.T`` goes back onto the input one tap at a time. Besides the gradients it allocates
     the channels-first padded input (no copy for one unpadded, contiguous channel) and its
-    gradient, ``C*N*(H + 2*ph)*(W + 2*pw)`` values each, and about 1 MiB per block for the
-    columns and their gradient.
+    gradient, ``C*N*(H + 2*ph)*(W + 2*pw)`` values each, and about 1 MiB for a block's columns
+    and their gradient, kept for a later call.
 
     Examples
     --------
@@ -113,13 +113,20 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
     # Twice conv2d's blocks: each tap's add below costs a call per block, and longer runs pay it less.
     blocks = list(_blocks(N, H_out, K * sh * Wp * xf.itemsize, scale=2))
     _, images, _, rows = blocks[0]  # the largest block: whole images, or rows of one image
-    # dout at the window positions of a block, laid out like the input and 0 between them; what
-    # each block writes covers all of its positions, so the zeros stay zeros.
-    gbuf = np.zeros((images, Hp if rows == H_out else sh * (rows - 1) + 1, Wp, F), dtype=dtype)
-    gflat = gbuf.reshape(-1, F)  # (positions, F)
-    colbuf = np.empty((K + 1, len(gflat)), dtype=dtype)  # the columns, and a row of ones for db
+    # One scratch buffer holds a block's dout, its columns and their gradient. dout sits at the
+    # window positions, laid out like the input, with 0 between them: each block writes only
+    # window positions, so the zeros stay.
+    gshape = (images, Hp if rows == H_out else sh * (rows - 1) + 1, Wp, F)
+    size = math.prod(gshape[:3])  # positions in the largest block, windows or not
+    nbytes = (F + 2 * K + 1) * size * xf.itemsize
+    scratch = _scratch(nbytes)
+    buf = scratch[:nbytes].view(dtype)
+    gflat = buf[: F * size].reshape(size, F)  # (positions, F)
+    gflat[...] = 0
+    gbuf = gflat.reshape(gshape)
+    colbuf = buf[F * size : (F + K + 1) * size].reshape(K + 1, size)  # the columns, then ones for db
     colbuf[K] = 1
-    dcolbuf = np.empty(K * len(gflat), dtype=dtype)
+    dcolbuf = buf[(F + K + 1) * size :]
     dwb = np.zeros((K + 1, F), dtype=dtype)  # dw's rows in (i, j, c) order, then db
     dxf = np.zeros(xf.shape, dtype=dtype)  # (C, L)
     s_c, s_p = xf.strides
@@ -138,6 +145,7 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
         for t, shift in enumerate(shifts):
             target = dxf[:, p0 + shift : p0 + shift + n]  # (C, n), a view
             target += dcols[t * C : (t + 1) * C]
+    _keep(scratch)
     dx4 = np.ascontiguousarray(dxf.reshape(C, N, Hp, Wp)[:, :, ph : ph + H, pw : pw + W].transpose(1, 2, 3, 0))
     return _conv_grads_shaped(cv, dx4, dwb[:K].reshape(kh, kw, C, F), dwb[K])
 

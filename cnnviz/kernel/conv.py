@@ -126,6 +126,27 @@ def pad_input(x: np.typing.ArrayLike, padding: int | tuple[int, int] = 0) -> np.
 _BLOCK_BYTES = 1 << 18
 
 
+# Block buffers of finished calls, kept for the next ones: a fresh buffer on every call costs page
+# faults (the allocator hands its pages back to the system and maps them again), which small
+# convolutions feel more than the copy into them.
+_SPARE: list[np.ndarray] = []
+
+
+def _scratch(nbytes: int) -> np.ndarray:
+    """An uninitialised byte buffer of at least ``nbytes``: a spare one when it is large enough."""
+    try:
+        buf = _SPARE.pop()  # atomic: two threads never get the same buffer
+    except IndexError:
+        buf = None
+    return buf if buf is not None and buf.nbytes >= nbytes else np.empty(nbytes, dtype=np.uint8)
+
+
+def _keep(buf: np.ndarray) -> None:
+    """Keep ``buf`` for a later call: two at most, of at most a few blocks each."""
+    if len(_SPARE) < 2 and buf.nbytes <= 8 * _BLOCK_BYTES:
+        _SPARE.append(buf)
+
+
 def _channels_first_padded(x4, padding, dtype) -> np.ndarray:
     """``(N, H, W, C)`` -> zero-padded, C-contiguous ``(C, N, H + 2*ph, W + 2*pw)`` in ``dtype``."""
     (N, H, W, C), (ph, pw) = x4.shape, padding
@@ -204,8 +225,8 @@ def conv2d(
     images, when they are small). Besides the output it allocates a zero-padded channels-first
     copy of the input, ``N*C*(H + 2*ph)*(W + 2*pw)`` values (skipped for one unpadded, contiguous
     channel), and an im2col buffer of about 256 KiB: ``kh*kw*C*W_out*r`` values for the ``r``
-    output rows of a block, at least one row. Cap the image size a caller may pass: the output
-    alone is ``N*H_out*W_out*F`` values.
+    output rows of a block, at least one row, kept for a later call. Cap the image size a caller
+    may pass: the output alone is ``N*H_out*W_out*F`` values.
 
     Examples
     --------
@@ -225,7 +246,9 @@ def conv2d(
     out = np.empty((N, H_out, W_out, F), dtype=cv.dtype)
     blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
     _, images, _, rows = blocks[0]  # the first block is the largest
-    buf = np.empty(K * images * rows * W_out, dtype=cv.dtype)
+    nbytes = K * images * rows * W_out * out.itemsize
+    scratch = _scratch(nbytes)
+    buf = scratch[:nbytes].view(cv.dtype)
     for n0, images, r0, rows in blocks:
         n = images * rows * W_out
         cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
@@ -236,6 +259,7 @@ def conv2d(
         np.matmul(cols.reshape(K, n).T, wm, out=block)
         if b is not None:
             block += cv.bias
+    _keep(scratch)
     return cv.shaped(out)
 
 
