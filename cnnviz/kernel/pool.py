@@ -35,21 +35,14 @@ def _prepare(x, size, stride, mode):
         raise ValueError(f"Unknown pooling mode '{mode}': choose 'max' or 'avg'.")
     kh, kw = as_pair(size, "pooling window size", 1)
     sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
-    x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
-    H, W = x4.shape[1:3]
+    x4 = x if x.ndim == 4 else x[None] if x.ndim == 3 else x[None, :, :, None]  # (N, H, W, C)
+    _, H, W, C = x4.shape
     if kh > H or kw > W:
         raise ValueError(f"The pooling window ({format_shape((kh, kw))}) is larger than the activation map "
                          f"({format_shape((H, W))}).")
     H_out, W_out = (H - kh) // sh + 1, (W - kw) // sw + 1  # pool_output_size; the window fits
-    shape_out = _out_shape(x.shape, (H_out, W_out))
+    shape_out = (H_out, W_out) + x.shape[2:] if x.ndim < 4 else (len(x), H_out, W_out, C)  # the caller's axes
     return x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out
-
-
-def _out_shape(shape: tuple[int, ...], size_out: tuple[int, int]) -> tuple[int, ...]:
-    """The input's shape ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` with ``H, W`` replaced."""
-    if len(shape) == 4:
-        return (shape[0], *size_out, shape[3])
-    return size_out + shape[2:]
 
 
 # Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
