@@ -36,8 +36,8 @@ def _prepare(x, w, b, stride, padding, dilation):
         raise ValueError("The input and the filter must each have at least one cell.")
     batched = x.ndim == 4
     single = w.ndim < 4  # no F axis: no F axis in the output either
-    x4 = x if batched else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
-    w4 = w.reshape(w.shape + (1,) * (4 - w.ndim))  # (kh, kw, C, F)
+    x4 = x if batched else x[None] if x.ndim == 3 else x[None, :, :, None]  # (N, H, W, C)
+    w4 = w if w.ndim == 4 else w[..., None] if w.ndim == 3 else w[:, :, None, None]  # (kh, kw, C, F)
     C = x4.shape[3]
     if w4.shape[2] != C:
         raise ValueError(
