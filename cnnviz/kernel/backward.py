@@ -146,7 +146,15 @@ def conv2d_backward(x, w, dout, *, stride=1, padding=0, dilation=1) -> tuple[np.
             target = dxf[:, p0 + shift : p0 + shift + n]  # (C, n), a view
             target += dcols[t * C : (t + 1) * C]
     _keep(scratch)
-    dx4 = np.ascontiguousarray(dxf.reshape(C, N, Hp, Wp)[:, :, ph : ph + H, pw : pw + W].transpose(1, 2, 3, 0))
+    dxc = dxf.reshape(C, N, Hp, Wp)[:, :, ph : ph + H, pw : pw + W]  # (C, N, H, W)
+    if C <= 4:
+        # A copy loops innermost over the result's last axis, here C: with a few channels, move
+        # one channel at a time instead (one long strided run per row).
+        dx4 = np.empty((N, H, W, C), dtype=dtype)
+        for c in range(C):
+            dx4[..., c] = dxc[c]
+    else:
+        dx4 = np.ascontiguousarray(dxc.transpose(1, 2, 3, 0))  # (N, H, W, C)
     return _conv_grads_shaped(cv, dx4, dwb[:K].reshape(kh, kw, C, F), dwb[K])
 
 
