@@ -177,6 +177,17 @@ def test_conv_gradients_have_the_shapes_of_x_w_and_one_bias_per_filter(x_shape, 
     assert db.tolist() == [out.size // db.size] * db.size  # dout of ones: each bias counts its positions
 
 
+def test_gradients_are_their_own_memory_after_later_calls():
+    # The block buffers are kept for the next call: no gradient may be a view of them.
+    rng = np.random.default_rng(10)
+    x, w = rng.normal(size=(2, 7, 7, 2)), rng.normal(size=(3, 3, 2, 3))
+    grads = conv2d_backward(x, w, np.ones((2, 5, 5, 3)))
+    kept = [g.copy() for g in grads]
+    conv2d_backward(x, w, rng.normal(size=(2, 5, 5, 3)))
+    conv2d(x, w)
+    assert all(np.array_equal(g, k) for g, k in zip(grads, kept))
+
+
 def test_float32_gradients_stay_float32():
     rng = np.random.default_rng(9)
     x = rng.normal(size=(2, 5, 5, 3)).astype(np.float32)

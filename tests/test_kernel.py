@@ -240,6 +240,17 @@ def test_conv2d_blocks_of_rows_match_naive(seed, monkeypatch):
     assert np.array_equal(out, conv2d_naive(x, w, b, **kwargs))
 
 
+def test_a_result_is_its_own_memory_after_later_calls():
+    # The im2col buffer is kept for the next call: no result may be a view of it.
+    rng = np.random.default_rng(5)
+    x, w = rng.normal(size=(9, 9, 2)), rng.normal(size=(3, 3, 2, 4))
+    first = conv2d(x, w)
+    kept = first.copy()
+    conv2d(rng.normal(size=(9, 9, 2)), w)
+    conv2d(rng.integers(-5, 6, size=(9, 9, 2)), rng.integers(-2, 3, size=(3, 3, 2, 4)))
+    assert np.array_equal(first, kept)
+
+
 def test_conv2d_accepts_views_and_read_only_input():
     rng = np.random.default_rng(4)
     big = rng.integers(-5, 6, size=(12, 14, 3))

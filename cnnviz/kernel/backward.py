@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
-from cnnviz.kernel.conv import _blocks, _channels_first_padded, _Conv, _prepare, _window, pad_input
+from cnnviz.kernel.conv import _blocks, _channels_first_padded, _Conv, _keep, _prepare, _scratch, pad_input
 from cnnviz.kernel.pool import _prepare as _pool_prepare
 
 __all__ = ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive"]
@@ -85,8 +85,16 @@ def conv2d_backward(
 
     Notes
     -----
-    The same blocked im2col as ``conv2d``: per block, ``dw += cols @ dout`` and the columns'
-    gradient ``w @ dout.T`` is added back onto the padded input one filter tap at a time.
+    Positions are counted over the zero-padded input laid out flat, channels first, one padded
+    row after another: tap ``(i, j)`` of the window at position ``p`` reads ``p + i*dh*Wp + j*dw``,
+    so each tap of a block of positions is one contiguous run. Positions that are no window (past
+    the last window of a row, between images, skipped by the stride) get a zero gradient and add
+    nothing, so a stride costs what stride 1 costs. Per block, one product of the columns (with a
+    row of ones, for ``db``) and ``dout`` adds to ``dw`` and ``db``, and the columns' gradient
+    ``w @ dout.T`` goes back onto the input one tap at a time. Besides the gradients it allocates
+    the channels-first padded input (no copy for one unpadded, contiguous channel) and its
+    gradient, ``C*N*(H + 2*ph)*(W + 2*pw)`` values each, and about 1 MiB for a block's columns
+    and their gradient, kept for a later call.
 
     Examples
     --------
@@ -100,31 +108,57 @@ def conv2d_backward(
     (sh, sw), (ph, pw), (dh, dw_), (H_out, W_out) = cv.stride, cv.padding, cv.dilation, cv.out_size
     K = kh * kw * C
     xp = _channels_first_padded(cv.x, cv.padding, dtype)  # (C, N, Hp, Wp)
+    Hp, Wp = xp.shape[2:]
+    xf = xp.reshape(C, N * Hp * Wp)  # (C, L): the padded input, flat
+    W1 = Wp - dw_ * (kw - 1)  # windows in one padded row at stride 1
+    shifts = [i * dh * Wp + j * dw_ for i in range(kh) for j in range(kw)]  # where each tap reads, from p
     wm = cv.w.astype(dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order
-    g = np.ascontiguousarray(g4, dtype=dtype)  # (N, H_out, W_out, F)
-    dwm = np.zeros((K, F), dtype=dtype)
-    dxp = np.zeros(xp.shape, dtype=dtype)  # (C, N, Hp, Wp)
-    blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
-    largest = max(images * rows for _, images, _, rows in blocks) * W_out
-    buf = np.empty(K * largest, dtype=dtype)
+    # Twice conv2d's blocks: each tap's add below costs a call per block, and longer runs pay it less.
+    blocks = list(_blocks(N, H_out, K * sh * Wp * xf.itemsize, scale=2))
+    _, images, _, rows = blocks[0]  # the largest block: whole images, or rows of one image
+    # One scratch buffer holds a block's dout, its columns and their gradient. dout sits at the
+    # window positions, laid out like the input, with 0 between them: each block writes only
+    # window positions, so the zeros stay.
+    gshape = (images, Hp if rows == H_out else sh * (rows - 1) + 1, Wp, F)
+    size = math.prod(gshape[:3])  # positions in the largest block, windows or not
+    nbytes = (F + 2 * K + 1) * size * xf.itemsize
+    scratch = _scratch(nbytes)
+    buf = scratch[:nbytes].view(dtype)
+    gflat = buf[: F * size].reshape(size, F)  # (positions, F)
+    gflat[...] = 0
+    gbuf = gflat.reshape(gshape)
+    colbuf = buf[F * size : (F + K + 1) * size].reshape(K + 1, size)  # the columns, then ones for db
+    colbuf[K] = 1
+    dcolbuf = buf[(F + K + 1) * size :]
+    dwb = np.zeros((K + 1, F), dtype=dtype)  # dw's rows in (i, j, c) order, then db
+    dxf = np.zeros(xf.shape, dtype=dtype)  # (C, L)
+    s_c, s_p = xf.strides
     for n0, images, r0, rows in blocks:
-        n = images * rows * W_out
-        cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
-        np.copyto(cols, _window(xp, n0, images, r0, rows, cv))
-        gb = g[n0 : n0 + images, r0 : r0 + rows].reshape(n, F)  # (n, F)
-        dwm += cols.reshape(K, n) @ gb  # (K, F)
-        dcols = (wm @ gb.T).reshape(kh, kw, C, images, rows, W_out)
-        # Back onto the input tap by tap: within one tap no two positions share a cell.
-        for i in range(kh):
-            top = r0 * sh + i * dh
-            for j in range(kw):
-                left = j * dw_
-                target = dxp[:, n0 : n0 + images, top : top + sh * (rows - 1) + 1 : sh,
-                             left : left + sw * (W_out - 1) + 1 : sw]  # (C, images, rows, W_out), a view
-                target += dcols[i, j]
-    dx4 = np.ascontiguousarray(dxp[:, :, ph : ph + H, pw : pw + W].transpose(1, 2, 3, 0))  # (N, H, W, C)
-    db = g.sum(axis=(0, 1, 2))  # (F,)
-    return _conv_grads_shaped(cv, dx4, dwm.reshape(kh, kw, C, F), db)
+        p0 = (n0 * Hp + r0 * sh) * Wp  # the block's first position
+        n = ((images - 1) * Hp + (rows - 1) * sh) * Wp + W1  # up to its last window
+        gbuf[:images, : sh * (rows - 1) + 1 : sh, : sw * (W_out - 1) + 1 : sw] = g4[n0 : n0 + images, r0 : r0 + rows]
+        gb = gflat[:n]  # (n, F)
+        cols = colbuf[:, :n]  # (K + 1, n)
+        taps = np.ndarray((kh, kw, C, n), dtype=dtype, buffer=xf, offset=p0 * s_p,
+                          strides=(dh * Wp * s_p, dw_ * s_p, s_c, s_p))  # every tap's run: a view
+        np.copyto(cols[:K].reshape(kh, kw, C, n), taps)
+        dwb += cols @ gb  # (K + 1, F)
+        dcols = dcolbuf[: K * n].reshape(K, n)
+        np.matmul(wm, gb.T, out=dcols)  # (K, F) @ (F, n)
+        for t, shift in enumerate(shifts):
+            target = dxf[:, p0 + shift : p0 + shift + n]  # (C, n), a view
+            target += dcols[t * C : (t + 1) * C]
+    _keep(scratch)
+    dxc = dxf.reshape(C, N, Hp, Wp)[:, :, ph : ph + H, pw : pw + W]  # (C, N, H, W)
+    if C <= 4:
+        # A copy loops innermost over the result's last axis, here C: with a few channels, move
+        # one channel at a time instead (one long strided run per row).
+        dx4 = np.empty((N, H, W, C), dtype=dtype)
+        for c in range(C):
+            dx4[..., c] = dxc[c]
+    else:
+        dx4 = np.ascontiguousarray(dxc.transpose(1, 2, 3, 0))  # (N, H, W, C)
+    return _conv_grads_shaped(cv, dx4, dwb[:K].reshape(kh, kw, C, F), dwb[K])
 
 
 def conv2d_backward_naive(

@@ -36,8 +36,8 @@ def _prepare(x, w, b, stride, padding, dilation):
         raise ValueError("The input and the filter must each have at least one cell.")
     batched = x.ndim == 4
     single = w.ndim < 4  # no F axis: no F axis in the output either
-    x4 = x if batched else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
-    w4 = w.reshape(w.shape + (1,) * (4 - w.ndim))  # (kh, kw, C, F)
+    x4 = x if batched else x[None] if x.ndim == 3 else x[None, :, :, None]  # (N, H, W, C)
+    w4 = w if w.ndim == 4 else w[..., None] if w.ndim == 3 else w[:, :, None, None]  # (kh, kw, C, F)
     C = x4.shape[3]
     if w4.shape[2] != C:
         raise ValueError(
@@ -84,7 +84,7 @@ def _prepare(x, w, b, stride, padding, dilation):
                  x.shape, w.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per call, and a frozen dataclass is slow to build
 class _Conv:
     """A checked convolution: its arrays in standard form and its geometry."""
 
@@ -126,6 +126,27 @@ def pad_input(x: np.typing.ArrayLike, padding: int | tuple[int, int] = 0) -> np.
 _BLOCK_BYTES = 1 << 18
 
 
+# Block buffers of finished calls, kept for the next ones: a fresh buffer on every call costs page
+# faults (the allocator hands its pages back to the system and maps them again), which small
+# convolutions feel more than the copy into them.
+_SPARE: list[np.ndarray] = []
+
+
+def _scratch(nbytes: int) -> np.ndarray:
+    """An uninitialised byte buffer of at least ``nbytes``: a spare one when it is large enough."""
+    try:
+        buf = _SPARE.pop()  # atomic: two threads never get the same buffer
+    except IndexError:
+        buf = None
+    return buf if buf is not None and buf.nbytes >= nbytes else np.empty(nbytes, dtype=np.uint8)
+
+
+def _keep(buf: np.ndarray) -> None:
+    """Keep ``buf`` for a later call: two at most, of at most a few blocks each."""
+    if len(_SPARE) < 2 and buf.nbytes <= 8 * _BLOCK_BYTES:
+        _SPARE.append(buf)
+
+
 def _channels_first_padded(x4, padding, dtype) -> np.ndarray:
     """``(N, H, W, C)`` -> zero-padded, C-contiguous ``(C, N, H + 2*ph, W + 2*pw)`` in ``dtype``."""
     (N, H, W, C), (ph, pw) = x4.shape, padding
@@ -139,12 +160,13 @@ def _channels_first_padded(x4, padding, dtype) -> np.ndarray:
     return xp
 
 
-def _blocks(N: int, H_out: int, row_bytes: int):
-    """Split the output into blocks of about ``_BLOCK_BYTES`` of columns: ``(n0, images, r0, rows)``.
+def _blocks(N: int, H_out: int, row_bytes: int, scale: int = 1):
+    """Split the output into blocks of about ``scale * _BLOCK_BYTES``: ``(n0, images, r0, rows)``.
 
-    Several whole images per block when one image fits, else blocks of rows of one image.
+    ``row_bytes`` is what one output row needs; several whole images per block when one image
+    fits, else blocks of rows of one image. No block is larger than the first.
     """
-    rows_fit = max(1, _BLOCK_BYTES // row_bytes)
+    rows_fit = max(1, scale * _BLOCK_BYTES // row_bytes)
     if rows_fit >= H_out:
         per_block = rows_fit // H_out
         for n0 in range(0, N, per_block):
@@ -203,8 +225,8 @@ def conv2d(
     images, when they are small). Besides the output it allocates a zero-padded channels-first
     copy of the input, ``N*C*(H + 2*ph)*(W + 2*pw)`` values (skipped for one unpadded, contiguous
     channel), and an im2col buffer of about 256 KiB: ``kh*kw*C*W_out*r`` values for the ``r``
-    output rows of a block, at least one row. Cap the image size a caller may pass: the output
-    alone is ``N*H_out*W_out*F`` values.
+    output rows of a block, at least one row, kept for a later call. Cap the image size a caller
+    may pass: the output alone is ``N*H_out*W_out*F`` values.
 
     Examples
     --------
@@ -223,8 +245,10 @@ def conv2d(
     wm = cv.w.astype(cv.dtype, copy=False).reshape(K, F)  # (K, F), rows in (i, j, c) order like the columns
     out = np.empty((N, H_out, W_out, F), dtype=cv.dtype)
     blocks = list(_blocks(N, H_out, K * W_out * xp.itemsize))
-    largest = max(images * rows for _, images, _, rows in blocks) * W_out  # output cells of the largest block
-    buf = np.empty(K * largest, dtype=cv.dtype)
+    _, images, _, rows = blocks[0]  # the first block is the largest
+    nbytes = K * images * rows * W_out * out.itemsize
+    scratch = _scratch(nbytes)
+    buf = scratch[:nbytes].view(cv.dtype)
     for n0, images, r0, rows in blocks:
         n = images * rows * W_out
         cols = buf[: K * n].reshape(kh, kw, C, images, rows, W_out)
@@ -235,6 +259,7 @@ def conv2d(
         np.matmul(cols.reshape(K, n).T, wm, out=block)
         if b is not None:
             block += cv.bias
+    _keep(scratch)
     return cv.shaped(out)
 
 

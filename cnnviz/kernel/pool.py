@@ -35,21 +35,14 @@ def _prepare(x, size, stride, mode):
         raise ValueError(f"Unknown pooling mode '{mode}': choose 'max' or 'avg'.")
     kh, kw = as_pair(size, "pooling window size", 1)
     sh, sw = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
-    x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape + (1,) * (x.ndim == 2))  # (N, H, W, C)
-    H, W = x4.shape[1:3]
+    x4 = x if x.ndim == 4 else x[None] if x.ndim == 3 else x[None, :, :, None]  # (N, H, W, C)
+    _, H, W, C = x4.shape
     if kh > H or kw > W:
         raise ValueError(f"The pooling window ({format_shape((kh, kw))}) is larger than the activation map "
                          f"({format_shape((H, W))}).")
     H_out, W_out = (H - kh) // sh + 1, (W - kw) // sw + 1  # pool_output_size; the window fits
-    shape_out = _out_shape(x.shape, (H_out, W_out))
+    shape_out = (H_out, W_out) + x.shape[2:] if x.ndim < 4 else (len(x), H_out, W_out, C)  # the caller's axes
     return x4, (kh, kw), (sh, sw), (H_out, W_out), shape_out
-
-
-def _out_shape(shape: tuple[int, ...], size_out: tuple[int, int]) -> tuple[int, ...]:
-    """The input's shape ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` with ``H, W`` replaced."""
-    if len(shape) == 4:
-        return (shape[0], *size_out, shape[3])
-    return size_out + shape[2:]
 
 
 # Bytes of input rows per block of pooling (fits a core's L2 cache with room to spare).
@@ -101,28 +94,28 @@ def pool2d(
     if mode == "avg" and x4.dtype.kind in "iu":
         x4 = x4.astype(np.float64)  # the mean of integers is a float
     N, H, W, C = x4.shape
-    out = np.empty((N, H_out, W_out, C), dtype=x4.dtype)
-    if N == 1:
-        _pool_volume(x4[0], out[0], (kh, kw), (sh, sw), mode)
-    elif kh <= sh and H == sh * H_out:
-        # The windows tile each image's rows: the batch pools as one tall image of N*H rows.
+    out = np.empty(shape_out, dtype=x4.dtype)
+    if N == 1 or (kh <= sh and H == sh * H_out):
+        # One image, or windows that tile each image's rows: the batch pools as one tall image.
         _pool_volume(x4.reshape(N * H, W, C), out.reshape(N * H_out, W_out, C), (kh, kw), (sh, sw), mode)
     else:
+        out4 = out.reshape(N, H_out, W_out, C)
         for n in range(N):
-            _pool_volume(x4[n], out[n], (kh, kw), (sh, sw), mode)
+            _pool_volume(x4[n], out4[n], (kh, kw), (sh, sw), mode)
     if mode == "avg":
         out /= kh * kw
-    return out.reshape(shape_out)
+    return out
 
 
 def _pool_volume(x3, out3, size, stride, mode) -> None:
-    """Pool one ``(H, W, C)`` volume into ``out3`` ``(H_out, W_out, C)``: sums for "avg", not yet means."""
+    """Pool one ``(H, W, C)`` volume into the C-contiguous ``out3`` ``(H_out, W_out, C)``; "avg" leaves sums."""
     (kh, kw), (sh, sw) = size, stride
-    H_out, W_out = out3.shape[:2]
+    H_out, W_out, C = out3.shape
+    W = x3.shape[1]
     op = np.maximum if mode == "max" else np.add
-    W, C = x3.shape[1:]
     # NumPy loops innermost over the last axis: with few channels, make that the columns.
     few_channels = C < _FEW_CHANNELS
+    tiled = W == sw * W_out  # the windows tile each row (so kw <= sw): no column is skipped or shared
     span = sw * (W_out - 1) + 1  # columns from the first window's left edge to the last one's
     # Separable: combine each window's rows first (whole input rows, long contiguous runs), then
     # its columns; in blocks of output rows, so that the rows' result stays in cache.
@@ -136,21 +129,23 @@ def _pool_volume(x3, out3, size, stride, mode) -> None:
             for i in range(2, kh):
                 op(rows, x3[top + i : end + i : sh], out=rows)
         target = out3[r0 : r0 + n]  # (n, W_out, C)
-        if W == sw * W_out and rows.flags.c_contiguous and target.flags.c_contiguous:
-            # The windows tile each row: as (n*W_out, sw*C), column j of every window is a block of C.
-            tiles = rows.reshape(n * W_out, sw * C)
-            cols = [tiles[:, j * C : (j + 1) * C] for j in range(kw)]  # kw x (n*W_out, C)
+        if tiled:
+            # Column j of every window is one block of C values: cols[j] is (n*W_out, C), or
+            # (C, n*W_out) with few channels.
+            cols = rows.reshape(n * W_out, sw, C).transpose((1, 2, 0) if few_channels else (1, 0, 2))
             target = target.reshape(n * W_out, C)  # a view: the output is contiguous
+            target = target.T if few_channels else target
         else:
             cols = [rows[:, j : j + span : sw] for j in range(kw)]  # kw x (n, W_out, C)
-        if few_channels:
-            cols, target = [v.swapaxes(-1, -2) for v in cols], target.swapaxes(-1, -2)
+            if few_channels:
+                cols, target = [v.swapaxes(1, 2) for v in cols], target.swapaxes(1, 2)
         if kw == 1:
             np.copyto(target, cols[0])
             continue
+        # order="C" walks the output's last axis innermost: the columns, when they were swapped there.
         op(cols[0], cols[1], out=target, order="C")
-        for v in cols[2:]:
-            op(target, v, out=target, order="C")
+        for j in range(2, kw):
+            op(target, cols[j], out=target, order="C")
 
 
 def pool2d_naive(

@@ -19,20 +19,16 @@ def finite_array(value: np.typing.ArrayLike, name: str) -> np.ndarray:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"The {name} must be a grid of numbers.") from exc
-    if arr.dtype == bool:
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind in "iu":
+    kind = arr.dtype.kind
+    if kind in "biu":
         # Integers stay integers (results are checked against int64 later, from the actual values);
         # only uint64 values beyond int64's range keep their own dtype.
         if arr.dtype == np.uint64 and arr.size and int(arr.max()) > _INT64_MAX:
             return arr
         return arr.astype(np.int64, copy=False)
-    if arr.dtype.kind == "c":
+    if kind == "c":
         raise ValueError(f"The {name} must contain real numbers, not complex ones.")
-    if arr.dtype.kind == "f":
-        if arr.dtype not in _FLOATS:
-            arr = arr.astype(np.float64)
-    else:
+    if arr.dtype not in _FLOATS:
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
