@@ -8,12 +8,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
-from cnnviz.ui import ROOT, available_pages, favicon_png, seam  # noqa: E402
+from cnnviz.ui import ROOT, app_style, available_pages, favicon_png, seam  # noqa: E402
 from cnnviz.classroom import ui as rooms  # noqa: E402
 
 
 def main() -> None:
     st.set_page_config(page_title="cnnviz", page_icon=favicon_png(), layout="wide")
+    app_style()
     home = st.Page(ROOT / "pages" / "home.py", title="Home", icon=":material/home:", url_path="", default=True)
     pages = [home] + [
         st.Page(ROOT / p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p in available_pages()

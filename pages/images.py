@@ -65,7 +65,9 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
     with picture_col, st.container(key="img_px_input"):
         st.image(input_pngs[0], output_format="PNG",
                  caption=f"The input, {format_shape(x.shape[:2])}; amber box: the window (row {r + 1}, "
-                         f"column {c + 1})")
+                         f"column {c + 1})",
+                 alt=f"The input picture, {format_shape(x.shape)}, with an amber box around the "
+                     f"{format_shape((state.k, state.k))} window at row {r + 1}, column {c + 1}")
         if state.source == "Sample" and state.sample == images.PHOTO:
             st.caption(f"Photo: {images.PHOTO_CREDIT}.")
     # Each group of pictures sits in a keyed container: the pointer's values find their pictures there.
@@ -73,16 +75,20 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         with channels_box:
             st.subheader("Its three channels")
             st.container(key="img_px_channels").image(
-                list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in "RGB"], output_format="PNG")
+                list(input_pngs[1:]), caption=[f"{n} channel (0 black, 255 white)" for n in "RGB"], output_format="PNG",
+                alt=[f"The picture's {n} channel in grey, black 0 to white 255" for n in ("red", "green", "blue")])
 
     detail_pngs, captions = ui_img.channel_detail(x, state.filters[state.sel], state.k, state.bias[state.sel],
                                                   state.relu, (r, c))
     with detail_box:
         st.subheader(f"Filter {state.sel + 1} across the channels: {ui_img.filter_label(state.filters[state.sel])}")
         st.caption(ui_img.filter_explains(state.filters[state.sel], C))
-        st.container(key="img_px_detail").image(list(detail_pngs), caption=list(captions), output_format="PNG")
+        alts = [ui_img.map_alt("Map of the " + t.replace(" * ", " through the filter's ")) for t in captions]
+        st.container(key="img_px_detail").image(list(detail_pngs), caption=list(captions), output_format="PNG",
+                                                alt=alts)
         st.image(ui_img.COLOUR_BAR, width=256, output_format="PNG",
-                 caption="Blue: negative · white: 0 · red: positive (one scale for these maps; numbers in the zoom)")
+                 caption="Blue: negative · white: 0 · red: positive (one scale for these maps; numbers in the zoom)",
+                 alt="The colour scale of these maps: blue for negative values, white for 0, red for positive ones")
 
     with volume_box:
         st.subheader(f"The activation volume: {F} map{'s' if F > 1 else ''}, {format_shape(result.shape)}")
@@ -95,7 +101,9 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
                      for lo, hi in result.ranges]
             names = [f"{f + 1}: {ui_img.filter_label(spec)}{span}"
                      for f, (spec, span) in enumerate(zip(state.filters, spans))]
-            tab.container(key=box).image(list(pngs), caption=names, output_format="PNG")
+            tab.container(key=box).image(list(pngs), caption=names, output_format="PNG",
+                                         alt=[ui_img.map_alt(f"Activation map {n}" + (" after pooling" if i else ""))
+                                              for n in names])
         sent = ui_img.bytes_note(*input_pngs, *detail_pngs, *result.volume_png, *result.pooled_png)
         st.caption(f"Pictures on this page: {sent}. Point at (or tap) a picture or a map for the value there. "
                    "Settings are in the link; an uploaded picture is not.")

@@ -76,6 +76,21 @@ def test_default_sample_shows_the_volume_and_a_correct_dot_product():
     assert "(R) +" in zoom_line(at) and "(B) + 0 (bias)" in zoom_line(at)
 
 
+def test_every_picture_has_alternative_text():
+    at = run()
+    alts = [i.alt for e in at.get("image") for i in e.proto.imgs]
+    assert len(alts) == 22 and all(alts) and len(set(alts)) == len(alts)  # each picture described, none alike
+    r, c, _ = zoom_numbers(at)
+    assert alts[0] == (f"The input picture, 128x128x3, with an amber box around the 3x3 window at row {r + 1}, "
+                       f"column {c + 1}")
+    assert "The picture's red channel in grey, black 0 to white 255" in alts
+    assert ("Map of the R channel through the filter's R slice, coloured blue where negative, white at 0 and red "
+            "where positive") in alts
+    assert any(a.startswith("Activation map 1: Vertical edge") and a.endswith("after pooling, coloured blue where "
+                                                                             "negative, white at 0 and red where "
+                                                                             "positive") for a in alts)
+
+
 def test_the_lecture_shapes_from_a_link():
     at = run({"size": "32", "k": "5", "f": ["Vertical edge"] * 3 + ["Sharpen"] * 3})
     assert shape_line(at) == "32x32x3 → 28x28x6 → 14x14x6"

@@ -464,6 +464,11 @@ def channel_detail(x: np.ndarray, spec: str, k: int, bias: float, relu: bool,
     return pngs, tuple(captions)
 
 
+def map_alt(what: str) -> str:
+    """The alternative text of a map drawn on the blue-white-red scale: ``what`` it is, and how to read it."""
+    return f"{what}, coloured blue where negative, white at 0 and red where positive"
+
+
 def input_pngs(x: np.ndarray, at: tuple[int, int], k: int) -> tuple[bytes, ...]:
     """The picture with the zoom window drawn on it, then each channel as a grey map."""
     return (_picture_png(x, at, k),) + _channel_png(x)
