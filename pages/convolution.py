@@ -41,7 +41,7 @@ def player_area(state: ui_conv.ConvState, present: bool) -> None:
 
     col_play, col_tools = st.columns([3, 1], gap="medium") if not present else (st.container(), st.container())
     with col_play:
-        kept = ui.last_valid("conv", lambda: ui_conv.convolve(state))
+        kept = ui.last_valid("conv", lambda: ui_conv.convolve(state), stand_in=ui_conv.first_example)
         if kept.value is not None:
             ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=present,
                                    ack=ui_widgets.edit_ack("conv_player"), tools=GRIDS)
@@ -49,7 +49,8 @@ def player_area(state: ui_conv.ConvState, present: bool) -> None:
         for slot in (INPUT, FILTER):
             ui.show_errors(ui_widgets.grid_errors(slot.key),
                            kept=f"The last valid {slot.label.lower()} is still used.")
-        ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
+        ui.show_errors(kept.errors, kept="The player shows the lecture's example until they fit; the tools under it "
+                       "resize your grids." if kept.stand_in else "The last valid activation map is still shown.")
     with col_tools, st.container(key="player_tools"):  # hidden in the presenter view
         if kept.ok:
             st.markdown(kept.value.size_line)

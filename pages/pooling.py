@@ -50,9 +50,10 @@ def body(state: ui_pool.PoolState, present: bool) -> None:
         x = stack[:, :, state.pick - 1]
         in_shape = stack.shape
 
-    kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state))
+    kept = ui.last_valid("pool", lambda: ui_pool.pool(x, in_shape, state), stand_in=ui_pool.first_example)
     with col_play:
-        ui.show_errors(kept.errors, kept="The last valid pooled map is still shown." if kept.value else "")
+        ui.show_errors(kept.errors, kept="The player shows the page's first example until the window fits; the tools "
+                       "under it resize your map." if kept.stand_in else "The last valid pooled map is still shown.")
         if kept.value is not None:
             if state.src == "stack":
                 st.markdown(f"**Map {state.pick}, window by window**")

@@ -117,6 +117,26 @@ def test_a_bad_link_falls_back_with_a_warning():
     assert "5x5x3 → 3x3x2" in text(odd)
 
 
+def test_every_link_the_page_takes_has_filters_that_fit_their_input():
+    # The page's examples are fixed: no stride or padding its link accepts makes a filter larger than the
+    # padded input, so a link never leaves the page without its player.
+    from cnnviz.ui.channels import URL, ChannelsState, view
+
+    def taken(name: str) -> list[int]:
+        out = []
+        for v in range(-1, 10):
+            try:
+                out.append(URL.fields[name].parse(str(v)))
+            except ValueError:
+                pass
+        return out
+
+    for example in EXAMPLES:
+        for stride in taken("stride"):
+            for padding in taken("padding"):
+                assert view(ChannelsState(example, 0, stride, padding, None, False)).data
+
+
 def test_home_links_the_page():
     from streamlit.testing.v1 import AppTest
 

@@ -121,6 +121,20 @@ def test_filter_larger_than_the_padded_input_keeps_the_last_map():
     assert not at.error and np.array(shown_map(at)).shape == (1, 5)
 
 
+def test_a_link_whose_filter_is_larger_than_its_input_keeps_the_player_and_its_tools():
+    # a hand-edited link: a 7x7 filter on the lecture's 5x5 input, padding 0, never valid in this session
+    at = open_page(input=grid_to_text(LECTURE_INPUT), filter=grid_to_text(np.ones((7, 7), dtype=int)))
+    assert not at.exception and len(at.error) == 1
+    assert "The filter (7x7) is larger than the padded input (5x5)" in errors(at)
+    assert "shows the lecture's example until they fit" in errors(at)
+    assert shown_map(at) == LECTURE_MAP  # the player stays, on the lecture's example
+    tools = player_tools(at)  # its tools hold the link's grids, ready to be put right
+    assert 'Input <span class="dim">5x5</span>' in tools and 'Filter <span class="dim">7x7</span>' in tools
+    assert at.query_params["filter"] == grid_to_text(np.ones((7, 7), dtype=int))  # the link is kept as it was
+    at = tool(tool(at, "conv_filter", "rows", 5), "conv_filter", "cols", 5)
+    assert not at.error and shown_map(at) == [[int(LECTURE_INPUT.sum())]]
+
+
 def test_presets_load_with_their_explanation():
     at = tool(open_page(), "conv_filter", "preset", "Sobel x")
     sobel = FILTER_PRESETS["Sobel x"]

@@ -268,6 +268,17 @@ def test_a_linked_map_smaller_than_the_window_says_so_and_a_smaller_window_fixes
     assert metrics(at)["Activations kept"] == "100 %"
 
 
+def test_a_link_whose_window_is_larger_than_its_map_keeps_the_player_and_its_tools():
+    at = open_page(input="1,2,3;4,5,6;7,8,9", size="4")
+    assert not at.exception and len(at.error) == 1
+    assert "The pooling window (4x4) is larger than the activation map (3x3)" in errors(at)
+    assert "shows the page's first example until the window fits" in errors(at)
+    assert pooled(at) == [[6, 8], [3, 4]]  # the player stays, on the page's first example
+    assert 'Activation map <span class="dim">3x3</span>' in player_tools(at)  # the tools hold the link's map
+    at = use_tool(use_tool(at, "pool_player", "in", "rows", 4), "pool_player", "in", "cols", 4)
+    assert not at.error and pooled(at) == [[9]]
+
+
 def test_a_carried_map_is_shown_even_after_looking_at_the_stack():
     at = open_page()
     at.radio(key="pool_src").set_value("stack").run()

@@ -83,11 +83,17 @@ def convolve(state: ConvState) -> ConvView:
     """The player and the activation map of ``state``; ValueError when the filter does not fit the input."""
     (H, W), (kh, kw) = state.input.shape, state.filter.shape
     s, p, d = state.stride, state.padding, state.dilation
-    rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
     bias = int(state.bias) if float(state.bias).is_integer() else float(state.bias)  # the player writes 0, not 0.0
+    # first the convolution: its error names both sides of the filter and of the padded input
     data, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d)
+    rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
     axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
     return ConvView(data, amap, f"Output size: {axes} → activation map **{format_shape(amap.shape)}**")
+
+
+def first_example() -> ConvView:
+    """The convolution the page opens with: the lecture's input and filter."""
+    return convolve(URL.default)
 
 
 # One JSON text handed to every session (no copy, no second writing out per rerun); the page adds its own

@@ -167,6 +167,11 @@ def pool(x: np.ndarray, in_shape: tuple[int, ...], state: PoolState) -> PoolView
     return PoolView(data, x, in_shape, out.shape + in_shape[2:], state.size, state.stride)
 
 
+def first_example() -> PoolView:
+    """The pooling the page opens with (its default map and settings)."""
+    return pool(DEFAULT_MAP, DEFAULT_MAP.shape, URL.default)
+
+
 def settings_ui() -> dict:
     """Input choice, mode, window size and stride (keys ``pool_<name>``); returns their values."""
     out = {"src": st.radio("Input", list(SOURCES), format_func=SOURCES.get, key="pool_src",

@@ -289,6 +289,7 @@ class Kept(Generic[T]):
 
     value: T | None  # the new result, or the last valid one when it could not be computed (None: never one)
     errors: tuple[str, ...] = ()  # why the new result could not be computed; empty when ``value`` is new
+    stand_in: bool = False  # ``value`` is the page's opening example: nothing of this session's has worked yet
 
     @property
     def ok(self) -> bool:
@@ -331,17 +332,25 @@ class LastValid(Generic[T]):
         """Why the newest input was refused; empty once a valid value is put."""
         return st.session_state.get(self.errors_key, ())
 
-    def compute(self, fn: Callable[[], T]) -> Kept[T]:
-        """``fn()`` kept as the last valid result, or the last valid result and why ``fn`` failed."""
+    def compute(self, fn: Callable[[], T], stand_in: Callable[[], T] | None = None) -> Kept[T]:
+        """``fn()`` kept as the last valid result, or the last valid result and why ``fn`` failed.
+
+        Before a first valid result (a link whose settings never worked together), ``stand_in()``, the
+        page's opening example, takes its place, so that the page still has its player and the tools that
+        put the settings right; it is never kept as this session's own.
+        """
         try:
             value = fn()
         except ValueError as exc:
             self.refuse((str(exc),))
+            if self.get() is None and stand_in is not None:
+                return Kept(stand_in(), self.errors, stand_in=True)
             return Kept(self.get(), self.errors)
         return Kept(self.put(value))
 
 
-def last_valid(name: str, fn: Callable[[], T]) -> Kept[T]:
-    """``LastValid(name).compute(fn)``: the new result of ``fn``, or the last valid one and the error."""
-    return LastValid(name).compute(fn)
+def last_valid(name: str, fn: Callable[[], T], stand_in: Callable[[], T] | None = None) -> Kept[T]:
+    """``LastValid(name).compute(fn, stand_in)``: the new result of ``fn``, or the last valid one (else
+    ``stand_in()``) and the error."""
+    return LastValid(name).compute(fn, stand_in)
 
