@@ -179,6 +179,23 @@ def test_activation_cell_against_naive_loops():
         assert f"= **{q.answer_text.replace('-', '−')}**" in q.solution
 
 
+def test_a_padded_window_is_shown_in_the_padded_input():
+    # The solution counts rows and columns on the padded input: it shows that input, the window in bold.
+    padded = [q for q in questions_of("activation_cell") if "zero padding **1**" in q.text]
+    assert len(padded) >= 3
+    for q in padded:
+        (_, x), (_, w) = q.grids
+        k = w.shape[0]
+        r0, c0 = numbers(r"top-left corner is at row (\d+), column (\d+) of the input padded", q.solution)
+        assert f"The input padded with 1 ring of zeros, {x.shape[0] + 2}x{x.shape[1] + 2}" in q.solution
+        for i, row in enumerate(np.pad(x, 1).tolist()):  # (H + 2, W + 2), every cell 0 to 3
+            cells = [f"**{v}**" if r0 - 1 <= i < r0 - 1 + k and c0 - 1 <= j < c0 - 1 + k else str(v)
+                     for j, v in enumerate(row)]
+            assert f"| **{i + 1}** | " + " | ".join(cells) + " |" in q.solution
+    unpadded = next(q for q in questions_of("activation_cell") if "zero padding **0**" in q.text)
+    assert "padded" not in unpadded.solution
+
+
 def test_lecture_first_window_written_out():
     # Lecture: the first cell of the 3x3 activation map is 12.
     x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]

@@ -10,10 +10,12 @@ from cnnviz.kernel.notation import format_bracketed, format_number, format_produ
 __all__ = ["grid_markdown", "products_text", "number_list", "bold_total"]
 
 
-def grid_markdown(grid: np.typing.ArrayLike, first_row: int = 1, first_col: int = 1) -> str:
+def grid_markdown(grid: np.typing.ArrayLike, first_row: int = 1, first_col: int = 1,
+                  bold: tuple[slice, slice] | None = None) -> str:
     """A 2-D grid as a Markdown table, rows and columns numbered from 1 (as people count).
 
-    ``first_row`` and ``first_col`` number a window cut from a larger grid by its place there.
+    ``first_row`` and ``first_col`` number a window cut from a larger grid by its place there; the cells
+    of ``bold`` (rows, columns, counted from 0) are written in bold: a window marked in the whole grid.
 
     Examples
     --------
@@ -21,12 +23,18 @@ def grid_markdown(grid: np.typing.ArrayLike, first_row: int = 1, first_col: int 
     | | **1** | **2** |
     |---|---|---|
     | **1** | 1 | −2 |
+    >>> print(grid_markdown([[1, -2]], bold=(slice(0, 1), slice(1, 2))).splitlines()[-1])
+    | **1** | 1 | **−2** |
     """
     arr = np.asarray(grid)
+    marked = np.zeros(arr.shape, dtype=bool)
+    if bold is not None:
+        marked[bold] = True
     head = "| | " + " | ".join(f"**{j + first_col}**" for j in range(arr.shape[1])) + " |"
     rule = "|" + "---|" * (arr.shape[1] + 1)
-    rows = [f"| **{i + first_row}** | " + " | ".join(format_number(v) for v in row.tolist()) + " |"
-            for i, row in enumerate(arr)]
+    rows = [f"| **{i + first_row}** | " + " | ".join(f"**{format_number(v)}**" if m else format_number(v)
+                                                      for v, m in zip(row.tolist(), marks)) + " |"
+            for i, (row, marks) in enumerate(zip(arr, marked))]
     return "\n".join([head, rule] + rows)
 
 

@@ -388,10 +388,19 @@ def _activation_cell(rng: np.random.Generator) -> Question:
     value = int(out[r, c])
     setting = f"stride **{s}**, zero padding **{p}**" + (f", bias **{format_number(b)}**" if b else ", no bias")
     where = "input padded with a ring of zeros" if p else "input"
+    rows, cols = slice(r * s, r * s + k), slice(c * s, c * s + k)  # the window, in padded coordinates
+    padded = [] if not p else [
+        f"The input padded with {p} ring{'s' if p > 1 else ''} of zeros, "
+        f"{format_shape((n + 2 * p, n + 2 * p))}, rows and columns counted on it (the window in bold):",
+        "",
+        grid_markdown(pad_input(x, p), bold=(rows, cols)),
+        "",
+    ]
     lines = [
         f"The activation map is {format_shape(out.shape)}: "
         f"{conv_output_formula(n, k, s, p)} along each side.",
         "",
+        *padded,
         f"Its cell at row {r + 1}, column {c + 1} comes from the window whose top-left corner is at "
         f"row {r * s + 1}, column {c * s + 1} of the {where} (moving {s} cell{'s' if s > 1 else ''} per step):",
         "",
