@@ -73,7 +73,7 @@ def test_right_answer_shows_the_verdict_the_solution_and_the_score():
     assert f"quiz-check-{SEED}-{i}" not in [b.key for b in at.button]  # answered: no form any more
 
 
-def test_a_wrong_answer_gets_a_hint_not_the_solution_and_a_retry_still_scores():
+def test_a_wrong_answer_gets_a_hint_not_the_solution_and_a_retry_is_practice():
     quiz = make_quiz(SEED, 5)
     i = index_of(quiz, "shape")
     H, W, C = quiz[i].answer
@@ -86,8 +86,15 @@ def test_a_wrong_answer_gets_a_hint_not_the_solution_and_a_retry_still_scores():
     assert metric(at, "This session") == "0 of 1 answers right"
     at.button(f"quiz-retry-{SEED}-{i}").click().run()
     assert not at.error and at.text_input(f"quiz-answer-{SEED}-{i}").value == ""
+    assert "Your first answer was checked: answering again is practice" in "\n".join(c.value for c in at.caption)
     at = answer(at, SEED, i, f"{H} × {W} × {C}")
-    assert metric(at, "This quiz") == "1 / 5 right"  # found with the hint alone: it counts
+    assert at.success[0].value == (f"Right: {quiz[i].answer_text}. This question no longer scores: a retry after a "
+                                   "wrong answer is practice.")
+    assert metric(at, "This quiz") == "0 / 5 right"  # the retry after a wrong answer does not score
+    assert metric(at, "This session") == "0 of 1 answers right"
+    at.button("quiz-restart").click().run()  # starting over is a new attempt: first answers score again
+    at = answer(at, SEED, i, quiz[i].answer_text)
+    assert metric(at, "This quiz") == "1 / 5 right"
     assert metric(at, "This session") == "1 of 2 answers right"
 
 
@@ -140,7 +147,8 @@ def test_multiple_choice_question():
     assert f"you answered {wrong}" in at.error[0].value
     at.button(f"quiz-retry-{SEED}-{i}").click().run()
     at = answer(at, SEED, i, quiz[i].answer)
-    assert at.success[0].value == f"Right: {quiz[i].answer}."
+    assert at.success[0].value == (f"Right: {quiz[i].answer}. This question no longer scores: a retry after a wrong "
+                                   "answer is practice.")
 
 
 @pytest.mark.parametrize("typed", ["banana", "", "1,5", "12abc", "NaN"])

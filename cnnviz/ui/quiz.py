@@ -18,6 +18,7 @@ _QUIZ_RESULTS = "quiz_results"  # {(seed, index): Verdict} the latest checked an
 _QUIZ_SCORE = "quiz_score"  # {"right": int, "answered": int} over the whole session
 _QUIZ_SEEN = "quiz_seen"  # {(seed, index)} questions whose worked solution was asked for: they no longer score
 _QUIZ_SCORED = "quiz_scored"  # {(seed, index)} questions answered right before their solution was seen
+_QUIZ_TRIED = "quiz_tried"  # {(seed, index)} questions whose first answer was checked: a retry is practice
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,16 @@ def _quiz_scored() -> set:
     return st.session_state.setdefault(_QUIZ_SCORED, set())
 
 
+def _quiz_tried() -> set:
+    return st.session_state.setdefault(_QUIZ_TRIED, set())
+
+
 def _quiz_submit(seed: int, index: int, question: Question) -> None:
     verdict = check_answer(question, st.session_state.get(_quiz_answer_key(seed, index)))
     _quiz_results()[(seed, index)] = verdict
-    if verdict.valid and (seed, index) not in _quiz_seen():  # after the solution, answers are practice only
+    # Only a question's first answer scores: after a wrong one (and its hint) or the solution, answers are practice.
+    if verdict.valid and (seed, index) not in _quiz_seen() | _quiz_tried():
+        _quiz_tried().add((seed, index))
         score = st.session_state.setdefault(_QUIZ_SCORE, {"right": 0, "answered": 0})
         score["answered"] += 1
         score["right"] += verdict.correct
@@ -78,10 +85,12 @@ def _quiz_retry(seed: int, index: int) -> None:
 
 
 def _quiz_restart(seed: int, n: int) -> None:
-    # A question whose solution was seen stays seen: starting over must not turn it back into points.
+    # A new attempt: each question's first answer scores again. A question whose solution was seen stays
+    # seen: starting over must not turn it back into points.
     for index in range(n):
         _quiz_retry(seed, index)
         _quiz_scored().discard((seed, index))
+        _quiz_tried().discard((seed, index))
 
 
 def _quiz_open(settings: QuizSettings, seed: int) -> None:
@@ -141,12 +150,14 @@ def score_ui(settings: QuizSettings, questions) -> None:
              help=f"{checked} of {len(questions)} questions answered"
                   + (f"; {solved} answered by the worked solution, which no longer score." if solved else "."))
     b.metric("This session", f"{score['right']} of {score['answered']} answers right",
-             help="Every checked answer counts, in every quiz you took since opening the page.")
+             help="The first checked answer to each question counts (a retry is practice), in every quiz you "
+                  "took since opening the page.")
 
 
-def _quiz_verdict_ui(verdict: Verdict, question: Question, counts: bool) -> None:
+def _quiz_verdict_ui(verdict: Verdict, question: Question, counts: bool, seen: bool) -> None:
     if verdict.correct:
-        note = "" if counts else " This question no longer scores: you saw its worked solution."
+        why = "you saw its worked solution" if seen else "a retry after a wrong answer is practice"
+        note = "" if counts else f" This question no longer scores: {why}."
         st.success(plain(verdict.message + note), icon=":material/check_circle:")
     else:
         st.error(plain(verdict.message), icon=":material/cancel:")
@@ -170,7 +181,7 @@ def question_ui(seed: int, index: int, question: Question) -> None:
                 col.markdown(f"**{caption}**\n\n{grid_markdown(grid)}")
         verdict, seen = _quiz_results().get(key), key in _quiz_seen()
         if verdict is not None and verdict.valid:
-            _quiz_verdict_ui(verdict, question, counts=key in _quiz_scored())
+            _quiz_verdict_ui(verdict, question, counts=key in _quiz_scored(), seen=seen)
             if verdict.correct or seen:
                 _quiz_solution_ui(question)
             else:
@@ -182,10 +193,13 @@ def question_ui(seed: int, index: int, question: Question) -> None:
                 if not seen:
                     show.button("Show the worked solution", key=f"quiz-solution-{seed}-{index}",
                                 icon=":material/school:", on_click=_quiz_show_solution, args=(seed, index),
-                                help="After the solution this question no longer scores.")
+                                help="After the solution this question no longer scores, even when you start the "
+                                     "quiz over.")
             return
         if seen:
             st.caption("You saw the worked solution: answering again is practice, it no longer scores.")
+        elif key in _quiz_tried():
+            st.caption("Your first answer was checked: answering again is practice, it no longer scores.")
         with st.form(f"quiz-form-{seed}-{index}", border=False):
             answer_key = _quiz_answer_key(seed, index)
             if question.answer_type == "choice":
