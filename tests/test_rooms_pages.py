@@ -2,10 +2,14 @@
 the presenter's page and settings, breaks away and follows again; polls are answered and revealed."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.classroom.figures import shown_answer
 from cnnviz.classroom.store import MemoryStore, RedisStore
+from cnnviz.lecture.quiz import question_of_kind
 from conftest import player_data, send_edit, unpack_player
 
 
@@ -167,7 +171,7 @@ def test_a_poll_asked_answered_once_and_revealed(shared_store):
     assert "not a number" in _texts(other) and shared_store.counts(code) == {poll.answer: 1}
     presenter.run()
     hist = presenter.get("plotly_chart")
-    assert hist and poll.answer in hist[0].proto.spec
+    assert hist and shown_answer(poll.answer) in hist[0].proto.spec
     presenter.button(key="room-reveal").click().run()
     student.run()
     question = ui_rooms_question(poll)
@@ -178,6 +182,30 @@ def test_a_poll_asked_answered_once_and_revealed(shared_store):
     assert student.title[0].value.startswith("Pooling")
     assert [e.label for e in student.expander if e.label.startswith("The last question")] == [
         f"The last question's answer: **{question.answer_text}**. You got it right."]
+
+
+def test_presenter_and_phone_write_a_polls_numbers_alike(shared_store):
+    from cnnviz.classroom.ui import ask
+
+    presenter, code = _presenter()
+    student = _app(join=code)
+    seed = next(s for s in range(1, 100) if question_of_kind("conv_params", s).answer >= 1000)
+    question = question_of_kind("conv_params", seed)
+    poll = ask(shared_store, code, presenter.session_state["room_secret"], "conv_params", seed)
+    grouped, plain_digits = question.answer_text, str(question.answer)  # "247,824" and "247824"
+    assert "," in grouped and poll.answer == plain_digits  # the room counts the digits alone
+    student.run()
+    student.text_input(key=f"room-answer-{poll.id}").set_value(plain_digits)
+    next(b for b in student.button if b.label == "Send my answer").click().run()
+    assert f"Your answer **{grouped}** was counted." in _texts(student)
+    presenter.run()
+    presenter.button(key="room-reveal").click().run()
+    student.run()
+    bars = json.loads(presenter.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert bars["x"] == [f"<b>{grouped} ✓ right</b>"] and bars["hovertext"] == [f"{grouped}: 1 of 1"]
+    assert f"The answer: **{grouped}**" in _texts(presenter)  # the projector
+    assert f"The answer: **{grouped}**. You got it right." in _texts(student)  # the phone
+    assert plain_digits not in _texts(presenter) + _texts(student)
 
 
 def test_a_setting_the_presenter_leaves_at_its_default_is_the_default_for_followers(shared_store):

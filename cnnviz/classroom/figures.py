@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from cnnviz.kernel.notation import format_number
+from cnnviz.lecture.quiz import write_answer
 
-__all__ = ["join_qr_png", "poll_figure", "poll_order"]
+__all__ = ["join_qr_png", "poll_figure", "poll_order", "shown_answer"]
 
 
 def join_qr_png(url: str, scale: int = 12) -> bytes:
@@ -23,6 +24,16 @@ def join_qr_png(url: str, scale: int = 12) -> bytes:
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="png", scale=scale, border=4, dark="#000", light="#fff")
     return buf.getvalue()
+
+
+def shown_answer(counted: str) -> str:
+    """An answer as the room counts it (``76896``, ``-3``, ``28x28x6``, ``B``), written as the quiz writes
+    answers on every screen: ``76,896``, ``−3``; shapes and letters as they are.
+
+    >>> shown_answer("76896"), shown_answer("-3"), shown_answer("28x28x6")
+    ('76,896', '−3', '28x28x6')
+    """
+    return write_answer("integer", int(counted)) if re.fullmatch(r"-?\d+", counted) else counted
 
 
 def _sort_key(answer: str):
@@ -53,10 +64,10 @@ def poll_figure(counts: Mapping[str, int], options: Sequence[str] = (), answer: 
     total = sum(counts.values())
     right = [revealed and a == answer for a in order]
     values = [counts.get(a, 0) for a in order]
-    labels = [f"<b>{a} ✓ right</b>" if r else a for a, r in zip(order, right)]
+    labels = [f"<b>{shown_answer(a)} ✓ right</b>" if r else shown_answer(a) for a, r in zip(order, right)]
     fig = go.Figure(go.Bar(
         x=labels, y=values, text=[format_number(v) for v in values], textposition="outside", cliponaxis=False,
-        hovertext=[f"{a}: {format_number(v)} of {format_number(total)}" for a, v in zip(order, values)],
+        hovertext=[f"{shown_answer(a)}: {format_number(v)} of {format_number(total)}" for a, v in zip(order, values)],
         hoverinfo="text",
         marker={"color": ["#1a9850" if r else "#92c5de" for r in right],
                 "line": {"color": ["#000" if r else "rgba(0,0,0,0)" for r in right], "width": 2},

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from cnnviz.classroom import store as rooms
-from cnnviz.kernel.notation import format_shape
+from cnnviz.kernel.notation import format_count, format_shape
 from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_of_kind
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
 from cnnviz.ui import ROOT, available_pages, page_link, plain, seam
@@ -28,7 +28,7 @@ from cnnviz.ui import html as ui_html
 from cnnviz.views.assets import style
 from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
-from cnnviz.classroom.figures import join_qr_png, poll_figure
+from cnnviz.classroom.figures import join_qr_png, poll_figure, shown_answer
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
 PRESENT_PAGE = "present"
@@ -376,7 +376,8 @@ def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
 
 def _answer_line(poll: Poll, question: Question | None, vote, lead: str = "The answer") -> str:
     mine = vote[1] if vote and vote[0] == "counted" else None
-    said = "" if mine is None else (" You got it right." if mine == poll.answer else f" You answered {plain(mine)}.")
+    said = "" if mine is None else (" You got it right." if mine == poll.answer
+                                    else f" You answered {plain(shown_answer(mine))}.")
     return f"{lead}: **{plain(question.answer_text if question else poll.answer)}**.{said}"
 
 
@@ -417,7 +418,7 @@ def poll_ui(code: str, poll: Poll) -> None:
                 st.form_submit_button("Send my answer", on_click=_vote, args=(code, poll, question, key),
                                       type="primary")
         if vote and vote[0] == "counted":
-            st.success(f"Your answer **{plain(vote[1])}** was counted.", icon=":material/check_circle:")
+            st.success(f"Your answer **{plain(shown_answer(vote[1]))}** was counted.", icon=":material/check_circle:")
         elif vote:
             st.warning(plain(vote[1]), icon=":material/block:")
         if poll.status == "closed":
@@ -475,7 +476,7 @@ def _live_ui(code: str) -> None:
     except RoomError as exc:
         st.error(plain(str(exc)) + " Start a new room if it does not come back.")
         return
-    st.metric("Students following", count)
+    st.metric("Students following", format_count(count))
     if poll is None:
         return
     question = question_for(poll)
@@ -491,7 +492,7 @@ def _live_ui(code: str) -> None:
         c2.button("Reveal the answer", key="room-reveal", disabled=poll.status == "revealed", type="primary",
                   on_click=_presenter_do, args=("reveal",))
         if poll.status == "revealed" and question is not None:
-            st.markdown(f"The answer: **{plain(poll.answer)}**")
+            st.markdown(f"The answer: **{plain(shown_answer(poll.answer))}**")
             with st.expander("The worked solution"):
                 st.markdown(question.solution)
             link = question.player

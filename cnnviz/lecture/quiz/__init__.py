@@ -26,6 +26,7 @@ from cnnviz.lecture.quiz.questions import (
     make_question,
     make_quiz,
     question_of_kind,
+    write_answer,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "parse_seed",
     "grid_markdown",
     "edge_orientation",
+    "write_answer",
 ]
