@@ -66,6 +66,24 @@ def test_present_shows_the_code_the_join_link_and_a_qr_code(shared_store):
     assert shared_store.is_presenter(code, at.session_state["room_secret"])
 
 
+def test_the_presenters_private_link_opens_only_when_asked_for_and_off_the_projected_page(shared_store):
+    at, code = _presenter()
+    secret = at.session_state["room_secret"]
+
+    def shows_secret(where) -> bool:
+        texts = [e.value for kind in ("code", "markdown", "caption", "text") for e in getattr(where, kind)]
+        return any(secret in t for t in texts + [h.proto.body for h in where.get("html")])
+
+    assert not shows_secret(at) and not at.expander  # the projected page: neither the link nor a box for it
+    assert [b.label for b in at.sidebar.button] == ["Your presenter link"]
+    at.sidebar.button(key="room-presenter-link").click().run()
+    assert not shows_secret(at.main) and not shows_secret(at.sidebar)
+    link = [c.value for c in at.code if secret in c.value]  # in the dialog, over the page until closed
+    assert link == [f"http://localhost:8501/present?room={code}&key={secret}"]
+    at.run()  # the next run (a tick, a click elsewhere) does not open it again
+    assert not shows_secret(at)
+
+
 def test_a_student_follows_the_presenters_page_and_settings(shared_store):
     presenter, code = _presenter()
     student = _app(join=code)

@@ -40,6 +40,7 @@ _REVEALED = "room_revealed"  # poll id -> the room's version when this session f
 _SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
 _SEEN_PLAYER = "room_seen_player"  # the hash of the presenter's player data in the view this follower showed
 _DRAWN = "room_player_data"  # (page, JSON): the data the presenter's player got in this run
+_LINK_ASKED = "room_link_asked"  # the presenter asked to see their private link (a dialog, once)
 
 # What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
 QUESTIONS = {
@@ -555,10 +556,20 @@ def present_ui() -> None:
         st.markdown("**Lead the class**: open a page; every student following sees it with your settings.")
         for info in available_pages():
             page_link(ROOT / info.file, info.title, icon=info.icon)
-        with st.expander("Your presenter link (keep it private)"):
-            st.caption("Opens this room as its presenter in another browser; never show it to the class.")
-            st.code(join_url(code).replace("?join=", "present?room=") + f"&key={secret}", language=None)
         st.button("Close the room here", key="room-stop", on_click=leave, icon=":material/logout:")
+    with st.sidebar:  # off the projected page, and shown only when asked for
+        st.button("Your presenter link", key="room-presenter-link", icon=":material/key:",
+                  help="Opens this room as its presenter in another browser: keep it private.",
+                  on_click=_ss().__setitem__, args=(_LINK_ASKED, True))
+    if _ss().pop(_LINK_ASKED, False):
+        _presenter_link(code, secret)
+
+
+@st.dialog("Your presenter link (keep it private)")
+def _presenter_link(code: str, secret: str) -> None:
+    st.caption("Opens this room as its presenter in another browser; never show it to the class.")
+    st.code(join_url(code).replace("?join=", "present?room=") + f"&key={secret}", language=None,
+            wrap_lines=True)
 
 
 def _join_typed() -> None:
