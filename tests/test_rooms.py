@@ -149,6 +149,13 @@ def test_a_forged_or_malformed_code_finds_no_room(store, forged):
 
 def test_codes_are_read_as_people_type_them():
     assert normalise_code(" k7m-2q ") == "K7M2Q"
+    # a code copied out of a sentence, a chat message or a slide, with what stood around it
+    for copied in ["K7M2Q,", "K7M2Q.", "k7m2q;", '"K7M2Q"', "'K7M2Q',", "(K7M2Q)", "[K7M2Q]", "<K7M2Q>", "“K7M2Q”.",
+                   "«K7M2Q»", "K7M2Q!?", "K7M2Q…"]:
+        assert normalise_code(copied) == "K7M2Q", copied
+    for inside in ["K7,M2Q", "K7M2Q,X", "K7M2Qé"]:  # punctuation within a code, or a letter after it, is no code
+        with pytest.raises(RoomNotFound):
+            normalise_code(inside)
     with pytest.raises(RoomNotFound, match="not a room code"):
         normalise_code("K7M0Q")
 

@@ -162,6 +162,14 @@ def test_a_wrong_join_code_says_so_and_the_page_works(shared_store, code):
     assert "room_code" not in at.session_state
 
 
+@pytest.mark.parametrize("tail", [",", ".", "),", '"'])
+def test_a_join_link_copied_with_punctuation_after_it_joins(shared_store, tail):
+    presenter, code = _presenter()
+    student = _app(join=("(" if tail == ")," else '"' if tail == '"' else "") + code + tail)
+    assert not student.exception and not student.error
+    assert student.session_state["room_code"] == code and "Following the lecturer" in _texts(student)
+
+
 def test_a_code_typed_on_home_joins(shared_store):
     presenter, code = _presenter()
     student = _app()

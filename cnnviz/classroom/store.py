@@ -115,15 +115,17 @@ class _Record:
 
 
 def normalise_code(text: str | None) -> str:
-    """A join code as typed (``k7m2q``, `` K7M-2Q ``) in its stored form; raise RoomNotFound if it cannot be one.
+    """A join code as typed (``k7m2q``, `` K7M-2Q ``) or copied with the punctuation around it (``K7M2Q,``,
+    ``"K7M2Q".``, ``(K7M2Q)``) in its stored form; raise RoomNotFound if it cannot be one.
 
     Examples
     --------
-    >>> normalise_code(" k7m-2q ")
-    'K7M2Q'
+    >>> normalise_code(" k7m-2q "), normalise_code("K7M2Q,"), normalise_code("«(k7m2q).»")
+    ('K7M2Q', 'K7M2Q', 'K7M2Q')
     """
     raw = "" if text is None else str(text)[:40]
-    code = re.sub(r"[\s-]", "", raw).upper()
+    # what is neither a letter nor a digit at either end is the sentence the link was copied from
+    code = re.sub(r"[\s-]", "", re.sub(r"^[\W_]+|[\W_]+$", "", raw)).upper()
     shown = raw.strip()[:12]
     if len(code) != CODE_LENGTH:
         raise RoomNotFound(f"'{shown}' is not a room code: a code has {CODE_LENGTH} letters and digits, "
