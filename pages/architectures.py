@@ -18,7 +18,7 @@ key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITEC
 expand = b.toggle("Show the layers inside each block", key="sa_open")
 arch = ARCHITECTURES[key]
 
-st.markdown(f"**{arch.name}** ({arch.year}), input {format_shape(arch.input_shape)}. {arch.about}")
+st.markdown(f"**{arch.name}** ({arch.years}), input {format_shape(arch.input_shape)}. {arch.about}")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", format_count(arch.total_params))
 m2.metric("Size (4 B × params)", f"{format_fixed(arch.size_mb, 1)} MB",

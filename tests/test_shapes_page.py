@@ -298,6 +298,12 @@ def test_architectures_draws_the_network_above_the_tables():
     assert not at.exception
 
 
+def test_lenet_is_dated_by_both_its_versions():
+    # The lecture dates LeNet 1989; the network modelled is LeNet-5, 1998.
+    assert "**LeNet-5** (LeNet 1989, LeNet-5 1998), input 32x32x1." in texts(run(ARCH))
+    assert "**AlexNet** (2012), input 224x224x3." in texts(run(ARCH, arch="alexnet"))
+
+
 def test_architectures_metrics_write_the_lecture_s_numbers():
     at = run(ARCH, arch="vgg16")
     assert metric(at, "Top-1 / top-5 error (%)") == "28.07 / 9.33"

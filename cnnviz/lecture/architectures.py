@@ -45,12 +45,19 @@ class Architecture:
 
     key: str
     name: str
-    year: int
+    year: int  # when the network modelled here was published
     input_shape: tuple[int, int, int]
     layers: tuple[Layer, ...]
     about: str  # one or two sentences: what it is and which variant is modelled
     lecture: LectureRow | None
     network: Network
+    first: tuple[str, int] | None = None  # an earlier version the lecture dates it by: ("LeNet", 1989)
+
+    @property
+    def years(self) -> str:
+        """When it was published, as the page writes it: ``2012``, or ``LeNet 1989, LeNet-5 1998`` beside an
+        earlier version."""
+        return f"{self.first[0]} {self.first[1]}, {self.name} {self.year}" if self.first else str(self.year)
 
     @property
     def total_params(self) -> int:
@@ -74,9 +81,10 @@ class Architecture:
         return network_spec(self.layers)
 
 
-def _arch(key, name, year, input_shape, layers, about, lecture=None) -> Architecture:
+def _arch(key, name, year, input_shape, layers, about, lecture=None, first=None) -> Architecture:
     layers = tuple(layers)
-    return Architecture(key, name, year, input_shape, layers, about, lecture, build_network(input_shape, layers))
+    return Architecture(key, name, year, input_shape, layers, about, lecture, build_network(input_shape, layers),
+                        first)
 
 
 def _lenet5() -> list[Layer]:
@@ -173,7 +181,8 @@ ARCHITECTURES: dict[str, Architecture] = {
     for a in [
         _arch("lenet5", "LeNet-5", 1998, (32, 32, 1), _lenet5(),
               "LeCun's digit reader: two convolution + subsampling stages, then three dense layers. "
-              "Modelled as the classic simplified version (every C3 filter sees all 6 maps, plain average pooling)."),
+              "Modelled as the classic simplified version (every C3 filter sees all 6 maps, plain average pooling).",
+              first=("LeNet", 1989)),
         _arch("alexnet", "AlexNet", 2012, (224, 224, 3), _alexnet(),
               "The network that won ImageNet 2012. Modelled as torchvision's single-GPU variant (64-192-384-256-256 "
               "filters, 224x224 input with padding 2); the paper's first layer had 96 filters of 11x11x3 on 227x227.",
