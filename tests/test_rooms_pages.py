@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.classroom.store import MemoryStore, RedisStore
+from cnnviz.classroom.store import MemoryStore, RedisStore, RoomLost
 from conftest import player_data, send_edit, unpack_player
 
 
@@ -283,6 +283,14 @@ def test_a_following_student_who_types_into_the_player_is_on_their_own(shared_st
     assert shared_store.shown(code) == before
 
 
+def _in_order(node) -> list:
+    """The elements of an AppTest page, top to bottom."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for i in sorted(children) for e in _in_order(children[i])]
+
+
 def test_a_follower_of_the_lectures_32x32x3_rgb_example_gets_its_view(shared_store):
     """The lecture's RGB example (32x32x3, six 5x5x3 filters): its player's data is 1.4 million characters of
     JSON; the room shares the view whatever that size, and the follower's page builds the same player."""
@@ -306,3 +314,31 @@ def test_a_follower_of_the_lectures_32x32x3_rgb_example_gets_its_view(shared_sto
     assert (mine["html"], mine["steps"], mine["explain"]) == (published["html"], published["steps"],
                                                               published["explain"])
 
+
+def test_a_view_that_cannot_be_shared_says_why_at_the_top_of_the_presenters_page(shared_store, monkeypatch):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    shared = shared_store.view(code)
+    real = shared_store.set_view
+
+    def away(*args, **kwargs):
+        raise RoomLost("The server that keeps the rooms cannot be reached just now; try again in a moment.")
+
+    monkeypatch.setattr(shared_store, "set_view", away)
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    assert not presenter.exception
+    said = [w.value for w in presenter.warning if "Students following" in w.value]
+    assert said == ["Students following cannot see this view: the server that keeps the rooms cannot be reached "
+                    "just now; try again in a moment."]  # one sentence
+    page = _in_order(presenter.main)
+    where = [i for i, e in enumerate(page) if getattr(e, "value", None) == said[0]]
+    title = [i for i, e in enumerate(page) if getattr(e, "value", None) == "Convolution"]
+    assert where and title and where[0] < title[0]  # at the top: above the page itself
+    student.run()
+    assert shared_store.view(code) == shared and student.number_input(key="conv_stride").value == 1
+    monkeypatch.setattr(shared_store, "set_view", real)  # the store is back: the next run shares the view
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    assert not [w for w in presenter.warning if "Students following" in w.value]
+    student.run()
+    assert student.number_input(key="conv_stride").value == 3

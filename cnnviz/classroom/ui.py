@@ -40,6 +40,8 @@ _REVEALED = "room_revealed"  # poll id -> the room's version when this session f
 _SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after showing the presenter's view
 _SEEN_PLAYER = "room_seen_player"  # the hash of the presenter's player data in the view this follower showed
 _DRAWN = "room_player_data"  # (page, JSON): the data the presenter's player got in this run
+_UNSHARED = "room_unshared"  # why students following cannot see the presenter's view (None: they can)
+_UNSHARED_SHOWN = "room_unshared_shown"  # ... as the top of the presenter's page said it in its last run
 # What of the player's data is the same for every student on the presenter's link (its grids, the component's key,
 # the tools under it); the rest (where it opens, the last edit applied, the layout, reporting) is one session's.
 _SHARED_PLAYER = ("key", "player", "tools")
@@ -96,7 +98,7 @@ def join(code: str) -> str:
 
 def leave() -> None:
     """Leave the room (a follower), or stop presenting."""
-    for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER):
+    for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER, _UNSHARED):
         _ss().pop(key, None)
     st.query_params.pop("join", None)
 
@@ -191,6 +193,9 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
     if is_presenter():
         if page.url_path != PRESENT_PAGE:
             st.caption(f":material/co_present: Presenting room **{code}**: students following see this page.")
+            unshared = _ss()[_UNSHARED_SHOWN] = _ss().get(_UNSHARED)
+            if unshared:
+                st.warning(plain(unshared), icon=":material/sync_problem:")
         return
     _follow_bar(code, page.title)
     if poll is not None:
@@ -302,7 +307,12 @@ def after_page(page=None) -> None:
 
 
 def _publish(code: str, url_path: str, params: dict) -> None:
-    """The presenter's page ran: its view (the page, its link, the player's step and its data) goes to the room."""
+    """The presenter's page ran: its view (the page, its link, the player's step and its data) goes to the room.
+
+    If the room cannot take it, the top of the presenter's page says why in one sentence: followers still see
+    the view shared before. Drawn before the page runs, that warning needs a run of the page when the reason
+    changes (rarely: a store that went away, or came back).
+    """
     reported, step, playing = _ss().get(_PLAYER, ("", None, False))
     if reported != url_path:
         step, playing = None, False
@@ -310,8 +320,13 @@ def _publish(code: str, url_path: str, params: dict) -> None:
     try:
         rooms.room_store().set_view(code, _ss()[_SECRET], url_path, params, step, playing,
                                     player if drawn == url_path else None)
+        reason = None
     except RoomError as exc:
-        st.warning(plain(str(exc)))
+        why = str(exc)
+        reason = f"Students following cannot see this view: {why[:1].lower()}{why[1:]}"
+    _ss()[_UNSHARED] = reason
+    if reason != _ss().get(_UNSHARED_SHOWN):
+        st.rerun()
 
 
 def player_command() -> tuple[str, int, bool] | None:
