@@ -114,6 +114,17 @@ def test_a_hit_is_the_very_object_computed_and_errors_are_not_kept():
     assert made == [1, -1, -1]
 
 
+def test_a_peek_answers_from_the_cache_and_never_computes():
+    f, calls = counted(max_entries=2)
+    x = np.arange(4)
+    assert f.cache_peek(x, 1) is None and calls == []  # not kept: nothing computed
+    kept = f(x, 1)
+    assert f.cache_peek(x, 1) is kept and f.cache_peek(x.copy(), 1) is kept and len(calls) == 1
+    assert f.cache_peek(x, 1.0) is None  # another key, as for a call
+    f(x, 2), f(x, 3)  # two newer results push it out
+    assert f.cache_peek(x, 1) is None and f.cache_info().currsize == 2
+
+
 def test_sessions_asking_for_the_same_result_at_once_compute_it_once():
     started = []
 

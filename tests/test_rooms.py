@@ -10,6 +10,8 @@ import pytest
 from cnnviz.classroom.store import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    MAX_PARAM_CHARS,
+    MAX_PARAMS,
     MAX_PLAYER_CHARS,
     MAX_VOTERS,
     MemoryStore,
@@ -64,51 +66,80 @@ def test_the_presenters_view_reaches_followers_with_a_new_version(store):
     assert store.set_view(code, secret, "pooling", {}).version == 3
 
 
-def test_the_players_data_is_kept_with_the_view_and_read_with_its_version(store):
+def test_the_players_data_is_kept_beside_the_view_and_fetched_by_its_name(store):
     import json
 
     code, secret = store.create_room()
     data = json.dumps({"key": "conv_player", "n": 9, "html": "<b>9</b>"}, separators=(",", ":"))
     v = store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data)
     assert v.player == player_hash(data) and v.version == 2
-    view, poll, player = store.shown(code)
-    assert (view, poll, player) == (v, None, data)
-    assert store.view(code) == v  # the view alone does not carry the data, only its hash
+    assert store.shown(code) == (v, None) and store.view(code) == v  # the view names the data, never carries it
+    assert store.player(code, v.player) == data
     # The same view and data: no new version; a new step with the same data keeps the data.
     assert store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data).version == 2
     assert store.set_view(code, secret, "convolution", {"stride": "2"}, 4, True, player=data).version == 3
-    assert store.shown(code)[2] == data
+    assert store.player(code, v.player) == data
     # A page without a player: its view names none, and the old data is gone with it.
-    v = store.set_view(code, secret, "shapes", {})
-    assert v.player == "" and store.shown(code) == (v, None, "")
+    v2 = store.set_view(code, secret, "shapes", {})
+    assert v2.player == "" and store.shown(code) == (v2, None)
+    for name in (v.player, "", "0" * 16):  # data the view no longer names is not served
+        with pytest.raises(RoomError):
+            store.player(code, name)
     with pytest.raises(RoomNotFound):
         store.shown("AAAAA")
+    with pytest.raises(RoomNotFound):
+        store.player("AAAAA", v.player)
 
 
-@pytest.mark.parametrize("bad", ["x" * 10, "[1, 2]", '{"a":\n1}', '{"html": "' + "x" * MAX_PLAYER_CHARS + '"}', 12])
+def test_a_view_is_shared_whatever_the_size_of_its_players_data(store):
+    """Data too large to keep is not kept, and the view goes to followers all the same (their pages build it)."""
+    code, secret = store.create_room()
+    store.set_view(code, secret, "channels", {"example": "small"}, player='{"n": 1}')
+    huge = '{"html": "' + "x" * MAX_PLAYER_CHARS + '"}'
+    v = store.set_view(code, secret, "channels", {"example": "lecture"}, 4, False, player=huge)
+    assert v.version == 3 and v.player == "" and store.shown(code) == (v, None)
+    assert store.view(code).query == {"example": "lecture"} and store.view(code).step == 4
+    with pytest.raises(RoomError):
+        store.player(code, player_hash(huge))
+
+
+@pytest.mark.parametrize("bad", ["x" * 10, "[1, 2]", '{"a":', 12])
 def test_player_data_that_is_not_a_players_is_refused_and_the_room_unchanged(store, bad):
     code, secret = store.create_room()
-    store.set_view(code, secret, "convolution", {"stride": "2"}, player='{"n": 1}')
+    v = store.set_view(code, secret, "convolution", {"stride": "2"}, player='{"n": 1}')
     before = store.shown(code)
     with pytest.raises(RoomError) as err:
         store.set_view(code, secret, "convolution", {"stride": "3"}, player=bad)
-    assert len(str(err.value)) < 200 and store.shown(code) == before
+    assert len(str(err.value)) < 200 and store.shown(code) == before and store.player(code, v.player) == '{"n": 1}'
 
 
 def test_without_the_secret_the_players_data_is_not_written(store):
     code, secret = store.create_room()
-    store.set_view(code, secret, "convolution", {}, player='{"n": 1}')
+    v = store.set_view(code, secret, "convolution", {}, player='{"n": 1}')
     before = store.shown(code)
     for forged in (None, "", "wrong", secret + "x"):
         with pytest.raises(NotPresenter):
             store.set_view(code, forged, "convolution", {}, player='{"n": 2, "html": "<script>"}')
-    assert store.shown(code) == before
+    assert store.shown(code) == before and store.player(code, v.player) == '{"n": 1}'
+
+
+def test_every_link_a_page_writes_is_shared_repeated_parameters_too(store):
+    """The longest texts the pages' links take (a 32x32 grid of decimals), and a parameter given several times
+    (Real images' filters), reach followers as they are."""
+    code, secret = store.create_room()
+    grid = ";".join(",".join(["-123456.5"] * 32) for _ in range(32))
+    filters = ["Sharpen", "Emboss", "1,0,-1;2,0,-2;1,0,-1"]
+    v = store.set_view(code, secret, "images", [("f", filters), ("k", "3"), ("input", grid)])
+    assert v.params == (("f", "Sharpen"), ("f", "Emboss"), ("f", "1,0,-1;2,0,-2;1,0,-1"), ("k", "3"),
+                        ("input", grid))
+    assert store.view(code).query == {"f": filters, "k": "3", "input": grid}
 
 
 @pytest.mark.parametrize("bad", [
     dict(page="../etc", params={}),
-    dict(page="convolution", params={"stride": "x" * 10_000}),
-    dict(page="convolution", params={f"p{i}": "1" for i in range(41)}),
+    dict(page="convolution", params={"stride": "x" * (MAX_PARAM_CHARS + 1)}),
+    dict(page="convolution", params={f"p{i}": "1" for i in range(MAX_PARAMS + 1)}),
+    dict(page="images", params={"f": ["1"] * (MAX_PARAMS + 1)}),
     dict(page="convolution", params={"bad name!": "1"}),
     dict(page="convolution", params={"stride": 2}),
     dict(page="convolution", params={}, step=-1),

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom.figures import shown_answer
-from cnnviz.classroom.store import MemoryStore, RedisStore
+from cnnviz.classroom.store import MemoryStore, RedisStore, RoomLost
 from cnnviz.lecture.quiz import question_of_kind
 from conftest import player_data, send_edit, unpack_player
 
@@ -281,9 +281,14 @@ def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes
     presenter, code = _presenter()
     presenter.switch_page("pages/convolution.py").run()
     presenter.number_input(key="conv_stride").set_value(2).run()
-    view, _, stored = shared_store.shown(code)
+    view, _ = shared_store.shown(code)
+    stored = shared_store.player(code, view.player)
     published = unpack_player(json.loads(stored))
-    assert view.player and published["key"] == "conv_player" and published == player_data(presenter)
+    # What the presenter's player got but for what is this session's own (where it opens, the last edit, ...).
+    assert set(json.loads(stored)) == {"key", "player", "tools"} and published["key"] == "conv_player"
+    own = ("initial", "present", "report", "command", "ack")
+    assert {k: v for k, v in published.items() if k not in own} == {k: v for k, v in player_data(presenter).items()
+                                                                    if k not in own}
     student = _app(join=code)
     assert not student.exception and student.title[0].value == "Convolution"
     # The presenter view's layout: the controls hidden, the player alone under the follow bar, whose
@@ -298,7 +303,7 @@ def test_a_following_student_sees_the_presenter_view_and_the_presenter_publishes
     assert (mine["dims"], mine["html"], mine["steps"]) == (published["dims"], published["html"], published["steps"])
     # A student's run publishes nothing: the room and its player data are as the presenter left them.
     student.run()
-    assert shared_store.shown(code) == (view, None, stored)
+    assert shared_store.shown(code) == (view, None) and shared_store.player(code, view.player) == stored
 
 
 def test_breaking_away_after_changes_shown_in_place_keeps_the_presenters_latest_view(shared_store):
@@ -330,3 +335,64 @@ def test_a_following_student_who_types_into_the_player_is_on_their_own(shared_st
     assert student.number_input(key="conv_stride").value == 2 and "join" not in student.query_params
     assert student.query_params["input"].startswith("9,3,2,1,0;")  # their number, in their own link
     assert shared_store.shown(code) == before
+
+
+def _in_order(node) -> list:
+    """The elements of an AppTest page, top to bottom."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for i in sorted(children) for e in _in_order(children[i])]
+
+
+def test_a_follower_of_the_lectures_32x32x3_rgb_example_gets_its_view(shared_store):
+    """The lecture's RGB example (32x32x3, six 5x5x3 filters): its player's data is 1.4 million characters of
+    JSON; the room shares the view whatever that size, and the follower's page builds the same player."""
+    import json
+
+    presenter, code = _presenter()
+    presenter.switch_page("pages/channels.py").run()
+    student = _app(join=code)
+    assert student.title[0].value == "RGB filters and filter banks"
+    presenter.button(key="chan_example").click().run()  # the lecture's 32x32x3 with six 5x5x3 filters
+    presenter.number_input(key="chan_stride").set_value(2).run()
+    assert not presenter.exception and not presenter.warning
+    view = shared_store.view(code)
+    assert view.page == "channels" and view.query == {"example": "lecture", "stride": "2"}
+    published = unpack_player(json.loads(shared_store.player(code, view.player)))
+    assert published["volume"] == "32x32x3 → 14x14x6"
+    student.run()  # what the tick does when the version changed
+    assert not student.exception and "Following the lecturer" in _texts(student)
+    mine = player_data(student)
+    assert (mine["volume"], mine["dims"], mine["n"]) == ("32x32x3 → 14x14x6", [32, 32, 5, 5, 14, 14], 196)
+    assert (mine["html"], mine["steps"], mine["explain"]) == (published["html"], published["steps"],
+                                                              published["explain"])
+
+
+def test_a_view_that_cannot_be_shared_says_why_at_the_top_of_the_presenters_page(shared_store, monkeypatch):
+    presenter, code = _presenter()
+    presenter.switch_page("pages/convolution.py").run()
+    student = _app(join=code)
+    shared = shared_store.view(code)
+    real = shared_store.set_view
+
+    def away(*args, **kwargs):
+        raise RoomLost("The server that keeps the rooms cannot be reached just now; try again in a moment.")
+
+    monkeypatch.setattr(shared_store, "set_view", away)
+    presenter.number_input(key="conv_stride").set_value(2).run()
+    assert not presenter.exception
+    said = [w.value for w in presenter.warning if "Students following" in w.value]
+    assert said == ["Students following cannot see this view: the server that keeps the rooms cannot be reached "
+                    "just now; try again in a moment."]  # one sentence
+    page = _in_order(presenter.main)
+    where = [i for i, e in enumerate(page) if getattr(e, "value", None) == said[0]]
+    title = [i for i, e in enumerate(page) if getattr(e, "value", None) == "Convolution"]
+    assert where and title and where[0] < title[0]  # at the top: above the page itself
+    student.run()
+    assert shared_store.view(code) == shared and student.number_input(key="conv_stride").value == 1
+    monkeypatch.setattr(shared_store, "set_view", real)  # the store is back: the next run shares the view
+    presenter.number_input(key="conv_stride").set_value(3).run()
+    assert not [w for w in presenter.warning if "Students following" in w.value]
+    student.run()
+    assert student.number_input(key="conv_stride").value == 3

@@ -1,11 +1,11 @@
 """The push channel: a room's version as Server-Sent Events, read once per room per process whatever the
-number of listeners, and the route mounted beside the app."""
+number of listeners; the player's data a view names, read and compressed once per process; the routes
+mounted beside the app."""
 from __future__ import annotations
 
 import asyncio
-import base64
+import gzip
 import json
-import zlib
 
 import pytest
 
@@ -94,7 +94,7 @@ def test_the_route_streams_and_refuses_a_malformed_code(push_store):
     from starlette.requests import Request
 
     routes = push.routes()
-    assert [r.path for r in routes] == [push.EVENTS_PATH]
+    assert [r.path for r in routes] == [push.EVENTS_PATH, push.PLAYER_PATH]
 
     def request(code: str) -> Request:
         return Request({"type": "http", "method": "GET", "path": f"/_cnnviz/rooms/{code}/events", "headers": [],
@@ -121,9 +121,9 @@ def test_app_py_defines_the_app_streamlit_run_serves():
     assert found.is_asgi_app and found.import_string == "app:app"
 
 
-def test_a_change_carries_the_view_and_the_players_data_once_and_a_step_alone_carries_only_the_step(push_store):
+def test_a_change_carries_the_view_and_names_the_players_data_and_a_step_alone_keeps_the_name(push_store):
     code, secret = push_store.create_room()
-    data = json.dumps({"key": "conv_player", "n": 9, "html": "<div>1</div>"}, separators=(",", ":"))
+    data = json.dumps({"key": "chan_player", "n": 9, "html": "<div>1</div>" * 100_000}, separators=(",", ":"))
     shown = []
     real = push_store.shown
     push_store.shown = lambda c: shown.append(c) or real(c)
@@ -131,18 +131,17 @@ def test_a_change_carries_the_view_and_the_players_data_once_and_a_step_alone_ca
     async def go():
         streams = [push._events(push._watch(code)) for _ in range(20)]
         for s in streams:
-            assert "playerz" not in await _event(s)  # on connecting: the page was just drawn from this view
-        push_store.set_view(code, secret, "convolution", {"stride": "2"}, 3, False, player=data)
-        got = [await _event(s) for s in streams]
-        assert {json.dumps(e, sort_keys=True) for e in got} == {json.dumps(got[0], sort_keys=True)}  # all the same
-        e = got[0]
-        assert (e["v"], e["page"], e["params"], e["step"], e["playing"]) == (2, "convolution", [["stride", "2"]], 3,
-                                                                            False)
-        assert json.loads(zlib.decompress(base64.b64decode(e["playerz"]))) == json.loads(data)  # deflated, base64
-        assert e["ph"] and e["poll"] == "" and "player" not in e
-        push_store.set_view(code, secret, "convolution", {"stride": "2"}, 4, True, player=data)
-        e = await _event(streams[0])
-        assert (e["v"], e["step"], e["playing"], e["ph"]) == (3, 4, True, got[0]["ph"]) and "playerz" not in e
+            assert (await _event(s))["ph"] == ""
+        push_store.set_view(code, secret, "channels", {"example": "lecture"}, 3, False, player=data)
+        texts = [await _next(s) for s in streams]
+        assert set(texts) == {texts[0]} and len(texts[0]) < 300  # all the same, small whatever the data's size
+        e = json.loads(texts[0][6:])
+        assert (e["v"], e["page"], e["params"], e["step"], e["playing"]) == (2, "channels", [["example", "lecture"]],
+                                                                            3, False)
+        assert e["ph"] == push_store.view(code).player and e["poll"] == ""
+        push_store.set_view(code, secret, "channels", {"example": "lecture"}, 4, True, player=data)
+        e2 = await _event(streams[0])
+        assert (e2["v"], e2["step"], e2["playing"], e2["ph"]) == (3, 4, True, e["ph"])  # a step: the same data
         push_store.open_poll(code, secret, "choice", options=("A", "B"))
         assert (await _event(streams[0]))["poll"] == "p-1:open"  # the page reruns to show the question
         for s in streams:
@@ -150,3 +149,40 @@ def test_a_change_carries_the_view_and_the_players_data_once_and_a_step_alone_ca
 
     in_own_thread(asyncio.run, go())
     assert len(shown) <= 4  # what followers are shown is read once per version, not once per listener
+
+
+def _player_request(code: str, name: str, gzip_ok: bool = True):
+    from starlette.requests import Request
+
+    headers = [(b"accept-encoding", b"gzip, deflate, br")] if gzip_ok else []
+    return Request({"type": "http", "method": "GET", "path": push.PLAYER_PATH.format(code=code, name=name),
+                    "headers": headers, "path_params": {"code": code, "name": name}, "query_string": b""})
+
+
+def test_the_players_data_is_served_by_its_name_read_and_compressed_once_per_process(push_store):
+    code, secret = push_store.create_room()
+    data = json.dumps({"key": "chan_player", "html": "<div>1</div>" * 100_000}, separators=(",", ":"))
+    name = push_store.set_view(code, secret, "channels", {"example": "lecture"}, player=data).player
+    reads = []
+    real = push_store.player
+    push_store.player = lambda c, n: reads.append(n) or real(c, n)
+    push._player_gzip.cache_clear()
+
+    async def go():
+        answers = await asyncio.gather(*(push.room_player(_player_request(code, name)) for _ in range(50)))
+        assert {a.status_code for a in answers} == {200} and len({a.body for a in answers}) == 1
+        a = answers[0]
+        assert a.headers["content-encoding"] == "gzip" and a.media_type == "application/json"
+        assert gzip.decompress(a.body).decode() == data and len(a.body) < len(data) / 20
+        assert "immutable" in a.headers["cache-control"]  # named by its content
+        plain = await push.room_player(_player_request(code.lower(), name, gzip_ok=False))
+        assert plain.body.decode() == data and "content-encoding" not in plain.headers
+        assert reads == [name]  # once for 51 requests
+        # The presenter moves on: the old name is not served (the follower hears of the newer view).
+        push_store.set_view(code, secret, "shapes", {})
+        push._player_gzip.cache_clear()
+        for c, n in [(code, name), (code, "0" * 16), (code, "../../etc"), ("not-a-code!", name), ("K7M2Q", name)]:
+            gone = await push.room_player(_player_request(c, n))
+            assert gone.status_code == 404 and len(gone.body) < 200
+
+    in_own_thread(asyncio.run, go())

@@ -62,8 +62,11 @@ class RunResult:
     media: list[str] = field(default_factory=list)
 
 
-async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float = 30.0) -> tuple[int, dict, bytes]:
-    """A minimal HTTP/1.1 GET over loopback; returns status, lower-cased headers, body. Keeps cookies."""
+async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float = 30.0, *,
+                   inflate: bool = True) -> tuple[int, dict, bytes]:
+    """A minimal HTTP/1.1 GET over loopback; returns status, lower-cased headers, body. Keeps cookies.
+
+    A gzipped body is inflated unless ``inflate`` is False (the caller reads ``content-encoding`` itself)."""
     u = urlsplit(base)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(u.hostname, u.port or 80), timeout)
     try:
@@ -90,7 +93,7 @@ async def http_get(base: str, path: str, cookies: dict[str, str], timeout: float
         headers[k] = v if k not in headers else headers[k] + ", " + v
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = _dechunk(body)
-    if headers.get("content-encoding", "").lower() == "gzip":  # a browser asks for it; so do we
+    if inflate and headers.get("content-encoding", "").lower() == "gzip":  # a browser asks for it; so do we
         body = gzip.decompress(body)
     return status, headers, body
 

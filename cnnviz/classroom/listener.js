@@ -2,27 +2,33 @@
 // It keeps one EventSource per browser tab (in ``window``), whatever Streamlit does with the element between
 // runs: each run hands it what the page shows (the version, the page, the poll, the hash of the player's
 // data). A version heard that differs is shown in place when only the player changes (``inPlace``: the step
-// player's ``window.__cnnvizPlayer.show`` takes the presenter's data, or only the step when the data is the one
-// shown; the presenter's link replaces the browser's); otherwise it asks for a rerun, and asks again every
-// few seconds until the page shows it (a request made while the page was being replaced can be lost).
-// Unmounted and not mounted again within a second (the student broke away, or left), the stream closes.
+// player's ``window.__cnnvizPlayer.show`` takes the presenter's data, fetched from this replica by its name, or
+// only the step when the data is the one shown; the presenter's link replaces the browser's); otherwise it asks
+// for a rerun, and asks again every few seconds until the page shows it (a request made while the page was
+// being replaced can be lost). Unmounted and not mounted again within a second (the student broke away, or
+// left), the stream closes.
 
-// An event as sent (``event``): the presenter's player data, deflated, is inflated here, in the order heard.
-const read = async (text) => {
+// The page still follows (else its player is its own), shows the event's page and poll, and has a step player
+// that can take the event's view in place.
+const samePage = (self, msg) => !self.off && self.root.isConnected && !!window.__cnnvizPlayer && !!msg
+  && msg.page === self.page && msg.poll === self.poll && !!msg.ph;
+// An event as sent (``event``), in the order heard. When its player's data is not the one shown and the page
+// could show it in place, the data is fetched (the browser inflates it); a failed fetch leaves it out, and the
+// page runs instead.
+const read = async (self, text) => {
   if (text === 'gone') return null;
   const msg = JSON.parse(text);
-  if (msg.playerz) {
-    const bytes = Uint8Array.from(atob(msg.playerz), (ch) => ch.charCodeAt(0));
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-    msg.player = JSON.parse(await new Response(stream).text());
-    delete msg.playerz;
+  if (samePage(self, msg) && msg.ph !== self.ph) {
+    try {
+      const answer = await fetch(self.data + msg.ph);
+      if (answer.ok) msg.player = await answer.json();
+    } catch (e) { /* the page runs instead */ }
   }
   return msg;
 };
 const inPlace = (self, msg) => {
-  if (self.off || !self.root.isConnected) return false;  // the page no longer follows: its player is its own
-  if (!msg || String(msg.v) !== self.heard || msg.page !== self.page || msg.poll !== self.poll || !msg.ph) return false;
-  if ((!msg.player && msg.ph !== self.ph) || !window.__cnnvizPlayer) return false;
+  if (!samePage(self, msg) || String(msg.v) !== self.heard) return false;
+  if (!msg.player && msg.ph !== self.ph) return false;
   // the presenter's data, shown as the student's own player would (sized for this screen, reporting nothing),
   // at the presenter's step: its token is the one a run would send, so it is applied once
   const sent = msg.player ? {...msg.player, present: false, report: false} : null;
@@ -49,7 +55,7 @@ export default function ({ data, setTriggerValue, parentElement }) {
   clearInterval(self.again);
   self.off = false;
   self.shown = String(data.version);
-  Object.assign(self, { page: data.page, poll: data.poll, ph: data.ph, join: data.join });
+  Object.assign(self, { page: data.page, poll: data.poll, ph: data.ph, join: data.join, data: data.data });
   self.ask = () => setTriggerValue('changed', self.heard + '@' + Date.now());
   self.root = root;
   const check = () => {
@@ -70,7 +76,7 @@ export default function ({ data, setTriggerValue, parentElement }) {
     self.stream.onerror = () => { self.root.dataset.state = 'reconnecting'; };  // it reconnects by itself
     self.inbox = Promise.resolve();
     self.stream.onmessage = (event) => {
-      self.inbox = self.inbox.then(() => read(event.data)).then((msg) => {
+      self.inbox = self.inbox.then(() => read(self, event.data)).then((msg) => {
         self.last = msg;
         self.heard = msg ? String(msg.v) : 'gone';
         self.root.dataset.heard = self.heard;

@@ -4,19 +4,25 @@
 ``/_cnnviz/rooms/CODE/events`` beside the app. Each process watches each room someone listens to
 with one cheap read of its version every ``WATCH_S`` seconds (whatever the store: memory, or Redis
 shared by every replica), however many students listen; on a new version it reads what followers
-are shown once (``RoomStore.shown``) and sends every listener one event: the version, the page, its
-link, the player's step, the poll, and the player's data when it changed. The listener component
-(``listener``, ``listener.js``) hands a change on the page it shows to the step player in place (and
-writes the presenter's link into the browser's), and asks Streamlit for a rerun only for what the player
-cannot show (another page, a poll, a page without a player): a settings change costs the server no rerun.
+are shown once (``RoomStore.shown``) and sends every listener one event: the presenter's view (the
+version, the page, its link, the player's step) and the poll, whatever the size of the page's data.
+The view names the data the presenter's player got by its hash; ``/_cnnviz/rooms/CODE/player/NAME``
+serves it, read from the store and compressed once per process however many fetch it.
+
+The listener component (``listener``, ``listener.js``) hands a change on the page it shows to the step
+player in place (fetching the player's data from its own replica when it changed; a step alone needs
+none) and writes the presenter's link into the browser's. It asks Streamlit for a rerun only for what
+the player cannot show (another page, a poll, a page without a player, data it could not fetch): the
+follower's page then builds the view from the presenter's link itself. A settings change or a step
+costs the server no follower's run.
 """
 from __future__ import annotations
 
 import asyncio
-import base64
+import gzip
 import json
 import os
-import zlib
+import re
 from collections.abc import AsyncIterator
 
 import streamlit as st
@@ -25,9 +31,12 @@ from cnnviz.classroom import store as rooms
 from cnnviz.ui.cache import bounded
 from cnnviz.views.assets import script
 
-WATCH_S = 0.25  # how often a process reads the version of a room someone listens to
+# How often a process reads the version of a room someone listens to: a tenth of the second a change has to
+# reach the followers, for one read of the store each time (whatever the number of listeners).
+WATCH_S = 0.1
 KEEPALIVE_S = 20.0  # a comment line this often keeps proxies from closing an idle stream
 EVENTS_PATH = "/_cnnviz/rooms/{code}/events"
+PLAYER_PATH = "/_cnnviz/rooms/{code}/player/{name}"  # the player's data a view names (``View.player``)
 VOTER_COOKIE = "cnnviz_voter"  # the listener keeps the browser's follower and voter id here, for a reload
 # True in a process that serves the routes (``streamlit run app.py``, unless CNNVIZ_ROOMS_PUSH=0);
 # else followers tick.
@@ -40,9 +49,7 @@ class _Watch:
     def __init__(self, code: str) -> None:
         self.code = code
         self.version: int | None = -1  # -1: not read yet; None: no such room
-        self.event = ""  # what a listener is sent on a change to ``version`` (with the player's data if new)
-        self.first = ""  # ... and on connecting (without: its page was just drawn from the same view)
-        self.player = ""  # the hash of the player's data last sent
+        self.event = ""  # what a listener is sent on connecting and on a change to ``version``
         self.listeners = 0
         self.changed = asyncio.Condition()
         self.task: asyncio.Task | None = None
@@ -55,13 +62,11 @@ class _Watch:
                 version = self.version
             if version is not None and version != self.version:
                 try:
-                    view, poll, player = await asyncio.to_thread(rooms.room_store().shown, self.code)
-                    version = view.version
-                    self.first = event(view, poll, "")
-                    # deflated once here for every listener, off the event loop (a large player's data would block it)
-                    self.event = await asyncio.to_thread(event, view, poll,
-                                                         player if view.player != self.player else "")
-                    self.player = view.player
+                    view, poll = await asyncio.to_thread(rooms.room_store().shown, self.code)
+                    if view.player and _player_gzip.cache_peek(self.code, view.player) is None:
+                        # ready before anyone asks: every follower's fetch is answered from memory at once
+                        await asyncio.to_thread(_player_gzip, self.code, view.player)
+                    version, self.event = view.version, event(view, poll)
                 except rooms.RoomError:
                     version = self.version  # gone between the two reads, or unreachable: the next read says
             if version != self.version:
@@ -75,14 +80,14 @@ class _Watch:
 _WATCHES: dict[str, _Watch] = {}
 
 
-def event(view: rooms.View, poll: rooms.Poll | None, player: str) -> str:
-    """One event's JSON: ``{"v", "page", "params", "step", "playing", "poll", "ph"}``, and ``"playerz"`` when
-    ``player`` (the player's data as the presenter's page built it, JSON) is given: that text deflated (zlib)
-    and in base64, a tenth of its size for a 16x16 input (172 KB), which every listener is sent."""
+def event(view: rooms.View, poll: rooms.Poll | None) -> str:
+    """One event's JSON: ``{"v", "page", "params", "step", "playing", "poll", "ph"}``, the view and the poll.
+
+    ``ph`` names the player's data kept with the view ("" for none), which ``PLAYER_PATH`` serves: the event
+    stays a few hundred bytes whatever the size of the page's data.
+    """
     body = {"v": view.version, "page": view.page, "params": [list(p) for p in view.params], "step": view.step,
             "playing": view.playing, "poll": rooms.poll_token(poll), "ph": view.player}
-    if player:
-        body["playerz"] = base64.b64encode(zlib.compress(player.encode(), 6)).decode("ascii")
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -132,8 +137,8 @@ async def _events(watch: _Watch, follower: str = "") -> AsyncIterator[str]:
                 beat = now
                 await _beat(watch.code, follower)
             if watch.version != sent:
-                first, sent = sent == -1, watch.version
-                yield f"data: {'gone' if sent is None else watch.first if first else watch.event}\n\n"
+                sent = watch.version
+                yield f"data: {'gone' if sent is None else watch.event}\n\n"
             elif not await _wait(watch, sent, min(KEEPALIVE_S, rooms.BEAT_S)):
                 yield ": still here\n\n"
     finally:
@@ -154,13 +159,44 @@ async def room_events(request):
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
+@bounded(max_entries=16, max_bytes=64_000_000)
+def _player_gzip(code: str, name: str) -> bytes:
+    """The player's data ``name`` of room ``code`` (``RoomStore.player``), gzipped: read from the store and
+    compressed once in this process, however many of its followers fetch it (the lecture's 32x32x3 RGB
+    example: 1.4 MB of JSON, about 0.1 MB sent)."""
+    return gzip.compress(rooms.room_store().player(code, name).encode(), 6, mtime=0)
+
+
+_NAME = re.compile(r"^[0-9a-f]{16}$")  # rooms.player_hash
+
+
+async def room_player(request):
+    """``GET /_cnnviz/rooms/CODE/player/NAME``: the player's data the room's view names, as JSON (gzip)."""
+    from starlette.responses import PlainTextResponse, Response
+
+    name = request.path_params.get("name", "")
+    try:
+        code = rooms.normalise_code(request.path_params.get("code", ""))
+        if not _NAME.match(name):
+            raise rooms.RoomError("That is not the name of a player's data.")
+        # Kept: answered at once (every follower but the first); else read and compressed off the loop.
+        body = _player_gzip.cache_peek(code, name) or await asyncio.to_thread(_player_gzip, code, name)
+    except rooms.RoomError as exc:  # gone, moved on, or unreachable: the listener asks for a run instead
+        return PlainTextResponse(str(exc), status_code=404, headers={"Cache-Control": "no-store"})
+    # Named by its content: the same name is the same data for as long as a browser keeps it.
+    headers = {"Cache-Control": "private, max-age=3600, immutable", "Vary": "Accept-Encoding"}
+    if "gzip" not in request.headers.get("accept-encoding", ""):
+        return Response(gzip.decompress(body), media_type="application/json", headers=headers)
+    return Response(body, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
+
+
 def routes() -> list:
     """The Starlette routes ``app.py`` mounts beside the app; from then on followers listen instead of ticking."""
     from starlette.routing import Route
 
     global SERVED
     SERVED = os.environ.get("CNNVIZ_ROOMS_PUSH", "1").strip() != "0"  # 0: followers tick instead
-    return [Route(EVENTS_PATH, room_events, methods=["GET"])]
+    return [Route(EVENTS_PATH, room_events, methods=["GET"]), Route(PLAYER_PATH, room_player, methods=["GET"])]
 
 
 @bounded(max_entries=1)
@@ -176,7 +212,8 @@ def listener(code: str, version: int | None, follower: str, *, page: str = "", p
     can show is shown in place, any other reruns the app. Its stream counts ``follower`` (the session's
     random id) as following."""
     url = "." + EVENTS_PATH.format(code=code) + f"?f={follower}"
-    _listener_component()(data={"url": url, "version": version, "page": page, "poll": poll, "ph": player,
-                                "join": code, "voter": follower, "cookie": VOTER_COOKIE},
+    data = "." + PLAYER_PATH.format(code=code, name="")  # + a name: the player's data it names
+    _listener_component()(data={"url": url, "data": data, "version": version, "page": page, "poll": poll,
+                                "ph": player, "join": code, "voter": follower, "cookie": VOTER_COOKIE},
                           key=f"room-listener-{code}", on_changed_change=lambda: None)
 

@@ -3,8 +3,10 @@
 A room is a short join code (``K7M2Q``), a presenter's secret (only its hash is stored), the
 presenter's current view (a page, its link's parameters, the player's step and whether it plays, and
 a version number that grows with every change students should see), the students following (a
-heartbeat each) and at most one poll at a time. No personal data: followers and voters are random
-ids made by the server, one per browser session.
+heartbeat each) and at most one poll at a time. The view is what the presenter's page is: a follower's
+page builds the same page from it. Beside it the room keeps the data the presenter's step player got,
+named by its hash in the view, so that a follower's player can fetch it and show a change in place.
+No personal data: followers and voters are random ids made by the server, one per browser session.
 
 Two stores keep rooms behind one interface, ``RoomStore``: ``MemoryStore`` in one process (the
 default for a single ``streamlit run app.py``) and ``RedisStore``, shared by every replica, chosen
@@ -42,10 +44,13 @@ FOLLOWER_TTL_S = 30  # a follower not heard from for this long no longer counts
 BEAT_S = 10.0  # how often a follower says it is still there: three heartbeats within FOLLOWER_TTL_S
 POLL_KINDS = ("number", "choice")  # a typed answer (a number or a shape such as 28x28x6), or one of the options
 POLL_STATUSES = ("open", "closed", "revealed")
-MAX_PARAMS = 40  # query parameters in a view
-MAX_PARAM_CHARS = 2000  # one parameter's text (a 16x16 grid of decimals fits)
-MAX_VIEW_CHARS = 16_000  # a whole view, as stored
-MAX_PLAYER_CHARS = 600_000  # the player's data shown with a view, as JSON (a 16x16 input is about 175,000)
+# A view is what the presenter's link says: any link a page writes fits these bounds, so every view is shared.
+MAX_PARAMS = 64  # query parameters in a view, a repeated one counted each time (16 filters on Real images)
+MAX_PARAM_CHARS = 16_384  # one parameter's text: any grid a page's link takes (32x32 at 16 characters a cell)
+MAX_VIEW_CHARS = 100_000  # a whole view, as stored and sent to every follower with each change
+# The player's data kept beside the view for followers' players to fetch (the lecture's 32x32x3 RGB example is
+# about 1.4 million characters); a larger one is not kept, and followers' pages build it from the view themselves.
+MAX_PLAYER_CHARS = 16_000_000
 MAX_ANSWER_CHARS = 24
 MAX_OPTIONS = 8
 MAX_VOTERS = 2000  # per poll: more than any lecture hall, and a bound on what a poll can hold
@@ -83,15 +88,24 @@ class View:
     """What the presenter shows: the page, its link, the player's step; ``version`` grows with each change."""
 
     page: str = ""  # the page's url_path; "" is the home page
-    params: tuple[tuple[str, str], ...] = ()  # the page's query parameters, in order
+    params: tuple[tuple[str, str], ...] = ()  # the page's query parameters, in order (a repeated one repeated)
     step: int | None = None  # the player's step; None: whatever the link says
     playing: bool = False  # the player plays
     version: int = 0  # grows by one with every change of the view or the poll
-    player: str = ""  # the hash of the player's data shown with this view ("" when the page shows none)
+    player: str = ""  # the hash of the player's data kept with this view ("" when none is kept)
 
     @property
-    def query(self) -> dict[str, str]:
-        return dict(self.params)
+    def query(self) -> dict[str, str | list[str]]:
+        """The link's parameters as ``st.query_params.from_dict`` takes them: a repeated one as the list of its texts.
+
+        >>> View("images", (("f", "Sharpen"), ("k", "3"), ("f", "Emboss"))).query
+        {'f': ['Sharpen', 'Emboss'], 'k': '3'}
+        """
+        out: dict[str, str | list[str]] = {}
+        for name, text in self.params:
+            had = out.get(name)
+            out[name] = text if had is None else [*([had] if isinstance(had, str) else had), text]
+        return out
 
 
 @dataclass(frozen=True)
@@ -149,20 +163,20 @@ def _check_view(page: str, params, step, playing) -> tuple[str, tuple[tuple[str,
     if not isinstance(page, str) or not _PAGE.match(page):
         raise RoomError("That page is not a page of the app.")
     items = list(params.items()) if isinstance(params, dict) else list(params)
-    if len(items) > MAX_PARAMS:
-        raise RoomError(f"A view holds at most {MAX_PARAMS} settings.")
     checked = []
     for item in items:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise RoomError("A view's settings are pairs of a name and a text.")
-        name, text = item
-        if isinstance(text, (list, tuple)):  # a repeated parameter: its last text, as the pages read it
-            text = text[-1] if text else ""
-        if not isinstance(name, str) or not _PARAM.match(name) or not isinstance(text, str):
-            raise RoomError("A view's settings are pairs of a name and a text.")
-        if len(text) > MAX_PARAM_CHARS:
-            raise RoomError(f"The setting '{name}' is too long to share ({format_count(len(text))} characters).")
-        checked.append((name, text))
+        name, texts = item
+        # a repeated parameter (?f=Sharpen&f=Emboss): every text, in order, as the pages read it
+        for text in texts if isinstance(texts, (list, tuple)) else [texts]:
+            if not isinstance(name, str) or not _PARAM.match(name) or not isinstance(text, str):
+                raise RoomError("A view's settings are pairs of a name and a text.")
+            if len(text) > MAX_PARAM_CHARS:
+                raise RoomError(f"The setting '{name}' is too long to share ({format_count(len(text))} characters).")
+            checked.append((name, text))
+            if len(checked) > MAX_PARAMS:
+                raise RoomError(f"A view holds at most {MAX_PARAMS} settings.")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP):
         raise RoomError(f"The player's step must be a whole number from 0 to {format_count(MAX_STEP)}.")
     if not isinstance(playing, bool):
@@ -189,15 +203,13 @@ def player_hash(player_json: str) -> str:
 
 
 def _check_player(player) -> str:
-    """The player's data as the presenter's page built it (a JSON object), bounded; RoomError if it is not."""
-    if not isinstance(player, str) or len(player) > MAX_PLAYER_CHARS:
-        raise RoomError("The player's view is too large to share with the room.")
+    """The player's data as the presenter's page built it (a JSON object); RoomError if it is not."""
     try:
-        ok = isinstance(json.loads(player), dict)
+        ok = isinstance(player, str) and isinstance(json.loads(player), dict)
     except ValueError:
         ok = False
-    if not ok or "\n" in player or "\r" in player:  # one line: it travels as one Server-Sent Event
-        raise RoomError("The player's view could not be shared with the room.")
+    if not ok:
+        raise RoomError("The player's data is not a player's: the room was not changed.")
     return player
 
 
@@ -246,8 +258,12 @@ class RoomStore(ABC):
         """(secret hash, version, view JSON, poll JSON or None), or None when there is no such room."""
 
     @abstractmethod
-    def _shown(self, code: str) -> tuple[int, str, str | None, str] | None:
-        """(version, view JSON, poll JSON or None, player JSON or ""), read together; None: no such room."""
+    def _shown(self, code: str) -> tuple[int, str, str | None] | None:
+        """(version, view JSON, poll JSON or None), read together; None: no such room."""
+
+    @abstractmethod
+    def _player(self, code: str) -> tuple[str, str] | None:
+        """(view JSON, player JSON or ""), read together; None: no such room."""
 
     @abstractmethod
     def _version(self, code: str) -> int | None:
@@ -334,27 +350,51 @@ class RoomStore(ABC):
                  playing: bool = False, player: str | None = None) -> View:
         """The presenter shows ``page`` with ``params``: followers go there. Returns the view with its version.
 
-        ``player`` is the data the presenter's step player got (JSON, at most ``MAX_PLAYER_CHARS``), kept
-        with the view so that a follower's player can show it without running the page; None: no player.
+        ``player`` is the data the presenter's step player got (JSON), kept beside the view and named by its
+        hash (``View.player``) so that a follower's player can fetch it and show the change without a run of
+        the page; None: no player. Data over ``MAX_PLAYER_CHARS`` is not kept, and the view is shared all
+        the same: followers' pages then build it from the view.
         """
         record = self._presenter(code, secret)
         page, params, step, playing = _check_view(page, params, step, playing)
-        player = "" if player is None else _check_player(player)
-        view = View(page, params, step, playing, 0, player_hash(player) if player else "")
+        if player is not None and not isinstance(player, str):
+            _check_player(player)
+        if player is not None and len(player) > MAX_PLAYER_CHARS:
+            player = None  # not kept: followers' pages build it from the view
+        name = "" if player is None else player_hash(player)
+        view = View(page, params, step, playing, 0, name)
         if replace(record.view, version=0) == view:
             return record.view  # nothing changed: followers have nothing to do
-        keep = player and view.player == record.view.player  # the same data: not written again
-        version = self._write(normalise_code(code), _view_json(view), None, None, None if keep else player)
+        if not name:
+            data = ""  # no data kept: whatever was kept goes
+        elif name == record.view.player:
+            data = None  # the same data (a step, a setting the player does not show): written once
+        else:
+            data = _check_player(player)
+        version = self._write(normalise_code(code), _view_json(view), None, None, data)
         return replace(view, version=version)
 
-    def shown(self, code: str) -> tuple[View, Poll | None, str]:
-        """What followers are shown, read together: the view (with its version), the poll, and the player's
-        data kept with the view (JSON, "" when the view has none)."""
+    def shown(self, code: str) -> tuple[View, Poll | None]:
+        """What followers are shown, read together: the view (with its version) and the poll."""
         row = self._shown(normalise_code(code))
         if row is None:
             raise RoomNotFound(f"There is no room {normalise_code(code)}.")
-        version, view_json, poll_json, player_json = row
-        return _view_from(view_json, version), _poll_from(poll_json), player_json
+        version, view_json, poll_json = row
+        return _view_from(view_json, version), _poll_from(poll_json)
+
+    def player(self, code: str, name: str) -> str:
+        """The player's data (JSON) the room's view names ``name`` (``View.player``), for a follower's player.
+
+        Raises RoomNotFound when there is no such room, and RoomError when the view names other data now
+        (the presenter moved on: the follower hears of the newer view).
+        """
+        row = self._player(normalise_code(code))
+        if row is None:
+            raise RoomNotFound(f"There is no room {normalise_code(code)}.")
+        view_json, player_json = row
+        if not name or not player_json or _view_from(view_json, 0).player != name:
+            raise RoomError("The presenter has moved on from that view.")
+        return player_json
 
     def open_poll(self, code: str, secret: str, kind: str, *, quiz: str = "", seed: int = 0,
                   options: tuple[str, ...] = (), answer: str = "") -> Poll:
@@ -489,7 +529,12 @@ class MemoryStore(RoomStore):
     def _shown(self, code):
         with self._lock:
             room = self._live(code)
-            return None if room is None else (room.version, room.view_json, room.poll_json, room.player_json)
+            return None if room is None else (room.version, room.view_json, room.poll_json)
+
+    def _player(self, code):
+        with self._lock:
+            room = self._live(code)
+            return None if room is None else (room.view_json, room.player_json)
 
     def _version(self, code):
         with self._lock:
@@ -637,10 +682,14 @@ class RedisStore(RoomStore):
         return self._call(go)
 
     def _shown(self, code):
-        row = self._call(self._redis.hmget, self._k(code), ["version", "view", "poll", "player"])
+        row = self._call(self._redis.hmget, self._k(code), ["version", "view", "poll"])
         if row[0] is None or row[1] is None:
             return None
-        return int(row[0]), row[1], row[2], row[3] or ""
+        return int(row[0]), row[1], row[2]
+
+    def _player(self, code):
+        row = self._call(self._redis.hmget, self._k(code), ["view", "player"])
+        return None if row[0] is None else (row[0], row[1] or "")
 
     def _version(self, code):
         v = self._call(self._redis.hget, self._k(code), "version")

@@ -41,6 +41,11 @@ _SHOWN = "room_shown"  # (page, link) as this follower's page wrote it after sho
 _SEEN_PLAYER = "room_seen_player"  # the hash of the presenter's player data in the view this follower showed
 _DRAWN = "room_player_data"  # (page, JSON): the data the presenter's player got in this run
 _LINK_ASKED = "room_link_asked"  # the presenter asked to see their private link (a dialog, once)
+_UNSHARED = "room_unshared"  # why students following cannot see the presenter's view (None: they can)
+_UNSHARED_SHOWN = "room_unshared_shown"  # ... as the top of the presenter's page said it in its last run
+# What of the player's data is the same for every student on the presenter's link (its grids, the component's key,
+# the tools under it); the rest (where it opens, the last edit applied, the layout, reporting) is one session's.
+_SHARED_PLAYER = ("key", "player", "tools")
 
 # What the presenter can ask with one click: the quiz's generators, numbers from the kernel.
 QUESTIONS = {
@@ -94,15 +99,20 @@ def join(code: str) -> str:
 
 def leave() -> None:
     """Leave the room (a follower), or stop presenting."""
-    for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER):
+    for key in (_CODE, _SECRET, _MODE, _SEEN, _PLAYER, _UNSHARED):
         _ss().pop(key, None)
     st.query_params.pop("join", None)
 
 
-def _page_params() -> dict[str, str]:
-    """The link's parameters as a page reads them (the last of repeated ones), without the room's own."""
-    return {k: st.query_params.get_all(k)[-1] for k in st.query_params if k not in ROOM_PARAMS
-            and st.query_params.get_all(k)}
+def _page_params() -> dict[str, str | list[str]]:
+    """The link's parameters without the room's own: a repeated one (``?f=Sharpen&f=Emboss``) as the list of its
+    texts, the form ``View.query`` has."""
+    out: dict[str, str | list[str]] = {}
+    for k in st.query_params:
+        texts = st.query_params.get_all(k)
+        if k not in ROOM_PARAMS and texts:
+            out[k] = texts[0] if len(texts) == 1 else list(texts)
+    return out
 
 
 def _take_link() -> None:
@@ -184,6 +194,9 @@ def room_bar(page, pages: Mapping[str, object]) -> None:
     if is_presenter():
         if page.url_path != PRESENT_PAGE:
             st.caption(f":material/co_present: Presenting room **{code}**: students following see this page.")
+            unshared = _ss()[_UNSHARED_SHOWN] = _ss().get(_UNSHARED)
+            if unshared:
+                st.warning(plain(unshared), icon=":material/sync_problem:")
         return
     _follow_bar(code, page.title)
     if poll is not None:
@@ -277,30 +290,44 @@ def after_page(page=None) -> None:
     if not code or url_path == PRESENT_PAGE:
         return
     params = _page_params()
-    store = rooms.room_store()
-    try:
-        if is_presenter():
-            reported, step, playing = _ss().get(_PLAYER, ("", None, False))
-            if reported != url_path:
-                step, playing = None, False
-            drawn, player = _ss().get(_DRAWN, ("", None))
-            store.set_view(code, _ss()[_SECRET], url_path, params, step, playing,
-                           player if drawn == url_path else None)
-        elif following():
-            # The page may write the presenter's link its own way (defaults left out): what it wrote on
-            # showing the view is the reference; a later difference is the student's own click. The
-            # player's step is left out: the player writes it into the link by itself while it plays.
-            now = (url_path, {k: v for k, v in params.items() if k != "step"})
-            shown = _ss().get(_SHOWN)
-            if shown is None:
-                _ss()[_SHOWN] = now
-            elif shown != now:
-                own_change()  # they explore on their own from here
-    except RoomError as exc:
-        st.warning(plain(str(exc)))
+    if is_presenter():
+        _publish(code, url_path, params)
         return
-    if _ss().get(_NOTE) and not following() and not is_presenter():
+    if following():
+        # The page may write the presenter's link its own way (defaults left out): what it wrote on
+        # showing the view is the reference; a later difference is the student's own click. The
+        # player's step is left out: the player writes it into the link by itself while it plays.
+        now = (url_path, {k: v for k, v in params.items() if k != "step"})
+        shown = _ss().get(_SHOWN)
+        if shown is None:
+            _ss()[_SHOWN] = now
+        elif shown != now:
+            own_change()  # they explore on their own from here
+    if _ss().get(_NOTE) and not following():
         st.rerun()  # the follow bar, drawn before the page, says so at once
+
+
+def _publish(code: str, url_path: str, params: dict) -> None:
+    """The presenter's page ran: its view (the page, its link, the player's step and its data) goes to the room.
+
+    If the room cannot take it, the top of the presenter's page says why in one sentence: followers still see
+    the view shared before. Drawn before the page runs, that warning needs a run of the page when the reason
+    changes (rarely: a store that went away, or came back).
+    """
+    reported, step, playing = _ss().get(_PLAYER, ("", None, False))
+    if reported != url_path:
+        step, playing = None, False
+    drawn, player = _ss().get(_DRAWN, ("", None))
+    try:
+        rooms.room_store().set_view(code, _ss()[_SECRET], url_path, params, step, playing,
+                                    player if drawn == url_path else None)
+        reason = None
+    except RoomError as exc:
+        why = str(exc)
+        reason = f"Students following cannot see this view: {why[:1].lower()}{why[1:]}"
+    _ss()[_UNSHARED] = reason
+    if reason != _ss().get(_UNSHARED_SHOWN):
+        st.rerun()
 
 
 def player_command() -> tuple[str, int, bool] | None:
@@ -322,7 +349,8 @@ def publish_player_view(report: object, data: Mapping | None = None) -> None:
     if update is not None:
         _ss()[_PLAYER] = (_ss().get(_PAGE, ""), *update)
     if data is not None:
-        _ss()[_DRAWN] = (_ss().get(_PAGE, ""), json.dumps(data, separators=(",", ":")))
+        shared = {k: data[k] for k in _SHARED_PLAYER if k in data}
+        _ss()[_DRAWN] = (_ss().get(_PAGE, ""), json.dumps(shared, separators=(",", ":")))
 
 
 class RoomSeam(seam.Seam):

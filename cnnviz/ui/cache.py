@@ -138,6 +138,15 @@ class _Entries:
                 del self.pending[key]
             done.set()
 
+    def peek(self, key):
+        """The value kept for ``key``, or None when none is (nothing is computed, nobody waits)."""
+        with self.lock:
+            if key not in self.items:
+                return None
+            self.items.move_to_end(key)
+            self.hits += 1
+            return self.items[key]
+
     def _size(self, value) -> int:
         return 0 if self.max_bytes is None else len(value)
 
@@ -157,20 +166,24 @@ def bounded(max_entries: int, *, max_bytes: int | None = None) -> Callable[[F], 
     pass the read-only arrays other caches return. The least recently used entry goes first; with
     ``max_bytes`` the values (bytes) also stay within that many bytes in all. Sessions run on threads:
     one computes a key while the others asking for it wait for its result. ``fn.cache_info()``,
-    ``fn.cache_clear()`` and ``fn.__wrapped__`` work as with ``functools.lru_cache``.
+    ``fn.cache_clear()`` and ``fn.__wrapped__`` work as with ``functools.lru_cache``; ``fn.cache_peek(*args)``
+    returns the result kept for these arguments, or None without computing it (an event loop answers from
+    the cache at once, and hands a computation to a thread).
     """
     assert max_entries >= 1, f"a cache holds at least one entry, not {max_entries}"
 
     def decorate(fn: F) -> F:
         entries = _Entries(max_entries, max_bytes)
 
+        def key(args, kwargs) -> tuple:
+            k = tuple(map(key_of, args))
+            return k + tuple((name, key_of(v)) for name, v in sorted(kwargs.items())) if kwargs else k
+
         @functools.wraps(fn)
         def cached(*args, **kwargs):
-            key = tuple(map(key_of, args))
-            if kwargs:
-                key += tuple((name, key_of(v)) for name, v in sorted(kwargs.items()))
-            return entries.get(key, lambda: fn(*args, **kwargs))
+            return entries.get(key(args, kwargs), lambda: fn(*args, **kwargs))
 
+        cached.cache_peek = lambda *args, **kwargs: entries.peek(key(args, kwargs))
         cached.cache_info = lambda: CacheInfo(entries.hits, entries.misses, max_entries, len(entries.items))
         cached.cache_clear = entries.clear
         return cached

@@ -55,17 +55,20 @@ class Player {
     this.S = data.steps; this.n = data.n;
     this.outs = this.S.map(s => this.$('out-' + s[2] + '-' + s[3]));
     this.shown = data.n; this.lit = [];
-    if (data.command && data.command[0] !== this.token) {  // a presenter's jump, applied once
-      this.token = data.command[0];
-      this.stop(); this.step = clamp(data.command[1] | 0, 0, this.n);
-      if (data.command[2]) this.play(false);
-    }
+    this.take(data.command);
     this.theme(); this.fit(); this.setSpeed(this.speedIndex, false); this.render();
     if (data.present && document.fonts && !this.fontsFitted) {  // text measured in the page's own font
       this.fontsFitted = true; document.fonts.ready.then(() => this.fit());
     }
     if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
     if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text);
+  }
+
+  take(command) {  // a presenter's jump ([token, step, playing]), applied once per token
+    if (!command || command[0] === this.token) return;
+    this.token = command[0];
+    this.stop(); this.step = clamp(command[1] | 0, 0, this.n);
+    if (command[2]) this.play(false);
   }
 
   $(id) { return this.root.getElementById ? this.root.getElementById(id) : this.root.querySelector('#' + id); }
@@ -546,7 +549,8 @@ function unpack(sent) {
 function show(sent, command) {
   for (const p of PLAYERS.values()) {
     if (!(p.el && p.el.player.isConnected) || (sent && sent.key !== p.D.key)) continue;
-    p.update({...(sent ? unpack(sent) : p.D), command}, p.root, p.send);
+    if (sent) p.update({...unpack(sent), command}, p.root, p.send);
+    else { p.take(command); p.render(); }  // a step alone: the grids as they are (a big grid redraws slowly)
     return true;
   }
   return false;
