@@ -1,13 +1,15 @@
-"""A real ``streamlit run app.py`` on a free loopback port, and Debian's Chromium: for the tests and the benchmarks.
+"""The servers the tests and the benchmarks start, each on a free loopback port, and Debian's Chromium.
 
-The server runs from the project root, so it reads the project's ``.streamlit/config.toml`` (no collection
-after every run, no file watching) as a deployed server does. It is ready when its health endpoint answers.
+``streamlit run app.py`` runs from the project root, so it reads the project's ``.streamlit/config.toml``
+(no collection after every run, no file watching) as a deployed server does; it is ready when its health
+endpoint answers. A throwaway ``redis-server`` keeps nothing on disk; it is ready when it answers a ping.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -96,14 +98,60 @@ def streamlit_server(*flags: str, env: dict[str, str] | None = None, log_dir: Pa
             wait_until_healthy(url, proc, log=log)
             yield Server(url, proc.pid, log)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     if not log_dir:  # reached only when nothing failed: a failure keeps the log
         log.unlink(missing_ok=True)
+
+def stop(proc: subprocess.Popen, timeout_s: float = 15) -> None:
+    """Ask a server to stop, kill it if it has not within ``timeout_s``, and wait for it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+REDIS_SERVER = "redis-server"
+
+
+def have_redis() -> bool:
+    """True when the redis-server binary is installed."""
+    return shutil.which(REDIS_SERVER) is not None
+
+
+def start_redis(port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``redis-server`` on 127.0.0.1 (``port`` or a free one); return the process and its URL once it answers."""
+    import redis
+
+    port = port or free_port()
+    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if client.ping():
+                break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"redis-server did not start on port {port}") from None
+            time.sleep(0.05)  # the interval between two pings of a server starting
+    client.close()
+    return proc, url
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server for the block; yields its URL."""
+    proc, url = start_redis()
+    try:
+        yield url
+    finally:
+        stop(proc)
+
 
 def launch_chromium(playwright):
     """Debian's Chromium, headless, kept from reaching the network on its own."""

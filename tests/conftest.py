@@ -152,7 +152,7 @@ def player_explains(at) -> list[str]:
 @pytest.fixture(scope="session")
 def redis_url():
     """A throwaway redis-server on a free loopback port for the whole run (no persistence); its URL."""
-    from redis_support import have_redis, redis_server
+    from benchmarks.serve import have_redis, redis_server
 
     if not have_redis():
         msg = "redis-server is not installed (apt-get install -y redis-server; scripts/test.sh installs it)"

@@ -342,7 +342,7 @@ def test_redis_keys_expire_when_idle(redis_url):
 def test_a_restarted_redis_gives_a_clear_error_never_a_hang():
     import time
 
-    from redis_support import have_redis, start_redis, stop_redis
+    from benchmarks.serve import have_redis, start_redis, stop
 
     if not have_redis():
         pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
@@ -350,7 +350,7 @@ def test_a_restarted_redis_gives_a_clear_error_never_a_hang():
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     store = RedisStore(url, timeout_s=1.0)
     code, secret = store.create_room()
-    stop_redis(proc)
+    stop(proc)
     started = time.monotonic()
     with pytest.raises(RoomLost, match="cannot be reached"):
         store.version(code)
@@ -362,7 +362,7 @@ def test_a_restarted_redis_gives_a_clear_error_never_a_hang():
         assert store.version(code) is None
         assert store.exists(store.create_room()[0])  # a new room works at once
     finally:
-        stop_redis(proc)
+        stop(proc)
 
 
 def test_store_from_env_picks_the_backend(redis_url):

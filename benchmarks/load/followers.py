@@ -497,13 +497,7 @@ def parse_args(argv=None):
 
 def _serve_and_run(args) -> FollowReport:
     """A redis-server and a ``streamlit run app.py`` of the driver's own, on free loopback ports, for one run."""
-    import sys
-    from pathlib import Path
-
-    from benchmarks.serve import streamlit_server
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
-    from redis_support import redis_server
+    from benchmarks.serve import redis_server, streamlit_server
 
     with redis_server() as url:
         with streamlit_server(env={"CNNVIZ_REDIS_URL": url, "CNNVIZ_ROOMS_PUSH": str(args.push)}) as server:
