@@ -127,3 +127,19 @@ def assert_presenter_view_fills(page, width: int, height: int, digits: float, ce
     assert len(sizes) == count and min(sizes) >= digits
     whole = page.locator("#player").bounding_box()
     assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
+
+
+def lens_in_view(page) -> tuple[float, list[list[float]]]:
+    """Scroll the step player's buttons to the top of the screen, under the app's header, as a student does to
+    step; return the header's bottom and the boxes ``[top, bottom, left, right]`` of what the player's lens
+    shows: each window and filter, the written sum and the output cell."""
+    below = page.locator("#player .bar").evaluate("""e => {
+        const header = document.querySelector('[data-testid="stHeader"]');
+        const below = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+        e.scrollIntoView({block: 'start'});
+        document.querySelector('[data-testid="stMain"]').scrollBy(0, -below);
+        return below; }""")
+    rendered(page)
+    boxes = page.locator(".lens .lgrid, #explain, .lout .lz").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; })")
+    return below, boxes

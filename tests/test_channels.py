@@ -82,15 +82,21 @@ def test_the_partial_sums_sent_per_step_are_each_channels_conv2d(seed):
     # every channel has its input, its filter slice and its partial sum's place, in one row
     html = data["html"]
     assert [html.count(f'id="{g}-grid-{ch}"') for ch in range(C) for g in ("in", "flt")] == [1] * 2 * C
-    assert all(f'id="psum-{ch}"' in html for ch in range(C)) and data["numbers"] is True
+    assert all(f'id="psum-{ch}"' in html for ch in range(C))
+    first = re.search(rf'id="in-{p}-{p}-0"[^>]*>([^<]*)</div>', html)  # the input's first cell writes its number
+    assert first and first.group(1) == format_number(x[0, 0, 0])
 
 
-def test_big_grids_write_no_numbers_but_keep_the_values_in_reach():
+def test_big_grids_keep_every_number_for_the_lens_and_the_picture():
     rng = np.random.default_rng(1)
-    data = player_data(bank_player_spec(rng.integers(0, 6, (32, 32, 3)), rng.integers(-2, 3, (6, 5, 5, 3)), 0))
-    assert data["numbers"] is False and data["bank"] == [6, 28, 28]
-    first = re.search(r'<div class="cell in[^"]*" id="in-0-0-0"[^>]*>([^<]*)</div>', data["html"])
-    assert first and first.group(1) == "" and 'title="row 1, column 1: ' in data["html"]
+    x = rng.integers(0, 6, (32, 32, 3))
+    data = player_data(bank_player_spec(x, rng.integers(-2, 3, (6, 5, 5, 3)), 0))
+    assert data["bank"] == [6, 28, 28] and data["names"] == ["R", "G", "B"]
+    # the browser draws grids this big as pictures beside a lens; each cell keeps its number and exact value,
+    # what the lens magnifies and what a picture's block shows under the pointer
+    for (r, c, k) in [(0, 0, 0), (31, 17, 2)]:
+        cell = re.search(rf'id="in-{r}-{c}-{k}"[^>]*data-value="([^"]*)"[^>]*>([^<]*)</div>', data["html"])
+        assert cell and cell.groups() == (str(x[r, c, k]), format_number(x[r, c, k]))
 
 
 def test_a_small_window_writes_every_product():

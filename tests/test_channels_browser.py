@@ -1,11 +1,15 @@
-"""In Chromium: the RGB filters page steps through the lecture's bank, and the GIF downloads with a frame per step."""
+"""In Chromium: the RGB filters page steps through the lecture's bank (its grids as pictures beside a lens, in a
+hall and on a phone), and the GIF downloads with a frame per step."""
 import io
 
 import pytest
 from playwright.sync_api import expect
 from PIL import Image
 
-from browser_support import rendered, wait_for_app, wait_for_link
+from browser_support import lens_in_view, rendered, wait_for_app, wait_for_link
+from cnnviz.kernel.conv import conv2d
+from cnnviz.kernel.notation import format_number
+from cnnviz.ui.channels import EXAMPLES
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +93,7 @@ def test_a_phone_stacks_the_channels_without_scrolling_sideways(page, server_url
         page.goto(server_url + "/channels" + query)
         wait_for_app(page)
         page.locator("#player").wait_for()
-        laid_out(page, "#in-grid-2")
+        laid_out(page, '.chan[data-ch="2"]')  # its grid, or its picture (the lecture's 32x32)
         assert not page_scrolls_sideways(page), query
         whole = page.locator("#player").bounding_box()
         assert whole["x"] >= 0 and whole["x"] + whole["width"] <= 390, query
@@ -112,3 +116,75 @@ def test_presenter_view_shows_the_whole_player(page, server_url, width, height):
     assert page.locator("#player").get_attribute("data-step") == "1"
     again = page.locator("#player").bounding_box()
     assert again["y"] + again["height"] <= height
+
+
+def lens_numbers(page, channel: int) -> tuple[list[str], list[str]]:
+    """The numbers the lens shows for ``channel``: its window's and its filter's, row by row."""
+    pair = page.locator(".lens .lch").nth(channel).locator(".lpair > .lgrid")
+    texts = "els => els.map(e => e.textContent)"
+    return pair.first.locator(".lz").evaluate_all(texts), pair.last.locator(".lz").evaluate_all(texts)
+
+
+def test_the_lectures_example_reads_from_the_back_of_a_hall(page, server_url):
+    ex = EXAMPLES["lecture"]
+    amap = conv2d(ex.input, ex.filters[0], ex.biases[0])  # (28, 28): what filter 1 writes
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server_url + "/channels?example=lecture&present=1")
+    wait_for_app(page)
+    page.locator('.cnnviz-host.present.pic .stage[data-layout="lens"]').wait_for()
+    page.evaluate("() => document.fonts.ready")
+    laid_out(page, "#in-pic-2")
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # step 2: the window on rows 1-5, columns 2-6; output cell (1, 2)
+
+    def on_screen():
+        whole = page.locator("#player").bounding_box()
+        return whole["y"] >= 0 and whole["y"] + whole["height"] <= 720 and whole["x"] + whole["width"] <= 1280
+
+    assert on_screen()
+    # the lens: each channel's window and filter slice, the output cell and the written sum, in digits a hall reads
+    assert min(font_sizes(page, ".lens .lz, .lens .lttl, .lout .lz, #explain")) >= 28
+    for k in range(3):
+        assert lens_numbers(page, k) == ([format_number(v) for v in ex.input[0:5, 1:6, k].ravel()],
+                                         [format_number(v) for v in ex.filters[0][:, :, k].ravel()])
+    assert page.locator(".lout .lz").inner_text() == format_number(amap[0, 1])
+    written = page.inner_text("#explain")
+    assert "R + G + B + bias" in written and written.endswith("= " + format_number(amap[0, 1]))
+    # the grids drawn as pictures: no 4-px cells, a block of each cell's colour, marks every few rows
+    for k in range(3):
+        expect(page.locator(f"#in-grid-{k}")).to_be_hidden()
+        box = page.locator(f"#in-pic-{k} canvas").bounding_box()
+        assert box["width"] == box["height"] >= 3 * 32
+    colours = page.locator("#in-pic-0 canvas").evaluate("""c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, seen = new Set();
+        for (let i = 0; i < d.length; i += 4) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+        return seen.size; }""")
+    assert colours >= 6  # the input's six values, 0 to 5, on the colour scale
+    assert page.locator("#in-pic-0 .marks .mc").count() >= 4
+    # stepping moves the window's outline one column and writes the next sum
+    cell = page.locator("#in-pic-0 canvas").bounding_box()["width"] / 32
+    before = page.locator("#in-pic-0 .frame").bounding_box()
+    page.keyboard.press("ArrowRight")
+    page.locator("#player[data-step='3']").wait_for()
+    after = page.locator("#in-pic-0 .frame").bounding_box()
+    assert after["y"] == before["y"] and after["x"] - before["x"] == pytest.approx(cell, abs=0.5)
+    assert lens_numbers(page, 0)[0] == [format_number(v) for v in ex.input[0:5, 2:7, 0].ravel()]
+    assert page.inner_text("#explain").endswith("= " + format_number(amap[0, 2])) and on_screen()
+
+
+@pytest.mark.parametrize("query", ["", "?example=lecture"])
+def test_a_phone_shows_the_window_its_filter_and_sum_on_one_screen(page, server_url, query):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server_url + "/channels" + query)
+    wait_for_app(page)
+    page.locator('.stage[data-layout="lens"]').wait_for()
+    laid_out(page, ".lens")
+    page.get_by_role("button", name="reset").click()
+    for step in range(1, 4):  # the buttons step; the window, the filter, the sum and the output cell stay in view
+        page.get_by_role("button", name="step forward").click()
+        page.locator(f"#player[data-step='{step}']").wait_for()
+        top, boxes = lens_in_view(page)
+        assert len(boxes) == 3 * 2 + 2 and all(t >= top and b <= 844 and x >= 0 and r <= 390 for t, b, x, r in boxes)
+        assert "R + G + B + bias" in page.inner_text("#explain")
+    assert min(font_sizes(page, ".lens .lz")) >= 16 and not page_scrolls_sideways(page)

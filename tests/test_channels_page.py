@@ -79,7 +79,7 @@ def test_the_filter_picker_and_the_link():
     assert at.query_params["filter"] == "4"
     assert np.array_equal(shown_map(at), bank_map("lecture", 3))
     assert np.array_equal(shown_input(at, 2), EXAMPLES["lecture"].input[:, :, 2])
-    assert "Activation map 4" in player_html(at) and "Map 4 ◀ shown" in player_html(at)
+    assert "Activation map 4" in player_html(at) and "Map 4 ◀ shown" in html_to_text(player_html(at))
     again = open_page(example="lecture", filter="4", stride="2", padding="1")
     assert np.array_equal(shown_map(again), bank_map("lecture", 3, stride=2, padding=1))
     assert "Filter 4 of 6" in player_html(again)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 from browser_support import (
-    assert_presenter_view_fills, type_into_player, wait_for_app, wait_for_link, wait_for_player_answer,
+    assert_presenter_view_fills, lens_in_view, type_into_player, wait_for_app, wait_for_link, wait_for_player_answer,
 )
 
 from cnnviz import conv2d
@@ -173,3 +173,31 @@ def test_the_tools_under_the_player_resize_load_a_preset_and_clear(page, server_
     page.locator('#out-0-0:text-is("0")').wait_for()
     wait_for_app(page)
     assert set(shown(page)) == {"0"} and page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_phone_shows_the_window_the_filter_and_the_sum_on_one_screen(page, server_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_conv(page, server_url)
+    page.locator('.stage[data-layout="lens"]').wait_for()
+    page.get_by_role("button", name="reset").click()
+    for step in range(1, 4):  # the buttons step; the window, the filter, the sum and the output cell stay in view
+        page.get_by_role("button", name="step forward").click()
+        page.locator(f"#player[data-step='{step}']").wait_for()
+        top, boxes = lens_in_view(page)
+        assert len(boxes) == 2 + 2 and all(t >= top and b <= 844 and x >= 0 and r <= 390 for t, b, x, r in boxes)
+        window = page.locator(".lens .lgrid").first.locator(".lz").evaluate_all("els => els.map(e => e.textContent)")
+        c = step - 1  # the lecture's 3x3 windows, along the first row
+        assert window == [str(v) for v in LECTURE_INPUT[0:3, c:c + 3].ravel()]
+        assert page.locator(".lout .lz").inner_text() == LECTURE_MAP[c]
+    sizes = page.locator(".lens .lz").evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert min(sizes) >= 24
+    # the lens types into the grids too: a cell of its filter
+    page.locator(".lens .lgrid").last.locator(".lz").first.click()
+    field = page.locator(".lens input.cell-edit")
+    expect(field).to_be_focused()
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    wait_for_player_answer(page)
+    w = LECTURE_FILTER.copy()
+    w[0, 0] = 1
+    assert shown(page)[:3] == [str(v) for v in conv2d(LECTURE_INPUT, w)[0]]

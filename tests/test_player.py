@@ -237,12 +237,19 @@ def box(pg, selector):
 
 @pytest.mark.browser
 def test_browser_fits_a_phone_and_follows_dark_theme_with_badges_off_the_values(player):
-    pg = player(replace(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3), initial_step=1),
-                width=390, height=844, dark=True)
+    spec = replace(conv_player_spec(np.ones((16, 16)), LECTURE_FILTER, padding=3), initial_step=1)
+    pg = player(spec, width=390, height=844, dark=True)
     assert pg.locator(".cnnviz-host").evaluate("e => e.classList.contains('dark')")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    # a phone: the window's nine numbers in the lens, the grids drawn small under it
+    assert pg.get_attribute(".stage", "data-layout") == "lens"
+    assert pg.locator(".lens .lz").evaluate_all("els => els.map(e => e.textContent)") == (
+        ["0", "0", "0"] * 3 + ["0", "1", "2", "2", "2", "0", "0", "1", "2"])  # padding, then the filter
+    # the smallest cells still drawn with their numbers (a narrow column): each weight in a strip under its value
+    pg = player(spec, width=740, height=844, dark=True)
+    assert pg.get_attribute(".stage", "data-layout") != "lens"
     cs = pg.locator(".cnnviz-host").evaluate("e => getComputedStyle(e).getPropertyValue('--cs')")
-    assert 14 <= int(cs.strip().rstrip("px")) < 20
+    assert 18 <= int(cs.strip().rstrip("px")) < 20
     # a covered cell's weight sits in a strip under its value: the two boxes do not overlap
     gaps = pg.locator(".cell.in.win").evaluate_all("""els => els.map(e => {
         const r = document.createRange(); r.selectNodeContents(e);

@@ -4,10 +4,20 @@
 const PLAYERS = new Map();  // data.key -> Player
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+const better = (a, b) => { const i = a.findIndex((v, j) => v !== b[j]); return i >= 0 && a[i] > b[i]; };  // lexicographic
+const text = cell => (cell && cell.firstChild && cell.firstChild.nodeType === 3 ? cell.firstChild.textContent : '');
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
 const PLAIN = /^[+\-\u2212]?\d{1,7}(\.\d{1,12})?$/;  // a number as typed, which the page reads the same way
 const ASIDE = 330;  // the width the written sums take beside the grids (presenter view)
 const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
+const READABLE = 18;  // cells smaller than this are drawn as a picture, and the lens shows the window
+const READABLE_HALL = 24;  // the same in the presenter view: no digit under 10 px
+const HALL = 40;  // the presenter view: smaller cells (digits under 17 px) are too small for a hall: the lens
+const NARROW = 520;  // a player narrower than this (a phone) shows the lens above the grids
+const LENS_DIGITS = 0.85;  // the lens's digits against the height of its cells
+const LENS_HALL = 33;  // the lens's cell a hall reads (digits of 28 px), in the presenter view
+const LENS_NEAR = 28;  // and on a screen read from close by
+const PICTURE_LEAST = 3;  // the smallest cell of a picture
 
 class Player {
   constructor(data) {
@@ -41,7 +51,7 @@ class Player {
     const html = [data.html, data.legend, data.tools || '', data.ack || ''].join('\u0000');  // after an edit, redraw
     if (this.html !== html || !host.querySelector('#player')) {
       host.innerHTML = this.shell(data);
-      this.html = html; this.bind(host);
+      this.html = html; this.bind(host); this.fitted = null;
     }
     this.attach();
     if (this.observed !== host) {  // refit when the page's column changes width (not on height changes)
@@ -56,12 +66,15 @@ class Player {
     this.outs = this.S.map(s => this.$('out-' + s[2] + '-' + s[3]));
     this.shown = data.n; this.lit = [];
     this.take(data.command);
-    this.theme(); this.fit(); this.setSpeed(this.speedIndex, false); this.render();
+    const dark = host.classList.contains('dark');
+    this.theme();
+    if (dark !== host.classList.contains('dark')) this.fitted = null;  // the pictures' colours
+    this.fit(); this.setSpeed(this.speedIndex, false); this.render();
     if (data.present && document.fonts && !this.fontsFitted) {  // text measured in the page's own font
-      this.fontsFitted = true; document.fonts.ready.then(() => this.fit());
+      this.fontsFitted = true; document.fonts.ready.then(() => { this.fitted = null; this.fit(); });
     }
     if (this.playing) { this.s0 = this.step; this.t0 = performance.now(); }
-    if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text);
+    if (this.editing) this.open(this.editing.grid, this.editing.r, this.editing.c, this.editing.text, this.editing.where);
   }
 
   take(command) {  // a presenter's jump ([token, step, playing]), applied once per token
@@ -97,8 +110,10 @@ class Player {
       speedLabel: host.querySelector('#speed-label'), counter: host.querySelector('#counter'),
       explain: host.querySelector('#explain'), panels: host.querySelector('.panels'),
       side: host.querySelector('.side'), out: host.querySelector('[data-part="out"]'),
-      eq: host.querySelector('.op.eq'),
+      eq: host.querySelector('.op.eq'), stage: host.querySelector('.stage'),
     };
+    this.buildPictures();
+    this.buildLens(host);
     host.querySelector('#btn-reset').onclick = () => this.go(0);
     host.querySelector('#btn-back').onclick = () => this.go(this.step - 1);
     host.querySelector('#btn-fwd').onclick = () => this.go(this.step + 1);
@@ -143,6 +158,7 @@ class Player {
     k = clamp(k, 0, this.n);
     for (let i = 0; i < this.n; i++) this.outs[i].dataset.shown = i < k ? '1' : '0';
     this.shown = k;
+    if (this.pic && this.el.picOf.has('out-grid')) this.draw(this.el.picOf.get('out-grid'));
   }
   clearLit() {
     for (const [el, cls] of this.lit) { el.classList.remove(cls); if (cls === 'win') el.removeAttribute('data-w'); }
@@ -169,6 +185,8 @@ class Player {
       const el = this.$('psum-' + c);
       if (el) el.textContent = k >= 0 && k < n && P[k][c] != null ? P[k][c] : '';
     }
+    this.frames(k >= 0 && k < n ? k : -1);
+    this.paintLens(k >= 0 && k < n ? k : -1);
   }
   render() {
     const el = this.el;
@@ -247,17 +265,21 @@ class Player {
   }
 
   // -- typing into a cell -----------------------------------------------------------------------
-  open(grid, r, c, text) {
+  // The field covers the cell, or (``where`` 'lens') the lens's cell showing it: a picture's blocks are
+  // too small to type into.
+  open(grid, r, c, text, where) {
     const cell = this.$(grid + '-' + r + '-' + c);
-    if (!cell || !cell.classList.contains('edit')) { this.editing = null; return; }
+    const lensCell = this.lensShown ? this.el.lens.querySelector('.lz[data-of="' + grid + '-' + r + '-' + c + '"]') : null;
+    const at = where === 'lens' || this.pic ? lensCell : cell;
+    if (!cell || !at || !cell.classList.contains('edit')) { this.editing = null; return; }
     this.root.querySelectorAll('input.cell-edit, .cell-sign').forEach(el => el.remove());
     const box = document.createElement('input');
     box.className = 'cell-edit'; box.type = 'text'; box.inputMode = 'decimal'; box.enterKeyHint = 'done';
     box.autocomplete = 'off'; box.spellcheck = false;
     box.setAttribute('aria-label', (grid === 'in' ? 'input' : 'filter') + ' row ' + (r + 1) + ', column ' + (c + 1));
     box.value = text != null ? text : (cell.dataset.value || '');
-    this.editing = {grid, r, c, text: box.value, cell};
-    cell.appendChild(box);
+    this.editing = {grid, r, c, text: box.value, cell, where: at === cell ? 'grid' : 'lens'};
+    at.appendChild(box);
     box.focus();
     if (text == null) box.select();
     box.oninput = () => { if (this.editing) this.editing.text = box.value; };
@@ -266,7 +288,7 @@ class Player {
       if (this.editing && this.editing.box === box && !this.editing.keep) this.close(true);
     }, 0);
     this.editing.box = box;
-    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) this.signKey(cell, box);
+    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) this.signKey(at, box);
   }
   // A touch screen's number keypad may have no minus (an iPhone's has none): a ± key beside the field
   // changes the sign of what is typed, the field keeping its focus.
@@ -305,6 +327,7 @@ class Player {
       this.send('edit', {grid: ed.grid, row: inp ? ed.r - ph : ed.r, col: inp ? ed.c - pw : ed.c, text: ed.text,
                          seq: Date.now() + '-' + (++this.seq)});
       this.preview(ed.cell, ed.text);
+      this.paint();  // the lens shows what was typed
     }
   }
   // A plain number typed into a cell changes the map before the page answers: every window is added up
@@ -357,7 +380,7 @@ class Player {
       this.close(true);
       // the next editable cell of the same grid, in reading order (Tab) or in the arrow's direction
       const next = this.neighbour(grid, r, c, dr, dc);
-      if (next) this.open(grid, next[0], next[1]);
+      if (next) this.open(grid, next[0], next[1], null, ed.where);
     };
     if (e.key === 'Enter') { e.preventDefault(); this.close(true); }
     else if (e.key === 'Escape') { e.preventDefault(); this.close(false); }
@@ -392,15 +415,41 @@ class Player {
     }
     this.el.player.parentElement.classList.toggle('dark', dark);
   }
-  // Cell size. Side by side when the grids fit (input ∗ filter = map); else the map beside the
-  // explanation under the input and filter; else (a phone) stacked. The presenter view fills the
-  // screen's width and height with no cap on the cell.
+  // Cell size. The grids alone when their cells are big enough to read (fitGrids, fitChannels); else, and
+  // always on a phone, the lens with the grids drawn small (fitLens).
   fit() {
     if (!this.el || !this.el.player.isConnected) return;
-    if (this.D.channels) { this.fitChannels(); return; }
+    const host = this.el.player.parentElement, narrow = host.clientWidth < NARROW;
+    // a rerun on the same grids, screen and place changes nothing: no measuring again
+    const key = [host.clientWidth, window.innerWidth, window.innerHeight, !!this.D.present,
+                 Math.round(host.getBoundingClientRect().top + window.scrollY)].join();
+    if (this.fitted === key) return;
+    this.fitted = key;
+    this.width = host.clientWidth;
+    const least = this.D.present ? HALL : READABLE, lens = !!this.el.lens;
+    if (!lens || (!narrow && (!this.D.channels || this.reach() >= least))) {
+      this.lensOff();
+      if (this.D.channels) this.fitChannels(); else this.fitGrids();
+      if (this.cs >= least || !lens) return;
+    }
+    // beside grids that leave it too little room, the lens goes above them (the page scrolls)
+    if (this.fitLens(narrow) < LENS_NEAR && !narrow && !this.D.present) this.fitLens(true);
+  }
+  // The largest cell the channels' layouts could give (from their rows and columns alone, an upper bound):
+  // when even that is too small to read, their many cells are not measured.
+  reach() {
+    const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = D.channels, host = this.el.player.parentElement;
+    const high = D.present ? window.innerHeight - Math.max(0, host.getBoundingClientRect().top) : 2 * 680;
+    const wide = C * Math.max(Wp, kw);
+    return Math.max(...[[wide + Wo, Math.max(Hp + kh, Ho)], [Math.max(wide, Wo), Hp + kh + Ho],
+                        [Math.max(Wp, kw, Wo), C * (Hp + kh) + Ho]].map(([cols, rows]) => Math.min(host.clientWidth / cols, high / rows)));
+  }
+  // Side by side when the grids fit (input ∗ filter = map); else the map beside the explanation under the
+  // input and filter; else stacked. The presenter view fills the screen's width and height with no cap on
+  // the cell.
+  fitGrids() {
     const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = Math.max(1, D.channels || 0);
     const host = this.el.player.parentElement, present = !!D.present;
-    this.width = host.clientWidth;
     const W = Math.max(200, host.clientWidth - 8);
     const inRows = Hp * C + (C > 1 ? C : 0), rows = Math.max(inRows, (kh + (C > 1 ? 1 : 0)) * C, Ho);
     const cols = Wp + kw + Wo, ops = (kw ? 2 : 1) * 46;
@@ -411,7 +460,7 @@ class Player {
       const top = Math.floor((W - (kw ? 46 : 0) - gap(Wp) - gap(kw)) / (Wp + kw));
       const low = Math.floor((W - 300 - gap(Wo)) / Wo);
       const split = Math.min(top, low);
-      if (split >= 16 && split > cs) { cs = split; mode = 'split'; }
+      if (split >= READABLE && split > cs) { cs = split; mode = 'split'; }
       else { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
     }
     this.layout(mode);
@@ -437,21 +486,19 @@ class Player {
         if (c > cs * 1.1) cs = c;
         else { stage.classList.remove('aside'); this.layout(mode); }
       }
-      host.style.setProperty('--cs', cs + 'px');
+      this.size(host, cs);
       ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown;
     } else {
       cs = Math.max(14, Math.min(D.max_cell || 60, cs, Math.floor(540 / rows)));
     }
-    host.style.setProperty('--cs', cs + 'px');
+    this.size(host, cs);
   }
   // Every channel side by side (R | G | B), each filter slice under its channel, then = the map and the
   // output volume on the same line ('row') or on the next ('split'); else (a phone) one channel a line
   // ('wrap'). The parts' widths are measured at two cell sizes: each grows linearly with the cell.
   fitChannels() {
-    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present, floor = D.numbers ? 14 : 3;
+    const D = this.D, [Hp, , kh, , Ho] = D.dims, present = !!D.present, floor = 14;
     const host = this.el.player.parentElement, panels = this.el.panels;
-    this.width = host.clientWidth;
-    host.classList.toggle('nonum', !D.numbers);
     const W = Math.max(200, host.clientWidth - 8);
     const parts = [panels.querySelector('[data-part="in"]'), this.el.eq, this.el.out];
     const widths = cs => {
@@ -474,7 +521,7 @@ class Player {
     const [a, b] = volBelow ? under : beside, row = volBelow ? rowU : rowB;
     if (vol) vol.classList.toggle('below', volBelow);
     const split = Math.floor(Math.min((W - a[0]) / b[0], (W - a[1] - a[2] - 10) / (b[1] + b[2])));
-    const least = D.numbers ? 24 : 5;
+    const least = 24;
     const rowsOf = {row: Math.max(Hp + kh, Ho), split: Hp + kh + Ho, wrap: D.channels * (Hp + kh) + Ho};
     // The cell a layout gets once its height is counted too: the presenter view's whole player on one
     // screen (all that is not a grid row keeps its height), else a cap that keeps the grids near a screen.
@@ -521,9 +568,389 @@ class Player {
     this.size(host, Math.max(floor, cs));
     if (present) { ex.style.minHeight = ex.offsetHeight + 'px'; ex.innerHTML = shown; }
   }
+  // -- the lens ---------------------------------------------------------------------------------
+  // The window on each channel, the filter and the output cell, magnified (cells .lz whose data-of names
+  // the cell they show), beside the written sum: built once per grids, filled at each step (paintLens),
+  // shown when fit() asks for it. On a picture the window and the output cell are outlined (.frame).
+  buildLens(host) {
+    const D = this.D, el = this.el;
+    el.lens = null;
+    if (!D.n) return;
+    const C = D.channels || 0, [, , kh, kw] = D.dims, kr = D.steps[0][0].length, kc = D.steps[0][1].length;
+    const esc = t => String(t).replace(/[&<>"]/g, ch => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[ch]));
+    const grid = (rows, cols, of) => '<div class="grid" style="grid-template-columns:repeat(' + cols + ',var(--cw))">'
+      + Array.from({length: rows * cols}, (_, i) => '<div class="cell lz"'
+        + (of ? ' data-of="' + of(i / cols | 0, i % cols) + '"' : '') + '></div>').join('') + '</div>';
+    const [, tFilter, tOut] = D.titles || ['', 'Filter', 'Output'];
+    const chans = (C ? D.names : ['']).map((name, k) => {
+      const suffix = C ? '-' + k : '', label = t => (C ? '' : '<div class="ttl">' + esc(t) + '</div>');
+      const filter = kh ? '<div class="op">' + esc(D.operator || '∗') + '</div><div class="panel lgrid">'
+        + label(tFilter) + grid(kh, kw, (i, j) => 'flt-' + i + '-' + j + suffix) + '</div>' : '';
+      return '<div class="lch">' + (C ? '<div class="lttl">' + esc(name) + '</div>' : '')
+        + '<div class="lpair"><div class="panel lgrid">' + label('Window') + grid(kr, kc) + '</div>' + filter + '</div></div>';
+    }).join('');
+    el.side.insertAdjacentHTML('afterbegin', '<div class="lens" role="group" aria-label="the window, magnified">'
+      + chans + '</div>');
+    // the output cell, magnified, after the written sum that makes it
+    el.side.insertAdjacentHTML('beforeend', '<div class="lout"><div class="lhead"></div><div class="cell lz" role="img" aria-label="'
+      + esc(tOut) + '"></div></div>');
+    el.lens = el.side.querySelector('.lens');
+    el.lensWin = [...el.lens.querySelectorAll('.lpair')].map(p => [...p.querySelector('.grid').children]);
+    el.lensFlt = [...el.lens.querySelectorAll('.lpair')].map(p => [...p.querySelectorAll('.grid')].slice(1)
+      .flatMap(g => [...g.children]));
+    el.lensTitles = [...el.lens.querySelectorAll('.lttl')];
+    el.lensOut = el.side.querySelector('.lout .cell');
+    el.lensHead = el.side.querySelector('.lout .lhead');
+    // the lens's cells are as wide as the longest number they may show
+    const longest = sel => [...el.panels.querySelectorAll(sel)].reduce((n, c) => Math.max(n, text(c).length), 1);
+    host.style.setProperty('--lch', longest('.cell.in, .cell.flt'));
+    host.style.setProperty('--loch', longest('.cell.out'));
+    el.lens.onclick = e => {  // a cell typed into from the lens: the cell it shows
+      const z = e.target;
+      if (!z.classList || !z.classList.contains('edit') || !z.dataset.of) return;
+      const [g, r, c] = z.dataset.of.split('-'); this.open(g, +r, +c, null, 'lens');
+    };
+  }
+  paintLens(k) {
+    const el = this.el, D = this.D;
+    if (!el.lens || !this.lensShown) return;
+    const s = this.S[Math.max(0, k)], kc = s[1].length;
+    const copy = (z, src) => {  // the cell's number, colour and marks; an open field in it stays
+      const t = src ? text(src) : '';
+      if (z.firstChild && z.firstChild.nodeType === 3) z.firstChild.textContent = t;
+      else z.insertBefore(document.createTextNode(t), z.firstChild);
+      z.style.cssText = src ? src.style.cssText : '';
+      for (const c of ['pad', 'edit', 'pending', 'best']) z.classList.toggle(c, !!src && src.classList.contains(c));
+      if (src && src.id) z.dataset.of = src.id;
+    };
+    el.lensWin.forEach((cells, ch) => cells.forEach((z, i) => copy(z, this.cells('in', s[0][i / kc | 0], s[1][i % kc])[ch])));
+    el.lensFlt.forEach(cells => cells.forEach(z => copy(z, this.$(z.dataset.of))));
+    copy(el.lensOut, k >= 0 ? this.outs[k] : null);
+    el.lensHead.textContent = 'row ' + (s[2] + 1) + ', column ' + (s[3] + 1);  // the output cell's place
+    el.lens.classList.toggle('ahead', k < 0);  // step 0: the first window, nothing computed yet
+    el.lensTitles.forEach((t, ch) => { t.textContent = k >= 0 && D.partials ? D.partials[k][ch] : D.names[ch]; });
+  }
+  // -- pictures -----------------------------------------------------------------------------------
+  // Each grid of the panels has a picture (.pict#P-pic, shown instead of the grid #P-grid in pic mode): a
+  // canvas with a block of each cell's colour, the window's or the output cell's outline (.frame) and marks
+  // every few rows and columns (.marks). The cells stay the page's data (numbers, colours, what is typed);
+  // the canvas is drawn from them, and a block's number shows when the pointer rests on it.
+  buildPictures() {
+    const D = this.D, el = this.el, ins = new Set(D.channels ? D.names.map((_, k) => 'in-grid-' + k) : ['in-grid']);
+    el.pics = [...el.panels.querySelectorAll('.grid')].map(grid => {
+      const cells = [...grid.children], W = +((grid.getAttribute('style') || '').match(/repeat\((\d+)/) || [0, 1])[1];
+      const H = Math.ceil(cells.length / W), pict = document.createElement('div');
+      const title = grid.parentElement.querySelector('.ttl');
+      pict.className = 'pict'; pict.id = grid.id.replace(/-grid/, '-pic');
+      pict.style.setProperty('--w', W); pict.style.setProperty('--h', H);
+      const canvas = document.createElement('canvas');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', (title ? title.textContent + ': ' : '') + H + ' by ' + W
+        + ' numbers drawn as colours; the lens shows the window’s numbers');
+      pict.appendChild(canvas);
+      grid.after(pict);
+      const p = {grid, cells, W, H, pict, canvas, ruled: ins.has(grid.id) || grid.id === 'out-grid',
+                 bank: !!grid.closest('.bankmap')};
+      if (p.ruled) { p.frame = document.createElement('div'); p.frame.className = 'frame' + (ins.has(grid.id) ? '' : ' cur'); pict.appendChild(p.frame); }
+      const at = e => {  // the cell under the pointer
+        const r = Math.floor(e.offsetY / (canvas.clientHeight / H)), c = Math.floor(e.offsetX / (canvas.clientWidth / W));
+        return cells[clamp(r, 0, H - 1) * W + clamp(c, 0, W - 1)];
+      };
+      canvas.onmousemove = e => {
+        const cell = at(e), i = cells.indexOf(cell);
+        canvas.title = 'row ' + ((i / W | 0) + 1) + ', column ' + (i % W + 1) + ': ' + text(cell);
+        const k = cell.dataset.k == null ? -1 : +cell.dataset.k;  // an output cell: its window, as on the grid
+        if (k >= 0 && k !== this.peek) { this.peek = k; this.paint(); }
+      };
+      canvas.onmouseleave = () => { if (this.peek >= 0) { this.peek = -1; this.paint(); } };
+      canvas.onclick = e => {
+        const k = at(e).dataset.k == null ? -1 : +at(e).dataset.k;
+        if (k >= 0) { this.peek = -1; this.go(k + 1); }
+      };
+      return p;
+    });
+    el.picOf = new Map(el.pics.map(p => [p.grid.id, p]));
+  }
+  // Pictures for the grids (on), and for the output volume's maps when their cells (--bs) are too small to
+  // read too (bank).
+  pictures(on, bank = on) {
+    this.pic = on; this.bankPic = bank;
+    this.el.player.parentElement.classList.toggle('pic', on);
+    this.el.player.parentElement.classList.toggle('bankpic', bank);
+    this.marks();
+  }
+  draw(p) {  // a picture's canvas from its cells: padding, cells not computed yet and unreached cells as drawn
+    const canvas = p.canvas, dpr = window.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) return;
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    const ctx = canvas.getContext('2d'), sx = canvas.width / p.W, sy = canvas.height / p.H;
+    const look = getComputedStyle(this.el.player.parentElement);
+    const pad = look.getPropertyValue('--pad').trim(), mask = look.getPropertyValue('--mask').trim();
+    p.cells.forEach((cell, i) => {
+      const r = i / p.W | 0, c = i % p.W, x = Math.round(c * sx), y = Math.round(r * sy);
+      const cls = cell.classList, box = [x, y, Math.round((c + 1) * sx) - x, Math.round((r + 1) * sy) - y];
+      ctx.fillStyle = cls.contains('pad') ? pad : cell.dataset.shown === '0' ? mask : cell.style.backgroundColor || '#fff';
+      ctx.fillRect(...box);
+      if (cls.contains('unr')) { ctx.fillStyle = 'rgba(128,128,128,.55)'; ctx.fillRect(...box); }
+    });
+  }
+  drawAll() { this.el.pics.forEach(p => { if (p.bank ? this.bankPic : this.pic) this.draw(p); }); }
+  // The window's outline on each channel's picture, and the output cell's on the map's.
+  frames(k) {
+    const el = this.el, on = this.pic && k >= 0;
+    if (!el.pics) return;
+    const framed = el.pics.filter(p => p.frame);
+    framed.forEach(p => p.frame.classList.toggle('on', on));
+    if (!on) return;
+    const s = this.S[k], last = a => a[a.length - 1];
+    const box = (p, r0, c0, r1, c1) => {
+      const cs = p.pict.clientWidth / p.W;
+      Object.assign(p.frame.style, {left: c0 * cs + 'px', top: r0 * cs + 'px', width: (c1 - c0 + 1) * cs + 'px',
+                                    height: (r1 - r0 + 1) * cs + 'px'});
+    };
+    framed.forEach(p => {
+      if (p.grid.id === 'out-grid') box(p, s[2], s[3], s[2], s[3]);
+      else box(p, s[0][0], s[1][0], last(s[0]), last(s[1]));
+    });
+  }
+  // Marks every few rows and columns of the input's and the map's pictures, numbered as the app counts
+  // (from 1), so that where the window is can be read off.
+  marks() {
+    const el = this.el;
+    if (!el.pics) return;
+    el.pics.forEach(p => { const m = p.pict.querySelector('.marks'); if (m) m.remove(); p.pict.classList.remove('ruled'); });
+    if (!this.pic) return;
+    const cs = this.cs || 1;
+    el.pics.forEach(p => {
+      const side = Math.max(p.W, p.H);
+      if (!p.ruled || side < 8) return;
+      let m = side % 5 === 0 && side % 4 ? 5 : 4;
+      while (m * cs < 24) m *= 2;
+      let html = '';
+      for (let c = m; c <= p.W; c += m) html += '<span class="mc" style="left:calc(var(--cs) * ' + (c - 0.5) + ')">' + c + '</span>';
+      for (let r = m; r <= p.H; r += m) html += '<span class="mr" style="top:calc(var(--cs) * ' + (r - 0.5) + ')">' + r + '</span>';
+      const box = document.createElement('div');
+      box.className = 'marks'; box.setAttribute('aria-hidden', 'true'); box.style.setProperty('--m', m);
+      box.innerHTML = html;
+      p.pict.classList.add('ruled'); p.pict.appendChild(box);
+    });
+  }
+  lensOff() {
+    const el = this.el;
+    this.lensShown = false;
+    if (this.pic || this.bankPic) this.pictures(false);
+    el.stage.classList.remove('narrow', 'sumbelow');
+    el.stage.style.gridTemplateColumns = '';
+    el.side.style.width = '';
+    el.panels.style.display = ''; el.side.style.display = '';
+  }
+  // The lens beside the grids (a wide screen), or above them (narrow: a phone), its written sum under it or,
+  // beside the grids, under the lens and the grids both (a long sum). Its cell is the largest that fits, up
+  // to half again the one a hall reads (LENS_HALL) or one read from close by (LENS_NEAR); a smaller lens
+  // leaves the grids their numbers when it can. The presenter view keeps the whole player on one screen, a
+  // phone the buttons, the lens and the written sum; the grids get the rest, drawn as pictures when their
+  // digits would be too small. The grids and the lens are measured alone at a few sizes each (their sizes
+  // grow about linearly with the cell). Returns the lens's cell.
+  fitLens(narrow) {
+    const D = this.D, el = this.el, host = el.player.parentElement, present = !!D.present;
+    const stage = el.stage, side = el.side, panels = el.panels, lens = el.lens, GAP = 24;
+    const lout = side.querySelector('.lout'), readable = present ? READABLE_HALL : READABLE;
+    this.layout('lens');
+    this.lensShown = true;
+    stage.classList.toggle('narrow', narrow);
+    stage.classList.remove('sumbelow');
+    stage.style.gridTemplateColumns = '';
+    const W = Math.max(200, host.clientWidth - 8);
+    const ex = el.explain, shown = ex.innerHTML;  // measured with the longest written sum: stepping moves nothing
+    ex.style.minHeight = '';
+    ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
+    this.paintLens(Math.max(0, this.step - 1));
+    const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+    const bar = el.player.querySelector('.bar').offsetHeight + 8;
+    // the grids' width and height at a few cells (between them, a straight line), on one line ('row') or with
+    // the map on a line under the input ('below'); both from the parts' sizes on one line
+    side.style.display = 'none';
+    this.pictures(true);
+    panels.style.width = 'max-content';
+    stage.dataset.ov = 'row';
+    const parts = [...panels.children], brk = parts.findIndex(e => e.classList.contains('brk'));
+    const look = getComputedStyle(panels), gx = parseFloat(look.columnGap) || 0, gy = parseFloat(look.rowGap) || 0;
+    const sizes = cs => { this.size(host, cs); this.marks(); return parts.map(e => [e.offsetWidth, e.offsetHeight]); };
+    const line = list => {  // the width and the height of parts on one line
+      const seen = list.filter(([w]) => w > 0);
+      return [seen.reduce((t, [w]) => t + w, 0) + gx * Math.max(0, seen.length - 1), Math.max(0, ...seen.map(([, h]) => h))];
+    };
+    const box = (ov, list) => {
+      if (ov === 'row') return line(list);
+      const [w1, h1] = line(list.slice(0, brk)), [w2, h2] = line(list.slice(brk + 1));
+      return [Math.max(w1, w2), h1 + gy + h2];
+    };
+    const samples = [1, 2, 4, 8, 16].map(k => [k * PICTURE_LEAST, sizes(k * PICTURE_LEAST)]);
+    const models = ['row', 'below'].map(ov => ({ov, at: samples.map(([cs, parts]) => [cs, ...box(ov, parts)])}));
+    const cellFor = (m, width, height) => {  // the largest cell at which m fits width x height (under the least: none)
+      const [[c0, w0, h0]] = m.at;
+      if (w0 > width || h0 > height) return PICTURE_LEAST - 1;
+      for (let i = 1; i < m.at.length; i++) {
+        const [a, wa, ha] = m.at[i - 1], [b, wb, hb] = m.at[i], last = i === m.at.length - 1;
+        if (wb <= width && hb <= height && !last) continue;
+        const t = Math.min(wb > wa ? (width - wa) / (wb - wa) : Infinity, hb > ha ? (height - ha) / (hb - ha) : Infinity);
+        return Math.floor(a + (b - a) * t);
+      }
+      return c0;
+    };
+    panels.style.width = '';
+    side.style.display = '';
+    const rest = el.player.offsetHeight - stage.offsetHeight;  // the buttons and the legend
+    const high = present ? window.innerHeight - top - rest - 12 : Math.max(420, window.innerHeight - 80);
+    const cap = D.max_cell || 60;
+    const gridsAt = (width, height) => models.map(m => ({m, cs: Math.min(cap, cellFor(m, width, height))}))
+      .reduce((x, y) => (y.cs > x.cs ? y : x));
+    // The lens, measured alone (the written sum hidden) at two cells: its box grows linearly with the cell.
+    // The written sum: each block's lines and width measured once (text grows with its size), wrapped to the
+    // width it gets. A way is [each window beside ('row') or above ('col') its filter, the channels side by
+    // side ('row') or one under another ('col'), the written sum's size against the cell, where the sum
+    // goes: 'under' the lens or 'below' the lens and the grids].
+    panels.style.display = 'none';
+    const least = Math.min(...models.map(m => m.at[0][1]));
+    const efOf = (L, ratio) => clamp(Math.round(L * ratio), 16, present ? 32 : 22);
+    const setLens = (L, [unit, across, ratio, place]) => {
+      side.style.setProperty('--ls', L + 'px');
+      side.style.setProperty('--lf', Math.round(L * LENS_DIGITS) + 'px');
+      side.style.setProperty('--ef', efOf(L, ratio) + 'px');
+      lens.dataset.unit = unit; lens.dataset.across = across;
+      stage.classList.toggle('sumbelow', place === 'below');
+    };
+    const EF = 20;  // the size the written sum is measured at
+    side.style.setProperty('--ef', EF + 'px');
+    side.style.width = '';
+    ex.style.width = 'max-content';
+    const lineHeight = parseFloat(getComputedStyle(ex).lineHeight) / EF, blocks = [...ex.children].map(b => {
+      const r = document.createRange();
+      r.selectNodeContents(b);
+      return [Math.round(b.offsetHeight / (lineHeight * EF)), r.getBoundingClientRect().width];  // [lines, width]
+    });
+    const padW = ex.offsetWidth - Math.max(0, ...blocks.map(([, w]) => w));
+    const padH = ex.offsetHeight - [...ex.children].reduce((t, b) => t + b.offsetHeight, 0);
+    ex.style.width = ''; ex.style.display = 'none';
+    const sumAt = (ef, width) => {  // the written sum's [natural width, height within width]
+      const k = ef / EF, inner = Math.max(1, width - padW);
+      return [padW + Math.max(0, ...blocks.map(([, w]) => w * k)),
+              padH + blocks.reduce((t, [n, w]) => t + n * Math.max(1, Math.ceil(w * k / inner - 1e-3)) * lineHeight * ef, 0)];
+    };
+    const measured = new Map();
+    const boxAt = (L, way) => {  // the lens's and the output cell's [width, height, width, height], measured
+      const key = way.slice(0, 3).join();
+      if (!measured.has(key)) {
+        const at = l => { setLens(l, [...way.slice(0, 3), 'under']); return [lens.offsetWidth, lens.offsetHeight, lout.offsetWidth, lout.offsetHeight]; };
+        const a = at(20), b = at(40);
+        measured.set(key, l => a.map((v, i) => v + (b[i] - v) * (l - 20) / 20));
+      }
+      return measured.get(key)(L);
+    };
+    // a phone: the buttons, the lens and the written sum under what the page keeps at the screen's top (its header)
+    const header = document.querySelector('[data-testid="stHeader"]');
+    const covered = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+    const wide = narrow ? W : W - GAP - least, tall = narrow ? window.innerHeight - covered - bar - 16 : high;
+    const dims = (L, way) => {  // [width beside the grids, height beside them, height below them and the lens]
+      const [lw, lh, ow, oh] = boxAt(L, way), ef = efOf(L, way[2]);
+      if (way[3] === 'below') return [lw, lh, Math.max(sumAt(ef, W - ow - GAP)[1], oh) + 10];
+      if (narrow) return [lw, lh + 10 + Math.max(sumAt(ef, W - ow - 14)[1], oh), 0];  // the sum as wide as the screen
+      const S = Math.max(lw, Math.min(sumAt(ef, Infinity)[0] + ow + 18, wide));
+      return [S, lh + 10 + Math.max(sumAt(ef, S - ow - 14)[1], oh), 0];
+    };
+    const target = present ? LENS_HALL : LENS_NEAR, most = Math.round(1.5 * target);  // the rest to the grids
+    const arrangements = D.channels ? (narrow ? [['row', 'col'], ['col', 'row']] : [['col', 'row']])
+      : [['row', 'row'], ['col', 'row']];
+    const fitted = way => {  // the largest cell of this way, and what it leaves the grids
+      let L = most;
+      for (; L > 12; L--) { const [w, h, u] = dims(L, way); if (w <= wide && h + u <= tall) break; }
+      const gridsFor = l => {
+        const [w, , u] = dims(l, way);
+        return narrow ? gridsAt(W, Infinity) : gridsAt(W - GAP - w, high - u);
+      };
+      let g = gridsFor(L);
+      for (let l = L - 1; !narrow && g.cs < readable && l >= Math.min(L, target); l--) {  // a smaller lens, readable grids
+        if (gridsFor(l).cs >= readable) { L = l; g = gridsFor(l); break; }
+      }
+      // grids drawn at all first, then the cell a hall reads, grids with their numbers, the written sum as big
+      // as the cells, then the biggest cells
+      return {L, way, g, score: [+(g.cs >= PICTURE_LEAST), Math.min(L, target), Math.min(g.cs, readable), way[2], L, g.cs]};
+    };
+    let best = null;
+    search: for (const arrangement of arrangements) {
+      for (const ratio of [LENS_DIGITS, 0.55]) {
+        for (const place of narrow ? ['under'] : ['under', 'below']) {
+          const f = fitted([...arrangement, ratio, place]);
+          if (!best || better(f.score, best.score)) best = f;
+          if (f.score[0] && f.score[1] >= target && f.score[2] >= readable && f.score[3] === LENS_DIGITS) break search;
+        }
+      }
+    }
+    ex.style.display = '';
+    const lensAt = (L, way) => {  // the lens at L as the way puts it, beside the grids or above them
+      setLens(L, way);
+      const w = Math.max(dims(L, way)[0], lens.offsetWidth);  // no narrower than drawn
+      side.style.width = way[3] === 'under' ? (narrow ? W : w) + 'px' : '';
+      stage.style.gridTemplateColumns = way[3] === 'below' ? Math.max(0, W - GAP - w) + 'px minmax(0,1fr) auto' : '';
+    };
+    let L = best.L;
+    lensAt(L, best.way);
+    const g = best.g;
+    panels.style.display = '';
+    stage.dataset.ov = g.m.ov;
+    this.size(host, Math.max(PICTURE_LEAST, g.cs));
+    this.pictures(this.cs < readable, this.bs < readable);
+    const wrap = narrow && g.cs < PICTURE_LEAST;  // not even on two lines: the channels wrap
+    if (wrap) this.fitUnder(readable, cap);
+    const wrapped = () => {  // a line of the grids broken where the layout does not break it
+      const line = parts.slice(0, stage.dataset.ov === 'below' ? brk : parts.length).filter(e => e.offsetWidth > 0);
+      return !wrap && line.some(e => e.offsetTop !== line[0].offsetTop);
+    };
+    // what the models left out (numbered cells' gaps, a title wrapping): smaller until the player fits the
+    // screen's width (and, in the presenter view, its height)
+    for (let i = 0; i < 10; i++) {
+      const overW = wrapped() ? 2 : stage.scrollWidth - stage.clientWidth;
+      const overH = present && !narrow ? host.getBoundingClientRect().top + window.scrollY + el.player.offsetHeight + 12 - window.innerHeight : 0;
+      if (overW <= 1 && overH <= 0) break;
+      const lensTaller = (best.way[3] === 'under' ? side : lens).offsetHeight >= panels.offsetHeight;
+      if (L > 12 && (overW <= 1 ? lensTaller : this.cs <= PICTURE_LEAST)) {
+        const tallAt = l => { const [, h, u] = dims(l, best.way); return h + u; };
+        L = Math.max(12, L - Math.max(1, Math.ceil(overH / Math.max(1, (tallAt(L) - tallAt(L - 4)) / 4))));
+        lensAt(L, best.way);
+      } else if (this.cs > PICTURE_LEAST) {
+        this.size(host, this.cs - (this.cs > 12 ? 2 : 1));
+        this.pictures(this.cs < readable, this.bs < readable);
+      } else break;
+    }
+    if (present || narrow) ex.style.minHeight = ex.offsetHeight + 'px';
+    ex.innerHTML = shown;
+    this.drawAll();
+    return L;
+  }
+  // The grids under the lens on a phone, the channels wrapping: the largest cell whose grids fit the width,
+  // two pictures a line (the lens above shows the numbers).
+  fitUnder(readable, cap) {
+    const host = this.el.player.parentElement, stage = this.el.stage;
+    const fitsAt = cs => {
+      this.size(host, cs); this.pictures(cs < readable, this.bs < readable);
+      return stage.scrollWidth <= stage.clientWidth + 1;
+    };
+    const largest = (lo, hi) => {  // fitsAt(lo) holds
+      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (fitsAt(mid)) lo = mid; else hi = mid - 1; }
+      return lo;
+    };
+    const [, Wp, , , , Wo] = this.D.dims;
+    if (cap >= readable && Math.max(Wp, Wo) * readable < stage.clientWidth && fitsAt(readable)) {
+      fitsAt(largest(readable, cap));
+      return;
+    }
+    const half = Math.max(PICTURE_LEAST, Math.min(readable - 1, Math.floor((stage.clientWidth / 2 - 40) / Math.max(Wp, Wo))));
+    fitsAt(fitsAt(PICTURE_LEAST) ? largest(PICTURE_LEAST, half) : PICTURE_LEAST);
+  }
   size(host, cs) {
+    this.cs = cs; this.bs = Math.max(PICTURE_LEAST, Math.floor(cs * BANK_SCALE));
     host.style.setProperty('--cs', cs + 'px');
-    host.style.setProperty('--bs', Math.max(3, Math.floor(cs * BANK_SCALE)) + 'px');
+    host.style.setProperty('--bs', this.bs + 'px');
   }
   layout(mode) {
     const el = this.el, stage = el.player.querySelector('.stage');

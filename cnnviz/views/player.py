@@ -6,9 +6,17 @@ the steps of a window sliding over an input grid, one output cell a step (convol
 browser plays every step itself. Step ``s`` means the first ``s`` steps are done: 0 is the empty output,
 ``len(steps)`` the full one.
 
+Every cell writes its number. Where the space on the screen leaves cells too small to read, the browser
+draws those grids as pictures (each cell a block of its colour, marks every few rows and columns, the
+window outlined) and shows a lens beside them: the window, the filter and the output cell, magnified,
+with the written sum. A phone always gets the lens, above the grids.
+
 DOM hooks for tests: ``#player[data-step][data-steps][data-playing]``; cells ``in-R-C`` (``in-R-C-K`` for
 channel K, class ``win`` while covered), ``flt-R-C``, ``out-R-C`` (``data-value``, ``data-shown``);
-``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``, ``#explain``.
+``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``, ``#explain``; the
+stage's ``data-layout`` (``lens`` with the lens shown), the host's class ``pic`` (grids drawn as pictures),
+``.frame`` (the window's outline on a picture), ``.lens`` (its cells ``.lz``, ``data-of`` naming the cell
+they magnify) and ``.lout`` (the output cell, magnified).
 
 >>> import numpy as np
 >>> spec = PlayerSpec(input=np.array([[1, 2], [3, 4]]), output=np.array([[10]]),
@@ -37,7 +45,6 @@ __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_
            "component_css", "component_js"]
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
-NUMBERS_MAX_COLUMNS = 60  # a multi-channel row of more cells than this writes no numbers in them
 BANK_NUMBERS_MAX = 8  # the output volume's maps write their numbers up to this side
 COMPONENT_HTML = '<div class="cnnviz-grids cnnviz-host"></div>'  # what the component mounts; player.js fills it
 
@@ -175,17 +182,13 @@ def player_data(spec: PlayerSpec) -> dict:
 
     flt_classes = (lambda r, c: "edit") if "flt" in spec.editable else None
     t_in, t_f, t_out = spec.titles
-    # Big multi-channel grids (the lecture's 32x32x3) get cells too small to read: colours, the window and
-    # the tooltips stay, the numbers go.
-    numbers = not C or C * max(Wp, kw) + W_out <= NUMBERS_MAX_COLUMNS
-    grid = functools.partial(grid_html, numbers=numbers, hover=not numbers)
     op = f'<div class="op">{_html.escape(spec.operator)}</div>'
     if C:  # the channels side by side, each channel's filter slice under it and its partial sum under the pair
         chans = []
         for k, name in enumerate(spec.channel_names):
-            col = [_suffixed(grid(xs[k], "in", title=f"{t_in} · {name}", classes=in_classes), "in", f"-{k}")]
+            col = [_suffixed(grid_html(xs[k], "in", title=f"{t_in} · {name}", classes=in_classes), "in", f"-{k}")]
             if fs:
-                col += [op, _suffixed(grid(fs[k], "flt", title=f"{t_f} · {name}", classes=flt_classes), "flt",
+                col += [op, _suffixed(grid_html(fs[k], "flt", title=f"{t_f} · {name}", classes=flt_classes), "flt",
                                       f"-{k}")]
             col.append(f'<div class="psum" id="psum-{k}"></div>')
             chans.append(f'<div class="chan" data-ch="{k}">{"".join(col)}</div>')
@@ -199,11 +202,11 @@ def player_data(spec: PlayerSpec) -> dict:
         if fs:
             panels += [op, f'<div class="part" data-part="flt">'
                            f'{grid_html(fs[0], "flt", title=t_f, classes=flt_classes)}</div>']
-    out = grid(y, "out", title=t_out, attrs=out_attrs)
+    out = grid_html(y, "out", title=t_out, attrs=out_attrs)
     if spec.bank:
         out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index)}</div>'
-    # a multi-channel player may put the map on a line of its own: the break before "=" then takes the line
-    panels += ['<div class="brk"></div>' if C else "", '<div class="op eq">=</div>',
+    # a layout may put the map on a line of its own: the break before "=" then takes the line
+    panels += ['<div class="brk"></div>', '<div class="op eq">=</div>',
                f'<div class="part" data-part="out">{out}</div>']
     legend = []
     if ph or pw:
@@ -236,7 +239,9 @@ def player_data(spec: PlayerSpec) -> dict:
         "html": "".join(panels),
         "legend": "".join(legend),
         "volume": spec.volume_caption,
-        "numbers": bool(numbers),
+        "titles": list(spec.titles),  # input, filter, output: the lens names what it magnifies
+        "operator": spec.operator,
+        "names": list(spec.channel_names),
         "bias": None if spec.bias is None or not C else format_bracketed(spec.bias),
         # per step: each channel's partial sum as written under its pair ("R = 12"), when multi-channel
         "partials": [[f"{name} = {format_number(v)}" for name, v in zip(spec.channel_names, s.partials, strict=True)]
@@ -261,11 +266,12 @@ def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
     H_out, W_out = np.asarray(bank[0]).shape
     small = max(H_out, W_out) <= BANK_NUMBERS_MAX
     current = ' aria-current="true"'
+    shown = '<span class="shown"> ◀ shown</span>'  # the lens's small maps leave it to the frame
     maps = "".join(
         f'<div class="bankmap{" pick" if i == index else ""}" data-f="{i}" role="button" tabindex="0"'
         f'{current if i == index else ""} title="Show filter {i + 1} in the player">'
-        + grid_html(np.asarray(m), f"bank{i}", title=f"Map {i + 1}" + (" ◀ shown" if i == index else ""),
-                    numbers=small, hover=not small, compact=True) + "</div>"
+        f'<div class="ttl">Map {i + 1}{shown if i == index else ""}</div>'
+        + grid_html(np.asarray(m), f"bank{i}", numbers=small, compact=True) + "</div>"
         for i, m in enumerate(bank))
     return (f'<div class="bank"><div class="ttl">Output volume {format_shape((H_out, W_out, len(bank)))}</div>'
             f'<div class="bankmaps">{maps}</div></div>')
