@@ -441,8 +441,9 @@ class Player {
     const D = this.D, [Hp, Wp, kh, kw, Ho, Wo] = D.dims, C = D.channels, host = this.el.player.parentElement;
     const high = D.present ? window.innerHeight - Math.max(0, host.getBoundingClientRect().top) : 2 * 680;
     const wide = C * Math.max(Wp, kw);
-    return Math.max(...[[wide + Wo, Math.max(Hp + kh, Ho)], [Math.max(wide, Wo), Hp + kh + Ho],
-                        [Math.max(Wp, kw, Wo), C * (Hp + kh) + Ho]].map(([cols, rows]) => Math.min(host.clientWidth / cols, high / rows)));
+    const layouts = [[wide + Wo, Math.max(Hp + kh, Ho)], [Math.max(wide, Wo), Hp + kh + Ho],
+                     [Math.max(Wp, kw, Wo), C * (Hp + kh) + Ho]];  // [columns, rows]: row, split, wrap
+    return Math.max(...layouts.map(([cols, rows]) => Math.min(host.clientWidth / cols, high / rows)));
   }
   // Side by side when the grids fit (input ∗ filter = map); else the map beside the explanation under the
   // input and filter; else stacked. The presenter view fills the screen's width and height with no cap on
@@ -581,7 +582,7 @@ class Player {
     const grid = (rows, cols, of) => '<div class="grid" style="grid-template-columns:repeat(' + cols + ',var(--cw))">'
       + Array.from({length: rows * cols}, (_, i) => '<div class="cell lz"'
         + (of ? ' data-of="' + of(i / cols | 0, i % cols) + '"' : '') + '></div>').join('') + '</div>';
-    const [, tFilter, tOut] = D.titles || ['', 'Filter', 'Output'];
+    const [, tFilter] = D.titles || ['', 'Filter'];
     const chans = (C ? D.names : ['']).map((name, k) => {
       const suffix = C ? '-' + k : '', label = t => (C ? '' : '<div class="ttl">' + esc(t) + '</div>');
       const filter = kh ? '<div class="op">' + esc(D.operator || '∗') + '</div><div class="panel lgrid">'
@@ -592,8 +593,7 @@ class Player {
     el.side.insertAdjacentHTML('afterbegin', '<div class="lens" role="group" aria-label="the window, magnified">'
       + chans + '</div>');
     // the output cell, magnified, after the written sum that makes it
-    el.side.insertAdjacentHTML('beforeend', '<div class="lout"><div class="lhead"></div><div class="cell lz" role="img" aria-label="'
-      + esc(tOut) + '"></div></div>');
+    el.side.insertAdjacentHTML('beforeend', '<div class="lout"><div class="lhead"></div><div class="cell lz"></div></div>');
     el.lens = el.side.querySelector('.lens');
     el.lensWin = [...el.lens.querySelectorAll('.lpair')].map(p => [...p.querySelector('.grid').children]);
     el.lensFlt = [...el.lens.querySelectorAll('.lpair')].map(p => [...p.querySelectorAll('.grid')].slice(1)
@@ -626,7 +626,7 @@ class Player {
     el.lensWin.forEach((cells, ch) => cells.forEach((z, i) => copy(z, this.cells('in', s[0][i / kc | 0], s[1][i % kc])[ch])));
     el.lensFlt.forEach(cells => cells.forEach(z => copy(z, this.$(z.dataset.of))));
     copy(el.lensOut, k >= 0 ? this.outs[k] : null);
-    el.lensHead.textContent = 'row ' + (s[2] + 1) + ', column ' + (s[3] + 1);  // the output cell's place
+    el.lensHead.textContent = 'row ' + (s[2] + 1) + ', column ' + (s[3] + 1);  // the output cell's place in the map
     el.lens.classList.toggle('ahead', k < 0);  // step 0: the first window, nothing computed yet
     el.lensTitles.forEach((t, ch) => { t.textContent = k >= 0 && D.partials ? D.partials[k][ch] : D.names[ch]; });
   }
@@ -651,7 +651,11 @@ class Player {
       grid.after(pict);
       const p = {grid, cells, W, H, pict, canvas, ruled: ins.has(grid.id) || grid.id === 'out-grid',
                  bank: !!grid.closest('.bankmap')};
-      if (p.ruled) { p.frame = document.createElement('div'); p.frame.className = 'frame' + (ins.has(grid.id) ? '' : ' cur'); pict.appendChild(p.frame); }
+      if (p.ruled) {
+        p.frame = document.createElement('div');
+        p.frame.className = 'frame' + (ins.has(grid.id) ? '' : ' cur');
+        pict.appendChild(p.frame);
+      }
       const at = e => {  // the cell under the pointer
         const r = Math.floor(e.offsetY / (canvas.clientHeight / H)), c = Math.floor(e.offsetX / (canvas.clientWidth / W));
         return cells[clamp(r, 0, H - 1) * W + clamp(c, 0, W - 1)];
@@ -727,8 +731,9 @@ class Player {
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
       while (m * cs < 24) m *= 2;
       let html = '';
-      for (let c = m; c <= p.W; c += m) html += '<span class="mc" style="left:calc(var(--cs) * ' + (c - 0.5) + ')">' + c + '</span>';
-      for (let r = m; r <= p.H; r += m) html += '<span class="mr" style="top:calc(var(--cs) * ' + (r - 0.5) + ')">' + r + '</span>';
+      const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
+      for (let c = m; c <= p.W; c += m) html += mark('mc', 'left', c);
+      for (let r = m; r <= p.H; r += m) html += mark('mr', 'top', r);
       const box = document.createElement('div');
       box.className = 'marks'; box.setAttribute('aria-hidden', 'true'); box.style.setProperty('--m', m);
       box.innerHTML = html;
@@ -753,65 +758,31 @@ class Player {
   // grow about linearly with the cell). Returns the lens's cell.
   fitLens(narrow) {
     const D = this.D, el = this.el, host = el.player.parentElement, present = !!D.present;
-    const stage = el.stage, side = el.side, panels = el.panels, lens = el.lens, GAP = 24;
-    const lout = side.querySelector('.lout'), readable = present ? READABLE_HALL : READABLE;
+    const stage = el.stage, side = el.side, panels = el.panels, lens = el.lens, ex = el.explain, GAP = 24;
+    const lout = side.querySelector('.lout'), readable = present ? READABLE_HALL : READABLE, cap = D.max_cell || 60;
     this.layout('lens');
     this.lensShown = true;
     stage.classList.toggle('narrow', narrow);
     stage.classList.remove('sumbelow');
-    stage.style.gridTemplateColumns = '';
-    const W = Math.max(200, host.clientWidth - 8);
-    const ex = el.explain, shown = ex.innerHTML;  // measured with the longest written sum: stepping moves nothing
-    ex.style.minHeight = '';
+    stage.style.gridTemplateColumns = side.style.width = '';
+    const W = Math.max(200, host.clientWidth - 8), shown = ex.innerHTML;
+    ex.style.minHeight = '';  // measured with the longest written sum: stepping moves nothing
     ex.innerHTML = (D.explain || []).reduce((l, e) => (e.length > l.length ? e : l), shown);
     this.paintLens(Math.max(0, this.step - 1));
     const top = Math.max(0, host.getBoundingClientRect().top + window.scrollY);
+    // a phone: the buttons, the lens and the written sum under what the page keeps at the screen's top (its header)
+    const header = document.querySelector('[data-testid="stHeader"]');
+    const covered = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
     const bar = el.player.querySelector('.bar').offsetHeight + 8;
-    // the grids' width and height at a few cells (between them, a straight line), on one line ('row') or with
-    // the map on a line under the input ('below'); both from the parts' sizes on one line
     side.style.display = 'none';
-    this.pictures(true);
-    panels.style.width = 'max-content';
-    stage.dataset.ov = 'row';
-    const parts = [...panels.children], brk = parts.findIndex(e => e.classList.contains('brk'));
-    const look = getComputedStyle(panels), gx = parseFloat(look.columnGap) || 0, gy = parseFloat(look.rowGap) || 0;
-    const sizes = cs => { this.size(host, cs); this.marks(); return parts.map(e => [e.offsetWidth, e.offsetHeight]); };
-    const line = list => {  // the width and the height of parts on one line
-      const seen = list.filter(([w]) => w > 0);
-      return [seen.reduce((t, [w]) => t + w, 0) + gx * Math.max(0, seen.length - 1), Math.max(0, ...seen.map(([, h]) => h))];
-    };
-    const box = (ov, list) => {
-      if (ov === 'row') return line(list);
-      const [w1, h1] = line(list.slice(0, brk)), [w2, h2] = line(list.slice(brk + 1));
-      return [Math.max(w1, w2), h1 + gy + h2];
-    };
-    const samples = [1, 2, 4, 8, 16].map(k => [k * PICTURE_LEAST, sizes(k * PICTURE_LEAST)]);
-    const models = ['row', 'below'].map(ov => ({ov, at: samples.map(([cs, parts]) => [cs, ...box(ov, parts)])}));
-    const cellFor = (m, width, height) => {  // the largest cell at which m fits width x height (under the least: none)
-      const [[c0, w0, h0]] = m.at;
-      if (w0 > width || h0 > height) return PICTURE_LEAST - 1;
-      for (let i = 1; i < m.at.length; i++) {
-        const [a, wa, ha] = m.at[i - 1], [b, wb, hb] = m.at[i], last = i === m.at.length - 1;
-        if (wb <= width && hb <= height && !last) continue;
-        const t = Math.min(wb > wa ? (width - wa) / (wb - wa) : Infinity, hb > ha ? (height - ha) / (hb - ha) : Infinity);
-        return Math.floor(a + (b - a) * t);
-      }
-      return c0;
-    };
-    panels.style.width = '';
+    const grids = this.gridsModel(cap);
     side.style.display = '';
     const rest = el.player.offsetHeight - stage.offsetHeight;  // the buttons and the legend
     const high = present ? window.innerHeight - top - rest - 12 : Math.max(420, window.innerHeight - 80);
-    const cap = D.max_cell || 60;
-    const gridsAt = (width, height) => models.map(m => ({m, cs: Math.min(cap, cellFor(m, width, height))}))
-      .reduce((x, y) => (y.cs > x.cs ? y : x));
-    // The lens, measured alone (the written sum hidden) at two cells: its box grows linearly with the cell.
-    // The written sum: each block's lines and width measured once (text grows with its size), wrapped to the
-    // width it gets. A way is [each window beside ('row') or above ('col') its filter, the channels side by
-    // side ('row') or one under another ('col'), the written sum's size against the cell, where the sum
-    // goes: 'under' the lens or 'below' the lens and the grids].
     panels.style.display = 'none';
-    const least = Math.min(...models.map(m => m.at[0][1]));
+    // A way is [each window beside ('row') or above ('col') its filter, the channels side by side ('row') or
+    // one under another ('col'), the written sum's size against the cell, where the sum goes: 'under' the
+    // lens or 'below' the lens and the grids].
     const efOf = (L, ratio) => clamp(Math.round(L * ratio), 16, present ? 32 : 22);
     const setLens = (L, [unit, across, ratio, place]) => {
       side.style.setProperty('--ls', L + 'px');
@@ -820,62 +791,47 @@ class Player {
       lens.dataset.unit = unit; lens.dataset.across = across;
       stage.classList.toggle('sumbelow', place === 'below');
     };
-    const EF = 20;  // the size the written sum is measured at
-    side.style.setProperty('--ef', EF + 'px');
-    side.style.width = '';
-    ex.style.width = 'max-content';
-    const lineHeight = parseFloat(getComputedStyle(ex).lineHeight) / EF, blocks = [...ex.children].map(b => {
-      const r = document.createRange();
-      r.selectNodeContents(b);
-      return [Math.round(b.offsetHeight / (lineHeight * EF)), r.getBoundingClientRect().width];  // [lines, width]
-    });
-    const padW = ex.offsetWidth - Math.max(0, ...blocks.map(([, w]) => w));
-    const padH = ex.offsetHeight - [...ex.children].reduce((t, b) => t + b.offsetHeight, 0);
-    ex.style.width = ''; ex.style.display = 'none';
-    const sumAt = (ef, width) => {  // the written sum's [natural width, height within width]
-      const k = ef / EF, inner = Math.max(1, width - padW);
-      return [padW + Math.max(0, ...blocks.map(([, w]) => w * k)),
-              padH + blocks.reduce((t, [n, w]) => t + n * Math.max(1, Math.ceil(w * k / inner - 1e-3)) * lineHeight * ef, 0)];
-    };
+    const sumAt = this.sumModel();
+    ex.style.display = 'none';
     const measured = new Map();
-    const boxAt = (L, way) => {  // the lens's and the output cell's [width, height, width, height], measured
+    const boxAt = (L, way) => {  // the lens's and the output cell's [width, height, width, height]: linear in L
       const key = way.slice(0, 3).join();
       if (!measured.has(key)) {
-        const at = l => { setLens(l, [...way.slice(0, 3), 'under']); return [lens.offsetWidth, lens.offsetHeight, lout.offsetWidth, lout.offsetHeight]; };
+        const at = l => {
+          setLens(l, [...way.slice(0, 3), 'under']);
+          return [lens.offsetWidth, lens.offsetHeight, lout.offsetWidth, lout.offsetHeight];
+        };
         const a = at(20), b = at(40);
         measured.set(key, l => a.map((v, i) => v + (b[i] - v) * (l - 20) / 20));
       }
       return measured.get(key)(L);
     };
-    // a phone: the buttons, the lens and the written sum under what the page keeps at the screen's top (its header)
-    const header = document.querySelector('[data-testid="stHeader"]');
-    const covered = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
-    const wide = narrow ? W : W - GAP - least, tall = narrow ? window.innerHeight - covered - bar - 16 : high;
+    const wide = narrow ? W : W - GAP - grids.least, tall = narrow ? window.innerHeight - covered - bar - 16 : high;
     const dims = (L, way) => {  // [width beside the grids, height beside them, height below them and the lens]
       const [lw, lh, ow, oh] = boxAt(L, way), ef = efOf(L, way[2]);
       if (way[3] === 'below') return [lw, lh, Math.max(sumAt(ef, W - ow - GAP)[1], oh) + 10];
       if (narrow) return [lw, lh + 10 + Math.max(sumAt(ef, W - ow - 14)[1], oh), 0];  // the sum as wide as the screen
-      const S = Math.max(lw, Math.min(sumAt(ef, Infinity)[0] + ow + 18, wide));
+      const S = Math.max(lw, Math.min(sumAt(ef, Infinity)[0] + ow + 18, wide));  // the sum's line beside the cell
       return [S, lh + 10 + Math.max(sumAt(ef, S - ow - 14)[1], oh), 0];
     };
+    const gridsBeside = (L, way) => {
+      const [w, , u] = dims(L, way);
+      return narrow ? grids.at(W, Infinity) : grids.at(W - GAP - w, high - u);
+    };
     const target = present ? LENS_HALL : LENS_NEAR, most = Math.round(1.5 * target);  // the rest to the grids
-    const arrangements = D.channels ? (narrow ? [['row', 'col'], ['col', 'row']] : [['col', 'row']])
-      : [['row', 'row'], ['col', 'row']];
     const fitted = way => {  // the largest cell of this way, and what it leaves the grids
       let L = most;
       for (; L > 12; L--) { const [w, h, u] = dims(L, way); if (w <= wide && h + u <= tall) break; }
-      const gridsFor = l => {
-        const [w, , u] = dims(l, way);
-        return narrow ? gridsAt(W, Infinity) : gridsAt(W - GAP - w, high - u);
-      };
-      let g = gridsFor(L);
+      let g = gridsBeside(L, way);
       for (let l = L - 1; !narrow && g.cs < readable && l >= Math.min(L, target); l--) {  // a smaller lens, readable grids
-        if (gridsFor(l).cs >= readable) { L = l; g = gridsFor(l); break; }
+        if (gridsBeside(l, way).cs >= readable) { L = l; g = gridsBeside(l, way); break; }
       }
       // grids drawn at all first, then the cell a hall reads, grids with their numbers, the written sum as big
       // as the cells, then the biggest cells
       return {L, way, g, score: [+(g.cs >= PICTURE_LEAST), Math.min(L, target), Math.min(g.cs, readable), way[2], L, g.cs]};
     };
+    const arrangements = D.channels ? (narrow ? [['row', 'col'], ['col', 'row']] : [['col', 'row']])
+      : [['row', 'row'], ['col', 'row']];
     let best = null;
     search: for (const arrangement of arrangements) {
       for (const ratio of [LENS_DIGITS, 0.55]) {
@@ -886,37 +842,32 @@ class Player {
         }
       }
     }
-    ex.style.display = '';
-    const lensAt = (L, way) => {  // the lens at L as the way puts it, beside the grids or above them
+    const place = (L, way) => {  // the lens at L as the way puts it, beside the grids or above them
       setLens(L, way);
       const w = Math.max(dims(L, way)[0], lens.offsetWidth);  // no narrower than drawn
       side.style.width = way[3] === 'under' ? (narrow ? W : w) + 'px' : '';
       stage.style.gridTemplateColumns = way[3] === 'below' ? Math.max(0, W - GAP - w) + 'px minmax(0,1fr) auto' : '';
     };
+    ex.style.display = panels.style.display = '';
     let L = best.L;
-    lensAt(L, best.way);
-    const g = best.g;
-    panels.style.display = '';
-    stage.dataset.ov = g.m.ov;
-    this.size(host, Math.max(PICTURE_LEAST, g.cs));
+    place(L, best.way);
+    stage.dataset.ov = best.g.ov;
+    this.size(host, Math.max(PICTURE_LEAST, best.g.cs));
     this.pictures(this.cs < readable, this.bs < readable);
-    const wrap = narrow && g.cs < PICTURE_LEAST;  // not even on two lines: the channels wrap
+    const wrap = narrow && best.g.cs < PICTURE_LEAST;  // not even on two lines: the channels wrap
     if (wrap) this.fitUnder(readable, cap);
-    const wrapped = () => {  // a line of the grids broken where the layout does not break it
-      const line = parts.slice(0, stage.dataset.ov === 'below' ? brk : parts.length).filter(e => e.offsetWidth > 0);
-      return !wrap && line.some(e => e.offsetTop !== line[0].offsetTop);
-    };
-    // what the models left out (numbered cells' gaps, a title wrapping): smaller until the player fits the
+    // what the models leave out (numbered cells' gaps, a title wrapping): smaller until the player fits the
     // screen's width (and, in the presenter view, its height)
     for (let i = 0; i < 10; i++) {
-      const overW = wrapped() ? 2 : stage.scrollWidth - stage.clientWidth;
-      const overH = present && !narrow ? host.getBoundingClientRect().top + window.scrollY + el.player.offsetHeight + 12 - window.innerHeight : 0;
+      const overW = !wrap && grids.wrapped() ? 2 : stage.scrollWidth - stage.clientWidth;
+      const bottom = host.getBoundingClientRect().top + window.scrollY + el.player.offsetHeight + 12;
+      const overH = present && !narrow ? bottom - window.innerHeight : 0;
       if (overW <= 1 && overH <= 0) break;
       const lensTaller = (best.way[3] === 'under' ? side : lens).offsetHeight >= panels.offsetHeight;
       if (L > 12 && (overW <= 1 ? lensTaller : this.cs <= PICTURE_LEAST)) {
         const tallAt = l => { const [, h, u] = dims(l, best.way); return h + u; };
         L = Math.max(12, L - Math.max(1, Math.ceil(overH / Math.max(1, (tallAt(L) - tallAt(L - 4)) / 4))));
-        lensAt(L, best.way);
+        place(L, best.way);
       } else if (this.cs > PICTURE_LEAST) {
         this.size(host, this.cs - (this.cs > 12 ? 2 : 1));
         this.pictures(this.cs < readable, this.bs < readable);
@@ -926,6 +877,76 @@ class Player {
     ex.innerHTML = shown;
     this.drawAll();
     return L;
+  }
+  // The grids drawn as pictures at a few cells (the side hidden): their width and height on one line ('row')
+  // or with the map on a line under the input ('below'), from the parts' sizes on one line. ``at(width,
+  // height, cap)`` is the largest cell, and its layout, at which they fit (between the cells measured, a
+  // straight line; under PICTURE_LEAST: they do not fit); ``least`` their narrowest width; ``wrapped()`` tells
+  // a line broken where the layout does not break it.
+  gridsModel(cap) {
+    const host = this.el.player.parentElement, panels = this.el.panels, stage = this.el.stage;
+    this.pictures(true);
+    panels.style.width = 'max-content';
+    stage.dataset.ov = 'row';
+    const parts = [...panels.children], brk = parts.findIndex(e => e.classList.contains('brk'));
+    const look = getComputedStyle(panels), gx = parseFloat(look.columnGap) || 0, gy = parseFloat(look.rowGap) || 0;
+    const line = list => {  // the width and the height of parts on one line
+      const seen = list.filter(([w]) => w > 0);
+      return [seen.reduce((t, [w]) => t + w, 0) + gx * Math.max(0, seen.length - 1), Math.max(0, ...seen.map(([, h]) => h))];
+    };
+    const box = (ov, sizes) => {
+      if (ov === 'row') return line(sizes);
+      const [w1, h1] = line(sizes.slice(0, brk)), [w2, h2] = line(sizes.slice(brk + 1));
+      return [Math.max(w1, w2), h1 + gy + h2];
+    };
+    const samples = [1, 2, 4, 8, 16].map(k => {
+      this.size(host, k * PICTURE_LEAST); this.marks();
+      return [k * PICTURE_LEAST, parts.map(e => [e.offsetWidth, e.offsetHeight])];
+    });
+    panels.style.width = '';
+    const models = ['row', 'below'].map(ov => ({ov, at: samples.map(([cs, sizes]) => [cs, ...box(ov, sizes)])}));
+    const cellFor = (m, width, height) => {
+      const [[c0, w0, h0]] = m.at;
+      if (w0 > width || h0 > height) return PICTURE_LEAST - 1;
+      for (let i = 1; i < m.at.length; i++) {
+        const [a, wa, ha] = m.at[i - 1], [b, wb, hb] = m.at[i], last = i === m.at.length - 1;
+        if (wb <= width && hb <= height && !last) continue;
+        const t = Math.min(wb > wa ? (width - wa) / (wb - wa) : Infinity, hb > ha ? (height - ha) / (hb - ha) : Infinity);
+        return Math.floor(a + (b - a) * t);
+      }
+      return c0;
+    };
+    return {
+      least: Math.min(...models.map(m => m.at[0][1])),
+      at: (width, height) => models.map(m => ({ov: m.ov, cs: Math.min(cap, cellFor(m, width, height))}))
+        .reduce((x, y) => (y.cs > x.cs ? y : x)),
+      wrapped: () => {
+        const seen = parts.slice(0, stage.dataset.ov === 'below' ? brk : parts.length).filter(e => e.offsetWidth > 0);
+        return seen.some(e => e.offsetTop !== seen[0].offsetTop);
+      },
+    };
+  }
+  // The written sum (the explanation shown, the side's --ef set to 20 px): each block's lines and width
+  // measured once; ``(ef, width)`` -> its [natural width, height] at the size ef within width, the text
+  // growing with its size and each block's lines wrapping.
+  sumModel() {
+    const ex = this.el.explain, EF = 20;
+    this.el.side.style.setProperty('--ef', EF + 'px');
+    ex.style.width = 'max-content';
+    const lineHeight = parseFloat(getComputedStyle(ex).lineHeight) / EF;
+    const blocks = [...ex.children].map(b => {
+      const r = document.createRange();
+      r.selectNodeContents(b);
+      return [Math.round(b.offsetHeight / (lineHeight * EF)), r.getBoundingClientRect().width];  // [lines, width]
+    });
+    const padW = ex.offsetWidth - Math.max(0, ...blocks.map(([, w]) => w));
+    const padH = ex.offsetHeight - [...ex.children].reduce((t, b) => t + b.offsetHeight, 0);
+    ex.style.width = '';
+    return (ef, width) => {
+      const k = ef / EF, inner = Math.max(1, width - padW);
+      return [padW + Math.max(0, ...blocks.map(([, w]) => w * k)),
+              padH + blocks.reduce((t, [n, w]) => t + n * Math.max(1, Math.ceil(w * k / inner - 1e-3)) * lineHeight * ef, 0)];
+    };
   }
   // The grids under the lens on a phone, the channels wrapping: the largest cell whose grids fit the width,
   // two pictures a line (the lens above shows the numbers).
