@@ -432,7 +432,7 @@ class Player {
       if (this.D.channels) this.fitChannels(); else this.fitGrids();
       if (this.cs >= least || !lens) return;
     }
-    // beside grids that leave it too little room, the lens goes above them (the page scrolls)
+    // beside grids that leave it too little space, the lens goes above them (the page scrolls)
     if (this.fitLens(narrow) < LENS_NEAR && !narrow && !this.D.present) this.fitLens(true);
   }
   // The largest cell the channels' layouts could give (from their rows and columns alone, an upper bound):
