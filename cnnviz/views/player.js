@@ -420,9 +420,9 @@ class Player {
   fit() {
     if (!this.el || !this.el.player.isConnected) return;
     const host = this.el.player.parentElement, narrow = host.clientWidth < NARROW;
-    // a rerun on the same grids, screen and place changes nothing: no measuring again
+    // a rerun on the same grids and screen (and, in the presenter view, place) changes nothing: no measuring again
     const key = [host.clientWidth, window.innerWidth, window.innerHeight, !!this.D.present,
-                 Math.round(host.getBoundingClientRect().top + window.scrollY)].join();
+                 this.D.present ? Math.round(host.getBoundingClientRect().top + window.scrollY) : 0].join();
     if (this.fitted === key) return;
     this.fitted = key;
     this.width = host.clientWidth;
