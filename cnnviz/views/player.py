@@ -6,17 +6,18 @@ the steps of a window sliding over an input grid, one output cell a step (convol
 browser plays every step itself. Step ``s`` means the first ``s`` steps are done: 0 is the empty output,
 ``len(steps)`` the full one.
 
-Every cell writes its number. Where the space on the screen leaves cells too small to read, the browser
-draws those grids as pictures (each cell a block of its colour, marks every few rows and columns, the
-window outlined) and shows a lens beside them: the window, the filter and the output cell, magnified,
-with the written sum. A phone always gets the lens, above the grids.
+Every cell of the input, the filter and the map writes its number, whatever its size: the browser decides
+from the space it has. Cells too small to read bring a lens beside the grids (the window, the filter and
+the output cell, magnified, with the written sum), the grids drawn small, as pictures (a canvas ``P-pic``
+for the grid ``P-grid``: each cell a block of its colour, marks every few rows and columns, the window
+outlined) where their digits would be unreadable. A phone always gets the lens, above the grids.
 
 DOM hooks for tests: ``#player[data-step][data-steps][data-playing]``; cells ``in-R-C`` (``in-R-C-K`` for
 channel K, class ``win`` while covered), ``flt-R-C``, ``out-R-C`` (``data-value``, ``data-shown``);
 ``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``, ``#explain``; the
 stage's ``data-layout`` (``lens`` with the lens shown), the host's class ``pic`` (grids drawn as pictures),
-``.frame`` (the window's outline on a picture), ``.lens`` (its cells ``.lz``, ``data-of`` naming the cell
-they magnify) and ``.lout`` (the output cell, magnified).
+``.frame`` (the window's or the output cell's outline on a picture), ``.lens`` (its cells ``.lz``,
+``data-of`` naming the cell they magnify) and ``.lout`` (the output cell, magnified).
 
 >>> import numpy as np
 >>> spec = PlayerSpec(input=np.array([[1, 2], [3, 4]]), output=np.array([[10]]),
