@@ -183,21 +183,37 @@ def page_intro(title: str, caption: str) -> None:
 def presenter_toggle(key: str) -> bool:
     """The presenter view switch (toggle ``key``, in the sidebar, kept in the link as ``present=1``)."""
     return st.toggle("Presenter view", key=key,
-                     help="For a projector: the player fills the screen, the controls are hidden.")
+                     help="For a projector: what the page shows fills the screen in large type; the controls "
+                          "are hidden.")
+
+
+def presenter_hidden(name: str):
+    """A container for controls and notes that the presenter view hides (key ``present_hide_<name>``).
+
+    Its widgets still run there: the page keeps their values while it is projected.
+    """
+    return st.container(key=f"present_hide_{name}")
+
+
+def presenter_style() -> None:
+    """The presenter view's stylesheet (``present.css``): the sidebar and the controls hidden, the type grown
+    with the screen. ``presenter_view`` applies it; so does a page that is itself projected (a room's poll)."""
+    html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
 
 
 def presenter_view(on: bool, key: str) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
-    ``page_numbers`` and ``player_notes``) and offer a way back; the toggle ``key`` (in the sidebar) switches it.
+    ``page_numbers``, ``player_notes`` and every ``presenter_hidden`` one), grow the type with the screen
+    (``present.css``), and offer a way back; the toggle ``key`` (in the sidebar) switches it.
 
     A page that follows another's (``seam.current().following()``, a student in a room) shows the presenter
-    view too, without the way back (the follow bar's *Break away* is the way out): all the page shows is then
-    the player, which takes the presenter's changes without a run of the page.
+    view too, without the way back (the follow bar's *Break away* is the way out): a player page then shows
+    only the player, which takes the presenter's changes without a run of the page.
     Returns True when the presenter view is shown.
     """
     follows = seam.current().following()
     if on or follows:
-        html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
+        presenter_style()
     if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
