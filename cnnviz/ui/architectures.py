@@ -36,15 +36,16 @@ URL = UrlState("architectures", ArchState, [
 TABLE_FONT = {False: 14, True: 20}  # the lecture's table as a plot: its type, and in the presenter view
 
 
-@bounded(max_entries=2)
-def architecture_table_figure(present: bool = False):
-    """The lecture's table as a plot, with the sizes computed from the presets (larger in the presenter view)."""
+@bounded(max_entries=3)
+def architecture_table_figure(present: bool = False, phone: bool = False):
+    """The lecture's table as a plot, with the sizes computed from the presets (larger in the presenter view;
+    on a phone, one plot under the other)."""
     keys = [k for k, a in ARCHITECTURES.items() if a.lecture]
     a = [ARCHITECTURES[k] for k in keys]
     return fig_shapes.architecture_table_figure([x.name for x in a], [x.lecture.size_mb for x in a],
                                           [round(x.size_mb, 1) for x in a], [x.lecture.depth for x in a],
                                           [x.lecture.top1 for x in a], [x.lecture.top5 for x in a],
-                                          font_size=TABLE_FONT[present])
+                                          font_size=TABLE_FONT[present], stacked=phone)
 
 
 @bounded(max_entries=32)
@@ -60,11 +61,6 @@ def builder_link(arch) -> dict[str, str] | None:
     return {"tab": "builder", "in": format_shape(arch.input_shape), "net": arch.builder_spec}
 
 
-def is_phone() -> bool:
-    """Whether the browser says it is a phone (its User-Agent has "Mobi"): the drawing then wraps narrower."""
-    return "mobi" in (st.context.headers.get("User-Agent") or "").lower()
-
-
 def drawing_type(present: bool = False, small: bool = False) -> tuple[float, int]:
     """How a network is drawn here: ``(width of a line in drawing units, label size in px)``.
 
@@ -72,8 +68,8 @@ def drawing_type(present: bool = False, small: bool = False) -> tuple[float, int
     1,250 px at 1280x720: LeNet-5 on one line, as the lecture draws it); a ``small`` drawing (the builder's)
     keeps within a laptop's column.
     """
-    if is_phone():
-        return 19.0, 13
+    if ui.is_phone():
+        return 22.0, 12
     if present:
         return 64.0, 17
     return (44.0, 13) if small else (64.0, 15)
@@ -168,7 +164,7 @@ def _layer_links(picked, links) -> None:
 def lecture_table_ui(present: bool = False) -> None:
     """The lecture's table as a plot and in numbers (a phone keeps the model's name in view while it scrolls
     sideways; the presenter view writes it in the page's large type)."""
-    st.plotly_chart(architecture_table_figure(present), config={"displayModeBar": False},
+    st.plotly_chart(architecture_table_figure(present, ui.is_phone()), config={"displayModeBar": False},
                     key="sa_table_fig")
     st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
     if present:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.kernel.grids import parse_cells, tidy
-from cnnviz.ui import html, seam
+from cnnviz.ui import html, is_phone, seam
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
 from cnnviz.views.assets import style
@@ -174,10 +174,17 @@ def numbered_frame(rows, dtype=None):
 
 
 def page_intro(title: str, caption: str) -> None:
-    """A player page's title and caption, in the container ``page_intro`` (hidden in the presenter view)."""
+    """A player page's title and caption, in the container ``page_intro`` (hidden in the presenter view); on a
+    phone the caption is folded (``folded_on_phone``)."""
     with st.container(key="page_intro"):
         st.title(title)
-        st.caption(caption)
+        with folded_on_phone("What this page shows"):
+            st.caption(caption)
+
+
+def folded_on_phone(label: str):
+    """A container that a phone shows folded, as an expander named ``label`` (its screen is for the player)."""
+    return st.expander(label) if is_phone() else st.container()
 
 
 def presenter_toggle(key: str) -> bool:

@@ -106,13 +106,14 @@ def _spread_ticks(values, log: bool) -> list:
 
 def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], computed_mb: Sequence[float],
                               depth: Sequence[int], top1: Sequence[float], top5: Sequence[float],
-                              font_size: int = 14) -> go.Figure:
+                              font_size: int = 14, stacked: bool = False) -> go.Figure:
     """The lecture's table as two scatter plots: error (%) against size (MB) and against depth.
 
     Filled circles are top-1 error, filled diamonds top-5. On the size plot, an open circle at
     the top-1 error marks the size computed from the parameter count (4 bytes each), joined to the
     lecture's size by a thin line. ``font_size`` sets the type (a projector's is larger); the plot
-    grows with it.
+    grows with it. ``stacked`` puts the depth plot under the size plot (a phone: each plot the screen's
+    width, so that the networks' names keep apart).
 
     Examples
     --------
@@ -123,8 +124,9 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
     n = len(names)
     if not all(len(v) == n for v in (size_mb, computed_mb, depth, top1, top5)):
         raise ValueError("Every column of the table needs one value per network.")
-    fig = make_subplots(1, 2, subplot_titles=("Error vs size", "Error vs depth"),
-                        shared_yaxes=True, horizontal_spacing=0.05)
+    at = {1: (1, 1), 2: (2, 1) if stacked else (1, 2)}  # the size plot, the depth plot: (row, column)
+    fig = make_subplots(*at[2], subplot_titles=("Error vs size", "Error vs depth"),
+                        shared_yaxes=not stacked, horizontal_spacing=0.05, vertical_spacing=0.2)
     fig.update_annotations(font_size=font_size + 2)  # the two plots' titles
     hover = [f"{m}: {format_number(s)} MB in the lecture, {format_number(c)} MB computed, {d} layers"
              for m, s, c, d in zip(names, size_mb, computed_mb, depth)]
@@ -133,10 +135,10 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
                                  textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False,
                                  marker=dict(size=13, color="#0072B2", symbol="circle"),
                                  name="top-1 error", legendgroup="top1", showlegend=col == 1,
-                                 hovertext=hover, hoverinfo="text+y"), 1, col)
+                                 hovertext=hover, hoverinfo="text+y"), *at[col])
         fig.add_trace(go.Scatter(x=list(xs), y=list(top5), mode="markers", name="top-5 error",
                                  marker=dict(size=13, color="#D55E00", symbol="diamond"), legendgroup="top5",
-                                 showlegend=col == 1, hovertext=hover, hoverinfo="text+y"), 1, col)
+                                 showlegend=col == 1, hovertext=hover, hoverinfo="text+y"), *at[col])
         if col == 1:
             fig.add_trace(go.Scatter(x=list(computed_mb), y=list(top1), mode="markers",
                                      marker=dict(size=15, color="rgba(0,0,0,0)", line=dict(color="#111", width=2)),
@@ -149,15 +151,17 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
             fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="#111", width=1),
                                      showlegend=False, hoverinfo="skip"), 1, 1)
     fig.update_xaxes(title_text="size (MB)", row=1, col=1)
-    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2,
+    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=at[2][0], col=at[2][1],
                      tickvals=_spread_ticks(depth, log=True),
                      range=[math.log10(min(depth) / 1.5), math.log10(max(depth) * 1.6)])
     fig.update_xaxes(range=[0, max(max(size_mb), max(computed_mb)) * 1.15], row=1, col=1)
-    fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=1, col=1)
+    for row in ((1, 2) if stacked else (1,)):
+        fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=row, col=1)
     grow = font_size / 14
-    fig.update_layout(height=round(440 * grow), margin=dict(l=10, r=10, t=round(50 * grow), b=10),
+    fig.update_layout(height=round(440 * grow * (1.8 if stacked else 1)),
+                      margin=dict(l=10, r=10 + 40 * stacked, t=round(50 * grow), b=10),
                       plot_bgcolor="white", paper_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.18, font=dict(size=font_size - 1)),
+                      legend=dict(orientation="h", y=-0.18 / (1 + stacked), font=dict(size=font_size - 1)),
                       font=dict(size=font_size, color="#111"))
     fig.update_xaxes(showgrid=True, gridcolor="#ddd")
     fig.update_yaxes(showgrid=True, gridcolor="#ddd")
