@@ -14,7 +14,7 @@ from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, choice_field
-from cnnviz.ui.widgets import presenter_hidden
+from cnnviz.ui.widgets import presenter_hidden, projecting
 from cnnviz.views.table import records_html
 
 
@@ -164,7 +164,7 @@ def _layer_links(picked, links) -> None:
 def lecture_table_ui(present: bool = False) -> None:
     """The lecture's table as a plot and in numbers (a phone keeps the model's name in view while it scrolls
     sideways; the presenter view writes it in the page's large type)."""
-    st.plotly_chart(architecture_table_figure(present, ui.is_phone()), config={"displayModeBar": False},
+    st.plotly_chart(architecture_table_figure(projecting(present), ui.is_phone()), config={"displayModeBar": False},
                     key="sa_table_fig")
     st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
     if present:

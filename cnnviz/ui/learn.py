@@ -401,10 +401,10 @@ def digit_section(key: tuple, digit_text: str, name: str) -> str:
     return fig_learn.section_html(("html", digit_layer(key, digit_text, name)), ("html", OPEN_FILTER_HEAD))
 
 
-def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "") -> None:
-    """Every layer of the digit, with its shape. Only the layer picked is built and sent; picking another
-    reruns this part."""
-    html(digit_head(key, digit_text, note))
+def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "", where=None) -> None:
+    """The digit and the shapes of its layers (in ``where`` when given), then every layer of the digit. Only the
+    layer picked is built and sent; picking another reruns this part."""
+    html(digit_head(key, digit_text, note), where=where)
     names = [n for n in LAYERS if n in view.layers]
     if st.session_state.get(LAYER_KEY) not in names:
         st.session_state[LAYER_KEY] = names[0]
@@ -525,7 +525,9 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
                 html(kept.value[1].answer, where=answer)
-                layers_ui(key, *kept.value, note if kept.value[0] == digit_text else "")
+                # a test digit under its number, beside the answer; a drawn one is on its canvas already
+                layers_ui(key, *kept.value, note if kept.value[0] == digit_text else "",
+                          where=chooser if s.src == "test" else None)
             else:
                 html(fig_learn.section_html(("html", OPEN_FILTER_HEAD)))
             open_filter_ui(key, digit_text)
@@ -554,16 +556,16 @@ def present_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> LearnSta
     The digit's chooser is hidden (it is in the link); a drawn digit keeps its canvas, to draw on in front of the
     class. Returns the state with the drawing made.
     """
-    from cnnviz.ui.widgets import presenter_hidden
+    from cnnviz.ui.widgets import presenter_hidden, projecting
 
-    key, epochs = settings_key(state), state.epochs
+    key, epochs, large = settings_key(state), state.epochs, projecting(True)
 
     def board() -> None:
         n = _progress_bar(run, epochs)
         if not n:
             return
         curves_col, filters_col = st.columns([9, 11], gap="medium")
-        curves_col.plotly_chart(curves(key, n, epochs, present=True), width="stretch",
+        curves_col.plotly_chart(curves(key, n, epochs, present=large), width="stretch",
                                 config={"displayModeBar": False}, key="learn_curves")
         epoch = n - 1 if state.epoch is None or not run.done else min(state.epoch, n - 1)
         with filters_col, st.container(key=PRESENT_FILTERS_KEY):

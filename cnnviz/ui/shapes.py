@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnviz import ui
 from cnnviz.ui.cache import bounded
-from cnnviz.ui.widgets import presenter_hidden
+from cnnviz.ui.widgets import presenter_hidden, projecting
 from cnnviz.views import shapes as fig_shapes
 from cnnviz.views.table import records_html
 from cnnviz.lecture.architectures import ARCHITECTURES
@@ -394,8 +394,8 @@ def compare_ui(present: bool) -> CompareState:
         g = int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
                        st.columns(4)[:2])
     if g["gk"] <= g["gn"]:
-        st.plotly_chart(conv_vs_dense_figure(g["gn"], g["gk"], present), config={"displayModeBar": False},
-                        key="sc_graph")
+        st.plotly_chart(conv_vs_dense_figure(g["gn"], g["gk"], projecting(present)),
+                        config={"displayModeBar": False}, key="sc_graph")
         st.caption("A 1-D convolution (stride 1) and a dense layer between the same nodes. Each style of line is "
                    "one weight of the filter, reused at every position; the dense layer has a weight per line.")
     else:

@@ -208,6 +208,12 @@ def presenter_style() -> None:
     html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
 
 
+def projecting(present: bool) -> bool:
+    """Whether the presenter view ``present`` is on a large screen, where figures are drawn in a projector's type;
+    a phone (a student following a room) keeps every figure's own size."""
+    return present and not is_phone()
+
+
 def presenter_view(on: bool, key: str) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
     ``page_numbers``, ``player_notes`` and every ``presenter_hidden`` one), grow the type with the screen
