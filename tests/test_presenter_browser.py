@@ -26,6 +26,7 @@ VIEWS = [
     ("/images?present=1", ".img-present", ".img-present"),
     ("/learn?present=1", None, "text=The network reads a"),
     ("/architectures?present=1", None, ".cnnviz-table"),
+    ("/backward?present=1", "#player", ".cnnviz-host.present #player"),
 ]
 
 
