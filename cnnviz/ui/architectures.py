@@ -75,11 +75,6 @@ def drawing_type(present: bool = False, small: bool = False) -> tuple[float, int
     return (44.0, 13) if small else (64.0, 15)
 
 
-def diagram_width(present: bool = False) -> float:
-    """How wide one line of a network drawing is, in drawing units (``drawing_type``)."""
-    return drawing_type(present)[0]
-
-
 @bounded(max_entries=16)
 def network_drawing(key: str, wrap: float, font_size: int = 15):
     """A preset's diagram, its figure and the width its labels need (px), laid out once per (preset, line
