@@ -15,7 +15,7 @@ ui.show_warnings(warnings)
 ui_arch.URL.seed(state, fresh)
 with st.sidebar:
     presenting = ui_widgets.presenter_toggle("sa_present")
-present = ui_widgets.presenter_view(presenting, "sa_present")
+present = ui_widgets.presenter_view(presenting, "sa_present", follow=False)
 
 with ui_widgets.presenter_hidden("controls"):
     a, b = st.columns([2, 1], vertical_alignment="bottom")

@@ -22,7 +22,7 @@ ui_learn.URL.seed(state, fresh)
 with st.sidebar:
     st.markdown("**Training settings**")
     state = replace(state, **ui_learn.settings_ui(), present=ui_widgets.presenter_toggle("learn_present"))
-present = ui_widgets.presenter_view(state.present, "learn_present")
+present = ui_widgets.presenter_view(state.present, "learn_present", follow=False)
 
 run = ui_learn.train_ui(state)
 if present and run is not None:  # the curves, the filters and the digit's answer, large

@@ -9,7 +9,7 @@ ui.through_app()
 ui.show_warnings(ui_shapes.load_state())
 with st.sidebar:
     presenting = ui_widgets.presenter_toggle("st_present")
-present = ui_widgets.presenter_view(presenting, "st_present")
+present = ui_widgets.presenter_view(presenting, "st_present", follow=False)
 with ui_widgets.presenter_hidden("title"):
     st.title("Shapes & parameters")
 (calc_tab, compare_tab, builder_tab), open_tab = ui_shapes.tabs_ui("st_", ui_shapes.TABS)

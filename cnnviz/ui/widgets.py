@@ -214,20 +214,22 @@ def projecting(present: bool) -> bool:
     return present and not is_phone()
 
 
-def presenter_view(on: bool, key: str) -> bool:
+def presenter_view(on: bool, key: str, *, follow: bool = True) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
     ``page_numbers``, ``player_notes`` and every ``presenter_hidden`` one), grow the type with the screen
     (``present.css``), and offer a way back; the toggle ``key`` (in the sidebar) switches it.
 
-    A page that follows another's (``seam.current().following()``, a student in a room) shows the presenter
-    view too, without the way back (the follow bar's *Break away* is the way out): a player page then shows
-    only the player, which takes the presenter's changes without a run of the page.
+    With ``follow`` (a player page), a page that follows another's (``seam.current().following()``, a student
+    in a room) shows the presenter view too, without the way back (the follow bar's *Break away* is the way
+    out): all the page shows is then the player, which takes the presenter's changes without a run of the
+    page. Without it, a following page shows the presenter view only when the presenter's link asks for it.
     Returns True when the presenter view is shown.
     """
     follows = seam.current().following()
-    if on or follows:
+    shown = on or (follow and follows)
+    if shown:
         presenter_style()
     if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
-    return on or follows
+    return shown
