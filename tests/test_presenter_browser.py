@@ -20,7 +20,7 @@ VIEWS = [
     pytest.param("/channels?present=1", "#player", ".cnnviz-host.present #player", marks=pytest.mark.xfail(
         strict=True, reason="three channels' grids, their sums and the output volume share 1280x720 at about 12 px: "
                             "the step player's own sizing (its overview and lens) decides")),
-    ("/shapes?present=1", None, "text=Output shape"),
+    ("/shapes?present=1", None, "text=/Output shape:/"),
     ("/shapes?present=1&tab=compare", None, "text=times"),
     ("/shapes?present=1&tab=builder", None, ".cnnviz-table"),
     ("/images?present=1", ".img-present", ".img-present"),

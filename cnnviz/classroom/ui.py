@@ -32,7 +32,7 @@ from cnnviz.ui.state import UrlState
 from cnnviz.classroom.figures import join_qr_png, poll_figure
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
-BOARD_FIGURE = {"font_size": 24, "height": 360}  # the poll's answers on the projected present page
+BOARD_FIGURE = {"font_size": 24, "height": 340}  # the poll's answers on the projected present page
 PRESENT_PAGE = "present"
 ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part of a shared view
 
