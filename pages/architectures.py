@@ -2,20 +2,25 @@
 import streamlit as st
 
 from cnnviz import ui
-from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes
+from cnnviz.ui import architectures as ui_arch, shapes as ui_shapes, widgets as ui_widgets
 from cnnviz.lecture.architectures import ARCHITECTURES
 from cnnviz.kernel.notation import format_bytes, format_count, format_fixed, format_number, format_shape
 
 ui.through_app()
 
-st.title("Architectures")
+with ui_widgets.presenter_hidden("title"):
+    st.title("Architectures")
 state, fresh, warnings = ui_arch.URL.load()
 ui.show_warnings(warnings)
 ui_arch.URL.seed(state, fresh)
+with st.sidebar:
+    presenting = ui_widgets.presenter_toggle("sa_present")
+present = ui_widgets.presenter_view(presenting, "sa_present", follow=False)
 
-a, b = st.columns([2, 1], vertical_alignment="bottom")
-key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
-expand = b.toggle("Show the layers inside each block", key="sa_open")
+with ui_widgets.presenter_hidden("controls"):
+    a, b = st.columns([2, 1], vertical_alignment="bottom")
+    key = a.selectbox("Network", list(ARCHITECTURES), format_func=lambda k: ARCHITECTURES[k].name, key="sa_arch")
+    expand = b.toggle("Show the layers inside each block", key="sa_open")
 arch = ARCHITECTURES[key]
 
 st.markdown(f"**{arch.name}** ({arch.years}), input {format_shape(arch.input_shape)}. {arch.about}")
@@ -31,30 +36,28 @@ if arch.lecture:
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
 
-ui_arch.diagram_ui(*ui_arch.network_drawing(key, ui_arch.diagram_width()), key=f"sa_diagram_{key}")
+ui_arch.diagram_ui(*ui_arch.network_drawing(key, *ui_arch.drawing_type(present)), key=f"sa_diagram_{key}")
 
-link = ui_arch.builder_link(arch)
-if link:
-    ui.page_link("pages/shapes.py", "Open this network in the builder to change its layers", link,
-                 icon=":material/construction:")
-else:
-    st.caption("The network builder stacks single layers, so this network's blocks stay on this page.")
+with ui_widgets.presenter_hidden("links"):
+    link = ui_arch.builder_link(arch)
+    if link:
+        ui.page_link("pages/shapes.py", "Open this network in the builder to change its layers", link,
+                     icon=":material/construction:")
+    else:
+        st.caption("The network builder stacks single layers, so this network's blocks stay on this page.")
 has_blocks = any(r.children for r in arch.rows)
 if has_blocks and not expand:
     st.caption("Each Inception module or residual block is one row; switch on *Show the layers inside each block* "
                "to open them (branches, batch norm, the concatenation or the addition).")
-ui_shapes.network_table_ui(ui_arch.architecture_records(key, bool(expand)))
+ui_shapes.network_table_ui(ui_arch.architecture_records(key, bool(expand)), present)
 st.caption("Parameters are the learned numbers only: batch norm learns 2 per channel (scale γ and shift β); its "
            "running mean and variance are buffers, not parameters. Memory is the float32 output of each layer "
            "for one image.")
 
 st.subheader("The lecture's table")
-st.plotly_chart(ui_arch.architecture_table_figure(), config={"displayModeBar": False}, key="sa_table_fig")
-st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
-st.dataframe(ui_arch.lecture_table_records(), hide_index=True, width="stretch",
-             column_config={"parameters": st.column_config.NumberColumn(format="localized")})
+ui_arch.lecture_table_ui(present)
 st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per parameter for most networks. "
            "GoogLeNet's 40 MB is larger than the 26.5 MB of the model here (torchvision's, without the two "
            "auxiliary classifiers used in training).")
 
-ui_arch.URL.save(ui_arch.ArchState(key, bool(expand)))
+ui_arch.URL.save(ui_arch.ArchState(key, bool(expand), presenting))

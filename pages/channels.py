@@ -28,8 +28,8 @@ present = ui_widgets.presenter_view(state.present, "chan_present")  # also while
 def body(state: ui_chan.ChannelsState, fresh: set[str], present: bool) -> None:
     if ui.fragment_rerun():
         state, fresh, _ = ui_chan.URL.load()
-    with st.container(key="player_tools"):  # hidden in the presenter view
-        state = ui_chan.settings_ui(state, fresh)
+    with st.container(key="player_tools"), ui_widgets.folded_on_phone("Example, filter, stride and padding"):
+        state = ui_chan.settings_ui(state, fresh)  # hidden in the presenter view
 
     kept = ui.last_valid("chan", lambda: ui_chan.view(state))
     ui.show_errors(kept.errors, kept="The last valid activation map is still shown." if kept.value else "")
@@ -39,10 +39,11 @@ def body(state: ui_chan.ChannelsState, fresh: set[str], present: bool) -> None:
             st.markdown(ui_chan.numbers_line(state, view))
         ui_widgets.show_player(view.data, key="chan_player", step=state.step, present=present)
         with st.container(key="player_notes"):
-            st.caption("The window covers the same cells of every channel, each with that channel's slice of the "
-                       "filter; under each pair, that channel's partial sum; the map adds them and the bias. Click a "
-                       "map of the output volume to step through its filter. Keys anywhere on the page: space plays "
-                       "or pauses, ← → step, Home/End jump.")
+            with ui_widgets.folded_on_phone("How to read the player"):
+                st.caption("The window covers the same cells of every channel, each with that channel's slice of "
+                           "the filter; under each pair, that channel's partial sum; the map adds them and the bias. "
+                           "Click a map of the output volume to step through its filter. Keys anywhere on the page: "
+                           "space plays or pauses, ← → step, Home/End jump.")
             ui_export.slides_box(lambda: view.spec, lambda: ui_chan.code_settings(state), key="chan_slides",
                                  name=f"cnnviz-rgb-{view.key}", step=state.step)
     ui_chan.URL.save(state)

@@ -42,6 +42,8 @@ def player_area(state: ui_conv.ConvState, present: bool) -> None:
     col_play, col_tools = st.columns([3, 1], gap="medium") if not present else (st.container(), st.container())
     with col_play:
         kept = ui.last_valid("conv", lambda: ui_conv.convolve(state), stand_in=ui_conv.first_example)
+        if present and kept.value is not None:  # the settings the sidebar holds, and the output size they give
+            st.markdown(kept.value.settings_line)
         if kept.value is not None:
             ui_widgets.show_player(kept.value.data, key="conv_player", step=state.step, present=present,
                                    ack=ui_widgets.edit_ack("conv_player"), tools=GRIDS)

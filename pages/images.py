@@ -1,25 +1,32 @@
 """Real images: filters that span every channel, and a bank of filters making an activation volume."""
+from dataclasses import replace
+
 import streamlit as st
 
 from cnnviz import images, ui
 from cnnviz.kernel.notation import format_fixed, format_shape, format_shape_chain
-from cnnviz.ui import images as ui_img
+from cnnviz.ui import images as ui_img, widgets as ui_widgets
 
 ui.through_app()
 
-st.title("Filters on real pictures")
-st.markdown(
-    "A colour picture is a volume **H x W x 3**: red, green and blue channels. A filter always extends "
-    "the full depth of the input, so a 3x3 filter on it is **3x3x3**: one slice per channel. Each slice "
-    "makes a map of its channel; the maps are added, plus one bias, into the filter's **activation map**. "
-    "A bank of filters gives one map each, stacked into a new volume."
-)
+with ui_widgets.presenter_hidden("intro"):
+    st.title("Filters on real pictures")
+    st.markdown(
+        "A colour picture is a volume **H x W x 3**: red, green and blue channels. A filter always extends "
+        "the full depth of the input, so a 3x3 filter on it is **3x3x3**: one slice per channel. Each slice "
+        "makes a map of its channel; the maps are added, plus one bias, into the filter's **activation map**. "
+        "A bank of filters gives one map each, stacked into a new volume."
+    )
 
 state, url_warnings = ui_img.load_state()
 ui.show_warnings(url_warnings)
+with st.sidebar:
+    state = replace(state, present=ui_widgets.presenter_toggle("img_present"))
+present = ui_widgets.presenter_view(state.present, "img_present", follow=False)
 ui_img.crisp_style()
 pictures = st.container(key="img_pictures")  # every picture of the page, drawn pixel for pixel
-picture_col, settings_col = pictures.columns([2, 3], gap="medium")
+picture_col, settings_col = (pictures.columns([2, 3], gap="medium") if not present else
+                             (None, ui_widgets.presenter_hidden("settings")))
 with settings_col:
     state, x, load_errors, note = ui_img.source_ui(state)
     ui.show_errors(load_errors, kept="The last good picture is still shown.")
@@ -40,6 +47,10 @@ with pictures:  # below the picture and its settings: the shapes, the maps and t
         ui.show_errors([str(exc)], kept="Choose a smaller filter or a larger working size.")
         st.stop()
 
+    if present:  # the picture, the filter and the maps on one screen
+        ui_img.present_ui(state, x, result)
+        ui_img.URL.save(state)
+        st.stop()
     H_out, W_out, F = result.shape
     shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
     st.markdown(f"### {format_shape_chain(shapes)}")

@@ -143,3 +143,100 @@ def lens_in_view(page) -> tuple[float, list[list[float]]]:
     boxes = page.locator(".lens .lgrid, #explain, .lout .lz").evaluate_all(
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; })")
     return below, boxes
+
+
+# What a presenter view projects, measured in the page and in every open shadow root (the step player's):
+# each text that is drawn, its font size, whether it holds a digit, and where it lies; a text that overlaps
+# another, is clipped by a box around it or runs past the screen's edges is a fault a hall would see.
+PROJECTED = """(oneScreen) => {
+    const W = innerWidth, H = innerHeight;
+    const pageScrollers = new Set(['stMain', 'stAppViewContainer', 'stApp', 'stAppScrollToBottomContainer']
+        .map(id => document.querySelector(`[data-testid="${id}"]`)).concat([document.documentElement, document.body]));
+    const texts = [];
+    const walk = root => {
+        const tw = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+        for (let n = tw.nextNode(); n; n = tw.nextNode()) {
+            if (n.nodeType === 1 && n.shadowRoot) walk(n.shadowRoot);
+            if (n.nodeType !== 3 || !n.nodeValue.trim()) continue;
+            const el = n.parentElement;
+            if (!el || /^(STYLE|SCRIPT|TITLE|DESC|NOSCRIPT)$/.test(el.tagName)) continue;
+            if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+            const range = document.createRange();
+            range.selectNodeContents(n);
+            const rects = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+            if (!rects.length) continue;
+            texts.push({text: n.nodeValue.trim().slice(0, 40), el, rects, digit: /\\d/.test(n.nodeValue),
+                        size: parseFloat(getComputedStyle(el).fontSize)});
+        }
+    };
+    const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+    walk(block);
+    const up = el => el.parentElement || (el.getRootNode() instanceof ShadowRoot ? el.getRootNode().host : null);
+    const clipped = (t) => {  // a box around the text that hides part of it (the page's own scrolling aside)
+        for (let a = up(t.el); a && a !== block; a = up(a)) {
+            if (pageScrollers.has(a)) continue;
+            const s = getComputedStyle(a);
+            if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            const x0 = b.left + a.clientLeft, y0 = b.top + a.clientTop;
+            const x1 = x0 + a.clientWidth, y1 = y0 + a.clientHeight;
+            const slack = Math.max(2, 0.25 * t.size);  // a line's box reaches above and below its letters
+            for (const r of t.rects) {
+                if ((s.overflowX !== 'visible' && (r.left < x0 - 1 || r.right > x1 + 1))
+                    || (s.overflowY !== 'visible' && (r.top < y0 - slack || r.bottom > y1 + slack))) return true;
+            }
+        }
+        return false;
+    };
+    const overlaps = [];
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+        for (const a of texts[i].rects) for (const b of texts[j].rects) {
+            const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (w > 0 && h > 0 && w * h > 0.2 * Math.min(a.width * a.height, b.width * b.height))
+                overlaps.push(`"${texts[i].text}" / "${texts[j].text}"`);
+        }
+    }
+    const main = document.querySelector('[data-testid="stMain"]');
+    const outside = oneScreen ? [...document.querySelectorAll(oneScreen)].filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.top < -1 || r.bottom > H + 1;
+    }).map(e => e.tagName + (e.id ? '#' + e.id : '.' + e.className)) : [];
+    return {
+        sizes: texts.filter(t => t.digit).map(t => t.size),
+        smallest: texts.filter(t => t.digit).sort((a, b) => a.size - b.size).slice(0, 5)
+            .map(t => `${t.text} (${t.size} px)`),
+        overlaps: overlaps.slice(0, 10),
+        cut: texts.filter(clipped).slice(0, 10).map(t => t.text),
+        wide: texts.filter(t => t.rects.some(r => r.left < -1 || r.right > W + 1)).slice(0, 10).map(t => t.text),
+        scrollsSideways: !!main && main.scrollWidth > main.clientWidth + 1,
+        canvasTables: [...block.querySelectorAll('[data-testid="stDataFrame"]')]
+            .filter(e => e.checkVisibility()).length,
+        outside,
+    };
+}"""
+
+
+def projected(page, one_screen: str | None = None) -> dict:
+    """What the page projects (``PROJECTED``): the font sizes of its numbers, and its texts that overlap, are cut
+    or run off the screen; ``one_screen`` (a selector) names what must lie wholly on the first screen."""
+    return page.evaluate(PROJECTED, one_screen)
+
+
+def assert_projected_readable(page, *, median: float = 24, least: float = 10, one_screen: str | None = None) -> dict:
+    """Readable from the back of a hall: the numbers' median size at least ``median`` px and none under ``least``;
+    no text overlapping another, cut by its box or past the screen's edge; no sideways scrolling; no table drawn
+    on a canvas (its type cannot grow); ``one_screen`` wholly on the first screen. Returns the measures."""
+    import statistics
+
+    m = projected(page, one_screen)
+    where = page.url
+    assert m["sizes"], f"no number is shown at {where}"
+    assert statistics.median(m["sizes"]) >= median, (where, statistics.median(m["sizes"]), m["smallest"])
+    assert min(m["sizes"]) >= least, (where, m["smallest"])
+    assert not m["overlaps"], (where, m["overlaps"])
+    assert not m["cut"], (where, m["cut"])
+    assert not m["wide"] and not m["scrollsSideways"], (where, m["wide"])
+    assert not m["canvasTables"], f"{where} projects a table drawn on a canvas"
+    assert not m["outside"], (where, m["outside"])
+    return m

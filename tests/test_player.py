@@ -209,6 +209,23 @@ def test_browser_steps_forward_back_and_masks_pending_cells(player):
 
 
 @pytest.mark.browser
+def test_browser_clicker_keys_step_every_player_on_the_page(player):
+    from playwright.sync_api import expect
+
+    pg = player(replace(conv_player_spec(LECTURE_INPUT, LECTURE_FILTER), initial_step=0))
+    pg.evaluate("() => window.mountAnother('second')")
+    steps = pg.locator("#player")  # one in each shadow root
+    expect(steps).to_have_count(2)
+    pg.keyboard.press("PageDown")
+    pg.keyboard.press("PageDown")
+    assert steps.evaluate_all("els => els.map(e => e.dataset.step)") == ["2", "2"]
+    pg.keyboard.press("PageUp")
+    pg.keyboard.press("ArrowRight")
+    pg.keyboard.press("ArrowRight")
+    assert steps.evaluate_all("els => els.map(e => e.dataset.step)") == ["3", "3"]
+
+
+@pytest.mark.browser
 def test_browser_plays_to_the_last_step(player):
     pg = player(replace(conv_player_spec(np.ones((16, 16), int), LECTURE_FILTER), initial_step=0, speed=30))
     assert pg.inner_text("#speed-label") == "30 steps/s"

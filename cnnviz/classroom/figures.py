@@ -57,9 +57,10 @@ def poll_order(counts: Mapping[str, int], options: Sequence[str] = (), answer: s
 
 
 def poll_figure(counts: Mapping[str, int], options: Sequence[str] = (), answer: str = "",
-                revealed: bool = False) -> go.Figure:
+                revealed: bool = False, font_size: int = 18, height: int = 360) -> go.Figure:
     """The room's answers as bars, each labelled with its count; once revealed, the right answer's bar is
-    hatched and outlined and its label says "✓ right", so colour is never the only mark."""
+    hatched and outlined and its label says "✓ right", so colour is never the only mark. ``font_size`` and
+    ``height`` (px) size it for where it is shown."""
     order = poll_order(counts, options, answer if revealed else "")  # no empty bar that gives the answer away
     total = sum(counts.values())
     right = [revealed and a == answer for a in order]
@@ -74,8 +75,10 @@ def poll_figure(counts: Mapping[str, int], options: Sequence[str] = (), answer: 
                 "pattern": {"shape": ["/" if r else "" for r in right], "fgcolor": "#fff"}},
     ))
     top = max(values, default=0)
+    grow = font_size / 18
     fig.update_layout(
-        height=360, margin={"l": 50, "r": 20, "t": 30, "b": 60}, font={"size": 18}, plot_bgcolor="white",
+        height=height, margin={"l": round(50 * grow), "r": 20, "t": 2 * font_size, "b": round(60 * grow)},
+        font={"size": font_size}, plot_bgcolor="white",
         xaxis={"title": "answer", "type": "category", "fixedrange": True},
         yaxis={"title": "students", "range": [0, max(4, top * 1.25)], "fixedrange": True, "gridcolor": "#ddd",
                "rangemode": "tozero"},

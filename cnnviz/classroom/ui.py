@@ -25,12 +25,14 @@ from cnnviz.lecture.quiz import Question, check_answer, grid_markdown, question_
 from cnnviz.classroom.store import Poll, RoomError, RoomLost, RoomNotFound, RoomStore, View
 from cnnviz.ui import ROOT, available_pages, page_link, plain, seam
 from cnnviz.ui import html as ui_html
+from cnnviz.ui.widgets import presenter_style
 from cnnviz.views.assets import style
 from cnnviz.classroom import push
 from cnnviz.ui.state import UrlState
 from cnnviz.classroom.figures import join_qr_png, poll_figure, shown_answer
 
 TICK_S = 2.0  # how often a follower's session looks at the room's version
+BOARD_FIGURE = {"font_size": 24, "height": 340}  # the poll's answers on the projected present page
 PRESENT_PAGE = "present"
 ROOM_PARAMS = ("join", "room", "key")  # the link's room parameters: never part of a shared view
 
@@ -381,10 +383,10 @@ def _question_ui(poll: Poll, question: Question | None) -> None:
         st.markdown("**The lecturer asks aloud:** pick A, B, C or D.")
         return
     st.markdown(question.text)
-    if question.grids:
-        cols = st.columns(len(question.grids))
-        for col, (caption, grid) in zip(cols, question.grids):
-            col.markdown(f"**{caption}**\n\n{grid_markdown(grid)}")
+    if question.grids:  # side by side while they fit, each as wide as its table: never one over another
+        with st.container(horizontal=True, gap="small", key="room-grids"):
+            for caption, grid in question.grids:
+                st.markdown(f"**{caption}**\n\n{grid_markdown(grid)}", width="content")
 
 
 def _vote(code: str, poll: Poll, question: Question | None, key: str) -> None:
@@ -480,24 +482,30 @@ def join_url(code: str) -> str:
     return url.rstrip("/") + "/?join=" + code
 
 
-def join_ui(code: str) -> None:
+def join_ui(code: str, corner: bool = False) -> None:
     """The join code large, the join link written out, and its QR code: 440 px, or under half the
-    screen's height on a small one (a phone reads it from the back of a hall at a sixth of it)."""
+    screen's height on a small one (a phone reads it from the back of a hall at a sixth of it).
+    In a ``corner`` (while a poll is on the screen), the code and a smaller QR code only."""
     import base64
 
     url = join_url(code)
-    ui_html(f"<style>{style('present.css', __package__)}</style>"
-            f'<div class="room-code">{html.escape(code)}</div>')
-    shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
-    st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
     png = base64.b64encode(join_qr_png(url)).decode()
     alt = html.escape(f"QR code of the join link {url}", quote=True)
+    sheet = f"<style>{style('present.css', __package__)}</style>"
+    if corner:
+        ui_html(f'{sheet}<div class="room-corner"><div class="room-code corner">{html.escape(code)}</div>'
+                f'<img class="room-qr corner" src="data:image/png;base64,{png}" alt="{alt}"></div>')
+        return
+    ui_html(f'{sheet}<div class="room-code">{html.escape(code)}</div>')
+    shown = url.replace("`", "")  # in a code span: written as it is, never turned into a link or emoji
+    st.markdown(f"#### Join at `{shown}`, or type **{code}** on the home page.")
     ui_html(f'<img class="room-qr" src="data:image/png;base64,{png}" alt="{alt}">')
 
 
 @st.fragment(run_every=TICK_S)
-def _live_ui(code: str) -> None:
-    """How many follow, and the poll with its live histogram (the presenter's own tick)."""
+def _live_ui(code: str, corner: bool = False) -> None:
+    """How many follow, and the poll with its live histogram (the presenter's own tick); with ``corner``, the
+    room's code and QR code above the histogram."""
     store = rooms.room_store()
     try:
         count, poll = store.followers(code), store.poll(code)
@@ -505,16 +513,22 @@ def _live_ui(code: str) -> None:
     except RoomError as exc:
         st.error(plain(str(exc)) + " Start a new room if it does not come back.")
         return
-    st.metric("Students following", format_count(count))
     if poll is None:
+        st.metric("Students following", format_count(count))
         return
     question = question_for(poll)
-    with st.container(border=True):
+    # The poll is what the room looks at: its question and grids beside the answers so far, on one screen.
+    with st.container(border=True, key="room-board"):
         label = {"open": "open: students are answering", "closed": "closed", "revealed": "revealed"}[poll.status]
-        st.markdown(f"**Poll ({label})**")
-        _question_ui(poll, question)
-        st.plotly_chart(poll_figure(counts, poll.options, poll.answer, poll.status == "revealed"),
-                        key=f"room-hist-{poll.id}", config={"displayModeBar": False})
+        asked, answers = st.columns([3, 2], gap="small")
+        with asked:
+            st.markdown(f"**Poll ({label})** · {format_count(count)} student{'' if count == 1 else 's'} following")
+            _question_ui(poll, question)
+        if corner:
+            with answers:
+                join_ui(code, corner=True)
+        answers.plotly_chart(poll_figure(counts, poll.options, poll.answer, poll.status == "revealed",
+                                         **BOARD_FIGURE), key=f"room-hist-{poll.id}", config={"displayModeBar": False})
         c1, c2 = st.columns(2)
         c1.button("Close voting", key="room-close", disabled=poll.status != "open", on_click=_presenter_do,
                   args=("close",))
@@ -529,6 +543,14 @@ def _live_ui(code: str) -> None:
             if info is not None:
                 page_link(ROOT / info.file, link.label + " (students are there now)", link.query,
                           icon=":material/play_circle:")
+
+
+def _has_poll(code: str) -> bool:
+    """Whether the room has a poll to show (a store that does not answer: not now)."""
+    try:
+        return rooms.room_store().poll(code) is not None
+    except RoomError:
+        return False
 
 
 def _presenter_do(action: str, kind: str = "") -> None:
@@ -572,11 +594,18 @@ def present_ui() -> None:
                   on_click=_start_room)
         return
     code, secret = _ss()[_CODE], _ss()[_SECRET]
-    left, right = st.columns([5, 4], gap="large")
-    with left:
-        join_ui(code)
+    polling = _has_poll(code)
+    if polling:  # the poll fills the screen (the presenter view's type, no sidebar); the code keeps a corner
+        presenter_style()
+        _live_ui(code, corner=True)
+        right = st.container()
+    else:
+        left, right = st.columns([5, 4], gap="large")
+        with left:
+            join_ui(code)
+        with right:
+            _live_ui(code)
     with right:
-        _live_ui(code)
         with st.container(border=True):
             st.markdown("**Ask the room**")
             kind = st.selectbox("Question", list(QUESTIONS), format_func=QUESTIONS.get, key="room-kind")

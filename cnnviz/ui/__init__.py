@@ -221,6 +221,12 @@ class ReadyFigure(go.Figure):
         return self._ready
 
 
+def is_phone() -> bool:
+    """Whether the browser says it is a phone (its User-Agent has "Mobi"): a drawing then wraps narrower, and
+    what can be folded away is folded."""
+    return "mobi" in (st.context.headers.get("User-Agent") or "").lower()
+
+
 def show_warnings(messages: Sequence[str]) -> None:
     """Show warnings about the URL (values that fell back to defaults)."""
     if messages:

@@ -14,30 +14,38 @@ from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, choice_field
+from cnnviz.ui.widgets import presenter_hidden, projecting
+from cnnviz.views.table import records_html
 
 
 @dataclass(frozen=True)
 class ArchState:
-    """What the Architectures page's link holds: ``?arch=googlenet&open=True``."""
+    """What the Architectures page's link holds: ``?arch=googlenet&open=True&present=1``."""
 
     arch: str  # a key of ARCHITECTURES
     open: bool  # show the layers inside each block (Inception modules, residual blocks)
+    present: bool = False  # the presenter view: the drawing and the tables large, the controls hidden
 
 
 URL = UrlState("architectures", ArchState, [
     choice_field("arch", "lenet5", list(ARCHITECTURES), "network"),
     bool_field("open", False, "switch for the layers inside blocks", encode=str),
-], widgets={"arch": "sa_arch", "open": "sa_open"})
+    bool_field("present", False, "presenter view switch"),
+], widgets={"arch": "sa_arch", "open": "sa_open", "present": "sa_present"})
+
+TABLE_FONT = {False: 14, True: 20}  # the lecture's table as a plot: its type, and in the presenter view
 
 
-@bounded(max_entries=1)
-def architecture_table_figure():
-    """The lecture's table as a plot, with the sizes computed from the presets."""
+@bounded(max_entries=3)
+def architecture_table_figure(present: bool = False, phone: bool = False):
+    """The lecture's table as a plot, with the sizes computed from the presets (larger in the presenter view;
+    on a phone, one plot under the other)."""
     keys = [k for k, a in ARCHITECTURES.items() if a.lecture]
     a = [ARCHITECTURES[k] for k in keys]
     return fig_shapes.architecture_table_figure([x.name for x in a], [x.lecture.size_mb for x in a],
                                           [round(x.size_mb, 1) for x in a], [x.lecture.depth for x in a],
-                                          [x.lecture.top1 for x in a], [x.lecture.top5 for x in a])
+                                          [x.lecture.top1 for x in a], [x.lecture.top5 for x in a],
+                                          font_size=TABLE_FONT[present], stacked=phone)
 
 
 @bounded(max_entries=32)
@@ -53,23 +61,39 @@ def builder_link(arch) -> dict[str, str] | None:
     return {"tab": "builder", "in": format_shape(arch.input_shape), "net": arch.builder_spec}
 
 
-def is_phone() -> bool:
-    """Whether the browser says it is a phone (its User-Agent has "Mobi"): the drawing then wraps narrower."""
-    return "mobi" in (st.context.headers.get("User-Agent") or "").lower()
+def drawing_type(present: bool = False, small: bool = False) -> tuple[float, int]:
+    """How a network is drawn here: ``(width of a line in drawing units, label size in px)``.
 
-
-def diagram_width() -> float:
-    """How wide one line of a network drawing is, in drawing units: narrow on a phone."""
-    return 22.0 if is_phone() else 64.0
+    A phone's lines are short (about 350 px across); the presenter view's take the screen's width (about
+    1,250 px at 1280x720: LeNet-5 on one line, as the lecture draws it); a ``small`` drawing (the builder's)
+    keeps within a laptop's column.
+    """
+    if ui.is_phone():
+        return 22.0, 12
+    if present:
+        return 64.0, 17
+    return (44.0, 13) if small else (64.0, 15)
 
 
 @bounded(max_entries=16)
-def network_drawing(key: str, wrap: float):
-    """A preset's diagram and figure, laid out once per (preset, line width) and shared by every session."""
+def network_drawing(key: str, wrap: float, font_size: int = 15):
+    """A preset's diagram, its figure and the width its labels need (px), laid out once per (preset, line
+    width, type) and shared by every session."""
     arch = ARCHITECTURES[key]
-    d = fig_network.network_diagram(arch.network, arch.layers, wrap)
-    narrow = wrap < 30  # a phone: fewer pixels a unit, as the drawing is squeezed into fewer pixels across
-    return d, fig_network.network_figure(d, px_per_unit=11 if narrow else 17, font_size=13 if narrow else 15)
+    return drawn(fig_network.network_diagram(arch.network, arch.layers, wrap), font_size)
+
+
+def drawn(diagram, font_size: int):
+    """``(diagram, figure, the width its labels need in px)`` for labels of ``font_size`` px."""
+    px = fig_network.unit_px(font_size)
+    return diagram, fig_network.network_figure(diagram, px, font_size), fig_network.natural_width(diagram, px)
+
+
+def unsqueezed(figure_key: str, width: int) -> None:
+    """Keep the drawing in container ``figure_key`` at least ``width`` px wide (its labels' room); a narrower
+    screen scrolls it sideways."""
+    ui.html(f"<style>.st-key-{figure_key}{{overflow-x:auto}}"
+            f".st-key-{figure_key} [data-testid=\"stPlotlyChart\"]{{min-width:{width}px}}</style>")
 
 
 def layer_link(box) -> tuple[str, dict[str, str], str] | None:
@@ -98,10 +122,13 @@ def layer_link(box) -> tuple[str, dict[str, str], str] | None:
     return None
 
 
-def diagram_ui(diagram, figure, key: str) -> None:
-    """The drawing; a click on a box offers the page that explains that layer."""
-    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
-                            config={"displayModeBar": False, "responsive": True})
+def diagram_ui(diagram, figure, width: int, key: str) -> None:
+    """The drawing, never squeezed below ``width`` px; a click on a box offers the page that explains that
+    layer (not in the presenter view)."""
+    with st.container(key=f"{key}_box"):
+        unsqueezed(f"{key}_box", round(0.95 * width))  # 5 %: the labels' room has that much to spare
+        event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
+                                config={"displayModeBar": False, "responsive": True})
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     picked = None
     for p in points:
@@ -110,6 +137,11 @@ def diagram_ui(diagram, figure, key: str) -> None:
         if isinstance(index, int) and 0 <= index < len(diagram.boxes):
             picked = diagram.boxes[index]
     links = [link for link in map(layer_link, diagram.boxes) if link]
+    with presenter_hidden("diagram_links"):
+        _layer_links(picked, links)
+
+
+def _layer_links(picked, links) -> None:
     if picked is not None:
         link = layer_link(picked)
         if link:
@@ -122,6 +154,20 @@ def diagram_ui(diagram, figure, key: str) -> None:
     with st.expander("Every layer's page"):
         for page, params, label in links:
             ui.page_link(page, label, params)
+
+
+def lecture_table_ui(present: bool = False) -> None:
+    """The lecture's table as a plot and in numbers (a phone keeps the model's name in view while it scrolls
+    sideways; the presenter view writes it in the page's large type)."""
+    st.plotly_chart(architecture_table_figure(projecting(present), ui.is_phone()), config={"displayModeBar": False},
+                    key="sa_table_fig")
+    st.markdown("**In numbers**")  # short, on the left: a phone shows the table's toolbar over its top right
+    if present:
+        ui.html(records_html(lecture_table_records()))
+        return
+    st.dataframe(lecture_table_records(), hide_index=True, width="stretch",
+                 column_config={"model": st.column_config.TextColumn(pinned=True),
+                                "parameters": st.column_config.NumberColumn(format="localized")})
 
 
 @bounded(max_entries=1)

@@ -10,7 +10,7 @@ from cnnviz import ui
 
 from cnnviz.views import conv as fig_conv, player
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
-from cnnviz.kernel.notation import format_shape
+from cnnviz.kernel.notation import format_number, format_shape
 from cnnviz.kernel.conv import conv2d
 from cnnviz.kernel.pool import covered_cells
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -60,6 +60,7 @@ class ConvView:
     data: str  # the step player's data (views.player.player_json), shared by every student on these grids
     amap: np.ndarray  # (H_out, W_out) the activation map
     size_line: str  # the output-size formula on each axis and the map's shape
+    settings_line: str  # stride, padding and dilation (bias and ReLU when used), then the output-size formula
 
 
 def settings_ui() -> dict:
@@ -88,7 +89,12 @@ def convolve(state: ConvState) -> ConvView:
     data, amap = step_player(grid_to_text(state.input), grid_to_text(state.filter), bias, state.relu, s, p, d)
     rows, cols = conv_output_formula(H, kh, s, p, d), conv_output_formula(W, kw, s, p, d)
     axes = f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
-    return ConvView(data, amap, f"Output size: {axes} → activation map **{format_shape(amap.shape)}**")
+    shape = format_shape(amap.shape)
+    settings = [f"Stride **{s}**", f"padding **{p}**", f"dilation **{d}**"] + (
+        [f"bias **{format_number(bias)}**"] if bias else []) + (["ReLU"] if state.relu else [])
+    formula = f"`{rows}`" if rows == cols else f"rows `{rows}`, columns `{cols}`"
+    return ConvView(data, amap, f"Output size: {axes} → activation map **{shape}**",
+                    " · ".join(settings) + f" · output size {formula} → **{shape}**")
 
 
 def first_example() -> ConvView:

@@ -21,7 +21,7 @@ from cnnviz.ui.state import (
 from cnnviz.views import hover
 from cnnviz.views import images as fig_images
 from cnnviz.views.assets import script, style
-from cnnviz.kernel.notation import format_bytes, format_number, format_shape
+from cnnviz.kernel.notation import format_bytes, format_number, format_shape, format_shape_chain
 
 SOURCES = ("Sample", "Upload", "Camera")
 SIZES = (32, 64, 128, 256, 512)  # working size: longest side of the picture the filters see
@@ -56,6 +56,7 @@ class ImagesState:
     pool: bool  # 2x2 max pooling, stride 2
     sel: int  # the filter shown in detail (0-based; 1-based in the link)
     at: tuple[int, int] | None  # zoom location (row, col) from 0 (from 1 in the link); None = strongest value
+    present: bool = False  # the presenter view: the picture, the filter and the maps on one screen
 
 
 def _check_link(values: dict) -> tuple[dict, list[str]]:
@@ -109,8 +110,9 @@ URL = UrlState("images", ImagesState, [
     index_field("sel", MAX_FILTERS, "filter shown in detail"),
     UrlField("at", None, _parse_at, lambda at: f"{at[0] + 1},{at[1] + 1}", "zoom location",
              "Zooming on the strongest value instead."),
+    bool_field("present", False, "presenter view switch"),
 ], check=_check_link, widgets={"source": "img_src", "sample": "img_sample", "size": "img_size", "gray": "img_gray",
-                               "k": "img_k", "relu": "img_relu", "pool": "img_pool"})
+                               "k": "img_k", "relu": "img_relu", "pool": "img_pool", "present": "img_present"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -527,8 +529,8 @@ def strongest_at(result: BankResult, f: int) -> tuple[int, int]:
     return int(r), int(c)
 
 
-def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int):
-    """The dot product at (r, c) for the selected filter: (HTML tables, sentence)."""
+def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, c: int, *, html_text: bool = False):
+    """The dot product at (r, c) for the selected filter: (HTML tables, sentence: Markdown, or HTML)."""
     k, f = state.k, state.sel
     window = x[r:r + k, c:c + k, :].astype(np.int64)  # (k, k, C) pixel values under the window
     w = presets.filter_from_spec(state.filters[f], k, x.shape[2])  # float64: 1/3 stays as exact as it can
@@ -540,10 +542,40 @@ def zoom_numbers(state: ImagesState, x: np.ndarray, result: BankResult, r: int, 
     total = float(step.total)
     fig = fig_images.zoom_html(step.values.astype(float), step.weights, names)
     fmt = format_number
-    text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = **{fmt(total)}**"
+    bold = (lambda t: f"<b>{t}</b>") if html_text else (lambda t: f"**{t}**")
+    text = " + ".join(f"{fmt(s)} ({n})" for s, n in zip(sums, names)) + f" + {fmt(b)} (bias) = {bold(fmt(total))}"
     if state.relu:
-        text += f", after ReLU **{fmt(max(total, 0.0))}**"
+        text += f", after ReLU {bold(fmt(max(total, 0.0)))}"
     return fig, text
+
+
+def zoom_at(state: ImagesState, result: BankResult) -> tuple[int, int]:
+    """Where the zoom looks: the link's location (kept inside the map), else the strongest value of the map."""
+    if state.at is None:
+        return strongest_at(result, state.sel)
+    H_out, W_out = result.shape[:2]
+    return min(state.at[0], H_out - 1), min(state.at[1], W_out - 1)
+
+
+def present_ui(state: ImagesState, x: np.ndarray, result: BankResult) -> None:
+    """The presenter view on one screen: the picture ∗ the filter shown in detail = its map, the sum at the
+    window, and the activation volume (``views.images.present_html``)."""
+    r, c = zoom_at(state, result)
+    spec, C = state.filters[state.sel], x.shape[2]
+    shapes = [x.shape, result.shape] + ([result.pooled_shape] if result.pooled_shape else [])
+    detail, _ = channel_detail(x, spec, state.k, state.bias[state.sel], state.relu, (r, c))
+    where = f"row {r + 1}, column {c + 1}"
+    picture = fig_images.Picture(input_pngs(x, (r, c), state.k)[0],
+                                 f"The input, {format_shape(x.shape[:2])}: the window at {where}")
+    amap = fig_images.Picture(detail[-1], f"Map {state.sel + 1}" + (" after ReLU" if state.relu else "")
+                              + f": the value at {where} framed")
+    maps = [fig_images.Picture(png, f"{f + 1}: {filter_label(s)}") for f, (png, s) in
+            enumerate(zip(result.volume_png, state.filters))]
+    sentence = f"At {where}: " + zoom_numbers(state, x, result, r, c, html_text=True)[1]
+    html(fig_images.present_html(format_shape_chain(shapes), picture, presets.filter_from_spec(spec, state.k, C),
+                                 ["gray"] if C == 1 else list(presets.CHANNEL_NAMES),
+                                 f"Filter {state.sel + 1}: {filter_label(spec)}", format_number(state.bias[state.sel]),
+                                 amap, sentence, maps, state.sel))
 
 
 def too_thin(x: np.ndarray, k: int, size: int) -> str:

@@ -28,6 +28,7 @@ from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_fi
 LIMITS = {"filters": (1, 16), "epochs": (1, 30), "seed": (0, 9999)}
 N_TEST = len(digits_split().test_labels)
 SOURCES = ("test", "draw")
+PRESENT_CURVES = {"font_size": 20, "height": 380}  # the curves on a projector
 POLL_SECONDS = 1.0  # how often a page in progress asks its run for news (each poll reruns the fragment)
 MAX_RUNS = 12  # training runs (and their results) kept per process
 
@@ -46,6 +47,7 @@ class LearnState:
     draw: np.ndarray | None  # (8, 8) the drawn digit, cells 0..16; None: nothing drawn yet
     look: bool = False  # "What does each filter look for?" open (in the link: a room's followers open it too)
     wrong: bool = False  # "Where it goes wrong" open
+    present: bool = False  # the presenter view: the curves, the filters and the digit's answer large
 
 
 def parse_drawing(text) -> np.ndarray:
@@ -78,8 +80,10 @@ URL = UrlState("learn", LearnState, [
     UrlField("draw", None, parse_drawing, grid_to_text, "drawing"),
     bool_field("look", False, "top windows switch"),
     bool_field("wrong", False, "mistakes switch"),
+    bool_field("present", False, "presenter view switch"),
 ], widgets={"filters": "learn_filters", "epochs": "learn_epochs", "seed": "learn_seed", "conv2": "learn_conv2",
-            "src": "learn_src", "digit": "learn_digit", "look": "learn_look", "wrong": "learn_wrong"}, check=_check)
+            "src": "learn_src", "digit": "learn_digit", "look": "learn_look", "wrong": "learn_wrong",
+            "present": "learn_present"}, check=_check)
 
 
 def config_of(state: LearnState) -> TrainConfig:
@@ -129,9 +133,11 @@ def settings_ui() -> dict:
 # --- views of a run, cached per settings: one student computes them, the class shares them (read-only) ---
 
 @bounded(max_entries=64)
-def curves(key: tuple, n_records: int, epochs: int) -> go.Figure:
-    """The loss and accuracy curves of run ``key`` after its first ``n_records`` records (read-only)."""
-    return ReadyFigure(fig_learn.curves_figure(shared_run(*key).history()[:n_records], epochs))
+def curves(key: tuple, n_records: int, epochs: int, present: bool = False) -> go.Figure:
+    """The loss and accuracy curves of run ``key`` after its first ``n_records`` records (read-only); larger type
+    in the presenter view."""
+    history = shared_run(*key).history()[:n_records]
+    return ReadyFigure(fig_learn.curves_figure(history, epochs, **PRESENT_CURVES if present else {}))
 
 
 @bounded(max_entries=256)
@@ -159,7 +165,9 @@ class DigitView:
     layers: dict  # name -> array (DigitsCNN.forward_layers)
     shapes: str  # "8x8x1 → 8x8x8 → 4x4x8 → 10"
     predicted: int
-    answer: str  # HTML: what the network reads, then the probabilities as bars
+    reading: str  # HTML: "The network reads a 5 (99.9 % sure)."
+    bars: str  # HTML: the ten probabilities as bars
+    answer: str  # HTML: what the network reads and how it came to it, then the bars
 
 
 DIGIT_VIEWS = 512  # digits through a run's network (355 test digits, and drawings)
@@ -174,11 +182,11 @@ def digit_view(key: tuple, digit_text: str) -> DigitView:
     shapes = result.config.shapes()
     predicted = int(np.argmax(layers["scores"]))
     sure = format_percent(float(layers["probabilities"][predicted]), 1)
-    reading = (f'<b class="reading">The network reads a {predicted}</b> ({sure} sure). The dense layer turns '
-               "the pooled maps into 10 scores; softmax turns the scores into probabilities that add up to 100 %.")
-    answer = fig_learn.section_html(("lead", reading),
-                                    ("html", fig_learn.probabilities_html(layers["probabilities"], layers["scores"])))
-    return DigitView(layers, format_shape_chain([shapes[c] for c in chain]), predicted, answer)
+    reading = f'<b class="reading">The network reads a {predicted}</b> ({sure} sure).'
+    bars = fig_learn.probabilities_html(layers["probabilities"], layers["scores"])
+    answer = fig_learn.section_html(("lead", reading + " The dense layer turns the pooled maps into 10 scores; softmax "
+                                     "turns the scores into probabilities that add up to 100 %."), ("html", bars))
+    return DigitView(layers, format_shape_chain([shapes[c] for c in chain]), predicted, reading, bars, answer)
 
 
 def digit_layer(key: tuple, digit_text: str, name: str) -> str:
@@ -271,11 +279,9 @@ def train_ui(state: LearnState) -> TrainingRun | None:
     return None
 
 
-def _progress(run: TrainingRun, key: tuple, epochs: int, digit: np.ndarray | None) -> None:
-    """The progress bar and the curves so far; while training, the last epoch's filters and their maps of
-    ``digit``."""
+def _progress_bar(run: TrainingRun, epochs: int) -> int:
+    """The progress bar and where the run is, in words; returns how many epochs it has recorded."""
     history = run.history()
-    n = len(history)
     last = history[-1] if history else None
     ahead = run.ahead
     words = (f"Waiting for {'another training' if ahead == 0 else f'{ahead + 1} other trainings'} on this "
@@ -284,6 +290,13 @@ def _progress(run: TrainingRun, key: tuple, epochs: int, digit: np.ndarray | Non
              f"loss {format_fixed(last.loss, 3)}, {format_fixed(last.seconds, 1)} s")
     st.progress(0.0 if last is None else last.epoch / epochs,
                 text=("Trained. " if run.done else "" if run.waiting else "Training… ") + words)
+    return len(history)
+
+
+def _progress(run: TrainingRun, key: tuple, epochs: int, digit: np.ndarray | None) -> None:
+    """The progress bar and the curves so far; while training, the last epoch's filters and their maps of
+    ``digit``."""
+    n = _progress_bar(run, epochs)
     if n:
         st.plotly_chart(curves(key, n, epochs), width="stretch", config={"displayModeBar": False},
                         key="learn_curves")
@@ -384,16 +397,14 @@ def digit_head(key: tuple, digit_text: str, note: str) -> str:
 
 @bounded(max_entries=2 * DIGIT_VIEWS)  # about 45 KB an entry: at most about 50 MB
 def digit_section(key: tuple, digit_text: str, name: str) -> str:
-    """One layer of the digit, what the network reads and how sure, then the heading of the filter links:
-    one element."""
-    return fig_learn.section_html(("html", digit_layer(key, digit_text, name)),
-                                  ("html", digit_view(key, digit_text).answer), ("html", OPEN_FILTER_HEAD))
+    """One layer of the digit, then the heading of the filter links: one element."""
+    return fig_learn.section_html(("html", digit_layer(key, digit_text, name)), ("html", OPEN_FILTER_HEAD))
 
 
-def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "") -> None:
-    """Every layer of the digit, with its shape, then the scores and probabilities. Only the layer picked is
-    built and sent; picking another reruns this part."""
-    html(digit_head(key, digit_text, note))
+def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "", where=None) -> None:
+    """The digit and the shapes of its layers (in ``where`` when given), then every layer of the digit. Only the
+    layer picked is built and sent; picking another reruns this part."""
+    html(digit_head(key, digit_text, note), where=where)
     names = [n for n in LAYERS if n in view.layers]
     if st.session_state.get(LAYER_KEY) not in names:
         st.session_state[LAYER_KEY] = names[0]
@@ -499,18 +510,24 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     @ui.page_fragment
     def digit_part() -> None:
         s, new = current("digit")
-        s, digit, draw_errors, note = digit_ui(s, new, inline_note=True)
-        ui.show_errors(draw_errors, kept="The last drawing is still used.")
+        # The digit and what the network reads side by side; on a phone the answer comes right under the canvas.
+        chooser, answer = st.columns([1, 1], gap="large")
+        with chooser:
+            s, digit, draw_errors, note = digit_ui(s, new, inline_note=True)
+            ui.show_errors(draw_errors, kept="The last drawing is still used.")
         digit_text = grid_to_text(digit)
         if not digit.any():
-            st.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
-                    icon=":material/draw:")
+            answer.info("Draw a digit on the canvas: its layers, scores and probabilities appear here.",
+                        icon=":material/draw:")
         else:
             key = settings_key(s)
             kept = ui.last_valid("learn_digit_view", lambda: (digit_text, digit_view(key, digit_text)))
             ui.show_errors(kept.errors, kept="The last valid digit is still shown." if kept.value else "")
             if kept.value is not None:
-                layers_ui(key, *kept.value, note if kept.value[0] == digit_text else "")
+                html(kept.value[1].answer, where=answer)
+                # a test digit under its number, beside the answer; a drawn one is on its canvas already
+                layers_ui(key, *kept.value, note if kept.value[0] == digit_text else "",
+                          where=chooser if s.src == "test" else None)
             else:
                 html(fig_learn.section_html(("html", OPEN_FILTER_HEAD)))
             open_filter_ui(key, digit_text)
@@ -524,3 +541,58 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
     epochs_part()
     st.subheader("Follow one digit through every layer")
     digit_part()
+
+
+# --- the presenter view ---
+
+PRESENT_FILTERS_KEY = "learn_present_filters"  # the filters' container: present.css draws them large
+PRESENT_ANSWER_KEY = "learn_present_answer"  # the digit's answer, large
+
+
+def present_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> LearnState:
+    """The presenter view: the loss and accuracy curves and the filters of the epoch shown, then the digit and
+    what the network reads, all in large type; while the run trains, a fragment follows its progress.
+
+    The digit's chooser is hidden (it is in the link); a drawn digit keeps its canvas, to draw on in front of the
+    class. Returns the state with the drawing made.
+    """
+    from cnnviz.ui.widgets import presenter_hidden, projecting
+
+    key, epochs, large = settings_key(state), state.epochs, projecting(True)
+
+    def board() -> None:
+        n = _progress_bar(run, epochs)
+        if not n:
+            return
+        curves_col, filters_col = st.columns([9, 11], gap="medium")
+        curves_col.plotly_chart(curves(key, n, epochs, present=large), width="stretch",
+                                config={"displayModeBar": False}, key="learn_curves")
+        epoch = n - 1 if state.epoch is None or not run.done else min(state.epoch, n - 1)
+        with filters_col, st.container(key=PRESENT_FILTERS_KEY):
+            st.markdown(f"**The filters after epoch {epoch}**")
+            rows = -(-shared_run(*key).history()[epoch].filters.shape[3] // 3)  # three filters a row
+            html(f'<div style="--rows:{rows}">{epoch_filters(key, epoch)}</div>')
+
+    if run.done:
+        board()
+    else:
+        @st.fragment(run_every=POLL_SECONDS)
+        def live() -> None:
+            if run.done:
+                st.rerun()  # the whole page: now with the digit's answer
+            board()
+
+        live()
+    with presenter_hidden("digit") if state.src == "test" else st.container():
+        state, digit, errors, _ = digit_ui(state, fresh, inline_note=True)
+    if not run.done or not digit.any():
+        return state
+    digit_text = grid_to_text(digit)
+    view = digit_view(key, digit_text)
+    picture, words = st.columns([1, 4], gap="medium", vertical_alignment="center")
+    if state.src == "test":
+        picture.image(fig_learn.digit_png(digit, 160), width=160,
+                      caption=f"Test digit {state.digit}: a {digits_split().test_labels[state.digit]}")
+    with words, st.container(key=PRESENT_ANSWER_KEY):
+        html(fig_learn.section_html(("lead", view.reading), ("html", view.bars)))
+    return state

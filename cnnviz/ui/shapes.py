@@ -5,15 +5,22 @@ from dataclasses import dataclass, fields, replace
 
 import streamlit as st
 
+from cnnviz import ui
 from cnnviz.ui.cache import bounded
+from cnnviz.ui.widgets import presenter_hidden, projecting
 from cnnviz.views import shapes as fig_shapes
+from cnnviz.views.table import records_html
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.kernel.notation import format_bytes, format_count, format_shape
+from cnnviz.kernel.notation import format_bytes, format_count, format_product, format_shape, format_shape_chain
+from cnnviz.kernel.shapes import conv_output_formula, dense_param_formula, pool_output_formula, pool_output_size
 from cnnviz.lecture.grammar import BUILDER_KINDS, layer_from_spec, network_spec, parse_network_spec
-from cnnviz.lecture.layers import MAX_DIM, as_shape
-from cnnviz.ui.state import UrlState, choice_field, int_field, text_field
+from cnnviz.lecture.layers import (
+    MAX_DIM, Conv2D, Dense, LayerError, Network, as_clause, as_shape, build_network, table_records,
+)
+from cnnviz.ui.state import UrlState, bool_field, choice_field, int_field, text_field
 
 TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}
+SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
 
 
 def tabs_ui(prefix: str, tabs: dict[str, str]):
@@ -39,42 +46,49 @@ def int_inputs(prefix: str, specs, columns=None) -> dict[str, int]:
 
 
 @bounded(max_entries=16)
-def conv_vs_dense_figure(n_in: int, k: int):
-    """The node-link picture, built once per (inputs, filter size) and shared by every session."""
-    return fig_shapes.conv_vs_dense_figure(n_in, k)
+def conv_vs_dense_figure(n_in: int, k: int, present: bool = False):
+    """The node-link picture, built once per (inputs, filter size, view) and shared by every session."""
+    return fig_shapes.conv_vs_dense_figure(n_in, k, font_size=24 if present else 13)
 
 
-def network_table_ui(records: list[dict]) -> None:
-    """A network's per-layer table, numbers right-aligned with thousands separators."""
+def network_table_ui(records: list[dict], present: bool = False) -> None:
+    """A network's per-layer table, numbers right-aligned with thousands separators; its first columns stay in
+    view while a phone scrolls it sideways. In the presenter view, a table in the page's (large) type."""
     if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
         records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
     # A short label on the left: on a phone the table's toolbar, at the top right, covers what is above it.
     st.markdown("**Layer by layer**")
+    if present:
+        ui.html(records_html(records))
+        return
     st.dataframe(records, hide_index=True, width="stretch", height="content", column_config={
+        "#": st.column_config.TextColumn(pinned=True),
+        "layer": st.column_config.TextColumn(pinned=True),
         "parameters": st.column_config.NumberColumn(format="localized"),
         "worked out": st.column_config.TextColumn(width="large"),
     })
 
 
 @bounded(max_entries=32)
-def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float):
-    """The drawing of a built network, made once per (input, layers, line width)."""
-    from cnnviz.lecture.layers import build_network
+def _drawing(input_shape: tuple[int, ...], spec: str, wrap: float, font_size: int):
+    """The drawing of a built network and the width its labels need, made once per (input, layers, type)."""
+    from cnnviz.ui.architectures import drawn
     from cnnviz.views import network as fig_network
 
     layers = parse_network_spec(spec)[0]
-    d = fig_network.network_diagram(build_network(input_shape, layers), layers, wrap)
-    return fig_network.network_figure(d, px_per_unit=9 if wrap < 30 else 11, font_size=13)
+    return drawn(fig_network.network_diagram(build_network(input_shape, layers), layers, wrap), font_size)[1:]
 
 
-def network_drawing_ui(net, layers) -> None:
+def network_drawing_ui(net, layers, present: bool = False) -> None:
     """A small drawing of the built network (the layers that fit), as the Architectures page draws presets."""
-    from cnnviz.ui.architectures import diagram_width
+    from cnnviz.ui.architectures import drawing_type, unsqueezed
 
     spec = network_spec(layers[:len(net.rows)])
     if net.rows and spec:
-        st.plotly_chart(_drawing(tuple(net.input_shape), spec, diagram_width()),
-                        config={"displayModeBar": False}, key="sb_drawing")
+        figure, width = _drawing(tuple(net.input_shape), spec, *drawing_type(present, small=True))
+        with st.container(key="sb_drawing_box"):
+            unsqueezed("sb_drawing_box", round(0.95 * width))
+            st.plotly_chart(figure, config={"displayModeBar": False}, key="sb_drawing")
 
 
 def network_totals_ui(net) -> None:
@@ -116,9 +130,10 @@ def _net_text(text) -> str:
 # The Shapes page's link, one part per tab: each tab's fragment saves its own part.
 @dataclass(frozen=True)
 class TabState:
-    """The open tab: ``?tab=builder``."""
+    """The open tab and the presenter view: ``?tab=builder&present=1``."""
 
     tab: str  # a key of TABS
+    present: bool  # the presenter view: the open tab's formulas and results large, its inputs hidden
 
 
 @dataclass(frozen=True)
@@ -161,7 +176,9 @@ class BuilderState:
 
 _BIG = [("h", 32, "input height"), ("w", 32, "input width"), ("c", 3, "number of channels"), ("k", 5, "filter size"),
         ("f", 10, "number of filters"), ("s", 1, "stride"), ("pk", 2, "pooling window"), ("ps", 2, "pooling stride")]
-TAB_URL = UrlState("shapes_tab", TabState, [choice_field("tab", "calc", list(TABS), "tab")], widgets={"tab": "st_tab"})
+TAB_URL = UrlState("shapes_tab", TabState, [choice_field("tab", "calc", list(TABS), "tab"),
+                                             bool_field("present", False, "presenter view switch")],
+                   widgets={"tab": "st_tab", "present": "st_present"})
 CALC_URL = UrlState("shapes_calc", CalcState, [int_field(n, d, 1, 10_000, what) for n, d, what in _BIG] + [
     int_field("p", 0, 0, 10_000, "padding"), int_field("dn", 400, 1, 100_000, "number of inputs"),
     int_field("do", 120, 1, 100_000, "number of outputs")], widgets={f.name: f"sc_{f.name}" for f in fields(CalcState)})
@@ -270,3 +287,144 @@ def _pd_na():
     import pandas as pd
 
     return pd.NA
+
+
+# --- the three tabs (each one a page fragment: a change inside it reruns only that tab) ---
+
+def calculator_ui(present: bool) -> CalcState:
+    """One layer at a time: a convolution, the pooling of its output, a dense layer; returns their numbers.
+
+    In the presenter view the number boxes are hidden and each layer writes its numbers above its formulas,
+    the convolution beside the pooling and dense layers.
+    """
+    st.caption("One layer at a time: its output shape and how many numbers it learns.")
+    with presenter_hidden("calc_size"):
+        v = int_inputs("sc_", SIZE)
+    conv_col, rest_col = st.columns(2, gap="large") if present else (st.container(), st.container())
+    with conv_col:
+        st.subheader("Convolutional layer")
+        with presenter_hidden("calc_conv"):
+            v |= int_inputs("sc_", [("k", "Filter size", 1, 10_000), ("f", "Number of filters", 1, 10_000),
+                                    ("s", "Stride", 1, 10_000), ("p", "Padding", 0, 10_000)])
+        conv_out = _conv_layer(v, present)
+    with rest_col:
+        st.subheader("Pooling layer")
+        st.caption("It pools the convolution's output above, each activation map on its own.")
+        with presenter_hidden("calc_pool"):
+            v |= int_inputs("sc_", [("pk", "Window size", 1, 10_000), ("ps", "Stride", 1, 10_000)],
+                            st.columns(4)[:2])
+        _pool_layer(v, conv_out, present)
+        st.subheader("Dense (fully connected) layer")
+        with presenter_hidden("calc_dense"):
+            v |= int_inputs("sc_", [("dn", "Inputs", 1, 100_000), ("do", "Outputs", 1, 100_000)], st.columns(4)[:2])
+        if present:
+            st.markdown(f"**{format_count(v['dn'])}** inputs → **{format_count(v['do'])}** outputs")
+        st.markdown(f"#### Parameters: `{dense_param_formula(v['dn'], v['do'])}`")
+        st.caption("Every input is joined to every output (inputs×outputs weights), plus one bias per output.")
+    return CalcState(**v)
+
+
+def _conv_layer(v: dict, present: bool) -> tuple[int, int, int] | None:
+    """The convolution's sizes and parameters; its output shape, or None when it does not fit its input."""
+    if present:
+        st.markdown(f"Input **{format_shape((v['h'], v['w'], v['c']))}** · **{v['f']}** filters of "
+                    f"**{format_shape((v['k'], v['k'], v['c']))}** · stride **{v['s']}** · padding **{v['p']}**")
+    try:
+        row = Conv2D(v["f"], v["k"], v["s"], v["p"]).apply((v["h"], v["w"], v["c"]))
+    except ValueError as exc:
+        ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")
+        return None
+    H, W, F = row.output_shape
+    st.markdown(f"Output height: `{conv_output_formula(v['h'], v['k'], v['s'], v['p'])}`  \n"
+                f"Output width: `{conv_output_formula(v['w'], v['k'], v['s'], v['p'])}`  \n"
+                f"Output shape: **{format_shape((H, W, F))}** "
+                f"(one {format_shape((H, W))} activation map per filter)")
+    st.markdown(f"#### Parameters: `{row.formula}`")
+    st.caption(f"Each filter has {format_product(v['k'], v['k'], v['c'])} weights "
+               f"(it spans all {v['c']} input channels) and 1 bias. The output takes "
+               f"{format_count(H * W * F)} float32 numbers = {format_count(row.memory_bytes)} bytes per image.")
+    return H, W, F
+
+
+def _pool_layer(v: dict, conv_out: tuple[int, int, int] | None, present: bool) -> None:
+    """The pooling of the convolution's output: its sizes, and its parameters (none)."""
+    if conv_out is None:
+        st.info("The pooling layer pools the convolution's output: make the convolution fit first.")
+        return
+    ch, cw, cf = conv_out
+    try:
+        fh, fw = pool_output_formula(ch, v["pk"], v["ps"]), pool_output_formula(cw, v["pk"], v["ps"])
+        H, W = pool_output_size(ch, v["pk"], v["ps"]), pool_output_size(cw, v["pk"], v["ps"])
+    except ValueError as exc:
+        ui.show_errors([f"This pooling layer does not fit its input ({format_shape(conv_out)}): {as_clause(exc)}"],
+                       kept="")
+        return
+    window = f"Window **{format_shape((v['pk'], v['pk']))}** · stride **{v['ps']}**  \n" if present else ""
+    st.markdown(f"{window}Input: **{format_shape(conv_out)}** (the convolution's output)  \nOutput height: `{fh}`  \n"
+                f"Output width: `{fw}`  \n"
+                f"Output shape: **{format_shape((H, W, cf))}** (each map pooled on its own)")
+    st.markdown("#### Parameters: `0` (max or average is a fixed rule: nothing to learn)")
+
+
+def compare_ui(present: bool) -> CompareState:
+    """A convolutional layer against a fully connected one between the same sizes; returns their numbers."""
+    st.caption("The same input and output sizes, two ways to connect them. The fully connected layer "
+               "treats the input as one long vector.")
+    with presenter_hidden("compare_sizes"):
+        c = int_inputs("sc_", [("vh", "Input height", 1, 512), ("vw", "Input width", 1, 512),
+                               ("vc", "Channels", 1, 64), ("vk", "Filter size", 1, 512), ("vf", "Filters", 1, 512)])
+    if present:
+        st.markdown(f"Input **{format_shape((c['vh'], c['vw'], c['vc']))}** · **{c['vf']}** filters of "
+                    f"**{format_shape((c['vk'], c['vk'], c['vc']))}**")
+    try:
+        conv = Conv2D(c["vf"], c["vk"]).apply((c["vh"], c["vw"], c["vc"]))
+        n_in, n_out = c["vh"] * c["vw"] * c["vc"], conv.memory_bytes // 4
+        dense = Dense(n_out).apply((n_in,))
+        a, b = st.columns(2)
+        a.markdown(f"**Convolutional** ({format_shape_chain([(c['vh'], c['vw'], c['vc']), conv.output_shape])})"
+                   f"\n\n#### `{conv.formula}`")
+        b.markdown(f"**Fully connected** ({format_count(n_in)} → {format_count(n_out)} numbers)"
+                   f"\n\n#### `{dense.formula}`")
+        times = format_count(round(dense.params / conv.params))
+        st.markdown(f"The fully connected layer needs **{times} times** as many parameters: "
+                    "each output of the convolution sees only a small window, and every window reuses the same filter.")
+    except ValueError as exc:
+        ui.show_errors([f"This convolution does not fit its input: {as_clause(exc)}"], kept="")
+    with presenter_hidden("compare_drawing"):
+        g = int_inputs("sc_", [("gn", "Inputs in the picture", 3, 10), ("gk", "Filter width", 1, 4)],
+                       st.columns(4)[:2])
+    if g["gk"] <= g["gn"]:
+        st.plotly_chart(conv_vs_dense_figure(g["gn"], g["gk"], projecting(present)),
+                        config={"displayModeBar": False}, key="sc_graph")
+        st.caption("A 1-D convolution (stride 1) and a dense layer between the same nodes. Each style of line is "
+                   "one weight of the filter, reused at every position; the dense layer has a weight per line.")
+    else:
+        ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
+    return CompareState(**c, **g)
+
+
+def builder_tab_ui(present: bool) -> BuilderState:
+    """Stack layers in a table and see the network: totals, a drawing and its per-layer table.
+
+    In the presenter view the presets and the editor are hidden: the network as built is shown large.
+    """
+    st.caption("Stack layers and see each one's output shape, parameters and the float32 memory of its output. "
+               "Add rows at the bottom of the table; select rows to delete them.")
+    with presenter_hidden("builder_editor"):
+        builder_presets_ui()
+        shape, layers, errors = builder_ui()
+    ui.show_errors(errors, kept="The table below is the last network that could be read.")
+    if not layers:
+        st.info("Add a layer to the table to start.")
+    else:
+        try:
+            net = build_network(shape, layers)
+        except LayerError as exc:
+            n = exc.index - 1
+            ui.show_errors([str(exc)], kept=f"The table shows the {n} layers before it." if n > 1 else
+                           "The table shows the layer before it." if n == 1 else "")
+            net = Network(shape, exc.rows)
+        network_totals_ui(net)
+        network_drawing_ui(net, layers, present)
+        network_table_ui(table_records(net), present)
+    return builder_state()

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.kernel.grids import parse_cells, tidy
-from cnnviz.ui import html, seam
+from cnnviz.ui import html, is_phone, seam
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
 from cnnviz.views.assets import style
@@ -174,31 +174,62 @@ def numbered_frame(rows, dtype=None):
 
 
 def page_intro(title: str, caption: str) -> None:
-    """A player page's title and caption, in the container ``page_intro`` (hidden in the presenter view)."""
+    """A player page's title and caption, in the container ``page_intro`` (hidden in the presenter view); on a
+    phone the caption is folded (``folded_on_phone``)."""
     with st.container(key="page_intro"):
         st.title(title)
-        st.caption(caption)
+        with folded_on_phone("What this page shows"):
+            st.caption(caption)
+
+
+def folded_on_phone(label: str):
+    """A container that a phone shows folded, as an expander named ``label`` (its screen is for the player)."""
+    return st.expander(label) if is_phone() else st.container()
 
 
 def presenter_toggle(key: str) -> bool:
     """The presenter view switch (toggle ``key``, in the sidebar, kept in the link as ``present=1``)."""
     return st.toggle("Presenter view", key=key,
-                     help="For a projector: the player fills the screen, the controls are hidden.")
+                     help="For a projector: what the page shows fills the screen in large type; the controls "
+                          "are hidden.")
 
 
-def presenter_view(on: bool, key: str) -> bool:
+def presenter_hidden(name: str):
+    """A container for controls and notes that the presenter view hides (key ``present_hide_<name>``).
+
+    Its widgets still run there: the page keeps their values while it is projected.
+    """
+    return st.container(key=f"present_hide_{name}")
+
+
+def presenter_style() -> None:
+    """The presenter view's stylesheet (``present.css``): the sidebar and the controls hidden, the type grown
+    with the screen. ``presenter_view`` applies it; so does a page that is itself projected (a room's poll)."""
+    html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
+
+
+def projecting(present: bool) -> bool:
+    """Whether the presenter view ``present`` is on a large screen, where figures are drawn in a projector's type;
+    a phone (a student following a room) keeps every figure's own size."""
+    return present and not is_phone()
+
+
+def presenter_view(on: bool, key: str, *, follow: bool = True) -> bool:
     """In the presenter view, hide the sidebar and the controls (containers ``page_intro``, ``player_tools``,
-    ``page_numbers`` and ``player_notes``) and offer a way back; the toggle ``key`` (in the sidebar) switches it.
+    ``page_numbers``, ``player_notes`` and every ``presenter_hidden`` one), grow the type with the screen
+    (``present.css``), and offer a way back; the toggle ``key`` (in the sidebar) switches it.
 
-    A page that follows another's (``seam.current().following()``, a student in a room) shows the presenter
-    view too, without the way back (the follow bar's *Break away* is the way out): all the page shows is then
-    the player, which takes the presenter's changes without a run of the page.
+    With ``follow`` (a player page), a page that follows another's (``seam.current().following()``, a student
+    in a room) shows the presenter view too, without the way back (the follow bar's *Break away* is the way
+    out): all the page shows is then the player, which takes the presenter's changes without a run of the
+    page. Without it, a following page shows the presenter view only when the presenter's link asks for it.
     Returns True when the presenter view is shown.
     """
     follows = seam.current().following()
-    if on or follows:
-        html(f"<style>{style('present.css', 'cnnviz.ui')}</style>")
+    shown = on or (follow and follows)
+    if shown:
+        presenter_style()
     if on and not follows:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
-    return on or follows
+    return shown

@@ -6,17 +6,22 @@ dozen numbers, written in the cells) is a few small HTML grids: no chart library
 """
 from __future__ import annotations
 
+import base64
+import html as _html
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
+from cnnviz.views.assets import asset, style
 from cnnviz.views.colour import diverging_rgb
 from cnnviz.views.grid import grid_html, grid_rows_html
 from cnnviz.kernel.notation import format_number
 
 __all__ = ["MARK", "LUT", "MARK_INDEX", "crisp_side", "map_indices", "maps_png", "fit", "draw_box", "to_png",
-           "colour_bar", "zoom_html"]
+           "colour_bar", "zoom_html", "Picture", "present_html"]
 
 MARK = (255, 190, 0)  # the zoom window outline: amber, visible on grey, blue, white and red
 # The palette of every map: the shared diverging scale in 255 steps (index 127 is 0, white), then the mark.
@@ -183,3 +188,63 @@ def zoom_html(values: np.ndarray, weights: np.ndarray, names: list[str]) -> str:
                       title=f"{name}: products, sum {format_number(products[..., c].sum())}"),
         ])
     return grid_rows_html(rows, cell=ZOOM_CELL[0], cell_width=ZOOM_CELL[1])
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A PNG the presenter view shows, with what it shows in words (its caption and its alternative text)."""
+
+    png: bytes
+    caption: str
+
+
+def _img(picture: Picture, cls: str = "") -> str:
+    src = "data:image/png;base64," + base64.b64encode(picture.png).decode("ascii")
+    text = _html.escape(picture.caption)
+    return f'<figure class="{cls}"><img src="{src}" alt="{text}"><figcaption>{text}</figcaption></figure>'
+
+
+def present_html(chain: str, picture: Picture, weights: np.ndarray, names: Sequence[str], filter_title: str,
+                 bias: str, amap: Picture, sentence: str, maps: Sequence[Picture], pick: int) -> str:
+    """The Real images page's presenter view on one screen: the picture ∗ the filter = its activation map, the
+    dot product at the window, and every map of the activation volume (``pick`` framed).
+
+    Parameters
+    ----------
+    chain : str
+        The shapes, "128x128x3 → 126x126x6 → 63x63x6" (trusted HTML).
+    picture, amap : Picture
+        The input with the window drawn on it; the picked filter's activation map with the window's cell.
+    weights : ndarray, shape (k, k, C)
+        The picked filter, one slice per channel (``names``), each written as a grid of numbers.
+    filter_title, bias, sentence : str
+        The filter's name, its bias as written, and the sum at the window (trusted HTML).
+    maps : sequence of Picture
+        Every filter's activation map, in the bank's order.
+
+    Sizes follow the screen (``images_present.css``): on a 1280x720 projector the pictures are a third of
+    its height and the filter's numbers about 25 px.
+
+    Examples
+    --------
+    >>> png = to_png(np.zeros((2, 2), np.uint8))
+    >>> html = present_html("2x2x1 → 2x2x1", Picture(png, "in"), np.ones((1, 1, 1)), ["gray"], "Identity",
+    ...                     "0", Picture(png, "map"), "1 = 1", [Picture(png, "1: Identity")], 0)
+    >>> 'class="pick"' in html and 'alt="1: Identity"' in html
+    True
+    """
+    w = np.asarray(weights, dtype=np.float64)  # (k, k, C)
+    k, C = w.shape[0], w.shape[2]
+    vmax = float(np.abs(w).max(initial=0))
+    slices = "".join(grid_html(np.round(w[:, :, c], 2), f"pf-{name}", title=name, vmax=vmax)
+                     for c, name in enumerate(names))
+    volume = "".join(_img(m, "pick" if f == pick else "") for f, m in enumerate(maps))
+    return (f"<style>{asset('grid.css')}{style('images_present.css')}</style>"
+            f'<div class="img-present" style="--n:{k * C};--rows:{k};--f:{len(maps)}">'
+            f'<div class="chain">{chain}</div>'
+            f'<div class="stage">{_img(picture)}<div class="op">∗</div>'
+            f'<div class="filter"><div class="fname">{_html.escape(filter_title)}</div>'
+            f'<div class="cnnviz-grids"><div class="row">{slices}</div></div>'
+            f'<div class="bias">+ bias {_html.escape(bias)}</div></div>'
+            f'<div class="op">=</div>{_img(amap)}</div>'
+            f'<div class="sum">{sentence}</div><div class="volume">{volume}</div></div>')

@@ -37,11 +37,12 @@ def grey_colours(image) -> np.ndarray:
     return np.repeat(g[..., None], 3, axis=-1)
 
 
-def curves_figure(history: Sequence, epochs: int) -> go.Figure:
+def curves_figure(history: Sequence, epochs: int, font_size: int = 15, height: int = 300) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch, training and test, on axes fixed for ``epochs`` epochs.
 
     ``history`` holds ``EpochRecord``s (epoch 0 first); the loss axis runs from 0 to the larger of
-    2.5 (about the loss of a network guessing, ln 10 = 2.3) and the first loss.
+    2.5 (about the loss of a network guessing, ln 10 = 2.3) and the first loss. ``font_size`` and
+    ``height`` (px) size it (a projector's type is larger).
     """
     ep = [r.epoch for r in history]
     top_loss = max([2.5] + [r.loss for r in history[:1]] + [r.test_loss for r in history[:1]]) * 1.05
@@ -56,12 +57,18 @@ def curves_figure(history: Sequence, epochs: int) -> go.Figure:
                                  line={"color": colour, "dash": dash, "width": 3}, marker={"size": 7},
                                  hovertemplate=f"{name}, epoch %{{x}}: %{{y:.3g}}<extra></extra>"))
     x_range = [-0.3, max(1, epochs) + 0.3]
+    grow = font_size / 15  # larger type: room for it between the plots and above them
+    legend = ({"orientation": "h", "y": -0.25, "x": 0} if grow <= 1 else
+              {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": font_size - 2}})
+    gap = 0.06 * grow ** 2  # half the room between the plots: the second plot's axis title
     fig.update_layout(
-        height=300, margin={"l": 60, "r": 20, "t": 40, "b": 50}, font={"size": 15},
-        legend={"orientation": "h", "y": -0.25, "x": 0}, plot_bgcolor="white",
-        xaxis={"domain": [0, 0.44], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
+        height=height, margin={"l": round(60 * grow), "r": 20, "t": 40 if grow <= 1 else round(5 * font_size),
+                               "b": round(50 * grow)},
+        font={"size": font_size}, legend=legend, plot_bgcolor="white",
+        xaxis={"domain": [0, 0.5 - gap], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
         yaxis={"range": [0, top_loss], "title": "cross-entropy loss", "fixedrange": True, "gridcolor": "#ddd"},
-        xaxis2={"domain": [0.56, 1], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
+        xaxis2={"domain": [0.5 + gap, 1], "range": x_range, "title": "epoch", "fixedrange": True,
+                "gridcolor": "#ddd"},
         yaxis2={"anchor": "x2", "range": [0, 100], "title": "accuracy (%)", "fixedrange": True,
                 "gridcolor": "#ddd"},
     )

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from cnnviz.kernel.notation import format_shape, format_shape_chain
 from cnnviz.lecture.layers import Block, Conv2D, Dense, Layer, Network, Pool2D, Row
 
-__all__ = ["Box", "Merge", "Arrow", "Diagram", "network_diagram", "network_figure", "KIND_STYLES"]
+__all__ = ["Box", "Merge", "Arrow", "Diagram", "network_diagram", "network_figure", "unit_px", "natural_width",
+           "KIND_STYLES"]
 
 # kind -> (fill colour, Plotly fill pattern, what the legend calls it). Okabe-Ito colours; the
 # pattern and the label above each box tell the kinds apart without colour.
@@ -32,7 +33,7 @@ KIND_STYLES = {
 }
 _SKIP = "#C0392B"  # shortcuts and their additions
 _GAP = 1.4  # units between neighbouring boxes along the flow
-_CHAR = 0.5  # units one character of a label takes (15 px text at about 17 px a unit)
+_CHAR = 0.5  # units one character of a label takes (15 px text at about 17 px a unit: ``unit_px``)
 _LABEL = 1.6  # units above and below a box for its two labels
 
 
@@ -350,6 +351,26 @@ def network_diagram(network: Network, layers, wrap: float = 60.0) -> Diagram:
 
 # --- the figure ---------------------------------------------------------------------------------
 
+def unit_px(font_size: int) -> float:
+    """The pixels a drawing unit takes for labels of ``font_size`` px: then a label's room along the flow
+    (``_CHAR`` units a character) holds its text, and neighbouring labels never overlap.
+
+    >>> unit_px(15)
+    17.0
+    """
+    return font_size * 17 / 15
+
+
+def natural_width(d: Diagram, px_per_unit: float) -> int:
+    """The figure's width in pixels at ``px_per_unit``: drawn narrower than this, its labels would overlap."""
+    lo, hi = _x_range(d)
+    return int((hi - lo) * px_per_unit)
+
+
+def _x_range(d: Diagram) -> tuple[float, float]:
+    return -3, max(d.width, 20) + 2
+
+
 def _face_paths(boxes: list[Box]):
     """Front, top and side faces of cuboids as ``None``-separated polygons (one trace each)."""
     front, top, side = ([], []), ([], []), ([], [])
@@ -437,7 +458,7 @@ def network_figure(d: Diagram, px_per_unit: float = 17.0, font_size: int = 15) -
         showlegend=False, name="layers", selected=dict(marker=dict(color="rgba(0,0,0,0.15)")),
         unselected=dict(marker=dict(opacity=1))))
     height = (d.height + 3) * px_per_unit + 60
-    fig.update_xaxes(visible=False, range=[-3, max(d.width, 20) + 2], fixedrange=True)
+    fig.update_xaxes(visible=False, range=list(_x_range(d)), fixedrange=True)
     fig.update_yaxes(visible=False, range=[-d.height - 1, 2], fixedrange=True)
     fig.update_layout(annotations=heads, shapes=circles, height=int(height), margin=dict(l=4, r=4, t=30, b=4),
                       plot_bgcolor="white", paper_bgcolor="white", font=dict(size=font_size, color="#111"),

@@ -248,10 +248,11 @@ class Player {
     if (byUser) this.report();
   }
   // Keys anywhere on the page, except while typing into a field (the event's real target, inside
-  // any shadow root) or with a modifier; handled keys never scroll the page.
+  // any shadow root) or with a modifier; handled keys never scroll the page. Every player on the page
+  // takes the key (a clicker's PageDown steps them all); a key something else handled is left alone.
   key(e) {
     if (!this.root || !this.el || !this.el.player.isConnected) return;
-    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.defaultPrevented && !e.cnnvizPlayers)) return;
     const t = e.composedPath ? e.composedPath()[0] : e.target;
     if (t && (TYPING.has(t.tagName) || t.isContentEditable)) return;
     const k = e.key;
@@ -261,6 +262,7 @@ class Player {
     else if (k === 'Home') this.go(0);
     else if (k === 'End') this.go(this.n);
     else return;
+    e.cnnvizPlayers = true;
     e.preventDefault();
   }
 

@@ -19,17 +19,19 @@ WEIGHT_STYLES = [
 _NODE = dict(size=30, color="white", line=dict(color="#333", width=2))
 
 
-def _nodes(fig, xs, y, labels, row):
-    fig.add_trace(go.Scatter(x=xs, y=[y] * len(xs), mode="markers+text", marker=_NODE, text=labels,
-                             textfont=dict(size=13, color="#111"), hoverinfo="text", showlegend=False), row, 1)
+def _nodes(fig, xs, y, labels, row, font_size: int = 13):
+    marker = {**_NODE, "size": round(_NODE["size"] * font_size / 13)}
+    fig.add_trace(go.Scatter(x=xs, y=[y] * len(xs), mode="markers+text", marker=marker, text=labels,
+                             textfont=dict(size=font_size, color="#111"), hoverinfo="text", showlegend=False), row, 1)
 
 
-def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
+def conv_vs_dense_figure(n_in: int = 7, k: int = 3, font_size: int = 13) -> go.Figure:
     """Node-link picture of a 1-D convolution (``k`` shared weights, stride 1) beside a dense layer.
 
     Both map ``n_in`` inputs to ``n_in - k + 1`` outputs. Convolution edges are drawn in the colour
     and dash of the weight they carry (``w1`` … ``wk``), each weight named in the legend and written
     beside the first output's edges; the dense layer draws every one of its ``n_in × n_out`` edges.
+    ``font_size`` is the nodes' type (a projector's is larger); nodes, titles and the picture grow with it.
 
     Examples
     --------
@@ -57,7 +59,7 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
                                  name=f"w{j + 1}, shared by {n_out} edges", hoverinfo="name"), 1, 1)
         # Name each weight beside the first output's edges, so colour is not the only clue.
         fig.add_annotation(x=0.55 * xs_in[j] + 0.45 * xs_out[0], y=0.55, text=f"<b>w{j + 1}</b>", showarrow=False,
-                           font=dict(size=14, color=colour), bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
+                           font=dict(size=font_size + 1, color=colour), bgcolor="rgba(255,255,255,0.85)", row=1, col=1)
 
     ex, ey = [], []
     for a in xs_in:
@@ -68,14 +70,15 @@ def conv_vs_dense_figure(n_in: int = 7, k: int = 3) -> go.Figure:
                              name=f"dense: {n_in * n_out} weights, each its own", hoverinfo="name"), 2, 1)
 
     for r in (1, 2):
-        _nodes(fig, xs_in, 1, [f"x{i + 1}" for i in xs_in], r)
-        _nodes(fig, xs_out, 0, [f"y{i + 1}" for i in range(n_out)], r)
+        _nodes(fig, xs_in, 1, [f"x{i + 1}" for i in xs_in], r, font_size)
+        _nodes(fig, xs_out, 0, [f"y{i + 1}" for i in range(n_out)], r, font_size)
         fig.update_xaxes(visible=False, range=[-0.7, n_in - 0.3], fixedrange=True, row=r, col=1)
         fig.update_yaxes(visible=False, range=[-0.3, 1.3], fixedrange=True, row=r, col=1)
-    fig.update_annotations(selector=dict(text=conv_title), font=dict(size=15))
-    fig.update_annotations(selector=dict(text=dense_title), font=dict(size=15))
-    fig.update_layout(height=620, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white", paper_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.05, font=dict(size=13)), font=dict(color="#111"))
+    fig.update_annotations(selector=dict(text=conv_title), font=dict(size=font_size + 2))
+    fig.update_annotations(selector=dict(text=dense_title), font=dict(size=font_size + 2))
+    fig.update_layout(height=620 + 12 * (font_size - 13), margin=dict(l=10, r=10, t=40 + 3 * (font_size - 13), b=10),
+                      plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.05, font=dict(size=font_size)), font=dict(color="#111"))
     return fig
 
 
@@ -102,12 +105,15 @@ def _spread_ticks(values, log: bool) -> list:
 
 
 def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], computed_mb: Sequence[float],
-                              depth: Sequence[int], top1: Sequence[float], top5: Sequence[float]) -> go.Figure:
+                              depth: Sequence[int], top1: Sequence[float], top5: Sequence[float],
+                              font_size: int = 14, stacked: bool = False) -> go.Figure:
     """The lecture's table as two scatter plots: error (%) against size (MB) and against depth.
 
     Filled circles are top-1 error, filled diamonds top-5. On the size plot, an open circle at
     the top-1 error marks the size computed from the parameter count (4 bytes each), joined to the
-    lecture's size by a thin line.
+    lecture's size by a thin line. ``font_size`` sets the type (a projector's is larger); the plot
+    grows with it. ``stacked`` puts the depth plot under the size plot (a phone: each plot the screen's
+    width, so that the networks' names keep apart).
 
     Examples
     --------
@@ -118,8 +124,10 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
     n = len(names)
     if not all(len(v) == n for v in (size_mb, computed_mb, depth, top1, top5)):
         raise ValueError("Every column of the table needs one value per network.")
-    fig = make_subplots(1, 2, subplot_titles=("Error vs size", "Error vs depth"),
-                        shared_yaxes=True, horizontal_spacing=0.05)
+    at = {1: (1, 1), 2: (2, 1) if stacked else (1, 2)}  # the size plot, the depth plot: (row, column)
+    fig = make_subplots(*at[2], subplot_titles=("Error vs size", "Error vs depth"),
+                        shared_yaxes=not stacked, horizontal_spacing=0.05, vertical_spacing=0.2)
+    fig.update_annotations(font_size=font_size + 2)  # the two plots' titles
     hover = [f"{m}: {format_number(s)} MB in the lecture, {format_number(c)} MB computed, {d} layers"
              for m, s, c, d in zip(names, size_mb, computed_mb, depth)]
     for col, xs in ((1, size_mb), (2, depth)):
@@ -127,10 +135,10 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
                                  textposition=_label_positions(xs, top1, log=col == 2), cliponaxis=False,
                                  marker=dict(size=13, color="#0072B2", symbol="circle"),
                                  name="top-1 error", legendgroup="top1", showlegend=col == 1,
-                                 hovertext=hover, hoverinfo="text+y"), 1, col)
+                                 hovertext=hover, hoverinfo="text+y"), *at[col])
         fig.add_trace(go.Scatter(x=list(xs), y=list(top5), mode="markers", name="top-5 error",
                                  marker=dict(size=13, color="#D55E00", symbol="diamond"), legendgroup="top5",
-                                 showlegend=col == 1, hovertext=hover, hoverinfo="text+y"), 1, col)
+                                 showlegend=col == 1, hovertext=hover, hoverinfo="text+y"), *at[col])
         if col == 1:
             fig.add_trace(go.Scatter(x=list(computed_mb), y=list(top1), mode="markers",
                                      marker=dict(size=15, color="rgba(0,0,0,0)", line=dict(color="#111", width=2)),
@@ -143,13 +151,18 @@ def architecture_table_figure(names: Sequence[str], size_mb: Sequence[float], co
             fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="#111", width=1),
                                      showlegend=False, hoverinfo="skip"), 1, 1)
     fig.update_xaxes(title_text="size (MB)", row=1, col=1)
-    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=1, col=2,
+    fig.update_xaxes(title_text="depth (layers, log scale)", type="log", row=at[2][0], col=at[2][1],
                      tickvals=_spread_ticks(depth, log=True),
                      range=[math.log10(min(depth) / 1.5), math.log10(max(depth) * 1.6)])
     fig.update_xaxes(range=[0, max(max(size_mb), max(computed_mb)) * 1.15], row=1, col=1)
-    fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=1, col=1)
-    fig.update_layout(height=440, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white", paper_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.18, font=dict(size=13)), font=dict(size=14, color="#111"))
+    for row in ((1, 2) if stacked else (1,)):
+        fig.update_yaxes(title_text="ImageNet error (%)", rangemode="tozero", row=row, col=1)
+    grow = font_size / 14
+    fig.update_layout(height=round(440 * grow * (1.8 if stacked else 1)),
+                      margin=dict(l=10, r=10 + 40 * stacked, t=round(50 * grow), b=10),
+                      plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.18 / (1 + stacked), font=dict(size=font_size - 1)),
+                      font=dict(size=font_size, color="#111"))
     fig.update_xaxes(showgrid=True, gridcolor="#ddd")
     fig.update_yaxes(showgrid=True, gridcolor="#ddd")
     return fig
