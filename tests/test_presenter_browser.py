@@ -17,9 +17,9 @@ WIDTH, HEIGHT = 1280, 720
 VIEWS = [
     ("/convolution?present=1", "#player", ".cnnviz-host.present #player"),
     ("/pooling?present=1", "#player", ".cnnviz-host.present #player"),
-    pytest.param("/channels?present=1", "#player", ".cnnviz-host.present #player", marks=pytest.mark.xfail(
-        strict=True, reason="three channels' grids, their sums and the output volume share 1280x720 at about 12 px: "
-                            "the step player's own sizing (its overview and lens) decides")),
+    ("/channels?present=1", "#player", ".cnnviz-host.present #player"),
+    # the lecture's 32x32x3 with six filters: the grids as pictures, the window's numbers in the lens
+    ("/channels?present=1&example=lecture", "#player", ".cnnviz-host.present .lens"),
     ("/shapes?present=1", None, "text=/Output shape:/"),
     ("/shapes?present=1&tab=compare", None, "text=times"),
     ("/shapes?present=1&tab=builder", None, ".cnnviz-table"),

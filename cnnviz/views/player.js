@@ -11,8 +11,7 @@ const PLAIN = /^[+\-\u2212]?\d{1,7}(\.\d{1,12})?$/;  // a number as typed, which
 const ASIDE = 330;  // the width the written sums take beside the grids (presenter view)
 const BANK_SCALE = 0.55;  // the output volume's cells, against the grids' cells
 const READABLE = 18;  // cells smaller than this are drawn as a picture, and the lens shows the window
-const READABLE_HALL = 24;  // the same in the presenter view: no digit under 10 px
-const HALL = 40;  // the presenter view: smaller cells (digits under 17 px) are too small for a hall: the lens
+const HALL = 40;  // the same in the presenter view: smaller cells (digits under 17 px) are too small for a hall
 const NARROW = 520;  // a player narrower than this (a phone) shows the lens above the grids
 const LENS_DIGITS = 0.85;  // the lens's digits against the height of its cells
 const LENS_HALL = 33;  // the lens's cell a hall reads (digits of 28 px), in the presenter view
@@ -761,7 +760,7 @@ class Player {
   fitLens(narrow) {
     const D = this.D, el = this.el, host = el.player.parentElement, present = !!D.present;
     const stage = el.stage, side = el.side, panels = el.panels, lens = el.lens, ex = el.explain, GAP = 24;
-    const lout = side.querySelector('.lout'), readable = present ? READABLE_HALL : READABLE, cap = D.max_cell || 60;
+    const lout = side.querySelector('.lout'), readable = present ? HALL : READABLE, cap = D.max_cell || 60;
     this.layout('lens');
     this.lensShown = true;
     stage.classList.toggle('narrow', narrow);
