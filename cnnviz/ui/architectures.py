@@ -14,7 +14,7 @@ from cnnviz.kernel.shapes import as_pair
 from cnnviz.views import network as fig_network, shapes as fig_shapes
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import UrlState, bool_field, choice_field
-from cnnviz.ui.widgets import presenter_hidden, projecting
+from cnnviz.ui.widgets import keyboard_scroll, presenter_hidden, projecting
 from cnnviz.views.table import records_html
 
 
@@ -127,6 +127,7 @@ def diagram_ui(diagram, figure, width: int, key: str) -> None:
     layer (not in the presenter view)."""
     with st.container(key=f"{key}_box"):
         unsqueezed(f"{key}_box", round(0.95 * width))  # 5 %: the labels' room has that much to spare
+        keyboard_scroll(key, "The network's drawing; scroll sideways with the arrow keys")
         event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key,
                                 config={"displayModeBar": False, "responsive": True})
     points = (event or {}).get("selection", {}).get("points", []) if event else []

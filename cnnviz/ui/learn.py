@@ -591,8 +591,9 @@ def present_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> LearnSta
     view = digit_view(key, digit_text)
     picture, words = st.columns([1, 4], gap="medium", vertical_alignment="center")
     if state.src == "test":
-        picture.image(fig_learn.digit_png(digit, 160), width=160,
-                      caption=f"Test digit {state.digit}: a {digits_split().test_labels[state.digit]}")
+        label = digits_split().test_labels[state.digit]
+        picture.image(fig_learn.digit_png(digit, 160), width=160, caption=f"Test digit {state.digit}: a {label}",
+                      alt=f"Test digit {state.digit}, a handwritten {label} in 8x8 grey cells")
     with words, st.container(key=PRESENT_ANSWER_KEY):
         html(fig_learn.section_html(("lead", view.reading), ("html", view.bars)))
     return state

@@ -11,13 +11,14 @@ from cnnviz.kernel.grids import parse_cells, tidy
 from cnnviz.ui import html, is_phone, seam
 from cnnviz.ui.state import LastValid
 from cnnviz.kernel.notation import exact_number
-from cnnviz.views.assets import style
+from cnnviz.views.assets import script, style
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
 
 # Registered once per process; every page mounts this one component (its HTML, CSS and JS are the files in
 # cnnviz/views). Each mount gets the page's data; the browser plays every step itself.
 _PLAYER = st.components.v2.component("cnnviz.player", html=COMPONENT_HTML, css=component_css(),
                                      js=component_js())
+_SCROLL = st.components.v2.component("cnnviz.keyboard_scroll", html="", js=script("scroll.js"))
 
 
 def show_player(data: str, *, key: str, step: int | None = None, present: bool = False, ack: str | None = None,
@@ -233,3 +234,9 @@ def presenter_view(on: bool, key: str, *, follow: bool = True) -> bool:
         st.button("Leave the presenter view", key=f"{key}__leave", icon=":material/close_fullscreen:",
                   on_click=st.session_state.__setitem__, args=(key, False), type="tertiary")
     return shown
+
+
+def keyboard_scroll(key: str, label: str) -> None:
+    """Let the keyboard reach and scroll the element keyed ``key`` when it scrolls sideways (a drawing wider
+    than a narrow screen): it takes focus as a region named ``label``."""
+    _SCROLL(key=f"{key}_keys", data={"key": key, "label": label})
