@@ -62,7 +62,7 @@ def parse_drawing(text) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _check(values: dict) -> tuple[dict, list[str]]:
+def _check(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
     if values["epoch"] is not None and values["epoch"] > values["epochs"]:
         return values | {"epoch": None}, [f"The link shows epoch {values['epoch']}, but training has only "
                                           f"{values['epochs']} epochs: showing the last."]
