@@ -118,6 +118,18 @@ def unpack_player(sent: dict) -> dict:
     return {**json.loads(sent.pop("player")), **sent}
 
 
+def grid_values(html: str, prefix: str) -> list[list[float]]:
+    """The exact values of grid ``prefix`` (cells ``id="P-R-C"``, ``data-value``) in HTML, row by row."""
+    import re
+
+    cells = re.findall(rf'id="{prefix}-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', html)
+    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
+    out = [[None] * W for _ in range(H)]
+    for r, c, v in cells:
+        out[int(r)][int(c)] = float(v)
+    return out
+
+
 def player_html(at) -> str:
     """The step player's grids and legend (HTML) on an AppTest page."""
     data = player_data(at)

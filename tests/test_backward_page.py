@@ -1,15 +1,17 @@
 """The page "How a filter learns" in AppTest: the lecture's gradients, the loss, links, descent, bad input."""
 import json
-import re
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.kernel import conv2d
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.ui import PAGES
+from cnnviz.ui import backward as ui_bw
+from cnnviz.views import backward as fig_bw
 from cnnviz.views.sums import html_to_text
-from conftest import open_app_page, player_data
+from conftest import grid_values as grid, open_app_page, player_data
 
 LECTURE_DW = [[15, 15, 15], [9, 11, 16], [10, 7, 12]]
 LECTURE_DX = [[0, 1, 3, 3, 2], [2, 5, 7, 5, 2], [2, 6, 10, 8, 4], [2, 5, 7, 5, 2], [0, 1, 3, 3, 2]]
@@ -17,16 +19,6 @@ LECTURE_DX = [[0, 1, 3, 3, 2], [2, 5, 7, 5, 2], [2, 6, 10, 8, 4], [2, 5, 7, 5, 2
 
 def open_page(**params) -> AppTest:
     return open_app_page("pages/backward.py", **params)
-
-
-def grid(html: str, prefix: str) -> list[list[float]]:
-    """The values of grid ``prefix`` (cells ``id="P-R-C"``) in HTML."""
-    cells = re.findall(rf'id="{prefix}-(\d+)-(\d+)"[^>]*data-value="([^"]*)"', html)
-    H, W = max(int(r) for r, _, _ in cells) + 1, max(int(c) for _, c, _ in cells) + 1
-    out = [[None] * W for _ in range(H)]
-    for r, c, v in cells:
-        out[int(r)][int(c)] = float(v)
-    return out
 
 
 def param(at, name: str) -> str | None:
@@ -189,3 +181,81 @@ def test_a_student_in_a_room_follows_the_presenters_part_and_step(monkeypatch):
     assert not student.exception and student.title[0].value == "How a filter learns"
     mine, theirs = player_data(student), player_data(presenter)
     assert mine["n"] == 25 and (mine["html"], mine["steps"]) == (theirs["html"], theirs["steps"])
+
+
+GIVEN = [[0.5, 0, 0], [0, -0.25, 0], [0, 0, 2]]
+
+
+def test_a_given_map_gradient_from_the_link():
+    at = open_page(source="given", dmap="0.5,0,0;0,-0.25,0;0,0,2")
+    assert not at.exception and not at.error and not at.warning
+    html = page_html(at)
+    assert grid(html, "g-dmap") == GIVEN
+    x = LECTURE_INPUT
+    expected = [[sum(x[i + r, j + q] * GIVEN[r][q] for r in range(3) for q in range(3)) for j in range(3)]
+                for i in range(3)]
+    assert grid(player_data(at)["html"], "out") == expected and grid(html, "g-dw") == expected
+    assert f"{fig_bw.DMAP} is given in the link, cell by cell." in text(at)
+    assert at.session_state["bw_source"] == "given"
+    assert param(at, "source") == "given" and param(at, "dmap") == "0.5,0,0;0,-0.25,0;0,0,2"
+    # The other sources stay one click away; the given one comes back with the link's grid.
+    at.session_state["bw_source"] = "ones"
+    at.run()
+    assert grid(player_data(at)["html"], "out") == LECTURE_DW and param(at, "dmap") == "0.5,0,0;0,-0.25,0;0,0,2"
+    at.session_state["bw_source"] = "given"
+    at.run()
+    assert grid(player_data(at)["html"], "out") == expected
+
+
+def test_without_a_given_map_gradient_the_choice_is_not_offered():
+    at = open_page()
+    assert at.radio(key="bw_source").options == [ui_bw.SOURCES["ones"], ui_bw.SOURCES["target"]]
+    assert len(open_page(dmap="1,2;3,4").radio(key="bw_source").options) == 3
+
+
+def test_a_given_map_gradient_names_where_it_came_from():
+    at = open_page(source="given", dmap="0.5,0,0;0,-0.25,0;0,0,2", net="3,5,2")
+    assert not at.exception and not at.warning
+    said = text(at)
+    assert ("what the network of *A CNN that learns* sent back into filter 2's activation map (before ReLU) for test "
+            "digit 3, an 8, from its parameters after epoch 4: the backward step toward epoch 5") in said
+    assert "one digit's term: each step of training averages such terms over a batch of 32 digits, and an epoch " \
+           "makes 46 steps" in said
+    assert "so its dL/dW is this dL/dW / 16" in said
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"source": "given"}, "gives none (`dmap`): using dL/dmap = 1 in every cell instead"),
+    ({"source": "given", "dmap": "nan"}, "map gradient (`dmap=nan`) could not be used"),
+    ({"source": "given", "dmap": "1,2;3"}, "map gradient (`dmap=1,2;3`) could not be used"),
+    ({"dmap": "nan"}, "map gradient (`dmap=nan`) could not be used"),
+    ({"source": "given", "dmap": "1,2;3,4", "net": "3,5,x"},
+     "origin of the map gradient (`net=3,5,x`) could not be used: its filter"),
+])
+def test_a_hostile_given_link_says_so_in_one_sentence_and_keeps_the_player(params, words):
+    at = open_page(**params)
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1 and words in warnings(at), warnings(at)
+    data = player_data(at)
+    assert data["n"] == 9
+    if "dmap" not in params or params["dmap"] in ("nan", "1,2;3"):
+        assert grid(data["html"], "out") == LECTURE_DW and at.session_state["bw_source"] == "ones"
+        assert "source" not in at.query_params and "dmap" not in at.query_params
+
+
+def test_a_given_map_gradient_of_another_shape_is_fitted_and_said_so():
+    at = open_page(source="given", dmap="1,2;3,4")
+    assert not at.exception and not at.warning and not at.error
+    notes = [c.value for c in at.caption if "dL/dmap" in c.value and "activation map is 3x3" in c.value]
+    assert notes == ["The given dL/dmap is 2x2 but the activation map is 3x3: where the given dL/dmap has no cell, 0 "
+                     "is used (no gradient there)."]
+    assert grid(page_html(at), "g-dmap") == [[1, 2, 0], [3, 4, 0], [0, 0, 0]]
+    assert grid(player_data(at)["html"], "out")[0][0] == 3 * 1 + 3 * 2 + 0 * 3 + 0 * 4
+    # A larger one keeps the cells the map has.
+    at = open_page(source="given", dmap=";".join(["1,1,1,1"] * 4))
+    assert grid(page_html(at), "g-dmap") == [[1] * 3] * 3 and grid(player_data(at)["html"], "out") == LECTURE_DW
+    # After a change of padding the map is 5x5: the same grid is fitted again, and the page says so.
+    at = open_page(source="given", dmap="0.5,0,0;0,-0.25,0;0,0,2")
+    at.number_input(key="bw_padding").set_value(1).run()
+    assert not at.exception and any("activation map is 5x5" in c.value for c in at.caption)
+    assert param(at, "dmap") == "0.5,0,0;0,-0.25,0;0,0,2"

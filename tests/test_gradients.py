@@ -117,6 +117,23 @@ def test_the_loss_and_its_gradient():
         map_gradient(amap, np.zeros((2, 2)))
 
 
+def test_a_given_map_gradient_is_taken_cell_by_cell_and_checked():
+    amap = conv2d(LECTURE_INPUT, LECTURE_FILTER)
+    dmap = np.array([[0.5, 0, 0], [0, -0.25, 0], [0, 0, 1e-5]])
+    np.testing.assert_array_equal(map_gradient(amap, given=dmap), dmap)
+    _, dw, db = conv2d_backward(LECTURE_INPUT, LECTURE_FILTER, map_gradient(amap, given=dmap))
+    x = LECTURE_INPUT
+    np.testing.assert_allclose(dw, [[sum(x[i + r, j + q] * dmap[r, q] for r in range(3) for q in range(3))
+                                     for j in range(3)] for i in range(3)], rtol=1e-12)
+    assert db[0] == pytest.approx(0.25 + 1e-5)
+    with pytest.raises(ValueError, match="one gradient per cell"):
+        map_gradient(amap, given=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="missing \\(NaN\\)"):
+        map_gradient(amap, given=np.full((3, 3), np.nan))
+    with pytest.raises(ValueError, match="not both"):
+        map_gradient(amap, amap, given=dmap)
+
+
 # -- against the backward pass and naive loops --------------------------------------------------------
 
 @settings(max_examples=60, deadline=None)

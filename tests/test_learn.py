@@ -214,3 +214,82 @@ def test_a_network_keeps_its_own_copy_of_checked_parameters():
         DigitsCNN(config, wrong)
     with pytest.raises(ValueError, match="parameters are w1, b1, wd, bd"):
         DigitsCNN(config, {k: v for k, v in params.items() if k != "bd"})
+
+
+def test_each_epoch_keeps_every_parameter_read_only():
+    result = cnnviz.train_digits(filters=3, epochs=2, train_size=150, conv2_filters=2)
+    for rec in result.history:
+        assert set(rec.params) == set(result.model.params)
+        assert rec.filters is rec.params["w1"] and rec.biases is rec.params["b1"]  # one copy, not two
+        with pytest.raises(ValueError):
+            rec.params["wd"][0, 0] = 1.0
+    for name, value in result.model.params.items():  # the last record is the trained network
+        np.testing.assert_array_equal(result.history[-1].params[name], value)
+    assert not np.array_equal(result.history[1].params["wd"], result.history[2].params["wd"])
+
+
+def _input_gradient(model: DigitsCNN, image: np.ndarray, label: int, params: dict, h: float = 1e-6) -> np.ndarray:
+    """dL/d(cell) of one digit's loss by central differences (cells kept inside 0..16)."""
+    out = np.zeros(image.shape)
+    for idx in np.ndindex(image.shape):
+        moved = image.astype(np.float64)
+        moved[idx] += h
+        up = model.loss_and_gradients(moved, [label], params)[0]
+        moved[idx] -= 2 * h
+        out[idx] = (up - model.loss_and_gradients(moved, [label], params)[0]) / (2 * h)
+    return out
+
+
+def _backward_of_each_filter(image, params, dz, padding):
+    """The backward pass of each first-layer filter as the page plays it: the digit's cells, the filter, the map's
+    gradient given. Returns [(dx, dw, db)] per filter."""
+    from cnnviz.kernel.backward import conv2d_backward
+    from cnnviz.kernel.conv import conv2d
+    from cnnviz.kernel.gradients import map_gradient
+
+    out = []
+    for f in range(dz.shape[2]):
+        w = params["w1"][:, :, 0, f]
+        dmap = map_gradient(conv2d(image, w, padding=padding), given=dz[:, :, f])
+        out.append(conv2d_backward(image, w, dmap, padding=padding))
+    return out
+
+
+@pytest.mark.parametrize("padding", [1, 0])
+def test_a_given_map_gradient_gives_the_networks_own_gradient_for_one_digit(padding):
+    """The backward step of one filter as the page plays it (the digit's cells 0..16, the filter of epoch e − 1,
+    the map's gradient given): its dL/dW / 16 and dL/db are the network's own for that digit; its dL/dX, summed
+    over the filters and divided by 16, is the loss's gradient with respect to the digit's cells."""
+    result = cnnviz.train_digits(filters=4, epochs=2, train_size=200, padding=padding, dtype="float64")
+    model, before = result.model, result.history[1].params  # the step toward epoch 2 starts from epoch 1's
+    image, label = SPLIT.test_images[11], int(SPLIT.test_labels[11])
+    dz = model.map_gradient(image, label, before)  # (H1, W1, F)
+    assert dz.shape == result.config.shapes()["conv"] and np.abs(dz).max() > 0
+    _, g = model.loss_and_gradients(image[None], [label], before)
+    for f, (_, dw, db) in enumerate(_backward_of_each_filter(image, before, dz, padding)):
+        np.testing.assert_allclose(dw / 16, g["w1"][:, :, 0, f], rtol=1e-10, atol=1e-14)
+        assert db[0] == pytest.approx(g["b1"][f], rel=1e-10, abs=1e-14)
+    # dL/dX against finite differences, on the digit with every cell moved off 0 and 16 by a random amount:
+    # blank paper makes ties in max pooling, where the loss has no derivative to compare with
+    jittered = np.clip(image * 0.75 + np.random.default_rng(5).uniform(1, 3, image.shape), 0, 16)
+    dz = model.map_gradient(jittered, label, before)
+    dx = sum(dx for dx, _, _ in _backward_of_each_filter(jittered, before, dz, padding))
+    numeric = _input_gradient(model, jittered, label, before)
+    scale = np.abs(numeric).max()
+    assert scale > 0
+    np.testing.assert_allclose(dx / 16, numeric, atol=1e-6 * scale)
+    # A batch's gradient is the mean of its digits' terms: the page's sentence about one term.
+    images, labels = SPLIT.test_images[11:14], SPLIT.test_labels[11:14]
+    _, batch = model.loss_and_gradients(images, labels, before)
+    terms = [model.loss_and_gradients(i[None], [y], before)[1]["w1"] for i, y in zip(images, labels)]
+    np.testing.assert_allclose(batch["w1"], np.mean(terms, axis=0), rtol=1e-10, atol=1e-14)
+
+
+def test_map_gradient_takes_one_digit_and_its_label():
+    model = DigitsCNN(TrainConfig(), init_parameters(TrainConfig()))
+    with pytest.raises(ValueError, match="one digit"):
+        model.map_gradient(SPLIT.test_images[:2], 3)
+    with pytest.raises(ValueError, match="whole numbers 0..9"):
+        model.map_gradient(SPLIT.test_images[0], 10)
+    np.testing.assert_array_equal(model.map_gradient(SPLIT.test_images[0], 3),
+                                  model.map_gradient(SPLIT.test_images[0], 3, model.params))

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import open_app_page
+from conftest import grid_values, open_app_page, player_data
 from cnnviz.learn.digits import digits_split
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
 from cnnviz.learn.network import TrainConfig, train
@@ -193,6 +193,71 @@ def test_the_convolution_link_carries_the_learned_filter_and_the_digit():
     no_exceptions(conv)
     assert not conv.warning
     assert link_text(conv, "filter") == query["filter"][0]
+
+
+def _open_step(at, f: int) -> dict[str, str]:
+    """Pick filter ``f`` (from 0) under "its backward step"; the link "How a filter learns" opens with."""
+    at.pills(key=ui_learn.OPEN_STEP_KEY).set_value(f).run()
+    no_exceptions(at)
+    assert at.title[0].value == "How a filter learns"
+    return {k: link_text(at, k) for k in at.query_params}
+
+
+def test_a_learned_filter_opens_the_backward_step_that_moved_it_there():
+    at = finished(open_app_page("pages/learn.py", digit="3"))
+    at.slider(key="learn_epoch").set_value(5).run()
+    pick = at.pills(key=ui_learn.OPEN_STEP_KEY)
+    assert pick.options == [f"Filter {f}" for f in range(1, 9)] and "backward step" in pick.label
+    query = _open_step(at, 2)  # the third filter, on the step toward epoch 5
+    run = ui_learn.shared_run(8, 12, 0, False)
+    before = run.history()[4].params  # the step toward epoch 5 starts from epoch 4's parameters
+    image, label = digits_split().test_images[3], int(digits_split().test_labels[3])
+    assert grid_from_text(query["input"]).tolist() == image.tolist()  # the digit's cells 0..16
+    np.testing.assert_allclose(grid_from_text(query["filter"]), np.round(before["w1"][:, :, 0, 2], 4), atol=1e-7)
+    assert (query["padding"], query["source"], query["net"]) == ("1", "given", "3,5,3")
+    dz = run.result.model.map_gradient(image, label, before)[:, :, 2]
+    dmap = grid_from_text(query["dmap"])
+    np.testing.assert_allclose(dmap, dz, rtol=5e-4, atol=0)  # 4 significant digits
+    assert np.count_nonzero(dmap) <= 16  # one cell of each 2x2 pooling window at most
+    # The player's dL/dW, divided by 16, is the network's own gradient of this digit's loss.
+    _, g = run.result.model.loss_and_gradients(image[None], [label], before)
+    dw = np.array(grid_values(player_data(at)["html"], "out"))
+    scale = (np.abs(image).sum() * np.abs(dmap).max()) / 16
+    np.testing.assert_allclose(dw / 16, g["w1"][:, :, 0, 2], atol=1e-3 * scale)
+    assert not at.warning and not at.error
+    said = " ".join(m.value for m in at.markdown)
+    assert "filter 3's activation map (before ReLU) for test digit 3, an 8" in said and "/ 16" in said
+    at.switch_page("pages/learn.py").run()  # back: the pick was taken once, nothing opens by itself
+    no_exceptions(at)
+    assert at.title[0].value != "How a filter learns" and at.pills(key=ui_learn.OPEN_STEP_KEY).value is None
+
+
+def test_the_backward_step_follows_the_epoch_shown():
+    run = ui_learn.shared_run(8, 12, 0, False)
+    at = finished(open_app_page("pages/learn.py", digit="10"))  # the last epoch shown: its step
+    assert _open_step(at, 0)["net"] == "10,12,1"
+    at = finished(open_app_page("pages/learn.py", digit="10", epoch="0"))  # before training: the first step
+    query = _open_step(at, 7)
+    assert query["net"] == "10,1,8"
+    np.testing.assert_allclose(grid_from_text(query["filter"]), np.round(run.history()[0].filters[:, :, 0, 7], 4),
+                               atol=1e-7)
+    # Each (run, epoch, digit) is computed once, in a bounded cache, only when someone asks.
+    assert ui_learn.step_gradient.cache_info().maxsize == ui_learn.DIGIT_VIEWS
+    assert ui_learn.step_gradient((8, 12, 0, False), 1, 10) is ui_learn.step_gradient((8, 12, 0, False), 1, 10)
+
+
+def test_a_drawing_has_no_label_to_learn_from():
+    seven = np.zeros((8, 8), np.int64)
+    seven[1, 1:7] = 16
+    seven[2:7, 5] = 16
+    at = finished(open_app_page("pages/learn.py", src="draw", draw=grid_to_text(seven)))
+    no_exceptions(at)
+    with pytest.raises(KeyError):
+        at.pills(key=ui_learn.OPEN_STEP_KEY)
+    assert at.pills(key=ui_learn.OPEN_FILTER_KEY) is not None  # the Convolution player still opens
+    assert [c.value for c in at.caption if "label to learn from" in c.value] == [
+        "Only a test digit has a label to learn from, so only a test digit opens the backward step that moved a "
+        "filter."]
 
 
 def test_a_killed_training_says_so_and_trains_again_on_request():

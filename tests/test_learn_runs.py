@@ -54,6 +54,10 @@ def test_the_worker_trains_the_same_network_as_training_here(trainer):
     for mine, theirs in zip(run.history(), direct.history):
         np.testing.assert_array_equal(mine.filters, theirs.filters)
         np.testing.assert_array_equal(mine.biases, theirs.biases)
+        assert set(mine.params) == set(theirs.params)  # every parameter of every epoch crosses the pipe
+        for name, value in theirs.params.items():
+            np.testing.assert_array_equal(mine.params[name], value)
+            assert not mine.params[name].flags.writeable
         assert (mine.loss, mine.test_accuracy) == (theirs.loss, theirs.test_accuracy)
     assert run.result.test_accuracy == direct.test_accuracy
     digits = np.arange(64).reshape(1, 8, 8) % 17

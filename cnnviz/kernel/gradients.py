@@ -13,8 +13,9 @@ pass:
 - ``pool_gradient_trace``: each pooling window sends its gradient back to its winner (max pooling, the
   winner and tie rule of ``pool_trace``) or in equal shares to all its cells (average pooling).
 
-Where the map's gradient comes from: ``map_gradient``, 1 in every cell or ``map − target`` for the
-loss ``L = ½ Σ (map − target)²`` (``squared_loss``).
+Where the map's gradient comes from: ``map_gradient``, 1 in every cell, ``map − target`` for the
+loss ``L = ½ Σ (map − target)²`` (``squared_loss``), or given cell by cell (the gradient a network sent
+back into the map).
 
 Shape letters as in ``conv.py``: an input ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``, a map
 ``(H_out, W_out, F)``; rows and columns of the input are in padded coordinates where they say so.
@@ -38,21 +39,23 @@ __all__ = ["GRADIENT_SOURCES", "map_gradient", "squared_loss", "WeightGradStep",
            "PoolGradStep", "weight_gradient_trace", "input_gradient_trace", "spread_gradient",
            "pool_gradient_trace"]
 
-GRADIENT_SOURCES = ("ones", "target")  # dL/dmap = 1 in every cell, or map − target
+GRADIENT_SOURCES = ("ones", "target", "given")  # dL/dmap = 1 in every cell, map − target, or given cell by cell
 
 
-def _target(amap, target) -> tuple[np.ndarray, np.ndarray]:
-    """The map and the target as arrays of finite numbers of one shape."""
+def _target(amap, target, name: str = "target", one: str = "target value") -> tuple[np.ndarray, np.ndarray]:
+    """The map and the target (or another grid ``name`` of the map's shape) as arrays of finite numbers of one
+    shape."""
     a = finite_array(amap, "activation map")
-    t = finite_array(target, "target")
+    t = finite_array(target, name)
     if t.shape != a.shape:
-        raise ValueError(f"The target has shape {t.shape}, but the activation map has shape {a.shape}: "
-                         "give one target value per cell of the map.")
+        raise ValueError(f"The {name} has shape {t.shape}, but the activation map has shape {a.shape}: "
+                         f"give one {one} per cell of the map.")
     return a, t
 
 
-def map_gradient(amap: ArrayLike, target: ArrayLike | None = None) -> np.ndarray:
-    """``dL/dmap``: 1 in every cell (``target`` None), or ``map − target``, the gradient of ``squared_loss``.
+def map_gradient(amap: ArrayLike, target: ArrayLike | None = None, *, given: ArrayLike | None = None) -> np.ndarray:
+    """``dL/dmap``: 1 in every cell (no ``target``, nothing ``given``), ``map − target``, the gradient of
+    ``squared_loss``, or ``given`` cell by cell (a loss further on, such as a network's, sent it back).
 
     Parameters
     ----------
@@ -60,6 +63,8 @@ def map_gradient(amap: ArrayLike, target: ArrayLike | None = None) -> np.ndarray
         The activation map the forward pass gave.
     target : array_like of the same shape, optional
         The map it should have given.
+    given : array_like of the same shape, optional
+        ``dL/dmap`` itself.
 
     Returns
     -------
@@ -72,7 +77,13 @@ def map_gradient(amap: ArrayLike, target: ArrayLike | None = None) -> np.ndarray
     [[1, 1], [1, 1]]
     >>> map_gradient([[12, 12], [10, 17]], [[10, 12], [11, 17]]).tolist()
     [[2, 0], [-1, 0]]
+    >>> map_gradient([[12, 12], [10, 17]], given=[[0.5, 0], [0, -0.25]]).tolist()
+    [[0.5, 0.0], [0.0, -0.25]]
     """
+    if target is not None and given is not None:
+        raise ValueError("dL/dmap comes from a target or is given, not both.")
+    if given is not None:
+        return _target(amap, given, "given map gradient", "gradient")[1]
     if target is None:
         a = finite_array(amap, "activation map")
         return np.ones(a.shape, dtype=np.int64)

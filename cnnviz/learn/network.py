@@ -266,7 +266,35 @@ class DigitsCNN:
         p = self.params if params is None else params
         x = self._scaled(images)
         y = _as_labels(labels, len(x))
-        return _loss_and_gradients(self, x, y, p)
+        return _loss_and_gradients(self, x, y, p)[:2]
+
+    def map_gradient(self, image: np.typing.ArrayLike, label: int,
+                     params: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """``dL/dmap`` of the first convolution for one digit: what the network sends back into each filter's
+        activation map (before ReLU), for the loss of this digit alone.
+
+        It is 0 where ReLU was off and where max pooling kept another cell. Each step of training averages
+        this over a batch; with it, ``conv2d_backward`` of the digit (divided by 16) and filter ``f``
+        gives ``loss_and_gradients``' ``w1[:, :, 0, f]`` for this digit.
+
+        Parameters
+        ----------
+        image : array_like, shape (8, 8)
+            One digit, cells 0..16.
+        label : int
+            The digit it shows, 0..9.
+        params : dict, optional
+            Parameters in place of the model's own (an earlier epoch's, ``EpochRecord.params``).
+
+        Returns
+        -------
+        ndarray, shape (H1, W1, F)
+        """
+        x = self._scaled(image, "image")
+        if x.shape[0] != 1:
+            raise ValueError("map_gradient follows one digit: pass one (8, 8) image.")
+        p = self.params if params is None else params
+        return _loss_and_gradients(self, x, _as_labels(np.asarray([label]), 1), p)[2][0]
 
     def accuracy(self, images: np.typing.ArrayLike, labels: np.typing.ArrayLike) -> float:
         """The share of digits whose most probable class is their label, 0..1."""
@@ -281,8 +309,9 @@ def _as_labels(labels, n: int) -> np.ndarray:
     return y
 
 
-def _loss_and_gradients(model: DigitsCNN, x, y, p) -> tuple[float, dict[str, np.ndarray]]:
-    """Forward, then the chain rule backwards through every layer."""
+def _loss_and_gradients(model: DigitsCNN, x, y, p) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Forward, then the chain rule backwards through every layer: the loss, the parameters' gradients and
+    the first convolution's ``dL/dmap`` ``(N, H1, W1, F)``."""
     N = len(x)
     pad = model.config.padding
     out = model._forward(x, p)
@@ -302,7 +331,7 @@ def _loss_and_gradients(model: DigitsCNN, x, y, p) -> tuple[float, dict[str, np.
     drelu = pool2d_backward(out["relu"], dh, POOL)  # (N, H1, W1, F): to each window's winner
     dz1 = drelu * (out["conv"] > 0)
     _, g["w1"], g["b1"] = conv2d_backward(x, p["w1"], dz1, padding=pad)
-    return loss, g
+    return loss, g, dz1
 
 
 @dataclass(frozen=True)
@@ -317,6 +346,9 @@ class EpochRecord:
     filters: np.ndarray = field(repr=False)  # (3, 3, 1, F): a copy of the first convolution's filters
     seconds: float  # since training started, when this record was made
     biases: np.ndarray | None = field(default=None, repr=False)  # (F,): the first convolution's biases
+    # every parameter then (init_parameters' names; filters and biases are its w1 and b1): the next epoch's
+    # steps start from these, so any of them can be taken again (a few thousand numbers)
+    params: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -378,18 +410,20 @@ def train(config: TrainConfig | None = None, on_epoch: OnEpoch | None = None) ->
     def record(epoch: int) -> bool:
         train_out = model._forward(x_train, params)["probabilities"]
         test_out = model._forward(x_test, params)["probabilities"]
+        kept = {k: v.copy() for k, v in params.items()}
+        for v in kept.values():
+            v.flags.writeable = False
         rec = EpochRecord(
             epoch=epoch,
             loss=_cross_entropy(train_out, y_train),
             train_accuracy=float(np.mean(train_out.argmax(axis=1) == y_train)),
             test_accuracy=float(np.mean(test_out.argmax(axis=1) == y_test)),
             test_loss=_cross_entropy(test_out, y_test),
-            filters=params["w1"].copy(),
+            filters=kept["w1"],
             seconds=time.perf_counter() - start,
-            biases=params["b1"].copy(),
+            biases=kept["b1"],
+            params=kept,
         )
-        rec.filters.flags.writeable = False
-        rec.biases.flags.writeable = False
         history.append(rec)
         return on_epoch is None or on_epoch(epoch, rec) is not False
 
@@ -398,7 +432,7 @@ def train(config: TrainConfig | None = None, on_epoch: OnEpoch | None = None) ->
         if not go_on:
             break
         for batch in epoch_batches(config, n_train, epoch):
-            _, grads = _loss_and_gradients(model, x_train[batch], y_train[batch], params)
+            _, grads, _ = _loss_and_gradients(model, x_train[batch], y_train[batch], params)
             for k, v in params.items():
                 # SGD with momentum (PyTorch's form): v <- mu*v + g; w <- w - lr*v
                 vel = velocity[k]

@@ -66,7 +66,7 @@ class TrainingRun:
 
     def _add(self, record: EpochRecord) -> None:
         self._heard = time.monotonic()
-        for arr in (record.filters, record.biases):
+        for arr in (record.filters, record.biases, *(record.params or {}).values()):
             if arr is not None:
                 arr.flags.writeable = False  # shared by every page that shows it
         with self._lock:
@@ -80,9 +80,10 @@ class TrainingRun:
 class Trainer:
     """Runs trainings in a worker process, one at a time, and keeps them by their config.
 
-    The child (a lower priority, one BLAS thread) sends one ``EpochRecord`` per epoch (the page draws
-    progress, curves and filters from them), then the trained parameters; the server rebuilds the same
-    ``TrainResult`` that ``train`` returns in process.
+    The child (a lower priority, one BLAS thread) sends one ``EpochRecord`` per epoch, with every parameter
+    of the network then (the page draws progress, curves and filters from them, and takes an epoch's step
+    again from the one before), then that it is done; the server rebuilds the same ``TrainResult`` that
+    ``train`` returns in process, the network from the last record.
 
     - **One at a time, bounded queue**: one child trains; at most ``max_waiting`` more runs wait; a run
       asked for when the queue is full fails at once with a message saying so.
@@ -184,10 +185,9 @@ class Trainer:
                 kind, value = pickle.load(proc.stdout)
                 if kind == "epoch":
                     run._add(value)
-                elif kind == "done":
-                    params, stopped_early = value
-                    result = TrainResult(DigitsCNN(run.config, params), list(run.history()), run.config,
-                                         stopped_early)
+                elif kind == "done":  # the trained network is the last epoch's record
+                    history = list(run.history())
+                    result = TrainResult(DigitsCNN(run.config, history[-1].params), history, run.config, value)
                     break
                 else:  # "error": the training refused its settings
                     error = f"Training stopped: {value}"
@@ -225,8 +225,6 @@ class Trainer:
 
 def _worker() -> None:
     """The child: read a config from stdin, train, write pickled messages to stdout."""
-    import numpy as np  # the environment set one BLAS thread before this first import
-
     from cnnviz.learn.network import train
 
     os.nice(10)  # the server's reruns come first on a shared core
@@ -250,7 +248,7 @@ def _worker() -> None:
     except ValueError as exc:
         send("error", str(exc))
         return
-    send("done", ({k: np.asarray(v) for k, v in result.model.params.items()}, result.stopped_early))
+    send("done", result.stopped_early)
 
 
 if __name__ == "__main__":

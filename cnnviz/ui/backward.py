@@ -1,6 +1,7 @@
 """The page "How a filter learns": its state in the link, its settings, the cached players and descent."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,17 +13,20 @@ from cnnviz.kernel.gradients import GRADIENT_SOURCES, map_gradient, squared_loss
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
 from cnnviz.kernel.notation import format_count, format_fixed, format_number, format_shape
 from cnnviz.learn.descent import STARTS, curvatures, default_rate, descend
+from cnnviz.learn.digits import digits_split
+from cnnviz.learn.network import MAX_EPOCHS, MAX_FILTERS, TrainConfig
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.ui import ReadyFigure, html
 from cnnviz.ui.cache import bounded
-from cnnviz.ui.state import LastValid, UrlState, bool_field, choice_field, grid_field, int_field
+from cnnviz.ui.state import LastValid, UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import presenter_toggle
 from cnnviz.views import backward as fig_bw, player
 
 LIMITS = {"input": (3, 16), "filter": (1, 7), "target": (1, 16), "stride": (1, 4), "padding": (0, 3),
           "dilation": (1, 3), "gd": (1, 200)}
 PARTS = {"w": f"{fig_bw.DW}: each weight", "x": f"{fig_bw.DX}: each input cell"}
-SOURCES = {"ones": f"{fig_bw.DMAP} = 1 in every cell", "target": "L = ½ Σ (map − target)²"}
+SOURCES = {"ones": f"{fig_bw.DMAP} = 1 in every cell", "target": "L = ½ Σ (map − target)²",
+           "given": f"{fig_bw.DMAP} given in the link, cell by cell"}
 # Learning rates offered, a 1-2-5 series: the lecture's example is stable below 2/L = 0.0119.
 RATES = (0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 LONG_RUN = 2000  # steps of the run whose last filter the page compares with the one that made the target
@@ -40,14 +44,41 @@ class BackwardState:
     stride: int
     padding: int
     dilation: int
-    source: str  # where dL/dmap comes from: "ones" (1 in every cell) or "target" (map − target)
+    source: str  # where dL/dmap comes from: "ones" (1 in every cell), "target" (map − target) or "given" (dmap)
     target: np.ndarray  # (H_out, W_out) the map the loss compares with
+    dmap: np.ndarray | None  # (H_out, W_out) dL/dmap given cell by cell; None: none given
+    net: tuple[int, int, int] | None  # where the given dL/dmap came from: (test digit, epoch, filter from 1)
     part: str  # the player steps through "w" (each weight: dL/dW) or "x" (each input cell: dL/dX)
     step: int | None  # the step the player opens on; None: the whole grid
     rate: float  # η of gradient descent
     gd: int  # steps of descent
     start: str  # descent starts from "zero" or "random" (seeded whole numbers)
     present: bool  # the presenter view: the player fills the screen
+
+
+def parse_origin(text: str) -> tuple[int, int, int]:
+    """``digit,epoch,filter``: the test digit, the epoch its backward step led to, the filter (from 1)."""
+    parts = str(text).split(",")
+    if len(parts) != 3:
+        raise ValueError("it should be three whole numbers: the test digit, the epoch and the filter")
+    limits = (("test digit", 0, len(digits_split().test_labels) - 1), ("epoch", 1, MAX_EPOCHS),
+              ("filter", 1, MAX_FILTERS))
+    out = []
+    for part, (what, lo, hi) in zip(parts, limits):
+        try:
+            out.append(int_field("net", 0, lo, hi, what).parse(part))
+        except ValueError as exc:
+            raise ValueError(f"its {what}: {exc}") from None
+    return tuple(out)
+
+
+def _check(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
+    """A given dL/dmap needs one in the link; without it, 1 in every cell (a refused one has said why)."""
+    if values["source"] != "given" or values["dmap"] is not None:
+        return values, []
+    said = [] if "dmap" in refused else [f"The link asks for a given {fig_bw.DMAP} (`source=given`) but gives none "
+                                         f"(`dmap`): using {fig_bw.DMAP} = 1 in every cell instead."]
+    return {**values, "source": "ones"}, said
 
 
 URL = UrlState("bw", BackwardState, [
@@ -58,6 +89,9 @@ URL = UrlState("bw", BackwardState, [
     int_field("dilation", 1, *LIMITS["dilation"], "dilation"),
     choice_field("source", "ones", GRADIENT_SOURCES, "gradient source"),
     grid_field("target", DEFAULT_TARGET, *LIMITS["target"], "target map"),
+    grid_field("dmap", None, *LIMITS["target"], "map gradient", "It is left out."),
+    UrlField("net", None, parse_origin, lambda v: ",".join(map(str, v)), "origin of the map gradient",
+             "It is left out."),
     choice_field("part", "w", tuple(PARTS), "gradient to step through"),
     int_field("step", None, 0, 100_000, "animation step"),
     choice_field("rate", 0.005, RATES, "learning rate"),
@@ -65,7 +99,7 @@ URL = UrlState("bw", BackwardState, [
     choice_field("start", "zero", STARTS, "starting filter"),
     bool_field("present", False, "presenter view switch"),
 ], widgets={name: f"bw_{name}" for name in ("stride", "padding", "dilation", "source", "part", "rate", "gd", "start",
-                                            "present")})
+                                            "present")}, check=_check)
 
 
 @dataclass(frozen=True)
@@ -75,11 +109,11 @@ class BackwardView:
     data: str  # the step player's data (views.player.player_json), shared by every student on these grids
     grids: str  # the forward pass above its gradients, as HTML grids
     bias_line: str  # dL/db written out
-    loss_line: str  # the loss, or why dL/dmap is 1
+    loss_line: str  # the loss, why dL/dmap is 1, or where the given one came from
     filter: np.ndarray  # (kh, kw)
     dw: np.ndarray  # (kh, kw)
     db: float | int
-    note: str  # how the target was fitted to the map's shape, or ""
+    note: str  # how the target (or the given dL/dmap) was fitted to the map's shape, or ""
 
 
 def grids_ui(state: BackwardState, fresh: set[str]) -> dict[str, np.ndarray]:
@@ -110,9 +144,11 @@ def settings_ui(state: BackwardState, fresh: set[str]) -> dict:
     out["stride"] = st.number_input("Stride", *LIMITS["stride"], step=1, key="bw_stride")
     out["padding"] = st.number_input("Zero padding", *LIMITS["padding"], step=1, key="bw_padding")
     out["dilation"] = st.number_input("Dilation", *LIMITS["dilation"], step=1, key="bw_dilation")
-    out["source"] = st.radio(f"Where {fig_bw.DMAP} comes from", tuple(SOURCES), format_func=SOURCES.get,
+    sources = tuple(s for s in SOURCES if s != "given" or state.dmap is not None)  # given: only by a link
+    out["source"] = st.radio(f"Where {fig_bw.DMAP} comes from", sources, format_func=SOURCES.get,
                              key="bw_source", help="1 in every cell gives the lecture's numbers; the loss compares "
-                                                   "the map with a target map you type.")
+                                                   "the map with a target map you type; a link from “A CNN that "
+                                                   "learns” gives what its network sent back.")
     out["present"] = presenter_toggle("bw_present")
     return out
 
@@ -125,36 +161,62 @@ def part_ui() -> str:
 
 def backward(state: BackwardState) -> BackwardView:
     """The player and the gradients of ``state``; ValueError when the filter does not fit the input."""
-    target = grid_to_text(state.target) if state.source == "target" else None
+    grid = {"target": state.target, "given": state.dmap}.get(state.source)
     return backward_view(grid_to_text(state.input), grid_to_text(state.filter), state.stride, state.padding,
-                         state.dilation, target, state.part)
+                         state.dilation, state.source, None if grid is None else grid_to_text(grid), state.part,
+                         state.net if state.source == "given" else None)
 
 
-def _fitted(target: np.ndarray, shape: tuple[int, int], amap: np.ndarray) -> tuple[np.ndarray, str]:
-    """The target in the map's shape: its cells where both have them, the map's own elsewhere (no gradient)."""
-    if target.shape == shape:
-        return target, ""
-    fitted = amap.astype(np.result_type(amap, target))
-    h, w = min(shape[0], target.shape[0]), min(shape[1], target.shape[1])
-    fitted[:h, :w] = target[:h, :w]
-    return fitted, (f"The target is {format_shape(target.shape)} but the activation map is {format_shape(shape)}: "
-                    "where the target has no cell, the map's own value is used (no gradient there).")
+def _fitted(grid: np.ndarray, fill: np.ndarray, what: str, filled: str) -> tuple[np.ndarray, str]:
+    """``grid`` in the shape of ``fill`` (the map's): its cells where both have them, ``fill``'s elsewhere (where
+    no gradient comes from), and a sentence saying so when the shapes differ."""
+    if grid.shape == fill.shape:
+        return grid, ""
+    fitted = fill.astype(np.result_type(fill, grid))
+    h, w = min(fill.shape[0], grid.shape[0]), min(fill.shape[1], grid.shape[1])
+    fitted[:h, :w] = grid[:h, :w]
+    return fitted, (f"{what[0].upper() + what[1:]} is {format_shape(grid.shape)} but the activation map is "
+                    f"{format_shape(fill.shape)}: where {what} has no cell, {filled} (no gradient there).")
+
+
+def given_line(origin: tuple[int, int, int] | None) -> str:
+    """Where a given dL/dmap came from, and how it stands to the network's training and its gradient."""
+    if origin is None:
+        return f"{fig_bw.DMAP} is given in the link, cell by cell."
+    digit, epoch, f = origin
+    split, batch = digits_split(), TrainConfig().batch_size
+    steps = math.ceil(len(split.train_labels) / batch)
+    label = int(split.test_labels[digit])
+    a_label = f"{'an' if label == 8 else 'a'} {label}"
+    return (f"{fig_bw.DMAP} is what the network of *A CNN that learns* sent back into filter {f}'s activation map "
+            f"(before ReLU) for test digit {digit}, {a_label}, from its parameters after epoch {epoch - 1}: the "
+            f"backward step toward epoch {epoch}. It is 0 where ReLU was off or max pooling kept another cell. "
+            f"This is one digit's term: each step of training averages such terms over a batch of {batch} digits, "
+            f"and an epoch makes {steps} steps. The input here is the digit's cells 0..16; the network "
+            f"divides them by 16 first, so its {fig_bw.DW} is this {fig_bw.DW} / 16.")
 
 
 # One JSON text and one HTML text handed to every session on these grids.
 @bounded(max_entries=256)
-def backward_view(x_text: str, w_text: str, stride: int, padding: int, dilation: int, target_text: str | None,
-                  part: str) -> BackwardView:
-    """The backward pass of the grids (as link text), cached on them, not on the step."""
+def backward_view(x_text: str, w_text: str, stride: int, padding: int, dilation: int, source: str,
+                  grid_text: str | None, part: str, origin: tuple[int, int, int] | None = None) -> BackwardView:
+    """The backward pass of the grids (as link text), cached on them, not on the step. ``grid_text`` is the target
+    (``source`` "target") or dL/dmap (``source`` "given"); ``origin`` says where a given one came from."""
     x, w = grid_from_text(x_text), grid_from_text(w_text)
     conv = {"stride": stride, "padding": padding, "dilation": dilation}
     amap = conv2d(x, w, **conv)  # (H_out, W_out); ValueError when the filter does not fit
-    target, note = (None, "") if target_text is None else _fitted(grid_from_text(target_text), amap.shape, amap)
-    dout = map_gradient(amap, target)
+    target, given, note = None, None, ""
+    if source == "target":
+        target, note = _fitted(grid_from_text(grid_text), amap, "the target", "the map's own value is used")
+    elif source == "given":
+        given, note = _fitted(grid_from_text(grid_text), np.zeros_like(amap), f"the given {fig_bw.DMAP}", "0 is used")
+    dout = map_gradient(amap, target, given=given)
     dx, dw, db = conv2d_backward(x, w, dout, **conv)
     make = fig_bw.weight_player_spec if part == "w" else fig_bw.input_player_spec
     data = player.player_json(make(x, w, dout, **conv))
-    if target is None:
+    if given is not None:
+        loss = given_line(origin)
+    elif target is None:
         loss = f"{fig_bw.DMAP} = 1 in every cell: the gradient of L = the sum of the map's cells."
     else:
         loss = (f"L = ½ Σ (map − target)² = **{format_number(round(squared_loss(amap, target), 4))}**, and "

@@ -58,7 +58,7 @@ class ChannelsState:
     present: bool  # the presenter view: the player fills the screen
 
 
-def _check(values: dict) -> tuple[dict, list[str]]:
+def _check(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
     """A filter number the example does not have falls back to the first filter."""
     F = EXAMPLES[values["example"]].filters.shape[0]
     if values["pick"] >= F:

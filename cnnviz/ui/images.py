@@ -59,7 +59,7 @@ class ImagesState:
     present: bool = False  # the presenter view: the picture, the filter and the maps on one screen
 
 
-def _check_link(values: dict) -> tuple[dict, list[str]]:
+def _check_link(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
     """The rules between the settings: filters that fit k, one bias per filter, a filter to show."""
     warnings, specs = [], values["filters"]
     if len(specs) > MAX_FILTERS:

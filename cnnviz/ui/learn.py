@@ -62,7 +62,7 @@ def parse_drawing(text) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _check(values: dict) -> tuple[dict, list[str]]:
+def _check(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
     if values["epoch"] is not None and values["epoch"] > values["epochs"]:
         return values | {"epoch": None}, [f"The link shows epoch {values['epoch']}, but training has only "
                                           f"{values['epochs']} epochs: showing the last."]
@@ -414,6 +414,7 @@ def layers_ui(key: tuple, digit_text: str, view: DigitView, note: str = "", wher
 
 
 OPEN_FILTER_KEY = "learn_open_filter"  # the filter picked to open in the Convolution player
+OPEN_STEP_KEY = "learn_open_step"  # the filter picked to open at its backward step in "How a filter learns"
 
 
 def conv_query(key: tuple, digit_text: str, f: int) -> dict[str, str]:
@@ -422,24 +423,70 @@ def conv_query(key: tuple, digit_text: str, f: int) -> dict[str, str]:
     return {"input": digit_text, "filter": grid_to_text(np.round(w[:, :, 0, f].astype(np.float64), 2)), "padding": "1"}
 
 
-def _open_filter_asked() -> None:
+def step_epoch(state: LearnState, last: int) -> int:
+    """The epoch whose backward step opens: the one shown (the last when none is); for epoch 0, the first step."""
+    return max(1, last if state.epoch is None else min(state.epoch, last))
+
+
+@bounded(max_entries=DIGIT_VIEWS)
+def step_gradient(key: tuple, epoch: int, digit: int) -> np.ndarray:
+    """``dL/dmap`` of the first convolution ``(H1, W1, F)`` for test digit ``digit`` from run ``key``'s parameters
+    after epoch ``epoch − 1``: what the backward step toward ``epoch`` sent back into each filter's map for it."""
+    run, split = shared_run(*key), digits_split()
+    g = run.result.model.map_gradient(split.test_images[digit], split.test_labels[digit],
+                                      run.history()[epoch - 1].params)
+    g.flags.writeable = False
+    return g
+
+
+def _significant(a: np.ndarray, digits: int) -> np.ndarray:
+    """``a`` rounded to ``digits`` significant digits (as ``format(v, ".4g")`` writes them for 4)."""
+    return np.array([float(format(v, f".{digits}g")) for v in a.ravel().tolist()]).reshape(a.shape)
+
+
+def backward_query(key: tuple, epoch: int, digit: int, f: int) -> dict[str, str]:
+    """The link of "How a filter learns" on the backward step that moved learned filter ``f`` of run ``key`` to
+    ``epoch``, for test digit ``digit``: its cells, the filter after epoch ``epoch − 1`` (4 decimals), the network's
+    padding, and ``dL/dmap`` given (4 significant digits)."""
+    run = shared_run(*key)
+    w = run.history()[epoch - 1].filters[:, :, 0, f].astype(np.float64)
+    dmap = step_gradient(key, epoch, digit)[:, :, f].astype(np.float64)
+    return {"input": grid_to_text(digits_split().test_images[digit]), "filter": grid_to_text(np.round(w, 4)),
+            "padding": str(run.config.padding), "source": "given", "dmap": grid_to_text(_significant(dmap, 4)),
+            "net": f"{digit},{epoch},{f + 1}"}
+
+
+def _open_asked(pick_key: str) -> None:
     """The pick is taken once (and cleared): coming back to this page opens nothing by itself."""
-    st.session_state[OPEN_FILTER_KEY + "__go"] = st.session_state.get(OPEN_FILTER_KEY)
-    st.session_state[OPEN_FILTER_KEY] = None
+    st.session_state[pick_key + "__go"] = st.session_state.get(pick_key)
+    st.session_state[pick_key] = None
 
 
-def open_filter_ui(key: tuple, digit_text: str) -> None:
-    """One button per learned filter of run ``key``: the Convolution player with that filter on the digit.
-
-    One widget for all of them (eight page links would be eight more elements on every rerun); the page
-    opens in the app, as a page link does, so the session (a room's presenter, the other pages' state) goes with it.
-    """
-    F = shared_run(*key).result.model.filters.shape[3]
-    go = st.session_state.pop(OPEN_FILTER_KEY + "__go", None)
+def _open_pills(pick_key: str, label: str, F: int, page: str, query, **options) -> None:
+    """One button per learned filter, one widget for all of them (eight page links would be eight more elements
+    on every rerun); the filter picked opens ``page`` with ``query(f)`` in its link. The page opens in the app, as a
+    page link does, so the session (a room's presenter, the other pages' state) goes with it."""
+    go = st.session_state.pop(pick_key + "__go", None)
     if isinstance(go, int) and 0 <= go < F:
-        st.switch_page(ROOT / "pages" / "convolution.py", query_params=conv_query(key, digit_text, go))
-    st.pills("Open a learned filter in the Convolution player, on this digit", list(range(F)), key=OPEN_FILTER_KEY,
-             format_func=lambda f: f"Filter {f + 1}", on_change=_open_filter_asked, label_visibility="collapsed")
+        st.switch_page(ROOT / "pages" / page, query_params=query(go))
+    st.pills(label, list(range(F)), key=pick_key, format_func=lambda f: f"Filter {f + 1}", on_change=_open_asked,
+             args=(pick_key,), **options)
+
+
+def open_filter_ui(key: tuple, digit_text: str, state: LearnState) -> None:
+    """Each learned filter of run ``key`` one click from the Convolution player on the digit and, for a test
+    digit, from "How a filter learns" on the backward step that moved it to the epoch shown."""
+    F = shared_run(*key).result.model.filters.shape[3]
+    _open_pills(OPEN_FILTER_KEY, "Open a learned filter in the Convolution player, on this digit", F,
+                "convolution.py", lambda f: conv_query(key, digit_text, f), label_visibility="collapsed")
+    if state.src != "test":
+        st.caption("Only a test digit has a label to learn from, so only a test digit opens the backward step that "
+                   "moved a filter.")
+        return
+    epoch = step_epoch(state, shared_run(*key).result.epochs_run)
+    _open_pills(OPEN_STEP_KEY, "Or its backward step toward the epoch shown above (from epoch 0, toward epoch 1), "
+                "on this digit, in *How a filter learns*", F, "backward.py",
+                lambda f: backward_query(key, epoch, state.digit, f))
 
 
 INSPECT_KEYS = ("learn_look", "learn_wrong")  # the two closed-by-default parts at the end of the page (URL.widgets)
@@ -530,7 +577,7 @@ def explore_ui(state: LearnState, fresh: set[str], run: TrainingRun) -> None:
                           where=chooser if s.src == "test" else None)
             else:
                 html(fig_learn.section_html(("html", OPEN_FILTER_HEAD)))
-            open_filter_ui(key, digit_text)
+            open_filter_ui(key, digit_text, s)
         URL.save(s)
         if st.session_state.get(MAPS_DIGIT_KEY) not in (None, digit_text) and \
                 st.session_state.get(MAPS_DIGIT_KEY + "__rerun") != digit_text:

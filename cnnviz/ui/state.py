@@ -77,16 +77,17 @@ def bool_field(name: str, default: bool, what: str, encode: Callable[[bool], str
     return UrlField(name, default, parse, encode or (lambda v: "1" if v else "0"), what)
 
 
-def grid_field(name: str, default, min_side: int, max_side: int, what: str) -> UrlField:
-    """A grid written ``1,2;3,4`` with each side in ``min_side..max_side``."""
+def grid_field(name: str, default, min_side: int, max_side: int, what: str, fallback: str = "") -> UrlField:
+    """A grid written ``1,2;3,4`` with each side in ``min_side..max_side``; ``default`` None: no grid."""
     def parse(text: str) -> np.ndarray:
         arr = grid_from_text(text, max_side=max_side, name=what)
         if min(arr.shape) < min_side:
             raise ValueError(f"the {what} must be at least {format_shape((min_side, min_side))}")
         return arr
-    default = tidy(default)
-    default.flags.writeable = False  # one object handed to every session that falls back to it
-    return UrlField(name, default, parse, grid_to_text, what)
+    if default is not None:
+        default = tidy(default)
+        default.flags.writeable = False  # one object handed to every session that falls back to it
+    return UrlField(name, default, parse, grid_to_text, what, fallback)
 
 
 def choice_field(name: str, default, options, what: str, fallback: str = "") -> UrlField:
@@ -147,8 +148,9 @@ class UrlState(Generic[S]):
     a pasted link, a link from another page). ``seed(state, fresh)`` then puts those into the
     page's widgets (``widgets``: field -> session key). ``save(state)`` at the end writes the link
     back, leaving defaults out. The state also survives a visit to another page (which empties the
-    link). ``check`` (field values -> field values, warnings) applies rules between fields, such as
-    one bias per filter, before the state is built.
+    link). ``check`` (field values, the names of the fields whose link text was refused -> field values,
+    warnings) applies rules between fields, such as one bias per filter, before the state is built; a field
+    that stands in for a refused one has said why already.
 
     >>> # URL = UrlState("conv", ConvState, [int_field("stride", 1, 1, 4, "stride"), ...])
     """
@@ -157,7 +159,7 @@ class UrlState(Generic[S]):
 
     def __init__(self, key: str, state: type[S], fields: list[UrlField], *,
                  widgets: Mapping[str, str] | None = None, defaults_in_link: bool = False,
-                 check: Callable[[dict], tuple[dict, list[str]]] | None = None):
+                 check: Callable[[dict, set[str]], tuple[dict, list[str]]] | None = None):
         names = [f.name for f in dataclasses.fields(state)]
         assert state.__dataclass_params__.frozen, f"{state.__name__} should be a frozen dataclass"
         assert sorted(names) == sorted(f.key for f in fields), (
@@ -196,9 +198,9 @@ class UrlState(Generic[S]):
             return f.default, (f"The link's {f.what or f.name} (`{f.name}={shown}`) could not be used: {reason} "
                                + (f.fallback or f"Using {default} instead."))
 
-    def _build(self, values: dict, warnings: list[str]) -> tuple[S, list[str]]:
+    def _build(self, values: dict, warnings: list[str], refused: set[str] | None = None) -> tuple[S, list[str]]:
         if self.check is not None:
-            values, more = self.check(values)
+            values, more = self.check(values, refused or set())
             warnings = warnings + more
         return self.state(**values), warnings
 
@@ -209,13 +211,15 @@ class UrlState(Generic[S]):
 
     def from_query(self, params: Mapping[str, str | list[str]]) -> tuple[S, list[str]]:
         """Read plain query parameters (name -> its text or texts) as a link opened fresh: ``(state, warnings)``."""
-        values, warnings = {}, []
+        values, warnings, refused = {}, [], set()
         for key, f in self.fields.items():
             texts = params.get(f.name) or []
             text = self._text(f, [texts] if isinstance(texts, str) else list(texts))
             values[key], warning = (f.default, None) if text is None else self._parse(f, text)
-            warnings += [warning] if warning else []
-        return self._build(values, warnings)
+            if warning:
+                warnings.append(warning)
+                refused.add(key)
+        return self._build(values, warnings, refused)
 
     def load(self) -> tuple[S, set[str], list[str]]:
         """``(state, fresh, warnings)`` from the link, and from what this session saw last where the link is silent."""
@@ -223,7 +227,7 @@ class UrlState(Generic[S]):
         kept = st.session_state.get(f"{self.key}__state")  # the state the page last saved
         first = written is None or kept is None
         written = written or {}
-        values, fresh, warnings = {}, set(), []
+        values, fresh, warnings, refused = {}, set(), [], set()
         for key, f in self.fields.items():
             text = self._text(f, st.query_params.get_all(f.name))
             if text is None or (not first and text == written.get(f.name)):
@@ -233,8 +237,10 @@ class UrlState(Generic[S]):
                 continue
             fresh.add(key)
             values[key], warning = self._parse(f, text)
-            warnings += [warning] if warning else []
-        state, warnings = self._build(values, warnings)
+            if warning:
+                warnings.append(warning)
+                refused.add(key)
+        state, warnings = self._build(values, warnings, refused)
         return state, fresh, warnings
 
     def seed(self, state: S, fresh: set[str]) -> None:
