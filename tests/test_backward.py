@@ -228,11 +228,13 @@ def test_a_gradient_with_nan_is_refused():
 
 # -- PyTorch's autograd, when it is installed ---------------------------------------------------------
 
-torch = pytest.importorskip("torch", reason="PyTorch is optional: its autograd is a second reference")
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is optional: its autograd is a second reference")
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_conv2d_backward_matches_torch_autograd(seed):
+def test_conv2d_backward_matches_torch_autograd(torch, seed):
     rng = np.random.default_rng(700 + seed)
     x, w, kwargs = random_conv(rng, batch=True)
     b = rng.normal(size=w.shape[3])
@@ -252,7 +254,7 @@ def test_conv2d_backward_matches_torch_autograd(seed):
 
 @pytest.mark.parametrize("mode", ["max", "avg"])
 @pytest.mark.parametrize("seed", range(10))
-def test_pool2d_backward_matches_torch_autograd(seed, mode):
+def test_pool2d_backward_matches_torch_autograd(torch, seed, mode):
     rng = np.random.default_rng(800 + seed)
     x, size, stride = random_pool(rng, batch=True)  # normal floats: no ties to break
     dout = rng.normal(size=pool2d(x, size, stride, mode).shape)
