@@ -1,7 +1,7 @@
-"""Convolution's relatives: grouped and depthwise convolution.
+"""Convolution's relatives: grouped and depthwise, transposed, and the convolution as a matrix.
 
-Against hand-worked numbers, naive loops, an ordinary convolution with a block-diagonal filter
-bank, and PyTorch when it is installed.
+Each against hand-worked numbers, its naive loops, an independent construction, and PyTorch when
+it is installed.
 """
 import numpy as np
 import pytest
@@ -12,9 +12,14 @@ import cnnviz
 from cnnviz import (
     conv2d,
     conv2d_naive,
+    conv_matrix,
     conv_output_size,
     conv_param_count,
+    conv_transpose2d,
+    conv_transpose2d_naive,
+    conv_transpose_output_size,
 )
+from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -28,6 +33,11 @@ def geometries(draw, max_k=3):
     dilation = draw(st.tuples(st.integers(1, 2), st.integers(1, 2)))
     size = tuple(max(1, d * (kk - 1) + 1 - 2 * p + draw(st.integers(0, 5))) for kk, p, d in zip(k, padding, dilation))
     return size, k, {"stride": stride, "padding": padding, "dilation": dilation}
+
+
+def output_padding(rng, kwargs) -> tuple[int, int]:
+    """A random output padding that PyTorch allows: below the stride or the dilation, on each axis."""
+    return tuple(int(rng.integers(0, max(s, d))) for s, d in zip(kwargs["stride"], kwargs["dilation"]))
 
 
 def block_diagonal(w: np.ndarray, groups: int) -> np.ndarray:
@@ -127,6 +137,160 @@ def test_groups_that_do_not_fit_say_why(call, words):
         call()
 
 
+# -- transposed convolution -------------------------------------------------------------------------
+
+def test_each_input_cell_stamps_the_filter_and_overlaps_add_up():
+    x, w = np.array([[1, 2], [3, 4]]), np.array([[1, 2], [3, 4]])
+    # stride 2: the stamps tile the output without touching
+    assert conv_transpose2d(x, w, stride=2).tolist() == [[1, 2, 2, 4], [3, 4, 6, 8], [3, 6, 4, 8], [9, 12, 12, 16]]
+    # stride 1: each output cell adds up every stamp that reaches it; the middle gets all four
+    assert conv_transpose2d(x, w).tolist() == [[1, 4, 4], [6, 20, 16], [9, 24, 16]]
+    # padding 1 crops one cell from each side, output_padding 1 adds a row and a column back at the end
+    assert conv_transpose2d(x, w, stride=2, padding=1).tolist() == [[4, 6], [6, 4]]
+    assert conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).tolist() == [[4, 6, 8], [6, 4, 8],
+                                                                                       [12, 12, 16]]
+
+
+def test_transposed_lecture_map_comes_back_to_the_input_grid():
+    amap = conv2d(LECTURE_INPUT, LECTURE_FILTER)  # 5x5 -> 3x3
+    back = conv_transpose2d(amap, LECTURE_FILTER)  # 3x3 -> 5x5
+    assert back.shape == (5, 5) and back.dtype == np.int64
+    assert back[0, 0] == amap[0, 0] * LECTURE_FILTER[0, 0]  # the corner sees one stamp only
+    assert back[2, 2] == (amap * LECTURE_FILTER[::-1, ::-1]).sum()  # the centre sees all nine
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, geometries(), st.integers(1, 3), st.integers(1, 3), st.booleans())
+def test_conv_transpose2d_matches_naive_loops(seed, geometry, C, F, batch):
+    (H, W), (kh, kw), kwargs = geometry
+    rng = np.random.default_rng(seed)
+    H, W = min(H, 5), min(W, 5)  # the transposed input is the small side
+    kwargs["output_padding"] = output_padding(rng, kwargs)
+    x = rng.integers(-9, 10, size=((2,) if batch else ()) + (H, W, C))
+    w = rng.integers(-3, 4, size=(kh, kw, C, F))
+    b = rng.integers(-5, 6, size=F)
+    try:
+        sizes = [conv_transpose_output_size(n, k, s, p, op, d) for n, k, s, p, op, d in zip(
+            (H, W), (kh, kw), kwargs["stride"], kwargs["padding"], kwargs["output_padding"], kwargs["dilation"])]
+    except ValueError:  # the padding crops everything
+        with pytest.raises(ValueError, match="crops the whole output"):
+            conv_transpose2d(x, w, b, **kwargs)
+        return
+    out = conv_transpose2d(x, w, b, **kwargs)
+    assert out.dtype == np.int64 and out.flags.c_contiguous
+    assert out.shape == ((2,) if batch else ()) + (*sizes, F)
+    assert np.array_equal(out, conv_transpose2d_naive(x, w, b, **kwargs))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, geometries(), st.integers(1, 3), st.integers(1, 3))
+def test_the_transposed_convolution_is_the_adjoint_of_conv2d(seed, geometry, C, F):
+    # <conv2d(x, w), y> == <x, conv_transpose2d(y, w with C and F swapped)>, exactly in integers.
+    (H, W), (kh, kw), kwargs = geometry
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, size=(2, H, W, C))
+    w = rng.integers(-3, 4, size=(kh, kw, C, F))
+    y = rng.integers(-9, 10, size=conv2d(x, w, **kwargs).shape)
+    # the cells by which conv2d's size rounds down, added back so that the result has x's shape
+    skipped = tuple((n + 2 * p - d * (k - 1) - 1) % s for n, k, s, p, d in
+                    zip((H, W), (kh, kw), kwargs["stride"], kwargs["padding"], kwargs["dilation"]))
+    back = conv_transpose2d(y, w.swapaxes(2, 3), output_padding=skipped, **kwargs)
+    assert back.shape == x.shape
+    assert int((conv2d(x, w, **kwargs) * y).sum()) == int((x * back).sum())
+    # without output_padding the same, less those last rows and columns
+    if H > skipped[0] and W > skipped[1]:  # (else the padding crops everything)
+        short = conv_transpose2d(y, w.swapaxes(2, 3), **kwargs)
+        assert np.array_equal(short, back[:, : H - skipped[0], : W - skipped[1]])
+
+
+def test_the_input_gradient_of_conv2d_is_the_transposed_convolution():
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(2, 9, 8, 3)), rng.normal(size=(3, 3, 3, 4))
+    dout = rng.normal(size=conv2d(x, w, stride=2, padding=1).shape)  # (2, 5, 4, 4): no row skipped, one column
+    dx, _, _ = cnnviz.conv2d_backward(x, w, dout, stride=2, padding=1)
+    np.testing.assert_allclose(dx, conv_transpose2d(dout, w.swapaxes(2, 3), stride=2, padding=1, output_padding=(0, 1)),
+                               atol=1e-12)
+
+
+def test_transposed_shapes_and_dtypes_follow_conv2d():
+    rng = np.random.default_rng(4)
+    assert conv_transpose2d(rng.normal(size=(3, 3)), rng.normal(size=(2, 2))).shape == (4, 4)
+    assert conv_transpose2d(rng.normal(size=(3, 3, 2)), rng.normal(size=(2, 2, 2))).shape == (4, 4)
+    assert conv_transpose2d(rng.normal(size=(5, 3, 3, 2)), rng.normal(size=(2, 2, 2, 6))).shape == (5, 4, 4, 6)
+    f32 = rng.normal(size=(3, 3, 2)).astype(np.float32)
+    assert conv_transpose2d(f32, np.ones((2, 2, 2), np.float32)).dtype == np.float32
+    assert conv_transpose2d([[1, 2]], [[1]], 0.5).tolist() == [[1.5, 2.5]]
+    assert conv_transpose2d([[2**62 - 1, 2**62 - 1]], [[1, 1]]).tolist() == [[2**62 - 1, 2**63 - 2, 2**62 - 1]]
+    assert conv_transpose2d([[2**62, 0]], [[1, 1]], 2**62).dtype == np.float64
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: conv_transpose2d(np.ones((3, 3)), np.ones((2, 2)), stride=2, output_padding=2),
+     r"output padding \(2\) must be smaller than the stride \(2\) or the dilation \(1\)"),
+    (lambda: conv_transpose2d(np.ones((3, 3)), np.ones((2, 2)), output_padding=1), "smaller than the stride"),
+    (lambda: conv_transpose2d(np.ones((2, 2)), np.ones((2, 2)), padding=2), "crops the whole output"),
+    (lambda: conv_transpose2d(np.ones((3, 3, 2)), np.ones((2, 2, 3, 1))), "channel"),
+    (lambda: conv_transpose2d(np.ones((3, 3)), np.ones((2, 2)), stride=0), "stride must be at least 1"),
+    (lambda: conv_transpose2d(np.ones((3, 3)), np.ones((2, 2)), output_padding=-1), "output padding"),
+    (lambda: conv_transpose2d([[np.nan]], [[1]]), "NaN"),
+    (lambda: conv_transpose2d_naive(np.ones((3, 3)), np.ones((2, 2)), [1, 2]), "bias"),
+])
+def test_bad_transposed_arguments_say_why(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+def test_output_padding_below_the_dilation_is_allowed_as_in_pytorch():
+    out = conv_transpose2d(np.ones((2, 2), int), np.ones((2, 2), int), dilation=2, output_padding=1)
+    assert out.shape == (5, 5) and out[4].tolist() == [0] * 5  # the added row: no stamp reaches it
+
+
+# -- the convolution as a matrix --------------------------------------------------------------------
+
+def test_the_lecture_convolution_is_a_9_by_25_matrix():
+    m = conv_matrix(LECTURE_INPUT.shape, LECTURE_FILTER)
+    assert m.shape == (9, 25) and m.dtype == np.int64
+    assert (m @ LECTURE_INPUT.ravel()).reshape(3, 3).tolist() == [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+    for row, (r, q) in zip(m, np.ndindex(3, 3)):
+        grid = row.reshape(5, 5).copy()
+        assert grid[r : r + 3, q : q + 3].tolist() == LECTURE_FILTER.tolist()  # the 9 weights under the window
+        grid[r : r + 3, q : q + 3] = 0
+        assert not grid.any()  # and 16 zeros elsewhere
+    # its transpose takes the map back: the transposed convolution
+    assert np.array_equal(m.T @ m @ LECTURE_INPUT.ravel(),
+                          conv_transpose2d(conv2d(LECTURE_INPUT, LECTURE_FILTER), LECTURE_FILTER).ravel())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, geometries())
+def test_conv_matrix_is_conv2d_and_its_transpose_the_transposed_convolution(seed, geometry):
+    (H, W), (kh, kw), kwargs = geometry
+    rng = np.random.default_rng(seed)
+    x, w = rng.integers(-9, 10, size=(H, W)), rng.integers(-3, 4, size=(kh, kw))
+    m = conv_matrix((H, W), w, **kwargs)
+    out = conv2d(x, w, **kwargs)
+    assert m.shape == (out.size, x.size)
+    assert np.array_equal(m @ x.ravel(), out.ravel())
+    y = rng.integers(-9, 10, size=out.shape)
+    skipped = tuple((n + 2 * p - d * (k - 1) - 1) % s for n, k, s, p, d in
+                    zip((H, W), (kh, kw), kwargs["stride"], kwargs["padding"], kwargs["dilation"]))
+    back = conv_transpose2d(y, w, output_padding=skipped, **kwargs)
+    assert np.array_equal(m.T @ y.ravel(), back.ravel())
+    if H > skipped[0] and W > skipped[1]:  # (else the padding crops everything)
+        short = conv_transpose2d(y, w, **kwargs)  # without output_padding: less those last rows and columns
+        assert np.array_equal(short, back[: H - skipped[0], : W - skipped[1]])
+
+
+def test_conv_matrix_refuses_what_it_cannot_write():
+    with pytest.raises(ValueError, match=r"one filter \(kh, kw\)"):
+        conv_matrix((5, 5), np.ones((3, 3, 2)))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_matrix((2, 2), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="input size"):
+        conv_matrix((5, 5, 5), np.ones((3, 3)))
+    assert conv_matrix((3, 3), [[0.5]]).dtype == np.float64 and conv_matrix(3, [[1]]).shape == (9, 9)
+
+
 # -- sizes and parameter counts ---------------------------------------------------------------------
 
 def test_a_depthwise_separable_convolution_has_far_fewer_parameters():
@@ -142,10 +306,31 @@ def test_a_depthwise_separable_convolution_has_far_fewer_parameters():
     (lambda: conv_param_count(3, 3, 32, 64, groups=3), "32 input channel.* do not split into 3 groups"),
     (lambda: conv_param_count(3, 3, 32, 48, groups=32), "48 filter.* do not split into 32 groups"),
     (lambda: conv_param_count(3, 3, 32, 64, groups=0), "at least 1"),
+    (lambda: conv_transpose_output_size(4, 3, stride=2, output_padding=2), "smaller than the stride"),
+    (lambda: conv_transpose_output_size(1, 1, padding=1), "crops the whole output"),
 ])
-def test_bad_counts_say_why(call, words):
+def test_bad_counts_and_sizes_say_why(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 5), st.integers(1, 4), st.integers(0, 3), st.integers(1, 3))
+def test_the_transposed_size_undoes_the_convolutions(n, k, stride, padding, dilation):
+    # A strided convolution maps `stride` input sizes onto one output size; output_padding picks which.
+    if dilation * (k - 1) + 1 > n + 2 * padding:
+        return
+    out = conv_output_size(n, k, stride, padding, dilation)
+    skipped = (n + 2 * padding - dilation * (k - 1) - 1) % stride
+    assert conv_transpose_output_size(out, k, stride, padding, skipped, dilation) == n
+    if n > skipped:  # (else the padding crops everything)
+        assert conv_transpose_output_size(out, k, stride, padding, 0, dilation) == n - skipped
+
+
+def test_public_relatives_are_importable():
+    for name in ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix",
+                 "conv_transpose_output_size"]:
+        assert callable(getattr(cnnviz, name)) and name in cnnviz.__all__ and name in cnnviz.kernel.__all__
 
 
 # -- PyTorch, when it is installed ------------------------------------------------------------------
@@ -173,6 +358,21 @@ def test_grouped_conv2d_matches_torch(torch, seed):
     wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)))  # (F, C // groups, kh, kw)
     ref = torch.nn.functional.conv2d(nchw(x, torch), wt, torch.tensor(b), groups=groups, **kwargs)
     np.testing.assert_allclose(conv2d(x, w, b, groups=groups, **kwargs), ref.numpy().transpose(0, 2, 3, 1), atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_conv_transpose2d_matches_torch(torch, seed):
+    rng = np.random.default_rng(1300 + seed)
+    C, F = (int(v) for v in rng.integers(1, 4, size=2))
+    kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
+    kwargs = {name: tuple(int(v) for v in rng.integers(lo, hi, size=2))
+              for name, lo, hi in (("stride", 1, 4), ("padding", 0, 2), ("dilation", 1, 3))}
+    kwargs["output_padding"] = output_padding(rng, kwargs)
+    x = rng.normal(size=(2, int(rng.integers(2, 6)), int(rng.integers(2, 6)), C))
+    w, b = rng.normal(size=(kh, kw, C, F)), rng.normal(size=F)
+    wt = torch.tensor(np.ascontiguousarray(w.transpose(2, 3, 0, 1)))  # (C, F, kh, kw): PyTorch's in, out
+    ref = torch.nn.functional.conv_transpose2d(nchw(x, torch), wt, torch.tensor(b), **kwargs)
+    np.testing.assert_allclose(conv_transpose2d(x, w, b, **kwargs), ref.numpy().transpose(0, 2, 3, 1), atol=1e-10)
 
 
 def test_parameter_counts_equal_the_layers_numel(torch):

@@ -2,7 +2,7 @@
 
 Shape letters: an input is ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``,
 an output ``(H_out, W_out, F)``; a batch of N inputs ``(N, H, W, C)`` gives ``(N, H_out, W_out, F)``.
-The backward pass is in ``backward.py``.
+The backward pass is in ``backward.py``, the transposed convolution in ``transpose.py``.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ __all__ = [
     "as_pair",
     "as_groups",
     "conv_output_size",
+    "conv_transpose_output_size",
     "pool_output_size",
     "conv_param_count",
     "dense_param_count",
@@ -108,6 +109,45 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation
             "use a smaller filter, a larger input or more padding."
         )
     return (padded - span) // stride + 1
+
+
+def conv_transpose_output_size(
+    n: int, k: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """Size of a transposed convolution's output along one axis.
+
+    ``n_out = (n - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1``: each of the
+    ``n`` input cells stamps the (dilated) filter ``stride`` cells after the previous one, and
+    ``padding`` crops that many cells from each side. ``output_padding`` adds cells at the end
+    only, to reach the sizes a strided ``conv2d`` maps onto the same ``n``; as in PyTorch it must
+    be smaller than the stride or the dilation.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(3, 3)
+    5
+    >>> conv_transpose_output_size(4, 4, stride=2, padding=1)
+    8
+    """
+    n = _as_int(n, "input size", 1)
+    k = _as_int(k, "filter size", 1)
+    stride = _as_int(stride, "stride", 1)
+    padding = _as_int(padding, "padding", 0)
+    output_padding = _as_int(output_padding, "output padding", 0)
+    dilation = _as_int(dilation, "dilation", 1)
+    if output_padding and output_padding >= stride and output_padding >= dilation:
+        raise ValueError(
+            f"The output padding ({output_padding}) must be smaller than the stride ({stride}) "
+            f"or the dilation ({dilation}): it only adds back the cells a strided convolution can skip."
+        )
+    stamped = (n - 1) * stride + dilation * (k - 1) + 1  # every stamp of the filter, before cropping
+    out = stamped - 2 * padding + output_padding
+    if out < 1:
+        raise ValueError(
+            f"The padding ({padding} on each side) crops the whole output ({stamped + output_padding}): "
+            "use less padding, a larger input or a larger filter."
+        )
+    return out
 
 
 def pool_output_size(n: int, size: int = 2, stride: int | None = None) -> int:
