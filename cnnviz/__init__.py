@@ -20,7 +20,8 @@ import importlib
 
 # name -> the module that defines it
 _EXPORTS = {
-    "cnnviz.kernel.conv": ["ConvStep", "conv2d", "conv2d_naive", "conv_trace", "pad_input"],
+    "cnnviz.kernel.conv": ["ConvStep", "conv2d", "conv2d_naive", "conv1d", "conv1d_naive", "conv_trace",
+                           "pad_input"],
     "cnnviz.kernel.transpose": ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix"],
     "cnnviz.kernel.pool": ["POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace"],
     "cnnviz.kernel.backward": ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward",

@@ -1,4 +1,4 @@
-"""Convolution's relatives: grouped and depthwise, transposed, and the convolution as a matrix.
+"""Convolution's relatives: grouped and depthwise, transposed, 1-D, and the convolution as a matrix.
 
 Each against hand-worked numbers, its naive loops, an independent construction, and PyTorch when
 it is installed.
@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 import cnnviz
 from cnnviz import (
+    conv1d,
+    conv1d_naive,
     conv2d,
     conv2d_naive,
     conv_matrix,
@@ -245,6 +247,61 @@ def test_output_padding_below_the_dilation_is_allowed_as_in_pytorch():
     assert out.shape == (5, 5) and out[4].tolist() == [0] * 5  # the added row: no stamp reaches it
 
 
+# -- 1-D convolution --------------------------------------------------------------------------------
+
+def test_moving_average_and_difference_by_hand():
+    series = [3, 5, 4, 8, 6, 10]
+    assert conv1d(series, [0.25] * 4).tolist() == [5.0, 5.75, 7.0]
+    assert conv1d(series, [-1, 1]).tolist() == [2, -1, 4, -2, 4]
+    assert conv1d(series, [1, 1, 1], stride=3).tolist() == [12, 24]
+    assert conv1d(series, [1, 1], padding=1, dilation=2).tolist() == [5, 7, 13, 10, 18, 6]  # x[t - 1] + x[t + 1]
+    assert conv1d(series, [1, 0, -1]).dtype == np.int64
+
+
+def test_a_k_by_c_filter_is_one_filter_over_the_channels():
+    x = np.array([[1, 10], [2, 20], [3, 30]])  # (L, C) = (3, 2): two channels per time step
+    out = conv1d(x, [[1, 0], [0, 1]])  # (k, C): tap 0 reads channel 0, tap 1 reads channel 1
+    assert out.shape == (2,) and out.tolist() == [1 + 20, 2 + 30]
+    bank = conv1d(x[:, :1], [[[1, 0]], [[0, 1]]], [5, 7])  # (k, C, F) = (2, 1, 2): two filters on channel 0
+    assert bank.tolist() == [[1 + 5, 2 + 7], [2 + 5, 3 + 7]]
+    with pytest.raises(ValueError, match="channel"):  # a filter spans every channel of the input
+        conv1d(x, [[[1, 0]], [[0, 1]]])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds, st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2), st.integers(1, 3),
+       st.sampled_from(["1", "L,C", "k,C", "N,L,C"]))
+def test_conv1d_matches_naive_loops_and_conv2d_on_one_row(seed, k, stride, padding, dilation, C, form):
+    rng = np.random.default_rng(seed)
+    L = max(1, dilation * (k - 1) + 1 - 2 * padding + int(rng.integers(0, 8)))
+    kwargs = {"stride": stride, "padding": padding, "dilation": dilation}
+    x = rng.integers(-9, 10, size={"1": (L,), "L,C": (L, C), "k,C": (L, C), "N,L,C": (2, L, C)}[form])
+    w = rng.integers(-3, 4, size={"1": (k,), "L,C": (k, C, 3), "k,C": (k, C), "N,L,C": (k, C, 3)}[form])
+    out = conv1d(x, w, 2, **kwargs)
+    assert out.dtype == np.int64
+    assert np.array_equal(out, conv1d_naive(x, w, 2, **kwargs))
+    L_out = conv_output_size(L, k, stride, padding, dilation)
+    assert out.shape == {"1": (L_out,), "L,C": (L_out, 3), "k,C": (L_out,), "N,L,C": (2, L_out, 3)}[form]
+    # the same numbers as conv2d on a sequence laid out as one row
+    row = conv2d(x[..., None, :, :] if x.ndim > 1 else x[None], w[None], 2, stride=(1, stride),
+                 padding=(0, padding), dilation=(1, dilation))
+    assert np.array_equal(out, row[:, 0] if x.ndim == 3 else row[0])
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: conv1d(np.ones((2, 3, 4, 5)), [1]), r"sequence \(L,\).*not 4-D"),
+    (lambda: conv1d([1, 2, 3], np.ones((1, 1, 1, 1))), r"\(k,\), \(k, C\) or \(k, C, F\)"),
+    (lambda: conv1d([1, 2, 3], [1, 1, 1, 1]), r"filter \(4\) is larger than the padded input \(3\)"),
+    (lambda: conv1d([1, 2, 3], [1, 1], dilation=3), "dilated to 4"),
+    (lambda: conv1d([1, 2, 3], [1], stride=(1, 2)), "stride must be a whole number"),
+    (lambda: conv1d([], [1]), "at least one cell"),
+    (lambda: conv1d_naive([1, 2, np.inf], [1]), "infinite"),
+])
+def test_bad_1d_arguments_say_why_in_one_dimension(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
 # -- the convolution as a matrix --------------------------------------------------------------------
 
 def test_the_lecture_convolution_is_a_9_by_25_matrix():
@@ -328,7 +385,7 @@ def test_the_transposed_size_undoes_the_convolutions(n, k, stride, padding, dila
 
 
 def test_public_relatives_are_importable():
-    for name in ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix",
+    for name in ["conv1d", "conv1d_naive", "conv_transpose2d", "conv_transpose2d_naive", "conv_matrix",
                  "conv_transpose_output_size"]:
         assert callable(getattr(cnnviz, name)) and name in cnnviz.__all__ and name in cnnviz.kernel.__all__
 
@@ -375,6 +432,20 @@ def test_conv_transpose2d_matches_torch(torch, seed):
     np.testing.assert_allclose(conv_transpose2d(x, w, b, **kwargs), ref.numpy().transpose(0, 2, 3, 1), atol=1e-10)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_conv1d_matches_torch(torch, seed):
+    rng = np.random.default_rng(1400 + seed)
+    C, F, k = (int(v) for v in rng.integers(1, 4, size=3))
+    stride, padding, dilation = int(rng.integers(1, 4)), int(rng.integers(0, 3)), int(rng.integers(1, 3))
+    x = rng.normal(size=(2, dilation * (k - 1) + 1 + int(rng.integers(0, 10)), C))  # (N, L, C)
+    w, b = rng.normal(size=(k, C, F)), rng.normal(size=F)
+    ref = torch.nn.functional.conv1d(torch.tensor(np.ascontiguousarray(x.transpose(0, 2, 1))),
+                                     torch.tensor(np.ascontiguousarray(w.transpose(2, 1, 0))), torch.tensor(b),
+                                     stride=stride, padding=padding, dilation=dilation)  # (N, F, L_out)
+    np.testing.assert_allclose(conv1d(x, w, b, stride=stride, padding=padding, dilation=dilation),
+                               ref.numpy().transpose(0, 2, 1), atol=1e-10)
+
+
 def test_parameter_counts_equal_the_layers_numel(torch):
     nn = torch.nn
 
@@ -388,3 +459,4 @@ def test_parameter_counts_equal_the_layers_numel(torch):
             nn.Conv2d(c_in, f, (kh, kw), groups=groups, bias=bias))
         # a transposed convolution from c_in to f channels holds as many
         assert conv_param_count(kh, kw, c_in, f, bias) == numel(nn.ConvTranspose2d(c_in, f, (kh, kw), bias=bias))
+    assert conv_param_count(1, 5, 3, 7) == numel(nn.Conv1d(3, 7, 5))

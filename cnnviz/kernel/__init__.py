@@ -1,6 +1,6 @@
 """The kernel: convolutions, pooling, their backward passes, sizes and parameter counts, grids. NumPy only."""
 from cnnviz.kernel.backward import conv2d_backward, conv2d_backward_naive, pool2d_backward, pool2d_backward_naive
-from cnnviz.kernel.conv import ConvStep, conv2d, conv2d_naive, conv_trace, pad_input
+from cnnviz.kernel.conv import ConvStep, conv1d, conv1d_naive, conv2d, conv2d_naive, conv_trace, pad_input
 from cnnviz.kernel.transpose import conv_matrix, conv_transpose2d, conv_transpose2d_naive
 from cnnviz.kernel.pool import POOL_MODES, TIE_RULE, PoolStep, pool2d, pool2d_naive, pool_trace
 from cnnviz.kernel.gradients import (
@@ -23,7 +23,7 @@ from cnnviz.kernel.shapes import (
 )
 
 __all__ = [
-    "ConvStep", "conv2d", "conv2d_naive", "conv_trace", "pad_input",
+    "ConvStep", "conv2d", "conv2d_naive", "conv1d", "conv1d_naive", "conv_trace", "pad_input",
     "conv_transpose2d", "conv_transpose2d_naive", "conv_matrix",
     "POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace",
     "conv2d_backward", "conv2d_backward_naive", "pool2d_backward", "pool2d_backward_naive",

@@ -1,8 +1,9 @@
-"""2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding.
+"""2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding; and 1-D.
 
 Shape letters: an input is ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``,
 an output ``(H_out, W_out, F)``; a batch of N inputs ``(N, H, W, C)`` gives ``(N, H_out, W_out, F)``.
-The backward pass is in ``backward.py``, the transposed convolution in ``transpose.py``.
+A sequence is ``(L, C)``, its filters ``(k, C, F)``. The backward pass is in ``backward.py``, the
+transposed convolution in ``transpose.py``.
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import numpy as np
 
 from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
-from cnnviz.kernel.shapes import as_groups, as_pair
+from cnnviz.kernel.shapes import as_groups, as_pair, conv_output_size
 
-__all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
+__all__ = ["conv2d", "conv2d_naive", "conv1d", "conv1d_naive", "conv_trace", "ConvStep", "pad_input"]
 
 
 def _prepare(x, w, b, stride, padding, dilation, groups=1):
@@ -348,6 +349,94 @@ def conv2d_naive(
                                 total = total + xp[r * sh + i * dh, c * sw + j * dw, first + ch] * cv.w[i, j, ch, f]
                     out[n, r, c, f] = total
     return cv.shaped(out)
+
+
+def _as_row(x, w, stride, padding, dilation):
+    """``conv1d``'s arguments as ``conv2d``'s: the sequence and the filter each one row of height 1.
+
+    Returns the input ``(1, L)``, ``(1, L, C)`` or ``(N, 1, L, C)``, the filter ``(1, k, ...)``,
+    ``conv2d``'s keyword arguments and whether the input had an N axis.
+    """
+    x = finite_array(x, "input")
+    w = finite_array(w, "filter")
+    if x.ndim not in (1, 2, 3):
+        raise ValueError(
+            "The input must be a sequence (L,), a sequence of channels (L, C) or a batch of them (N, L, C), "
+            f"not {x.ndim}-D."
+        )
+    if w.ndim not in (1, 2, 3):
+        raise ValueError(f"The filter must be (k,), (k, C) or (k, C, F), not {w.ndim}-D.")
+    if x.size == 0 or w.size == 0:
+        raise ValueError("The input and the filter must each have at least one cell.")
+    batched = x.ndim == 3
+    # The checks and the sentences of one axis, before conv2d sees a row of height 1.
+    conv_output_size(x.shape[1 if batched else 0], w.shape[0], stride, padding, dilation)
+    x_row = x[:, None] if batched else x[None]  # (N, 1, L, C), or (1, L[, C])
+    kwargs = {"stride": (1, stride), "padding": (0, padding), "dilation": (1, dilation)}
+    return x_row, w[None], kwargs, batched
+
+
+def conv1d(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int = 1, padding: int = 0, dilation: int = 1,
+) -> np.ndarray:
+    """Slide a filter along a sequence and take a dot product at each position.
+
+    ``conv2d`` on a single row: cross-correlation, and
+    ``L_out = floor((L + 2*padding - dilation*(k - 1) - 1) / stride) + 1``.
+
+    Parameters
+    ----------
+    x : array_like, shape (L,), (L, C) or (N, L, C)
+        One sequence, one sequence of C channels (C values per time step), or a batch of N.
+    w : array_like, shape (k,), (k, C) or (k, C, F)
+        One filter of k taps; one filter of k taps over C channels (``w[t, c]`` weighs channel c
+        at tap t, and the output has no F axis); or a bank of F such filters.
+    b : None, number or array_like, shape (F,)
+        Bias added to each output.
+    stride, padding, dilation : int
+        Step between windows, zeros added at each end, spacing between taps.
+
+    Returns
+    -------
+    ndarray, shape ([N,] L_out[, F])
+        An N axis when ``x`` has one, an F axis when ``w`` has one. Integers stay exact as in
+        ``conv2d``.
+
+    Examples
+    --------
+    >>> conv1d([3, 5, 4, 8, 6, 10], [0.25, 0.25, 0.25, 0.25]).tolist()  # a moving average of 4 steps
+    [5.0, 5.75, 7.0]
+    >>> conv1d([3, 5, 4, 8], [-1, 1]).tolist()  # each step's change
+    [2, -1, 4]
+    """
+    x_row, w_row, kwargs, batched = _as_row(x, w, stride, padding, dilation)
+    out = conv2d(x_row, w_row, b, **kwargs)  # ([N,] 1, L_out[, F])
+    return out[:, 0] if batched else out[0]
+
+
+def conv1d_naive(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int = 1, padding: int = 0, dilation: int = 1,
+) -> np.ndarray:
+    """Reference ``conv1d`` written as plain loops over every output position and filter tap."""
+    x_row, w_row, kwargs, batched = _as_row(x, w, stride, padding, dilation)
+    cv = _prepare(x_row, w_row, b, kwargs["stride"], kwargs["padding"], kwargs["dilation"])
+    N, _, _, C = cv.x.shape
+    _, k, _, F = cv.w.shape
+    s, p, d, L_out = cv.stride[1], cv.padding[1], cv.dilation[1], cv.out_size[1]
+    out = np.zeros((N, 1, L_out, F), dtype=cv.dtype)
+    for n in range(N):
+        xp = np.pad(cv.x[n, 0], ((p, p), (0, 0)))  # (L + 2*p, C)
+        for f in range(F):
+            for t in range(L_out):
+                total = cv.bias[f]
+                for i in range(k):
+                    for ch in range(C):
+                        total = total + xp[t * s + i * d, ch] * cv.w[0, i, ch, f]
+                out[n, 0, t, f] = total
+    out = cv.shaped(out)  # ([N,] 1, L_out[, F])
+    return out[:, 0] if batched else out[0]
 
 
 @dataclass(frozen=True)
