@@ -2,7 +2,8 @@
 
 The subpackages, each importing only those above it in this list:
 
-- ``kernel``: convolution, pooling, backward passes, sizes and parameter counts, grids (NumPy only);
+- ``kernel``: convolution and its relatives, pooling, backward passes, sizes and parameter counts, grids
+  (NumPy only);
 - ``images``: the safe image loader (Pillow);
 - ``lecture``: filter presets, the layer model, architectures, the network builder's grammar, the quiz;
 - ``learn``: one filter learned by gradient descent, the digits, the network and its training, interpretation,
@@ -19,14 +20,17 @@ import importlib
 
 # name -> the module that defines it
 _EXPORTS = {
-    "cnnviz.kernel.conv": ["ConvStep", "conv2d", "conv2d_naive", "conv_trace", "pad_input"],
+    "cnnviz.kernel.conv": ["ConvStep", "conv2d", "conv2d_naive", "conv1d", "conv1d_naive", "conv_trace",
+                           "pad_input"],
+    "cnnviz.kernel.transpose": ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix"],
     "cnnviz.kernel.pool": ["POOL_MODES", "TIE_RULE", "PoolStep", "pool2d", "pool2d_naive", "pool_trace"],
     "cnnviz.kernel.backward": ["conv2d_backward", "conv2d_backward_naive", "pool2d_backward",
                                "pool2d_backward_naive"],
     "cnnviz.kernel.gradients": ["weight_gradient_trace", "input_gradient_trace", "pool_gradient_trace",
                                 "spread_gradient", "map_gradient", "squared_loss"],
-    "cnnviz.kernel.shapes": ["conv_output_size", "pool_output_size", "conv_param_count", "dense_param_count",
-                             "conv_output_formula", "pool_output_formula", "conv_param_formula"],
+    "cnnviz.kernel.shapes": ["conv_output_size", "conv_transpose_output_size", "pool_output_size",
+                             "conv_param_count", "dense_param_count", "conv_output_formula",
+                             "pool_output_formula", "conv_param_formula"],
     "cnnviz.images": ["ImageError", "load_image"],
     "cnnviz.lecture.quiz.questions": ["QUIZ_KINDS", "QUIZ_LENGTHS", "MAX_SEED", "Question", "make_question",
                                       "make_quiz"],

@@ -226,13 +226,73 @@ def test_a_gradient_with_nan_is_refused():
         conv2d_backward(np.ones((3, 3)), np.ones((2, 2)), [[1, np.nan], [1, 1]])
 
 
+# -- grouped convolution ------------------------------------------------------------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(seeds, st.integers(1, 3), st.integers(1, 2), st.integers(1, 2), st.booleans())
+def test_grouped_conv2d_backward_of_integers_matches_naive(seed, groups, Cg, Fg, batch):
+    rng = np.random.default_rng(seed)
+    x, w, kwargs = random_conv(rng, batch=batch, integers=True)
+    x = rng.integers(-9, 10, size=x.shape[:-1] + (groups * Cg,))
+    w = rng.integers(-3, 4, size=w.shape[:2] + (Cg, groups * Fg))
+    dout = rng.integers(-5, 6, size=conv2d(x, w, groups=groups, **kwargs).shape)
+    fast = conv2d_backward(x, w, dout, groups=groups, **kwargs)
+    for a, b, like in zip(fast, conv2d_backward_naive(x, w, dout, groups=groups, **kwargs), (x, w, w[0, 0, 0])):
+        assert a.dtype == np.int64 and a.shape == like.shape
+        assert np.array_equal(a, b)
+
+
+def test_depthwise_gradients_are_each_channels_own():
+    rng = np.random.default_rng(12)
+    x, w = rng.normal(size=(2, 6, 5, 3)), rng.normal(size=(3, 3, 1, 3))
+    dout = rng.normal(size=conv2d(x, w, groups=3, padding=1).shape)
+    dx, dw, db = conv2d_backward(x, w, dout, groups=3, padding=1)
+    for c in range(3):
+        dx_c, dw_c, db_c = conv2d_backward(x[..., c : c + 1], w[..., c : c + 1], dout[..., c : c + 1], padding=1)
+        np.testing.assert_allclose(dx[..., c : c + 1], dx_c, atol=1e-12)
+        np.testing.assert_allclose(dw[..., c : c + 1], dw_c, atol=1e-12)
+        np.testing.assert_allclose(db[c : c + 1], db_c, atol=1e-12)
+
+
+def test_grouped_gradients_match_finite_differences():
+    rng = np.random.default_rng(13)
+    x, w, b = rng.normal(size=(5, 4, 4)), rng.normal(size=(2, 3, 2, 4)), rng.normal(size=4)
+    dout = rng.normal(size=conv2d(x, w, groups=2, stride=(2, 1)).shape)
+
+    def loss():
+        return float((conv2d(x, w, b, groups=2, stride=(2, 1)) * dout).sum())
+
+    dx, dw, db = conv2d_backward(x, w, dout, groups=2, stride=(2, 1))
+    np.testing.assert_allclose(dx, numerical_gradient(loss, x), atol=1e-6)
+    np.testing.assert_allclose(dw, numerical_gradient(loss, w), atol=1e-6)
+    np.testing.assert_allclose(db, numerical_gradient(loss, b), atol=1e-6)
+
+
+def test_grouped_integer_gradients_are_float_when_one_group_could_overflow():
+    x = np.zeros((3, 3, 2), dtype=np.int64)
+    x[..., 1] = 2**40  # group 1's dw would be 4 * 2**40 * 2**30
+    w = np.ones((2, 2, 1, 2), dtype=np.int64)
+    dx, dw, db = conv2d_backward(x, w, np.full((2, 2, 2), 2**30), groups=2)
+    assert dw.dtype == np.float64 and dw[0, 0, 0].tolist() == [0.0, 4 * 2.0**70]
+    assert conv2d_backward(x // 2**20, w, np.full((2, 2, 2), 2**30), groups=2)[1].dtype == np.int64
+
+
+def test_groups_that_do_not_fit_are_refused_by_the_backward_pass_too():
+    with pytest.raises(ValueError, match="do not split into 2 groups"):
+        conv2d_backward(np.ones((4, 4, 3)), np.ones((2, 2, 1, 2)), np.ones((3, 3, 2)), groups=2)
+    with pytest.raises(ValueError, match="do not split into 2 groups"):
+        conv2d_backward_naive(np.ones((4, 4, 4)), np.ones((2, 2, 2, 3)), np.ones((3, 3, 3)), groups=2)
+
+
 # -- PyTorch's autograd, when it is installed ---------------------------------------------------------
 
-torch = pytest.importorskip("torch", reason="PyTorch is optional: its autograd is a second reference")
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is optional: its autograd is a second reference")
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_conv2d_backward_matches_torch_autograd(seed):
+def test_conv2d_backward_matches_torch_autograd(torch, seed):
     rng = np.random.default_rng(700 + seed)
     x, w, kwargs = random_conv(rng, batch=True)
     b = rng.normal(size=w.shape[3])
@@ -252,7 +312,7 @@ def test_conv2d_backward_matches_torch_autograd(seed):
 
 @pytest.mark.parametrize("mode", ["max", "avg"])
 @pytest.mark.parametrize("seed", range(10))
-def test_pool2d_backward_matches_torch_autograd(seed, mode):
+def test_pool2d_backward_matches_torch_autograd(torch, seed, mode):
     rng = np.random.default_rng(800 + seed)
     x, size, stride = random_pool(rng, batch=True)  # normal floats: no ties to break
     dout = rng.normal(size=pool2d(x, size, stride, mode).shape)
@@ -264,3 +324,23 @@ def test_pool2d_backward_matches_torch_autograd(seed, mode):
     ot.backward(torch.tensor(dout.transpose(0, 3, 1, 2)))
     np.testing.assert_allclose(pool2d_backward(x, dout, size, stride, mode),
                                xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_grouped_conv2d_backward_matches_torch_autograd(torch, seed):
+    rng = np.random.default_rng(900 + seed)
+    groups, Cg, Fg = (int(v) for v in rng.integers(1, 4, size=3))
+    x, w, kwargs = random_conv(rng, batch=True)
+    x = rng.normal(size=x.shape[:-1] + (groups * Cg,))
+    w = rng.normal(size=w.shape[:2] + (Cg, groups * Fg))
+    b = rng.normal(size=groups * Fg)
+    dout = rng.normal(size=conv2d(x, w, groups=groups, **kwargs).shape)
+    xt = torch.tensor(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), requires_grad=True)  # (N, C, H, W)
+    wt = torch.tensor(np.ascontiguousarray(w.transpose(3, 2, 0, 1)), requires_grad=True)  # (F, C // groups, kh, kw)
+    bt = torch.tensor(b, requires_grad=True)
+    ot = torch.nn.functional.conv2d(xt, wt, bt, groups=groups, **kwargs)
+    ot.backward(torch.tensor(np.ascontiguousarray(dout.transpose(0, 3, 1, 2))))
+    dx, dw, db = conv2d_backward(x, w, dout, groups=groups, **kwargs)
+    np.testing.assert_allclose(dx, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-10)
+    np.testing.assert_allclose(dw, wt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-10)
+    np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-10)

@@ -30,19 +30,21 @@ def _output_gradient(dout, shape: tuple[int, ...], layer: str) -> np.ndarray:
     return g
 
 
-def _conv_setup(x, w, dout, stride, padding, dilation):
+def _conv_setup(x, w, dout, stride, padding, dilation, groups=1):
     """Check the arguments; return the ``_Conv``, ``dout`` as ``(N, H_out, W_out, F)`` and the dtype."""
-    cv = _prepare(x, w, None, stride, padding, dilation)
+    cv = _prepare(x, w, None, stride, padding, dilation, groups)
     g = _output_gradient(dout, cv.out_shape(), "convolution")
     N, F = cv.x.shape[0], cv.w.shape[3]
     g4 = g.reshape(N, *cv.out_size, F)  # (N, H_out, W_out, F)
     dtype = np.result_type(cv.x, cv.w, g4)
     if dtype.kind in "iu":
         # Exact while every gradient fits int64: dw sums x * dout over positions, db sums dout,
-        # and each dx cell sums w * dout over the taps and filters that reach it.
+        # and each dx cell sums w * dout over the taps and the filters that reach it (its group's).
         g_sum = abs_sum_max(g4.reshape(-1, F), axis=0)
-        C = cv.w.shape[2]
-        w_sum = abs_sum_max(cv.w.transpose(2, 0, 1, 3).reshape(C, -1), axis=1)
+        kh, kw, Cg, _ = cv.w.shape
+        G = cv.groups
+        by_channel = cv.w.reshape(kh, kw, Cg, G, F // G).transpose(2, 3, 0, 1, 4)  # (Cg, G, kh, kw, F // G)
+        w_sum = abs_sum_max(by_channel.reshape(Cg * G, -1), axis=1)
         exact = fits_int64(abs_max(cv.x) * g_sum) and fits_int64(g_sum) and fits_int64(abs_max(g4) * w_sum)
         dtype = np.dtype(np.int64) if exact else np.dtype(np.float64)
     return cv, g4, dtype
@@ -55,7 +57,7 @@ def _conv_grads_shaped(cv: _Conv, dx4, dw4, db):
 
 def conv2d_backward(
     x: np.typing.ArrayLike, w: np.typing.ArrayLike, dout: np.typing.ArrayLike, *, stride: int | tuple[int, int] = 1,
-    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of ``conv2d(x, w, b, ...)`` with respect to ``x``, ``w`` and ``b``.
 
@@ -68,12 +70,14 @@ def conv2d_backward(
     ----------
     x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
         The input of the forward pass.
-    w : array_like, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
+    w : array_like, shape (kh, kw), (kh, kw, C // groups) or (kh, kw, C // groups, F)
         Its filter or filter bank.
     dout : array_like, shape ([N,] H_out, W_out[, F])
         Gradient of the loss with respect to the output: the shape ``conv2d(x, w, ...)`` returns.
     stride, padding, dilation : int or (int, int)
         As in the forward pass.
+    groups : int
+        As in the forward pass: each filter sees only its group's channels.
 
     Returns
     -------
@@ -94,7 +98,8 @@ def conv2d_backward(
     ``w @ dout.T`` goes back onto the input one tap at a time. Besides the gradients it allocates
     the channels-first padded input (no copy for one unpadded, contiguous channel) and its
     gradient, ``C*N*(H + 2*ph)*(W + 2*pw)`` values each, and about 1 MiB for a block's columns
-    and their gradient, kept for a later call.
+    and their gradient, kept for a later call. With ``groups``, each group's channels and filters
+    go through all of this on their own, and the gradients are joined.
 
     Examples
     --------
@@ -102,6 +107,8 @@ def conv2d_backward(
     >>> dx.tolist(), dw.tolist(), db.tolist()
     ([[1, 1, 0], [1, 3, 2], [0, 2, 2]], [[8, 12], [20, 24]], [4])
     """
+    if type(groups) is not int or groups != 1:
+        return _conv2d_backward_grouped(x, w, dout, stride, padding, dilation, groups)
     cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation)
     N, H, W, C = cv.x.shape
     kh, kw, _, F = cv.w.shape
@@ -161,14 +168,32 @@ def conv2d_backward(
     return _conv_grads_shaped(cv, dx4, dwb[:K].reshape(kh, kw, C, F), dwb[K])
 
 
+def _conv2d_backward_grouped(x, w, dout, stride, padding, dilation, groups):
+    """``conv2d_backward`` with ``groups > 1``: each group's channels and filters on their own."""
+    cv, g4, _ = _conv_setup(x, w, dout, stride, padding, dilation, groups)
+    Cg, F = cv.w.shape[2:]
+    Fg = F // cv.groups
+    geometry = {"stride": cv.stride, "padding": cv.padding, "dilation": cv.dilation}
+    # Each group's integers stay exact exactly when its own gradients fit int64; joined with a
+    # group that needed float64, they become float64 too.
+    parts = [
+        conv2d_backward(cv.x[..., g * Cg : (g + 1) * Cg], cv.w[..., g * Fg : (g + 1) * Fg],
+                        g4[..., g * Fg : (g + 1) * Fg], **geometry)
+        for g in range(cv.groups)
+    ]
+    dx4, dw4, db = (np.concatenate(grads, axis=-1) for grads in zip(*parts))  # channels, filters, biases
+    return _conv_grads_shaped(cv, dx4, dw4, db)
+
+
 def conv2d_backward_naive(
     x: np.typing.ArrayLike, w: np.typing.ArrayLike, dout: np.typing.ArrayLike, *, stride: int | tuple[int, int] = 1,
-    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reference ``conv2d_backward`` written as plain loops over every output cell and filter tap."""
-    cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation)
+    cv, g4, dtype = _conv_setup(x, w, dout, stride, padding, dilation, groups)
     N, H, W, C = cv.x.shape
-    kh, kw, _, F = cv.w.shape
+    kh, kw, Cg, F = cv.w.shape
+    Fg = F // cv.groups
     (sh, sw), (ph, pw), (dh, dw_) = cv.stride, cv.padding, cv.dilation
     xw = cv.w.astype(dtype)
     dw = np.zeros(cv.w.shape, dtype=dtype)
@@ -178,16 +203,17 @@ def conv2d_backward_naive(
         xp = pad_input(cv.x[n].astype(dtype), (ph, pw))  # (Hp, Wp, C)
         dxp = np.zeros(xp.shape, dtype=dtype)
         for f in range(F):
+            first = (f // Fg) * Cg  # the first channel of filter f's group
             for r in range(cv.out_size[0]):
                 for q in range(cv.out_size[1]):
                     grad = g4[n, r, q, f]
                     db[f] += grad
                     for i in range(kh):
                         for j in range(kw):
-                            for ch in range(C):
+                            for ch in range(Cg):
                                 row, col = r * sh + i * dh, q * sw + j * dw_
-                                dw[i, j, ch, f] += xp[row, col, ch] * grad
-                                dxp[row, col, ch] += xw[i, j, ch, f] * grad
+                                dw[i, j, ch, f] += xp[row, col, first + ch] * grad
+                                dxp[row, col, first + ch] += xw[i, j, ch, f] * grad
         dx[n] = dxp[ph : ph + H, pw : pw + W]
     return _conv_grads_shaped(cv, dx, dw, db)
 

@@ -1,8 +1,9 @@
-"""2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding.
+"""2-D convolution as CNNs do it: cross-correlation (no filter flip), zero padding; and 1-D.
 
 Shape letters: an input is ``(H, W, C)``, a filter bank ``(kh, kw, C, F)``,
 an output ``(H_out, W_out, F)``; a batch of N inputs ``(N, H, W, C)`` gives ``(N, H_out, W_out, F)``.
-The backward pass is in ``backward.py``.
+A sequence is ``(L, C)``, its filters ``(k, C, F)``. The backward pass is in ``backward.py``, the
+transposed convolution in ``transpose.py``.
 """
 from __future__ import annotations
 
@@ -12,16 +13,40 @@ import numpy as np
 
 from cnnviz.kernel.notation import format_shape
 from cnnviz.kernel.validate import abs_max, abs_sum_max, finite_array, fits_int64
-from cnnviz.kernel.shapes import as_pair
+from cnnviz.kernel.shapes import as_groups, as_pair, conv_output_size
 
-__all__ = ["conv2d", "conv2d_naive", "conv_trace", "ConvStep", "pad_input"]
+__all__ = ["conv2d", "conv2d_naive", "conv1d", "conv1d_naive", "conv_trace", "ConvStep", "pad_input"]
 
 
-def _prepare(x, w, b, stride, padding, dilation):
-    """Check and normalise the arguments of ``conv2d``.
+def _prepare(x, w, b, stride, padding, dilation, groups=1):
+    """Check and normalise the arguments of ``conv2d``: its operands and its geometry."""
+    operands = _operands(x, w, b, groups)
+    x4, w4 = operands[:2]
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    kh, kw = w4.shape[:2]
+    H, W = x4.shape[1:3]
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the (dilated) filter's reach
+    if span_h > H + 2 * ph or span_w > W + 2 * pw:
+        raise ValueError(
+            f"The filter ({format_shape((kh, kw))}"
+            + (f", dilated to {format_shape((span_h, span_w))}" if (dh, dw) != (1, 1) else "")
+            + f") is larger than the padded input ({format_shape((H + 2 * ph, W + 2 * pw))}): "
+            "use a smaller filter, a larger input or more padding."
+        )
+    # conv_output_size's formula, on arguments already checked
+    H_out = (H + 2 * ph - span_h) // sh + 1
+    W_out = (W + 2 * pw - span_w) // sw + 1
+    return _Conv(*operands, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out))
 
-    Returns the input as ``(N, H, W, C)`` and the filters as ``(kh, kw, C, F)``, with ``batched``
-    (``x`` had an N axis) and ``single`` (``w`` had no F axis) to give the output its caller's shape.
+
+def _operands(x, w, b, groups=1) -> tuple:
+    """Check and normalise a convolution's input, filters and bias: ``_Conv``'s fields up to ``groups``.
+
+    The input becomes ``(N, H, W, C)`` and the filters ``(kh, kw, C // groups, F)``, with
+    ``batched`` (``x`` had an N axis) and ``single`` (``w`` had no F axis) to give the output its
+    caller's shape.
     """
     x = finite_array(x, "input")
     w = finite_array(w, "filter")
@@ -38,13 +63,19 @@ def _prepare(x, w, b, stride, padding, dilation):
     single = w.ndim < 4  # no F axis: no F axis in the output either
     x4 = x if batched else x[None] if x.ndim == 3 else x[None, :, :, None]  # (N, H, W, C)
     w4 = w if w.ndim == 4 else w[..., None] if w.ndim == 3 else w[:, :, None, None]  # (kh, kw, C, F)
-    C = x4.shape[3]
-    if w4.shape[2] != C:
+    C, F = x4.shape[3], w4.shape[3]
+    if type(groups) is not int or groups != 1:
+        groups = as_groups(groups, C, F)
+    if w4.shape[2] * groups != C:
+        if groups == 1:
+            raise ValueError(
+                f"The filter has {w4.shape[2]} channel(s) but the input has {C}: "
+                "a filter always extends the full depth of the input."
+            )
         raise ValueError(
-            f"The filter has {w4.shape[2]} channel(s) but the input has {C}: "
-            "a filter always extends the full depth of the input."
+            f"The filter has {w4.shape[2]} channel(s) but the input's {C} channels in {groups} groups "
+            f"have {C // groups} each: a filter extends the full depth of its group."
         )
-    F = w4.shape[3]
     # The input and filter decide the dtype (float32 stays float32); a fractional bias on
     # integer data makes the result float.
     dtype = np.result_type(x4, w4)
@@ -64,24 +95,7 @@ def _prepare(x, w, b, stride, padding, dilation):
         bound = abs_max(x4) * abs_sum_max(w4.reshape(-1, F), axis=0) + abs_max(bias)
         dtype = np.dtype(np.int64) if fits_int64(bound) else np.dtype(np.float64)
     bias = bias.astype(dtype, copy=False)
-    sh, sw = as_pair(stride, "stride", 1)
-    ph, pw = as_pair(padding, "padding", 0)
-    dh, dw = as_pair(dilation, "dilation", 1)
-    kh, kw = w4.shape[:2]
-    H, W = x4.shape[1:3]
-    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the (dilated) filter's reach
-    if span_h > H + 2 * ph or span_w > W + 2 * pw:
-        raise ValueError(
-            f"The filter ({format_shape((kh, kw))}"
-            + (f", dilated to {format_shape((span_h, span_w))}" if (dh, dw) != (1, 1) else "")
-            + f") is larger than the padded input ({format_shape((H + 2 * ph, W + 2 * pw))}): "
-            "use a smaller filter, a larger input or more padding."
-        )
-    # conv_output_size's formula, on arguments already checked
-    H_out = (H + 2 * ph - span_h) // sh + 1
-    W_out = (W + 2 * pw - span_w) // sw + 1
-    return _Conv(x4, w4, bias, (sh, sw), (ph, pw), (dh, dw), (H_out, W_out), dtype, batched, single,
-                 x.shape, w.shape)
+    return x4, w4, bias, dtype, batched, single, x.shape, w.shape, groups
 
 
 @dataclass(slots=True)  # not frozen: one is built per call, and a frozen dataclass is slow to build
@@ -89,17 +103,18 @@ class _Conv:
     """A checked convolution: its arrays in standard form and its geometry."""
 
     x: np.ndarray  # (N, H, W, C)
-    w: np.ndarray  # (kh, kw, C, F)
+    w: np.ndarray  # (kh, kw, C // groups, F)
     bias: np.ndarray  # (F,) in dtype
-    stride: tuple[int, int]
-    padding: tuple[int, int]
-    dilation: tuple[int, int]
-    out_size: tuple[int, int]  # (H_out, W_out)
     dtype: np.dtype  # of the result
     batched: bool  # the caller's input had an N axis
     single: bool  # the caller's filter had no F axis
     x_shape: tuple[int, ...]  # the caller's shapes
     w_shape: tuple[int, ...]
+    groups: int  # group g: channels g*C/G to (g + 1)*C/G - 1 and filters g*F/G to (g + 1)*F/G - 1
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    out_size: tuple[int, int]  # (H_out, W_out)
 
     def shaped(self, out: np.ndarray) -> np.ndarray:
         """``(N, H_out, W_out, F)`` -> the caller's shape: no N axis, no F axis when they gave none."""
@@ -182,7 +197,7 @@ def _window(xp, n0, images, r0, rows, cv: _Conv) -> np.ndarray:
 
     ``window[i, j, c, n, r, q] = xp[c, n0 + n, (r0 + r)*sh + i*dh, q*sw + j*dw]``: no copy.
     """
-    kh, kw, C, _ = cv.w.shape
+    (kh, kw), C = cv.w.shape[:2], xp.shape[0]
     (sh, sw), (dh, dw), W_out = cv.stride, cv.dilation, cv.out_size[1]
     s_c, s_n, s_r, s_w = xp.strides
     return np.ndarray(
@@ -194,6 +209,7 @@ def _window(xp, n0, images, r0, rows, cv: _Conv) -> np.ndarray:
 def conv2d(
     x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
     stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
 ) -> np.ndarray:
     """Slide a filter over an input and take a dot product at each position.
 
@@ -205,12 +221,17 @@ def conv2d(
     x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
         The input: one grid, one volume, or a batch of N volumes. A 3-D input is always one
         volume ``(H, W, C)``; a batch of single-channel grids is ``(N, H, W, 1)``.
-    w : array_like, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
-        One filter, or a bank of F filters; a filter spans every channel of the input.
+    w : array_like, shape (kh, kw), (kh, kw, C // groups) or (kh, kw, C // groups, F)
+        One filter, or a bank of F filters; a filter spans every channel of the input (of its
+        group, with ``groups``).
     b : None, number or array_like, shape (F,)
         Bias added to each activation map.
     stride, padding, dilation : int or (int, int)
         Step between windows, zero padding on each side, spacing between filter taps.
+    groups : int
+        Grouped convolution: the C channels and the F filters split, in order, into ``groups``
+        groups of ``C // groups`` and ``F // groups``, and each filter sees only its own group's
+        channels. ``groups`` must divide both C and F; ``groups == C`` is a depthwise convolution.
 
     Returns
     -------
@@ -226,7 +247,8 @@ def conv2d(
     copy of the input, ``N*C*(H + 2*ph)*(W + 2*pw)`` values (skipped for one unpadded, contiguous
     channel), and an im2col buffer of about 256 KiB: ``kh*kw*C*W_out*r`` values for the ``r``
     output rows of a block, at least one row, kept for a later call. Cap the image size a caller
-    may pass: the output alone is ``N*H_out*W_out*F`` values.
+    may pass: the output alone is ``N*H_out*W_out*F`` values. With ``groups``, the same columns
+    (one per channel and tap) go through one matrix product per group.
 
     Examples
     --------
@@ -235,8 +257,12 @@ def conv2d(
     [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
     >>> conv2d(np.ones((5, 6, 6, 3)), np.ones((3, 3, 3, 4)), padding=1).shape
     (5, 6, 6, 4)
+    >>> conv2d(np.full((3, 3, 2), [1, 2]), np.ones((2, 2, 1, 2), int), groups=2)[0, 0].tolist()  # depthwise
+    [4, 8]
     """
-    cv = _prepare(x, w, b, stride, padding, dilation)
+    cv = _prepare(x, w, b, stride, padding, dilation, groups)
+    if cv.groups > 1:
+        return _conv2d_grouped(cv, b is not None)
     N = cv.x.shape[0]
     kh, kw, C, F = cv.w.shape
     H_out, W_out = cv.out_size
@@ -263,28 +289,154 @@ def conv2d(
     return cv.shaped(out)
 
 
+def _conv2d_grouped(cv: _Conv, has_bias: bool) -> np.ndarray:
+    """``conv2d`` with ``groups > 1``: conv2d's blocks of columns, one matrix product per group."""
+    N = cv.x.shape[0]
+    kh, kw, Cg, F = cv.w.shape
+    G = cv.groups
+    Fg, Kg = F // G, kh * kw * Cg
+    H_out, W_out = cv.out_size
+    xp = _channels_first_padded(cv.x, cv.padding, cv.dtype)  # (C, N, Hp, Wp), C = G*Cg
+    # (G, Kg, Fg): each group's filters, rows in (i, j, c) order like its columns
+    wm = cv.w.astype(cv.dtype, copy=False).reshape(kh, kw, Cg, G, Fg).transpose(3, 0, 1, 2, 4).reshape(G, Kg, Fg)
+    bias = cv.bias.reshape(G, Fg)
+    out = np.empty((N, H_out, W_out, F), dtype=cv.dtype)
+    blocks = list(_blocks(N, H_out, (G * Kg + F) * W_out * xp.itemsize))
+    _, images, _, rows = blocks[0]  # the first block is the largest
+    size = images * rows * W_out  # positions in the largest block
+    nbytes = (G * Kg + F) * size * out.itemsize
+    scratch = _scratch(nbytes)
+    buf = scratch[:nbytes].view(cv.dtype)
+    for n0, images, r0, rows in blocks:
+        n = images * rows * W_out
+        cols = buf[: G * Kg * n].reshape(G, kh, kw, Cg, images, rows, W_out)
+        window = _window(xp, n0, images, r0, rows, cv)  # (kh, kw, C, images, rows, W_out), a view
+        np.copyto(cols, window.reshape(kh, kw, G, Cg, images, rows, W_out).transpose(2, 0, 1, 3, 4, 5, 6))
+        # (G, n, Kg) @ (G, Kg, Fg) -> (G, n, Fg): into a buffer of its own, since a product written
+        # into the output's strided (n, G, Fg) view is three times slower than the copy after it
+        prod = buf[G * Kg * size : G * Kg * size + F * n].reshape(G, n, Fg)
+        np.matmul(cols.reshape(G, Kg, n).transpose(0, 2, 1), wm, out=prod)
+        block = out[n0 : n0 + images, r0 : r0 + rows].reshape(n, G, Fg)  # a contiguous slice of the output
+        np.copyto(block, prod.transpose(1, 0, 2))
+        if has_bias:
+            block += bias
+    _keep(scratch)
+    return cv.shaped(out)
+
+
 def conv2d_naive(
     x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
     stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
 ) -> np.ndarray:
     """Reference ``conv2d`` written as plain loops over every output cell and filter tap."""
-    cv = _prepare(x, w, b, stride, padding, dilation)
-    N, _, _, C = cv.x.shape
-    kh, kw, _, F = cv.w.shape
+    cv = _prepare(x, w, b, stride, padding, dilation, groups)
+    N = cv.x.shape[0]
+    kh, kw, Cg, F = cv.w.shape
     (sh, sw), (ph, pw), (dh, dw) = cv.stride, cv.padding, cv.dilation
+    Fg = F // cv.groups
     out = np.zeros((N, *cv.out_size, F), dtype=cv.dtype)
     for n in range(N):
         xp = pad_input(cv.x[n], (ph, pw))  # (Hp, Wp, C)
         for f in range(F):
+            first = (f // Fg) * Cg  # the first channel of filter f's group
             for r in range(cv.out_size[0]):
                 for c in range(cv.out_size[1]):
                     total = cv.bias[f]
                     for i in range(kh):
                         for j in range(kw):
-                            for ch in range(C):
-                                total = total + xp[r * sh + i * dh, c * sw + j * dw, ch] * cv.w[i, j, ch, f]
+                            for ch in range(Cg):
+                                total = total + xp[r * sh + i * dh, c * sw + j * dw, first + ch] * cv.w[i, j, ch, f]
                     out[n, r, c, f] = total
     return cv.shaped(out)
+
+
+def _as_row(x, w, stride, padding, dilation):
+    """``conv1d``'s arguments as ``conv2d``'s: the sequence and the filter each one row of height 1.
+
+    Returns the input ``(1, L)``, ``(1, L, C)`` or ``(N, 1, L, C)``, the filter ``(1, k, ...)``,
+    ``conv2d``'s keyword arguments and whether the input had an N axis.
+    """
+    x = finite_array(x, "input")
+    w = finite_array(w, "filter")
+    if x.ndim not in (1, 2, 3):
+        raise ValueError(
+            "The input must be a sequence (L,), a sequence of channels (L, C) or a batch of them (N, L, C), "
+            f"not {x.ndim}-D."
+        )
+    if w.ndim not in (1, 2, 3):
+        raise ValueError(f"The filter must be (k,), (k, C) or (k, C, F), not {w.ndim}-D.")
+    if x.size == 0 or w.size == 0:
+        raise ValueError("The input and the filter must each have at least one cell.")
+    batched = x.ndim == 3
+    # The checks and the sentences of one axis, before conv2d sees a row of height 1.
+    conv_output_size(x.shape[1 if batched else 0], w.shape[0], stride, padding, dilation)
+    x_row = x[:, None] if batched else x[None]  # (N, 1, L, C), or (1, L[, C])
+    kwargs = {"stride": (1, stride), "padding": (0, padding), "dilation": (1, dilation)}
+    return x_row, w[None], kwargs, batched
+
+
+def conv1d(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int = 1, padding: int = 0, dilation: int = 1,
+) -> np.ndarray:
+    """Slide a filter along a sequence and take a dot product at each position.
+
+    ``conv2d`` on a single row: cross-correlation, and
+    ``L_out = floor((L + 2*padding - dilation*(k - 1) - 1) / stride) + 1``.
+
+    Parameters
+    ----------
+    x : array_like, shape (L,), (L, C) or (N, L, C)
+        One sequence, one sequence of C channels (C values per time step), or a batch of N.
+    w : array_like, shape (k,), (k, C) or (k, C, F)
+        One filter of k taps; one filter of k taps over C channels (``w[t, c]`` weighs channel c
+        at tap t, and the output has no F axis); or a bank of F such filters.
+    b : None, number or array_like, shape (F,)
+        Bias added to each output.
+    stride, padding, dilation : int
+        Step between windows, zeros added at each end, spacing between taps.
+
+    Returns
+    -------
+    ndarray, shape ([N,] L_out[, F])
+        An N axis when ``x`` has one, an F axis when ``w`` has one. Integers stay exact as in
+        ``conv2d``.
+
+    Examples
+    --------
+    >>> conv1d([3, 5, 4, 8, 6, 10], [0.25, 0.25, 0.25, 0.25]).tolist()  # a moving average of 4 steps
+    [5.0, 5.75, 7.0]
+    >>> conv1d([3, 5, 4, 8], [-1, 1]).tolist()  # each step's change
+    [2, -1, 4]
+    """
+    x_row, w_row, kwargs, batched = _as_row(x, w, stride, padding, dilation)
+    out = conv2d(x_row, w_row, b, **kwargs)  # ([N,] 1, L_out[, F])
+    return out[:, 0] if batched else out[0]
+
+
+def conv1d_naive(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike | None = None, *,
+    stride: int = 1, padding: int = 0, dilation: int = 1,
+) -> np.ndarray:
+    """Reference ``conv1d`` written as plain loops over every output position and filter tap."""
+    x_row, w_row, kwargs, batched = _as_row(x, w, stride, padding, dilation)
+    cv = _prepare(x_row, w_row, b, kwargs["stride"], kwargs["padding"], kwargs["dilation"])
+    N, _, _, C = cv.x.shape
+    _, k, _, F = cv.w.shape
+    s, p, d, L_out = cv.stride[1], cv.padding[1], cv.dilation[1], cv.out_size[1]
+    out = np.zeros((N, 1, L_out, F), dtype=cv.dtype)
+    for n in range(N):
+        xp = np.pad(cv.x[n, 0], ((p, p), (0, 0)))  # (L + 2*p, C)
+        for f in range(F):
+            for t in range(L_out):
+                total = cv.bias[f]
+                for i in range(k):
+                    for ch in range(C):
+                        total = total + xp[t * s + i * d, ch] * cv.w[0, i, ch, f]
+                out[n, 0, t, f] = total
+    out = cv.shaped(out)  # ([N,] 1, L_out[, F])
+    return out[:, 0] if batched else out[0]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from cnnviz.kernel.notation import TIMES, format_count, format_product
 
 __all__ = [
     "as_pair",
+    "as_groups",
     "conv_output_size",
+    "conv_transpose_output_size",
     "pool_output_size",
     "conv_param_count",
     "dense_param_count",
@@ -49,6 +51,22 @@ def as_pair(value: int | tuple[int, int], name: str, minimum: int = 1) -> tuple[
         return _as_int(value[0], name, minimum), _as_int(value[1], name, minimum)
     v = _as_int(value, name, minimum)
     return v, v
+
+
+def as_groups(groups: int, c_in: int, filters: int) -> int:
+    """Return ``groups`` as an int that divides both ``c_in`` and ``filters``, or raise a readable ValueError."""
+    groups = _as_int(groups, "number of groups", 1)
+    if c_in % groups:
+        raise ValueError(
+            f"The {c_in} input channel(s) do not split into {groups} groups: "
+            "the number of groups must divide the number of input channels."
+        )
+    if filters % groups:
+        raise ValueError(
+            f"The {filters} filter(s) do not split into {groups} groups: "
+            "the number of groups must divide the number of filters."
+        )
+    return groups
 
 
 def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
@@ -93,6 +111,45 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation
     return (padded - span) // stride + 1
 
 
+def conv_transpose_output_size(
+    n: int, k: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """Size of a transposed convolution's output along one axis.
+
+    ``n_out = (n - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1``: each of the
+    ``n`` input cells stamps the (dilated) filter ``stride`` cells after the previous one, and
+    ``padding`` crops that many cells from each side. ``output_padding`` adds cells at the end
+    only, to reach the sizes a strided ``conv2d`` maps onto the same ``n``; as in PyTorch it must
+    be smaller than the stride or the dilation.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(3, 3)
+    5
+    >>> conv_transpose_output_size(4, 4, stride=2, padding=1)
+    8
+    """
+    n = _as_int(n, "input size", 1)
+    k = _as_int(k, "filter size", 1)
+    stride = _as_int(stride, "stride", 1)
+    padding = _as_int(padding, "padding", 0)
+    output_padding = _as_int(output_padding, "output padding", 0)
+    dilation = _as_int(dilation, "dilation", 1)
+    if output_padding and output_padding >= stride and output_padding >= dilation:
+        raise ValueError(
+            f"The output padding ({output_padding}) must be smaller than the stride ({stride}) "
+            f"or the dilation ({dilation}): it only adds back the cells a strided convolution can skip."
+        )
+    stamped = (n - 1) * stride + dilation * (k - 1) + 1  # every stamp of the filter, before cropping
+    out = stamped - 2 * padding + output_padding
+    if out < 1:
+        raise ValueError(
+            f"The padding ({padding} on each side) crops the whole output ({stamped + output_padding}): "
+            "use less padding, a larger input or a larger filter."
+        )
+    return out
+
+
 def pool_output_size(n: int, size: int = 2, stride: int | None = None) -> int:
     """Size of a pooling layer's output along one axis: ``floor((n - size) / stride) + 1``.
 
@@ -111,19 +168,26 @@ def pool_output_size(n: int, size: int = 2, stride: int | None = None) -> int:
     return (n - size) // stride + 1
 
 
-def conv_param_count(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> int:
-    """Learnable parameters of a convolutional layer: ``(kh*kw*c_in + bias) * filters``.
+def conv_param_count(kh: int, kw: int, c_in: int, filters: int, bias: bool = True, groups: int = 1) -> int:
+    """Learnable parameters of a convolutional layer: ``(kh*kw*c_in/groups + bias) * filters``.
+
+    With ``groups`` the input channels and the filters split into that many groups, and each
+    filter spans only its group's ``c_in/groups`` channels; depthwise when ``groups == c_in``.
+    A transposed convolution from ``c_in`` to ``filters`` channels has the same count.
 
     Examples
     --------
     >>> conv_param_count(5, 5, 3, 10)
     760
+    >>> conv_param_count(3, 3, 32, 32, groups=32) + conv_param_count(1, 1, 32, 64)  # depthwise-separable
+    2432
     """
     kh = _as_int(kh, "filter height", 1)
     kw = _as_int(kw, "filter width", 1)
     c_in = _as_int(c_in, "number of input channels", 1)
     filters = _as_int(filters, "number of filters", 1)
-    return (kh * kw * c_in + int(bool(bias))) * filters
+    groups = as_groups(groups, c_in, filters)
+    return (kh * kw * (c_in // groups) + int(bool(bias))) * filters
 
 
 def dense_param_count(n_in: int, n_out: int, bias: bool = True) -> int:
