@@ -20,6 +20,7 @@ from cnnviz.learn.interpret import confusion_matrix, top_patches
 from cnnviz.learn.network import TrainConfig
 from cnnviz.learn.worker import Trainer, TrainingRun
 from cnnviz.ui import ROOT, ReadyFigure, html
+from cnnviz.ui.backward import stable_rate
 from cnnviz.ui.cache import bounded
 from cnnviz.views import learn as fig_learn
 from cnnviz.views.assets import asset
@@ -447,13 +448,14 @@ def _significant(a: np.ndarray, digits: int) -> np.ndarray:
 def backward_query(key: tuple, epoch: int, digit: int, f: int) -> dict[str, str]:
     """The link of "How a filter learns" on the backward step that moved learned filter ``f`` of run ``key`` to
     ``epoch``, for test digit ``digit``: its cells, the filter after epoch ``epoch − 1`` (4 decimals), the network's
-    padding, and ``dL/dmap`` given (4 significant digits)."""
+    padding, ``dL/dmap`` given (4 significant digits), and a learning rate descent on the digit converges at."""
     run = shared_run(*key)
     w = run.history()[epoch - 1].filters[:, :, 0, f].astype(np.float64)
     dmap = step_gradient(key, epoch, digit)[:, :, f].astype(np.float64)
-    return {"input": grid_to_text(digits_split().test_images[digit]), "filter": grid_to_text(np.round(w, 4)),
+    x = np.asarray(digits_split().test_images[digit])
+    return {"input": grid_to_text(x), "filter": grid_to_text(np.round(w, 4)),
             "padding": str(run.config.padding), "source": "given", "dmap": grid_to_text(_significant(dmap, 4)),
-            "net": f"{digit},{epoch},{f + 1}"}
+            "net": f"{digit},{epoch},{f + 1}", "rate": str(stable_rate(x, w.shape, padding=run.config.padding))}
 
 
 def _open_asked(pick_key: str) -> None:

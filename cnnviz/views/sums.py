@@ -177,7 +177,11 @@ def _factors(terms) -> str:
 
 
 def _products(terms) -> str:
-    """The products' values added, a folded run as ``+ 0 × 31 cells``."""
+    """The products' values added, a folded run as ``+ 0 × 31 cells``.
+
+    >>> _products([Zeros(3), Term(2, -1.5, -3), Term(1, 2, 2)])
+    '0 × 3 cells − 3 + 2'
+    """
     pieces: list[str] = []
     run: list = []
     for t in [*terms, None]:
@@ -189,7 +193,10 @@ def _products(terms) -> str:
             run = []
         if isinstance(t, Zeros):
             pieces.append(_zeros(t.count))
-    return " + ".join(pieces)
+    out = pieces[0] if pieces else ""
+    for piece in pieces[1:]:  # a run after folded zeros that starts negative is subtracted, not "+ −"
+        out += f" {MINUS} {piece[1:]}" if piece.startswith(MINUS) else f" + {piece}"
+    return out
 
 
 def _notation_rows(part: Part) -> list[list[tuple[str, str]]]:
