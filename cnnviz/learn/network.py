@@ -296,6 +296,51 @@ class DigitsCNN:
         p = self.params if params is None else params
         return _loss_and_gradients(self, x, _as_labels(np.asarray([label]), 1), p)[2][0]
 
+    def input_gradient(self, image: np.typing.ArrayLike, layer: str, grad: np.typing.ArrayLike) -> np.ndarray:
+        """How each input cell moves ``E = Σ grad · layer's output``: the backward pass from any layer to the input.
+
+        With ``grad`` 1 at one unit and 0 elsewhere, ``E`` is that unit, and this is its gradient; training
+        runs the same chain rule from the scores with ``grad`` = dL/dscores.
+
+        Parameters
+        ----------
+        image : array_like, shape (8, 8)
+            One digit, cells 0..16.
+        layer : str
+            A layer of ``forward_layers`` below the softmax: ``conv``, ``relu``, ``pool``, ``conv2``,
+            ``relu2`` (with a second convolution) or ``scores``.
+        grad : array_like
+            dE/d(the layer's output), the shape ``forward_layers`` gives that layer.
+
+        Returns
+        -------
+        ndarray, shape (8, 8)
+            dE/d(cell), per unit of the digit's 0..16 cells: the network's own input is the cells divided
+            by 16, so this is 1/16 of the gradient with respect to that.
+
+        Examples
+        --------
+        >>> config = TrainConfig(filters=1, padding=0)
+        >>> net = DigitsCNN(config, init_parameters(config) | {"w1": np.ones((3, 3, 1, 1))})
+        >>> one = np.zeros((6, 6, 1)); one[0, 0, 0] = 1  # the first cell of the first activation map
+        >>> (net.input_gradient(np.zeros((8, 8)), "conv", one) * 16)[:4, :4].tolist()
+        [[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+        """
+        shapes = self.config.shapes()
+        if layer not in shapes or layer in ("input", "probabilities"):
+            layers = ", ".join(name for name in shapes if name not in ("input", "probabilities"))
+            raise ValueError(f"The gradient starts at one of this network's layers ({layers}), not {layer!r}.")
+        g = finite_array(grad, "gradient")
+        if g.shape != shapes[layer]:
+            raise ValueError(f"The {layer} layer's output has shape {shapes[layer]}: give one gradient value per "
+                             f"value, not shape {g.shape}.")
+        x = self._scaled(image, "image")
+        if x.shape[0] != 1:
+            raise ValueError("input_gradient follows one digit: pass one (8, 8) image.")
+        out = self._forward(x)
+        dx = _backward(self, out, self.params, layer, g[None].astype(self.config.dtype))["input"]  # (1, 8, 8, 1)
+        return dx[0, :, :, 0] / DIGIT_MAX
+
     def accuracy(self, images: np.typing.ArrayLike, labels: np.typing.ArrayLike) -> float:
         """The share of digits whose most probable class is their label, 0..1."""
         probs = self.predict(images)
@@ -313,25 +358,42 @@ def _loss_and_gradients(model: DigitsCNN, x, y, p) -> tuple[float, dict[str, np.
     """Forward, then the chain rule backwards through every layer: the loss, the parameters' gradients and
     the first convolution's ``dL/dmap`` ``(N, H1, W1, F)``."""
     N = len(x)
-    pad = model.config.padding
     out = model._forward(x, p)
     probs = out["probabilities"]  # (N, 10)
     loss = _cross_entropy(probs, y)
-    g = {}
     dscores = probs.copy()  # d(mean cross-entropy)/d(scores) = (softmax - one-hot) / N
     dscores[np.arange(N), y] -= 1
     dscores /= N  # (N, 10)
-    h = out["relu2"] if "w2" in p else out["pool"]
-    g["wd"] = h.reshape(N, -1).T @ dscores  # (D, N) @ (N, 10)
-    g["bd"] = dscores.sum(axis=0)
-    dh = (dscores @ p["wd"].T).reshape(h.shape)  # (N, 10) @ (10, D) -> (N, P, P, F) or (N, H2, W2, F2)
-    if "w2" in p:
-        dz2 = dh * (out["conv2"] > 0)  # ReLU passes the gradient where its input was positive
-        dh, g["w2"], g["b2"] = conv2d_backward(out["pool"], p["w2"], dz2, padding=pad)  # (N, P, P, F)
-    drelu = pool2d_backward(out["relu"], dh, POOL)  # (N, H1, W1, F): to each window's winner
-    dz1 = drelu * (out["conv"] > 0)
-    _, g["w1"], g["b1"] = conv2d_backward(x, p["w1"], dz1, padding=pad)
-    return loss, g, dz1
+    g = _backward(model, out, p, "scores", dscores)
+    return loss, {k: g[k] for k in p}, g["conv"]
+
+
+def _backward(model: DigitsCNN, out: dict[str, np.ndarray], p: dict[str, np.ndarray], layer: str,
+              grad: np.ndarray) -> dict[str, np.ndarray]:
+    """The chain rule from ``grad`` = dE/d(``out[layer]``), for any quantity E, down to the input.
+
+    ``out`` is ``_forward``'s result (batched) and ``grad`` has the shape of ``out[layer]``. Returns dE/d
+    of ``layer``'s output and of every layer below it, by ``_forward``'s names (``input``: the scaled
+    input), and dE/d of every parameter on the way down.
+    """
+    pad = model.config.padding
+    names = [name for name in out if name != "probabilities"]  # input, conv, relu, pool, [conv2, relu2], scores
+    g = {layer: grad}
+    for below, above in reversed(list(zip(names, names[1:]))[: names.index(layer)]):
+        d = g[above]
+        if above == "scores":
+            h = out[below]  # (N, P, P, F) or (N, H2, W2, F2)
+            g["wd"] = h.reshape(len(h), -1).T @ d  # (D, N) @ (N, 10)
+            g["bd"] = d.sum(axis=0)
+            g[below] = (d @ p["wd"].T).reshape(h.shape)  # (N, 10) @ (10, D) -> the layer's shape
+        elif above in ("relu", "relu2"):
+            g[below] = d * (out[below] > 0)  # ReLU passes the gradient where its input was positive
+        elif above == "pool":
+            g[below] = pool2d_backward(out[below], d, POOL)  # (N, H1, W1, F): to each window's winner
+        else:  # a convolution: its input's gradient, and its filters' and biases'
+            w, b = ("w1", "b1") if above == "conv" else ("w2", "b2")
+            g[below], g[w], g[b] = conv2d_backward(out[below], p[w], d, padding=pad)
+    return g
 
 
 @dataclass(frozen=True)
