@@ -40,6 +40,7 @@ _EXPORTS = {
     "cnnviz.lecture.grammar": ["layer_from_spec", "parse_network_spec"],
     "cnnviz.learn.digits": ["load_digits", "digits_split", "DigitsSplit", "DIGITS_TEST_EVERY"],
     "cnnviz.learn.network": ["train_digits", "TrainConfig", "TrainResult", "EpochRecord", "DigitsCNN"],
+    "cnnviz.learn.interpret": ["excite"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
