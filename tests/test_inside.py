@@ -55,7 +55,8 @@ def test_input_gradient_from_every_layer_matches_finite_differences(options):
             continue
         grad = rng.normal(size=shape)  # E = Σ grad · the layer's output
         ours = model.input_gradient(x, layer, grad)
-        numeric = numerical_gradient(lambda: float((grad * model.forward_layers(x)[layer]).sum()), x, eps=1e-5)
+        numeric = numerical_gradient(lambda g=grad, a=layer: float((g * model.forward_layers(x)[a]).sum()), x,
+                                     eps=1e-5)
         assert ours.shape == (8, 8)
         assert np.abs(numeric).max() > 0, layer
         np.testing.assert_allclose(ours, numeric, atol=1e-7 * np.abs(numeric).max(), err_msg=layer)
