@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnviz.kernel.notation import format_shape
-from cnnviz.kernel.shapes import dense_param_formula
+from cnnviz.kernel.shapes import dense_param_formula, pool_output_size_padded
 from cnnviz.lecture.blocks import bottleneck, inception
 from cnnviz.lecture.grammar import layer_from_spec, network_spec, parse_network_spec
 from cnnviz.lecture.layers import (
@@ -21,7 +21,6 @@ from cnnviz.lecture.layers import (
     Pool2D,
     as_shape,
     build_network,
-    pool_output_size_padded,
 )
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "conv_output_size",
     "conv_transpose_output_size",
     "pool_output_size",
+    "pool_output_size_padded",
     "conv_param_count",
     "dense_param_count",
     "conv_output_formula",
@@ -166,6 +167,33 @@ def pool_output_size(n: int, size: int = 2, stride: int | None = None) -> int:
     if size > n:
         raise ValueError(f"The pooling window ({size}) is larger than the input ({n}).")
     return (n - size) // stride + 1
+
+
+def pool_output_size_padded(n: int, size: int, stride: int, padding: int = 0, ceil_mode: bool = False) -> int:
+    """Output size of a pooling window along one axis, with padding and PyTorch's ``ceil_mode``.
+
+    Floor mode is ``floor((n + 2p − size) / s) + 1``. Ceil mode rounds up instead, so a last
+    partial window still counts, but (as in PyTorch) a window may not start in the right padding.
+
+    Examples
+    --------
+    >>> pool_output_size_padded(112, 3, 2, ceil_mode=True)   # GoogLeNet's first pooling
+    56
+    >>> pool_output_size_padded(112, 3, 2, padding=1)        # ResNet's
+    56
+    >>> pool_output_size_padded(55, 3, 2)                    # AlexNet's
+    27
+    """
+    size = _as_int(size, "pooling window size", 1)
+    padding = _as_int(padding, "padding", 0)
+    if 2 * padding > size:
+        raise ValueError(f"The padding ({padding}) may be at most half the pooling window ({size}).")
+    out = conv_output_size(n, size, stride, padding)  # validates n, stride; floor mode
+    if ceil_mode:
+        out = -(-(n + 2 * padding - size) // stride) + 1
+        if (out - 1) * stride >= n + padding:  # last window would start in the right padding
+            out -= 1
+    return out
 
 
 def conv_param_count(kh: int, kw: int, c_in: int, filters: int, bias: bool = True, groups: int = 1) -> int:
