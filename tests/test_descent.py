@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cnnviz.kernel import conv2d, conv2d_backward
-from cnnviz.learn.descent import DEFAULT_STEPS, curvature, default_rate, descend
+from cnnviz.learn.descent import DEFAULT_STEPS, curvature, default_rate, descend, descent_after
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 
 
@@ -100,3 +100,26 @@ def test_default_rate_is_a_round_number_at_or_below_one_over_l():
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         descend(LECTURE_INPUT, LECTURE_FILTER, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_closed_form_lands_where_the_steps_do(seed):
+    """descent_after's (1 − ηλ)ᵗ along each eigenvector equals taking every step with the kernel's backward pass."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(4, 8)), int(rng.integers(1, 4))
+    x = rng.integers(-3, 4, size=(n, n))
+    w = rng.integers(-2, 3, size=(k, k))
+    conv = {"stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 2)), "dilation": 1}
+    L = curvature(x, (k, k), **conv)
+    rate = float(rng.choice([0.5, 1.0, 1.9, 2.2])) / max(L, 1e-9)  # stable, and (2.2/L) diverging
+    start, steps = str(rng.choice(["zero", "random"])), int(rng.integers(1, 400))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        run = descend(x, w, steps=steps, rate=rate, start=start, **conv)
+    after = descent_after(x, w, steps, rate=rate, start=start, **conv)
+    if run.diverged:
+        assert after is None
+    else:
+        last = run.steps[-1]
+        assert after is not None and after[0] == pytest.approx(last.loss, rel=1e-6, abs=1e-9)
+        assert after[1] == pytest.approx(last.farthest, rel=1e-6, abs=1e-9)

@@ -204,7 +204,8 @@ class Student:
         if kind == "rerun":
             return await self._rerun()
         if kind == "any":
-            candidates = [w for w in self.widgets if not getattr(w.proto, "disabled", False)]
+            candidates = [w for w in self.widgets if not getattr(w.proto, "disabled", False)
+                          and (w.kind != "bidi_component" or self._editable(w))]  # a player one only steps
             if not candidates:  # a page without widgets: a plain rerun
                 return await self._rerun()
         else:
@@ -242,8 +243,8 @@ class Student:
             opts = [o.content for o in p.options]
             s.string_array_value.data.extend([rng.choice(opts)] if opts else [])
         elif w.kind == "slider":
-            if len(p.options):
-                s.double_array_value.data.extend([rng.randrange(len(p.options))] * max(1, len(p.default)))
+            if len(p.options):  # a select_slider: Streamlit's frontend sends the options' texts
+                s.string_array_value.data.extend([rng.choice(list(p.options))] * max(1, len(p.default)))
             else:
                 steps = max(1, int(round((p.max - p.min) / (p.step or 1))))
                 vals = sorted(p.min + (p.step or 1) * rng.randint(0, steps) for _ in range(max(1, len(p.default))))
@@ -287,9 +288,17 @@ class Student:
         edits["edited_rows"].setdefault(str(row), {})[col.name] = cell
         return edits
 
+    @staticmethod
+    def _player_data(w: Widget) -> dict:
+        return json.loads(json.loads(w.proto.json or "{}").get("player") or "{}")
+
+    def _editable(self, w: Widget) -> list:
+        """The grids of the step player ``w`` a student may type into."""
+        return self._player_data(w).get("editable") or []
+
     def _player_edit(self, w: Widget) -> dict:
         """What the step player sends when a student types a number into one of its editable cells."""
-        data = json.loads(json.loads(w.proto.json or "{}").get("player") or "{}")
+        data = self._player_data(w)
         grids = data.get("editable") or []
         if not grids:
             raise StudentError("the player has no cells to type into")

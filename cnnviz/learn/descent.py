@@ -26,8 +26,8 @@ from cnnviz.kernel.validate import finite_array
 ArrayLike = np.typing.ArrayLike
 Pair = int | tuple[int, int]  # one value for both axes, or (rows, columns)
 
-__all__ = ["DescentStep", "Descent", "descend", "curvature", "curvatures", "default_rate", "STARTS", "DEFAULT_STEPS",
-           "MAX_STEPS"]
+__all__ = ["DescentStep", "Descent", "descend", "descent_after", "curvature", "curvatures", "default_rate", "STARTS",
+           "DEFAULT_STEPS", "MAX_STEPS"]
 
 STARTS = ("zero", "random")  # the filter descent starts from: zeros, or seeded whole numbers in −2..2
 DEFAULT_STEPS = 30  # steps of descent a run takes unless asked for more
@@ -168,8 +168,7 @@ def descend(x: ArrayLike, target_filter: ArrayLike, *, target_bias: float = 0.0,
     eta = default_rate(L) if rate is None else float(rate)
     if not (math.isfinite(eta) and eta > 0):
         raise ValueError(f"The learning rate must be a positive number, not {rate!r}.")
-    w = (np.zeros(w_star.shape) if start == "zero"
-         else np.random.default_rng(seed).integers(-2, 3, size=w_star.shape).astype(np.float64))
+    w = _start_filter(w_star.shape, start, seed)
     b = 0.0
     out, diverged, limit = [], False, None
     with np.errstate(over="ignore", invalid="ignore"):
@@ -188,3 +187,48 @@ def descend(x: ArrayLike, target_filter: ArrayLike, *, target_bias: float = 0.0,
             if learn_bias:
                 b = b - eta * float(db[0])
     return Descent(tuple(out), eta, L, target, diverged)
+
+
+def _start_filter(shape: tuple[int, int], start: str, seed: int) -> np.ndarray:
+    """Where descent starts: zeros, or whole numbers from −2 to 2 drawn with ``seed``."""
+    if start == "zero":
+        return np.zeros(shape)
+    return np.random.default_rng(seed).integers(-2, 3, size=shape).astype(np.float64)
+
+
+def descent_after(x: ArrayLike, target_filter: ArrayLike, steps: int, *, rate: float, start: str = "zero",
+                  seed: int = 0, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1) -> tuple[float, float] | None:
+    """Where ``descend`` (the bias fixed at 0) stands after ``steps`` updates, without taking them:
+    ``(loss, farthest)``, or None when that run diverges.
+
+    The map is ``A @ w``, so the error ``e = w − w*`` follows ``e ← (I − η·AᵀA) e``: along each eigenvector of
+    ``AᵀA`` it is multiplied by ``1 − η·λ`` a step, and after ``t`` steps by ``(1 − η·λ)ᵗ``. The loss is
+    ``½ eᵀ AᵀA e``; ``farthest`` is the largest ``|e|`` of one weight. A run diverges as ``descend`` says:
+    its loss grows past ``10¹²`` times its start (at least 1).
+
+    Examples
+    --------
+    >>> x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    >>> w = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+    >>> last = descend(x, w, steps=300, rate=0.005).steps[-1]
+    >>> loss, farthest = descent_after(x, w, 300, rate=0.005)
+    >>> bool(np.isclose(loss, last.loss)), bool(np.isclose(farthest, last.farthest))
+    (True, True)
+    >>> descent_after(x, w, 300, rate=0.02) is None
+    True
+    """
+    x = finite_array(x, "input").astype(np.float64)
+    w_star = finite_array(target_filter, "filter").astype(np.float64)
+    if start not in STARTS:
+        raise ValueError(f"The start is 'zero' or 'random', not {start!r}.")
+    A = _windows(x, w_star.shape, False, stride, padding, dilation)
+    H = A.T @ A
+    lam, V = np.linalg.eigh(H)
+    c = V.T @ (_start_filter(w_star.shape, start, seed) - w_star).ravel()  # the error along each direction
+    loss0 = 0.5 * float(np.sum(lam * c * c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        ct = c * (1 - float(rate) * lam) ** steps
+        loss = 0.5 * float(np.sum(lam * ct * ct))
+    if not (math.isfinite(loss) and loss <= _BLOWN_UP * max(loss0, 1.0)):
+        return None
+    return loss, float(np.abs(V @ ct).max())

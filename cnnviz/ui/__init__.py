@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
@@ -26,6 +25,7 @@ from cnnviz.ui import seam
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import Kept, LastValid, last_valid  # noqa: F401  (every page keeps its results this way)
 from cnnviz.views.assets import style
+from cnnviz.views.figure import ReadyFigure  # noqa: F401  (pages hand cached figures over this way)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -203,22 +203,6 @@ def app_style() -> None:
     """The app's own stylesheet (``app.css``), sent once per run by ``app.py`` before the page: captions that
     read at 4.5:1 (Streamlit draws them at 60 % opacity, 3.9:1 on white)."""
     html(f"<style>{style('app.css', __package__)}</style>")
-
-
-class ReadyFigure(go.Figure):
-    """A finished Plotly figure, for a cache shared by every session: its dict is made once.
-
-    ``st.plotly_chart`` copies a figure with ``to_dict()`` on every call before writing its JSON; this
-    figure hands over the dict it made when it was built.
-    Read-only: changing it afterwards would not change what is drawn.
-    """
-
-    def __init__(self, figure: go.Figure):
-        super().__init__(figure)
-        self._ready = figure.to_dict()  # the figure's own dict: the JSON Plotly writes for it, key for key
-
-    def to_dict(self) -> dict:
-        return self._ready
 
 
 def is_phone() -> bool:

@@ -12,7 +12,7 @@ from cnnviz.kernel.conv import conv2d
 from cnnviz.kernel.gradients import GRADIENT_SOURCES, map_gradient, squared_loss
 from cnnviz.kernel.grids import grid_from_text, grid_to_text
 from cnnviz.kernel.notation import format_count, format_fixed, format_number, format_shape
-from cnnviz.learn.descent import STARTS, curvatures, default_rate, descend
+from cnnviz.learn.descent import STARTS, curvatures, default_rate, descend, descent_after
 from cnnviz.learn.digits import digits_split
 from cnnviz.learn.network import MAX_EPOCHS, MAX_FILTERS, TrainConfig
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
@@ -295,16 +295,15 @@ def descent_view(x_text: str, w_text: str, stride: int, padding: int, dilation: 
                 f"curves {format_number(round(L, 2))} along the steepest and only "
                 f"{format_number(round(float(lam[0]), 4))} along the flattest, where each step shrinks the error by "
                 f"a factor of just {format_fixed(1 - rate * float(lam[0]), 6)}.")
-    return DescentView(ReadyFigure(fig_bw.descent_figure(run, maps)), tuple(lines))
+    return DescentView(fig_bw.descent_figure(run, maps), tuple(lines))
 
 
 @bounded(max_entries=64)
 def long_run(x_text: str, w_text: str, stride: int, padding: int, dilation: int, rate: float,
              start: str) -> tuple[float, float] | None:
     """The loss and the farthest weight after ``LONG_RUN`` steps; None when that run diverges."""
-    run = descend(grid_from_text(x_text), grid_from_text(w_text), steps=LONG_RUN, rate=rate, start=start,
-                  stride=stride, padding=padding, dilation=dilation)
-    return None if run.diverged else (run.steps[-1].loss, run.steps[-1].farthest)
+    return descent_after(grid_from_text(x_text), grid_from_text(w_text), LONG_RUN, rate=rate, start=start,
+                         stride=stride, padding=padding, dilation=dilation)
 
 
 def descent_ui(state: BackwardState) -> None:

@@ -28,12 +28,13 @@ from cnnviz.kernel.notation import MINUS, TIMES, format_bracketed, format_number
 from cnnviz.kernel.shapes import as_pair
 from cnnviz.learn.descent import Descent
 from cnnviz.views.colour import heatmap_colours, symmetric_limit
+from cnnviz.views.figure import ReadyFigure
 from cnnviz.views.grid import grid_html, grid_rows_html
 from cnnviz.views.player import PlayerSpec, PlayerStep
 from cnnviz.views.sums import signed_sum, sum_html, written_sum
 
 __all__ = ["weight_player_spec", "input_player_spec", "weight_step_html", "input_step_html", "gradients_html",
-           "bias_sum_text", "sgd_step_html", "descent_figure", "DMAP", "DW", "DX", "DB"]
+           "bias_sum_text", "sgd_step_html", "descent_figure", "frame_steps", "DMAP", "DW", "DX", "DB"]
 
 DMAP, DW, DX, DB = "dL/dmap", "dL/dW", "dL/dX", "dL/db"  # the gradients, as the page names them
 _CELL = 36  # CSS pixels a cell in the grids beside the player
@@ -191,19 +192,37 @@ def sgd_step_html(w, dw, b, db, rate: float) -> str:
     return grid_rows_html([row], cell=_CELL, cell_width=_CELL + 20) + bias  # room for "−0.075"
 
 
-def _heatmap(z, vmax: float, xaxis: str, yaxis: str, name: str) -> go.Heatmap:
+def _heatmap(z, vmax: float, xaxis: str, yaxis: str, name: str) -> dict:
+    """A heatmap trace as a plain dict (a frame's traces are never validated one by one: see ReadyFigure)."""
     z = np.asarray(z, dtype=np.float64)
-    return go.Heatmap(z=z, text=[[format_number(v) for v in row] for row in np.round(z, 2).tolist()],
-                      texttemplate="%{text}", textfont={"size": 15}, xaxis=xaxis, yaxis=yaxis, showscale=False,
-                      hovertemplate=f"{name}, row %{{y}}, column %{{x}}: %{{text}}<extra></extra>",
-                      x=list(range(1, z.shape[1] + 1)), y=list(range(1, z.shape[0] + 1)), xgap=2, ygap=2,
-                      **heatmap_colours(vmax))
+    text = [[format_number(v) for v in row] for row in np.round(z, 2).tolist()]
+    return {"type": "heatmap", "z": z.tolist(), "text": text,
+            "texttemplate": "%{text}", "textfont": {"size": 15}, "xaxis": xaxis, "yaxis": yaxis, "showscale": False,
+            "hovertemplate": f"{name}, row %{{y}}, column %{{x}}: %{{text}}<extra></extra>",
+            "x": list(range(1, z.shape[1] + 1)), "y": list(range(1, z.shape[0] + 1)), "xgap": 2, "ygap": 2,
+            **heatmap_colours(vmax)}
 
 
-def descent_figure(run: Descent, maps: list[np.ndarray]) -> go.Figure:
+MAX_FRAMES = 41  # the steps a descent figure animates: every step of a short run, evenly spaced ones of a long one
+
+
+def frame_steps(n: int) -> list[int]:
+    """The steps of a run of ``n`` (start included) that get a frame: all, or ``MAX_FRAMES`` evenly spaced
+    from the first to the last.
+
+    >>> frame_steps(5), frame_steps(201)[:3], frame_steps(201)[-1], len(frame_steps(201))
+    ([0, 1, 2, 3, 4], [0, 5, 10], 200, 41)
+    """
+    if n <= MAX_FRAMES:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (MAX_FRAMES - 1)) for i in range(MAX_FRAMES)})
+
+
+def descent_figure(run: Descent, maps: list[np.ndarray]) -> ReadyFigure:
     """Descent step by step: the filter, its ``dL/dW`` and its map beside the target, and the loss curve.
 
-    ``maps[k]`` is the map of ``run.steps[k].filter``. One frame per step, played by the browser (Play,
+    ``maps[k]`` is the map of ``run.steps[k].filter``. One frame per step (``frame_steps``: at most
+    ``MAX_FRAMES``, evenly spaced; the loss curve keeps every step), played by the browser (Play,
     Pause, a slider); each grid keeps one colour scale through every frame, so a gradient fading to
     white is a gradient shrinking (a diverging run's growing values take the scale's end colours). The
     loss is drawn on a log scale.
@@ -222,15 +241,16 @@ def descent_figure(run: Descent, maps: list[np.ndarray]) -> go.Figure:
         s = steps[k]
         return [_heatmap(s.filter, w_max, "x", "y", "W"), _heatmap(s.dw, dw_max, "x2", "y2", DW),
                 _heatmap(maps[k], m_max, "x3", "y3", "map"),
-                go.Scatter(x=[k], y=[losses[k]], mode="markers", xaxis="x5", yaxis="y5", showlegend=False,
-                           marker={"size": 13, "color": "#b2182b"}, hoverinfo="skip")]
+                {"type": "scatter", "x": [k], "y": [losses[k]], "mode": "markers", "xaxis": "x5", "yaxis": "y5",
+                 "showlegend": False, "marker": {"size": 13, "color": "#b2182b"}, "hoverinfo": "skip"}]
 
     fig = go.Figure(data=frame_data(0)[:3] + [
         _heatmap(run.target, m_max, "x4", "y4", "target"),
         go.Scatter(x=list(range(len(steps))), y=losses, mode="lines", xaxis="x5", yaxis="y5", showlegend=False,
                    line={"color": "#2166ac", "width": 3}, hovertemplate="step %{x}: loss %{y:.4g}<extra></extra>"),
         frame_data(0)[3]])
-    fig.frames = [go.Frame(name=str(k), data=frame_data(k), traces=[0, 1, 2, 5]) for k in range(len(steps))]
+    shown = frame_steps(len(steps))
+    frames = [{"name": str(k), "data": frame_data(k), "traces": [0, 1, 2, 5]} for k in shown]
     layout = {}
     for i, (_, xa, ya) in enumerate(panels):
         z = steps[0].filter if i < 2 else run.target
@@ -260,6 +280,6 @@ def descent_figure(run: Descent, maps: list[np.ndarray]) -> go.Figure:
         sliders=[{"active": 0, "x": 0.18, "len": 0.82, "y": -0.1, "currentvalue": {"prefix": "step "},
                   "steps": [{"label": str(k), "method": "animate",
                              "args": [[str(k)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                                 "transition": {"duration": 0}}]} for k in range(len(steps))]}],
+                                                 "transition": {"duration": 0}}]} for k in shown]}],
         **layout)
-    return fig
+    return ReadyFigure(fig, frames)
