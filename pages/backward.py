@@ -52,10 +52,16 @@ if kept.value is not None and not present:
     ui_bw.sgd_step_ui(view, state.rate)
 
 if not present:
-    st.subheader("Learn the filter back from its map")
-    st.markdown("Forget the filter and keep only the map it made: starting from zeros (or random whole numbers), "
-                "plain gradient descent on L = ½ Σ (map − target)² looks for a filter that makes it again. "
-                "Press ▶ Play, or drag the slider to step.")
-    state = replace(state, **ui_bw.descent_settings_ui())
-    ui_bw.descent_ui(state)
+    # Closed until asked for: its animated figure (a frame a step) is the page's largest element, and every
+    # rerun would send it again.
+    part = st.expander("**Learn the filter back from its map**: gradient descent, step by step",
+                       icon=":material/trending_down:", key="bw_descent", on_change="rerun")
+    if part.open:
+        with part:
+            st.markdown("Forget the filter and keep only the map it made: starting from zeros (or random whole "
+                        "numbers), plain gradient descent on L = ½ Σ (map − target)² looks for a filter that makes "
+                        "it again. Press ▶ Play, or drag the slider to step.")
+            state = replace(state, **ui_bw.descent_settings_ui())
+            ui_bw.descent_ui(state)
+    state = replace(state, descent=bool(part.open))
 ui_bw.URL.save(state)

@@ -137,17 +137,19 @@ def test_a_filter_larger_than_the_input_keeps_the_last_gradients():
 
 
 def test_descent_states_its_steps_and_the_pinned_directions():
-    at = open_page()
+    assert not open_page().get("plotly_chart")  # closed until asked for: its figure is the page's largest element
+    at = open_page(descent="1")
     said = text(at)
     assert "under 1 % of its start after **12** steps" in said
     assert "a weight is still **0.41** off" in said and "pins some directions of the filter far less" in said
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(chart["frames"]) == 31  # the start and 30 steps
     assert "Diverged" not in said
+    assert param(at, "descent") == "1"
 
 
 def test_a_large_rate_diverges_and_says_so():
-    at = open_page(rate="0.02", gd="100")
+    at = open_page(rate="0.02", gd="100", descent="1")
     assert not at.exception
     said = text(at)
     assert "**Diverged**" in said and "above 2/λ" in said
@@ -155,7 +157,7 @@ def test_a_large_rate_diverges_and_says_so():
 
 
 def test_presenter_view_shows_the_player_alone():
-    at = open_page(present="1")
+    at = open_page(present="1", descent="1")
     assert player_data(at)["present"]
     assert not at.get("plotly_chart")  # descent and the grids wait outside the presenter view
 

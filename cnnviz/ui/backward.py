@@ -54,6 +54,7 @@ class BackwardState:
     gd: int  # steps of descent
     start: str  # descent starts from "zero" or "random" (seeded whole numbers)
     present: bool  # the presenter view: the player fills the screen
+    descent: bool = False  # "Learn the filter back from its map" open (in the link: a room's followers open it too)
 
 
 def parse_origin(text: str) -> tuple[int, int, int]:
@@ -98,8 +99,9 @@ URL = UrlState("bw", BackwardState, [
     int_field("gd", 30, *LIMITS["gd"], "number of descent steps"),
     choice_field("start", "zero", STARTS, "starting filter"),
     bool_field("present", False, "presenter view switch"),
+    bool_field("descent", False, "descent part switch"),
 ], widgets={name: f"bw_{name}" for name in ("stride", "padding", "dilation", "source", "part", "rate", "gd", "start",
-                                            "present")}, check=_check)
+                                            "present", "descent")}, check=_check)
 
 
 @dataclass(frozen=True)
