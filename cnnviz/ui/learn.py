@@ -29,7 +29,7 @@ from cnnviz.ui.state import UrlField, UrlState, bool_field, choice_field, int_fi
 LIMITS = {"filters": (1, 16), "epochs": (1, 30), "seed": (0, 9999)}
 N_TEST = len(digits_split().test_labels)
 SOURCES = ("test", "draw")
-PRESENT_CURVES = {"font_size": 20, "height": 380}  # the curves on a projector
+PRESENT_CURVES = {"font_size": 20, "height": 460}  # the curves on a projector
 POLL_SECONDS = 1.0  # how often a page in progress asks its run for news (each poll reruns the fragment)
 MAX_RUNS = 12  # training runs (and their results) kept per process
 

@@ -53,16 +53,19 @@ def curves_figure(history: Sequence, epochs: int, font_size: int = 15, height: i
              ("test_accuracy", "test accuracy", "x2", "y2", "#b2182b", "dash")]
     for attr, name, xa, ya, colour, dash in lines:
         ys = [getattr(r, attr) * (100 if "accuracy" in attr else 1) for r in history]
-        fig.add_trace(go.Scatter(x=ep, y=ys, name=name, xaxis=xa, yaxis=ya, mode="lines+markers",
+        # one legend entry per line style, "training" and "test": both plots draw them alike
+        group = name.split()[0]
+        fig.add_trace(go.Scatter(x=ep, y=ys, name=group, legendgroup=group, showlegend=xa == "x", xaxis=xa,
+                                 yaxis=ya, mode="lines+markers",
                                  line={"color": colour, "dash": dash, "width": 3}, marker={"size": 7},
                                  hovertemplate=f"{name}, epoch %{{x}}: %{{y:.3g}}<extra></extra>"))
     x_range = [-0.3, max(1, epochs) + 0.3]
     grow = font_size / 15  # larger type: room for it between the plots and above them
     legend = ({"orientation": "h", "y": -0.25, "x": 0} if grow <= 1 else
-              {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": font_size - 2}})
+              {"orientation": "h", "y": 1.04, "yanchor": "bottom", "x": 0, "font": {"size": font_size - 2}})
     gap = 0.06 * grow ** 2  # half the room between the plots: the second plot's axis title
     fig.update_layout(
-        height=height, margin={"l": round(60 * grow), "r": 20, "t": 40 if grow <= 1 else round(5 * font_size),
+        height=height, margin={"l": round(60 * grow), "r": 20, "t": 40 if grow <= 1 else round(3 * font_size),
                                "b": round(50 * grow)},
         font={"size": font_size}, legend=legend, plot_bgcolor="white",
         xaxis={"domain": [0, 0.5 - gap], "range": x_range, "title": "epoch", "fixedrange": True, "gridcolor": "#ddd"},
