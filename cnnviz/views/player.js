@@ -737,8 +737,8 @@ class Player {
       const side = Math.max(p.W, p.H);
       if (!p.ruled || side < 8) return;
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
-      const room = p.H === 1 && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
-      while (m * cs < room) m *= 2;
+      const apart = p.H === 1 && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
+      while (m * cs < apart) m *= 2;
       let html = '';
       const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
       for (let c = m; c <= p.W; c += m) html += mark('mc', 'left', c);
