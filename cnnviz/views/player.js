@@ -649,7 +649,7 @@ class Player {
       const cells = [...grid.children], W = +((grid.getAttribute('style') || '').match(/repeat\((\d+)/) || [0, 1])[1];
       const H = Math.ceil(cells.length / W), pict = document.createElement('div');
       const title = grid.parentElement.querySelector('.ttl');
-      pict.className = H === 1 ? 'pict strip' : 'pict'; pict.id = grid.id.replace(/-grid/, '-pic');
+      pict.className = H === 1 && D.dims[0] === 1 ? 'pict strip' : 'pict'; pict.id = grid.id.replace(/-grid/, '-pic');  // a sequence's row
       pict.style.setProperty('--w', W); pict.style.setProperty('--h', H);
       const canvas = document.createElement('canvas');
       canvas.setAttribute('role', 'img');
@@ -737,7 +737,7 @@ class Player {
       const side = Math.max(p.W, p.H);
       if (!p.ruled || side < 8) return;
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
-      const apart = p.H === 1 && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
+      const apart = p.pict.classList.contains('strip') && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
       while (m * cs < apart) m *= 2;
       let html = '';
       const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
