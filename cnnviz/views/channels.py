@@ -23,29 +23,36 @@ __all__ = ["channel_player_spec", "bank_player_spec", "CHANNEL_NAMES"]
 CHANNEL_NAMES = ("R", "G", "B")
 
 
-def _volume(x, w, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Check an input ``(H, W, C)`` and a filter ``(kh, kw, C)`` in words a student reads."""
+def _volume(x, w, names: Sequence[str], groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Check an input ``(H, W, C)`` and a filter ``(kh, kw, C // groups)`` in words a student reads."""
     x, w = np.asarray(x), np.asarray(w)
     if x.ndim != 3:
         raise ValueError(f"The input must be a volume H x W x C (rows, columns, channels), not {x.ndim}-D.")
     if w.ndim != 3:
         raise ValueError(f"The filter must be kh x kw x C (rows, columns, channels), not {w.ndim}-D.")
-    if x.shape[2] != w.shape[2]:
+    if groups == 1 and x.shape[2] != w.shape[2]:
         raise ValueError(f"The filter has {w.shape[2]} channel(s) but the input has {x.shape[2]}: "
                          "a filter always extends the full depth of the input.")
+    if groups != 1 and x.shape[2] != w.shape[2] * groups:
+        raise ValueError(f"The filter has {w.shape[2]} channel(s) but the input's {x.shape[2]} channels in {groups} "
+                         f"groups have {x.shape[2] / groups:g} each: a filter extends the full depth of its group.")
     if x.shape[2] > len(names):
         raise ValueError(f"The input has {x.shape[2]} channels but only {len(names)} names were given.")
     return x, w
 
 
 def channel_player_spec(x, w, bias=0, *, stride=1, padding=0, dilation=1, names: Sequence[str] = CHANNEL_NAMES,
-                        initial_step: int | None = None, speed: float = 2.0) -> PlayerSpec:
+                        initial_step: int | None = None, speed: float = 2.0, groups: int = 1,
+                        group: int = 0) -> PlayerSpec:
     """The step player's spec for one filter ``(kh, kw, C)`` sliding over a volume ``(H, W, C)``.
 
     The spec's ``input`` is ``(C, Hp, Wp)`` (padding included) and its ``filter`` ``(C, kh, kw)``: one
     grid per channel, named by ``names``. Each step's value is ``conv2d``'s; its explanation writes
     each channel's partial sum (the products too while the window has at most 27) and their total
-    with the bias. Raises ``ValueError`` as ``conv2d`` does.
+    with the bias. With ``groups`` (a grouped convolution) the C channels split in order into that many
+    groups and the filter ``(kh, kw, C // groups)`` sees the channels of group ``group`` only: the
+    player shows every channel, each group named and coloured, and the sums add up that group's channels.
+    Raises ``ValueError`` as ``conv2d`` does.
 
     Examples
     --------
@@ -53,16 +60,22 @@ def channel_player_spec(x, w, bias=0, *, stride=1, padding=0, dilation=1, names:
     >>> spec = channel_player_spec(x, w, 1, names=("R", "G"))
     >>> spec.input.shape, spec.filter.shape, spec.output.tolist()
     ((2, 3, 3), (2, 2, 2), [[37, 53], [85, 101]])
+    >>> channel_player_spec(x, w[:, :, :1], groups=2, group=1, names=("R", "G")).output.tolist()  # G alone
+    [[20, 28], [44, 52]]
     """
-    x, w = _volume(x, w, names)
-    C = x.shape[2]
+    x, w = _volume(x, w, names, groups)
+    C, Cg = x.shape[2], w.shape[2]
+    if not 0 <= group < groups:
+        raise ValueError(f"There are {groups} groups: pick one of 1 to {groups}.")
+    seen = names[group * Cg:(group + 1) * Cg]  # the names of the channels the filter sees
+    xg = x[:, :, group * Cg:(group + 1) * Cg]  # (H, W, Cg)
     kw = dict(stride=stride, padding=padding, dilation=dilation)
-    out = conv2d(x, w, bias, **kw)  # (H_out, W_out): what every step writes
-    partial = np.stack([conv2d(x[:, :, c], w[:, :, c], **kw) for c in range(C)])  # (C, H_out, W_out), no bias
+    out = conv2d(xg, w, bias, **kw)  # (H_out, W_out): what every step writes
+    partial = np.stack([conv2d(xg[:, :, c], w[:, :, c], **kw) for c in range(Cg)])  # (Cg, H_out, W_out), no bias
     steps = []
-    for s in conv_trace(x, w, bias, **kw):
+    for s in conv_trace(xg, w, bias, **kw):
         r, c = s.out_row, s.out_col
-        ws = written_sum(s.values, s.weights, s.bias, out=(r, c), names=names[:C], partials=partial[:, r, c],
+        ws = written_sum(s.values, s.weights, s.bias, out=(r, c), names=seen, partials=partial[:, r, c],
                          total=out[r, c].item())
         steps.append(PlayerStep(rows=s.rows, cols=s.cols, out=(r, c), value=out[r, c].item(), explain=sum_html(ws),
                                 partials=tuple(v.item() for v in partial[:, r, c])))
@@ -72,7 +85,7 @@ def channel_player_spec(x, w, bias=0, *, stride=1, padding=0, dilation=1, names:
                       titles=(f"Input {format_shape(x.shape)}" + (" (padded)" if ph or pw else ""),
                               f"Filter {format_shape(w.shape)}", f"Activation map {format_shape(out.shape)}"),
                       channel_names=tuple(names[:C]), initial_step=initial_step, speed=speed,
-                      bias=bias.item() if isinstance(bias, np.generic) else bias)
+                      bias=bias.item() if isinstance(bias, np.generic) else bias, groups=groups, group=group)
 
 
 def _bank(filters) -> np.ndarray:
@@ -91,12 +104,14 @@ def _bank(filters) -> np.ndarray:
 
 def bank_player_spec(x, filters, biases=0, index: int = 0, *, stride=1, padding=0, dilation=1,
                      names: Sequence[str] = CHANNEL_NAMES, initial_step: int | None = None,
-                     speed: float = 2.0) -> PlayerSpec:
+                     speed: float = 2.0, groups: int = 1) -> PlayerSpec:
     """The spec of filter ``index`` of a bank, with every filter's map and the volumes' shapes.
 
     ``filters`` is ``(F, kh, kw, C)`` or a list of ``(kh, kw, C)``; ``biases`` one number or one per
     filter. ``bank`` holds the F activation maps ``(H_out, W_out)`` that stack into the output volume
     ``(H_out, W_out, F)``; ``volume_caption`` writes the shapes as the lecture does (``32x32x3 → 28x28x6``).
+    With ``groups``, ``conv2d``'s grouped convolution: the filters are ``(F, kh, kw, C // groups)``, and
+    filter f sees the channels of group ``f // (F // groups)``.
 
     Examples
     --------
@@ -112,11 +127,11 @@ def bank_player_spec(x, filters, biases=0, index: int = 0, *, stride=1, padding=
         raise ValueError(f"There are {F} filters but {b.size} biases: give one bias per filter.")
     if not 0 <= index < F:
         raise ValueError(f"There are {F} filters: pick one of 1 to {F}.")
-    x, _ = _volume(x, bank[0], names)
+    x, _ = _volume(x, bank[0], names, groups)
     geometry = dict(stride=stride, padding=padding, dilation=dilation)
-    maps = conv2d(x, bank.transpose(1, 2, 3, 0), b, **geometry)  # (H_out, W_out, F)
-    spec = channel_player_spec(x, bank[index], b[index].item(), **geometry,
-                               names=names, initial_step=initial_step, speed=speed)
+    maps = conv2d(x, bank.transpose(1, 2, 3, 0), b, **geometry, groups=groups)  # (H_out, W_out, F)
+    spec = channel_player_spec(x, bank[index], b[index].item(), **geometry, names=names, initial_step=initial_step,
+                               speed=speed, groups=groups, group=index // (F // groups))
     t_in, _, _ = spec.titles
     return replace(spec, bank=tuple(maps[:, :, f] for f in range(F)), bank_index=int(index),
                    volume_caption=format_shape_chain([x.shape, maps.shape]),

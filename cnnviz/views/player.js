@@ -163,11 +163,15 @@ class Player {
     for (const [el, cls] of this.lit) { el.classList.remove(cls); if (cls === 'win') el.removeAttribute('data-w'); }
     this.lit = [];
   }
+  // The filter's slice for channel ch (-1: a channel of another group, which the filter does not see).
+  slot(ch) { const S = this.D.sees; return S ? S.indexOf(ch) : ch; }
   light(k) {
     const s = this.S[k], W = this.D.weights;
     s[0].forEach((r, i) => s[1].forEach((c, j) => this.cells('in', r, c).forEach((el, ch) => {
+      const slot = this.slot(ch);
+      if (slot < 0) return;
       el.classList.add('win'); this.lit.push([el, 'win']);
-      if (W) el.setAttribute('data-w', W[Math.min(ch, W.length - 1)][i][j]);
+      if (W) el.setAttribute('data-w', W[Math.min(slot, W.length - 1)][i][j]);
     })));
     const o = this.outs[k]; o.classList.add('cur'); this.lit.push([o, 'cur']);
     if (s[4] >= 0) this.cells('in', s[4], s[5]).forEach(w => { w.classList.add('best'); this.lit.push([w, 'best']); });
@@ -349,7 +353,7 @@ class Player {
       s[0].forEach((r, i) => s[1].forEach((c, j) => {
         const ins = this.cells('in', r, c), ws = F.op === 'sum' ? this.cells('flt', i, j) : null;
         ins.forEach((x, ch) => {
-          if (F.op === 'sum') acc += val(x) * val(ws[ch]);
+          if (F.op === 'sum') { if (this.slot(ch) >= 0) acc += val(x) * val(ws[this.slot(ch)]); }
           else if (F.op === 'max') acc = Math.max(acc, val(x));
           else acc += val(x);
           n += 1;
@@ -584,8 +588,9 @@ class Player {
       + Array.from({length: rows * cols}, (_, i) => '<div class="cell lz"'
         + (of ? ' data-of="' + of(i / cols | 0, i % cols) + '"' : '') + '></div>').join('') + '</div>';
     const [, tFilter] = D.titles || ['', 'Filter'];
-    const chans = (C ? D.names : ['']).map((name, k) => {
-      const suffix = C ? '-' + k : '', label = t => (C ? '' : '<div class="ttl">' + esc(t) + '</div>');
+    el.lensCh = C ? (D.sees || D.names.map((_, k) => k)) : [0];  // the channels the lens shows: those the filter sees
+    const chans = el.lensCh.map(k => {
+      const name = C ? D.names[k] : '', suffix = C ? '-' + k : '', label = t => (C ? '' : '<div class="ttl">' + esc(t) + '</div>');
       const filter = kh ? '<div class="op">' + esc(D.operator || '∗') + '</div><div class="panel lgrid">'
         + label(tFilter) + grid(kh, kw, (i, j) => 'flt-' + i + '-' + j + suffix) + '</div>' : '';
       return '<div class="lch">' + (C ? '<div class="lttl">' + esc(name) + '</div>' : '')
@@ -624,12 +629,13 @@ class Player {
       for (const c of ['pad', 'edit', 'pending', 'best']) z.classList.toggle(c, !!src && src.classList.contains(c));
       if (src && src.id) z.dataset.of = src.id;
     };
-    el.lensWin.forEach((cells, ch) => cells.forEach((z, i) => copy(z, this.cells('in', s[0][i / kc | 0], s[1][i % kc])[ch])));
+    el.lensWin.forEach((cells, n) => cells.forEach((z, i) => copy(z, this.cells('in', s[0][i / kc | 0], s[1][i % kc])[el.lensCh[n]])));
     el.lensFlt.forEach(cells => cells.forEach(z => copy(z, this.$(z.dataset.of))));
     copy(el.lensOut, k >= 0 ? this.outs[k] : null);
-    el.lensHead.textContent = 'row ' + (s[2] + 1) + ', column ' + (s[3] + 1);  // the output cell's place in the map
+    // the output cell's place in the map; a sequence's is its position
+    el.lensHead.textContent = D.dims[0] === 1 && D.dims[4] === 1 ? 'output ' + (s[3] + 1) : 'row ' + (s[2] + 1) + ', column ' + (s[3] + 1);
     el.lens.classList.toggle('ahead', k < 0);  // step 0: the first window, nothing computed yet
-    el.lensTitles.forEach((t, ch) => { t.textContent = k >= 0 && D.partials ? D.partials[k][ch] : D.names[ch]; });
+    el.lensTitles.forEach((t, n) => { const ch = el.lensCh[n]; t.textContent = k >= 0 && D.partials ? D.partials[k][ch] : D.names[ch]; });
   }
   // -- pictures -----------------------------------------------------------------------------------
   // Each grid of the panels has a picture (.pict#P-pic, shown instead of the grid #P-grid in pic mode): a
@@ -637,12 +643,13 @@ class Player {
   // every few rows and columns (.marks). The cells stay the page's data (numbers, colours, what is typed);
   // the canvas is drawn from them, and a block's number shows when the pointer rests on it.
   buildPictures() {
-    const D = this.D, el = this.el, ins = new Set(D.channels ? D.names.map((_, k) => 'in-grid-' + k) : ['in-grid']);
+    const D = this.D, el = this.el;  // the window is outlined on the channels the filter sees
+    const ins = new Set(D.channels ? D.names.map((_, k) => k).filter(k => this.slot(k) >= 0).map(k => 'in-grid-' + k) : ['in-grid']);
     el.pics = [...el.panels.querySelectorAll('.grid')].map(grid => {
       const cells = [...grid.children], W = +((grid.getAttribute('style') || '').match(/repeat\((\d+)/) || [0, 1])[1];
       const H = Math.ceil(cells.length / W), pict = document.createElement('div');
       const title = grid.parentElement.querySelector('.ttl');
-      pict.className = 'pict'; pict.id = grid.id.replace(/-grid/, '-pic');
+      pict.className = H === 1 && D.dims[0] === 1 ? 'pict strip' : 'pict'; pict.id = grid.id.replace(/-grid/, '-pic');  // a sequence's row
       pict.style.setProperty('--w', W); pict.style.setProperty('--h', H);
       const canvas = document.createElement('canvas');
       canvas.setAttribute('role', 'img');
@@ -709,9 +716,9 @@ class Player {
     if (!on) return;
     const s = this.S[k], last = a => a[a.length - 1];
     const box = (p, r0, c0, r1, c1) => {
-      const cs = p.pict.clientWidth / p.W;
-      Object.assign(p.frame.style, {left: c0 * cs + 'px', top: r0 * cs + 'px', width: (c1 - c0 + 1) * cs + 'px',
-                                    height: (r1 - r0 + 1) * cs + 'px'});
+      const cw = p.pict.clientWidth / p.W, ch = p.pict.clientHeight / p.H;  // a strip's blocks are taller than wide
+      Object.assign(p.frame.style, {left: c0 * cw + 'px', top: r0 * ch + 'px', width: (c1 - c0 + 1) * cw + 'px',
+                                    height: (r1 - r0 + 1) * ch + 'px'});
     };
     framed.forEach(p => {
       if (p.grid.id === 'out-grid') box(p, s[2], s[3], s[2], s[3]);
@@ -730,7 +737,8 @@ class Player {
       const side = Math.max(p.W, p.H);
       if (!p.ruled || side < 8) return;
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
-      while (m * cs < 24) m *= 2;
+      const apart = p.pict.classList.contains('strip') && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
+      while (m * cs < apart) m *= 2;
       let html = '';
       const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
       for (let c = m; c <= p.W; c += m) html += mark('mc', 'left', c);

@@ -17,7 +17,8 @@ channel K, class ``win`` while covered), ``flt-R-C``, ``out-R-C`` (``data-value`
 ``#btn-reset``, ``#btn-back``, ``#btn-play``, ``#btn-fwd``, ``#slider``, ``#speed``, ``#explain``; the
 stage's ``data-layout`` (``lens`` with the lens shown), the host's class ``pic`` (grids drawn as pictures),
 ``.frame`` (the window's or the output cell's outline on a picture), ``.lens`` (its cells ``.lz``,
-``data-of`` naming the cell they magnify) and ``.lout`` (the output cell, magnified).
+``data-of`` naming the cell they magnify) and ``.lout`` (the output cell, magnified); a grouped spec's channels
+``.chan[data-group]`` (``data-away`` on those the filter does not see).
 
 >>> import numpy as np
 >>> spec = PlayerSpec(input=np.array([[1, 2], [3, 4]]), output=np.array([[10]]),
@@ -47,6 +48,9 @@ __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_
 
 SPEEDS = (0.5, 1, 2, 3, 5, 10, 20, 30)  # steps a second offered by the speed slider
 BANK_NUMBERS_MAX = 8  # the output volume's maps write their numbers up to this side
+# A grouped convolution's groups, each framed in its colour (Okabe and Ito's palette, told apart with a colour
+# vision deficiency; none is the window's orange) and always named as well.
+GROUP_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9")
 COMPONENT_HTML = '<div class="cnnviz-grids cnnviz-host"></div>'  # what the component mounts; player.js fills it
 
 
@@ -87,6 +91,11 @@ class PlayerSpec:
     bank_index: int = 0  # which map of ``bank`` the output grid is
     volume_caption: str = ""  # the volumes' shapes, e.g. "32x32x3 → 28x28x6"
     bias: float | int | None = None  # added to each window's sum (a multi-channel spec writes it after the channels')
+    # Grouped convolution: the channels split in order into ``groups`` groups, each framed in its colour and named
+    # in its channels' titles, and the filter sees the ``group``-th only: one slice per channel of that group
+    # (``filter`` is (C // groups, kh, kw)); the window, the slices and the partial sums stand on those channels.
+    groups: int = 1
+    group: int = 0
     # How a step's value is made from its window, for the browser to write the map of a typed cell at once:
     # "sum" (each covered cell times its filter weight, every channel, plus ``bias``; then ReLU if ``relu``),
     # "max" or "avg" (the covered cells' largest value or mean); "" (the default): it waits for the page.
@@ -98,13 +107,24 @@ class PlayerSpec:
         f = None if self.filter is None else np.asarray(self.filter)
         if x.ndim == 3:
             C = x.shape[0]
-            if f is not None and (f.ndim != 3 or f.shape[0] != C):
+            if self.groups < 1 or C % self.groups:
+                raise ValueError(f"The input's {C} channel(s) do not split into {self.groups} groups of one size.")
+            if not 0 <= self.group < self.groups:
+                raise ValueError(f"There are {self.groups} groups: the filter's is one of 1 to {self.groups}.")
+            if f is not None and (f.ndim != 3 or f.shape[0] != C // self.groups):
                 raise ValueError(f"The input has {C} channel(s) but the filter does not: "
-                                 "a filter always extends the full depth of the input.")
+                                 "a filter always extends the full depth of the input."
+                                 if self.groups == 1 else
+                                 f"The filter sees the {C // self.groups} channel(s) of its group: give one slice "
+                                 "for each.")
             if self.channel_names and len(self.channel_names) != C:
                 raise ValueError(f"The input has {C} channel(s): give one name for each.")
+            if self.bank and len(self.bank) % self.groups:
+                raise ValueError(f"The {len(self.bank)} filters of the bank do not split into {self.groups} groups.")
         elif f is not None and f.ndim == 3:
             raise ValueError("The filter has channels but the input does not: give the input as (C, rows, columns).")
+        elif self.groups != 1:
+            raise ValueError("Groups split an input's channels: give the input as (C, rows, columns).")
         if self.combine not in ("", "sum", "max", "avg"):
             raise ValueError(f"combine is one of 'sum', 'max', 'avg' or '', not {self.combine!r}.")
         if self.bank and not 0 <= self.bank_index < len(self.bank):
@@ -156,8 +176,10 @@ def player_data(spec: PlayerSpec) -> dict:
     if C == 0 and x.ndim == 3:
         raise ValueError("A multi-channel input needs a name per channel (channel_names).")
     xs = _channels(x, C, "input")
+    Cg = C // spec.groups  # the channels of a group: the filter's slices
+    sees = range(spec.group * Cg, (spec.group + 1) * Cg)  # the channels the filter sees
     fgrid = None if spec.filter is None else np.asarray(spec.filter)
-    fs = _channels(fgrid, C, "filter")
+    fs = _channels(fgrid, Cg, "filter")
     if y.ndim != 2:
         raise ValueError("The player shows a 2-D output: give it as (rows, columns).")
     Hp, Wp = xs[0].shape
@@ -184,20 +206,31 @@ def player_data(spec: PlayerSpec) -> dict:
     flt_classes = (lambda r, c: "edit") if "flt" in spec.editable else None
     t_in, t_f, t_out = spec.titles
     op = f'<div class="op">{_html.escape(spec.operator)}</div>'
+    grouped = spec.groups > 1
     if C:  # the channels side by side, each channel's filter slice under it and its partial sum under the pair
         chans = []
         for k, name in enumerate(spec.channel_names):
-            col = [_suffixed(grid_html(xs[k], "in", title=f"{t_in} · {name}", classes=in_classes), "in", f"-{k}")]
-            if fs:
-                col += [op, _suffixed(grid_html(fs[k], "flt", title=f"{t_f} · {name}", classes=flt_classes), "flt",
-                                      f"-{k}")]
+            g = k // Cg
+            title = f"{name} · group {g + 1}" if grouped else f"{t_in} · {name}"  # a group's name must fit
+            col = [_suffixed(grid_html(xs[k], "in", title=title, classes=in_classes), "in", f"-{k}")]
+            if fs and k in sees:
+                col += [op, _suffixed(grid_html(fs[k - sees.start], "flt", title=f"{t_f} · {name}",
+                                                classes=flt_classes), "flt", f"-{k}")]
+            elif fs:  # a channel of another group: the filter has no slice for it
+                col.append(f'<div class="away">not in filter {spec.bank_index + 1}\'s group</div>'
+                           if spec.bank else '<div class="away">not in the filter\'s group</div>')
             col.append(f'<div class="psum" id="psum-{k}"></div>')
-            chans.append(f'<div class="chan" data-ch="{k}">{"".join(col)}</div>')
+            look = (f' data-group="{g}" style="--gc:{GROUP_COLOURS[g % len(GROUP_COLOURS)]}"'
+                    + ("" if k in sees else ' data-away="1"')) if grouped else ""
+            chans.append(f'<div class="chan" data-ch="{k}"{look}>{"".join(col)}</div>')
+        joined = chans[:1]
+        for k in range(1, C):  # "+" between the channels whose partial sums add up; a gap beside any other
+            both = k in sees and k - 1 in sees
+            joined += ['<div class="op">+</div>' if both else '<div class="op gap"></div>', chans[k]]
         tail = [] if spec.bias is None else [
             f'<div class="op">+</div><div class="biasbox"><div class="ttl">bias</div>'
             f'<div class="bias">{_html.escape(format_bracketed(spec.bias))}</div></div>']
-        panels = ['<div class="chans" data-part="in">' + '<div class="op">+</div>'.join(chans) + "".join(tail)
-                  + "</div>"]
+        panels = ['<div class="chans" data-part="in">' + "".join(joined) + "".join(tail) + "</div>"]
     else:
         panels = [f'<div class="part" data-part="in">{grid_html(xs[0], "in", title=t_in, classes=in_classes)}</div>']
         if fs:
@@ -205,7 +238,7 @@ def player_data(spec: PlayerSpec) -> dict:
                            f'{grid_html(fs[0], "flt", title=t_f, classes=flt_classes)}</div>']
     out = grid_html(y, "out", title=t_out, attrs=out_attrs)
     if spec.bank:
-        out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index)}</div>'
+        out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index, spec.groups)}</div>'
     # a layout may put the map on a line of its own: the break before "=" then takes the line
     panels += ['<div class="brk"></div>', '<div class="op eq">=</div>',
                f'<div class="part" data-part="out">{out}</div>']
@@ -219,6 +252,12 @@ def player_data(spec: PlayerSpec) -> dict:
         legend.append(f'<span><i class="sw best"></i>{_html.escape(spec.winner_label)}</span>')
     if spec.editable:
         legend.append('<span><i class="sw edit"></i>click a cell to type a new number</span>')
+    if grouped:
+        for g in range(spec.groups):
+            names = ", ".join(spec.channel_names[g * Cg:(g + 1) * Cg])
+            seen = " (the filter's)" if g == spec.group else ""
+            legend.append(f'<span><i class="sw grp" style="--gc:{GROUP_COLOURS[g % len(GROUP_COLOURS)]}"></i>'
+                          f'group {g + 1}: {_html.escape(names)}{seen}</span>')
     return {
         "n": n,
         "initial": spec.initial_step,
@@ -243,16 +282,27 @@ def player_data(spec: PlayerSpec) -> dict:
         "titles": list(spec.titles),  # input, filter, output: the lens names what it magnifies
         "operator": spec.operator,
         "names": list(spec.channel_names),
+        "sees": list(sees) if grouped else None,  # the channels the filter sees; None: every channel
         "bias": None if spec.bias is None or not C else format_bracketed(spec.bias),
-        # per step: each channel's partial sum as written under its pair ("R = 12"), when multi-channel
-        "partials": [[f"{name} = {format_number(v)}" for name, v in zip(spec.channel_names, s.partials, strict=True)]
-                     if s.partials else [] for s in spec.steps] if C else None,
+        # per step: each channel's partial sum as written under its pair ("R = 12"), when multi-channel; None on a
+        # channel the filter does not see
+        "partials": [_partials(spec.channel_names, sees, s.partials) for s in spec.steps] if C else None,
         "bank": [len(spec.bank), *np.asarray(spec.bank[0]).shape] if spec.bank else None,  # F, H_out, W_out
         # what the browser needs to write the map of a typed cell before the page answers (see ``combine``)
         "combine": {"op": spec.combine, "bias": float(spec.bias or 0), "relu": bool(spec.relu),
                     "limit": MAX_ABS_VALUE, "whole": EXACT_BELOW, "minus": MINUS,
                     "lengths": LENGTH_CLASSES} if spec.combine and spec.editable else None,
     }
+
+
+def _partials(names: Sequence[str], sees: range, partials: Sequence) -> list[str | None]:
+    """One step's partial sums as written under each channel (``R = 12``): the seen channels' in order, None else."""
+    if not partials:
+        return []
+    out: list[str | None] = [None] * len(names)
+    for k, v in zip(sees, partials, strict=True):
+        out[k] = f"{names[k]} = {format_number(v)}"
+    return out
 
 
 def _suffixed(grid: str, prefix: str, suffix: str) -> str:
@@ -262,16 +312,25 @@ def _suffixed(grid: str, prefix: str, suffix: str) -> str:
     return re.sub(rf'id="{prefix}-(\d+-\d+|grid)"', lambda m: f'id="{prefix}-{m.group(1)}{suffix}"', grid)
 
 
-def _bank_html(bank: Sequence[np.ndarray], index: int) -> str:
-    """The output volume: every filter's map, the one in the output grid framed and labelled; a click picks one."""
+def _bank_html(bank: Sequence[np.ndarray], index: int, groups: int = 1) -> str:
+    """The output volume: every filter's map, the one in the output grid framed and labelled; a click picks one.
+    With ``groups``, each map is named and coloured by its filter's group."""
     H_out, W_out = np.asarray(bank[0]).shape
     small = max(H_out, W_out) <= BANK_NUMBERS_MAX
     current = ' aria-current="true"'
     shown = '<span class="shown"> ◀ shown</span>'  # the lens's small maps leave it to the frame
+    per = len(bank) // groups
+
+    def group(i):
+        g = i // per
+        return ("", "") if groups == 1 else (
+            f' data-group="{g}" style="--gc:{GROUP_COLOURS[g % len(GROUP_COLOURS)]}"',
+            f'<span class="gname">group {g + 1}</span>')  # a line of its own: the maps stay narrow
+
     maps = "".join(
         f'<div class="bankmap{" pick" if i == index else ""}" data-f="{i}" role="button" tabindex="0"'
-        f'{current if i == index else ""} title="Show filter {i + 1} in the player">'
-        f'<div class="ttl">Map {i + 1}{shown if i == index else ""}</div>'
+        f'{current if i == index else ""}{group(i)[0]} title="Show filter {i + 1} in the player">'
+        f'<div class="ttl">Map {i + 1}{group(i)[1]}{shown if i == index else ""}</div>'
         + grid_html(np.asarray(m), f"bank{i}", numbers=small, compact=True) + "</div>"
         for i, m in enumerate(bank))
     return (f'<div class="bank"><div class="ttl">Output volume {format_shape((H_out, W_out, len(bank)))}</div>'

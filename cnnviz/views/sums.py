@@ -74,6 +74,7 @@ class WrittenSum:
     total: float | int  # the parts plus the bias, before ReLU
     relu: bool = False
     label: str = "Output cell"  # names the cell the sum writes: "Output cell row 1, column 1:"
+    head: str = ""  # the first line as it is, instead of the label and the cell's row and column (a sequence's)
 
     @property
     def value(self) -> float | int:
@@ -102,7 +103,7 @@ def _item(v):
 
 def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, int] = (0, 0),
                 names: Sequence[str] = (), partials: Sequence | None = None, total=None,
-                label: str = "Output cell") -> WrittenSum:
+                label: str = "Output cell", head: str = "") -> WrittenSum:
     """The structured sum of one window.
 
     Parameters
@@ -121,6 +122,9 @@ def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, 
         numbers are exactly the map's); by default they are summed here.
     label : str
         Names the cell the sum writes (``"dL/dW"`` gives ``dL/dW row 1, column 1:``).
+    head : str
+        The first line as it is (``"Output 5, years 1875 to 1877:"``), for a sum whose place is not a row
+        and a column.
 
     Examples
     --------
@@ -149,7 +153,7 @@ def written_sum(values, weights, bias=0, *, relu: bool = False, out: tuple[int, 
                           v[:, :, c] if write_out else None, w[:, :, c] if write_out else None, terms))
     bias = _item(bias)
     total = _item(sum(sums) + bias if total is None else total)
-    return WrittenSum((int(out[0]), int(out[1])), tuple(parts), bias, total, relu, label)
+    return WrittenSum((int(out[0]), int(out[1])), tuple(parts), bias, total, relu, label, head)
 
 
 # --- rendering --------------------------------------------------------------------------------------
@@ -205,7 +209,7 @@ def _notation_rows(part: Part) -> list[list[tuple[str, str]]]:
 
 
 def _head(s: WrittenSum) -> str:
-    return f"{s.label} row {s.out[0] + 1}, column {s.out[1] + 1}:"
+    return s.head or f"{s.label} row {s.out[0] + 1}, column {s.out[1] + 1}:"
 
 
 def _bias_text(s: WrittenSum) -> str:
@@ -259,7 +263,8 @@ def sum_html(s: WrittenSum) -> str:
     True
     """
     esc = _html.escape
-    head = f'<div><span class="mut">{esc(_head(s))}</span></div>'
+    # the lens writes the output cell's row and column over it and hides them here; a head of its own stays
+    head = f'<div class="mut">{esc(s.head)}</div>' if s.head else f'<div><span class="mut">{esc(_head(s))}</span></div>'
     bias = f' + {_bias_text(s)}<span class="mut"> bias</span>' if s.bias else ""
     res = f' = <b class="res">{format_number(s.total)}</b>'
     if len(s.parts) == 1:
