@@ -16,7 +16,7 @@ from cnnviz.learn.descent import STARTS, curvatures, default_rate, descend, desc
 from cnnviz.learn.digits import digits_split
 from cnnviz.learn.network import MAX_EPOCHS, MAX_FILTERS, TrainConfig
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
-from cnnviz.ui import ReadyFigure, html
+from cnnviz.ui import ReadyFigure, html, is_phone
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import LastValid, UrlField, UrlState, bool_field, choice_field, grid_field, int_field
 from cnnviz.ui.widgets import presenter_toggle
@@ -265,8 +265,8 @@ def descent_settings_ui() -> dict:
 
 @bounded(max_entries=64)
 def descent_view(x_text: str, w_text: str, stride: int, padding: int, dilation: int, rate: float, steps: int,
-                 start: str) -> DescentView:
-    """Descent toward the map of the filter, its figure and sentences; cached."""
+                 start: str, across: int = 4) -> DescentView:
+    """Descent toward the map of the filter, its figure (its grids ``across`` in a row) and sentences; cached."""
     x, w = grid_from_text(x_text), grid_from_text(w_text)
     conv = {"stride": stride, "padding": padding, "dilation": dilation}
     run = descend(x, w, steps=steps, rate=rate, start=start, **conv)
@@ -297,7 +297,7 @@ def descent_view(x_text: str, w_text: str, stride: int, padding: int, dilation: 
                 f"curves {format_number(round(L, 2))} along the steepest and only "
                 f"{format_number(round(float(lam[0]), 4))} along the flattest, where each step shrinks the error by "
                 f"a factor of just {format_fixed(1 - rate * float(lam[0]), 6)}.")
-    return DescentView(fig_bw.descent_figure(run, maps), tuple(lines))
+    return DescentView(fig_bw.descent_figure(run, maps, across), tuple(lines))
 
 
 @bounded(max_entries=64)
@@ -312,7 +312,7 @@ def descent_ui(state: BackwardState) -> None:
     """Descent toward the filter's map: the sentences and the figure (Play, Pause, a slider)."""
     kept = LastValid[DescentView]("bw_descent").compute(lambda: descent_view(
         grid_to_text(state.input), grid_to_text(state.filter), state.stride, state.padding, state.dilation,
-        state.rate, state.gd, state.start))
+        state.rate, state.gd, state.start, 2 if is_phone() else 4))
     if kept.value is None:
         return
     for line in kept.value.lines:

@@ -218,14 +218,15 @@ def frame_steps(n: int) -> list[int]:
     return sorted({round(i * (n - 1) / (MAX_FRAMES - 1)) for i in range(MAX_FRAMES)})
 
 
-def descent_figure(run: Descent, maps: list[np.ndarray]) -> ReadyFigure:
+def descent_figure(run: Descent, maps: list[np.ndarray], across: int = 4) -> ReadyFigure:
     """Descent step by step: the filter, its ``dL/dW`` and its map beside the target, and the loss curve.
 
     ``maps[k]`` is the map of ``run.steps[k].filter``. One frame per step (``frame_steps``: at most
     ``MAX_FRAMES``, evenly spaced; the loss curve keeps every step), played by the browser (Play,
     Pause, a slider); each grid keeps one colour scale through every frame, so a gradient fading to
     white is a gradient shrinking (a diverging run's growing values take the scale's end colours). The
-    loss is drawn on a log scale.
+    loss is drawn on a log scale. The four grids stand in one row (``across=4``) or two rows of two
+    (``across=2``: a phone's width).
     """
     steps = run.steps
     losses = [max(s.loss, 1e-300) for s in steps]
@@ -252,27 +253,34 @@ def descent_figure(run: Descent, maps: list[np.ndarray]) -> ReadyFigure:
     shown = frame_steps(len(steps))
     frames = [{"name": str(k), "data": frame_data(k), "traces": [0, 1, 2, 5]} for k in shown]
     layout = {}
-    for i, (_, xa, ya) in enumerate(panels):
+    two = across == 2
+    width = 1 / (2 if two else 4)
+    rows = [(0.76, 1), (0.47, 0.71)] if two else [(0.55, 1)]  # each row of grids: its [bottom, top] of the figure
+    layout["annotations"] = []
+    for i, (title, xa, ya) in enumerate(panels):
         z = steps[0].filter if i < 2 else run.target
         n_rows, n_cols = z.shape
-        left = i * 0.25
-        layout[xa.replace("x", "xaxis")] = {"domain": [left + 0.01, left + 0.23], "range": [0.5, n_cols + 0.5],
-                                            "showticklabels": False, "fixedrange": True, "showgrid": False,
-                                            "zeroline": False, "anchor": ya}
-        layout[ya.replace("y", "yaxis")] = {"domain": [0.55, 1], "range": [n_rows + 0.5, 0.5], "fixedrange": True,
-                                            "showticklabels": False, "showgrid": False, "zeroline": False,
+        left, (bottom, top) = (i % 2 if two else i) * width, rows[i // 2 if two else 0]
+        layout[xa.replace("x", "xaxis")] = {"domain": [left + 0.04 * width, left + 0.92 * width],
+                                            "range": [0.5, n_cols + 0.5], "showticklabels": False, "ticks": "",
+                                            "fixedrange": True, "showgrid": False, "zeroline": False, "anchor": ya}
+        layout[ya.replace("y", "yaxis")] = {"domain": [bottom, top], "range": [n_rows + 0.5, 0.5], "fixedrange": True,
+                                            "showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False,
                                             "anchor": xa, "scaleanchor": xa}
-    layout["annotations"] = [{"text": f"<b>{title}</b>", "x": i * 0.25 + 0.12, "y": 1.04, "xref": "paper",
-                              "yref": "paper", "showarrow": False, "font": {"size": 15}}
-                             for i, (title, _, _) in enumerate(panels)]
+        layout["annotations"].append({"text": f"<b>{title}</b>", "x": left + 0.48 * width, "y": top,
+                                      "yanchor": "bottom", "xref": "paper", "yref": "paper", "showarrow": False,
+                                      "font": {"size": 15}})
     layout["xaxis5"] = {"domain": [0, 1], "range": [-0.5, len(steps) - 0.5], "title": "step", "fixedrange": True,
                         "anchor": "y5", "gridcolor": "#ddd"}
     low, high = min(losses), max(losses)
-    layout["yaxis5"] = {"domain": [0, 0.38], "type": "log", "title": "loss", "fixedrange": True, "anchor": "x5",
-                        "gridcolor": "#ddd", "range": [np.log10(low) - 0.3, np.log10(high) + 0.3], "dtick": 1}
+    layout["yaxis5"] = {"domain": [0, 0.3 if two else 0.38], "type": "log", "title": "loss", "fixedrange": True,
+                        "anchor": "x5", "gridcolor": "#ddd", "range": [np.log10(low) - 0.3, np.log10(high) + 0.3],
+                        "dtick": 1}
     play = {"frame": {"duration": 350, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
     fig.update_layout(
-        height=620, margin={"l": 60, "r": 20, "t": 40, "b": 110}, font={"size": 14}, plot_bgcolor="white",
+        height=860 if two else 620, margin={"l": 50 if two else 60, "r": 10 if two else 20, "t": 40, "b": 110},
+        font={"size": 14},
+        plot_bgcolor="white",
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.12, "xanchor": "left", "yanchor": "top",
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "Pause", "method": "animate",
