@@ -48,7 +48,7 @@ CHANGED = {
     "backward": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
                                   stride=2, padding=1, dilation=2, source="given", target=np.array([[1, -2]]),
                                   dmap=np.array([[0.5, -1.25e-5]]), net=(3, 5, 2), part="x", step=4, rate=0.02,
-                                  gd=100, start="random", present=True),
+                                  gd=100, start="random", present=True, descent=True),
     "relatives": lambda s: replace(s, part="1d", pick=2, w1=np.array([[0.5, 1, -1]]), b1=(2,), groups=4,
                                    series="sunspots", kernel="typed", taps=(1, 0.25, -1), stride=2, padding=1,
                                    dilation=3, step=6, present=True),
