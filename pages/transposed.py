@@ -29,11 +29,11 @@ ui.show_errors(kept.errors, kept="The player shows the lecture's example until t
 if kept.value is not None:
     if present:  # the settings the sidebar holds, and the output size they give
         st.markdown(kept.value.settings_line)
+    elif kept.ok:
+        st.markdown(kept.value.size_line)
     # a phone keeps its own layout in the presenter view: the grids over their sums
     ui_widgets.show_player(kept.value.data, key="tr_player", step=state.step, present=ui_widgets.projecting(present))
     with st.container(key="player_notes"):  # hidden in the presenter view
-        if kept.ok:
-            st.markdown(kept.value.size_line)
         st.caption("Keys anywhere on the page: space plays or pauses, ← → (or PageUp/PageDown) step, Home/End jump. "
                    "Hover an input cell to see where it stamps. The link keeps the step you stop on.")
 ui_tr.URL.save(state)
