@@ -9,7 +9,7 @@ from cnnviz.lecture.presets import LECTURE_FILTER
 from cnnviz.ui import PAGES
 from cnnviz.ui import transposed as ui_tr
 from cnnviz.views.sums import html_to_text
-from conftest import grid_values as grid, open_app_page, player_data
+from conftest import grid_values as grid, joined, open_app_page, player_data
 
 LECTURE_UP = [[0, 12, 36, 41, 34], [24, 58, 95, 87, 38], [20, 75, 132, 105, 62], [18, 40, 77, 81, 38],
               [0, 9, 24, 26, 28]]
@@ -151,24 +151,13 @@ def test_presenter_view_writes_the_settings_and_has_a_way_back():
     assert "present" not in at.query_params and not player_data(at)["present"]
 
 
-def test_a_student_in_a_room_follows_the_presenters_settings_and_player(monkeypatch):
-    from cnnviz.classroom import store as rooms
-    from cnnviz.classroom.store import MemoryStore
-
-    store = MemoryStore()
-    rooms.room_store.cache_clear()
-    monkeypatch.setattr(rooms, "room_store", lambda: store)
-    presenter = AppTest.from_file("../app.py", default_timeout=30).run()
-    presenter.switch_page("pages/present.py").run()
-    presenter.button(key="room-start").click().run()
-    code = presenter.session_state["room_code"]
+def test_a_student_in_a_room_follows_the_presenters_settings_and_player(room):
+    presenter, code, store = room
     presenter.switch_page("pages/transposed.py").run()
     presenter.number_input(key="tr_stride").set_value(2).run()
     assert store.view(code).page == "transposed" and store.view(code).query["stride"] == "2"
     assert player_data(presenter)["report"]  # the presenter's player reports its step to the room
-    student = AppTest.from_file("../app.py", default_timeout=30)
-    student.query_params["join"] = code
-    student.run()
+    student = joined(code)
     assert not student.exception and student.title[0].value == "Transposed convolution"
     assert student.number_input(key="tr_stride").value == 2
     mine, theirs = player_data(student), player_data(presenter)
