@@ -14,11 +14,12 @@ from cnnviz.ui import learn as ui_learn
 from cnnviz.ui import pooling as ui_pool
 from cnnviz.ui import quiz as ui_quiz
 from cnnviz.ui import shapes as ui_shapes
+from cnnviz.ui import transposed as ui_tr
 from cnnviz.ui.state import UrlState, int_field
 
 URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL,
         "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL, "backward": ui_bw.URL,
-        **{url.key: url for url in ui_shapes.URLS}}
+        "transposed": ui_tr.URL, **{url.key: url for url in ui_shapes.URLS}}
 
 
 def same(a, b) -> bool:
@@ -48,9 +49,13 @@ CHANGED = {
                                   stride=2, padding=1, dilation=2, source="given", target=np.array([[1, -2]]),
                                   dmap=np.array([[0.5, -1.25e-5]]), net=(3, 5, 2), part="x", step=4, rate=0.02,
                                   gd=100, start="random", present=True),
+    "transposed": lambda s: replace(s, input=np.array([[1, -2.5]]), filter=np.array([[0.5, -1], [2, 0]]), stride=3,
+                                    padding=1, output_padding=2, step=2, present=True),
     "shapes_tab": lambda s: replace(s, tab="builder", present=True),
     "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),
     "shapes_compare": lambda s: replace(s, vh=28, vw=28, vc=1, vk=3, vf=16, gn=5, gk=2),
+    "shapes_relatives": lambda s: replace(s, rh=28, rw=30, rc=16, rf=8, rk=5, rs=2, rp=0, rg=8, ts=3, tp=0, op=2,
+                                          rl=50),
     "shapes_builder": lambda s: replace(s, shape="224x224x3", net="conv:8:3:1:1,relu,flatten,dense:10"),
 }
 
