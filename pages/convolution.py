@@ -63,6 +63,7 @@ def player_area(state: ui_conv.ConvState, present: bool) -> None:
             ui_conv.pool_link(state, kept.value.amap)
             if kept.ok:
                 ui_conv.slides_ui(state)
+        ui_conv.relatives_links()
     ui_conv.URL.save(state)
 
 

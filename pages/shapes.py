@@ -1,4 +1,5 @@
-"""Shapes & parameters: a layer calculator, convolutional against fully connected, and a network builder."""
+"""Shapes & parameters: a layer calculator, convolutional against fully connected, convolution's relatives, and a
+network builder."""
 import streamlit as st
 
 from cnnviz import ui
@@ -12,7 +13,7 @@ with st.sidebar:
 present = ui_widgets.presenter_view(presenting, "st_present", follow=False)
 with ui_widgets.presenter_hidden("title"):
     st.title("Shapes & parameters")
-(calc_tab, compare_tab, builder_tab), open_tab = ui_shapes.tabs_ui("st_", ui_shapes.TABS)
+(calc_tab, compare_tab, relatives_tab, builder_tab), open_tab = ui_shapes.tabs_ui("st_", ui_shapes.TABS)
 ui_shapes.TAB_URL.save(ui_shapes.TabState(open_tab, presenting))
 
 
@@ -28,10 +29,15 @@ def compare():
 
 
 @ui.page_fragment
+def relatives():
+    ui_shapes.RELATIVES_URL.save(ui_shapes.relatives_ui(present))
+
+
+@ui.page_fragment
 def builder():
     ui_shapes.BUILDER_URL.save(ui_shapes.builder_tab_ui(present))
 
 
 # Only the open tab runs (switching tabs reruns the page).
-with {"calc": calc_tab, "compare": compare_tab, "builder": builder_tab}[open_tab]:
-    {"calc": calculator, "compare": compare, "builder": builder}[open_tab]()
+with {"calc": calc_tab, "compare": compare_tab, "relatives": relatives_tab, "builder": builder_tab}[open_tab]:
+    {"calc": calculator, "compare": compare, "relatives": relatives, "builder": builder}[open_tab]()

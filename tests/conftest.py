@@ -161,6 +161,32 @@ def player_explains(at) -> list[str]:
     return player_data(at)["explain"]
 
 
+@pytest.fixture
+def room(monkeypatch):
+    """A room started on /present in a store of its own: ``(presenter's app, the room's code, the store)``."""
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.classroom import store as rooms
+    from cnnviz.classroom.store import MemoryStore
+
+    store = MemoryStore()
+    rooms.room_store.cache_clear()
+    monkeypatch.setattr(rooms, "room_store", lambda: store)
+    presenter = AppTest.from_file("../app.py", default_timeout=30).run()
+    presenter.switch_page("pages/present.py").run()
+    presenter.button(key="room-start").click().run()
+    return presenter, presenter.session_state["room_code"], store
+
+
+def joined(code: str):
+    """A student's app that opened the room's join link ``?join=code``."""
+    from streamlit.testing.v1 import AppTest
+
+    student = AppTest.from_file("../app.py", default_timeout=30)
+    student.query_params["join"] = code
+    return student.run()
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """A throwaway redis-server on a free loopback port for the whole run (no persistence); its URL."""

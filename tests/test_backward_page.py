@@ -11,7 +11,7 @@ from cnnviz.ui import PAGES
 from cnnviz.ui import backward as ui_bw
 from cnnviz.views import backward as fig_bw
 from cnnviz.views.sums import html_to_text
-from conftest import grid_values as grid, open_app_page, player_data
+from conftest import grid_values as grid, joined, open_app_page, player_data
 
 LECTURE_DW = [[15, 15, 15], [9, 11, 16], [10, 7, 12]]
 LECTURE_DX = [[0, 1, 3, 3, 2], [2, 5, 7, 5, 2], [2, 6, 10, 8, 4], [2, 5, 7, 5, 2], [0, 1, 3, 3, 2]]
@@ -162,24 +162,13 @@ def test_presenter_view_shows_the_player_alone():
     assert not at.get("plotly_chart")  # descent and the grids wait outside the presenter view
 
 
-def test_a_student_in_a_room_follows_the_presenters_part_and_step(monkeypatch):
-    from cnnviz.classroom import store as rooms
-    from cnnviz.classroom.store import MemoryStore
-
-    store = MemoryStore()
-    rooms.room_store.cache_clear()
-    monkeypatch.setattr(rooms, "room_store", lambda: store)
-    presenter = AppTest.from_file("../app.py", default_timeout=30).run()
-    presenter.switch_page("pages/present.py").run()
-    presenter.button(key="room-start").click().run()
-    code = presenter.session_state["room_code"]
+def test_a_student_in_a_room_follows_the_presenters_part_and_step(room):
+    presenter, code, store = room
     presenter.switch_page("pages/backward.py").run()
     presenter.session_state["bw_part"] = "x"
     presenter.run()
     assert store.view(code).page == "backward" and store.view(code).query["part"] == "x"
-    student = AppTest.from_file("../app.py", default_timeout=30)
-    student.query_params["join"] = code
-    student.run()
+    student = joined(code)
     assert not student.exception and student.title[0].value == "How a filter learns"
     mine, theirs = player_data(student), player_data(presenter)
     assert mine["n"] == 25 and (mine["html"], mine["steps"]) == (theirs["html"], theirs["steps"])

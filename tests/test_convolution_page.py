@@ -255,3 +255,15 @@ def test_the_tools_keep_within_the_limits_and_ignore_what_no_tool_sends():
         assert not at.exception and not at.error and np.array(shown_map(at)).shape == (14, 3)
     at = tool(at, "conv_filter", "cols", 0)  # fewer than one column: one
     assert np.array(shown_map(at)).shape == (14, 5) and "Filter <span class=\"dim\">3x1</span>" in player_tools(at)
+
+
+def test_the_convolution_s_relatives_are_linked_from_the_page():
+    from cnnviz.ui.convolution import RELATIVES
+    from conftest import ROOT
+
+    at = open_page()
+    links = {el.proto.page: el.proto.label for el in at.get("page_link")}
+    assert "**Convolution's relatives**" in [m.value for m in at.markdown]
+    assert links["transposed"] == "Transposed →"
+    for file, label, _ in RELATIVES:  # each relative's page that exists, and no link to one that does not
+        assert (links.get(file.removesuffix(".py")) == label) == (ROOT / "pages" / file).exists()

@@ -334,3 +334,66 @@ def test_builder_cells_read_cleanly_and_the_built_network_is_drawn():
     at = run(SHAPES, tab="builder", **{"in": "4x4x1"})
     assert ("Layer 1 (conv 5x5, 6 filters, stride 1, padding 0) does not fit its input 4x4x1: the filter (5)"
             in errors(at))
+
+
+# -- Convolution's relatives ------------------------------------------------------------------------
+
+def test_relatives_count_the_lecture_s_mobilenet_example():
+    at = run(SHAPES, tab="relatives")
+    assert not at.exception and not at.error and not at.warning
+    md = texts(at)
+    # 32 -> 64 channels, 3x3: grouped in 4, depthwise-separable against the standard one, 1x1, transposed, 1-D
+    assert "`(3×3×8 + 1)×64 = 4,672`" in md
+    assert "`(3×3×1 + 1)×32 = 320`" in md and "`(1×1×32 + 1)×64 = 2,112`" in md
+    assert "#### Parameters: `320 + 2,112 = 2,432`" in md
+    assert "against `(3×3×32 + 1)×64 = 18,496` for the standard 3x3 convolution" in md and "**7.6 times**" in md
+    assert "`(32 − 1)×2 − 2×1 + 3 + 1 = 64` on both axes → **64x64x64**" in md
+    assert "Output length: `(100 + 2×1 − 3) / 1 + 1 = 100` → **100x64**" in md and "`(3×32 + 1)×64 = 6,208`" in md
+    # the same numbers by plain arithmetic: weights per filter times filters, plus a bias each
+    assert (3 * 3 * 32 // 4 + 1) * 64 == 4672 and (3 * 3 + 1) * 32 + (32 + 1) * 64 == 2432
+    assert (3 * 32 + 1) * 64 == 6208
+    assert dict(at.query_params) == {"tab": "relatives"}
+
+
+def test_relatives_counts_equal_pytorch_s_layers():
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    def numel(*layers):
+        return sum(p.numel() for layer in layers for p in layer.parameters())
+
+    md = texts(run(SHAPES, tab="relatives"))
+    assert f"= {numel(nn.Conv2d(32, 64, 3, groups=4)):,}`" in md
+    assert f"= {numel(nn.Conv2d(32, 32, 3, groups=32), nn.Conv2d(32, 64, 1)):,}`" in md
+    assert f"= {numel(nn.Conv2d(32, 64, 3)):,}`" in md
+    assert f"`(3×3×32 + 1)×64 = {numel(nn.ConvTranspose2d(32, 64, 3)):,}`" in md
+    assert f"= {numel(nn.Conv1d(32, 64, 3)):,}`" in md
+    up = nn.ConvTranspose2d(32, 64, 3, stride=2, padding=1, output_padding=1)(torch.zeros(1, 32, 32, 32))
+    assert tuple(up.shape) == (1, 64, 64, 64)
+
+
+def test_relatives_from_the_link_say_what_does_not_fit():
+    at = run(SHAPES, tab="relatives", rc="16", rf="16", rg="16", rk="5", rp="2", ts="1", tp="0", op="0", rl="50")
+    assert not at.exception and not at.warning and not at.error
+    md = texts(at) + "\n".join(c.value for c in at.caption)
+    assert "`(5×5×1 + 1)×16 = 416`" in md and "It is depthwise: one group per channel." in md
+    assert "`(32 − 1)×1 − 2×0 + 5 + 0 = 36`" in md and "**50x16**" in md
+    at.number_input(key="sc_rg").set_value(3).run()
+    assert "This grouped convolution (3 groups) does not fit: the 16 input channel(s) do not split" in errors(at)
+    assert "`416 + 272 = 688`" in texts(at)  # the rest stands
+    at.number_input(key="sc_op").set_value(2).run()
+    assert "This transposed convolution does not fit: the output padding (2) must be smaller" in errors(at)
+    assert at.query_params["rg"] == "3" and at.query_params["op"] == "2"
+
+
+@pytest.mark.parametrize("params, bad", [({"rg": "abc"}, "rg=abc"), ({"rl": "0"}, "rl=0"), ({"op": "-1"}, "op=-1")])
+def test_relatives_bad_links_fall_back_with_a_warning(params, bad):
+    at = run(SHAPES, tab="relatives", **params)
+    assert not at.exception and bad in "\n".join(w.value for w in at.warning)
+    assert "#### Parameters: `320 + 2,112 = 2,432`" in texts(at)
+
+
+def test_relatives_presenter_view_writes_the_numbers_above_the_formulas():
+    at = run(SHAPES, tab="relatives", present="1")
+    assert "Input **32x32x32** · **64** filters · filter size **3** · stride **1** · padding **1**" in texts(at)
+    assert "#### Parameters: `320 + 2,112 = 2,432`" in texts(at)

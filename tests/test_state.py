@@ -15,11 +15,12 @@ from cnnviz.ui import pooling as ui_pool
 from cnnviz.ui import quiz as ui_quiz
 from cnnviz.ui import relatives as ui_rel
 from cnnviz.ui import shapes as ui_shapes
+from cnnviz.ui import transposed as ui_tr
 from cnnviz.ui.state import UrlState, int_field
 
 URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL,
         "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL, "backward": ui_bw.URL,
-        "relatives": ui_rel.URL, **{url.key: url for url in ui_shapes.URLS}}
+        "relatives": ui_rel.URL, "transposed": ui_tr.URL, **{url.key: url for url in ui_shapes.URLS}}
 
 
 def same(a, b) -> bool:
@@ -52,9 +53,13 @@ CHANGED = {
     "relatives": lambda s: replace(s, part="1d", pick=2, w1=np.array([[0.5, 1, -1]]), b1=(2,), groups=4,
                                    series="sunspots", kernel="typed", taps=(1, 0.25, -1), stride=2, padding=1,
                                    dilation=3, step=6, present=True),
+    "transposed": lambda s: replace(s, input=np.array([[1, -2.5]]), filter=np.array([[0.5, -1], [2, 0]]), stride=3,
+                                    padding=1, output_padding=2, step=2, present=True),
     "shapes_tab": lambda s: replace(s, tab="builder", present=True),
     "shapes_calc": lambda s: replace(s, h=28, w=30, c=1, k=3, f=6, s=2, p=1, pk=3, ps=1, dn=84, do=10),
     "shapes_compare": lambda s: replace(s, vh=28, vw=28, vc=1, vk=3, vf=16, gn=5, gk=2),
+    "shapes_relatives": lambda s: replace(s, rh=28, rw=30, rc=16, rf=8, rk=5, rs=2, rp=0, rg=8, ts=3, tp=0, op=2,
+                                          rl=50),
     "shapes_builder": lambda s: replace(s, shape="224x224x3", net="conv:8:3:1:1,relu,flatten,dense:10"),
 }
 

@@ -18,6 +18,7 @@ __all__ = [
     "conv_param_count",
     "dense_param_count",
     "conv_output_formula",
+    "conv_transpose_output_formula",
     "pool_output_formula",
     "conv_param_formula",
     "dense_param_formula",
@@ -251,6 +252,23 @@ def conv_output_formula(n: int, k: int, stride: int = 1, padding: int = 0, dilat
     return f"({top}) / {stride} + 1 = {out}"
 
 
+def conv_transpose_output_formula(
+    n: int, k: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> str:
+    """The transposed convolution's output-size formula with the numbers substituted.
+
+    Examples
+    --------
+    >>> conv_transpose_output_formula(3, 3)
+    '(3 − 1)×1 − 2×0 + 3 + 0 = 5'
+    >>> conv_transpose_output_formula(32, 3, stride=2, padding=1, output_padding=1)
+    '(32 − 1)×2 − 2×1 + 3 + 1 = 64'
+    """
+    out = conv_transpose_output_size(n, k, stride, padding, output_padding, dilation)
+    span = f"{dilation}{TIMES}({k} − 1) + 1" if dilation > 1 else f"{k}"
+    return f"({n} − 1){TIMES}{stride} − {format_product(2, padding)} + {span} + {output_padding} = {out}"
+
+
 def pool_output_formula(n: int, size: int = 2, stride: int | None = None) -> str:
     """The pooling output-size formula with the numbers substituted.
 
@@ -266,16 +284,18 @@ def pool_output_formula(n: int, size: int = 2, stride: int | None = None) -> str
     return f"({n} − {size}) / {stride} + 1 = {out}"
 
 
-def conv_param_formula(kh: int, kw: int, c_in: int, filters: int, bias: bool = True) -> str:
-    """The parameter count written out.
+def conv_param_formula(kh: int, kw: int, c_in: int, filters: int, bias: bool = True, groups: int = 1) -> str:
+    """The parameter count written out; with ``groups``, each filter spans ``c_in / groups`` channels.
 
     Examples
     --------
     >>> conv_param_formula(5, 5, 3, 10)
     '(5×5×3 + 1)×10 = 760'
+    >>> conv_param_formula(3, 3, 32, 32, groups=32)  # depthwise
+    '(3×3×1 + 1)×32 = 320'
     """
-    total = conv_param_count(kh, kw, c_in, filters, bias)
-    inner = format_product(kh, kw, c_in) + (" + 1" if bias else "")
+    total = conv_param_count(kh, kw, c_in, filters, bias, groups)
+    inner = format_product(kh, kw, c_in // groups) + (" + 1" if bias else "")
     return f"({inner}){TIMES}{filters} = {format_count(total)}"
 
 

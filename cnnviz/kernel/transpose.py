@@ -9,12 +9,14 @@ filters ``(kh, kw, C, F)``, an output ``(H_out, W_out, F)``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from cnnviz.kernel.conv import _Conv, _operands, _prepare
 from cnnviz.kernel.shapes import as_pair, conv_transpose_output_size
 
-__all__ = ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix"]
+__all__ = ["conv_transpose2d", "conv_transpose2d_naive", "conv_matrix", "Stamp", "StampTrace", "stamp_trace"]
 
 
 def _prepare_transpose(x, w, b, stride, padding, output_padding, dilation) -> _Conv:
@@ -185,3 +187,65 @@ def conv_matrix(
             inside = (row >= 0) & (row < H) & (col >= 0) & (col < W)
             m[inside.nonzero()[0], (row * W + col)[inside]] = weights[i, j]
     return m
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One input cell's stamp: the filter times its value, added onto the uncropped output."""
+
+    row: int  # the input cell
+    col: int
+    value: float | int  # what it holds
+    rows: tuple[int, ...]  # the uncropped output's rows it adds to, one per filter row
+    cols: tuple[int, ...]  # and columns, one per filter column
+    products: np.ndarray  # (kh, kw) value * the filter: what it adds to cell (rows[i], cols[j])
+    totals: np.ndarray  # (kh, kw) what cell (rows[i], cols[j]) holds once this stamp is added
+
+
+@dataclass(frozen=True)
+class StampTrace:
+    """Every stamp of a transposed convolution, in reading order of the input, and where the output lies."""
+
+    stamps: list[Stamp]
+    shape: tuple[int, int]  # (Hf, Wf) the uncropped output: every stamp, and the cells output_padding adds
+    crop: tuple[int, int]  # (ph, pw): output cell (r, c) is uncropped cell (r + ph, c + pw)
+    out_shape: tuple[int, int]  # (H_out, W_out) what conv_transpose2d returns
+
+
+def stamp_trace(
+    x: np.typing.ArrayLike, w: np.typing.ArrayLike, *, stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0, output_padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> StampTrace:
+    """A transposed convolution stamp by stamp: what each input cell adds, and the running output after it.
+
+    ``x`` is one grid ``(H, W)`` and ``w`` one filter ``(kh, kw)``. Stamps are added in reading order of
+    the input onto the uncropped output ``(Hf, Wf)``; the output ``conv_transpose2d`` returns is its
+    ``[ph : ph + H_out, pw : pw + W_out]``, so each stamp's ``totals`` there are the output cells as they
+    stand after it. Integer inputs give exact integers.
+
+    Examples
+    --------
+    >>> trace = stamp_trace([[1, 2]], [[1, 1]])
+    >>> [s.cols for s in trace.stamps], trace.stamps[1].totals.tolist(), trace.out_shape
+    ([(0, 1), (1, 2)], [[3, 2]], (1, 3))
+    """
+    if np.ndim(x) != 2 or np.ndim(w) != 2:
+        raise ValueError("stamp_trace follows one grid (H, W) and one filter (kh, kw).")
+    cv = _prepare_transpose(x, w, None, stride, padding, output_padding, dilation)
+    H, W = cv.x.shape[1:3]
+    kh, kw = cv.w.shape[:2]
+    (sh, sw), (ph, pw), (dh, dw), (H_out, W_out) = cv.stride, cv.padding, cv.dilation, cv.out_size
+    xs = cv.x[0, :, :, 0].astype(cv.dtype, copy=False)  # (H, W)
+    weights = cv.w[:, :, 0, 0].astype(cv.dtype, copy=False)  # (kh, kw)
+    shape = (max((H - 1) * sh + dh * (kh - 1) + 1, ph + H_out), max((W - 1) * sw + dw * (kw - 1) + 1, pw + W_out))
+    full = np.zeros(shape, dtype=cv.dtype)
+    stamps = []
+    for r in range(H):
+        rows = tuple(r * sh + i * dh for i in range(kh))
+        for q in range(W):
+            cols = tuple(q * sw + j * dw for j in range(kw))
+            products = xs[r, q] * weights  # (kh, kw)
+            full[np.ix_(rows, cols)] += products
+            stamps.append(Stamp(r, q, xs[r, q].item(), rows, cols, products, full[np.ix_(rows, cols)]))
+    return StampTrace(stamps, shape, (ph, pw), (H_out, W_out))

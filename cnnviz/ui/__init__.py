@@ -4,8 +4,8 @@ This package holds the page registry, the messages every page shows and `html` f
 builds; `state` keeps a page's state in the link (`UrlState`) and its last valid result (`last_valid`),
 `cache` the results every session shares (`bounded`), `widgets` holds the step player component and the
 grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`, `shapes`,
-`architectures`, `images`, `learn`, `quiz`, `backward`, `relatives`); `seam` is what a page needs from whatever
-surrounds it (nothing by default; `app.py` installs the classroom's room there).
+`architectures`, `images`, `learn`, `quiz`, `backward`, `relatives`, `transposed`); `seam` is what a page
+needs from whatever surrounds it (nothing by default; `app.py` installs the classroom's room there).
 """
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ PAGES = [
              "The backward pass step by step: where each weight's gradient comes from, then gradient descent."),
     PageInfo("pages/relatives.py", "Convolution's relatives", ":material/hub:", "relatives",
              "1x1, grouped and depthwise convolution, and a 1-D convolution along a real time series, step by step."),
+    PageInfo("pages/transposed.py", "Transposed convolution", ":material/open_in_full:", "transposed",
+             "Upsampling: each input cell stamps the filter, scaled, onto a larger output; the same as a matrix."),
     PageInfo("pages/shapes.py", "Shapes & parameters", ":material/calculate:", "shapes",
              "Output shapes and parameter counts; a convolutional layer against a fully connected one."),
     PageInfo("pages/images.py", "Real images", ":material/image:", "images",

@@ -19,7 +19,7 @@ from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
 from cnnviz.ui import ReadyFigure, html, is_phone
 from cnnviz.ui.cache import bounded
 from cnnviz.ui.state import LastValid, UrlField, UrlState, bool_field, choice_field, grid_field, int_field
-from cnnviz.ui.widgets import presenter_toggle
+from cnnviz.ui.widgets import grid_text_input, presenter_toggle
 from cnnviz.views import backward as fig_bw, player
 
 LIMITS = {"input": (3, 16), "filter": (1, 7), "target": (1, 16), "stride": (1, 4), "padding": (0, 3),
@@ -121,23 +121,9 @@ class BackwardView:
 def grids_ui(state: BackwardState, fresh: set[str]) -> dict[str, np.ndarray]:
     """The input, the filter and the target typed as text (``3,3,2;0,0,1;…``); a refused text keeps the last
     valid grid and says why. Returns the grids in use."""
-    out = {}
-    for name, label in GRIDS.items():
-        key, field = f"bw_{name}_text", URL.fields[name]
-        last = LastValid(f"bw_{name}")
-        if name in fresh or key not in st.session_state or last.get() is None:
-            st.session_state[key] = grid_to_text(getattr(state, name))
-            last.put(getattr(state, name))
-        if name == "target" and state.source != "target":
-            out[name] = last.get()
-            continue
-        text = st.text_input(label, key=key, help="Rows separated by ';', numbers by ','. Example: 1,2;3,4")
-        try:
-            last.put(field.parse(text))
-        except ValueError as exc:
-            st.error(f"{label}: {exc}. The last valid {label.lower()} is still used.", icon=":material/edit_off:")
-        out[name] = last.get()
-    return out
+    return {name: grid_text_input(f"bw_{name}", label, URL.fields[name], getattr(state, name), name in fresh,
+                                  shown=name != "target" or state.source == "target")
+            for name, label in GRIDS.items()}
 
 
 def settings_ui(state: BackwardState, fresh: set[str]) -> dict:

@@ -138,6 +138,24 @@ def pool_link(state: ConvState, amap: np.ndarray) -> None:
                f"({format_shape(ex.input.shape)}) through the lecture's {format_shape(ex.filter.shape)} filter.")
 
 
+# The pages that step through a relative of the convolution: (file, link text, icon); a link shows once its page exists.
+RELATIVES = (
+    ("relatives.py", "1-D, 1x1, grouped →", ":material/hub:"),
+    ("transposed.py", "Transposed →", ":material/open_in_full:"),
+)
+
+
+def relatives_links() -> None:
+    """A short block linking to each page that steps through one of the convolution's relatives."""
+    pages = [(ui.ROOT / "pages" / file, label, icon) for file, label, icon in RELATIVES
+             if (ui.ROOT / "pages" / file).exists()]
+    if not pages:
+        return
+    st.markdown("**Convolution's relatives**")
+    for page, label, icon in pages:
+        ui.page_link(page, label, icon=icon)
+
+
 @bounded(max_entries=64)
 def _spec(x_text: str, w_text: str, bias, relu: bool, stride: int, padding: int, dilation: int) -> player.PlayerSpec:
     """The player's spec, shared by every student on these grids (the downloads read it, never change it)."""

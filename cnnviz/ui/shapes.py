@@ -11,15 +11,22 @@ from cnnviz.ui.widgets import presenter_hidden, projecting
 from cnnviz.views import shapes as fig_shapes
 from cnnviz.views.table import records_html
 from cnnviz.lecture.architectures import ARCHITECTURES
-from cnnviz.kernel.notation import format_bytes, format_count, format_product, format_shape, format_shape_chain
-from cnnviz.kernel.shapes import conv_output_formula, dense_param_formula, pool_output_formula, pool_output_size
+from cnnviz.kernel.notation import (
+    TIMES, format_bytes, format_count, format_fixed, format_product, format_shape, format_shape_chain,
+)
+from cnnviz.kernel.shapes import (
+    as_groups, conv_output_formula, conv_output_size, conv_param_count, conv_param_formula,
+    conv_transpose_output_formula, conv_transpose_output_size, dense_param_formula, pool_output_formula,
+    pool_output_size,
+)
 from cnnviz.lecture.grammar import BUILDER_KINDS, layer_from_spec, network_spec, parse_network_spec
 from cnnviz.lecture.layers import (
     MAX_DIM, Conv2D, Dense, LayerError, Network, as_clause, as_shape, build_network, table_records,
 )
 from cnnviz.ui.state import UrlState, bool_field, choice_field, int_field, text_field
 
-TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "builder": "Network builder"}
+TABS = {"calc": "Layer calculator", "compare": "Convolutional vs fully connected", "relatives": "Convolution's relatives",
+        "builder": "Network builder"}
 SIZE = [("h", "Input height H", 1, 10_000), ("w", "Input width W", 1, 10_000), ("c", "Channels C", 1, 10_000)]
 
 
@@ -167,6 +174,24 @@ class CompareState:
 
 
 @dataclass(frozen=True)
+class RelativesState:
+    """Convolution's relatives between the same channels (widgets ``sc_<name>``)."""
+
+    rh: int  # input height H
+    rw: int  # input width W
+    rc: int  # channels in, C
+    rf: int  # channels out: the number of filters F
+    rk: int  # filter size
+    rs: int  # stride
+    rp: int  # zero padding
+    rg: int  # groups of the grouped convolution
+    ts: int  # the transposed convolution's stride
+    tp: int  # its padding
+    op: int  # its output padding
+    rl: int  # a 1-D input's length
+
+
+@dataclass(frozen=True)
 class BuilderState:
     """The network builder: ``?in=32x32x1&net=conv:6:5:1:0,relu,...``."""
 
@@ -187,10 +212,18 @@ COMPARE_URL = UrlState("shapes_compare", CompareState, [
     int_field("vc", 3, 1, 64, "channels"), int_field("vk", 5, 1, 512, "filter size"),
     int_field("vf", 6, 1, 512, "number of filters"), int_field("gn", 7, 3, 10, "inputs in the picture"),
     int_field("gk", 3, 1, 4, "filter width")], widgets={f.name: f"sc_{f.name}" for f in fields(CompareState)})
+RELATIVES_URL = UrlState("shapes_relatives", RelativesState, [
+    int_field("rh", 32, 1, 10_000, "input height"), int_field("rw", 32, 1, 10_000, "input width"),
+    int_field("rc", 32, 1, 10_000, "number of input channels"), int_field("rf", 64, 1, 10_000, "number of filters"),
+    int_field("rk", 3, 1, 10_000, "filter size"), int_field("rs", 1, 1, 10_000, "stride"),
+    int_field("rp", 1, 0, 10_000, "padding"), int_field("rg", 4, 1, 10_000, "number of groups"),
+    int_field("ts", 2, 1, 10_000, "transposed stride"), int_field("tp", 1, 0, 10_000, "transposed padding"),
+    int_field("op", 1, 0, 10_000, "output padding"), int_field("rl", 100, 1, 1_000_000, "sequence length"),
+], widgets={f.name: f"sc_{f.name}" for f in fields(RelativesState)})
 BUILDER_URL = UrlState("shapes_builder", BuilderState, [
     replace(text_field("in", "32x32x1", _shape_text, "input shape"), attr="shape"),
     text_field("net", _BUILDER_EXAMPLE, _net_text, "network")], widgets={"shape": "sb_in", "net": "sb_net"})
-URLS = (TAB_URL, CALC_URL, COMPARE_URL, BUILDER_URL)  # the page loads every part at the top
+URLS = (TAB_URL, CALC_URL, COMPARE_URL, RELATIVES_URL, BUILDER_URL)  # the page loads every part at the top
 
 
 def load_state() -> list[str]:
@@ -401,6 +434,149 @@ def compare_ui(present: bool) -> CompareState:
     else:
         ui.show_errors(["The filter is wider than the input: draw more inputs or a narrower filter."], kept="")
     return CompareState(**c, **g)
+
+
+def _sizes(rows: str, cols: str) -> str:
+    """An output-size formula for both axes, or for rows and columns when they differ."""
+    return f"`{rows}` on both axes" if rows == cols else f"rows `{rows}`, columns `{cols}`"
+
+
+def _does_not_fit(what: str, exc: ValueError) -> None:
+    ui.show_errors([f"This {what} does not fit: {as_clause(exc)}"], kept="")
+
+
+def relatives_ui(present: bool) -> RelativesState:
+    """Grouped and depthwise, depthwise-separable, 1x1, transposed and 1-D convolutions between the same channels:
+    each one's output size and parameters, written out; returns their numbers.
+
+    In the presenter view the number boxes are hidden and the numbers are written above the formulas, in two columns.
+    """
+    st.caption("The same filters wired differently, between the same channels: each one's output size and how many "
+               "numbers it learns.")
+    with presenter_hidden("relatives_sizes"):
+        v = int_inputs("sc_", [("rh", "Input height H", 1, 10_000), ("rw", "Input width W", 1, 10_000),
+                               ("rc", "Channels in C", 1, 10_000), ("rf", "Filters F (channels out)", 1, 10_000)])
+        v |= int_inputs("sc_", [("rk", "Filter size k", 1, 10_000), ("rs", "Stride", 1, 10_000),
+                                ("rp", "Padding", 0, 10_000), ("rg", "Groups", 1, 10_000)])
+    h, w, c, f, k, s, p = (v[n] for n in ("rh", "rw", "rc", "rf", "rk", "rs", "rp"))
+    if present:
+        st.markdown(f"Input **{format_shape((h, w, c))}** · **{f}** filters · filter size **{k}** · stride **{s}** · "
+                    f"padding **{p}**")
+    left, right = st.columns(2, gap="large") if present else (st.container(), st.container())
+    try:
+        size = _sizes(conv_output_formula(h, k, s, p), conv_output_formula(w, k, s, p))
+        out = (conv_output_size(h, k, s, p), conv_output_size(w, k, s, p))
+    except ValueError as exc:
+        with left:
+            _does_not_fit("convolution", exc)
+        size = out = None
+    with left:
+        _grouped(v, size, out)
+        _separable(v, size, out)
+        _pointwise(v)
+    with right:
+        v |= _transposed(v, present)
+        v |= _conv1d(v)
+    return RelativesState(**v)
+
+
+def _grouped(v: dict, size: str | None, out: tuple[int, int] | None) -> None:
+    """A grouped convolution: each filter spans its group's channels only."""
+    c, f, k, g = v["rc"], v["rf"], v["rk"], v["rg"]
+    st.subheader("Grouped and depthwise")
+    try:
+        as_groups(g, c, f)
+    except ValueError as exc:
+        _does_not_fit(f"grouped convolution ({g} groups)", exc)
+        return
+    if size is not None:
+        st.markdown(f"Output size: {size} → **{format_shape((*out, f))}**, as the ordinary convolution's")
+    st.markdown(f"#### Parameters: `{conv_param_formula(k, k, c, f, groups=g)}`")
+    depthwise = " It is depthwise when the groups are the channels, one group per channel." if g < c else (
+        " It is depthwise: one group per channel.")
+    st.caption(f"The {c} channels and the {f} filters split into {g} groups; each filter spans only the "
+               f"{c // g} channels of its group ({c} / {g}), so the layer has 1/{g} of the ordinary convolution's "
+               f"weights.{depthwise}")
+
+
+def _separable(v: dict, size: str | None, out: tuple[int, int] | None) -> None:
+    """Depthwise-separable: a depthwise convolution, one filter per channel, then a 1x1 convolution across them."""
+    c, f, k = v["rc"], v["rf"], v["rk"]
+    depthwise, pointwise = conv_param_count(k, k, c, c, groups=c), conv_param_count(1, 1, c, f)
+    standard = conv_param_count(k, k, c, f)
+    st.subheader("Depthwise-separable")
+    shapes = f" → {format_shape((*out, c))}" if out else ""
+    st.markdown(f"Depthwise {format_shape((k, k))}, one filter per channel: `{conv_param_formula(k, k, c, c, groups=c)}`"
+                f"{shapes}  \nPointwise 1x1, {c} → {f} channels: `{conv_param_formula(1, 1, c, f)}`"
+                + (f" → {format_shape((*out, f))}" if out else ""))
+    st.markdown(f"#### Parameters: `{format_count(depthwise)} + {format_count(pointwise)} = "
+                f"{format_count(depthwise + pointwise)}`")
+    times = standard / (depthwise + pointwise)
+    st.markdown(f"against `{conv_param_formula(k, k, c, f)}` for the standard {format_shape((k, k))} convolution from "
+                f"{c} to {f} channels: **{format_fixed(times, 1)} times** as many.")
+    st.caption("The depthwise part filters each channel on its own; the pointwise part mixes the channels at each "
+               "pixel. MobileNet is built of these.")
+
+
+def _pointwise(v: dict) -> None:
+    """A 1x1 convolution: a weighted sum of the channels at each pixel."""
+    h, w, c, f = v["rh"], v["rw"], v["rc"], v["rf"]
+    st.subheader("1x1")
+    st.markdown(f"Output size: {_sizes(conv_output_formula(h, 1), conv_output_formula(w, 1))} → "
+                f"**{format_shape((h, w, f))}**")
+    st.markdown(f"#### Parameters: `{conv_param_formula(1, 1, c, f)}`")
+    st.caption(f"A weighted sum of the {c} channels at each pixel, {f} times: it changes the depth, not the height "
+               "and width (GoogLeNet's and ResNet's bottlenecks).")
+
+
+def _transposed(v: dict, present: bool) -> dict:
+    """A transposed convolution from C to F channels: its own stride, padding and output padding (written above its
+    formulas in the presenter view)."""
+    h, w, c, f, k = v["rh"], v["rw"], v["rc"], v["rf"], v["rk"]
+    st.subheader("Transposed")
+    with presenter_hidden("relatives_transposed"):
+        t = int_inputs("sc_", [("ts", "Stride", 1, 10_000), ("tp", "Padding", 0, 10_000),
+                               ("op", "Output padding", 0, 10_000)], st.columns(4)[:3])
+    try:
+        rows = conv_transpose_output_formula(h, k, t["ts"], t["tp"], t["op"])
+        cols = conv_transpose_output_formula(w, k, t["ts"], t["tp"], t["op"])
+        out = (conv_transpose_output_size(h, k, t["ts"], t["tp"], t["op"]),
+               conv_transpose_output_size(w, k, t["ts"], t["tp"], t["op"]))
+    except ValueError as exc:
+        _does_not_fit("transposed convolution", exc)
+        return t
+    settings = f"Stride **{t['ts']}** · padding **{t['tp']}** · output padding **{t['op']}**  \n" if present else ""
+    st.markdown(f"{settings}Output size: {_sizes(rows, cols)} → **{format_shape((*out, f))}**")
+    st.markdown(f"#### Parameters: `{conv_param_formula(k, k, c, f)}`")
+    st.caption(f"The same count as the convolution from {c} to {f} channels: each input cell stamps the filter "
+               f"onto the output, {t['ts']} cells after its neighbour's stamp, so stride 2 doubles the size "
+               "(segmentation's upsampling).")
+    page = ui.ROOT / "pages" / "transposed.py"
+    if page.exists():
+        with presenter_hidden("relatives_link"):
+            ui.page_link(page, "Step through a transposed convolution →", icon=":material/open_in_full:")
+    return t
+
+
+def _conv1d(v: dict) -> dict:
+    """A 1-D convolution over a sequence of L steps with C channels."""
+    c, f, k, s, p = v["rc"], v["rf"], v["rk"], v["rs"], v["rp"]
+    st.subheader("1-D")
+    with presenter_hidden("relatives_1d"):
+        one = int_inputs("sc_", [("rl", "Sequence length L", 1, 1_000_000)], st.columns(4)[:1])
+    L = one["rl"]
+    try:
+        size = conv_output_formula(L, k, s, p)
+    except ValueError as exc:
+        _does_not_fit("1-D convolution", exc)
+        return one
+    st.markdown(f"Input **{format_shape((L, c))}** (L steps, C channels)  \nOutput length: `{size}` → "
+                f"**{format_shape((conv_output_size(L, k, s, p), f))}**")
+    st.markdown(f"#### Parameters: `({format_product(k, c)} + 1){TIMES}{f} = "
+                f"{format_count(conv_param_count(1, k, c, f))}`")
+    st.caption(f"Each filter spans {k} steps and all {c} channels, and slides along the sequence (a sentence's word "
+               "vectors, a time series): the 2-D count with a filter one row high.")
+    return one
 
 
 def builder_tab_ui(present: bool) -> BuilderState:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from cnnviz.kernel.grids import parse_cells, tidy
+from cnnviz.kernel.grids import grid_to_text, parse_cells, tidy
 from cnnviz.ui import html, is_phone, seam
-from cnnviz.ui.state import LastValid
+from cnnviz.ui.state import LastValid, UrlField
 from cnnviz.kernel.notation import exact_number
 from cnnviz.views.assets import script, style
 from cnnviz.views.player import COMPONENT_HTML, GridTools, component_css, component_data, component_js, tools_html
@@ -87,6 +87,28 @@ def grid_value(key: str, default=None, reset_to=None) -> np.ndarray | None:
         return last.put(tidy(reset_to))
     if last.get() is None and default is not None:
         last.put(tidy(default))
+    return last.get()
+
+
+def grid_text_input(key: str, label: str, field: UrlField, value: np.ndarray, fresh: bool, *,
+                    shown: bool = True) -> np.ndarray:
+    """A grid typed as text (``3,3,2;0,0,1;…``, parsed by ``field``, a ``grid_field``) in a text input ``{key}_text``;
+    returns the grid in use, the last valid one (``LastValid(key)``) when the text is refused, which it says why.
+
+    ``value`` is the page's state's grid, taken when ``fresh`` (new in the link) or when this session has none yet.
+    Not ``shown``: the input is not drawn and the last valid grid is returned.
+    """
+    text_key, last = f"{key}_text", LastValid(key)
+    if fresh or text_key not in st.session_state or last.get() is None:
+        st.session_state[text_key] = grid_to_text(value)
+        last.put(value)
+    if not shown:
+        return last.get()
+    text = st.text_input(label, key=text_key, help="Rows separated by ';', numbers by ','. Example: 1,2;3,4")
+    try:
+        last.put(field.parse(text))
+    except ValueError as exc:
+        st.error(f"{label}: {exc}. The last valid {label.lower()} is still used.", icon=":material/edit_off:")
     return last.get()
 
 

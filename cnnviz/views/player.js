@@ -47,7 +47,7 @@ class Player {
   update(data, root, send) {
     this.D = data; this.root = root; this.send = send;
     const host = root.querySelector('.cnnviz-host');
-    const html = [data.html, data.legend, data.tools || '', data.ack || ''].join('\u0000');  // after an edit, redraw
+    const html = [data.html, data.legend, data.tools || '', data.ack || '', data.notes || ''].join('\u0000');  // after an edit, redraw
     if (this.html !== html || !host.querySelector('#player')) {
       host.innerHTML = this.shell(data);
       this.html = html; this.bind(host); this.fitted = null;
@@ -59,10 +59,13 @@ class Player {
       this.ro.observe(host); this.observed = host;
     }
     host.classList.toggle('present', !!data.present);
+    host.classList.toggle('stamp', !!data.stamps);
     // a student looking at the whole map keeps seeing the whole map when the grids change size
     this.step = this.n != null && this.step === this.n ? data.n : clamp(this.step, 0, data.n);
     this.S = data.steps; this.n = data.n;
-    this.outs = this.S.map(s => this.$('out-' + s[2] + '-' + s[3]));
+    // the cell each step is about: the output cell it writes; a stamp's, the input cell that stamps
+    this.outs = this.S.map(s => this.$(data.stamps ? 'in-' + s[0][0] + '-' + s[1][0] : 'out-' + s[2] + '-' + s[3]));
+    this.stampCells = data.stamps ? [...new Set(data.stamps.flat().map(w => 'out-' + w[0] + '-' + w[1]))].map(id => this.$(id)) : [];
     this.shown = data.n; this.lit = [];
     this.take(data.command);
     const dark = host.classList.contains('dark');
@@ -99,7 +102,8 @@ class Player {
       + ' aria-label="speed"> <span id="speed-label"></span></label></div>'
       + '<div class="stage"><div class="panels">' + D.html + '</div>'
       + '<div class="side"><div id="explain" aria-live="polite"></div></div></div>'
-      + (D.tools || '') + '<div class="legend">' + D.legend + '</div></div>';
+      + (D.tools || '') + '<div class="legend">' + D.legend + '</div></div>'
+      + (D.notes ? '<div class="notes">' + D.notes + '</div>' : '');
   }
 
   bind(host) {
@@ -111,6 +115,7 @@ class Player {
       side: host.querySelector('.side'), out: host.querySelector('[data-part="out"]'),
       eq: host.querySelector('.op.eq'), stage: host.querySelector('.stage'),
     };
+    this.el.at = [...host.querySelectorAll('.notes [data-at]')].map(e => [e, e.dataset.at.split(' ').map(Number)]);
     this.buildPictures();
     this.buildLens(host);
     host.querySelector('#btn-reset').onclick = () => this.go(0);
@@ -119,7 +124,7 @@ class Player {
     this.el.play.onclick = () => this.toggle();
     this.el.slider.oninput = () => this.go(+this.el.slider.value);
     this.el.speed.oninput = () => this.setSpeed(+this.el.speed.value, true);
-    host.querySelectorAll('.cell.out').forEach(o => {
+    host.querySelectorAll('.cell[data-k]').forEach(o => {  // an output cell (a stamp player's: an input cell)
       const k = +o.dataset.k;
       if (k < 0) return;
       o.onmouseenter = () => { this.peek = k; this.paint(); };
@@ -155,7 +160,8 @@ class Player {
   }
   setShown(k) {
     k = clamp(k, 0, this.n);
-    for (let i = 0; i < this.n; i++) this.outs[i].dataset.shown = i < k ? '1' : '0';
+    if (this.D.stamps) this.stamped(k);
+    else for (let i = 0; i < this.n; i++) this.outs[i].dataset.shown = i < k ? '1' : '0';
     this.shown = k;
     if (this.pic && this.el.picOf.has('out-grid')) this.draw(this.el.picOf.get('out-grid'));
   }
@@ -165,7 +171,23 @@ class Player {
   }
   // The filter's slice for channel ch (-1: a channel of another group, which the filter does not see).
   slot(ch) { const S = this.D.sees; return S ? S.indexOf(ch) : ch; }
+  // A stamp player's output after k stamps: each cell a stamp has reached holds the sum written by the last of
+  // them (its number and colour); a cell none has reached yet is blank.
+  stamped(k) {
+    const last = new Map();
+    for (let i = 0; i < k; i++) for (const w of this.D.stamps[i]) last.set('out-' + w[0] + '-' + w[1], w);
+    const sizes = this.D.sizes;
+    this.stampCells.forEach(o => {
+      const w = last.get(o.id);
+      o.dataset.shown = w ? '1' : '0';
+      if (!w) return;
+      o.textContent = w[4]; o.style.cssText = w[5];
+      o.classList.remove(...sizes);
+      if (w[6]) o.classList.add(w[6]);
+    });
+  }
   light(k) {
+    if (this.D.stamps) { this.lightStamp(k); return; }
     const s = this.S[k], W = this.D.weights;
     s[0].forEach((r, i) => s[1].forEach((c, j) => this.cells('in', r, c).forEach((el, ch) => {
       const slot = this.slot(ch);
@@ -176,12 +198,22 @@ class Player {
     const o = this.outs[k]; o.classList.add('cur'); this.lit.push([o, 'cur']);
     if (s[4] >= 0) this.cells('in', s[4], s[5]).forEach(w => { w.classList.add('best'); this.lit.push([w, 'best']); });
   }
+  // Stamp k: the input cell, and each output cell it adds to with the filter's weight there in its strip.
+  lightStamp(k) {
+    const cell = this.outs[k], W = this.D.weights[0];
+    cell.classList.add('win'); this.lit.push([cell, 'win']);
+    for (const [r, c, i, j] of this.D.stamps[k]) {
+      const o = this.$('out-' + r + '-' + c);
+      o.classList.add('win'); o.setAttribute('data-w', W[i][j]); this.lit.push([o, 'win']);
+    }
+  }
   paint() {
     this.clearLit();
     const k = this.peek >= 0 ? this.peek : this.step - 1, n = this.n;
     if (k >= 0 && k < n) { this.light(k); this.el.explain.innerHTML = this.D.explain[k] || ''; }
     else this.el.explain.innerHTML = n ? '<span class="mut">Step 0 of ' + n
-      + ': nothing computed yet. Press ▶ or → to slide the window.</span>' : '';
+      + ': nothing computed yet. Press ▶ or → to ' + (this.D.stamps ? 'stamp the first cell' : 'slide the window')
+      + '.</span>' : '';
     if (this.peek >= 0) { const o = this.outs[this.peek]; o.classList.add('peek'); this.lit.push([o, 'peek']); }
     const P = this.D.partials;  // each channel's partial sum, written by Python, under its pair
     if (P) for (let c = 0; c < this.D.channels; c++) {
@@ -190,6 +222,7 @@ class Player {
     }
     this.frames(k >= 0 && k < n ? k : -1);
     this.paintLens(k >= 0 && k < n ? k : -1);
+    for (const [e, at] of this.el.at) e.classList.toggle('at', k < n && at.includes(k));  // the notes' part in it
   }
   render() {
     const el = this.el;
@@ -467,7 +500,11 @@ class Player {
       const low = Math.floor((W - 300 - gap(Wo)) / Wo);
       const split = Math.min(top, low);
       if (split >= READABLE && split > cs) { cs = split; mode = 'split'; }
-      else { mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo)); }
+      else {
+        mode = 'wrap'; cs = Math.floor((W - 8 - gap(Math.max(Wp, kw, Wo))) / Math.max(Wp, kw, Wo));
+        // a stamp's input and filter share a line, the output under them: the stamp nearer its buttons and sum
+        if (D.stamps) cs = Math.min(cs, Math.floor((W - 18 - gap(Wp) - gap(kw)) / (Wp + kw)));
+      }
     }
     this.layout(mode);
     const stage = this.el.player.querySelector('.stage');
@@ -581,7 +618,7 @@ class Player {
   buildLens(host) {
     const D = this.D, el = this.el;
     el.lens = null;
-    if (!D.n) return;
+    if (!D.n || D.stamps) return;  // a stamp player's page keeps its grids large enough to read
     const C = D.channels || 0, [, , kh, kw] = D.dims, kr = D.steps[0][0].length, kc = D.steps[0][1].length;
     const esc = t => String(t).replace(/[&<>"]/g, ch => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[ch]));
     const grid = (rows, cols, of) => '<div class="grid" style="grid-template-columns:repeat(' + cols + ',var(--cw))">'

@@ -40,7 +40,8 @@ import numpy as np
 
 from cnnviz.kernel.grids import MAX_ABS_VALUE
 from cnnviz.views.assets import script, style
-from cnnviz.views.grid import LENGTH_CLASSES, grid_html
+from cnnviz.views.colour import cell_style, diverging_rgb, symmetric_limit
+from cnnviz.views.grid import LENGTH_CLASSES, grid_html, length_class
 from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_bracketed, format_number, format_shape
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
@@ -65,6 +66,10 @@ class PlayerStep:
     explain: str = ""  # HTML shown under the grids at this step (trusted: built by the app, not typed)
     winner: tuple[int, int] | None = None  # an input cell to single out (max pooling's winner)
     partials: tuple[float | int, ...] = ()  # a multi-channel step: each channel's partial sum (no bias)
+    # A stamp (``PlayerSpec.mode`` "stamp"): each output cell it adds to, with the filter tap whose weight it adds
+    # there, ``(row, col, i, j)``; and what each of those cells holds once it is added.
+    writes: tuple[tuple[int, int, int, int], ...] = ()
+    totals: tuple[float | int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,14 @@ class PlayerSpec:
     # "max" or "avg" (the covered cells' largest value or mean); "" (the default): it waits for the page.
     combine: str = ""
     relu: bool = False  # "sum": negative sums written as 0
+    # "slide": a window slides over the input, each step writing one output cell (convolution, pooling). "stamp":
+    # each step is one input cell (``rows`` and ``cols`` one each) adding the filter, times its value, onto the
+    # output cells of its ``writes`` (a transposed convolution); the output shows what they hold so far.
+    mode: str = "slide"
+    crop: tuple[int, int, int, int] = (0, 0, 0, 0)  # "stamp": output rows cropped at the top and bottom, columns
+    # at the left and right (a transposed convolution's padding): drawn hatched
+    notes: str = ""  # HTML under the player (trusted); an element with ``data-at="k …"`` is lit (class ``at``) while
+    # the player shows steps[k]
 
     def __post_init__(self):
         x = np.asarray(self.input)
@@ -129,6 +142,10 @@ class PlayerSpec:
             raise ValueError(f"combine is one of 'sum', 'max', 'avg' or '', not {self.combine!r}.")
         if self.bank and not 0 <= self.bank_index < len(self.bank):
             raise ValueError(f"There are {len(self.bank)} filters in the bank: pick one of 1 to {len(self.bank)}.")
+        if self.mode not in ("slide", "stamp"):
+            raise ValueError(f"mode is 'slide' or 'stamp', not {self.mode!r}.")
+        if self.mode == "stamp" and (x.ndim != 2 or f is None or self.editable):
+            raise ValueError("A stamp player shows one 2-D input and its filter, and nothing is typed into it.")
 
 
 def unreached_cells(shape: tuple[int, int], padding: tuple[int, int], steps: Sequence[PlayerStep]) -> np.ndarray:
@@ -185,11 +202,16 @@ def player_data(spec: PlayerSpec) -> dict:
     Hp, Wp = xs[0].shape
     H_out, W_out = y.shape
     kh, kw = fs[0].shape if fs else (0, 0)
+    stamp = spec.mode == "stamp"
     for s in spec.steps:
         if not (all(0 <= r < Hp for r in s.rows) and all(0 <= c < Wp for c in s.cols)):
             raise ValueError("A step covers cells outside the input grid.")
         if not (0 <= s.out[0] < H_out and 0 <= s.out[1] < W_out):
             raise ValueError("A step writes a cell outside the output grid.")
+        if stamp and not (len(s.rows) == len(s.cols) == 1 and len(s.writes) == len(s.totals) and all(
+                0 <= r < H_out and 0 <= c < W_out and 0 <= i < kh and 0 <= j < kw for r, c, i, j in s.writes)):
+            raise ValueError("A stamp is one input cell adding each weight of the filter onto a cell of the output "
+                             "grid, with what that cell then holds.")
     ph, pw = spec.padding
     unreached = unreached_cells((Hp, Wp), (ph, pw), spec.steps)
     n = len(spec.steps)
@@ -201,7 +223,26 @@ def player_data(spec: PlayerSpec) -> dict:
         return (" pad" if pad else "") + (" unr" if unreached[r, c] else "") + (" edit" if edit else "")
 
     def out_attrs(r, c):
-        return f' data-k="{k_of.get((r, c), -1)}" data-shown="1"'
+        return f' data-k="{-1 if stamp else k_of.get((r, c), -1)}" data-shown="1"'
+
+    # A stamp player: a hover on an input cell shows its stamp; the output's cropped border is hatched, the cells
+    # no stamp reaches are cross-hatched, and every sum a cell holds on the way is coloured on the final output's scale.
+    in_attrs = out_classes = vmax = None
+    if stamp:
+        in_k = {(s.rows[0], s.cols[0]): k for k, s in enumerate(spec.steps)}
+        top, bottom, left, right = spec.crop
+        reached = np.zeros((H_out, W_out), dtype=bool)
+        for s in spec.steps:
+            for r, c, _, _ in s.writes:
+                reached[r, c] = True
+        vmax = symmetric_limit(np.concatenate([y.ravel(), *(np.ravel(s.totals) for s in spec.steps)]))
+
+        def in_attrs(r, c):
+            return f' data-k="{in_k.get((r, c), -1)}"'
+
+        def out_classes(r, c):
+            cropped = r < top or r >= H_out - bottom or c < left or c >= W_out - right
+            return ("pad" if cropped else "") + ("" if reached[r, c] else " unr")
 
     flt_classes = (lambda r, c: "edit") if "flt" in spec.editable else None
     t_in, t_f, t_out = spec.titles
@@ -232,11 +273,12 @@ def player_data(spec: PlayerSpec) -> dict:
             f'<div class="bias">{_html.escape(format_bracketed(spec.bias))}</div></div>']
         panels = ['<div class="chans" data-part="in">' + "".join(joined) + "".join(tail) + "</div>"]
     else:
-        panels = [f'<div class="part" data-part="in">{grid_html(xs[0], "in", title=t_in, classes=in_classes)}</div>']
+        panels = [f'<div class="part" data-part="in">'
+                  f'{grid_html(xs[0], "in", title=t_in, classes=in_classes, attrs=in_attrs)}</div>']
         if fs:
             panels += [op, f'<div class="part" data-part="flt">'
                            f'{grid_html(fs[0], "flt", title=t_f, classes=flt_classes)}</div>']
-    out = grid_html(y, "out", title=t_out, attrs=out_attrs)
+    out = grid_html(y, "out", title=t_out, attrs=out_attrs, classes=out_classes, vmax=vmax)
     if spec.bank:
         out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index, spec.groups)}</div>'
     # a layout may put the map on a line of its own: the break before "=" then takes the line
@@ -247,6 +289,10 @@ def player_data(spec: PlayerSpec) -> dict:
         legend.append('<span><i class="sw pad"></i>padding (zeros)</span>')
     if unreached.any():
         legend.append('<span><i class="sw unr"></i>no window reaches these cells</span>')
+    if stamp and any(spec.crop):
+        legend.append('<span><i class="sw pad"></i>cropped by the padding: not part of the output</span>')
+    if stamp and not reached.all():
+        legend.append('<span><i class="sw unr"></i>no stamp reaches these cells: 0</span>')
     legend.append(f'<span><i class="sw win"></i>{_html.escape(spec.window_label)}</span>')
     if any(s.winner is not None for s in spec.steps):
         legend.append(f'<span><i class="sw best"></i>{_html.escape(spec.winner_label)}</span>')
@@ -292,6 +338,8 @@ def player_data(spec: PlayerSpec) -> dict:
         "combine": {"op": spec.combine, "bias": float(spec.bias or 0), "relu": bool(spec.relu),
                     "limit": MAX_ABS_VALUE, "whole": EXACT_BELOW, "minus": MINUS,
                     "lengths": LENGTH_CLASSES} if spec.combine and spec.editable else None,
+        **(_stamps(spec.steps, vmax) if stamp else {}),
+        **({"notes": spec.notes} if spec.notes else {}),
     }
 
 
@@ -303,6 +351,18 @@ def _partials(names: Sequence[str], sees: range, partials: Sequence) -> list[str
     for k, v in zip(sees, partials, strict=True):
         out[k] = f"{names[k]} = {format_number(v)}"
     return out
+
+
+def _stamps(steps: Sequence[PlayerStep], vmax: float) -> dict:
+    """What a stamp player writes into the output at each step: per step, each cell it adds to as ``[row, col, i,
+    j, text, style, length class]``, the text and the colour those of the sum the cell then holds."""
+    stamps = []
+    for s in steps:
+        rgb = diverging_rgb(np.asarray(s.totals, dtype=np.float64), vmax).tolist()  # (cells, 3)
+        stamps.append([[int(r), int(c), int(i), int(j), text, cell_style(colour), length_class(text)]
+                       for (r, c, i, j), total, colour in zip(s.writes, s.totals, rgb, strict=True)
+                       for text in [format_number(total)]])
+    return {"mode": "stamp", "stamps": stamps, "sizes": [cls for _, cls in LENGTH_CLASSES if cls]}
 
 
 def _suffixed(grid: str, prefix: str, suffix: str) -> str:
