@@ -127,9 +127,7 @@ COVERED_TEXT = """() => {
 
 @pytest.mark.parametrize("path", ["/architectures?arch=vgg16", "/shapes?tab=builder"])
 def test_on_a_phone_no_table_toolbar_covers_text(browser, server_url, path):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) "
-                                  "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1")
+    context = browser.new_context(**PHONE)
     try:
         pg = context.new_page()
         pg.set_default_timeout(60_000)

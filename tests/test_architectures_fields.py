@@ -61,6 +61,7 @@ def test_the_lecture_s_sizes_are_written_drawn_and_in_the_table(key, layer, size
 def test_lenet5_c5_sees_the_whole_input_and_its_one_cell_needs_no_picking():
     at = open_app_page("pages/architectures.py", layer=str(row_number("lenet5", "C5")))
     assert "Its one cell looks at the whole input." in section(at)
+    assert "zero padding" not in section(at)  # LeNet-5 pads nothing: its key leaves the padding out
     assert at.number_input(key="sa_row").disabled and at.number_input(key="sa_col").disabled
     assert "16 + (5 − 1)·4 = 32" in section(at)  # the dense layer as a window as large as S4's 5x5 map
 

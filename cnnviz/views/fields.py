@@ -221,9 +221,11 @@ def field_html(network: str, fields: Sequence[Field], layer: int, cell: tuple[in
         notes.insert(0, f"{_count(len(left_out), 'layer')} with k = 1 and s = 1 ({names}) leave r and j as they "
                         "are: not listed.")
     alt = f"{lead} {rest}".replace("<b>", "").replace("</b>", "")
+    H, W = input_size
+    padded = min(region.top, region.left) < 0 or region.top + region.height > H or region.left + region.width > W
     key = "".join(f'<span class="item"><span class="sw {cls}"></span>{text}</span>' for cls, text in (
         ("box", f"the field, {format_shape(field.size)}"), ("mask", "input pixels that can change the cell"),
-        ("pad", "zero padding")))
+        *([("pad", "zero padding")] if padded else [])))
     table = records_html(records, pinned=True)
     return (f"<style>{style('fields.css')}</style>"
             f'<div class="cnnviz-field{" present" if present else ""}">'
