@@ -1,4 +1,5 @@
-"""Architectures: the lecture's famous networks, layer by layer, and its table as a picture."""
+"""Architectures: the lecture's famous networks, layer by layer, each layer's receptive field, and its table as a
+picture."""
 import streamlit as st
 
 from cnnviz import ui
@@ -36,7 +37,7 @@ if arch.lecture:
 else:
     m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
 
-ui_arch.diagram_ui(*ui_arch.network_drawing(key, *ui_arch.drawing_type(present)), key=f"sa_diagram_{key}")
+clicked = ui_arch.diagram_ui(*ui_arch.network_drawing(key, *ui_arch.drawing_type(present)), key=f"sa_diagram_{key}")
 
 with ui_widgets.presenter_hidden("links"):
     link = ui_arch.builder_link(arch)
@@ -45,11 +46,14 @@ with ui_widgets.presenter_hidden("links"):
                      icon=":material/construction:")
     else:
         st.caption("The network builder stacks single layers, so this network's blocks stay on this page.")
+shown = ui_arch.field_ui(ui_arch.ArchState(key, bool(expand), presenting, state.layer, state.row, state.col),
+                         fresh, clicked, present)
+
 has_blocks = any(r.children for r in arch.rows)
 if has_blocks and not expand:
     st.caption("Each Inception module or residual block is one row; switch on *Show the layers inside each block* "
                "to open them (branches, batch norm, the concatenation or the addition).")
-ui_shapes.network_table_ui(ui_arch.architecture_records(key, bool(expand)), present)
+ui_shapes.network_table_ui(ui_arch.architecture_records(key, bool(expand)), present, heading=True)
 st.caption("Parameters are the learned numbers only: batch norm learns 2 per channel (scale γ and shift β); its "
            "running mean and variance are buffers, not parameters. Memory is the float32 output of each layer "
            "for one image.")
@@ -60,4 +64,4 @@ st.caption("The lecture's \"Size (M)\" column is megabytes: close to 4 bytes per
            "GoogLeNet's 40 MB is larger than the 26.5 MB of the model here (torchvision's, without the two "
            "auxiliary classifiers used in training).")
 
-ui_arch.URL.save(ui_arch.ArchState(key, bool(expand), presenting))
+ui_arch.URL.save(shown)

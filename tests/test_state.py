@@ -45,7 +45,7 @@ CHANGED = {
     "quiz": lambda s: replace(s, seed=4821, n=10),
     "learn": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17, epoch=2,
                                draw=np.eye(8, dtype=np.int64) * 16, look=True, wrong=True, present=True),
-    "architectures": lambda s: replace(s, arch="googlenet", open=True, present=True),
+    "architectures": lambda s: replace(s, arch="googlenet", open=True, present=True, layer=12, row=3, col=20),
     "backward": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
                                   stride=2, padding=1, dilation=2, source="given", target=np.array([[1, -2]]),
                                   dmap=np.array([[0.5, -1.25e-5]]), net=(3, 5, 2), part="x", step=4, rate=0.02,

@@ -58,15 +58,19 @@ def conv_vs_dense_figure(n_in: int, k: int, present: bool = False):
     return fig_shapes.conv_vs_dense_figure(n_in, k, font_size=24 if present else 13)
 
 
-def network_table_ui(records: list[dict], present: bool = False) -> None:
+def network_table_ui(records: list[dict], present: bool = False, heading: bool = False) -> None:
     """A network's per-layer table, numbers right-aligned with thousands separators; its first columns stay in
-    view while a phone scrolls it sideways. In the presenter view, a table in the page's (large) type."""
+    view while a phone scrolls it sideways. In the presenter view, a table in the page's (large) type. ``heading``:
+    its label is a heading of the page (a section of its own after another one)."""
     if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
         records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
     # A short label on the left: on a phone the table's toolbar, at the top right, covers what is above it.
-    st.markdown("**Layer by layer**")
+    if heading:
+        st.subheader("Layer by layer")
+    else:
+        st.markdown("**Layer by layer**")
     if present:
-        ui.html(records_html(records))
+        ui.html(records_html(records, pinned=True))
         return
     st.dataframe(records, hide_index=True, width="stretch", height="content", column_config={
         "#": st.column_config.TextColumn(pinned=True),

@@ -27,8 +27,11 @@ def _cell(value) -> tuple[str, bool]:
     return (format_count(value) if float(value).is_integer() else format_number(value)), True
 
 
-def records_html(records: Sequence[Mapping[str, object]]) -> str:
-    """``records`` (one dict per row, the same keys in each) as one HTML table with the table stylesheet."""
+def records_html(records: Sequence[Mapping[str, object]], pinned: bool = False) -> str:
+    """``records`` (one dict per row, the same keys in each) as one HTML table with the table stylesheet.
+
+    ``pinned``: a table wider than its column (a phone) scrolls sideways on its own, its first column kept in view.
+    """
     if not records:
         return ""
     columns = list(records[0])
@@ -38,5 +41,7 @@ def records_html(records: Sequence[Mapping[str, object]]) -> str:
         cells = (_cell(record.get(c, "")) for c in columns)
         rows.append("<tr>" + "".join(f'<td class="num">{t}</td>' if num else f"<td>{t}</td>" for t, num in cells)
                     + "</tr>")
-    return (f"<style>{style('table.css')}</style><table class=\"cnnviz-table\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    table = f"<table class=\"cnnviz-table\"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    if pinned:
+        table = f'<div class="cnnviz-table-scroll">{table}</div>'
+    return f"<style>{style('table.css')}</style>{table}"
