@@ -573,7 +573,8 @@ def shifted(key: tuple, digit_text: str, f: int, dy: int, dx: int, decimals: int
                                                **d, classes=fig.marks(on=s.compared, off=~s.compared)))]]
     py, px = s.pooled_shift
     notes = [("lead", f"<b>{n} of {s.exact.size}</b> cells of the shifted digit's map (outlined) are the digit's map "
-                      f"moved {where}, exactly. Hatched: cells that lost a neighbour at the border, or have no partner."),
+                      f"moved {where}, exactly. Hatched: cells that lost a neighbour at the border, or have no "
+                      "partner."),
              ("more", "After 2x2 max pooling a shift of one cell is half a pooled cell: of the pooled values compared "
                       f"(outlined, with their partner {py} down, {px} right), "
                       f"<b>{format_percent(s.pooled_equal, 0)}</b> are equal, the largest difference is "
