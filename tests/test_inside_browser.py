@@ -4,7 +4,7 @@ every part."""
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import TIMEOUT_MS, assert_projected_readable, projected, rendered, wait_for_app, wait_for_link
+from browser_support import TIMEOUT_MS, assert_projected_readable, drawn, projected, wait_for_app, wait_for_link
 
 pytestmark = pytest.mark.browser
 
@@ -14,21 +14,9 @@ PHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/
             "Version/17.0 Mobile/15E148 Safari/604.1")
 
 
-def drawn(page) -> None:
-    """Wait until the part's figure is drawn (the first visit trains the network), the app idle, charts and fonts in,
-    the layout still."""
-    page.locator(".st-key-inside_board .ins-board").first.wait_for(timeout=120_000)
-    wait_for_app(page)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every(c => c.querySelector('.main-svg'))""")
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-    page.wait_for_function("""() => {
-        const m = document.querySelector('[data-testid="stMain"]'), k = [m.scrollHeight, m.scrollWidth].join();
-        const same = k === window.__insideKey;
-        window.__insideKey = k;
-        return same;
-    }""", polling="raf")
-    rendered(page)
+def shown(page) -> None:
+    """Wait until the part's figure is drawn (a first visit trains the network first), and the page still."""
+    drawn(page, ".st-key-inside_board .ins-board")
 
 
 def probabilities(page) -> str:
@@ -37,12 +25,12 @@ def probabilities(page) -> str:
 
 def test_the_page_draws_and_a_challenge_changes_the_probabilities(page, server_url):
     page.goto(server_url + "/inside")
-    drawn(page)
+    shown(page)
     expect(page.get_by_text("The input that excites it most")).to_be_visible()
     assert page.locator("#ex-grid .cell").count() == 64
     page.get_by_test_id("stButtonGroup").get_by_text("The challenges", exact=True).click()
     wait_for_link(page, "part", "challenges")
-    drawn(page)
+    shown(page)
     before = probabilities(page)
     digit_row = [page.locator(f"#dig-3-{c}").get_attribute("data-value") for c in range(8)]
     thumb = page.get_by_role("slider", name="Shift right (cells)")
@@ -67,7 +55,7 @@ def test_the_presenter_view_reads_from_the_back_of_a_hall(browser, server_url, p
         projector = context.new_page()
         projector.set_default_timeout(TIMEOUT_MS)
         projector.goto(server_url + "/inside" + (part + "&" if part else "?") + "present=1")
-        drawn(projector)
+        shown(projector)
         expect(projector.locator('[data-testid="stSidebar"]')).to_be_hidden()
         expect(projector.locator(".st-key-present_hide_part")).to_be_hidden()  # the controls are the lecturer's
         assert_projected_readable(projector, one_screen=FIRST_ROW)
@@ -88,7 +76,7 @@ def test_on_a_phone_nothing_is_wider_than_the_screen(browser, server_url, part):
             wait_for_app(phone)
             boxes = phone.locator("#draw-grid").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)")
         else:
-            drawn(phone)
+            shown(phone)
             boxes = phone.locator(".st-key-inside_board .grid, .st-key-inside_board .probs").evaluate_all(
                 "els => els.map(e => e.getBoundingClientRect().right)")
         assert boxes and max(boxes) <= 390, boxes  # every grid (and the canvas) fits the screen
