@@ -440,7 +440,7 @@ def looks_ui(state: InsideState, fresh: set[str]) -> InsideState:
         c = two.selectbox("Class c", [ANSWER, *range(CLASSES)], key="inside_c",
                           format_func=lambda v: "the network's answer" if v == ANSWER else str(v))
         c = None if c == ANSWER else int(c)
-        k = three.select_slider("Patch k×k (occlusion)", PATCH_SIZES, key="inside_k", disabled=kind != "occlusion")
+        k = three.select_slider("Patch k×k", PATCH_SIZES, key="inside_k") if kind == "occlusion" else state.k
     state = replace(state, map=kind, c=c, k=k)
     state, digit, where = _digit_column(state, fresh, present)
     if digit.any():
@@ -481,15 +481,18 @@ def challenged(key: tuple, digit_text: str, args: tuple) -> tuple[np.ndarray, np
 
 
 def _box_ui(state: InsideState, fresh: set[str]) -> tuple | None:
-    """A switch and two ranges (rows, columns, counted from 1) for the box that covers part of the digit."""
-    if "box" in fresh or "inside_box" not in st.session_state:
-        (r0, r1), (c0, c1) = state.box or ((2, 5), (2, 5))
-        st.session_state.update({"inside_box": state.box is not None, "inside_box_rows": (r0 + 1, r1),
-                                 "inside_box_cols": (c0 + 1, c1)})
-    on = st.toggle("Cover a box (occlusion)", key="inside_box")
-    rows = st.slider("Rows covered", 1, DIGIT_SIZE, key="inside_box_rows", disabled=not on)
-    cols = st.slider("Columns covered", 1, DIGIT_SIZE, key="inside_box_cols", disabled=not on)
-    return ((rows[0] - 1, rows[1]), (cols[0] - 1, cols[1])) if on else None
+    """A switch, and once it is on two ranges (rows, columns, counted from 1) for the box that covers part of the
+    digit."""
+    (r0, r1), (c0, c1) = state.box or ((2, 5), (2, 5))
+    for key, value in (("inside_box", state.box is not None), ("inside_box_rows", (r0 + 1, r1)),
+                       ("inside_box_cols", (c0 + 1, c1))):
+        if "box" in fresh or key not in st.session_state:
+            st.session_state[key] = value
+    if not st.toggle("Cover a box (occlusion)", key="inside_box"):
+        return None
+    rows = st.slider("Rows covered", 1, DIGIT_SIZE, key="inside_box_rows")
+    cols = st.slider("Columns covered", 1, DIGIT_SIZE, key="inside_box_cols")
+    return (rows[0] - 1, rows[1]), (cols[0] - 1, cols[1])
 
 
 def _range(name: str) -> dict[str, float]:
