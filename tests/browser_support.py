@@ -67,6 +67,24 @@ def rendered(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))")
 
 
+def drawn(page, sign: str, timeout: float = 120_000) -> None:
+    """Wait until ``sign`` (a selector) is shown, the app idle, the charts and pictures drawn, the fonts in and the
+    layout still: what a screenshot or a measure of the page should see. ``timeout`` covers a first visit that trains
+    the digits network."""
+    page.locator(sign).first.wait_for(timeout=timeout)
+    wait_for_app(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('.main-svg')) && [...document.images].every(i => i.complete)""")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function("""() => {
+        const m = document.querySelector('[data-testid="stMain"]'), k = [m.scrollHeight, m.scrollWidth].join();
+        const same = k === window.__drawnKey;
+        window.__drawnKey = k;
+        return same;
+    }""", polling="raf")
+    rendered(page)
+
+
 def settled_box(page, selector: str, index: int = 0, min_width: float = 0, min_height: float = 0,
                 timeout: float = TIMEOUT_MS) -> dict:
     """The box of the ``index``-th element matching ``selector`` once it is at least this large and has

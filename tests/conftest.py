@@ -130,6 +130,17 @@ def grid_values(html: str, prefix: str) -> list[list[float]]:
     return out
 
 
+def trace_numbers(values):
+    """A Plotly trace's numbers as an array: a list, or Plotly's typed array (``{"dtype": "f8", "bdata": base64}``)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values)
+
+
 def player_html(at) -> str:
     """The step player's grids and legend (HTML) on an AppTest page."""
     data = player_data(at)

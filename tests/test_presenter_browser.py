@@ -7,7 +7,7 @@ nothing overlapping, cut or wider than the screen, and what must share one scree
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import TIMEOUT_MS, assert_projected_readable, rendered, wait_for_app
+from browser_support import TIMEOUT_MS, assert_projected_readable, drawn, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -38,22 +38,6 @@ def projector(browser, server_url):
     page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
-
-
-def drawn(page, sign: str) -> None:
-    """Wait until ``sign`` is shown, the app idle, the charts and pictures drawn, the fonts in, the layout still."""
-    page.locator(sign).first.wait_for(timeout=120_000)  # the Learn page trains its network first
-    wait_for_app(page)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every(c => c.querySelector('.main-svg')) && [...document.images].every(i => i.complete)""")
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-    page.wait_for_function("""() => {
-        const m = document.querySelector('[data-testid="stMain"]'), k = [m.scrollHeight, m.scrollWidth].join();
-        const same = k === window.__projectedKey;
-        window.__projectedKey = k;
-        return same;
-    }""", polling="raf")
-    rendered(page)
 
 
 @pytest.mark.parametrize("link, one_screen, sign", VIEWS)

@@ -11,6 +11,7 @@ PAGES = {  # page file -> (its presenter view switch, a line only the presenter 
     "pages/architectures.py": ("sa_present", None),
     "pages/images.py": ("img_present", None),
     "pages/learn.py": ("learn_present", None),
+    "pages/inside.py": ("inside_present", None),
 }
 
 

@@ -1,5 +1,4 @@
 """The page "Convolution's relatives" in AppTest: each part's numbers against the kernel, the link, bad input."""
-import base64
 import json
 
 import numpy as np
@@ -10,7 +9,7 @@ from cnnviz.lecture.series import load_series
 from cnnviz.ui import PAGES
 from cnnviz.ui import relatives as ui_rel
 from cnnviz.views.sums import html_to_text
-from conftest import grid_values, open_app_page, player_data
+from conftest import grid_values, open_app_page, player_data, trace_numbers as numbers
 
 
 def open_page(**params):
@@ -46,13 +45,6 @@ def chart(at) -> dict:
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     return json.loads(charts[0].proto.spec)
-
-
-def numbers(values) -> np.ndarray:
-    """A trace's numbers: a list, or Plotly's typed array (``{"dtype": "f8", "bdata": base64}``)."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-    return np.asarray(values)
 
 
 def test_the_page_comes_right_after_how_a_filter_learns():

@@ -10,6 +10,7 @@ from cnnviz.ui import backward as ui_bw
 from cnnviz.ui import channels as ui_chan
 from cnnviz.ui import convolution as ui_conv
 from cnnviz.ui import images as ui_img
+from cnnviz.ui import inside as ui_inside
 from cnnviz.ui import learn as ui_learn
 from cnnviz.ui import pooling as ui_pool
 from cnnviz.ui import quiz as ui_quiz
@@ -19,8 +20,9 @@ from cnnviz.ui import transposed as ui_tr
 from cnnviz.ui.state import UrlState, int_field
 
 URLS = {"convolution": ui_conv.URL, "channels": ui_chan.URL, "pooling": ui_pool.URL, "images": ui_img.URL,
-        "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL, "backward": ui_bw.URL,
-        "relatives": ui_rel.URL, "transposed": ui_tr.URL, **{url.key: url for url in ui_shapes.URLS}}
+        "quiz": ui_quiz.URL, "architectures": ui_arch.URL, "learn": ui_learn.URL, "inside": ui_inside.URL,
+        "backward": ui_bw.URL, "relatives": ui_rel.URL, "transposed": ui_tr.URL,
+        **{url.key: url for url in ui_shapes.URLS}}
 
 
 def same(a, b) -> bool:
@@ -45,6 +47,11 @@ CHANGED = {
     "quiz": lambda s: replace(s, seed=4821, n=10),
     "learn": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17, epoch=2,
                                draw=np.eye(8, dtype=np.int64) * 16, look=True, wrong=True, present=True),
+    "inside": lambda s: replace(s, filters=4, epochs=6, seed=3, conv2=True, src="draw", digit=17,
+                                draw=np.eye(8, dtype=np.int64) * 16, part="shift", layer="conv2", filter=2, cls=7,
+                                at=(1, 2), l2=0.3, map="gradcam", c=4, k=2, dy=-1, dx=2, rot=-15, scale=1.2,
+                                stroke=-0.5, light=0.6, box=((1, 3), (2, 8)), noise=2.5, clutter=0.1, sweep="rotate",
+                                sy=2, sx=-2, rf="conv2", cell=(3, 0), present=True),
     "architectures": lambda s: replace(s, arch="googlenet", open=True, present=True, layer=12, row=3, col=20),
     "backward": lambda s: replace(s, input=np.arange(12).reshape(3, 4) - 5, filter=np.array([[0.5, -1], [2, 0]]),
                                   stride=2, padding=1, dilation=2, source="given", target=np.array([[1, -2]]),

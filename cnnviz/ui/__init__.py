@@ -4,7 +4,7 @@ This package holds the page registry, the messages every page shows and `html` f
 builds; `state` keeps a page's state in the link (`UrlState`) and its last valid result (`last_valid`),
 `cache` the results every session shares (`bounded`), `widgets` holds the step player component and the
 grids typed into it, and there is one module per page (`convolution`, `channels`, `pooling`, `shapes`,
-`architectures`, `images`, `learn`, `quiz`, `backward`, `relatives`, `transposed`); `seam` is what a page
+`architectures`, `images`, `learn`, `inside`, `quiz`, `backward`, `relatives`, `transposed`); `seam` is what a page
 needs from whatever surrounds it (nothing by default; `app.py` installs the classroom's room there).
 """
 from __future__ import annotations
@@ -61,6 +61,8 @@ PAGES = [
              "Filters on real pictures: RGB filters that span every channel, a bank of filters making a volume."),
     PageInfo("pages/learn.py", "A CNN that learns", ":material/model_training:", "learn",
              "Train a small CNN on handwritten digits, watch its filters emerge, and follow a drawn digit through it."),
+    PageInfo("pages/inside.py", "Inside the trained network", ":material/neurology:", "inside",
+             "What excites each neuron, what decides its answer, the lecture's challenges and shifts tried on it."),
     PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
              "LeNet, AlexNet, VGG, GoogLeNet and ResNet, layer by layer."),
     PageInfo("pages/quiz.py", "Quiz practice", ":material/quiz:", "quiz",

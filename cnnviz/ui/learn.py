@@ -70,6 +70,10 @@ def _check(values: dict, refused: set[str]) -> tuple[dict, list[str]]:
     return values, []
 
 
+# The network and the digit: one setting with "Inside the trained network" (``UrlState(shared=...)``), whose link
+# carries them too.
+SHARED = ("filters", "epochs", "seed", "conv2", "src", "digit", "draw")
+
 URL = UrlState("learn", LearnState, [
     int_field("filters", 8, *LIMITS["filters"], "number of filters"),
     int_field("epochs", 12, *LIMITS["epochs"], "number of epochs"),
@@ -84,7 +88,7 @@ URL = UrlState("learn", LearnState, [
     bool_field("present", False, "presenter view switch"),
 ], widgets={"filters": "learn_filters", "epochs": "learn_epochs", "seed": "learn_seed", "conv2": "learn_conv2",
             "src": "learn_src", "digit": "learn_digit", "look": "learn_look", "wrong": "learn_wrong",
-            "present": "learn_present"}, check=_check)
+            "present": "learn_present"}, check=_check, shared=SHARED)
 
 
 def config_of(state: LearnState) -> TrainConfig:

@@ -150,21 +150,26 @@ class UrlState(Generic[S]):
     back, leaving defaults out. The state also survives a visit to another page (which empties the
     link). ``check`` (field values, the names of the fields whose link text was refused -> field values,
     warnings) applies rules between fields, such as one bias per filter, before the state is built; a field
-    that stands in for a refused one has said why already.
+    that stands in for a refused one has said why already. ``shared`` names fields that pages hold as one
+    setting in a session (the network and the digit of the two digits pages): where the link is silent on one,
+    a page takes the value another page saved after it last did, as new (``fresh``).
 
     >>> # URL = UrlState("conv", ConvState, [int_field("stride", 1, 1, 4, "stride"), ...])
     """
 
     _keys: set[str] = set()  # every page's key: what ``forget_links`` forgets
+    _SHARED = "url__shared"  # session key: a shared field's name -> (its value, the key of the page that saved it)
 
     def __init__(self, key: str, state: type[S], fields: list[UrlField], *,
                  widgets: Mapping[str, str] | None = None, defaults_in_link: bool = False,
-                 check: Callable[[dict, set[str]], tuple[dict, list[str]]] | None = None):
+                 check: Callable[[dict, set[str]], tuple[dict, list[str]]] | None = None,
+                 shared: Sequence[str] = ()):
         names = [f.name for f in dataclasses.fields(state)]
         assert state.__dataclass_params__.frozen, f"{state.__name__} should be a frozen dataclass"
         assert sorted(names) == sorted(f.key for f in fields), (
             f"{state.__name__} has fields {names}; the link has {[f.key for f in fields]}")
         assert set(widgets or {}) <= set(names), f"widgets {sorted(widgets or {})} are not all fields of {names}"
+        assert set(shared) <= set(names), f"shared fields {sorted(shared)} are not all fields of {names}"
         self.key = key
         UrlState._keys.add(key)
         self.state = state
@@ -172,6 +177,7 @@ class UrlState(Generic[S]):
         self.widgets = dict(widgets or {})
         self.defaults_in_link = defaults_in_link  # write every field, so that the link always says it all
         self.check = check
+        self.shared = tuple(shared)
 
     @staticmethod
     def _same(a, b) -> bool:
@@ -227,9 +233,15 @@ class UrlState(Generic[S]):
         kept = st.session_state.get(f"{self.key}__state")  # the state the page last saved
         first = written is None or kept is None
         written = written or {}
+        shared = st.session_state.get(UrlState._SHARED, {})
         values, fresh, warnings, refused = {}, set(), [], set()
         for key, f in self.fields.items():
             text = self._text(f, st.query_params.get_all(f.name))
+            theirs = shared.get(key) if key in self.shared else None
+            if text is None and theirs is not None and theirs[1] != self.key:  # another page set it since
+                values[key] = theirs[0]
+                fresh.add(key)
+                continue
             if text is None or (not first and text == written.get(f.name)):
                 values[key] = f.default if first else getattr(kept, key)
                 if first:
@@ -270,11 +282,12 @@ class UrlState(Generic[S]):
 
     @staticmethod
     def forget_links() -> None:
-        """Forget what every page last wrote into the link and kept for this session: the next link
-        a page reads counts as opened fresh (a setting it leaves out is that setting's default)."""
+        """Forget what every page last wrote into the link and kept for this session, shared settings too: the
+        next link a page reads counts as opened fresh (a setting it leaves out is that setting's default)."""
         for key in UrlState._keys:
             st.session_state.pop(f"{key}__written", None)
             st.session_state.pop(f"{key}__state", None)
+        st.session_state.pop(UrlState._SHARED, None)
 
     def save(self, state: S) -> None:
         """Write ``state`` into the link (defaults left out) and remember it for this session."""
@@ -287,6 +300,9 @@ class UrlState(Generic[S]):
                 st.query_params[f.name] = texts[f.name]
         st.session_state[f"{self.key}__written"] = texts
         st.session_state[f"{self.key}__state"] = state
+        if self.shared:
+            shared = st.session_state.setdefault(UrlState._SHARED, {})
+            shared.update((key, (getattr(state, key), self.key)) for key in self.shared)
 
 
 @dataclass(frozen=True)

@@ -150,12 +150,13 @@ def probabilities_html(probabilities, scores=None) -> str:
     return f'<style>{style("probabilities.css")}</style><div class="probs">' + "".join(rows) + axis + "</div>"
 
 
-def patches_html(filters, top) -> str:
-    """Per filter, a row: the filter's numbers, then the windows of training digits that excite it most."""
+def patches_html(filters, top, only: int | None = None) -> str:
+    """Per filter (or filter ``only``), a row: the filter's numbers, then the windows of training digits that excite
+    it most. Every filter is drawn on the scale of all of them."""
     w = np.asarray(filters, dtype=np.float64)[:, :, 0, :]  # (3, 3, F)
     vmax = symmetric_limit(w)
     rows = []
-    for f in range(w.shape[2]):
+    for f in range(w.shape[2]) if only is None else (only,):
         weights = grid_html(np.round(w[:, :, f], 2), f"wf{f + 1}", title=f"Filter {f + 1}", vmax=vmax)
         windows = "".join(grid_html(patch, f"p{f + 1}-{j + 1}", colours=grey_colours(patch), compact=True,
                                     title=format_number(round(float(top.values[f, j]), 1)))
