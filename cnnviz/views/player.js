@@ -176,14 +176,10 @@ class Player {
   stamped(k) {
     const last = new Map();
     for (let i = 0; i < k; i++) for (const w of this.D.stamps[i]) last.set('out-' + w[0] + '-' + w[1], w);
-    const sizes = this.D.sizes;
     this.stampCells.forEach(o => {
       const w = last.get(o.id);
       o.dataset.shown = w ? '1' : '0';
-      if (!w) return;
-      o.textContent = w[4]; o.style.cssText = w[5];
-      o.classList.remove(...sizes);
-      if (w[6]) o.classList.add(w[6]);
+      if (w) { o.textContent = w[4]; o.style.cssText = w[5]; }
     });
   }
   light(k) {
@@ -362,11 +358,18 @@ class Player {
       const [ph, pw] = this.D.pad, inp = ed.grid === 'in';
       ed.cell.firstChild && ed.cell.firstChild.nodeType === 3 && (ed.cell.firstChild.textContent = ed.text);
       ed.cell.classList.add('pending');
+      this.fitText(ed.cell.parentElement);
       this.send('edit', {grid: ed.grid, row: inp ? ed.r - ph : ed.r, col: inp ? ed.c - pw : ed.c, text: ed.text,
                          seq: Date.now() + '-' + (++this.seq)});
       this.preview(ed.cell, ed.text);
       this.paint();  // the lens shows what was typed
     }
+  }
+  // A grid's type size after its numbers changed: --tw, the width of its longest number in ems (grid.css), measured
+  // as the page measures it (views.grid.text_em, D.em).
+  fitText(grid) {
+    const em = this.D.em, width = t => [...t].reduce((w, ch) => w + (em[ch] || em['']), 0);
+    grid.style.setProperty('--tw', Math.max(1, ...[...grid.children].map(c => width(text(c)))));
   }
   // A plain number typed into a cell changes the map before the page answers: every window is added up
   // again from the cells' exact values (data.combine: each covered cell times its weight on every channel,
@@ -397,14 +400,11 @@ class Player {
       return acc;
     });
     if (!map.every(y => Number.isInteger(y) && Math.abs(y) < F.whole)) { cell.dataset.value = old; return; }
-    const sizes = F.lengths.map(l => l[1]).filter(Boolean);
     map.forEach((y, k) => {
-      const o = this.outs[k], txt = (y < 0 ? F.minus : '') + Math.abs(y);
-      o.dataset.value = String(y); o.textContent = txt;
-      o.classList.remove(...sizes);
-      const size = F.lengths.find(([most]) => most == null || txt.length <= most)[1];
-      if (size) o.classList.add(size);
+      const o = this.outs[k];
+      o.dataset.value = String(y); o.textContent = (y < 0 ? F.minus : '') + Math.abs(y);
     });
+    this.fitText(this.outs[0].parentElement);
     this.el.explain.classList.add('pending');
     this.html = null;  // the page's answer redraws it all
   }
