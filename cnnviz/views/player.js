@@ -773,17 +773,20 @@ class Player {
     el.pics.forEach(p => {
       const side = Math.max(p.W, p.H);
       if (!p.ruled || side < 8) return;
+      const box = document.createElement('div');
+      box.className = 'marks'; box.setAttribute('aria-hidden', 'true');
+      p.pict.classList.add('ruled'); p.pict.appendChild(box);
+      // marks at least their widest number and a gap apart (player.css sizes their type: larger on a phone)
+      const wide = String(side).length * 0.52 * parseFloat(getComputedStyle(box).fontSize) + 4;
+      const apart = Math.max(wide, p.pict.classList.contains('strip') && this.D.present ? 80 : 24);  // a hall reads a strip's marks in large type: fewer
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
-      const apart = p.pict.classList.contains('strip') && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
       while (m * cs < apart) m *= 2;
       let html = '';
       const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
       for (let c = m; c <= p.W; c += m) html += mark('mc', 'left', c);
       for (let r = m; r <= p.H; r += m) html += mark('mr', 'top', r);
-      const box = document.createElement('div');
-      box.className = 'marks'; box.setAttribute('aria-hidden', 'true'); box.style.setProperty('--m', m);
+      box.style.setProperty('--m', m);
       box.innerHTML = html;
-      p.pict.classList.add('ruled'); p.pict.appendChild(box);
     });
   }
   lensOff() {
