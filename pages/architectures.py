@@ -35,7 +35,7 @@ if arch.lecture:
     m4.metric("Top-1 / top-5 error (%)", f"{format_fixed(arch.lecture.top1, 2)} / {format_fixed(arch.lecture.top5, 2)}",
               help=f"{arch.lecture.depth} layers: {arch.lecture.description}.")
 else:
-    m3.metric("Outputs of every layer, one image", format_bytes(arch.network.activation_bytes))
+    m3.metric(ui_shapes.OUTPUTS_LABEL, format_bytes(arch.network.activation_bytes))
 
 clicked = ui_arch.diagram_ui(*ui_arch.network_drawing(key, *ui_arch.drawing_type(present)), key=f"sa_diagram_{key}")
 

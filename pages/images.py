@@ -23,7 +23,7 @@ ui.show_warnings(url_warnings)
 with st.sidebar:
     state = replace(state, present=ui_widgets.presenter_toggle("img_present"))
 present = ui_widgets.presenter_view(state.present, "img_present", follow=False)
-ui_img.crisp_style()
+ui_img.page_style()
 pictures = st.container(key="img_pictures")  # every picture of the page, drawn pixel for pixel
 picture_col, settings_col = (pictures.columns([2, 3], gap="medium") if not present else
                              (None, ui_widgets.presenter_hidden("settings")))

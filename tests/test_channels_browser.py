@@ -97,6 +97,11 @@ def test_a_phone_stacks_the_channels_without_scrolling_sideways(page, server_url
         assert not page_scrolls_sideways(page), query
         whole = page.locator("#player").bounding_box()
         assert whole["x"] >= 0 and whole["x"] + whole["width"] <= 390, query
+    # the lecture's 32x32 pictures: their marks (8 16 24 32) in type a phone reads, none touching the next
+    marks = page.locator(".marks .mc").evaluate_all("""els => els.map(e => { const r = e.getBoundingClientRect();
+        return [e.closest('.pict').id, r.left, r.right]; })""")
+    assert len(marks) >= 8 and min(font_sizes(page, ".marks span")) >= 15
+    assert all(a[2] + 4 <= b[1] for a, b in zip(marks, marks[1:]) if a[0] == b[0]), marks
 
 
 @pytest.mark.parametrize("width, height", [(1920, 1080), (1280, 720)])

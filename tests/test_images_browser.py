@@ -54,6 +54,10 @@ def test_shared_link_reopens_the_same_view(page, server_url):
         wait_for_app(phone)
         phone.get_by_text("At row 3, column 4:", exact=False).first.wait_for()
         assert phone.get_by_text("At row 3, column 4:", exact=False).first.inner_text() == first
+        # the lecture's example: its button's label wraps whole on a phone, no "…six 5x5x3 filters →…"
+        label = phone.locator('[data-testid="stButton"] button', has_text="The lecture's example").locator(
+            '[data-testid="stMarkdownContainer"]')
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth")
     finally:
         other.close()
 
@@ -75,6 +79,10 @@ def test_at_150_percent_the_photo_is_above_the_fold_and_maps_are_large_and_crisp
         for label in ("Camera", "Grayscale (one channel)"):  # labels whole, not cut
             cut = page.get_by_text(label, exact=True).first.evaluate("e => e.scrollWidth > e.clientWidth + 1")
             assert not cut, label
+        # the picture's source control fits its column: "Camera" whole, not clipped at its right edge
+        camera = page.locator('.st-key-img_src button', has_text="Camera").bounding_box()
+        column = page.locator('[data-testid="stColumn"]:has(.st-key-img_src)').last.bounding_box()
+        assert camera["x"] + camera["width"] <= column["x"] + column["width"], (camera, column)
         sizes = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
                               ".map(i => [i.naturalWidth, getComputedStyle(i).imageRendering])")
         assert sorted(w for w, _ in sizes)[1] >= 256  # every map (not the 256-px colour bar) at least 256 px

@@ -79,6 +79,10 @@ def test_a_layer_of_the_digit_is_drawn_when_picked(page, server_url):
     wait_for_app(page)
     page.get_by_text("Map 1", exact=True).wait_for()
     assert page.get_by_text("Map 1 after ReLU", exact=True).count() == 0  # a layer not picked is not sent
+    # every number of a map in one size a laptop reads ("−0.08" once shrank to 7 px beside "2.2" at 13 px)
+    sizes = page.locator('[data-grid="conv1"] .cell').evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert len(sizes) == 64 and len(set(sizes)) == 1 and sizes[0] >= 13, sizes
     pick_layer(page, "After ReLU")
     page.get_by_text("Map 1 after ReLU", exact=True).wait_for()
     wait_for_app(page)

@@ -102,6 +102,16 @@ def test_filters_share_one_scale_and_write_their_numbers():
     assert "Filter 2 · bias −0.13" in html or "Filter 2 · bias −0.12" in html
 
 
+def test_activation_maps_write_one_decimal_in_one_readable_size():
+    maps = np.array([[-0.08, 2.2], [-2.83, 12.345]])[:, :, None]  # (2, 2, 1)
+    html = fig_learn.maps_html(maps, prefix="m", title="Map {}")
+    assert re.findall(r'">([^<]*)</div>', html.split('class="grid"')[1]) == ["−0.1", "2.2", "−2.8", "12.3"]
+    # one size for the map, set by its longest number; at the map's cell width (grid.css: the width less 6 px
+    # over --tw) that size is at least the 13 px a laptop reads, so no cell shrinks its number
+    (tw,) = [float(v) for v in re.findall(r"--tw:([0-9.]+)", html)]
+    assert tw == 1.84 and (fig_learn.MAP_CELL + 6 - 6) / tw >= 13 and 0.46 * fig_learn.MAP_CELL >= 13
+
+
 def test_digits_are_drawn_in_their_own_grey_scale():
     g = fig_learn.grey_colours([[0, 8, 16]])
     assert g[0, 0].tolist() == [255] * 3 and g[0, 2].tolist() == [0] * 3 and 120 < g[0, 1, 0] < 135

@@ -50,6 +50,10 @@ def test_average_pooling_writes_each_mean(page, server_url):
     assert page.locator(".cell.in.best").count() == 0  # no winner in an average
     play_to_the_end(page, 4)
     assert shown(page) == ["3.25", "5.25", "2", "2"]
+    # one size for every number of a grid: 3.25 as large as 2, in the player and in the grids under it
+    for cells in (".cell.out", '[data-grid="avg"] .cell'):
+        sizes = page.locator(cells).evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert len(sizes) == 4 and len(set(sizes)) == 1 and sizes[0] >= 13, (cells, sizes)
 
 
 def test_typing_into_the_map_pools_the_new_value(page, server_url):

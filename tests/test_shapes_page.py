@@ -219,6 +219,12 @@ def test_builder_absurd_sizes_are_refused_by_name():
     assert "Row 1: the number of filters or units (1,000,000,000,000) is absurdly large" in errors(at)
 
 
+def test_the_builder_s_table_wraps_its_words_whole():
+    at = run(SHAPES, tab="builder")
+    assert_words_wrap_whole(at.dataframe[-1])
+    assert metric(at, "Layer outputs, one image")
+
+
 def test_builder_loads_a_preset():
     at = run(SHAPES, tab="builder")
     at.selectbox(key="sb_start").set_value("VGG-16")
@@ -237,6 +243,21 @@ def test_architectures_page_every_preset(key):
     assert at.dataframe[0].value["parameters"].sum() == arch.total_params
     if arch.lecture:
         assert metric(at, "The lecture's size") == f"{arch.lecture.size_mb:g} MB"
+    assert_words_wrap_whole(at.dataframe[0])
+
+
+def assert_words_wrap_whole(table) -> None:
+    """A layer table's "what it does" and "worked out" wrap in columns of a fixed width, in rows tall enough for
+    the longest (they were once cut: "conv 5x5, 6 filters, stric")."""
+    from cnnviz.ui.shapes import LINE, WRAPPED_COLUMNS, wrapped_lines
+
+    config = json.loads(table.proto.columns)
+    records = table.value
+    for name, width in WRAPPED_COLUMNS.items():
+        if name in records:
+            assert config[name]["width"] == width
+            lines = max(wrapped_lines(text, width) for text in records[name])
+            assert table.proto.row_height >= lines * LINE + 14 and (lines == 1 or table.proto.row_height > 64), name
 
 
 def test_architectures_blocks_open_and_link_round_trips():
@@ -307,6 +328,10 @@ def test_lenet_is_dated_by_both_its_versions():
 def test_architectures_metrics_write_the_lecture_s_numbers():
     at = run(ARCH, arch="vgg16")
     assert metric(at, "Top-1 / top-5 error (%)") == "28.07 / 9.33"
+    # a quarter of a laptop's column at 150 % holds about 28 characters of a metric's label
+    lenet = run(ARCH)
+    assert metric(lenet, "Layer outputs, one image") == "60.0 KB"
+    assert max(len(m.label) for m in [*at.metric, *lenet.metric]) <= 28
 
 
 def test_each_drawn_layer_links_to_the_page_that_explains_it():

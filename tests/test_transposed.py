@@ -11,6 +11,7 @@ from cnnviz.kernel.notation import format_number
 from cnnviz.kernel.shapes import conv_param_formula, conv_transpose_output_formula, conv_transpose_output_size
 from cnnviz.kernel.transpose import conv_matrix, conv_transpose2d, conv_transpose2d_naive, stamp_trace
 from cnnviz.lecture.presets import LECTURE_FILTER, LECTURE_INPUT
+from cnnviz.views.grid import text_em
 from cnnviz.views.player import PlayerSpec, PlayerStep, player_data
 from cnnviz.views.sums import html_to_text
 from cnnviz.views.transpose import matrix_html, transposed_player_spec
@@ -101,8 +102,13 @@ def test_the_lecture_example_stamps_nine_times_and_writes_each_cell_s_sum():
     # the last stamp on each cell writes its final number, in the colour the finished grid gives it
     last = {}
     for stamp in data["stamps"]:
-        last |= {(r, c): (text, style) for r, c, _, _, text, style, _ in stamp}
+        last |= {(r, c): (text, style) for r, c, _, _, text, style in stamp}
     drawn = dict(re.findall(r'id="out-(\d+-\d+)" style="([^"]*)"', data["html"]))
+    # one type size for the output through every stamp: the grid's --tw fits each sum it holds on the way, here
+    # −1000 before the second stamp brings the middle cell back to −500
+    passing = player_data(transposed_player_spec(np.array([[-1000, 1000]]), np.array([[0.5, 1]])))
+    (tw,) = re.findall(r'id="out-grid" style="[^"]*--tw:([0-9.]+)', passing["html"])
+    assert [w[4] for w in passing["stamps"][0]] == ["−500", "−1000"] and float(tw) == text_em("−1000")
     assert all(text == str(LECTURE_UP[r][c]) and style == drawn[f"{r}-{c}"] for (r, c), (text, style) in last.items())
     # each input cell names its step: a hover shows its stamp; output cells are never a step of their own
     assert re.findall(r'id="in-0-1"[^>]*data-k="(\d+)"', data["html"]) == ["1"]

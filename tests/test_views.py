@@ -12,7 +12,7 @@ from cnnviz.views.colour import (
     STOPS, cell_style, contrast_ratio, css_colour, diverging_rgb, heatmap_colours, plotly_colorscale,
     relative_luminance, symmetric_limit, text_colour,
 )
-from cnnviz.views.grid import grid_html
+from cnnviz.views.grid import grid_html, grid_rows_html, text_em
 from cnnviz.views.images import LUT, zoom_html
 from cnnviz.kernel.notation import exact_number, format_number
 from cnnviz.views.player import player_data, player_html
@@ -152,8 +152,8 @@ def test_grid_draws_every_cell_row_by_row_with_exact_values_and_shared_text():
     assert [i for _, i, _, _ in got] == [f"w-{r}-{c}" for r in range(2) for c in range(3)]
     assert [t for *_, t in got] == ["0", "−2", "0.11", "123000", "0.5", "3"]
     assert [float(v) for _, _, v, _ in got] == g.ravel().tolist()  # data-value reads back exactly
-    # the grid's name, a smaller font for a longer number, then the classes asked for
-    assert [cls for cls, *_ in got] == ["cell w", "cell w odd", "cell w l4", "cell w l6 odd", "cell w", "cell w odd"]
+    # the grid's name, then the classes asked for: no cell is sized on its own (one type size a grid)
+    assert [cls for cls, *_ in got] == ["cell w", "cell w odd", "cell w", "cell w odd", "cell w", "cell w odd"]
     assert 'data-rc="12"' in html and 'title="row 2, column 3: 3"' in html
     assert '<div class="ttl">&lt;Filter&gt;</div>' in html and 'data-grid="w"' in html
     quiet = grid_html(g, "w", numbers=False)
@@ -172,6 +172,27 @@ def test_grid_colours_come_from_the_scale_unless_a_picture_brings_its_own():
     assert "background-color:rgb(240, 240, 240);color:#000" in pixels
 
 
+def tw(html: str) -> list[float]:
+    """Each grid's ``--tw``: the width of its longest number in ems, which sets the grid's one type size."""
+    return [float(v) for v in re.findall(r'class="grid"[^>]*--tw:([0-9.]+)', html)]
+
+
+def test_every_number_of_a_grid_is_written_in_one_size_set_by_its_longest():
+    # "−0.08" and "2.2" in one map: one size for both, fitted to the longer (a cell on its own once shrank)
+    values = [[-0.08, 2.2], [0.5, 12]]
+    for compact in (False, True):
+        html = grid_html(values, "m", compact=compact)
+        assert tw(html) == [text_em("−0.08")] == [2.36]
+        assert not re.search(r'class="cell[^"]* l\d+', html)
+    assert tw(grid_html([[1, 2]], "m")) == [1.0]  # at least one em: never a division by nothing
+    assert tw(grid_html(values, "m", numbers=False)) == []  # no numbers, no size to fit
+    assert text_em("123000") > text_em("−2.8") > text_em("0.5") and text_em("NaN") > text_em("123")
+    # a page's grids widen their cells to their longest number rather than shrink it (grid.css, .fit)
+    page = grid_rows_html([[grid_html(values, "m")]], cell=30)
+    assert '<div class="cnnviz-grids fit" style="--cs:30px">' in page
+    assert ".cnnviz-grids.fit .grid{--cw:max(var(--cmin),calc(var(--tw,1)*var(--cs)*var(--fh,0.46) + 6px))}" in page
+
+
 def test_the_player_the_pooling_grids_and_the_zoom_all_use_the_renderer():
     example = np.array([[1, -1], [2, 0]])
     spec = pool_player_spec(example, 1)
@@ -183,6 +204,12 @@ def test_the_player_the_pooling_grids_and_the_zoom_all_use_the_renderer():
         assert re.findall(r'data-grid="([^"]+)"', html) == names
     for page in (player_html(spec), grids, zoom):
         assert "cnnviz-grids" in page and ".cnnviz-grids .cell{" in page  # the one stylesheet, inlined
+    # the means 3.25 and 5.25 beside 2: one size for the grid, its cells as wide as "3.25" needs (.fit)
+    averages = max_avg_html(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+    assert tw(averages) == [1.0, 1.0, text_em("3.25")] and "cnnviz-grids fit" in averages
+    # the zoom's products, 56.33 beside 55 and −20.67
+    products = zoom_html(np.array([[[169.0], [0], [62]]]), np.array([[[1 / 3], [0], [-1 / 3]]]), ["R"])
+    assert tw(products)[-1] == text_em("−20.67") and "cnnviz-grids fit" in products
     assert [t for *_, t in cells(player)][:4] == ["1", "−1", "2", "0"]
 
 

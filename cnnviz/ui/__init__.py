@@ -207,7 +207,7 @@ def html(body: str, *, where=None) -> None:
 
 def app_style() -> None:
     """The app's own stylesheet (``app.css``), sent once per run by ``app.py`` before the page: captions that
-    read at 4.5:1 (Streamlit draws them at 60 % opacity, 3.9:1 on white)."""
+    read at 4.5:1 (Streamlit draws them at 60 % opacity, 3.9:1 on white), button labels that wrap."""
     html(f"<style>{style('app.css', __package__)}</style>")
 
 

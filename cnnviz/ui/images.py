@@ -587,8 +587,9 @@ def too_thin(x: np.ndarray, k: int, size: int) -> str:
             f"a {format_shape((k, k))} filter needs at least {k} pixels each way, so it has no place to go.")
 
 
-def crisp_style() -> None:
-    """Show the page's pictures pixel for pixel: a browser that scales one (a phone) never smooths it."""
+def page_style() -> None:
+    """The page's stylesheet (``images.css``): its pictures pixel for pixel (a browser that scales one, a phone,
+    never smooths it), and the picture's source control within its column."""
     html(f"<style>{style('images.css', 'cnnviz.ui')}</style>")
 
 

@@ -58,10 +58,48 @@ def conv_vs_dense_figure(n_in: int, k: int, present: bool = False):
     return fig_shapes.conv_vs_dense_figure(n_in, k, font_size=24 if present else 13)
 
 
+# A network table's columns of words and their widths in CSS pixels (with the other columns, about a laptop's
+# column at 150 %): a longer text wraps onto more lines.
+WRAPPED_COLUMNS = {"what it does": 160, "worked out": 140}
+TABLE_ROW = 35  # CSS pixels: Streamlit's table row, one line
+WRAP_ROW = 65  # the least row height at which Streamlit's table wraps text (more than 4rem)
+LINE = 20  # CSS pixels a wrapped line takes
+CHAR = 6.0  # CSS pixels a character of the table's text takes on average (14 px Source Sans: 5.4 to 5.7 measured)
+CELL_PADDING = 17  # CSS pixels of a cell's width that its text does not use
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """The lines ``text`` takes in a table column ``width`` CSS pixels wide, wrapped between words.
+
+    >>> wrapped_lines("avg pool 2x2, stride 2", 200), wrapped_lines("conv 5x5, 6 filters, stride 1, padding 0", 200)
+    (1, 2)
+    """
+    room, lines, used = (width - CELL_PADDING) / CHAR, 1, 0  # characters a line holds; the line's so far
+    for word in text.split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def table_row_height(records: list[dict], widths: dict[str, int] = WRAPPED_COLUMNS) -> int:
+    """The row height at which every text of ``widths``' columns shows whole, wrapped onto as many lines as it
+    needs at its column's width: one line's row when every text fits on one.
+
+    >>> table_row_height([{"what it does": "tanh"}]), table_row_height([{"what it does": "conv 5x5, " * 4}])
+    (35, 65)
+    """
+    lines = max([wrapped_lines(str(r[name]), width) for r in records for name, width in widths.items() if name in r]
+                or [1])
+    return TABLE_ROW if lines <= 1 else max(WRAP_ROW, lines * LINE + 14)
+
+
 def network_table_ui(records: list[dict], present: bool = False, heading: bool = False) -> None:
     """A network's per-layer table, numbers right-aligned with thousands separators; its first columns stay in
-    view while a phone scrolls it sideways. In the presenter view, a table in the page's (large) type. ``heading``:
-    its label is a heading of the page (a section of its own after another one)."""
+    view while a phone scrolls it sideways, and a long "what it does" or "worked out" wraps in its cell. In the
+    presenter view, a table in the page's (large) type. ``heading``: its label is a heading of the page (a
+    section of its own after another one)."""
     if records and not any(r["what it does"] for r in records):  # unnamed layers: the name says it all
         records = [{k: v for k, v in r.items() if k != "what it does"} for r in records]
     # A short label on the left: on a phone the table's toolbar, at the top right, covers what is above it.
@@ -72,12 +110,13 @@ def network_table_ui(records: list[dict], present: bool = False, heading: bool =
     if present:
         ui.html(records_html(records, pinned=True))
         return
-    st.dataframe(records, hide_index=True, width="stretch", height="content", column_config={
-        "#": st.column_config.TextColumn(pinned=True),
-        "layer": st.column_config.TextColumn(pinned=True),
-        "parameters": st.column_config.NumberColumn(format="localized"),
-        "worked out": st.column_config.TextColumn(width="large"),
-    })
+    st.dataframe(records, hide_index=True, width="stretch", height="content", row_height=table_row_height(records),
+                 column_config={
+                     "#": st.column_config.TextColumn(pinned=True),
+                     "layer": st.column_config.TextColumn(pinned=True),
+                     "parameters": st.column_config.NumberColumn(format="localized"),
+                     **{name: st.column_config.TextColumn(width=width) for name, width in WRAPPED_COLUMNS.items()},
+                 })
 
 
 @bounded(max_entries=32)
@@ -102,12 +141,15 @@ def network_drawing_ui(net, layers, present: bool = False) -> None:
             st.plotly_chart(figure, config={"displayModeBar": False}, key="sb_drawing")
 
 
+OUTPUTS_LABEL = "Layer outputs, one image"  # short: a quarter of a laptop's column, beside three more metrics
+
+
 def network_totals_ui(net) -> None:
     """Totals under a network's table."""
     a, b, c, d = st.columns(4)
     a.metric("Parameters", format_count(net.total_params))
     b.metric("Parameters in float32", format_bytes(net.param_bytes))
-    c.metric("Outputs of every layer, one image", format_bytes(net.activation_bytes))
+    c.metric(OUTPUTS_LABEL, format_bytes(net.activation_bytes))
     d.metric("Final output", format_shape(net.output_shape))
 
 

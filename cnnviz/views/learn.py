@@ -26,7 +26,7 @@ __all__ = ["INK_MAX", "LAYER_NAMES", "grey_colours", "curves_figure", "filters_h
 
 INK_MAX = 16  # the digits' cells go from 0 (paper) to 16 (ink)
 FILTER_CELL = 46  # CSS pixels: "−0.53" stays readable in a filter cell
-MAP_CELL = 30  # an 8x8 activation map is 8 * 32 = 256 px wide
+MAP_CELL = 30  # an 8x8 activation map, 8 cells of 36 px and their gaps, is 302 px wide: a phone's column
 PATCH_CELL = 22  # a 3x3 window of a digit, nine beside each filter
 
 
@@ -92,9 +92,10 @@ def filters_html(filters, biases=None, *, prefix: str = "f") -> str:
 def maps_html(maps, *, prefix: str, title: str, vmax: float | None = None) -> str:
     """Activation maps ``(H, W, F)`` as numbered grids, all on one scale (``vmax``: default their largest).
 
-    Compact cells (``grid_html(compact=True)``): the page draws dozens of these maps at once.
+    One decimal (``−2.8``), so that every number of a map is written at the full size in its cell. Compact
+    cells (``grid_html(compact=True)``): the page draws dozens of these maps at once.
     """
-    m = np.round(np.asarray(maps, dtype=np.float64), 2)  # (H, W, F): the numbers as written
+    m = np.round(np.asarray(maps, dtype=np.float64), 1)  # (H, W, F): the numbers as written
     top = symmetric_limit(np.asarray(maps, dtype=np.float64), vmax)
     rgb = diverging_rgb(m, top)  # (H, W, F, 3): every map coloured in one call
     panels = [grid_html(m[:, :, f], f"{prefix}{f + 1}", title=title.format(f + 1), colours=rgb[:, :, f], compact=True)

@@ -176,14 +176,10 @@ class Player {
   stamped(k) {
     const last = new Map();
     for (let i = 0; i < k; i++) for (const w of this.D.stamps[i]) last.set('out-' + w[0] + '-' + w[1], w);
-    const sizes = this.D.sizes;
     this.stampCells.forEach(o => {
       const w = last.get(o.id);
       o.dataset.shown = w ? '1' : '0';
-      if (!w) return;
-      o.textContent = w[4]; o.style.cssText = w[5];
-      o.classList.remove(...sizes);
-      if (w[6]) o.classList.add(w[6]);
+      if (w) { o.textContent = w[4]; o.style.cssText = w[5]; }
     });
   }
   light(k) {
@@ -362,11 +358,18 @@ class Player {
       const [ph, pw] = this.D.pad, inp = ed.grid === 'in';
       ed.cell.firstChild && ed.cell.firstChild.nodeType === 3 && (ed.cell.firstChild.textContent = ed.text);
       ed.cell.classList.add('pending');
+      this.fitText(ed.cell.parentElement);
       this.send('edit', {grid: ed.grid, row: inp ? ed.r - ph : ed.r, col: inp ? ed.c - pw : ed.c, text: ed.text,
                          seq: Date.now() + '-' + (++this.seq)});
       this.preview(ed.cell, ed.text);
       this.paint();  // the lens shows what was typed
     }
+  }
+  // A grid's type size after its numbers changed: --tw, the width of its longest number in ems (grid.css), measured
+  // as the page measures it (views.grid.text_em, D.em).
+  fitText(grid) {
+    const em = this.D.em, width = t => [...t].reduce((w, ch) => w + (em[ch] || em['']), 0);
+    grid.style.setProperty('--tw', Math.max(1, ...[...grid.children].map(c => width(text(c)))));
   }
   // A plain number typed into a cell changes the map before the page answers: every window is added up
   // again from the cells' exact values (data.combine: each covered cell times its weight on every channel,
@@ -397,14 +400,11 @@ class Player {
       return acc;
     });
     if (!map.every(y => Number.isInteger(y) && Math.abs(y) < F.whole)) { cell.dataset.value = old; return; }
-    const sizes = F.lengths.map(l => l[1]).filter(Boolean);
     map.forEach((y, k) => {
-      const o = this.outs[k], txt = (y < 0 ? F.minus : '') + Math.abs(y);
-      o.dataset.value = String(y); o.textContent = txt;
-      o.classList.remove(...sizes);
-      const size = F.lengths.find(([most]) => most == null || txt.length <= most)[1];
-      if (size) o.classList.add(size);
+      const o = this.outs[k];
+      o.dataset.value = String(y); o.textContent = (y < 0 ? F.minus : '') + Math.abs(y);
     });
+    this.fitText(this.outs[0].parentElement);
     this.el.explain.classList.add('pending');
     this.html = null;  // the page's answer redraws it all
   }
@@ -773,17 +773,20 @@ class Player {
     el.pics.forEach(p => {
       const side = Math.max(p.W, p.H);
       if (!p.ruled || side < 8) return;
+      const box = document.createElement('div');
+      box.className = 'marks'; box.setAttribute('aria-hidden', 'true');
+      p.pict.classList.add('ruled'); p.pict.appendChild(box);
+      // marks at least their widest number and a gap apart (player.css sizes their type: larger on a phone)
+      const wide = String(side).length * 0.52 * parseFloat(getComputedStyle(box).fontSize) + 4;
+      const apart = Math.max(wide, p.pict.classList.contains('strip') && this.D.present ? 80 : 24);  // a hall reads a strip's marks in large type: fewer
       let m = side % 5 === 0 && side % 4 ? 5 : 4;
-      const apart = p.pict.classList.contains('strip') && this.D.present ? 80 : 24;  // a hall reads a strip's marks in large type: fewer
       while (m * cs < apart) m *= 2;
       let html = '';
       const mark = (cls, side, n) => '<span class="' + cls + '" style="' + side + ':calc(var(--cs) * ' + (n - 0.5) + ')">' + n + '</span>';
       for (let c = m; c <= p.W; c += m) html += mark('mc', 'left', c);
       for (let r = m; r <= p.H; r += m) html += mark('mr', 'top', r);
-      const box = document.createElement('div');
-      box.className = 'marks'; box.setAttribute('aria-hidden', 'true'); box.style.setProperty('--m', m);
+      box.style.setProperty('--m', m);
       box.innerHTML = html;
-      p.pict.classList.add('ruled'); p.pict.appendChild(box);
     });
   }
   lensOff() {

@@ -41,7 +41,7 @@ import numpy as np
 from cnnviz.kernel.grids import MAX_ABS_VALUE
 from cnnviz.views.assets import script, style
 from cnnviz.views.colour import cell_style, diverging_rgb, symmetric_limit
-from cnnviz.views.grid import LENGTH_CLASSES, grid_html, length_class
+from cnnviz.views.grid import TEXT_EM, grid_html
 from cnnviz.kernel.notation import EXACT_BELOW, MINUS, format_bracketed, format_number, format_shape
 
 __all__ = ["PlayerStep", "PlayerSpec", "player_data", "player_html", "unreached_cells", "SPEEDS", "COMPONENT_HTML",
@@ -278,7 +278,8 @@ def player_data(spec: PlayerSpec) -> dict:
         if fs:
             panels += [op, f'<div class="part" data-part="flt">'
                            f'{grid_html(fs[0], "flt", title=t_f, classes=flt_classes)}</div>']
-    out = grid_html(y, "out", title=t_out, attrs=out_attrs, classes=out_classes, vmax=vmax)
+    out = grid_html(y, "out", title=t_out, attrs=out_attrs, classes=out_classes, vmax=vmax,
+                    also=[v for s in spec.steps for v in np.ravel(s.totals).tolist()] if stamp else ())
     if spec.bank:
         out = f'<div class="outvol">{out}{_bank_html(spec.bank, spec.bank_index, spec.groups)}</div>'
     # a layout may put the map on a line of its own: the break before "=" then takes the line
@@ -336,8 +337,9 @@ def player_data(spec: PlayerSpec) -> dict:
         "bank": [len(spec.bank), *np.asarray(spec.bank[0]).shape] if spec.bank else None,  # F, H_out, W_out
         # what the browser needs to write the map of a typed cell before the page answers (see ``combine``)
         "combine": {"op": spec.combine, "bias": float(spec.bias or 0), "relu": bool(spec.relu),
-                    "limit": MAX_ABS_VALUE, "whole": EXACT_BELOW, "minus": MINUS,
-                    "lengths": LENGTH_CLASSES} if spec.combine and spec.editable else None,
+                    "limit": MAX_ABS_VALUE, "whole": EXACT_BELOW, "minus": MINUS}
+        if spec.combine and spec.editable else None,
+        "em": TEXT_EM if spec.editable else None,  # a typed number's width, for its grid's type size (grid.css)
         **(_stamps(spec.steps, vmax) if stamp else {}),
         **({"notes": spec.notes} if spec.notes else {}),
     }
@@ -355,14 +357,13 @@ def _partials(names: Sequence[str], sees: range, partials: Sequence) -> list[str
 
 def _stamps(steps: Sequence[PlayerStep], vmax: float) -> dict:
     """What a stamp player writes into the output at each step: per step, each cell it adds to as ``[row, col, i,
-    j, text, style, length class]``, the text and the colour those of the sum the cell then holds."""
+    j, text, style]``, the text and the colour those of the sum the cell then holds."""
     stamps = []
     for s in steps:
         rgb = diverging_rgb(np.asarray(s.totals, dtype=np.float64), vmax).tolist()  # (cells, 3)
-        stamps.append([[int(r), int(c), int(i), int(j), text, cell_style(colour), length_class(text)]
-                       for (r, c, i, j), total, colour in zip(s.writes, s.totals, rgb, strict=True)
-                       for text in [format_number(total)]])
-    return {"mode": "stamp", "stamps": stamps, "sizes": [cls for _, cls in LENGTH_CLASSES if cls]}
+        stamps.append([[int(r), int(c), int(i), int(j), format_number(total), cell_style(colour)]
+                       for (r, c, i, j), total, colour in zip(s.writes, s.totals, rgb, strict=True)])
+    return {"mode": "stamp", "stamps": stamps}
 
 
 def _suffixed(grid: str, prefix: str, suffix: str) -> str:
