@@ -141,8 +141,20 @@ def assert_presenter_view_fills(page, width: int, height: int, digits: float, ce
     expect(page.get_by_role("button", name="Randomise").first).to_be_hidden()
     # the player fits itself again once the page's fonts are in (player.js): then a frame
     page.evaluate("() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
+    # the player may fit itself once more (a grid's type follows its longest number): wait for the sizes it settles
+    # on, in the page and the player's shadow root, then measure them
+    settled = """([sel, count, digits]) => {
+        const out = [];
+        const walk = r => { r.querySelectorAll(sel).forEach(e => out.push(parseFloat(getComputedStyle(e).fontSize)));
+                            r.querySelectorAll('*').forEach(e => e.shadowRoot && walk(e.shadowRoot)); };
+        walk(document);
+        return out.length === count && Math.min(...out) >= digits; }"""
+    try:
+        page.wait_for_function(settled, arg=[cells, count, digits], timeout=TIMEOUT_MS)
+    except Exception:  # noqa: BLE001 - the assertion below says what was found
+        pass
     sizes = page.locator(cells).evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
-    assert len(sizes) == count and min(sizes) >= digits
+    assert len(sizes) == count and min(sizes) >= digits, (len(sizes), min(sizes, default=None))
     whole = page.locator("#player").bounding_box()
     assert whole["y"] >= 0 and whole["y"] + whole["height"] <= height and whole["x"] + whole["width"] <= width
 

@@ -74,6 +74,7 @@ def test_on_a_phone_nothing_is_wider_than_the_screen(browser, server_url, part):
         if "draw" in part:  # nothing drawn yet: the canvas, and a line saying what to do
             phone.get_by_text("Draw a digit on the canvas").wait_for(timeout=120_000)
             wait_for_app(phone)
+            phone.locator("#draw-grid").first.wait_for()  # the canvas component mounts after the run
             boxes = phone.locator("#draw-grid").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)")
         else:
             shown(phone)
